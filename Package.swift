@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "softadastra",
+  products: [
+    .library(name: "Softadastra", targets: ["Softadastra"]),
+    .library(name: "SoftadastraWAL", targets: ["SoftadastraWAL"]),
+    .executable(name: "softadastra", targets: ["SoftadastraCLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // CRC-32C (Castagnoli): SSE4.2 / ARMv8 CRC instructions chosen at run time, portable fallback.
+    .target(name: "CCRC32C"),
+    // The write-ahead log: format, encoder, decoder, scanner, writer, lock. Knows nothing of stores.
+    .target(name: "SoftadastraWAL", dependencies: ["CCRC32C"]),
+    // The local store, recovery and the client API.
+    .target(name: "Softadastra", dependencies: ["SoftadastraWAL"]),
+    // The `softadastra` command: parses, calls the libraries, formats output.
+    .executableTarget(
+      name: "SoftadastraCLI",
+      dependencies: [
+        "Softadastra",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    // Fixture builders, corruption helpers and a runner for the built binary.
+    .target(
+      name: "SoftadastraTestSupport",
+      dependencies: ["Softadastra"],
+      path: "Tests/SoftadastraTestSupport"
+    ),
+    .testTarget(
+      name: "SoftadastraWALTests",
+      dependencies: ["SoftadastraWAL", "SoftadastraTestSupport"],
+      resources: [.copy("Vectors")]
+    ),
+    .testTarget(
+      name: "SoftadastraTests",
+      dependencies: ["Softadastra", "SoftadastraTestSupport"]
+    ),
+    .testTarget(
+      name: "SoftadastraCLITests",
+      dependencies: ["Softadastra", "SoftadastraTestSupport"]
+    ),
+  ]
+)
+
+for target in package.targets where target.type != .system {
+  var settings = target.swiftSettings ?? []
+  settings.append(.enableUpcomingFeature("ExistentialAny"))
+  settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+  target.swiftSettings = settings
+}

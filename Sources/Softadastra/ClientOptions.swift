@@ -1,0 +1,81 @@
+/// How a `Client` stores its data. Build one with `persistent(nodeID:walPath:)` or `memory(nodeID:)`.
+public struct ClientOptions: Sendable, Equatable {
+  /// The node's identity; one WAL per node.
+  public var nodeID: String
+  /// The write-ahead log file, or nil for a memory-only client.
+  public var walPath: String?
+  /// Sync each accepted write to disk before it is acknowledged. On by default for persistent
+  /// clients; when off, writes reach the disk at `flush()` and `close()`.
+  public var autoFlush: Bool
+  /// Accepted for compatibility with the Softadastra SDK; this client has no network transport.
+  public var enableTransport: Bool
+  /// Accepted for compatibility with the Softadastra SDK; this client has no peer discovery.
+  public var enableDiscovery: Bool
+  /// Seconds to wait for another process that is writing the same WAL.
+  public var lockTimeout: Double
+  /// Open without the writer lock and refuse writes: for inspecting a WAL another process writes.
+  public var readOnly: Bool
+  /// Replay the whole WAL at `open()` (the default). When false, `open()` reads only the WAL's
+  /// tail, which is all an append needs, and the store is loaded at the first read.
+  public var loadsStoreOnOpen: Bool
+  /// Create the WAL's directory (mode 0700) when it is missing, instead of failing.
+  public var createsDirectory: Bool
+
+  /// A node whose writes go to the WAL at `walPath` and survive restarts and crashes.
+  public static func persistent(nodeID: String, walPath: String) -> ClientOptions {
+    ClientOptions(nodeID: nodeID, walPath: walPath, autoFlush: true)
+  }
+
+  /// A node that keeps everything in memory: for tests and demos; nothing survives the process.
+  public static func memory(nodeID: String) -> ClientOptions {
+    ClientOptions(nodeID: nodeID, walPath: nil, autoFlush: false)
+  }
+
+  private init(nodeID: String, walPath: String?, autoFlush: Bool) {
+    self.nodeID = nodeID
+    self.walPath = walPath
+    self.autoFlush = autoFlush
+    self.enableTransport = false
+    self.enableDiscovery = false
+    self.lockTimeout = 10
+    self.readOnly = false
+    self.loadsStoreOnOpen = true
+    self.createsDirectory = false
+  }
+
+  /// Whether writes go to a WAL.
+  public var isPersistent: Bool { walPath != nil }
+
+  /// Checks the options without touching the disk.
+  public func validate() throws(SoftadastraError) {
+    if let problem = NodeID.problem(with: nodeID) { throw SoftadastraError(.invalidArgument, problem) }
+    if let walPath, walPath.isEmpty {
+      throw SoftadastraError(.invalidArgument, "the WAL path is empty; use a path such as data/\(nodeID).wal")
+    }
+    if let walPath, walPath.hasSuffix("/") {
+      throw SoftadastraError(.invalidArgument, "the WAL path \(walPath) names a directory; use a file such as \(walPath)\(nodeID).wal")
+    }
+    guard lockTimeout >= 0, lockTimeout.isFinite else {
+      throw SoftadastraError(.invalidArgument, "the lock timeout must be zero or more seconds, not \(lockTimeout)")
+    }
+  }
+}
+
+/// Rules for node ids: they name WAL files, so they are short and file-name safe.
+public enum NodeID {
+  /// Why `id` is not a valid node id, or nil when it is.
+  public static func problem(with id: String) -> String? {
+    if id.isEmpty { return "the node id is empty; use a name such as node-a" }
+    if id.utf8.count > WALFormat.maxNodeIDBytes {
+      return "the node id is \(id.utf8.count) bytes long; the limit is \(WALFormat.maxNodeIDBytes)"
+    }
+    let allowed = id.utf8.allSatisfy { byte in
+      (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+        || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+    }
+    if !allowed || id.hasPrefix(".") || id.hasPrefix("-") {
+      return "the node id '\(id)' may hold only letters, digits, '.', '_' and '-', and must not start with '.' or '-'"
+    }
+    return nil
+  }
+}

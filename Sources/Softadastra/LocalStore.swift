@@ -1,0 +1,33 @@
+/// The current value of every key: what replaying the WAL in order produces.
+public struct LocalStore: Sendable {
+  /// A key's current value and the record that set it.
+  public struct Entry: Sendable, Hashable {
+    public var value: [UInt8]
+    public var lsn: UInt64
+    public var timestamp: HybridTimestamp
+  }
+
+  private var entries: [[UInt8]: Entry] = [:]
+
+  public init() {}
+
+  /// Applies one record: puts set, deletes remove, other records change nothing.
+  public mutating func apply(_ record: WALRecord) {
+    guard case .operation(let operation, _) = record.body else { return }
+    switch operation {
+    case .put(let key, let value): entries[key] = Entry(value: value, lsn: record.lsn, timestamp: record.timestamp)
+    case .delete(let key): entries[key] = nil
+    }
+  }
+
+  public func entry(for key: [UInt8]) -> Entry? { entries[key] }
+
+  public var count: Int { entries.count }
+
+  /// Every key starting with `prefix`, with its entry, in byte order.
+  public func sorted(prefix: [UInt8] = []) -> [(key: [UInt8], entry: Entry)] {
+    entries.filter { $0.key.starts(with: prefix) }
+      .map { (key: $0.key, entry: $0.value) }
+      .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+  }
+}

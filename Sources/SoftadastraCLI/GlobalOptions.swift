@@ -1,0 +1,72 @@
+import ArgumentParser
+import Softadastra
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Options every subcommand takes, after the subcommand path. Each also comes from the
+/// environment; a command-line option wins over its variable.
+struct GlobalOptions: ParsableArguments {
+  @Option(
+    name: .customLong("data-dir"),
+    help: ArgumentHelp("Directory of the node's files (env SOFTADASTRA_DATA_DIR; default: data).", valueName: "dir"))
+  var dataDir: String?
+
+  @Option(
+    name: .customLong("node-id"),
+    help: ArgumentHelp("This node's id (env SOFTADASTRA_NODE_ID; default: softadastra).", valueName: "id"))
+  var nodeID: String?
+
+  @Option(
+    name: .customLong("wal"),
+    help: ArgumentHelp("The WAL file (env SOFTADASTRA_WAL; default: <data-dir>/<node-id>.wal).", valueName: "path"))
+  var wal: String?
+
+  @Flag(
+    name: .customLong("no-auto-flush"),
+    help: "Do not sync each write to disk before acknowledging it (faster, not durable).")
+  var noAutoFlush = false
+
+  @Option(
+    name: .customLong("lock-timeout"),
+    help: ArgumentHelp("Seconds to wait for another writer before exiting with 75.", valueName: "seconds"))
+  var lockTimeout: Double = 10
+
+  @Flag(help: "Print machine-readable JSON instead of text.")
+  var json = false
+
+  func validate() throws {
+    guard lockTimeout >= 0, lockTimeout.isFinite else {
+      throw ValidationError("--lock-timeout must be zero or more seconds")
+    }
+  }
+
+  var resolvedDataDir: String { dataDir ?? environment("SOFTADASTRA_DATA_DIR") ?? "data" }
+  var resolvedNodeID: String { nodeID ?? environment("SOFTADASTRA_NODE_ID") ?? "softadastra" }
+  var resolvedWAL: String { wal ?? environment("SOFTADASTRA_WAL") ?? "\(resolvedDataDir)/\(resolvedNodeID).wal" }
+
+  /// Client options for a command that writes (`forWriting`) or only reads.
+  func clientOptions(forWriting: Bool, loadsStore: Bool = true) -> ClientOptions {
+    var options = ClientOptions.persistent(nodeID: resolvedNodeID, walPath: resolvedWAL)
+    options.autoFlush = !noAutoFlush
+    options.lockTimeout = lockTimeout
+    options.readOnly = !forWriting
+    options.createsDirectory = forWriting
+    options.loadsStoreOnOpen = loadsStore
+    return options
+  }
+
+  /// An open client for this command; the caller closes it.
+  func openClient(forWriting: Bool, loadsStore: Bool = true) throws -> Client {
+    let client = Client(clientOptions(forWriting: forWriting, loadsStore: loadsStore))
+    try client.open()
+    return client
+  }
+
+  private func environment(_ name: String) -> String? {
+    guard let value = getenv(name) else { return nil }
+    let text = String(cString: value)
+    return text.isEmpty ? nil : text
+  }
+}

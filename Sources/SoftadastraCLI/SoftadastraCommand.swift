@@ -1,0 +1,43 @@
+import ArgumentParser
+import Softadastra
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The `softadastra` command: each subcommand is a thin layer over the Softadastra library.
+@main
+struct SoftadastraCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "softadastra",
+    abstract: "Local-first storage on a write-ahead log: write locally, persist locally, recover later.",
+    discussion: """
+      Every accepted write is appended to the node's WAL (data/<node-id>.wal by default) and \
+      synced to disk before it is acknowledged. Global options go after the subcommand.
+
+      Exit status: 0 ok, 1 not found, 64 usage, 65 data corruption or malformed input, \
+      66 input missing, 73 cannot create, 74 I/O error, 75 lock timeout (retry later), \
+      77 permission denied, 78 configuration (e.g. node id mismatch).
+      """,
+    version: softadastraVersion,
+    groupedSubcommands: [
+      CommandGroup(name: "Data", subcommands: [Status.self, Store.self])
+    ]
+  )
+
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+      Output.flush()
+    } catch let error as SoftadastraError {
+      Output.error(error.message)
+      Glibc.exit(ExitStatus(error.kind).rawValue)
+    } catch {
+      Output.flush()
+      exit(withError: error)
+    }
+  }
+}
+
+let softadastraVersion = "0.1.0"

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Softadastra
+
+extension SoftadastraCommand {
+  /// `softadastra status`: the node, its WAL, its store and its sync outbox.
+  struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Show the node's WAL, store and sync state.",
+      discussion: "Reads the WAL without taking the writer lock, so it can run while a writer is working.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+      let options = global.clientOptions(forWriting: false)
+      var summary: WALSummary?
+      var keys = 0
+      var outbox = 0
+      if FileSystem.exists(options.walPath!) {
+        let client = try global.openClient(forWriting: false)
+        summary = try client.walSummary()
+        keys = client.size
+        outbox = try client.syncState().outboxSize
+        try client.close()
+      }
+      if global.json {
+        Output.json(json(options, summary, keys: keys, outbox: outbox))
+      } else {
+        text(options, summary, keys: keys, outbox: outbox).forEach(Output.line)
+      }
+    }
+
+    private func text(_ options: ClientOptions, _ summary: WALSummary?, keys: Int, outbox: Int) -> [String] {
+      var lines = ["node       : \(options.nodeID)", "WAL"]
+      lines.append("  enabled    : yes")
+      lines.append("  path       : \(options.walPath!)")
+      lines.append("  durable    : \(options.autoFlush ? "yes" : "no")")
+      guard let summary else {
+        lines.append("  exists     : no (created by the first write)")
+        return lines + ["Store", "  keys       : 0", "Sync", "  outbox     : 0"]
+      }
+      lines.append("  exists     : yes")
+      lines.append("  size       : \(summary.fileSize) bytes")
+      lines.append("  records    : \(summary.records)")
+      lines.append("  first LSN  : \(summary.firstLSN.map(String.init) ?? "-")")
+      lines.append("  last LSN   : \(summary.lastLSN.map(String.init) ?? "-")")
+      lines.append(
+        "  torn tail  : "
+          + (summary.tornTail.map { "\($0.bytes) bytes at offset \($0.offset) (not data; the next writer cuts them off)" }
+            ?? "none"))
+      lines.append(
+        "  last repair: "
+          + (summary.lastTailRepair.map {
+            "\($0.bytes) torn bytes cut at offset \($0.offset) on \(ISO8601.string(milliseconds: $0.timestamp.milliseconds))"
+          } ?? "none"))
+      return lines + ["Store", "  keys       : \(keys)", "Sync", "  outbox     : \(outbox)"]
+    }
+
+    private func json(_ options: ClientOptions, _ summary: WALSummary?, keys: Int, outbox: Int) -> JSONValue {
+      var wal: [(String, JSONValue)] = [
+        ("enabled", .bool(true)), ("path", .string(options.walPath!)), ("durable", .bool(options.autoFlush)),
+        ("exists", .bool(summary != nil)),
+      ]
+      if let summary {
+        wal += [
+          ("size_bytes", .number(summary.fileSize)), ("records", .number(summary.records)),
+          ("first_lsn", summary.firstLSN.map { .number($0) } ?? .null),
+          ("last_lsn", summary.lastLSN.map { .number($0) } ?? .null),
+          (
+            "torn_tail",
+            summary.tornTail.map { .object([("offset", .number($0.offset)), ("bytes", .number($0.bytes))]) } ?? .null
+          ),
+          (
+            "last_tail_repair",
+            summary.lastTailRepair.map {
+              .object([
+                ("offset", .number($0.offset)), ("bytes", .number($0.bytes)),
+                ("time", .string(ISO8601.string(milliseconds: $0.timestamp.milliseconds))),
+              ])
+            } ?? .null
+          ),
+        ]
+      }
+      return .object([
+        ("node_id", .string(options.nodeID)), ("wal", .object(wal)), ("store", .object([("keys", .number(keys))])),
+        ("sync", .object([("outbox_size", .number(outbox))])),
+      ])
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import Softadastra
+
+extension SoftadastraCommand.Store {
+  /// `softadastra store delete KEY`: one durable delete.
+  struct Delete: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Delete a key.",
+      discussion: "Deleting an absent key succeeds and records the delete all the same.")
+
+    @Argument(help: "The key.") var key: String
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+      let client = try global.openClient(forWriting: true, loadsStore: false)
+      try client.commit([.delete(key: Array(key.utf8))])
+      try client.close()
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Softadastra
+
+extension SoftadastraCommand.Store {
+  /// `softadastra store get KEY`: print a value.
+  struct Get: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Print a key's value.",
+      discussion: "Prints the value and a newline. Exits 1, printing nothing on standard output, when the key is absent.")
+
+    @Argument(help: "The key.") var key: String
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+      let client = try global.openClient(forWriting: false)
+      let value = try client.get(key)
+      try client.close()
+      guard let value else {
+        Output.diagnostic("key not found: \(key)")
+        throw ExitStatus.notFound.exitCode
+      }
+      if global.json {
+        Output.json(KeyValueLines.exportObject(key: Array(key.utf8), value: value.bytes))
+      } else {
+        Output.write(value.bytes + [0x0A])
+      }
+    }
+  }
+}

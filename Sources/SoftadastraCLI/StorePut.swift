@@ -1,0 +1,22 @@
+import ArgumentParser
+import Softadastra
+
+extension SoftadastraCommand.Store {
+  /// `softadastra store put KEY VALUE`: one durable write.
+  struct Put: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Set a key to a value.",
+      discussion: "The write is synced to disk before the command exits 0 (unless --no-auto-flush).")
+
+    @Argument(help: "The key (1 to 4096 bytes).") var key: String
+    @Argument(help: "The value; '-' reads it from standard input, byte for byte.") var value: String
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+      let bytes = value == "-" ? try StandardInput.readAll() : Array(value.utf8)
+      let client = try global.openClient(forWriting: true, loadsStore: false)
+      try client.put(Array(key.utf8), bytes)
+      try client.close()
+    }
+  }
+}

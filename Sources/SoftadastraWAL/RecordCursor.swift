@@ -1,0 +1,96 @@
+/// Reads records at arbitrary offsets of a log file through a reusable buffer.
+///
+/// The cursor sees the file as it was when created: bytes a writer appends later are beyond
+/// `fileSize`, so a record being appended is reported as incomplete, never as data.
+struct RecordCursor {
+  let file: SystemFile
+  let fileSize: UInt64
+  private var buffer: [UInt8]
+  private var bufferOffset: UInt64 = 0
+  private var bufferCount = 0
+
+  init(file: SystemFile, fileSize: UInt64, capacity: Int = 1 << 20) {
+    self.file = file
+    self.fileSize = fileSize
+    self.buffer = [UInt8](repeating: 0, count: capacity)
+  }
+
+  /// Makes bytes [offset, offset + count) available, or as many as the file holds; returns how many.
+  private mutating func load(_ offset: UInt64, _ count: Int) throws(SoftadastraError) -> Int {
+    let wanted = Int(min(UInt64(count), fileSize - min(offset, fileSize)))
+    if offset >= bufferOffset, offset + UInt64(wanted) <= bufferOffset + UInt64(bufferCount) { return wanted }
+    if buffer.count < wanted { buffer = [UInt8](repeating: 0, count: wanted) }
+    let toRead = Int(min(UInt64(buffer.count), fileSize - offset))
+    bufferCount = try buffer.withUnsafeMutableBytes { raw in
+      Result { () throws(SoftadastraError) in
+        try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<toRead]), at: offset)
+      }
+    }.get()
+    bufferOffset = offset
+    return min(wanted, bufferCount)
+  }
+
+  /// Runs `body` over up to `count` bytes at `offset` (fewer at the end of the file).
+  mutating func withBytes<R>(
+    at offset: UInt64, count: Int, _ body: (UnsafeRawBufferPointer) -> R
+  ) throws(SoftadastraError) -> R {
+    let available = try load(offset, count)
+    let start = Int(offset - bufferOffset)
+    return buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<start + available])) }
+  }
+
+  /// The little-endian 32-bit value at `offset`: the CRC that seeds the record after it.
+  mutating func seed(before offset: UInt64) throws(SoftadastraError) -> UInt32 {
+    try withBytes(at: offset - 4, count: 4) { $0.count == 4 ? $0.loadLittleEndian(at: 0) : 0 }
+  }
+
+  /// Decodes the record at `offset`, whose CRC chain starts from `seed`.
+  mutating func decode(at offset: UInt64, seed: UInt32, materialize: Bool) throws(SoftadastraError)
+    -> RecordDecoder.Outcome
+  {
+    let outcome = try withBytes(at: offset, count: WALFormat.recordPrefixSize + 512) {
+      RecordDecoder.decode($0, seed: seed, materialize: materialize)
+    }
+    guard case .needMoreData(let size) = outcome else { return outcome }
+    let available = fileSize - offset
+    guard UInt64(size) <= available else { return .invalid(.incomplete(size: size, available: Int(available))) }
+    return try withBytes(at: offset, count: size) { RecordDecoder.decode($0, seed: seed, materialize: materialize) }
+  }
+
+  /// The first offset at or after `start` holding a record whose frame and CRC are valid, with an
+  /// LSN above `minimumLSN`. This is how damage is told apart from a torn tail: valid records
+  /// after the damage mean it is in the middle of the log.
+  mutating func firstValidRecord(from start: UInt64, minimumLSN: UInt64, headerSize: Int) throws(SoftadastraError)
+    -> (offset: UInt64, lsn: UInt64)?
+  {
+    let fileSize = fileSize
+    var offset = max(start, UInt64(headerSize))
+    while offset + UInt64(WALFormat.recordOverhead) <= fileSize {
+      // Check the window's candidates from memory; only plausible sizes cost a full decode.
+      let window = Int(min(UInt64(1 << 16), fileSize - offset))
+      var candidates: [UInt64] = []
+      try withBytes(at: offset, count: window) { bytes in
+        var index = 0
+        while index + 4 <= bytes.count {
+          let size: UInt32 = bytes.loadLittleEndian(at: index)
+          if size >= UInt32(WALFormat.recordOverhead), size <= UInt32(WALFormat.maxRecordSize),
+            offset + UInt64(index) + UInt64(size) <= fileSize, index + 5 < bytes.count ? bytes[index + 4] != 0 : true
+          {
+            candidates.append(offset + UInt64(index))
+          }
+          index += 1
+        }
+      }
+      for candidate in candidates {
+        let seed = try seed(before: candidate)
+        if case .valid(_, _, let lsn, _, _) = try decode(at: candidate, seed: seed, materialize: false),
+          lsn > minimumLSN
+        {
+          return (candidate, lsn)
+        }
+      }
+      offset += UInt64(max(1, window - 3))
+    }
+    return nil
+  }
+}

@@ -1,0 +1,153 @@
+/// Why bytes at some offset are not a valid record.
+public enum RecordProblem: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The size field is below the minimum or above `WALFormat.maxRecordSize`.
+  case badSize(UInt32)
+  /// The record claims `size` bytes but the file ends after `available`.
+  case incomplete(size: Int, available: Int)
+  /// The size repeated at the end of the record differs from the one at its start.
+  case sizeMismatch(leading: UInt32, trailing: UInt32)
+  /// The stored CRC does not match the bytes.
+  case checksumMismatch(stored: UInt32, computed: UInt32)
+  /// Type 0, which is never written.
+  case invalidType
+  /// A type below 128 that this version does not know.
+  case unknownType(UInt8)
+  /// Flag bits that this version does not know.
+  case unknownFlags(UInt8)
+  /// The payload does not decode as its type says.
+  case badPayload(String)
+  /// The file ends inside an atomic batch: its last record was never written.
+  case unfinishedBatch
+  /// The LSN does not follow the previous record's.
+  case lsnOutOfSequence(expected: UInt64, found: UInt64)
+
+  /// Whether the bytes passed their CRC, so the damage is not a torn write but a wrong record.
+  public var framingIsValid: Bool {
+    switch self {
+    case .badSize, .incomplete, .sizeMismatch, .checksumMismatch, .unfinishedBatch: false
+    case .invalidType, .unknownType, .unknownFlags, .badPayload, .lsnOutOfSequence: true
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .badSize(let size): "impossible record size \(size)"
+    case .incomplete(let size, let available): "record of \(size) bytes cut short after \(available) bytes"
+    case .sizeMismatch(let leading, let trailing): "size fields disagree (\(leading) at start, \(trailing) at end)"
+    case .checksumMismatch(let stored, let computed):
+      "checksum mismatch (stored \(hex(stored)), computed \(hex(computed)))"
+    case .invalidType: "record type 0 (zero-filled or overwritten space)"
+    case .unknownType(let type): "record type \(type) is unknown to this version (written by a newer softadastra?)"
+    case .unknownFlags(let flags): "unknown flag bits \(hex(UInt32(flags)))"
+    case .badPayload(let reason): "payload does not decode: \(reason)"
+    case .unfinishedBatch: "the file ends inside a batch whose last record was never written"
+    case .lsnOutOfSequence(let expected, let found): "LSN \(found) where \(expected) was expected"
+    }
+  }
+}
+
+/// Decodes records of the native WAL format from bytes in memory.
+public enum RecordDecoder {
+  /// What the bytes at an offset turned out to be.
+  public enum Outcome {
+    /// A record of `size` bytes whose CRC is `checksum`.
+    case record(WALRecord, size: Int, checksum: UInt32)
+    /// A valid record frame of `size` bytes, whose payload was checked but not copied.
+    case valid(type: UInt8, flags: UInt8, lsn: UInt64, size: Int, checksum: UInt32)
+    /// More bytes are needed: at least `size` from the record's start.
+    case needMoreData(size: Int)
+    case invalid(RecordProblem)
+  }
+
+  /// Decodes the record at the start of `bytes`.
+  ///
+  /// - Parameters:
+  ///   - bytes: from the record's first byte to the end of what is in memory.
+  ///   - seed: the 4 bytes before the record in the file (the previous CRC), as an integer.
+  ///   - materialize: false to check the payload without copying keys and values.
+  /// - Returns: the record, a request for more bytes, or the problem. Not an error: callers
+  ///   decide whether a problem is a torn tail or corruption.
+  public static func decode(
+    _ bytes: UnsafeRawBufferPointer, seed: UInt32, materialize: Bool = true
+  ) -> Outcome {
+    guard bytes.count >= 4 else { return .needMoreData(size: WALFormat.recordOverhead) }
+    let size32: UInt32 = bytes.loadLittleEndian(at: 0)
+    guard size32 >= UInt32(WALFormat.recordOverhead), size32 <= UInt32(WALFormat.maxRecordSize) else {
+      return .invalid(.badSize(size32))
+    }
+    let size = Int(size32)
+    guard bytes.count >= size else { return .needMoreData(size: size) }
+    let trailing: UInt32 = bytes.loadLittleEndian(at: size - 8)
+    guard trailing == size32 else { return .invalid(.sizeMismatch(leading: size32, trailing: trailing)) }
+    let stored: UInt32 = bytes.loadLittleEndian(at: size - 4)
+    let computed = CRC32C.extend(seed, UnsafeRawBufferPointer(rebasing: bytes[0..<size - 4]))
+    guard stored == computed else { return .invalid(.checksumMismatch(stored: stored, computed: computed)) }
+
+    let type = bytes[4]
+    let flags = bytes[5]
+    let lsn: UInt64 = bytes.loadLittleEndian(at: 6)
+    guard type != RecordType.invalid else { return .invalid(.invalidType) }
+    guard flags & ~RecordFlags.known == 0 else { return .invalid(.unknownFlags(flags)) }
+    var payload = FieldReader(bytes, from: WALFormat.recordPrefixSize, to: size - 8)
+    let body: WALRecord.Body?
+    switch type {
+    case RecordType.put, RecordType.delete:
+      switch decodeOperation(&payload, type: type, flags: flags, materialize: materialize) {
+      case .success(let decoded): body = decoded
+      case .failure(let problem): return .invalid(problem)
+      }
+    case RecordType.tailRepairNote:
+      guard let offset = payload.read(UInt64.self), let count = payload.read(UInt64.self), payload.remaining == 0
+      else { return .invalid(.badPayload("tail repair note is not 16 bytes")) }
+      body = .tailRepairNote(offset: offset, bytes: count)
+    default:
+      guard type >= RecordType.firstSkippable else { return .invalid(.unknownType(type)) }
+      guard flags & RecordFlags.remoteOrigin == 0 else { return .invalid(.unknownFlags(flags)) }
+      body = materialize ? .skipped(type: type, payload: payload.readBytes(payload.remaining) ?? []) : nil
+    }
+    guard materialize, let body else {
+      return .valid(type: type, flags: flags, lsn: lsn, size: size, checksum: stored)
+    }
+    let record = WALRecord(
+      lsn: lsn, timestamp: HybridTimestamp(rawValue: bytes.loadLittleEndian(at: 14)),
+      batchContinues: flags & RecordFlags.batchContinues != 0, body: body)
+    return .record(record, size: size, checksum: stored)
+  }
+
+  /// Decodes a put or delete payload; without `materialize`, checks it and returns nil.
+  private static func decodeOperation(
+    _ payload: inout FieldReader, type: UInt8, flags: UInt8, materialize: Bool
+  ) -> Result<WALRecord.Body?, RecordProblem> {
+    var origin: Origin?
+    if flags & RecordFlags.remoteOrigin != 0 {
+      guard let idLength = payload.read(UInt8.self), idLength > 0 else {
+        return .failure(.badPayload("origin node id is missing"))
+      }
+      guard let id = payload.readBytes(Int(idLength)), let nodeID = String(validating: id, as: UTF8.self),
+        let lsn = payload.read(UInt64.self), let clock = payload.read(UInt64.self)
+      else { return .failure(.badPayload("origin is cut short or its node id is not UTF-8")) }
+      origin = Origin(nodeID: nodeID, lsn: lsn, timestamp: HybridTimestamp(rawValue: clock))
+    }
+    guard let keyLength = payload.read(UInt16.self), keyLength > 0, Int(keyLength) <= WALFormat.maxKeyBytes else {
+      return .failure(.badPayload("key length is 0 or above \(WALFormat.maxKeyBytes)"))
+    }
+    let keyStart = payload.position
+    guard payload.skip(Int(keyLength)) else { return .failure(.badPayload("key is cut short")) }
+    var valueRange = 0..<0
+    if type == RecordType.put {
+      guard let valueLength = payload.read(UInt32.self), Int(valueLength) <= WALFormat.maxValueBytes else {
+        return .failure(.badPayload("value length is missing or above \(WALFormat.maxValueBytes)"))
+      }
+      valueRange = payload.position..<payload.position + Int(valueLength)
+      guard payload.skip(Int(valueLength)) else { return .failure(.badPayload("value is cut short")) }
+    }
+    guard payload.remaining == 0 else { return .failure(.badPayload("\(payload.remaining) stray bytes after the operation")) }
+    guard materialize else { return .success(nil) }
+    let key = Array(UnsafeRawBufferPointer(rebasing: payload.bytes[keyStart..<keyStart + Int(keyLength)]))
+    let operation: Operation =
+      type == RecordType.put
+      ? .put(key: key, value: Array(UnsafeRawBufferPointer(rebasing: payload.bytes[valueRange])))
+      : .delete(key: key)
+    return .success(.operation(operation, origin: origin))
+  }
+}

@@ -1,0 +1,196 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// An open file descriptor with the few operations the log needs, each retried on EINTR and
+/// turned into a `SoftadastraError` that names the file.
+public final class SystemFile {
+  public let path: String
+  public private(set) var descriptor: Int32
+
+  private init(path: String, descriptor: Int32) {
+    self.path = path
+    self.descriptor = descriptor
+  }
+
+  deinit { if descriptor >= 0 { _ = Glibc.close(descriptor) } }
+
+  /// Opens `path` read-only.
+  public static func openForReading(_ path: String) throws(SoftadastraError) -> SystemFile {
+    try open(path, flags: O_RDONLY | O_CLOEXEC, mode: 0, doing: "open")
+  }
+
+  /// Opens an existing `path` for reading and writing.
+  public static func openForUpdate(_ path: String) throws(SoftadastraError) -> SystemFile {
+    try open(path, flags: O_RDWR | O_CLOEXEC, mode: 0, doing: "open")
+  }
+
+  /// Creates `path`, which must not exist, with mode 0600.
+  public static func createExclusive(_ path: String) throws(SoftadastraError) -> SystemFile {
+    try open(path, flags: O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o600, doing: "create")
+  }
+
+  /// Opens `path`, creating it with mode 0600 when missing.
+  public static func openOrCreate(_ path: String) throws(SoftadastraError) -> SystemFile {
+    try open(path, flags: O_RDWR | O_CREAT | O_CLOEXEC, mode: 0o600, doing: "create")
+  }
+
+  private static func open(_ path: String, flags: Int32, mode: mode_t, doing action: String)
+    throws(SoftadastraError) -> SystemFile
+  {
+    while true {
+      let fd = Glibc.open(path, flags, mode)
+      if fd >= 0 { return SystemFile(path: path, descriptor: fd) }
+      if errno != EINTR { throw .system(errno, "cannot \(action) \(path)", path: path, creating: action == "create") }
+    }
+  }
+
+  /// The file's current size in bytes.
+  public func size() throws(SoftadastraError) -> UInt64 {
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { throw .system(errno, "cannot stat \(path)", path: path) }
+    return UInt64(info.st_size)
+  }
+
+  /// Reads up to `count` bytes at `offset` into `buffer`; fewer only at the end of the file.
+  public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(SoftadastraError) -> Int {
+    var done = 0
+    while done < buffer.count {
+      let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+      if n == 0 { break }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw .system(errno, "cannot read \(path) at offset \(offset + UInt64(done))", path: path)
+      }
+      done += n
+    }
+    return done
+  }
+
+  /// Reads `count` bytes at `offset`; fewer only at the end of the file.
+  public func read(count: Int, at offset: UInt64) throws(SoftadastraError) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: count)
+    let got = try bytes.withUnsafeMutableBytes { buffer in
+      Result { () throws(SoftadastraError) in try read(into: buffer, at: offset) }
+    }.get()
+    bytes.removeLast(count - got)
+    return bytes
+  }
+
+  /// Writes all of `bytes` at `offset`.
+  public func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(SoftadastraError) {
+    var done = 0
+    while done < bytes.count {
+      let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw .system(errno, "cannot write \(path) at offset \(offset + UInt64(done))", path: path)
+      }
+      done += n
+    }
+  }
+
+  /// Writes all of `bytes` at `offset`.
+  public func write(_ bytes: [UInt8], at offset: UInt64) throws(SoftadastraError) {
+    try bytes.withUnsafeBytes { buffer in
+      Result { () throws(SoftadastraError) in try write(buffer, at: offset) }
+    }.get()
+  }
+
+  /// Makes written data durable (`fdatasync`).
+  public func syncData() throws(SoftadastraError) {
+    while fdatasync(descriptor) != 0 {
+      if errno != EINTR { throw .system(errno, "cannot sync \(path) to disk", path: path) }
+    }
+  }
+
+  /// Makes written data and metadata durable (`fsync`).
+  public func sync() throws(SoftadastraError) {
+    while fsync(descriptor) != 0 {
+      if errno != EINTR { throw .system(errno, "cannot sync \(path) to disk", path: path) }
+    }
+  }
+
+  /// Cuts the file to `size` bytes.
+  public func truncate(to size: UInt64) throws(SoftadastraError) {
+    while ftruncate(descriptor, off_t(size)) != 0 {
+      if errno != EINTR { throw .system(errno, "cannot truncate \(path)", path: path) }
+    }
+  }
+
+  /// Closes the descriptor; later calls fail.
+  public func close() {
+    if descriptor >= 0 { _ = Glibc.close(descriptor) }
+    descriptor = -1
+  }
+}
+
+/// File-system operations on paths.
+public enum FileSystem {
+  /// Whether something exists at `path` (a dangling symbolic link counts as missing).
+  public static func exists(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0
+  }
+
+  /// Whether `path` is a directory (following symbolic links).
+  public static func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+  }
+
+  /// The directory part of `path` ("." for a bare file name).
+  public static func directory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    let parent = String(path[..<slash])
+    return parent.isEmpty ? "/" : parent
+  }
+
+  /// Makes the directory entry changes in `directory` durable (after a create or rename).
+  public static func syncDirectory(_ directory: String) throws(SoftadastraError) {
+    let file = try SystemFile.openForReading(directory)
+    try file.sync()
+  }
+
+  /// Renames `source` to `destination` atomically, then syncs the destination's directory.
+  public static func renameDurably(_ source: String, to destination: String) throws(SoftadastraError) {
+    guard rename(source, destination) == 0 else {
+      throw .system(errno, "cannot rename \(source) to \(destination)", path: destination)
+    }
+    try syncDirectory(directory(of: destination))
+  }
+
+  /// Creates `path` and missing parents with mode 0700; syncs each parent it changed.
+  public static func createDirectories(_ path: String) throws(SoftadastraError) {
+    if isDirectory(path) { return }
+    let parent = directory(of: path)
+    if parent != path, !isDirectory(parent) { try createDirectories(parent) }
+    if mkdir(path, 0o700) != 0, errno != EEXIST {
+      throw .system(errno, "cannot create directory \(path)", path: path, creating: true)
+    }
+    guard isDirectory(path) else {
+      throw SoftadastraError(.cannotCreate, "cannot create directory \(path): a file is in the way", path: path)
+    }
+    try syncDirectory(parent)
+  }
+
+  /// Removes the file at `path` if there is one.
+  public static func removeFile(_ path: String) { _ = unlink(path) }
+}
+
+extension SoftadastraError {
+  /// An error for a failed system call, classified by `errno`.
+  static func system(_ code: Int32, _ what: String, path: String, creating: Bool = false) -> SoftadastraError {
+    let reason = String(cString: strerror(code))
+    let kind: Kind =
+      switch code {
+      case ENOENT, ENOTDIR: creating ? .cannotCreate : .notFound
+      case EACCES, EPERM, EROFS: .permissionDenied
+      case EEXIST, EISDIR: creating ? .cannotCreate : .io
+      default: .io
+      }
+    return SoftadastraError(kind, "\(what): \(reason)", path: path)
+  }
+}

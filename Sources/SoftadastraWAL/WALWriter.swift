@@ -1,0 +1,236 @@
+/// Appends records to a native WAL as its only writer.
+///
+/// Opening takes the writer lock, creates the log if it is missing (durably: temporary file,
+/// `fdatasync`, rename, directory `fsync`), checks the header's node id, and validates the tail:
+/// a torn tail is cut off (and the cut is recorded in the log); damage in the middle refuses to
+/// open and changes nothing.
+public final class WALWriter {
+  public let path: String
+  public let header: WALHeader
+  /// Whether each append is synced to disk before it returns.
+  public var autoFlush: Bool
+  /// The LSN the next record gets.
+  public private(set) var nextLSN: UInt64
+  /// The size of the log, which is where the next record goes.
+  public private(set) var endOffset: UInt64
+  /// The node's clock, past every record in the log.
+  public private(set) var clock: HybridClock
+  /// The torn tail that opening cut off, if any.
+  public private(set) var repairedTail: TornTail?
+
+  private let file: SystemFile
+  private var lock: WriterLock?
+  private var lastChecksum: UInt32
+  private var unsyncedBytes = false
+  /// Set when a write or sync failed: what reached the disk is unknown, so the writer stops.
+  private var failure: SoftadastraError?
+
+  /// How much of the log opening reads.
+  public enum TailCheck {
+    /// Read only the last record (when it is valid); fall back to a full scan when it is not.
+    case lastRecordOnly
+    /// Read every record and pass each complete one to `visit`, in order.
+    case replay(visit: (ScannedRecord) throws(SoftadastraError) -> Void)
+  }
+
+  /// Opens the log at `path` for appending, creating it when missing.
+  ///
+  /// - Parameters:
+  ///   - path: the log file; its directory must exist.
+  ///   - nodeID: the node that owns the log; an existing log of another node is refused.
+  ///   - lockTimeout: seconds to wait for another writer to finish.
+  ///   - autoFlush: whether each append is synced before it returns.
+  ///   - tailCheck: whether to replay every record or read only the tail.
+  /// - Throws: `notFound` for a missing directory, `lockTimeout`, `configuration` for another
+  ///   node's log, `corrupt` for damage before the tail, and file errors.
+  public init(
+    path: String, nodeID: String, lockTimeout: Double, autoFlush: Bool = true, tailCheck: TailCheck = .lastRecordOnly
+  ) throws(SoftadastraError) {
+    let directory = FileSystem.directory(of: path)
+    guard FileSystem.isDirectory(directory) else {
+      throw SoftadastraError(
+        FileSystem.exists(directory) ? .cannotCreate : .notFound,
+        FileSystem.exists(directory)
+          ? "cannot use WAL path \(path): \(directory) is not a directory"
+          : "cannot open WAL \(path): directory \(directory) does not exist; create it with mkdir -p \(directory)",
+        path: directory)
+    }
+    let lock = try WriterLock.acquire(walPath: path, timeout: lockTimeout)
+    if !FileSystem.exists(path) { try Self.create(path: path, nodeID: nodeID) }
+    let file = try SystemFile.openForUpdate(path)
+    let scanner = try WALScanner(file: file, materialize: { if case .replay = tailCheck { true } else { false } }())
+    guard scanner.header.nodeID == nodeID else {
+      throw SoftadastraError(
+        .configuration,
+        "WAL \(path) belongs to node '\(scanner.header.nodeID)', not '\(nodeID)'; use one WAL path per node",
+        path: path)
+    }
+    self.path = path
+    self.header = scanner.header
+    self.autoFlush = autoFlush
+    self.file = file
+    self.lock = lock
+    nextLSN = scanner.header.firstLSN
+    endOffset = UInt64(scanner.header.size)
+    lastChecksum = scanner.header.checksum
+    clock = HybridClock()
+
+    if case .lastRecordOnly = tailCheck, try adoptValidTail(fileSize: scanner.fileSize) { return }
+    var lastTimestamp = HybridTimestamp(rawValue: 0)
+    while let scanned = try scanner.next() {
+      if case .replay(let visit) = tailCheck { try visit(scanned) }
+      lastTimestamp = scanned.record.timestamp
+    }
+    if !(scanner.lastLSN < scanner.header.firstLSN) {
+      try adoptTail(lsn: scanner.lastLSN, checksum: scanner.lastChecksum, end: scanner.position, timestamp: lastTimestamp)
+    }
+    switch scanner.ending {
+    case .clean, nil: break
+    case .corrupt(let corruption): throw SoftadastraError.damaged(path: path, corruption)
+    case .tornTail(let torn): try cutTornTail(torn)
+    }
+  }
+
+  /// Appends operations as one atomic unit: a single record, or a batch that recovery applies
+  /// whole or not at all. With `autoFlush` they are on disk when this returns (one sync).
+  ///
+  /// - Returns: the records written, with their LSNs and timestamps.
+  /// - Throws: `invalidArgument` for an empty key or one over the limits (nothing is written),
+  ///   `io` when writing or syncing fails (the writer then refuses further appends).
+  @discardableResult
+  public func append(_ operations: [Operation]) throws(SoftadastraError) -> [WALRecord] {
+    try checkUsable()
+    for operation in operations { try Self.validate(operation) }
+    var records: [WALRecord] = []
+    records.reserveCapacity(operations.count)
+    var buffer: [UInt8] = []
+    var checksum = lastChecksum
+    var offset = endOffset
+    var lsn = nextLSN
+    var clock = self.clock
+    do throws(SoftadastraError) {
+      for (index, operation) in operations.enumerated() {
+        let record = WALRecord(
+          lsn: lsn, timestamp: clock.now(), batchContinues: index < operations.count - 1,
+          body: .operation(operation, origin: nil))
+        checksum = RecordEncoder.append(record, seed: checksum, to: &buffer)
+        records.append(record)
+        lsn += 1
+        if buffer.count >= 4 << 20 {
+          try file.write(buffer, at: offset)
+          offset += UInt64(buffer.count)
+          buffer.removeAll(keepingCapacity: true)
+        }
+      }
+      try file.write(buffer, at: offset)
+      offset += UInt64(buffer.count)
+      if autoFlush { try file.syncData() } else { unsyncedBytes = true }
+    } catch {
+      failure = error
+      try? file.truncate(to: endOffset)
+      throw error
+    }
+    endOffset = offset
+    nextLSN = lsn
+    lastChecksum = checksum
+    self.clock = clock
+    return records
+  }
+
+  /// Syncs appended records to disk (what `autoFlush` does after every append).
+  public func flush() throws(SoftadastraError) {
+    try checkUsable()
+    guard unsyncedBytes else { return }
+    do throws(SoftadastraError) { try file.syncData() } catch {
+      failure = error
+      throw error
+    }
+    unsyncedBytes = false
+  }
+
+  /// Syncs what is not yet on disk, then releases the file and the writer lock.
+  public func close() throws(SoftadastraError) {
+    defer {
+      file.close()
+      lock?.release()
+      lock = nil
+    }
+    if failure == nil, lock != nil { try flush() }
+  }
+
+  deinit {
+    file.close()
+    lock?.release()
+  }
+
+  // MARK: - Opening
+
+  private static func create(path: String, nodeID: String) throws(SoftadastraError) {
+    let temporary = path + ".new"
+    FileSystem.removeFile(temporary)
+    let header = WALHeader(
+      nodeID: nodeID, createdMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()), firstLSN: 1)
+    let file = try SystemFile.createExclusive(temporary)
+    try file.write(header.encoded(), at: 0)
+    try file.syncData()
+    file.close()
+    try FileSystem.renameDurably(temporary, to: path)
+  }
+
+  /// Adopts the last record as the tail when it is valid and ends any batch; returns false to ask
+  /// for a full scan.
+  private func adoptValidTail(fileSize: UInt64) throws(SoftadastraError) -> Bool {
+    if fileSize == endOffset { return true }
+    guard fileSize >= endOffset + UInt64(WALFormat.recordOverhead) else { return false }
+    var cursor = RecordCursor(file: file, fileSize: fileSize, capacity: 4096)
+    let size = try cursor.withBytes(at: fileSize - 8, count: 4) { $0.loadLittleEndian(at: 0, as: UInt32.self) }
+    guard size >= UInt32(WALFormat.recordOverhead), UInt64(size) <= fileSize - endOffset else { return false }
+    let start = fileSize - UInt64(size)
+    let seed = try cursor.seed(before: start)
+    guard case .record(let record, _, let checksum) = try cursor.decode(at: start, seed: seed, materialize: true),
+      !record.batchContinues, record.lsn >= header.firstLSN
+    else { return false }
+    try adoptTail(lsn: record.lsn, checksum: checksum, end: fileSize, timestamp: record.timestamp)
+    return true
+  }
+
+  private func adoptTail(lsn: UInt64, checksum: UInt32, end: UInt64, timestamp: HybridTimestamp) throws(SoftadastraError) {
+    nextLSN = lsn + 1
+    lastChecksum = checksum
+    endOffset = end
+    clock.observe(timestamp)
+  }
+
+  /// Cuts a torn tail off durably and records the cut in the log.
+  private func cutTornTail(_ torn: TornTail) throws(SoftadastraError) {
+    try file.truncate(to: torn.offset)
+    endOffset = torn.offset
+    let note = WALRecord(lsn: nextLSN, timestamp: clock.now(), body: .tailRepairNote(offset: torn.offset, bytes: torn.bytes))
+    let bytes = RecordEncoder.encode(note, seed: lastChecksum)
+    try file.write(bytes, at: endOffset)
+    try file.syncData()
+    lastChecksum = bytes.withUnsafeBytes { $0.loadLittleEndian(at: bytes.count - 4) }
+    endOffset += UInt64(bytes.count)
+    nextLSN += 1
+    repairedTail = torn
+  }
+
+  private static func validate(_ operation: Operation) throws(SoftadastraError) {
+    let key = operation.key
+    guard !key.isEmpty else { throw SoftadastraError(.invalidArgument, "keys must not be empty") }
+    guard key.count <= WALFormat.maxKeyBytes else {
+      throw SoftadastraError(.invalidArgument, "key of \(key.count) bytes is longer than the limit of \(WALFormat.maxKeyBytes) bytes")
+    }
+    if case .put(_, let value) = operation, value.count > WALFormat.maxValueBytes {
+      throw SoftadastraError(
+        .invalidArgument, "value of \(value.count) bytes is larger than the limit of \(WALFormat.maxValueBytes) bytes")
+    }
+  }
+
+  private func checkUsable() throws(SoftadastraError) {
+    if let failure {
+      throw SoftadastraError(.io, "WAL \(path) had a failed write or sync (\(failure)); reopen it to continue", path: path)
+    }
+    guard lock != nil else { throw SoftadastraError(.notOpen, "WAL \(path) is closed", path: path) }
+  }
+}
