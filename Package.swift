@@ -35,7 +35,7 @@ let package = Package(
     .testTarget(
       name: "SoftadastraWALTests",
       dependencies: ["SoftadastraWAL", "SoftadastraTestSupport"],
-      resources: [.copy("Vectors")]
+      exclude: ["Vectors"]
     ),
     .testTarget(
       name: "SoftadastraTests",

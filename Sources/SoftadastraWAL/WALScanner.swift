@@ -170,7 +170,13 @@ public final class WALScanner {
     throws(SoftadastraError)
   {
     var probe = RecordCursor(file: cursor.file, fileSize: fileSize, capacity: 1 << 16)
-    let next = try probe.firstValidRecord(from: damageAt + 1, minimumLSN: lastLSN, headerSize: header.size)
+    var alternateSeed: (offset: UInt64, seed: UInt32)?
+    if case .checksumMismatch(_, let computed) = problem {
+      let size = try probe.withBytes(at: damageAt, count: 4) { $0.loadLittleEndian(at: 0, as: UInt32.self) }
+      alternateSeed = (damageAt + UInt64(size), computed)
+    }
+    let next = try probe.firstValidRecord(
+      from: damageAt + 1, minimumLSN: lastLSN, headerSize: header.size, alternateSeed: alternateSeed)
     if problem.framingIsValid || next != nil {
       ending = .corrupt(
         Corruption(

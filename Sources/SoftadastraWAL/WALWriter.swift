@@ -187,8 +187,8 @@ public final class WALWriter {
     guard size >= UInt32(WALFormat.recordOverhead), UInt64(size) <= fileSize - endOffset else { return false }
     let start = fileSize - UInt64(size)
     let seed = try cursor.seed(before: start)
-    guard case .record(let record, _, let checksum) = try cursor.decode(at: start, seed: seed, materialize: true),
-      !record.batchContinues, record.lsn >= header.firstLSN
+    guard case .record(let record, let decodedSize, let checksum) = try cursor.decode(at: start, seed: seed, materialize: true),
+      decodedSize == Int(size), !record.batchContinues, record.lsn >= header.firstLSN
     else { return false }
     try adoptTail(lsn: record.lsn, checksum: checksum, end: fileSize, timestamp: record.timestamp)
     return true

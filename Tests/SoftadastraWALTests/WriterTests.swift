@@ -1,0 +1,106 @@
+import Foundation
+import SoftadastraTestSupport
+import Testing
+
+@testable import SoftadastraWAL
+
+@Suite struct WriterTests {
+  @Test func aNewLogIsCreatedWithOwnerOnlyPermissionsAndNoTemporaryLeftBehind() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node.wal")
+    let writer = try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1)
+    try writer.close()
+    let attributes = try FileManager.default.attributesOfItem(atPath: path)
+    #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    #expect(!FileManager.default.fileExists(atPath: path + ".new"))
+    #expect(try WALScanner(path: path).header.nodeID == "node-a")
+  }
+
+  @Test func anotherNodesLogIsRefusedNamingBothIDs() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node.wal")
+    try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1).close()
+    let before = FileBytes.read(path)
+    #expect {
+      try WALWriter(path: path, nodeID: "node-b", lockTimeout: 1)
+    } throws: { error in
+      let error = error as! SoftadastraError
+      return error.kind == .configuration && error.message.contains("'node-a'") && error.message.contains("'node-b'")
+    }
+    #expect(FileBytes.read(path) == before)
+  }
+
+  @Test func aSecondWriterTimesOutNamingTheLock() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node.wal")
+    let first = try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1)
+    let started = Date()
+    #expect {
+      try WALWriter(path: path, nodeID: "node-a", lockTimeout: 0.3)
+    } throws: { error in
+      let error = error as! SoftadastraError
+      return error.kind == .lockTimeout && error.message.contains(path + ".lock")
+    }
+    #expect(Date().timeIntervalSince(started) >= 0.3)
+    try first.close()
+    try WALWriter(path: path, nodeID: "node-a", lockTimeout: 0).close()
+  }
+
+  @Test func aMissingDirectoryIsNamedWithTheCommandThatFixesIt() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("missing/node.wal")
+    #expect {
+      try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1)
+    } throws: { error in
+      let error = error as! SoftadastraError
+      return error.kind == .notFound && error.message.contains("mkdir -p \(directory.file("missing"))")
+    }
+    #expect(!FileManager.default.fileExists(atPath: directory.file("missing")))
+  }
+
+  @Test func oversizedKeysAndValuesAreRefusedBeforeAnythingIsWritten() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node.wal")
+    let writer = try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1)
+    let before = FileBytes.read(path)
+    let tooLong = [UInt8](repeating: 0x61, count: WALFormat.maxKeyBytes + 1)
+    #expect(throws: SoftadastraError.self) { try writer.append([.put(key: [1], value: [2]), .put(key: tooLong, value: [])]) }
+    #expect(throws: SoftadastraError.self) { try writer.append([.put(key: [], value: [])]) }
+    #expect(throws: SoftadastraError.self) {
+      try writer.append([.put(key: [1], value: [UInt8](repeating: 0, count: WALFormat.maxValueBytes + 1))])
+    }
+    #expect(FileBytes.read(path) == before)
+    try writer.append([.put(key: [UInt8](repeating: 0x61, count: WALFormat.maxKeyBytes), value: [])])
+    try writer.close()
+  }
+
+  @Test func theTailOnlyOpenAgreesWithAFullReplay() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node.wal")
+    for round in 0..<5 {
+      let writer = try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1)
+      var replayed = 0
+      let full = try { () throws -> WALWriter in
+        try writer.close()
+        return try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1, tailCheck: .replay { _ in replayed += 1 })
+      }()
+      #expect(replayed == round * 3)
+      try full.close()
+      let tail = try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1)
+      #expect(tail.nextLSN == UInt64(round * 3 + 1))
+      #expect(tail.endOffset == (try SystemFile.openForReading(path).size()))
+      try tail.append([.put(key: [UInt8(round)], value: [1]), .put(key: [2], value: [2])])
+      try tail.append([.delete(key: [UInt8(round)])])
+      try tail.close()
+    }
+  }
+
+  @Test func timestampsIncreaseStrictlyEvenWithinOneMillisecond() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node.wal")
+    let writer = try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1, autoFlush: false)
+    let records = try writer.append((0..<500).map { .put(key: [UInt8($0 % 256), 1], value: []) })
+    try writer.close()
+    for (a, b) in zip(records, records.dropFirst()) { #expect(a.timestamp < b.timestamp) }
+  }
+}
