@@ -43,7 +43,7 @@ let package = Package(
     ),
     .testTarget(
       name: "SoftadastraCLITests",
-      dependencies: ["Softadastra", "SoftadastraTestSupport"]
+      dependencies: ["SoftadastraCLI", "SoftadastraTestSupport"]
     ),
   ]
 )

@@ -146,6 +146,7 @@ public final class Client {
       writer = nil
       store = nil
       summary = nil
+      memoryLSN = 0
       isOpen = false
     }
     try writer?.close()

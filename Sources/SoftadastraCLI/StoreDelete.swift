@@ -12,8 +12,10 @@ extension SoftadastraCommand.Store {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+      let operation = Operation.delete(key: Array(key.utf8))
+      try operation.checkLimits()
       let client = try global.openClient(forWriting: true, loadsStore: false)
-      try client.commit([.delete(key: Array(key.utf8))])
+      try client.commit([operation])
       try client.close()
     }
   }

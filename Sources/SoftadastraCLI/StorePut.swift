@@ -13,9 +13,10 @@ extension SoftadastraCommand.Store {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-      let bytes = value == "-" ? try StandardInput.readAll() : Array(value.utf8)
+      let operation = Operation.put(key: Array(key.utf8), value: value == "-" ? try StandardInput.readAll() : Array(value.utf8))
+      try operation.checkLimits()
       let client = try global.openClient(forWriting: true, loadsStore: false)
-      try client.put(Array(key.utf8), bytes)
+      try client.commit([operation])
       try client.close()
     }
   }

@@ -129,10 +129,12 @@ public final class SystemFile {
 
 /// File-system operations on paths.
 public enum FileSystem {
-  /// Whether something exists at `path` (a dangling symbolic link counts as missing).
+  /// Whether something exists at `path` (a dangling symbolic link counts as missing). A path
+  /// that cannot be checked for lack of permission counts as existing, so that opening it
+  /// reports the permission problem rather than a missing file.
   public static func exists(_ path: String) -> Bool {
     var info = stat()
-    return stat(path, &info) == 0
+    return stat(path, &info) == 0 || (errno != ENOENT && errno != ENOTDIR)
   }
 
   /// Whether `path` is a directory (following symbolic links).

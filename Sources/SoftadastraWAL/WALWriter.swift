@@ -100,7 +100,7 @@ public final class WALWriter {
   @discardableResult
   public func append(_ operations: [Operation]) throws(SoftadastraError) -> [WALRecord] {
     try checkUsable()
-    for operation in operations { try Self.validate(operation) }
+    for operation in operations { try operation.checkLimits() }
     var records: [WALRecord] = []
     records.reserveCapacity(operations.count)
     var buffer: [UInt8] = []
@@ -213,18 +213,6 @@ public final class WALWriter {
     endOffset += UInt64(bytes.count)
     nextLSN += 1
     repairedTail = torn
-  }
-
-  private static func validate(_ operation: Operation) throws(SoftadastraError) {
-    let key = operation.key
-    guard !key.isEmpty else { throw SoftadastraError(.invalidArgument, "keys must not be empty") }
-    guard key.count <= WALFormat.maxKeyBytes else {
-      throw SoftadastraError(.invalidArgument, "key of \(key.count) bytes is longer than the limit of \(WALFormat.maxKeyBytes) bytes")
-    }
-    if case .put(_, let value) = operation, value.count > WALFormat.maxValueBytes {
-      throw SoftadastraError(
-        .invalidArgument, "value of \(value.count) bytes is larger than the limit of \(WALFormat.maxValueBytes) bytes")
-    }
   }
 
   private func checkUsable() throws(SoftadastraError) {

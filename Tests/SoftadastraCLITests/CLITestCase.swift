@@ -1,0 +1,48 @@
+import Foundation
+import SoftadastraTestSupport
+import Testing
+
+/// A temporary working directory with helpers to run the built binary in it.
+final class CLIWorkspace {
+  let directory = TemporaryDirectory("softadastra-cli")
+  var path: String { directory.path }
+
+  @discardableResult
+  func run(_ arguments: String..., stdin: [UInt8] = [], environment: [String: String] = [:]) -> CommandResult {
+    CommandRunner.run(arguments, in: path, stdin: stdin, environment: environment)
+  }
+
+  @discardableResult
+  func run(arguments: [String], stdin: [UInt8] = [], environment: [String: String] = [:]) -> CommandResult {
+    CommandRunner.run(arguments, in: path, stdin: stdin, environment: environment)
+  }
+
+  func file(_ name: String) -> String { directory.file(name) }
+
+  /// Parses one JSON document from standard output.
+  func json(_ result: CommandResult) throws -> [String: Any] {
+    try #require(JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])
+  }
+
+  /// Parses JSON Lines from standard output.
+  func jsonLines(_ result: CommandResult) throws -> [[String: Any]] {
+    try result.out.split(separator: "\n").map {
+      try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+    }
+  }
+}
+
+/// Expects a successful run with nothing on standard error.
+func expectSuccess(_ result: CommandResult, sourceLocation: SourceLocation = #_sourceLocation) {
+  #expect(result.status == 0, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+  #expect(result.stderr == "", sourceLocation: sourceLocation)
+}
+
+/// Expects a failure with `status`, nothing on standard output and one error line on standard error.
+func expectFailure(
+  _ result: CommandResult, _ status: Int32, mentioning fragment: String, sourceLocation: SourceLocation = #_sourceLocation
+) {
+  #expect(result.status == status, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+  #expect(result.stdout.isEmpty, "stdout: \(result.out)", sourceLocation: sourceLocation)
+  #expect(result.stderr.contains(fragment), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+}

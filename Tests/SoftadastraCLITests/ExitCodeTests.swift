@@ -1,0 +1,78 @@
+import Foundation
+import SoftadastraTestSupport
+import Testing
+
+/// Every documented exit status, each from a real situation.
+@Suite struct ExitCodeTests {
+  @Test func usageErrorsExit64() {
+    let workspace = CLIWorkspace()
+    expectFailure(workspace.run("store", "put", "only-key"), 64, mentioning: "Missing expected argument")
+    expectFailure(workspace.run("store", "get", "k", "--lock-timeout", "-1"), 64, mentioning: "lock-timeout")
+    expectFailure(workspace.run("store", "put", "", "v"), 64, mentioning: "empty")
+    expectFailure(workspace.run("frobnicate"), 64, mentioning: "frobnicate")
+    expectFailure(workspace.run("store", "put", "k", "v", "--node-id", "a/b"), 64, mentioning: "node id")
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("data")))
+  }
+
+  @Test func aMissingWALOrInputFileExits66() {
+    let workspace = CLIWorkspace()
+    expectFailure(workspace.run("store", "get", "k"), 66, mentioning: "no WAL at data/softadastra.wal")
+    expectFailure(workspace.run("store", "import", "nope.tsv"), 66, mentioning: "nope.tsv")
+  }
+
+  @Test func aFileWhereTheDataDirectoryShouldBeExits73() {
+    let workspace = CLIWorkspace()
+    FileBytes.write(Array("not a directory".utf8), to: workspace.file("data"))
+    expectFailure(workspace.run("store", "put", "k", "v"), 73, mentioning: "data")
+  }
+
+  @Test func aHeldWriterLockExits75AfterTheTimeout() throws {
+    let workspace = CLIWorkspace()
+    workspace.run("store", "put", "k", "v")
+    let holder = Process()
+    holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+    holder.arguments = ["-x", workspace.file("data/softadastra.wal.lock"), "sleep", "5"]
+    try holder.run()
+    defer { holder.terminate() }
+    usleep(300_000)
+    let started = Date()
+    let result = workspace.run("store", "put", "k", "w", "--lock-timeout", "0.5")
+    expectFailure(result, 75, mentioning: "data/softadastra.wal.lock")
+    #expect(Date().timeIntervalSince(started) >= 0.5)
+    expectSuccess(workspace.run("store", "get", "k"))  // readers take no lock
+  }
+
+  @Test func anUnreadableWALExits77() throws {
+    let workspace = CLIWorkspace()
+    workspace.run("store", "put", "k", "v")
+    chmod(workspace.path, 0o755)
+    // Root reads anything: run as nobody, for whom the 0700 data directory is closed.
+    let result = CommandRunner.run(
+      executable: "/usr/bin/setpriv",
+      ["--reuid=nobody", "--regid=nogroup", "--clear-groups", CommandRunner.binaryPath, "store", "get", "k"],
+      in: workspace.path)
+    expectFailure(result, 77, mentioning: "Permission denied")
+  }
+
+  @Test func anotherNodesWALExits78NamingBothNodes() {
+    let workspace = CLIWorkspace()
+    workspace.run("store", "put", "k", "v", "--node-id", "node-a")
+    let before = FileBytes.read(workspace.file("data/node-a.wal"))
+    let result = workspace.run("store", "put", "k", "v", "--node-id", "node-b", "--wal", "data/node-a.wal")
+    expectFailure(result, 78, mentioning: "belongs to node 'node-a', not 'node-b'")
+    #expect(FileBytes.read(workspace.file("data/node-a.wal")) == before)
+  }
+
+  @Test func helpAndVersionGoToStandardOutput() {
+    let workspace = CLIWorkspace()
+    let help = workspace.run("--help")
+    expectSuccess(help)
+    #expect(help.out.contains("store") && help.out.contains("status") && help.out.contains("Exit status"))
+    let version = workspace.run("--version")
+    expectSuccess(version)
+    #expect(version.out.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil)
+    let subhelp = workspace.run("store", "put", "--help")
+    expectSuccess(subhelp)
+    #expect(subhelp.out.contains("--lock-timeout") && subhelp.out.contains("SOFTADASTRA_DATA_DIR"))
+  }
+}

@@ -1,0 +1,66 @@
+import Softadastra
+import Testing
+
+@Suite struct KeyValueLinesTests {
+  @Test func tsvLinesBecomePutsAndValuesKeepTheirTabs() throws {
+    let input = Array("a\t1\r\n\nb\tx\ty\nc\t".utf8)
+    let operations = try KeyValueLines.operations(from: input, format: .tsv)
+    #expect(
+      operations == [
+        .put(key: Array("a".utf8), value: Array("1".utf8)), .put(key: Array("b".utf8), value: Array("x\ty".utf8)),
+        .put(key: Array("c".utf8), value: []),
+      ])
+  }
+
+  @Test func aMalformedLineIsNamedByNumber() {
+    #expect {
+      try KeyValueLines.operations(from: Array("a\t1\nno tab here\n".utf8), format: .tsv)
+    } throws: { error in
+      let error = error as! SoftadastraError
+      return error.kind == .malformedInput && error.message.hasPrefix("line 2:")
+    }
+    #expect {
+      try KeyValueLines.operations(from: Array("{\"key\":\"a\",\"value\":\"1\"}\n{\"key\":\"b\"}\n".utf8), format: .jsonl)
+    } throws: { error in
+      (error as! SoftadastraError).message.hasPrefix("line 2:")
+    }
+    #expect {
+      try KeyValueLines.operations(from: Array("\t1\n".utf8), format: .tsv)
+    } throws: { error in
+      (error as! SoftadastraError).message == "line 1: the key is empty"
+    }
+  }
+
+  @Test func exportObjectsImportBackIncludingBinary() throws {
+    let pairs: [([UInt8], [UInt8])] = [
+      (Array("k\"ey\n".utf8), Array("välue ✓".utf8)), ([0xFF, 0xFE], [0x00, 0x80, 0xFF]), (Array("e".utf8), []),
+    ]
+    let lines = pairs.map { KeyValueLines.exportObject(key: $0.0, value: $0.1).serialized }.joined(separator: "\n")
+    let operations = try KeyValueLines.operations(from: Array(lines.utf8), format: .jsonl)
+    #expect(operations == pairs.map { .put(key: $0.0, value: $0.1) })
+    #expect(KeyValueLines.exportObject(key: [0x61], value: [0xFF]).serialized == #"{"key":"a","value":"/w==","encoding":"base64"}"#)
+  }
+
+  @Test func jsonParsingHandlesEscapesAndRejectsJunk() throws {
+    let value = try JSONValue.parse(Array(#" {"a":[1,-2,true,null,"\u00e9\ud83d\ude00\n"],"b":{}} "#.utf8))
+    #expect(value["a"] == .array([.integer(1), .integer(-2), .bool(true), .null, .string("é😀\n")]))
+    for junk in ["", "{", "{\"a\":}", "[1,]", "\"\\x\"", "{\"a\":1} x", "1.5", "\"\\ud800\""] {
+      #expect(throws: JSONValue.ParseError.self, "\(junk)") { try JSONValue.parse(Array(junk.utf8)) }
+    }
+  }
+
+  @Test func base64RoundTripsEveryLengthAndRejectsJunk() {
+    for length in 0..<20 {
+      let bytes = (0..<length).map { UInt8(($0 * 37) % 256) }
+      #expect(Base64.decode(Base64.encode(bytes)) == bytes)
+    }
+    #expect(Base64.encode(Array("Softadastra".utf8)) == "U29mdGFkYXN0cmE=")
+    for junk in ["a", "ab=c", "====", "ab!c"] { #expect(Base64.decode(junk) == nil, "\(junk)") }
+  }
+
+  @Test func timestampsAreISO8601UTC() {
+    #expect(ISO8601.string(milliseconds: 1_795_594_148_644) == "2026-11-25T08:09:08.644Z")
+    #expect(ISO8601.string(milliseconds: 0) == "1970-01-01T00:00:00.000Z")
+    #expect(ISO8601.compactString(milliseconds: 1_795_594_148_644) == "20261125T080908Z")
+  }
+}
