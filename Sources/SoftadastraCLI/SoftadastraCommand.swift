@@ -27,7 +27,7 @@ struct SoftadastraCommand: ParsableCommand {
 
   static func main() {
     do {
-      var command = try parseAsRoot()
+      var command = try FastPath.command(for: Array(CommandLine.arguments.dropFirst())) ?? parseAsRoot()
       try command.run()
       Output.flush()
     } catch let error as SoftadastraError {

@@ -5,6 +5,7 @@ extension SoftadastraCommand {
   /// `softadastra status`: the node, its WAL, its store and its sync outbox.
   struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "status",
       abstract: "Show the node's WAL, store and sync state.",
       discussion: "Reads the WAL without taking the writer lock, so it can run while a writer is working.")
 

@@ -5,6 +5,7 @@ extension SoftadastraCommand.Store {
   /// `softadastra store delete KEY`: one durable delete.
   struct Delete: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "delete",
       abstract: "Delete a key.",
       discussion: "Deleting an absent key succeeds and records the delete all the same.")
 

@@ -5,6 +5,7 @@ extension SoftadastraCommand.Store {
   /// `softadastra store export`: every key and value as JSON Lines, in key order.
   struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "export",
       abstract: "Print every key and value as JSON Lines, in key order.",
       discussion: """
         Each line is {"key":"…","value":"…"}, with "encoding":"base64" for a value that is not \

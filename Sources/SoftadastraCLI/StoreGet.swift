@@ -5,6 +5,7 @@ extension SoftadastraCommand.Store {
   /// `softadastra store get KEY`: print a value.
   struct Get: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "get",
       abstract: "Print a key's value.",
       discussion: "Prints the value and a newline. Exits 1, printing nothing on standard output, when the key is absent.")
 

@@ -5,6 +5,7 @@ extension SoftadastraCommand.Store {
   /// `softadastra store import [FILE|-]`: many puts as one atomic, durable batch.
   struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "import",
       abstract: "Import key/value lines as one atomic batch.",
       discussion: """
         Reads key<TAB>value lines (or JSON Lines with --format jsonl, the objects store export \

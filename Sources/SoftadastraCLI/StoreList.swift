@@ -5,6 +5,7 @@ extension SoftadastraCommand.Store {
   /// `softadastra store list`: the keys, in byte order.
   struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "list",
       abstract: "List keys in byte order.",
       discussion: "Prints one key per line; with --json, one {\"key\":…} object per line.")
 

@@ -5,6 +5,7 @@ extension SoftadastraCommand.Store {
   /// `softadastra store put KEY VALUE`: one durable write.
   struct Put: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "put",
       abstract: "Set a key to a value.",
       discussion: "The write is synced to disk before the command exits 0 (unless --no-auto-flush).")
 

@@ -5,21 +5,27 @@
 struct RecordCursor {
   let file: SystemFile
   let fileSize: UInt64
-  private var buffer: [UInt8]
+  private let capacity: Int
+  /// Allocated at the first read, so a cursor that is never used costs nothing.
+  private var buffer: [UInt8] = []
   private var bufferOffset: UInt64 = 0
   private var bufferCount = 0
 
   init(file: SystemFile, fileSize: UInt64, capacity: Int = 1 << 20) {
     self.file = file
     self.fileSize = fileSize
-    self.buffer = [UInt8](repeating: 0, count: capacity)
+    self.capacity = capacity
   }
 
   /// Makes bytes [offset, offset + count) available, or as many as the file holds; returns how many.
   private mutating func load(_ offset: UInt64, _ count: Int) throws(SoftadastraError) -> Int {
     let wanted = Int(min(UInt64(count), fileSize - min(offset, fileSize)))
     if offset >= bufferOffset, offset + UInt64(wanted) <= bufferOffset + UInt64(bufferCount) { return wanted }
-    if buffer.count < wanted { buffer = [UInt8](repeating: 0, count: wanted) }
+    if buffer.count < max(wanted, min(capacity, Int(fileSize))) {
+      // Uninitialized: every byte is read from the file before it is looked at.
+      let size = max(wanted, min(capacity, Int(fileSize)))
+      buffer = [UInt8](unsafeUninitializedCapacity: size) { _, initialized in initialized = size }
+    }
     let toRead = Int(min(UInt64(buffer.count), fileSize - offset))
     bufferCount = try buffer.withUnsafeMutableBytes { raw in
       Result { () throws(SoftadastraError) in
