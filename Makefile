@@ -1,0 +1,37 @@
+# Build, demo, test, install. `make help` lists the targets.
+PREFIX ?= /usr/local
+BINDIR = $(DESTDIR)$(PREFIX)/bin
+MANDIR = $(DESTDIR)$(PREFIX)/share/man
+# A fully static executable starts in about a millisecond (no dynamic loader, no symbol lookups).
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
+BIN = .build/release/softadastra
+
+.PHONY: help release demo test install uninstall clean
+
+help:
+	@echo "make release    build $(BIN), statically linked"
+	@echo "make demo       build, then put and get a key in data/ (the default embedded setup)"
+	@echo "make test       run the test suite (swift test)"
+	@echo "make install    install the binary under PREFIX=$(PREFIX)"
+	@echo "make uninstall  remove what make install put there"
+
+release:
+	swift build $(RELEASE_FLAGS)
+
+demo: release
+	$(BIN) store put settings/theme dark
+	$(BIN) store get settings/theme
+	$(BIN) status
+
+test:
+	swift test
+
+install: release
+	install -d $(BINDIR)
+	install -m 0755 $(BIN) $(BINDIR)/softadastra
+
+uninstall:
+	rm -f $(BINDIR)/softadastra
+
+clean:
+	rm -rf .build
