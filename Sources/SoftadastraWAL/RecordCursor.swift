@@ -64,14 +64,14 @@ struct RecordCursor {
   }
 
   /// The first offset at or after `start` holding a record whose frame and CRC are valid, with an
-  /// LSN above `minimumLSN`. This is how damage is told apart from a torn tail: valid records
-  /// after the damage mean it is in the middle of the log.
+  /// LSN above `minimumLSN`, and the seed that validated it. This is how damage is told apart
+  /// from a torn tail: valid records after the damage mean it is in the middle of the log.
   ///
   /// `alternateSeed` covers damage to a record's stored CRC alone: the record after it is checked
   /// against the CRC its predecessor's bytes should have had, as well as the stored one.
   mutating func firstValidRecord(
     from start: UInt64, minimumLSN: UInt64, headerSize: Int, alternateSeed: (offset: UInt64, seed: UInt32)? = nil
-  ) throws(SoftadastraError) -> (offset: UInt64, lsn: UInt64)? {
+  ) throws(SoftadastraError) -> (offset: UInt64, seed: UInt32, frame: RecordFrame)? {
     let fileSize = fileSize
     var offset = max(start, UInt64(headerSize))
     while offset + UInt64(WALFormat.recordOverhead) <= fileSize {
@@ -94,10 +94,8 @@ struct RecordCursor {
         var seeds = [try seed(before: candidate)]
         if let alternateSeed, alternateSeed.offset == candidate { seeds.append(alternateSeed.seed) }
         for seed in seeds {
-          if case .valid(_, _, let lsn, _, _) = try decode(at: candidate, seed: seed, materialize: false),
-            lsn > minimumLSN
-          {
-            return (candidate, lsn)
+          if let frame = try decode(at: candidate, seed: seed, materialize: false).frame, frame.lsn > minimumLSN {
+            return (candidate, seed, frame)
           }
         }
       }

@@ -20,12 +20,15 @@ public enum RecordProblem: Error, Sendable, Equatable, CustomStringConvertible {
   case unfinishedBatch
   /// The LSN does not follow the previous record's.
   case lsnOutOfSequence(expected: UInt64, found: UInt64)
+  /// Batch flags that contradict their neighbours (a continuation with no batch started, or a
+  /// record that does not continue the batch in progress).
+  case batchFraming(String)
 
   /// Whether the bytes passed their CRC, so the damage is not a torn write but a wrong record.
   public var framingIsValid: Bool {
     switch self {
     case .badSize, .incomplete, .sizeMismatch, .checksumMismatch, .unfinishedBatch: false
-    case .invalidType, .unknownType, .unknownFlags, .badPayload, .lsnOutOfSequence: true
+    case .invalidType, .unknownType, .unknownFlags, .badPayload, .lsnOutOfSequence, .batchFraming: true
     }
   }
 
@@ -42,21 +45,44 @@ public enum RecordProblem: Error, Sendable, Equatable, CustomStringConvertible {
     case .badPayload(let reason): "payload does not decode: \(reason)"
     case .unfinishedBatch: "the file ends inside a batch whose last record was never written"
     case .lsnOutOfSequence(let expected, let found): "LSN \(found) where \(expected) was expected"
+    case .batchFraming(let reason): "batch framing: \(reason)"
     }
   }
+}
+
+/// The framing facts of a valid record, known without copying its key or value.
+public struct RecordFrame: Sendable, Hashable {
+  public var type: UInt8
+  public var lsn: UInt64
+  public var timestamp: HybridTimestamp
+  public var batch: WALRecord.BatchPosition
+  /// The record's size in bytes.
+  public var size: Int
+  /// The record's CRC, which seeds the next record's.
+  public var checksum: UInt32
+  /// The LSN the next record must carry.
+  public var nextLSN: UInt64
 }
 
 /// Decodes records of the native WAL format from bytes in memory.
 public enum RecordDecoder {
   /// What the bytes at an offset turned out to be.
   public enum Outcome {
-    /// A record of `size` bytes whose CRC is `checksum`.
-    case record(WALRecord, size: Int, checksum: UInt32)
-    /// A valid record frame of `size` bytes, whose payload was checked but not copied.
-    case valid(type: UInt8, flags: UInt8, lsn: UInt64, size: Int, checksum: UInt32)
+    /// A decoded record.
+    case record(WALRecord, RecordFrame)
+    /// A valid record whose payload was checked but not copied (`materialize: false`).
+    case valid(RecordFrame)
     /// More bytes are needed: at least `size` from the record's start.
     case needMoreData(size: Int)
     case invalid(RecordProblem)
+
+    /// The frame of a valid record, decoded or not.
+    public var frame: RecordFrame? {
+      switch self {
+      case .record(_, let frame), .valid(let frame): frame
+      case .needMoreData, .invalid: nil
+      }
+    }
   }
 
   /// Decodes the record at the start of `bytes`.
@@ -88,6 +114,9 @@ public enum RecordDecoder {
     let lsn: UInt64 = bytes.loadLittleEndian(at: 6)
     guard type != RecordType.invalid else { return .invalid(.invalidType) }
     guard flags & ~RecordFlags.known == 0 else { return .invalid(.unknownFlags(flags)) }
+    var frame = RecordFrame(
+      type: type, lsn: lsn, timestamp: HybridTimestamp(rawValue: bytes.loadLittleEndian(at: 14)),
+      batch: WALRecord.BatchPosition(flags: flags), size: size, checksum: stored, nextLSN: lsn &+ 1)
     var payload = FieldReader(bytes, from: WALFormat.recordPrefixSize, to: size - 8)
     let body: WALRecord.Body?
     switch type {
@@ -96,22 +125,26 @@ public enum RecordDecoder {
       case .success(let decoded): body = decoded
       case .failure(let problem): return .invalid(problem)
       }
-    case RecordType.tailRepairNote:
-      guard let offset = payload.read(UInt64.self), let count = payload.read(UInt64.self), payload.remaining == 0
-      else { return .invalid(.badPayload("tail repair note is not 16 bytes")) }
-      body = .tailRepairNote(offset: offset, bytes: count)
+    case RecordType.tailRepairNote, RecordType.lostRange:
+      guard flags & RecordFlags.remoteOrigin == 0 else { return .invalid(.unknownFlags(flags)) }
+      if type == RecordType.tailRepairNote {
+        guard let offset = payload.read(UInt64.self), let count = payload.read(UInt64.self), payload.remaining == 0
+        else { return .invalid(.badPayload("a tail-repair note is 16 bytes")) }
+        body = .tailRepairNote(offset: offset, bytes: count)
+      } else {
+        guard let count = payload.read(UInt64.self), let offset = payload.read(UInt64.self),
+          let bytes = payload.read(UInt64.self), payload.remaining == 0, count > 0, lsn <= UInt64.max - count
+        else { return .invalid(.badPayload("a lost-range record is 24 bytes and loses at least one LSN")) }
+        body = .lostRange(count: count, offset: offset, bytes: bytes)
+        frame.nextLSN = lsn + count
+      }
     default:
       guard type >= RecordType.firstSkippable else { return .invalid(.unknownType(type)) }
       guard flags & RecordFlags.remoteOrigin == 0 else { return .invalid(.unknownFlags(flags)) }
       body = materialize ? .skipped(type: type, payload: payload.readBytes(payload.remaining) ?? []) : nil
     }
-    guard materialize, let body else {
-      return .valid(type: type, flags: flags, lsn: lsn, size: size, checksum: stored)
-    }
-    let record = WALRecord(
-      lsn: lsn, timestamp: HybridTimestamp(rawValue: bytes.loadLittleEndian(at: 14)),
-      batchContinues: flags & RecordFlags.batchContinues != 0, body: body)
-    return .record(record, size: size, checksum: stored)
+    guard materialize, let body else { return .valid(frame) }
+    return .record(WALRecord(lsn: lsn, timestamp: frame.timestamp, batch: frame.batch, body: body), frame)
   }
 
   /// Decodes a put or delete payload; without `materialize`, checks it and returns nil.

@@ -12,7 +12,7 @@ public enum RecordEncoder {
     let start = buffer.count
     buffer.appendLittleEndian(UInt32(0))  // size, patched below
     buffer.append(record.type)
-    var flags: UInt8 = record.batchContinues ? RecordFlags.batchContinues : 0
+    var flags: UInt8 = record.batch.flags
     if case .operation(_, origin: .some) = record.body { flags |= RecordFlags.remoteOrigin }
     buffer.append(flags)
     buffer.appendLittleEndian(record.lsn)
@@ -36,6 +36,10 @@ public enum RecordEncoder {
         buffer.append(contentsOf: key)
       }
     case .tailRepairNote(let offset, let bytes):
+      buffer.appendLittleEndian(offset)
+      buffer.appendLittleEndian(bytes)
+    case .lostRange(let count, let offset, let bytes):
+      buffer.appendLittleEndian(count)
       buffer.appendLittleEndian(offset)
       buffer.appendLittleEndian(bytes)
     case .skipped(_, let payload):

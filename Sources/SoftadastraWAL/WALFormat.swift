@@ -29,6 +29,8 @@ public enum RecordType {
   public static let put: UInt8 = 1
   /// Remove a key (a tombstone).
   public static let delete: UInt8 = 2
+  /// Stands in for LSNs whose records were lost to damage and dropped by a salvage repair.
+  public static let lostRange: UInt8 = 3
   /// Written after a torn tail was cut off: where, and how many bytes. Readers may skip it.
   public static let tailRepairNote: UInt8 = 128
   /// Types from here up may be skipped by readers that do not know them.
@@ -41,5 +43,7 @@ public enum RecordFlags {
   public static let remoteOrigin: UInt8 = 0x01
   /// The record belongs to an atomic batch, and at least one more record of the batch follows.
   public static let batchContinues: UInt8 = 0x02
-  static let known: UInt8 = remoteOrigin | batchContinues
+  /// The record belongs to an atomic batch that an earlier record started.
+  public static let batchContinuation: UInt8 = 0x04
+  static let known: UInt8 = remoteOrigin | batchContinues | batchContinuation
 }

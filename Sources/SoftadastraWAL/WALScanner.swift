@@ -3,6 +3,8 @@ public struct ScannedRecord: Sendable, Hashable {
   public var offset: UInt64
   public var size: Int
   public var checksum: UInt32
+  /// The record; when the scanner does not materialize, an operation's body is
+  /// `.skipped(type:payload: [])` (its key and value were checked, not copied).
   public var record: WALRecord
 }
 
@@ -20,7 +22,7 @@ public struct TornTail: Sendable, Equatable {
 
 /// Damage with valid records after it: data that must not be skipped or truncated silently.
 public struct Corruption: Sendable, Equatable {
-  /// The first damaged byte offset (the start of the first bad record or batch).
+  /// The first damaged byte offset (the start of the first bad record).
   public var offset: UInt64
   /// The LSN that should have been at `offset`.
   public var expectedLSN: UInt64
@@ -41,12 +43,13 @@ public enum WALEnding: Sendable, Equatable {
 /// Reads a native WAL from start to end, yielding only complete records and complete batches,
 /// and says at the end whether the log was clean, torn at its tail, or corrupt in the middle.
 ///
-/// The scanner takes no lock and never writes: it can run while a writer appends.
+/// The scanner takes no lock and never writes: it can run while a writer appends, and sees the
+/// file as it was when opened (or last refreshed).
 public final class WALScanner {
   public let path: String
   public let header: WALHeader
   /// The size of the file when the scanner opened it; later appends are not read.
-  public let fileSize: UInt64
+  public private(set) var fileSize: UInt64
   /// Set once `next()` has returned nil.
   public private(set) var ending: WALEnding?
   /// The offset after the last record returned.
@@ -55,16 +58,20 @@ public final class WALScanner {
   public private(set) var lastLSN: UInt64
   /// The CRC of the last record returned, which seeds the next record's (the header's at first).
   public private(set) var lastChecksum: UInt32
+  /// Bytes of records returned so far (the header excluded).
+  public var bytesRead: UInt64 { position - UInt64(header.size) }
 
+  private let file: SystemFile
   private var cursor: RecordCursor
   private let materialize: Bool
+  private var expectedLSN: UInt64
   /// The end of the batch being returned, which was checked complete before its first record.
   private var validatedBatchEnd: UInt64 = 0
 
   /// Opens `path` for reading.
   ///
   /// - Parameter materialize: false to check records without copying keys and values (for
-  ///   verification); `next()` then returns records whose bodies are empty skips.
+  ///   verification).
   /// - Throws: `notFound` when the file is missing, `corrupt` when its header is damaged.
   public convenience init(path: String, materialize: Bool = true) throws(SoftadastraError) {
     try self.init(file: SystemFile.openForReading(path), materialize: materialize)
@@ -73,6 +80,7 @@ public final class WALScanner {
   /// Reads the log in an open file, from its start to its size now.
   public init(file: SystemFile, materialize: Bool = true) throws(SoftadastraError) {
     self.path = file.path
+    self.file = file
     self.fileSize = try file.size()
     self.materialize = materialize
     let headerBytes = try file.read(count: WALHeader.maxSize, at: 0)
@@ -84,6 +92,7 @@ public final class WALScanner {
     cursor = RecordCursor(file: file, fileSize: fileSize)
     position = UInt64(header.size)
     lastLSN = header.firstLSN &- 1
+    expectedLSN = header.firstLSN
     lastChecksum = header.checksum
   }
 
@@ -95,72 +104,76 @@ public final class WALScanner {
       return nil
     }
     let outcome = try cursor.decode(at: position, seed: lastChecksum, materialize: materialize)
-    guard let scanned = try accept(outcome, at: position, expectedLSN: lastLSN &+ 1) else { return nil }
-    if scanned.record.batchContinues, position >= validatedBatchEnd {
-      guard try validateBatch(startingWith: scanned) else { return nil }
+    guard let frame = outcome.frame else {
+      guard case .invalid(let problem) = outcome else { preconditionFailure("RecordCursor resolves needMoreData") }
+      try end(at: position, damageAt: position, expectedLSN: expectedLSN, problem)
+      return nil
     }
-    position += UInt64(scanned.size)
-    lastLSN = scanned.record.lsn
-    lastChecksum = scanned.checksum
+    if let problem = Self.sequenceProblem(frame, expectedLSN: expectedLSN, inBatch: position < validatedBatchEnd) {
+      try end(at: position, damageAt: position, expectedLSN: expectedLSN, problem)
+      return nil
+    }
+    if frame.batch == .first {
+      guard try validateBatch(startingWith: frame, at: position) else { return nil }
+    }
+    let record: WALRecord
+    if case .record(let decoded, _) = outcome {
+      record = decoded
+    } else {
+      record = WALRecord(lsn: frame.lsn, timestamp: frame.timestamp, batch: frame.batch, body: .skipped(type: frame.type, payload: []))
+    }
+    let scanned = ScannedRecord(offset: position, size: frame.size, checksum: frame.checksum, record: record)
+    position += UInt64(frame.size)
+    lastLSN = frame.lsn
+    expectedLSN = frame.nextLSN
+    lastChecksum = frame.checksum
     return scanned
   }
 
-  /// Turns a decoding outcome into a record, or records the ending and returns nil.
-  private func accept(_ outcome: RecordDecoder.Outcome, at offset: UInt64, expectedLSN: UInt64)
-    throws(SoftadastraError) -> ScannedRecord?
-  {
-    switch outcome {
-    case .record(let record, let size, let checksum):
-      guard record.lsn == expectedLSN else {
-        try end(at: offset, damageAt: offset, expectedLSN: expectedLSN, .lsnOutOfSequence(expected: expectedLSN, found: record.lsn))
-        return nil
-      }
-      return ScannedRecord(offset: offset, size: size, checksum: checksum, record: record)
-    case .valid(let type, let flags, let lsn, let size, let checksum):
-      guard lsn == expectedLSN else {
-        try end(at: offset, damageAt: offset, expectedLSN: expectedLSN, .lsnOutOfSequence(expected: expectedLSN, found: lsn))
-        return nil
-      }
-      let record = WALRecord(
-        lsn: lsn, timestamp: HybridTimestamp(rawValue: 0), batchContinues: flags & RecordFlags.batchContinues != 0,
-        body: .skipped(type: type, payload: []))
-      return ScannedRecord(offset: offset, size: size, checksum: checksum, record: record)
-    case .invalid(let problem):
-      try end(at: offset, damageAt: offset, expectedLSN: expectedLSN, problem)
-      return nil
-    case .needMoreData:
-      preconditionFailure("RecordCursor resolves needMoreData")
-    }
+  /// Looks again at the file's size, so that records appended since can be read (for following
+  /// a log as it grows). An ending that only meant "nothing more yet" is cleared; damage stays.
+  public func refresh() throws(SoftadastraError) {
+    let size = try file.size()
+    guard size != fileSize else { return }
+    fileSize = size
+    cursor = RecordCursor(file: file, fileSize: size)
+    if case .corrupt = ending { return }
+    ending = nil
+  }
+
+  /// Why a valid frame cannot come next: its LSN, or batch flags that contradict the position.
+  static func sequenceProblem(_ frame: RecordFrame, expectedLSN: UInt64, inBatch: Bool) -> RecordProblem? {
+    if frame.lsn != expectedLSN { return .lsnOutOfSequence(expected: expectedLSN, found: frame.lsn) }
+    if inBatch, !frame.batch.isContinuation { return .batchFraming("a record interrupts a batch that is not finished") }
+    if !inBatch, frame.batch.isContinuation { return .batchFraming("a batch continues, but no batch was started") }
+    return nil
   }
 
   /// Checks that the batch starting with `first` is complete before any of it is returned.
-  private func validateBatch(startingWith first: ScannedRecord) throws(SoftadastraError) -> Bool {
-    var probe = RecordCursor(file: cursor.file, fileSize: fileSize)
-    var offset = first.offset + UInt64(first.size)
-    var seed = first.checksum
-    var lsn = first.record.lsn
+  private func validateBatch(startingWith first: RecordFrame, at start: UInt64) throws(SoftadastraError) -> Bool {
+    var probe = RecordCursor(file: file, fileSize: fileSize)
+    var offset = start + UInt64(first.size)
+    var previous = first
     while true {
       if offset == fileSize {
-        try end(at: first.offset, damageAt: offset, expectedLSN: lsn &+ 1, .unfinishedBatch)
+        try end(at: start, damageAt: offset, expectedLSN: previous.nextLSN, .unfinishedBatch)
         return false
       }
-      switch try probe.decode(at: offset, seed: seed, materialize: false) {
-      case .valid(_, let flags, let found, let size, let checksum) where found == lsn &+ 1:
-        offset += UInt64(size)
-        seed = checksum
-        lsn = found
-        if flags & RecordFlags.batchContinues == 0 {
-          validatedBatchEnd = offset
-          return true
-        }
-      case .valid(_, _, let found, _, _):
-        try end(at: first.offset, damageAt: offset, expectedLSN: lsn &+ 1, .lsnOutOfSequence(expected: lsn &+ 1, found: found))
+      let outcome = try probe.decode(at: offset, seed: previous.checksum, materialize: false)
+      guard let frame = outcome.frame else {
+        guard case .invalid(let problem) = outcome else { preconditionFailure("RecordCursor resolves needMoreData") }
+        try end(at: start, damageAt: offset, expectedLSN: previous.nextLSN, problem)
         return false
-      case .invalid(let problem):
-        try end(at: first.offset, damageAt: offset, expectedLSN: lsn &+ 1, problem)
+      }
+      if let problem = Self.sequenceProblem(frame, expectedLSN: previous.nextLSN, inBatch: true) {
+        try end(at: start, damageAt: offset, expectedLSN: previous.nextLSN, problem)
         return false
-      case .record, .needMoreData:
-        preconditionFailure("materialize is false and RecordCursor resolves needMoreData")
+      }
+      offset += UInt64(frame.size)
+      previous = frame
+      if !frame.batch.continues {
+        validatedBatchEnd = offset
+        return true
       }
     }
   }
@@ -169,22 +182,28 @@ public final class WALScanner {
   private func end(at unitStart: UInt64, damageAt: UInt64, expectedLSN: UInt64, _ problem: RecordProblem)
     throws(SoftadastraError)
   {
-    var probe = RecordCursor(file: cursor.file, fileSize: fileSize, capacity: 1 << 16)
-    var alternateSeed: (offset: UInt64, seed: UInt32)?
-    if case .checksumMismatch(_, let computed) = problem {
-      let size = try probe.withBytes(at: damageAt, count: 4) { $0.loadLittleEndian(at: 0, as: UInt32.self) }
-      alternateSeed = (damageAt + UInt64(size), computed)
-    }
+    var probe = RecordCursor(file: file, fileSize: fileSize, capacity: 1 << 16)
     let next = try probe.firstValidRecord(
-      from: damageAt + 1, minimumLSN: lastLSN, headerSize: header.size, alternateSeed: alternateSeed)
+      from: damageAt + 1, minimumLSN: lastLSN, headerSize: header.size,
+      alternateSeed: try Self.alternateSeed(for: problem, at: damageAt, in: &probe))
     if problem.framingIsValid || next != nil {
       ending = .corrupt(
         Corruption(
           offset: damageAt, expectedLSN: expectedLSN, problem: problem, nextValidOffset: next?.offset,
-          nextValidLSN: next?.lsn))
+          nextValidLSN: next?.frame.lsn))
     } else {
       ending = .tornTail(TornTail(offset: unitStart, bytes: fileSize - unitStart, lastGoodLSN: lastLSN, problem: problem))
     }
+  }
+
+  /// For a record whose bytes are intact but whose stored CRC is damaged: the offset of the
+  /// record after it, and the CRC it should be seeded with.
+  static func alternateSeed(for problem: RecordProblem, at offset: UInt64, in cursor: inout RecordCursor)
+    throws(SoftadastraError) -> (offset: UInt64, seed: UInt32)?
+  {
+    guard case .checksumMismatch(_, let computed) = problem else { return nil }
+    let size = try cursor.withBytes(at: offset, count: 4) { $0.loadLittleEndian(at: 0, as: UInt32.self) }
+    return (offset + UInt64(size), computed)
   }
 }
 

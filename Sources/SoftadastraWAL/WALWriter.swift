@@ -76,13 +76,13 @@ public final class WALWriter {
     clock = HybridClock()
 
     if case .lastRecordOnly = tailCheck, try adoptValidTail(fileSize: scanner.fileSize) { return }
-    var lastTimestamp = HybridTimestamp(rawValue: 0)
+    var last: WALRecord?
     while let scanned = try scanner.next() {
       if case .replay(let visit) = tailCheck { try visit(scanned) }
-      lastTimestamp = scanned.record.timestamp
+      last = scanned.record
     }
-    if !(scanner.lastLSN < scanner.header.firstLSN) {
-      try adoptTail(lsn: scanner.lastLSN, checksum: scanner.lastChecksum, end: scanner.position, timestamp: lastTimestamp)
+    if let last {
+      adoptTail(nextLSN: last.nextLSN, checksum: scanner.lastChecksum, end: scanner.position, timestamp: last.timestamp)
     }
     switch scanner.ending {
     case .clean, nil: break
@@ -111,7 +111,7 @@ public final class WALWriter {
     do throws(SoftadastraError) {
       for (index, operation) in operations.enumerated() {
         let record = WALRecord(
-          lsn: lsn, timestamp: clock.now(), batchContinues: index < operations.count - 1,
+          lsn: lsn, timestamp: clock.now(), batch: .of(index, in: operations.count),
           body: .operation(operation, origin: nil))
         checksum = RecordEncoder.append(record, seed: checksum, to: &buffer)
         records.append(record)
@@ -187,15 +187,15 @@ public final class WALWriter {
     guard size >= UInt32(WALFormat.recordOverhead), UInt64(size) <= fileSize - endOffset else { return false }
     let start = fileSize - UInt64(size)
     let seed = try cursor.seed(before: start)
-    guard case .record(let record, let decodedSize, let checksum) = try cursor.decode(at: start, seed: seed, materialize: true),
-      decodedSize == Int(size), !record.batchContinues, record.lsn >= header.firstLSN
+    guard let frame = try cursor.decode(at: start, seed: seed, materialize: false).frame,
+      frame.size == Int(size), !frame.batch.continues, frame.lsn >= header.firstLSN
     else { return false }
-    try adoptTail(lsn: record.lsn, checksum: checksum, end: fileSize, timestamp: record.timestamp)
+    adoptTail(nextLSN: frame.nextLSN, checksum: frame.checksum, end: fileSize, timestamp: frame.timestamp)
     return true
   }
 
-  private func adoptTail(lsn: UInt64, checksum: UInt32, end: UInt64, timestamp: HybridTimestamp) throws(SoftadastraError) {
-    nextLSN = lsn + 1
+  private func adoptTail(nextLSN: UInt64, checksum: UInt32, end: UInt64, timestamp: HybridTimestamp) {
+    self.nextLSN = nextLSN
     lastChecksum = checksum
     endOffset = end
     clock.observe(timestamp)

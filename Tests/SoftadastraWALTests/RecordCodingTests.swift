@@ -12,7 +12,10 @@ import Testing
     WALRecord(lsn: 3, timestamp: timestamp, body: .operation(.delete(key: Array("k".utf8)), origin: nil)),
     WALRecord(lsn: 4, timestamp: timestamp, body: .operation(.put(key: Array("r".utf8), value: [1, 2, 3]), origin: origin)),
     WALRecord(lsn: 5, timestamp: timestamp, body: .operation(.delete(key: Array("r".utf8)), origin: origin)),
-    WALRecord(lsn: 6, timestamp: timestamp, batchContinues: true, body: .operation(.put(key: [1], value: [2]), origin: nil)),
+    WALRecord(lsn: 6, timestamp: timestamp, batch: .first, body: .operation(.put(key: [1], value: [2]), origin: nil)),
+    WALRecord(lsn: 6, timestamp: timestamp, batch: .middle, body: .operation(.put(key: [1], value: [2]), origin: nil)),
+    WALRecord(lsn: 6, timestamp: timestamp, batch: .last, body: .operation(.delete(key: [1]), origin: nil)),
+    WALRecord(lsn: 6, timestamp: timestamp, body: .lostRange(count: 3, offset: 77, bytes: 99)),
     WALRecord(lsn: 7, timestamp: timestamp, body: .tailRepairNote(offset: 1234, bytes: 28)),
     WALRecord(lsn: 8, timestamp: timestamp, body: .skipped(type: 200, payload: [9, 8, 7])),
     WALRecord(
@@ -28,13 +31,16 @@ import Testing
     let seed: UInt32 = 0xDEAD_BEEF
     let bytes = RecordEncoder.encode(record, seed: seed)
     let outcome = bytes.withUnsafeBytes { RecordDecoder.decode($0, seed: seed) }
-    guard case .record(let decoded, let size, let checksum) = outcome else {
+    guard case .record(let decoded, let frame) = outcome else {
       Issue.record("decoded as \(outcome)")
       return
     }
     #expect(decoded == record)
-    #expect(size == bytes.count)
-    #expect(checksum == bytes.withUnsafeBytes { $0.loadLittleEndian(at: bytes.count - 4, as: UInt32.self) })
+    #expect(frame.size == bytes.count)
+    #expect(frame.nextLSN == record.nextLSN)
+    #expect(frame.checksum == bytes.withUnsafeBytes { $0.loadLittleEndian(at: bytes.count - 4, as: UInt32.self) })
+    let checked = bytes.withUnsafeBytes { RecordDecoder.decode($0, seed: seed, materialize: false) }
+    #expect(checked.frame == frame)
   }
 
   @Test func theSameBytesUnderAnotherSeedFailTheChecksum() {
