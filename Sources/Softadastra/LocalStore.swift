@@ -5,6 +5,8 @@ public struct LocalStore: Sendable {
     public var value: [UInt8]
     public var lsn: UInt64
     public var timestamp: HybridTimestamp
+    /// Where the put came from, when another node wrote it.
+    public var origin: Origin?
   }
 
   private var entries: [[UInt8]: Entry] = [:]
@@ -13,9 +15,10 @@ public struct LocalStore: Sendable {
 
   /// Applies one record: puts set, deletes remove, other records change nothing.
   public mutating func apply(_ record: WALRecord) {
-    guard case .operation(let operation, _) = record.body else { return }
+    guard case .operation(let operation, let origin) = record.body else { return }
     switch operation {
-    case .put(let key, let value): entries[key] = Entry(value: value, lsn: record.lsn, timestamp: record.timestamp)
+    case .put(let key, let value):
+      entries[key] = Entry(value: value, lsn: record.lsn, timestamp: record.timestamp, origin: origin)
     case .delete(let key): entries[key] = nil
     }
   }

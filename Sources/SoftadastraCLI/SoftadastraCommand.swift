@@ -21,7 +21,8 @@ struct SoftadastraCommand: ParsableCommand {
       """,
     version: softadastraVersion,
     groupedSubcommands: [
-      CommandGroup(name: "Data", subcommands: [Status.self, Store.self])
+      CommandGroup(name: "Data", subcommands: [Status.self, Store.self]),
+      CommandGroup(name: "Inspection", subcommands: [WALDump.self, WALVerify.self, WALReplay.self]),
     ]
   )
 

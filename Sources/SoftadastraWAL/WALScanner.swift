@@ -64,7 +64,8 @@ public final class WALScanner {
   private let file: SystemFile
   private var cursor: RecordCursor
   private let materialize: Bool
-  private var expectedLSN: UInt64
+  /// The LSN the next record must carry.
+  public private(set) var expectedLSN: UInt64
   /// The end of the batch being returned, which was checked complete before its first record.
   private var validatedBatchEnd: UInt64 = 0
 

@@ -44,6 +44,16 @@ public final class WriterLock {
     return WriterLock(path: path, file: file)
   }
 
+  /// Whether a writer holds the lock of the log at `walPath` right now. Checks with a shared,
+  /// non-blocking `flock` that is released at once, so it never waits and never blocks a writer
+  /// for longer than the check.
+  public static func isHeld(walPath: String) -> Bool {
+    let descriptor = open(lockPath(forWAL: walPath), O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return false }
+    defer { close(descriptor) }
+    return flock(descriptor, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK
+  }
+
   /// Releases the lock now rather than when the object goes away.
   public func release() { file.close() }
 }

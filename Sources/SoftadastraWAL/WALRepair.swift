@@ -1,0 +1,126 @@
+/// What `WALRepair` did, or would do with `dryRun`.
+public struct RepairResult: Sendable {
+  public enum Action: String, Sendable {
+    /// The log was clean: nothing to do.
+    case none
+    /// A torn tail was cut off.
+    case truncateTail = "truncate-tail"
+    /// The log was rebuilt from every intact record around damage in the middle.
+    case salvage
+  }
+
+  public var action: Action
+  public var dryRun: Bool
+  /// The report before the repair.
+  public var before: VerificationReport
+  /// Where the original was copied, when anything changed (or would).
+  public var backupPath: String?
+  /// Records in the repaired log.
+  public var keptRecords: Int
+  /// What was dropped: damaged regions and records of broken batches.
+  public var dropped: [DamagedRegion]
+  /// The repaired log's size in bytes.
+  public var newSize: UInt64
+}
+
+/// Repairs a damaged log safely: takes the writer lock, copies the original aside, writes the
+/// repaired log beside it, syncs it, and renames it into place atomically (syncing the
+/// directory). Never prompts; with `dryRun` it only says what it would do.
+public enum WALRepair {
+  /// Repairs the log at `path`.
+  ///
+  /// - Parameters:
+  ///   - salvage: also repair damage in the middle, keeping every intact record (LSNs of lost
+  ///     records are kept as lost-range records, so no LSN is reused).
+  ///   - backupPath: where to copy the original; default `<wal>.broken-<UTC timestamp>`.
+  ///   - dryRun: change nothing; report what would be done.
+  ///   - lockTimeout: seconds to wait for a writer to finish.
+  /// - Throws: `corrupt` when the header is unreadable, or for damage in the middle without
+  ///   `salvage` (nothing is changed); `lockTimeout`; file errors.
+  public static func repair(
+    path: String, salvage: Bool, backupPath: String? = nil, dryRun: Bool, lockTimeout: Double
+  ) throws(SoftadastraError) -> RepairResult {
+    let lock = dryRun ? nil : try WriterLock.acquire(walPath: path, timeout: lockTimeout)
+    defer { lock?.release() }
+    let report = try WALVerifier.verify(path: path)
+    let backup = backupPath ?? "\(path).broken-\(ISO8601.compactString(milliseconds: HybridTimestamp.wallClockMilliseconds()))"
+    switch report.status {
+    case .clean:
+      return RepairResult(
+        action: .none, dryRun: dryRun, before: report, backupPath: nil, keptRecords: report.records, dropped: [],
+        newSize: report.fileSize)
+    case .badHeader:
+      throw SoftadastraError(
+        .corrupt, "cannot repair \(path): \(report.headerProblem ?? "bad header"); restore it from a backup", path: path, offset: 0)
+    case .corrupt where !salvage:
+      throw SoftadastraError(
+        .corrupt,
+        "\(path) is damaged in the middle (offset \(report.corruption!.offset)) with \(report.recordsAfterDamage) valid records after it; rerun with --salvage to keep every intact record. Nothing was changed",
+        path: path, offset: report.corruption!.offset)
+    case .tornTail:
+      let torn = report.tornTail!
+      let scanner = try WALScanner(path: path, materialize: false)
+      while try scanner.next() != nil {}
+      let note = WALRecord(
+        lsn: scanner.expectedLSN, timestamp: HybridTimestamp(milliseconds: HybridTimestamp.wallClockMilliseconds()),
+        body: .tailRepairNote(offset: torn.offset, bytes: torn.bytes))
+      var bytes = try SystemFile.openForReading(path).read(count: Int(torn.offset), at: 0)
+      RecordEncoder.append(note, seed: scanner.lastChecksum, to: &bytes)
+      if !dryRun { try replace(path, with: bytes, backup: backup) }
+      return RepairResult(
+        action: .truncateTail, dryRun: dryRun, before: report, backupPath: backup, keptRecords: report.records + 1,
+        dropped: report.damage, newSize: UInt64(bytes.count))
+    case .corrupt:
+      let plan = try SalvageWalk.plan(path: path)
+      let bytes = rebuild(plan)
+      if !dryRun { try replace(path, with: bytes.bytes, backup: backup) }
+      return RepairResult(
+        action: .salvage, dryRun: dryRun, before: report, backupPath: backup, keptRecords: bytes.records,
+        dropped: plan.dropped, newSize: UInt64(bytes.bytes.count))
+    }
+  }
+
+  /// The bytes of a log holding the plan's kept records, with a lost-range record wherever LSNs
+  /// were lost, so that no LSN is ever reused.
+  static func rebuild(_ plan: SalvageWalk.Plan) -> (bytes: [UInt8], records: Int) {
+    var bytes = plan.header.encoded()
+    var seed = plan.header.checksum
+    var expected = plan.header.firstLSN
+    var records = 0
+    var droppedRegions = plan.dropped[...]
+    for scanned in plan.kept {
+      let record = scanned.record
+      if record.lsn > expected {
+        // Describe the first damaged region that lies before this record.
+        let region = droppedRegions.first { $0.offset < scanned.offset }
+        while let first = droppedRegions.first, first.offset < scanned.offset { droppedRegions.removeFirst() }
+        let marker = WALRecord(
+          lsn: expected, timestamp: record.timestamp,
+          body: .lostRange(count: record.lsn - expected, offset: region?.offset ?? scanned.offset, bytes: region?.bytes ?? 0))
+        seed = RecordEncoder.append(marker, seed: seed, to: &bytes)
+        records += 1
+      }
+      seed = RecordEncoder.append(record, seed: seed, to: &bytes)
+      records += 1
+      expected = record.nextLSN
+    }
+    return (bytes, records)
+  }
+
+  /// Copies `path` to `backup`, writes `bytes` beside `path`, syncs, and renames over it.
+  static func replace(_ path: String, with bytes: [UInt8], backup: String) throws(SoftadastraError) {
+    let original = try SystemFile.openForReading(path)
+    let copy = try SystemFile.createExclusive(backup)
+    try copy.write(original.read(count: Int(original.size()), at: 0), at: 0)
+    try copy.sync()
+    copy.close()
+    try FileSystem.syncDirectory(FileSystem.directory(of: backup))
+    let temporary = path + ".repair"
+    FileSystem.removeFile(temporary)
+    let repaired = try SystemFile.createExclusive(temporary)
+    try repaired.write(bytes, at: 0)
+    try repaired.sync()
+    repaired.close()
+    try FileSystem.renameDurably(temporary, to: path)
+  }
+}
