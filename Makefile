@@ -1,19 +1,18 @@
 # Build, demo, test, install. `make help` lists the targets.
 PREFIX ?= /usr/local
-BINDIR = $(DESTDIR)$(PREFIX)/bin
-MANDIR = $(DESTDIR)$(PREFIX)/share/man
 # A fully static executable starts in about a millisecond (no dynamic loader, no symbol lookups).
 RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
 BIN = .build/release/softadastra
 
-.PHONY: help release demo test install uninstall clean
+.PHONY: help release demo test install uninstall docs clean
 
 help:
 	@echo "make release    build $(BIN), statically linked"
 	@echo "make demo       build, then put and get a key in data/ (the default embedded setup)"
 	@echo "make test       run the test suite (swift test)"
-	@echo "make install    install the binary under PREFIX=$(PREFIX)"
+	@echo "make install    install the binary, man pages and completions under PREFIX=$(PREFIX)"
 	@echo "make uninstall  remove what make install put there"
+	@echo "make docs       regenerate the shell completions from the debug binary"
 
 release:
 	swift build $(RELEASE_FLAGS)
@@ -27,11 +26,14 @@ test:
 	swift test
 
 install: release
-	install -d $(BINDIR)
-	install -m 0755 $(BIN) $(BINDIR)/softadastra
+	scripts/install.sh --prefix $(PREFIX) --binary $(BIN)
 
 uninstall:
-	rm -f $(BINDIR)/softadastra
+	scripts/install.sh --uninstall --prefix $(PREFIX)
+
+docs:
+	swift build
+	scripts/update-completions.sh
 
 clean:
 	rm -rf .build

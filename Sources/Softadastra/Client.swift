@@ -78,7 +78,7 @@ public final class Client {
   ///
   /// - Returns: the LSNs the operations were given (empty for no operations).
   @discardableResult
-  public func commit(_ operations: [Operation]) throws(SoftadastraError) -> ClosedRange<UInt64>? {
+  public func commit(_ operations: [StoreOperation]) throws(SoftadastraError) -> ClosedRange<UInt64>? {
     try checkOpen()
     guard !operations.isEmpty else { return nil }
     guard !options.readOnly else {

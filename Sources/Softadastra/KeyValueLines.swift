@@ -14,8 +14,8 @@ public enum KeyValueLines {
   /// Empty lines are skipped; a final line without a newline counts. A line ending in CR LF
   /// loses the CR.
   /// - Throws: `malformedInput` naming the first bad line.
-  public static func operations(from input: [UInt8], format: Format) throws(SoftadastraError) -> [Operation] {
-    var operations: [Operation] = []
+  public static func operations(from input: [UInt8], format: Format) throws(SoftadastraError) -> [StoreOperation] {
+    var operations: [StoreOperation] = []
     var lineNumber = 0
     var start = 0
     while start < input.count {

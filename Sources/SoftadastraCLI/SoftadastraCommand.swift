@@ -27,6 +27,12 @@ struct SoftadastraCommand: ParsableCommand {
   )
 
   static func main() {
+    // A parent may have blocked or ignored signals (process launchers do); the default
+    // actions are what let --follow stop on SIGINT or SIGTERM and a closed pipe end the output.
+    var signals = sigset_t()
+    sigfillset(&signals)
+    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+    for signal in [SIGINT, SIGTERM, SIGPIPE, SIGHUP] { Glibc.signal(signal, SIG_DFL) }
     do {
       var command = try FastPath.command(for: Array(CommandLine.arguments.dropFirst())) ?? parseAsRoot()
       try command.run()

@@ -13,11 +13,12 @@ extension SoftadastraCommand.Store {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-      let operation = Operation.delete(key: Array(key.utf8))
+      let operation = StoreOperation.delete(key: Array(key.utf8))
       try operation.checkLimits()
       let client = try global.openClient(forWriting: true, loadsStore: false)
-      try client.commit([operation])
+      let lsns = try client.commit([operation])
       try client.close()
+      if global.json, let lsns { Output.json(.object([("lsn", .number(lsns.lowerBound))])) }
     }
   }
 }

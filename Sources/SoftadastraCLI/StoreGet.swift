@@ -17,7 +17,7 @@ extension SoftadastraCommand.Store {
       let value = try client.get(key)
       try client.close()
       guard let value else {
-        Output.diagnostic("key not found: \(key)")
+        Output.error("key not found: \(key)")
         throw ExitStatus.notFound.exitCode
       }
       if global.json {

@@ -14,11 +14,12 @@ extension SoftadastraCommand.Store {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-      let operation = Operation.put(key: Array(key.utf8), value: value == "-" ? try StandardInput.readAll() : Array(value.utf8))
+      let operation = StoreOperation.put(key: Array(key.utf8), value: value == "-" ? try StandardInput.readAll() : Array(value.utf8))
       try operation.checkLimits()
       let client = try global.openClient(forWriting: true, loadsStore: false)
-      try client.commit([operation])
+      let lsns = try client.commit([operation])
       try client.close()
+      if global.json, let lsns { Output.json(.object([("lsn", .number(lsns.lowerBound))])) }
     }
   }
 }

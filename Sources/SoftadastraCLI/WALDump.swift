@@ -15,8 +15,8 @@ extension SoftadastraCommand {
         Each line: lsn, byte offset, time (ISO 8601 UTC), operation, key and value (escaped; \
         values shortened past --max-value-bytes). --json prints JSON Lines (schema in \
         docs/json-output.md). Takes no lock: a record being appended is not shown until complete. \
-        On a damaged WAL, prints every valid record up to the damage, reports it on standard \
-        error and exits 65.
+        On a damaged WAL (a torn tail included, unless a writer is appending right now), prints \
+        every valid record up to the damage, reports it on standard error and exits 65.
         """)
 
     @Argument(help: "The WAL to read (default: the one the global options name).") var path: String?

@@ -40,7 +40,12 @@ extension SoftadastraCommand {
         target: ReplayTarget(lsn: toLSN, milliseconds: toTime?.milliseconds, exclusive: exclusive))
       let seconds = WALVerifier.monotonicSeconds() - started
       for region in result.damage {
-        let what = region.isTail && recovery != .salvage ? "ignored a torn tail of" : "skipped damaged"
+        let what =
+          switch recovery {
+          case .salvage: "skipped damaged"
+          case .pointInTime where !region.isTail: "stopped at damaged"
+          default: "ignored a torn tail of"
+          }
         Output.diagnostic("warning: \(what) \(RecordFormatting.describe(region))")
       }
       if let output { try result.writeCompactedWAL(to: output) }
@@ -66,7 +71,7 @@ extension SoftadastraCommand {
             ("keys", .number(result.store.count)), ("last_lsn", result.lastLSN.map { .number($0) } ?? .null),
             ("last_time", time.map { .string($0) } ?? .null), ("reached_target", .bool(result.reachedTarget)),
             ("damage", .array(result.damage.map(RecordFormatting.json))), ("output", output.map { .string($0) } ?? .null),
-            ("seconds", .string(String(seconds))),
+            ("milliseconds", .number(Int(seconds * 1000))),
           ]))
         return
       }

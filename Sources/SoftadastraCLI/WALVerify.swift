@@ -65,8 +65,10 @@ extension SoftadastraCommand {
       }
       let range = report.firstLSN.map { " (LSN \($0)..\(report.lastLSN!))" } ?? ""
       lines.append("  records    : \(report.records) valid\(range)")
-      let rate = report.seconds > 0 ? String(Int(Double(report.bytesChecked) / report.seconds / 1_000_000)) : "-"
-      lines.append("  checked    : \(report.bytesChecked) of \(report.fileSize) bytes (\(rate) MB/s)")
+      let rate =
+        report.bytesChecked >= 1_000_000 && report.seconds > 0
+        ? " (\(Int(Double(report.bytesChecked) / report.seconds / 1_000_000)) MB/s)" : ""
+      lines.append("  checked    : \(report.bytesChecked) of \(report.fileSize) bytes\(rate)")
       if report.appendingBytes > 0 {
         lines.append("  appending  : \(report.appendingBytes) bytes being written by a running writer (not data yet)")
       }
@@ -112,7 +114,7 @@ extension SoftadastraCommand {
         ),
         ("damage", .array(report.damage.map(RecordFormatting.json))),
         ("appending_bytes", .number(report.appendingBytes)), ("bytes_checked", .number(report.bytesChecked)),
-        ("seconds", .string(String(report.seconds))),
+        ("milliseconds", .number(Int(report.seconds * 1000))),
       ])
     }
 

@@ -177,7 +177,7 @@ public enum RecordDecoder {
     guard payload.remaining == 0 else { return .failure(.badPayload("\(payload.remaining) stray bytes after the operation")) }
     guard materialize else { return .success(nil) }
     let key = Array(UnsafeRawBufferPointer(rebasing: payload.bytes[keyStart..<keyStart + Int(keyLength)]))
-    let operation: Operation =
+    let operation: StoreOperation =
       type == RecordType.put
       ? .put(key: key, value: Array(UnsafeRawBufferPointer(rebasing: payload.bytes[valueRange])))
       : .delete(key: key)

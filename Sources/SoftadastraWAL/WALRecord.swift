@@ -12,7 +12,7 @@ public struct Origin: Sendable, Hashable {
 }
 
 /// A change to the store.
-public enum Operation: Sendable, Hashable {
+public enum StoreOperation: Sendable, Hashable {
   case put(key: [UInt8], value: [UInt8])
   case delete(key: [UInt8])
 
@@ -43,7 +43,7 @@ public struct WALRecord: Sendable, Hashable {
   /// What a record carries.
   public enum Body: Sendable, Hashable {
     /// A store operation; `origin` is nil when this node wrote it.
-    case operation(Operation, origin: Origin?)
+    case operation(StoreOperation, origin: Origin?)
     /// A torn tail of `bytes` bytes at `offset` was cut off when a writer opened the log.
     case tailRepairNote(offset: UInt64, bytes: UInt64)
     /// `count` LSNs from this record's own were lost to `bytes` damaged bytes at `offset` of the

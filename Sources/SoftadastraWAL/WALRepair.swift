@@ -42,7 +42,7 @@ public enum WALRepair {
   ) throws(SoftadastraError) -> RepairResult {
     let lock = dryRun ? nil : try WriterLock.acquire(walPath: path, timeout: lockTimeout)
     defer { lock?.release() }
-    let report = try WALVerifier.verify(path: path)
+    let report = try WALVerifier.verify(path: path, holdingLock: lock != nil)
     let backup = backupPath ?? "\(path).broken-\(ISO8601.compactString(milliseconds: HybridTimestamp.wallClockMilliseconds()))"
     switch report.status {
     case .clean:

@@ -44,9 +44,11 @@ public struct VerificationReport: Sendable {
 public enum WALVerifier {
   /// Verifies the log at `path`.
   ///
-  /// A damaged log is a report, not an error.
+  /// A damaged log is a report, not an error. Torn bytes at the end while another process holds
+  /// the writer lock are that writer's append in progress, reported as `appendingBytes`.
+  /// - Parameter holdingLock: the caller holds the writer lock itself, so no append is running.
   /// - Throws: `notFound` when the file is missing; I/O errors.
-  public static func verify(path: String) throws(SoftadastraError) -> VerificationReport {
+  public static func verify(path: String, holdingLock: Bool = false) throws(SoftadastraError) -> VerificationReport {
     let started = monotonicSeconds()
     let file = try SystemFile.openForReading(path)
     var report = VerificationReport(status: .clean, path: path, fileSize: try file.size())
@@ -68,7 +70,7 @@ public enum WALVerifier {
     switch scanner.ending {
     case .clean, nil: break
     case .tornTail(let torn):
-      if WriterLock.isHeld(walPath: path) {
+      if !holdingLock, WriterLock.isHeld(walPath: path) {
         // A writer validated the tail when it opened the log: these bytes are its append.
         report.appendingBytes = torn.bytes
       } else {

@@ -98,7 +98,7 @@ public final class WALWriter {
   /// - Throws: `invalidArgument` for an empty key or one over the limits (nothing is written),
   ///   `io` when writing or syncing fails (the writer then refuses further appends).
   @discardableResult
-  public func append(_ operations: [Operation]) throws(SoftadastraError) -> [WALRecord] {
+  public func append(_ operations: [StoreOperation]) throws(SoftadastraError) -> [WALRecord] {
     try checkUsable()
     for operation in operations { try operation.checkLimits() }
     var records: [WALRecord] = []

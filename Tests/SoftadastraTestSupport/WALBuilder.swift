@@ -5,7 +5,7 @@ public enum WALBuilder {
   /// Writes `operations` one record each (batches where `batches` says) and returns the path.
   @discardableResult
   public static func make(
-    at path: String, nodeID: String = "test-node", operations: [Operation], batchSizes: [Int] = []
+    at path: String, nodeID: String = "test-node", operations: [StoreOperation], batchSizes: [Int] = []
   ) throws -> String {
     let writer = try WALWriter(path: path, nodeID: nodeID, lockTimeout: 1)
     var remaining = operations[...]
@@ -28,12 +28,12 @@ public enum WALBuilder {
   }
 }
 
-extension Operation {
+extension StoreOperation {
   /// A put of UTF-8 text.
-  public static func put(_ key: String, _ value: String) -> Operation {
+  public static func put(_ key: String, _ value: String) -> StoreOperation {
     .put(key: Array(key.utf8), value: Array(value.utf8))
   }
 
   /// A delete of a UTF-8 key.
-  public static func delete(_ key: String) -> Operation { .delete(key: Array(key.utf8)) }
+  public static func delete(_ key: String) -> StoreOperation { .delete(key: Array(key.utf8)) }
 }

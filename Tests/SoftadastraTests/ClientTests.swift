@@ -130,7 +130,7 @@ import Testing
           model[key] = nil
         case 1:
           let batch = (0..<Int(random.next() % 5 + 1)).map { _ in
-            Operation.put(key: [UInt8(random.next() % 16)], value: [UInt8(random.next() % 256)])
+            StoreOperation.put(key: [UInt8(random.next() % 16)], value: [UInt8(random.next() % 256)])
           }
           try client.commit(batch)
           for case .put(let key, let value) in batch { model[key] = value }

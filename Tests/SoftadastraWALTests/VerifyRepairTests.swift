@@ -1,0 +1,123 @@
+import Foundation
+import SoftadastraTestSupport
+import Testing
+
+@testable import SoftadastraWAL
+
+/// Repairs follow etcd's shape: corrupt → verify fails → repair → verify clean → append → reopen.
+@Suite struct VerifyRepairTests {
+  static let operations: [StoreOperation] = (0..<8).map { .put("key-\($0)", "value-\($0)") } + [.delete("key-3")]
+
+  static func makeLog(_ directory: TemporaryDirectory, batch: Bool = false) throws -> (path: String, offsets: [UInt64]) {
+    let path = directory.file("node.wal")
+    try WALBuilder.make(at: path, operations: operations, batchSizes: batch ? [0, 0, 0] : [])
+    return (path, try WALBuilder.recordOffsets(path))
+  }
+
+  static func records(_ path: String) throws -> [WALRecord] {
+    let scanner = try WALScanner(path: path)
+    var records: [WALRecord] = []
+    while let scanned = try scanner.next() { records.append(scanned.record) }
+    #expect(scanner.ending == .clean)
+    return records
+  }
+
+  @Test func everyTruncationIsClassifiedAsATornTailAtTheLastCompleteRecord() throws {
+    let directory = TemporaryDirectory()
+    let (path, offsets) = try Self.makeLog(directory)
+    let original = FileBytes.read(path)
+    for cut in Int(offsets[0])..<original.count {
+      FileBytes.write(Array(original.prefix(cut)), to: directory.file("cut.wal"))
+      let report = try WALVerifier.verify(path: directory.file("cut.wal"))
+      let boundary = offsets.last { $0 <= UInt64(cut) }!
+      if boundary == UInt64(cut) {
+        #expect(report.status == .clean, "cut \(cut)")
+      } else {
+        #expect(report.status == .tornTail, "cut \(cut)")
+        #expect(report.tornTail?.offset == boundary && report.tornTail?.bytes == UInt64(cut) - boundary, "cut \(cut)")
+      }
+    }
+  }
+
+  @Test func aBadHeaderIsReportedAsSuch() throws {
+    let directory = TemporaryDirectory()
+    let (path, _) = try Self.makeLog(directory)
+    FileBytes.flipBit(path, offset: 3, bit: 1)
+    let report = try WALVerifier.verify(path: path)
+    #expect(report.status == .badHeader)
+    #expect(report.headerProblem?.contains("magic") == true)
+  }
+
+  @Test func salvageKeepsEveryIntactRecordAroundEachDamagedRecord() throws {
+    let directory = TemporaryDirectory()
+    let (path, offsets) = try Self.makeLog(directory)
+    let originalRecords = try Self.records(path)
+    let original = FileBytes.read(path)
+    for damaged in 0..<(offsets.count - 2) {  // every record but the last (whose damage is a torn tail)
+      let copy = directory.file("copy-\(damaged).wal")
+      var bytes = original
+      bytes[Int(offsets[damaged]) + 25] ^= 0x10
+      FileBytes.write(bytes, to: copy)
+      let report = try WALVerifier.verify(path: copy)
+      #expect(report.status == .corrupt, "record \(damaged)")
+      #expect(report.corruption?.offset == offsets[damaged])
+      #expect(report.recordsAfterDamage == originalRecords.count - damaged - 1, "record \(damaged)")
+
+      let dry = try WALRepair.repair(path: copy, salvage: true, dryRun: true, lockTimeout: 1)
+      #expect(dry.action == .salvage)
+      #expect(FileBytes.read(copy) == bytes, "a dry run changed the file")
+
+      #expect(throws: SoftadastraError.self) { try WALRepair.repair(path: copy, salvage: false, dryRun: false, lockTimeout: 1) }
+      #expect(FileBytes.read(copy) == bytes, "a refused repair changed the file")
+
+      let result = try WALRepair.repair(path: copy, salvage: true, dryRun: false, lockTimeout: 1)
+      #expect(FileBytes.read(result.backupPath!) == bytes, "the backup is not the original")
+      #expect(try WALVerifier.verify(path: copy).status == .clean)
+      let repaired = try Self.records(copy)
+      var expected = originalRecords
+      expected[damaged] = WALRecord(
+        lsn: originalRecords[damaged].lsn, timestamp: repaired[damaged].timestamp,
+        body: .lostRange(count: 1, offset: offsets[damaged], bytes: offsets[damaged + 1] - offsets[damaged]))
+      #expect(repaired == expected, "record \(damaged)")
+
+      let writer = try WALWriter(path: copy, nodeID: "test-node", lockTimeout: 1)
+      #expect(writer.nextLSN == originalRecords.last!.lsn + 1)
+      try writer.append([.put("after", "repair")])
+      try writer.close()
+      #expect(try Self.records(copy).count == originalRecords.count + 1)
+    }
+  }
+
+  @Test func aTornTailRepairCutsRecordsTheCutAndBacksUpTheOriginal() throws {
+    let directory = TemporaryDirectory()
+    let (path, offsets) = try Self.makeLog(directory)
+    FileBytes.truncate(path, to: Int(offsets[offsets.count - 1]) - 5)
+    let torn = FileBytes.read(path)
+    let backup = directory.file("saved.wal")
+    let result = try WALRepair.repair(path: path, salvage: false, backupPath: backup, dryRun: false, lockTimeout: 1)
+    #expect(result.action == .truncateTail)
+    #expect(FileBytes.read(backup) == torn)
+    let records = try Self.records(path)
+    #expect(records.count == Self.operations.count)
+    #expect(records.last?.body == .tailRepairNote(offset: offsets[offsets.count - 2], bytes: UInt64(torn.count) - offsets[offsets.count - 2]))
+    let again = try WALRepair.repair(path: path, salvage: false, dryRun: false, lockTimeout: 1)
+    #expect(again.action == .none)
+  }
+
+  @Test func aSalvageDropsABatchThatLostAPartWhole() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node.wal")
+    try WALBuilder.make(
+      at: path, operations: [.put("a", "1"), .put("b", "2"), .put("c", "3"), .put("d", "4"), .put("e", "5")],
+      batchSizes: [1, 3])
+    let offsets = try WALBuilder.recordOffsets(path)
+    FileBytes.flipBit(path, offset: Int(offsets[2]) + 24, bit: 0)  // the middle record of the batch
+    let plan = try SalvageWalk.plan(path: path)
+    #expect(plan.kept.map(\.record.lsn) == [1, 5])
+    #expect(plan.droppedBatchRecords == 2)
+    _ = try WALRepair.repair(path: path, salvage: true, dryRun: false, lockTimeout: 1)
+    let records = try Self.records(path)
+    #expect(records.map(\.lsn) == [1, 2, 5])
+    #expect(records[1].body == .lostRange(count: 3, offset: offsets[1], bytes: offsets[2] - offsets[1]))
+  }
+}

@@ -1,0 +1,226 @@
+function __softadastra_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __softadastra_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __softadastra_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __softadastra_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __softadastra_parse_tokens -S
+    set -l unparsed_tokens (__softadastra_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'softadastra'
+        __softadastra_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'status'
+            __softadastra_parse_subcommand 0 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'json' 'version' 'h/help'
+        case 'store'
+            __softadastra_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'put'
+                __softadastra_parse_subcommand 2 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'json' 'version' 'h/help'
+            case 'get'
+                __softadastra_parse_subcommand 1 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'json' 'version' 'h/help'
+            case 'delete'
+                __softadastra_parse_subcommand 1 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'json' 'version' 'h/help'
+            case 'list'
+                __softadastra_parse_subcommand 0 'prefix=' 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'json' 'version' 'h/help'
+            case 'import'
+                __softadastra_parse_subcommand 1 'format=' 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'json' 'version' 'h/help'
+            case 'export'
+                __softadastra_parse_subcommand 0 'prefix=' 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'json' 'version' 'h/help'
+            end
+        case 'wal-dump'
+            __softadastra_parse_subcommand 1 'header' 'max-value-bytes=' 'full-values' 'from-lsn=' 'to-lsn=' 'limit=' 'op=' 'key=' 'prefix=' 'since=' 'until=' 'stats' 'follow' 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'json' 'version' 'h/help'
+        case 'wal-verify'
+            __softadastra_parse_subcommand 1 'repair' 'salvage' 'backup-to=' 'dry-run' 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'json' 'version' 'h/help'
+        case 'wal-replay'
+            __softadastra_parse_subcommand 1 'to-lsn=' 'to-time=' 'exclusive' 'recovery=' 'export' 'output=' 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'json' 'version' 'h/help'
+        case 'help'
+            __softadastra_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __softadastra_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __softadastra_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __softadastra_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __softadastra_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__softadastra_tokens -p)
+    if test -z "$(__softadastra_tokens -t)"
+        set -l index (count (__softadastra_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'softadastra' -f
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra" version' -l 'version' -d 'Show the version.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_positional "softadastra" -eq 1' -fa 'status' -d 'Show the node\'s WAL, store and sync state.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_positional "softadastra" -eq 1' -fa 'store' -d 'Read and write the node\'s keys.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_positional "softadastra" -eq 1' -fa 'wal-dump' -d 'Print the WAL\'s records, one per line.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_positional "softadastra" -eq 1' -fa 'wal-verify' -d 'Check the WAL\'s header, every record\'s CRC, LSNs and payloads; repair on request.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_positional "softadastra" -eq 1' -fa 'wal-replay' -d 'Rebuild the store from the WAL, up to any LSN or time, and summarize, export or compact it.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_positional "softadastra" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra status" data-dir' -l 'data-dir' -d 'Directory of the node\'s files (env SOFTADASTRA_DATA_DIR; default: data).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra status" node-id' -l 'node-id' -d 'This node\'s id (env SOFTADASTRA_NODE_ID; default: softadastra).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra status" wal' -l 'wal' -d 'The WAL file (env SOFTADASTRA_WAL; default: <data-dir>/<node-id>.wal).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra status" no-auto-flush' -l 'no-auto-flush' -d 'Do not sync each write to disk before acknowledging it (faster, not durable).'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra status" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another writer before exiting with 75.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra status" json' -l 'json' -d 'Print machine-readable JSON instead of text.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra status" version' -l 'version' -d 'Show the version.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra status" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store" version' -l 'version' -d 'Show the version.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_positional "softadastra store" -eq 1' -fa 'put' -d 'Set a key to a value.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_positional "softadastra store" -eq 1' -fa 'get' -d 'Print a key\'s value.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_positional "softadastra store" -eq 1' -fa 'delete' -d 'Delete a key.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_positional "softadastra store" -eq 1' -fa 'list' -d 'List keys in byte order.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_positional "softadastra store" -eq 1' -fa 'import' -d 'Import key/value lines as one atomic batch.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_positional "softadastra store" -eq 1' -fa 'export' -d 'Print every key and value as JSON Lines, in key order.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store put" data-dir' -l 'data-dir' -d 'Directory of the node\'s files (env SOFTADASTRA_DATA_DIR; default: data).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store put" node-id' -l 'node-id' -d 'This node\'s id (env SOFTADASTRA_NODE_ID; default: softadastra).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store put" wal' -l 'wal' -d 'The WAL file (env SOFTADASTRA_WAL; default: <data-dir>/<node-id>.wal).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store put" no-auto-flush' -l 'no-auto-flush' -d 'Do not sync each write to disk before acknowledging it (faster, not durable).'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store put" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another writer before exiting with 75.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store put" json' -l 'json' -d 'Print machine-readable JSON instead of text.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store put" version' -l 'version' -d 'Show the version.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store put" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store get" data-dir' -l 'data-dir' -d 'Directory of the node\'s files (env SOFTADASTRA_DATA_DIR; default: data).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store get" node-id' -l 'node-id' -d 'This node\'s id (env SOFTADASTRA_NODE_ID; default: softadastra).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store get" wal' -l 'wal' -d 'The WAL file (env SOFTADASTRA_WAL; default: <data-dir>/<node-id>.wal).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store get" no-auto-flush' -l 'no-auto-flush' -d 'Do not sync each write to disk before acknowledging it (faster, not durable).'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store get" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another writer before exiting with 75.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store get" json' -l 'json' -d 'Print machine-readable JSON instead of text.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store get" version' -l 'version' -d 'Show the version.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store get" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store delete" data-dir' -l 'data-dir' -d 'Directory of the node\'s files (env SOFTADASTRA_DATA_DIR; default: data).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store delete" node-id' -l 'node-id' -d 'This node\'s id (env SOFTADASTRA_NODE_ID; default: softadastra).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store delete" wal' -l 'wal' -d 'The WAL file (env SOFTADASTRA_WAL; default: <data-dir>/<node-id>.wal).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store delete" no-auto-flush' -l 'no-auto-flush' -d 'Do not sync each write to disk before acknowledging it (faster, not durable).'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store delete" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another writer before exiting with 75.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store delete" json' -l 'json' -d 'Print machine-readable JSON instead of text.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store delete" version' -l 'version' -d 'Show the version.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store delete" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store list" prefix' -l 'prefix' -d 'Only keys that start with this prefix.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store list" data-dir' -l 'data-dir' -d 'Directory of the node\'s files (env SOFTADASTRA_DATA_DIR; default: data).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store list" node-id' -l 'node-id' -d 'This node\'s id (env SOFTADASTRA_NODE_ID; default: softadastra).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store list" wal' -l 'wal' -d 'The WAL file (env SOFTADASTRA_WAL; default: <data-dir>/<node-id>.wal).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store list" no-auto-flush' -l 'no-auto-flush' -d 'Do not sync each write to disk before acknowledging it (faster, not durable).'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store list" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another writer before exiting with 75.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store list" json' -l 'json' -d 'Print machine-readable JSON instead of text.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store list" version' -l 'version' -d 'Show the version.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store list" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store import" format' -l 'format' -d 'tsv (key<TAB>value) or jsonl.' -rfka 'tsv jsonl'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store import" data-dir' -l 'data-dir' -d 'Directory of the node\'s files (env SOFTADASTRA_DATA_DIR; default: data).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store import" node-id' -l 'node-id' -d 'This node\'s id (env SOFTADASTRA_NODE_ID; default: softadastra).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store import" wal' -l 'wal' -d 'The WAL file (env SOFTADASTRA_WAL; default: <data-dir>/<node-id>.wal).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store import" no-auto-flush' -l 'no-auto-flush' -d 'Do not sync each write to disk before acknowledging it (faster, not durable).'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store import" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another writer before exiting with 75.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store import" json' -l 'json' -d 'Print machine-readable JSON instead of text.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store import" version' -l 'version' -d 'Show the version.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store import" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store export" prefix' -l 'prefix' -d 'Only keys that start with this prefix.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store export" data-dir' -l 'data-dir' -d 'Directory of the node\'s files (env SOFTADASTRA_DATA_DIR; default: data).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store export" node-id' -l 'node-id' -d 'This node\'s id (env SOFTADASTRA_NODE_ID; default: softadastra).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store export" wal' -l 'wal' -d 'The WAL file (env SOFTADASTRA_WAL; default: <data-dir>/<node-id>.wal).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store export" no-auto-flush' -l 'no-auto-flush' -d 'Do not sync each write to disk before acknowledging it (faster, not durable).'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store export" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another writer before exiting with 75.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store export" json' -l 'json' -d 'Print machine-readable JSON instead of text.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store export" version' -l 'version' -d 'Show the version.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra store export" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" header' -l 'header' -d 'Print the file header first.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" max-value-bytes' -l 'max-value-bytes' -d 'Show at most this many bytes of each value.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" full-values' -l 'full-values' -d 'Show values whole.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" from-lsn' -l 'from-lsn' -d 'Only records with this LSN or later.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" to-lsn' -l 'to-lsn' -d 'Only records with this LSN or earlier.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" limit' -l 'limit' -d 'Stop after this many records.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" op' -l 'op' -d 'Only puts or only deletes.' -rfka 'put delete'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" key' -l 'key' -d 'Only operations on this key.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" prefix' -l 'prefix' -d 'Only operations on keys with this prefix.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" since' -l 'since' -d 'Only records at or after this time (ISO 8601 UTC or @unix-seconds).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" until' -l 'until' -d 'Only records at or before this time.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" stats' -l 'stats' -d 'Print counts, bytes, ranges and what compaction would reclaim instead of records.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" follow' -l 'follow' -d 'Keep printing records as a writer appends them, until interrupted.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" data-dir' -l 'data-dir' -d 'Directory of the node\'s files (env SOFTADASTRA_DATA_DIR; default: data).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" node-id' -l 'node-id' -d 'This node\'s id (env SOFTADASTRA_NODE_ID; default: softadastra).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" wal' -l 'wal' -d 'The WAL file (env SOFTADASTRA_WAL; default: <data-dir>/<node-id>.wal).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" no-auto-flush' -l 'no-auto-flush' -d 'Do not sync each write to disk before acknowledging it (faster, not durable).'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another writer before exiting with 75.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" json' -l 'json' -d 'Print machine-readable JSON instead of text.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" version' -l 'version' -d 'Show the version.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-dump" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-verify" repair' -l 'repair' -d 'Cut a torn tail off (and, with --salvage, repair damage in the middle).'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-verify" salvage' -l 'salvage' -d 'With --repair: keep every intact record around damage in the middle.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-verify" backup-to' -l 'backup-to' -d 'With --repair: copy the original here instead of <wal>.broken-<time>.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-verify" dry-run' -l 'dry-run' -d 'With --repair: say what would be done and change nothing.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-verify" data-dir' -l 'data-dir' -d 'Directory of the node\'s files (env SOFTADASTRA_DATA_DIR; default: data).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-verify" node-id' -l 'node-id' -d 'This node\'s id (env SOFTADASTRA_NODE_ID; default: softadastra).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-verify" wal' -l 'wal' -d 'The WAL file (env SOFTADASTRA_WAL; default: <data-dir>/<node-id>.wal).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-verify" no-auto-flush' -l 'no-auto-flush' -d 'Do not sync each write to disk before acknowledging it (faster, not durable).'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-verify" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another writer before exiting with 75.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-verify" json' -l 'json' -d 'Print machine-readable JSON instead of text.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-verify" version' -l 'version' -d 'Show the version.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-verify" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-replay" to-lsn' -l 'to-lsn' -d 'Stop at this LSN (inclusive).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-replay" to-time' -l 'to-time' -d 'Stop at this time (inclusive; ISO 8601 UTC or @unix-seconds).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-replay" exclusive' -l 'exclusive' -d 'Stop just before --to-lsn / --to-time instead of at it.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-replay" recovery' -l 'recovery' -d 'strict, tolerate-tail, point-in-time or salvage.' -rfka 'strict tolerate-tail point-in-time salvage'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-replay" export' -l 'export' -d 'Print the resulting state as JSON Lines (as store export does).'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-replay" output' -l 'output' -d 'Write the resulting state to a new, compacted WAL.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-replay" data-dir' -l 'data-dir' -d 'Directory of the node\'s files (env SOFTADASTRA_DATA_DIR; default: data).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-replay" node-id' -l 'node-id' -d 'This node\'s id (env SOFTADASTRA_NODE_ID; default: softadastra).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-replay" wal' -l 'wal' -d 'The WAL file (env SOFTADASTRA_WAL; default: <data-dir>/<node-id>.wal).' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-replay" no-auto-flush' -l 'no-auto-flush' -d 'Do not sync each write to disk before acknowledging it (faster, not durable).'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-replay" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another writer before exiting with 75.' -rfka ''
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-replay" json' -l 'json' -d 'Print machine-readable JSON instead of text.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-replay" version' -l 'version' -d 'Show the version.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra wal-replay" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra help" version' -l 'version' -d 'Show the version.'
