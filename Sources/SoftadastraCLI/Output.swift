@@ -22,6 +22,12 @@ enum Output {
 
   static func json(_ value: JSONValue) { line(value.serialized) }
 
+  /// Lets `body` append bytes to standard output's buffer directly (for hot loops).
+  static func append(_ body: (inout [UInt8]) -> Void) {
+    body(&buffer)
+    if buffer.count >= 1 << 16 { flush() }
+  }
+
   /// Writes what is buffered for standard output.
   static func flush() {
     writeAll(1, buffer)

@@ -9,37 +9,41 @@ enum RecordFormatting {
   /// `"text"` with quotes, backslashes and control bytes escaped, non-UTF-8 bytes as `\xNN`;
   /// with `limit`, at most that many bytes, then `...`.
   static func quoted(_ bytes: [UInt8], limit: Int? = nil) -> String {
-    let shown = limit.map { Array(bytes.prefix($0)) } ?? bytes
-    var out = "\""
+    var out: [UInt8] = []
+    appendQuoted(bytes, limit: limit, to: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  private static let hexDigits = Array("0123456789abcdef".utf8)
+
+  /// Appends `quoted(bytes, limit:)` to `out` without building strings (the dump's hot path).
+  static func appendQuoted(_ bytes: [UInt8], limit: Int? = nil, to out: inout [UInt8]) {
+    let count = min(bytes.count, limit ?? bytes.count)
+    out.append(0x22)
     var index = 0
-    while index < shown.count {
-      let byte = shown[index]
+    while index < count {
+      let byte = bytes[index]
       switch byte {
-      case 0x22: out += "\\\""
-      case 0x5C: out += "\\\\"
-      case 0x0A: out += "\\n"
-      case 0x0D: out += "\\r"
-      case 0x09: out += "\\t"
-      case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(byte))
+      case 0x22, 0x5C: out += [0x5C, byte]
+      case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+      case 0x0D: out += [0x5C, UInt8(ascii: "r")]
+      case 0x09: out += [0x5C, UInt8(ascii: "t")]
+      case 0x20..<0x7F: out.append(byte)
       case 0xC2...0xF4:
         // A whole UTF-8 sequence prints as itself; anything else byte by byte.
         let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
-        if index + length <= shown.count, let text = String(validating: shown[index..<index + length], as: UTF8.self) {
-          out += text
+        if index + length <= count, String(validating: bytes[index..<index + length], as: UTF8.self) != nil {
+          out += bytes[index..<index + length]
           index += length
           continue
         }
-        out += hexEscape(byte)
-      default: out += hexEscape(byte)
+        out += [0x5C, UInt8(ascii: "x"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+      default: out += [0x5C, UInt8(ascii: "x"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
       }
       index += 1
     }
-    return out + (shown.count < bytes.count ? "...\"" : "\"")
-  }
-
-  private static func hexEscape(_ byte: UInt8) -> String {
-    let digits = String(byte, radix: 16)
-    return "\\x" + (digits.count == 1 ? "0" : "") + digits
+    if count < bytes.count { out += Array("...".utf8) }
+    out.append(0x22)
   }
 
   static func opName(_ record: WALRecord) -> String {
@@ -52,28 +56,48 @@ enum RecordFormatting {
     }
   }
 
-  /// One logfmt line: `lsn=1 offset=39 time=… op=put key="…" value="…"`.
-  static func line(_ scanned: ScannedRecord, valueLimit: Int?) -> String {
+  /// Formats times, reusing the text of the last second: records come in bursts.
+  struct TimeFormatter {
+    private var second: UInt64 = .max
+    private var prefix: [UInt8] = []
+
+    /// Appends `2026-11-25T08:09:08.650Z`.
+    mutating func append(milliseconds: UInt64, to out: inout [UInt8]) {
+      if milliseconds / 1000 != second {
+        second = milliseconds / 1000
+        prefix = Array(ISO8601.string(milliseconds: second * 1000).utf8.dropLast(4))
+      }
+      let fraction = milliseconds % 1000
+      out += prefix
+      out += [UInt8(ascii: "0") + UInt8(fraction / 100), UInt8(ascii: "0") + UInt8(fraction / 10 % 10), UInt8(ascii: "0") + UInt8(fraction % 10), UInt8(ascii: "Z")]
+    }
+  }
+
+  /// Appends one logfmt line: `lsn=1 offset=39 time=… op=put key="…" value="…"` and a newline.
+  static func appendLine(_ scanned: ScannedRecord, valueLimit: Int?, times: inout TimeFormatter, to out: inout [UInt8]) {
     let record = scanned.record
-    var fields = [
-      "lsn=\(record.lsn)", "offset=\(scanned.offset)", "time=\(ISO8601.string(milliseconds: record.timestamp.milliseconds))",
-      "op=\(opName(record))",
-    ]
+    out += Array("lsn=\(record.lsn) offset=\(scanned.offset) time=".utf8)
+    times.append(milliseconds: record.timestamp.milliseconds, to: &out)
+    out += Array(" op=\(opName(record))".utf8)
+    var extra = ""
     switch record.body {
     case .operation(let operation, let origin):
-      fields.append("key=\(quoted(operation.key))")
+      out += Array(" key=".utf8)
+      appendQuoted(operation.key, to: &out)
       if case .put(_, let value) = operation {
-        fields.append("value=\(quoted(value, limit: valueLimit))")
-        if let valueLimit, value.count > valueLimit { fields.append("value_bytes=\(value.count)") }
+        out += Array(" value=".utf8)
+        appendQuoted(value, limit: valueLimit, to: &out)
+        if let valueLimit, value.count > valueLimit { extra += " value_bytes=\(value.count)" }
       }
-      if let origin { fields.append("origin=\(origin.nodeID)/\(origin.lsn)") }
-    case .tailRepairNote(let offset, let bytes): fields += ["cut_offset=\(offset)", "cut_bytes=\(bytes)"]
+      if let origin { extra += " origin=\(origin.nodeID)/\(origin.lsn)" }
+    case .tailRepairNote(let offset, let bytes): extra += " cut_offset=\(offset) cut_bytes=\(bytes)"
     case .lostRange(let count, let offset, let bytes):
-      fields += ["lost_lsns=\(record.lsn)-\(record.lsn + count - 1)", "damage_offset=\(offset)", "damage_bytes=\(bytes)"]
-    case .skipped(_, let payload): fields.append("payload_bytes=\(payload.count)")
+      extra += " lost_lsns=\(record.lsn)-\(record.lsn + count - 1) damage_offset=\(offset) damage_bytes=\(bytes)"
+    case .skipped(_, let payload): extra += " payload_bytes=\(payload.count)"
     }
-    if record.batch != .single { fields.append("batch=\(record.batch)") }
-    return fields.joined(separator: " ")
+    if record.batch != .single { extra += " batch=\(record.batch)" }
+    out += Array(extra.utf8)
+    out.append(0x0A)
   }
 
   /// One JSON object for a record (schema `wal-dump` version 1).

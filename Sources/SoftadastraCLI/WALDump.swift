@@ -61,6 +61,7 @@ extension SoftadastraCommand {
       filter.until = until?.milliseconds
       var statistics = WALStatistics()
       var printed = 0
+      var times = RecordFormatting.TimeFormatter()
       while limit.map({ printed < $0 }) ?? true {
         guard let scanned = try scanner.next() else {
           guard follow, scanner.ending.map({ if case .corrupt = $0 { false } else { true } }) ?? true else { break }
@@ -76,7 +77,7 @@ extension SoftadastraCommand {
         } else if global.json {
           Output.json(RecordFormatting.json(scanned))
         } else {
-          Output.line(RecordFormatting.line(scanned, valueLimit: fullValues ? nil : maxValueBytes))
+          Output.append { RecordFormatting.appendLine(scanned, valueLimit: fullValues ? nil : maxValueBytes, times: &times, to: &$0) }
         }
       }
       if stats { printStatistics(statistics) }
