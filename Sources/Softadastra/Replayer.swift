@@ -143,12 +143,6 @@ extension ReplayResult {
         body: .operation(.put(key: key, value: entry.value), origin: origin))
       seed = RecordEncoder.append(record, seed: seed, to: &bytes)
     }
-    let temporary = path + ".new"
-    FileSystem.removeFile(temporary)
-    let file = try SystemFile.createExclusive(temporary)
-    try file.write(bytes, at: 0)
-    try file.sync()
-    file.close()
-    try FileSystem.renameDurably(temporary, to: path)
+    try FileSystem.writeAtomically(bytes, to: path)
   }
 }

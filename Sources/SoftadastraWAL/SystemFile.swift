@@ -164,6 +164,21 @@ public enum FileSystem {
     try syncDirectory(directory(of: destination))
   }
 
+  /// Puts `bytes` at `path` atomically: writes `path` + `temporarySuffix` (mode 0600), syncs it,
+  /// renames it over `path` and syncs the directory. A crash leaves the old file or the new one,
+  /// never a partial one.
+  public static func writeAtomically(_ bytes: [UInt8], to path: String, temporarySuffix: String = ".new")
+    throws(SoftadastraError)
+  {
+    let temporary = path + temporarySuffix
+    removeFile(temporary)
+    let file = try SystemFile.createExclusive(temporary)
+    try file.write(bytes, at: 0)
+    try file.sync()
+    file.close()
+    try renameDurably(temporary, to: path)
+  }
+
   /// Creates `path` and missing parents with mode 0700; syncs each parent it changed.
   public static func createDirectories(_ path: String) throws(SoftadastraError) {
     if isDirectory(path) { return }

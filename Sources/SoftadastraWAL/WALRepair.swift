@@ -115,12 +115,6 @@ public enum WALRepair {
     try copy.sync()
     copy.close()
     try FileSystem.syncDirectory(FileSystem.directory(of: backup))
-    let temporary = path + ".repair"
-    FileSystem.removeFile(temporary)
-    let repaired = try SystemFile.createExclusive(temporary)
-    try repaired.write(bytes, at: 0)
-    try repaired.sync()
-    repaired.close()
-    try FileSystem.renameDurably(temporary, to: path)
+    try FileSystem.writeAtomically(bytes, to: path, temporarySuffix: ".repair")
   }
 }

@@ -166,15 +166,9 @@ public final class WALWriter {
   // MARK: - Opening
 
   private static func create(path: String, nodeID: String) throws(SoftadastraError) {
-    let temporary = path + ".new"
-    FileSystem.removeFile(temporary)
     let header = WALHeader(
       nodeID: nodeID, createdMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()), firstLSN: 1)
-    let file = try SystemFile.createExclusive(temporary)
-    try file.write(header.encoded(), at: 0)
-    try file.syncData()
-    file.close()
-    try FileSystem.renameDurably(temporary, to: path)
+    try FileSystem.writeAtomically(header.encoded(), to: path)
   }
 
   /// Adopts the last record as the tail when it is valid and ends any batch; returns false to ask
