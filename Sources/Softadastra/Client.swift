@@ -189,7 +189,7 @@ public final class Client {
     guard FileSystem.exists(walPath) else {
       throw SoftadastraError(.notFound, "no WAL at \(walPath): nothing has been written for this node yet, or the path is wrong", path: walPath)
     }
-    let scanner = try WALScanner(path: walPath)
+    var scanner = try WALScanner(path: walPath)
     guard scanner.header.nodeID == options.nodeID else {
       throw SoftadastraError(
         .configuration, "WAL \(walPath) belongs to node '\(scanner.header.nodeID)', not '\(options.nodeID)'", path: walPath)
@@ -197,7 +197,7 @@ public final class Client {
     try replay(scanner)
   }
 
-  private func replay(_ scanner: WALScanner) throws(SoftadastraError) {
+  private func replay(_ scanner: consuming WALScanner) throws(SoftadastraError) {
     var store = LocalStore()
     var summary = WALSummary(path: scanner.path, header: scanner.header, fileSize: scanner.fileSize)
     while let scanned = try scanner.next() {

@@ -72,7 +72,7 @@ public enum Replayer {
       }
       return result
     }
-    let scanner = try WALScanner(path: path)
+    var scanner = try WALScanner(path: path)
     var result = ReplayResult(header: scanner.header)
     while !result.reachedTarget, let scanned = try scanner.next() {
       apply(scanned.record, to: &result, pending: &pending, target: target)

@@ -49,7 +49,7 @@ extension SoftadastraCommand {
       guard FileSystem.exists(walPath) else {
         throw SoftadastraError(.notFound, "no WAL at \(walPath)", path: walPath)
       }
-      let scanner = try WALScanner(path: walPath)
+      var scanner = try WALScanner(path: walPath)
       if header { global.json ? Output.json(.object([("header", RecordFormatting.json(scanner.header))])) : Output.line(headerLine(scanner.header)) }
       var filter = RecordFilter()
       filter.fromLSN = fromLSN

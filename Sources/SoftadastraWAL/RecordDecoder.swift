@@ -68,8 +68,8 @@ public struct RecordFrame: Sendable, Hashable {
 public enum RecordDecoder {
   /// What the bytes at an offset turned out to be.
   public enum Outcome {
-    /// A decoded record.
-    case record(WALRecord, RecordFrame)
+    /// A decoded record (boxed, so that the outcome of a check stays small to copy).
+    indirect case record(WALRecord, RecordFrame)
     /// A valid record whose payload was checked but not copied (`materialize: false`).
     case valid(RecordFrame)
     /// More bytes are needed: at least `size` from the record's start.
@@ -121,10 +121,18 @@ public enum RecordDecoder {
     let body: WALRecord.Body?
     switch type {
     case RecordType.put, RecordType.delete:
-      switch decodeOperation(&payload, type: type, flags: flags, materialize: materialize) {
-      case .success(let decoded): body = decoded
-      case .failure(let problem): return .invalid(problem)
+      var origin: Origin?
+      var key = 0..<0
+      var value = 0..<0
+      if let problem = parseOperation(&payload, type: type, flags: flags, origin: &origin, key: &key, value: &value) {
+        return .invalid(problem)
       }
+      guard materialize else { return .valid(frame) }
+      let keyBytes = Array(UnsafeRawBufferPointer(rebasing: bytes[key]))
+      body = .operation(
+        type == RecordType.put
+          ? .put(key: keyBytes, value: Array(UnsafeRawBufferPointer(rebasing: bytes[value]))) : .delete(key: keyBytes),
+        origin: origin)
     case RecordType.tailRepairNote, RecordType.lostRange:
       guard flags & RecordFlags.remoteOrigin == 0 else { return .invalid(.unknownFlags(flags)) }
       if type == RecordType.tailRepairNote {
@@ -147,40 +155,31 @@ public enum RecordDecoder {
     return .record(WALRecord(lsn: lsn, timestamp: frame.timestamp, batch: frame.batch, body: body), frame)
   }
 
-  /// Decodes a put or delete payload; without `materialize`, checks it and returns nil.
-  private static func decodeOperation(
-    _ payload: inout FieldReader, type: UInt8, flags: UInt8, materialize: Bool
-  ) -> Result<WALRecord.Body?, RecordProblem> {
-    var origin: Origin?
+  /// Checks a put or delete payload and finds its parts; the problem, or nil when it is valid.
+  private static func parseOperation(
+    _ payload: inout FieldReader, type: UInt8, flags: UInt8, origin: inout Origin?, key: inout Range<Int>,
+    value: inout Range<Int>
+  ) -> RecordProblem? {
     if flags & RecordFlags.remoteOrigin != 0 {
-      guard let idLength = payload.read(UInt8.self), idLength > 0 else {
-        return .failure(.badPayload("origin node id is missing"))
-      }
+      guard let idLength = payload.read(UInt8.self), idLength > 0 else { return .badPayload("origin node id is missing") }
       guard let id = payload.readBytes(Int(idLength)), let nodeID = String(validating: id, as: UTF8.self),
         let lsn = payload.read(UInt64.self), let clock = payload.read(UInt64.self)
-      else { return .failure(.badPayload("origin is cut short or its node id is not UTF-8")) }
+      else { return .badPayload("origin is cut short or its node id is not UTF-8") }
       origin = Origin(nodeID: nodeID, lsn: lsn, timestamp: HybridTimestamp(rawValue: clock))
     }
     guard let keyLength = payload.read(UInt16.self), keyLength > 0, Int(keyLength) <= WALFormat.maxKeyBytes else {
-      return .failure(.badPayload("key length is 0 or above \(WALFormat.maxKeyBytes)"))
+      return .badPayload("key length is 0 or above \(WALFormat.maxKeyBytes)")
     }
-    let keyStart = payload.position
-    guard payload.skip(Int(keyLength)) else { return .failure(.badPayload("key is cut short")) }
-    var valueRange = 0..<0
+    key = payload.position..<payload.position + Int(keyLength)
+    guard payload.skip(Int(keyLength)) else { return .badPayload("key is cut short") }
     if type == RecordType.put {
       guard let valueLength = payload.read(UInt32.self), Int(valueLength) <= WALFormat.maxValueBytes else {
-        return .failure(.badPayload("value length is missing or above \(WALFormat.maxValueBytes)"))
+        return .badPayload("value length is missing or above \(WALFormat.maxValueBytes)")
       }
-      valueRange = payload.position..<payload.position + Int(valueLength)
-      guard payload.skip(Int(valueLength)) else { return .failure(.badPayload("value is cut short")) }
+      value = payload.position..<payload.position + Int(valueLength)
+      guard payload.skip(Int(valueLength)) else { return .badPayload("value is cut short") }
     }
-    guard payload.remaining == 0 else { return .failure(.badPayload("\(payload.remaining) stray bytes after the operation")) }
-    guard materialize else { return .success(nil) }
-    let key = Array(UnsafeRawBufferPointer(rebasing: payload.bytes[keyStart..<keyStart + Int(keyLength)]))
-    let operation: StoreOperation =
-      type == RecordType.put
-      ? .put(key: key, value: Array(UnsafeRawBufferPointer(rebasing: payload.bytes[valueRange])))
-      : .delete(key: key)
-    return .success(.operation(operation, origin: origin))
+    guard payload.remaining == 0 else { return .badPayload("\(payload.remaining) stray bytes after the operation") }
+    return nil
   }
 }

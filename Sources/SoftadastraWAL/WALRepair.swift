@@ -59,7 +59,7 @@ public enum WALRepair {
         path: path, offset: report.corruption!.offset)
     case .tornTail:
       let torn = report.tornTail!
-      let scanner = try WALScanner(path: path, materialize: false)
+      var scanner = try WALScanner(path: path, materialize: false)
       while try scanner.next() != nil {}
       let note = WALRecord(
         lsn: scanner.expectedLSN, timestamp: HybridTimestamp(milliseconds: HybridTimestamp.wallClockMilliseconds()),

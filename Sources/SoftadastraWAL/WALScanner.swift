@@ -44,8 +44,9 @@ public enum WALEnding: Sendable, Equatable {
 /// and says at the end whether the log was clean, torn at its tail, or corrupt in the middle.
 ///
 /// The scanner takes no lock and never writes: it can run while a writer appends, and sees the
-/// file as it was when opened (or last refreshed).
-public final class WALScanner {
+/// file as it was when opened (or last refreshed). It is a value (keep it in a `var`), so its hot
+/// loop runs without the dynamic exclusivity checks a class's stored properties would cost.
+public struct WALScanner {
   public let path: String
   public let header: WALHeader
   /// The size of the file when the scanner opened it; later appends are not read.
@@ -74,7 +75,7 @@ public final class WALScanner {
   /// - Parameter materialize: false to check records without copying keys and values (for
   ///   verification).
   /// - Throws: `notFound` when the file is missing, `corrupt` when its header is damaged.
-  public convenience init(path: String, materialize: Bool = true) throws(SoftadastraError) {
+  public init(path: String, materialize: Bool = true) throws(SoftadastraError) {
     try self.init(file: SystemFile.openForReading(path), materialize: materialize)
   }
 
@@ -98,7 +99,7 @@ public final class WALScanner {
   }
 
   /// The next complete record, or nil at the end of the log or at the first damage (see `ending`).
-  public func next() throws(SoftadastraError) -> ScannedRecord? {
+  public mutating func next() throws(SoftadastraError) -> ScannedRecord? {
     guard ending == nil else { return nil }
     if position == fileSize {
       ending = .clean
@@ -133,7 +134,7 @@ public final class WALScanner {
 
   /// Looks again at the file's size, so that records appended since can be read (for following
   /// a log as it grows). An ending that only meant "nothing more yet" is cleared; damage stays.
-  public func refresh() throws(SoftadastraError) {
+  public mutating func refresh() throws(SoftadastraError) {
     let size = try file.size()
     guard size != fileSize else { return }
     fileSize = size
@@ -151,7 +152,7 @@ public final class WALScanner {
   }
 
   /// Checks that the batch starting with `first` is complete before any of it is returned.
-  private func validateBatch(startingWith first: RecordFrame, at start: UInt64) throws(SoftadastraError) -> Bool {
+  private mutating func validateBatch(startingWith first: RecordFrame, at start: UInt64) throws(SoftadastraError) -> Bool {
     var probe = RecordCursor(file: file, fileSize: fileSize)
     var offset = start + UInt64(first.size)
     var previous = first
@@ -180,7 +181,7 @@ public final class WALScanner {
   }
 
   /// Classifies the damage at `damageAt`, in the record or batch that starts at `unitStart`.
-  private func end(at unitStart: UInt64, damageAt: UInt64, expectedLSN: UInt64, _ problem: RecordProblem)
+  private mutating func end(at unitStart: UInt64, damageAt: UInt64, expectedLSN: UInt64, _ problem: RecordProblem)
     throws(SoftadastraError)
   {
     var probe = RecordCursor(file: file, fileSize: fileSize, capacity: 1 << 16)

@@ -52,7 +52,7 @@ public enum WALVerifier {
     let started = monotonicSeconds()
     let file = try SystemFile.openForReading(path)
     var report = VerificationReport(status: .clean, path: path, fileSize: try file.size())
-    let scanner: WALScanner
+    var scanner: WALScanner
     do throws(SoftadastraError) { scanner = try WALScanner(file: file, materialize: false) } catch {
       guard error.kind == .corrupt else { throw error }
       report.status = .badHeader

@@ -58,7 +58,7 @@ public final class WALWriter {
     let lock = try WriterLock.acquire(walPath: path, timeout: lockTimeout)
     if !FileSystem.exists(path) { try Self.create(path: path, nodeID: nodeID) }
     let file = try SystemFile.openForUpdate(path)
-    let scanner = try WALScanner(file: file, materialize: { if case .replay = tailCheck { true } else { false } }())
+    var scanner = try WALScanner(file: file, materialize: { if case .replay = tailCheck { true } else { false } }())
     guard scanner.header.nodeID == nodeID else {
       throw SoftadastraError(
         .configuration,

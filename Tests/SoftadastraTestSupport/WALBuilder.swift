@@ -20,7 +20,7 @@ public enum WALBuilder {
 
   /// The offsets at which each record of the log at `path` starts, and the file size at the end.
   public static func recordOffsets(_ path: String) throws -> [UInt64] {
-    let scanner = try WALScanner(path: path)
+    var scanner = try WALScanner(path: path)
     var offsets: [UInt64] = []
     while let scanned = try scanner.next() { offsets.append(scanned.offset) }
     offsets.append(scanner.position)

@@ -60,7 +60,7 @@ import Testing
   @Test(arguments: vectors.map(\.name))
   func scannerReadsBackExactlyTheVectorsRecords(_ name: String) throws {
     let vector = Self.vectors.first { $0.name == name }!
-    let scanner = try WALScanner(path: Self.vectorURL(name).path)
+    var scanner = try WALScanner(path: Self.vectorURL(name).path)
     #expect(scanner.header == vector.header)
     var records: [WALRecord] = []
     while let scanned = try scanner.next() { records.append(scanned.record) }

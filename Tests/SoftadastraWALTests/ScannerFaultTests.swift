@@ -18,7 +18,7 @@ import Testing
         .put("k", String(repeating: "v", count: 300)), .put("last", "x"),
       ],
       batchSizes: [3])
-    let scanner = try WALScanner(path: path)
+    var scanner = try WALScanner(path: path)
     var records: [WALRecord] = []
     var offsets: [UInt64] = []
     while let scanned = try scanner.next() {
@@ -32,7 +32,7 @@ import Testing
   }
 
   static func scanAll(_ path: String) throws -> (records: [WALRecord], ending: WALEnding?) {
-    let scanner = try WALScanner(path: path)
+    var scanner = try WALScanner(path: path)
     var records: [WALRecord] = []
     while let scanned = try scanner.next() { records.append(scanned.record) }
     return (records, scanner.ending)

@@ -15,7 +15,7 @@ import Testing
   }
 
   static func records(_ path: String) throws -> [WALRecord] {
-    let scanner = try WALScanner(path: path)
+    var scanner = try WALScanner(path: path)
     var records: [WALRecord] = []
     while let scanned = try scanner.next() { records.append(scanned.record) }
     #expect(scanner.ending == .clean)
