@@ -63,6 +63,12 @@ struct RecordCursor {
     return try withBytes(at: offset, count: size) { RecordDecoder.decode($0, seed: seed, materialize: materialize) }
   }
 
+  /// The frame of the record at `offset`, which an earlier pass checked in full.
+  mutating func checkedFrame(at offset: UInt64) throws(SoftadastraError) -> RecordFrame {
+    let size = try withBytes(at: offset, count: 4) { Int($0.loadLittleEndian(at: 0, as: UInt32.self)) }
+    return try withBytes(at: offset, count: size) { RecordDecoder.checkedFrame($0) }
+  }
+
   /// The first offset at or after `start` holding a record whose frame and CRC are valid, with an
   /// LSN above `minimumLSN`, and the seed that validated it. This is how damage is told apart
   /// from a torn tail: valid records after the damage mean it is in the middle of the log.

@@ -155,6 +155,19 @@ public enum RecordDecoder {
     return .record(WALRecord(lsn: lsn, timestamp: frame.timestamp, batch: frame.batch, body: body), frame)
   }
 
+  /// The frame of a record already checked in full (by a batch check): reads the fixed fields
+  /// only. `bytes` must start with the record and hold all of it.
+  static func checkedFrame(_ bytes: UnsafeRawBufferPointer) -> RecordFrame {
+    let size = Int(bytes.loadLittleEndian(at: 0, as: UInt32.self))
+    let type = bytes[4]
+    let lsn: UInt64 = bytes.loadLittleEndian(at: 6)
+    let lost: UInt64 = type == RecordType.lostRange ? bytes.loadLittleEndian(at: WALFormat.recordPrefixSize) : 1
+    return RecordFrame(
+      type: type, lsn: lsn, timestamp: HybridTimestamp(rawValue: bytes.loadLittleEndian(at: 14)),
+      batch: WALRecord.BatchPosition(flags: bytes[5]), size: size, checksum: bytes.loadLittleEndian(at: size - 4),
+      nextLSN: lsn &+ lost)
+  }
+
   /// Checks a put or delete payload and finds its parts; the problem, or nil when it is valid.
   private static func parseOperation(
     _ payload: inout FieldReader, type: UInt8, flags: UInt8, origin: inout Origin?, key: inout Range<Int>,

@@ -105,6 +105,13 @@ public struct WALScanner {
       ending = .clean
       return nil
     }
+    if !materialize, position < validatedBatchEnd {
+      // Checked in full, CRC and payload, when the batch was validated: read the frame only.
+      let frame = try cursor.checkedFrame(at: position)
+      return accept(
+        frame,
+        WALRecord(lsn: frame.lsn, timestamp: frame.timestamp, batch: frame.batch, body: .skipped(type: frame.type, payload: [])))
+    }
     let outcome = try cursor.decode(at: position, seed: lastChecksum, materialize: materialize)
     guard let frame = outcome.frame else {
       guard case .invalid(let problem) = outcome else { preconditionFailure("RecordCursor resolves needMoreData") }
@@ -124,6 +131,11 @@ public struct WALScanner {
     } else {
       record = WALRecord(lsn: frame.lsn, timestamp: frame.timestamp, batch: frame.batch, body: .skipped(type: frame.type, payload: []))
     }
+    return accept(frame, record)
+  }
+
+  /// Moves past a record that is known good and returns it.
+  private mutating func accept(_ frame: RecordFrame, _ record: WALRecord) -> ScannedRecord {
     let scanned = ScannedRecord(offset: position, size: frame.size, checksum: frame.checksum, record: record)
     position += UInt64(frame.size)
     lastLSN = frame.lsn
