@@ -80,7 +80,7 @@ extension SoftadastraCommand {
         lines.append("  damage     : offset \(corruption.offset), expected LSN \(corruption.expectedLSN): \(corruption.problem)")
         lines.append("  after it   : \(report.recordsAfterDamage) valid records")
         for region in report.damage { lines.append("  region     : \(RecordFormatting.describe(region))") }
-        lines.append("  repair     : softadastra wal-verify --repair --salvage \(report.path) (keeps every intact record)")
+        lines.append("  repair     : softadastra wal-verify --repair --salvage \(report.path) (keeps every intact record outside broken batches)")
       }
       return lines
     }

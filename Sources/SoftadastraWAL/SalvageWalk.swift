@@ -95,6 +95,9 @@ public enum SalvageWalk {
     public var dropped: [DamagedRegion]
     /// Valid records dropped because their batch was not whole.
     public var droppedBatchRecords: Int
+    /// The highest LSN the log used or may have used (valid records, kept or dropped, and the
+    /// LSN expected at each damaged region): a rebuilt log must never hand one out again.
+    public var highestLSN: UInt64?
   }
 
   /// Walks the log at `path` and decides what a salvage keeps.
@@ -103,6 +106,8 @@ public enum SalvageWalk {
     var dropped: [DamagedRegion] = []
     var droppedBatchRecords = 0
     var pendingBatch: [ScannedRecord] = []
+    var highestLSN: UInt64?
+    func saw(_ lsn: UInt64) { highestLSN = max(highestLSN ?? lsn, lsn) }
     func dropPendingBatch(_ reason: String) {
       guard let first = pendingBatch.first, let last = pendingBatch.last else { return }
       dropped.append(
@@ -115,9 +120,11 @@ public enum SalvageWalk {
     let header = try walk(path: path, materialize: true) { event in
       switch event {
       case .damage(let region):
+        saw(region.expectedLSN)
         dropPendingBatch("a batch lost its end to the damage after it")
         dropped.append(region)
       case .record(let scanned):
+        saw(scanned.record.nextLSN - 1)
         switch scanned.record.batch {
         case .single:
           dropPendingBatch("a batch was interrupted by a single record")
@@ -141,6 +148,7 @@ public enum SalvageWalk {
     }
     dropPendingBatch("a batch lost its end")
     dropped.sort { $0.offset < $1.offset }
-    return Plan(header: header, kept: kept, dropped: dropped, droppedBatchRecords: droppedBatchRecords)
+    return Plan(
+      header: header, kept: kept, dropped: dropped, droppedBatchRecords: droppedBatchRecords, highestLSN: highestLSN)
   }
 }

@@ -104,6 +104,14 @@ public enum WALRepair {
       records += 1
       expected = record.nextLSN
     }
+    if let highest = plan.highestLSN, highest >= expected, let last = plan.dropped.last {
+      // LSNs lost after the last kept record: mark them too, so the next write does not reuse them.
+      let marker = WALRecord(
+        lsn: expected, timestamp: HybridTimestamp(milliseconds: HybridTimestamp.wallClockMilliseconds()),
+        body: .lostRange(count: highest - expected + 1, offset: last.offset, bytes: last.bytes))
+      RecordEncoder.append(marker, seed: seed, to: &bytes)
+      records += 1
+    }
     return (bytes, records)
   }
 

@@ -28,7 +28,8 @@ public struct Corruption: Sendable, Equatable {
   public var expectedLSN: UInt64
   public var problem: RecordProblem
   /// The offset and LSN of the first valid record found after the damage; nil when the damage
-  /// is a record that passed its checksum but is wrong (an LSN out of sequence, an unknown type).
+  /// is a record that passed its checksum but is wrong (an LSN out of sequence, an unknown type),
+  /// or a complete last record that fails its checks.
   public var nextValidOffset: UInt64?
   public var nextValidLSN: UInt64?
 }
@@ -200,7 +201,8 @@ public struct WALScanner {
     let next = try probe.firstValidRecord(
       from: damageAt + 1, minimumLSN: lastLSN, headerSize: header.size,
       alternateSeed: try Self.alternateSeed(for: problem, at: damageAt, in: &probe))
-    if problem.framingIsValid || next != nil {
+    let unfinishedWrite = try Self.looksLikeAnUnfinishedWrite(problem, from: damageAt, in: &probe)
+    if problem.framingIsValid || next != nil || !unfinishedWrite {
       ending = .corrupt(
         Corruption(
           offset: damageAt, expectedLSN: expectedLSN, problem: problem, nextValidOffset: next?.offset,
@@ -208,6 +210,34 @@ public struct WALScanner {
     } else {
       ending = .tornTail(TornTail(offset: unitStart, bytes: fileSize - unitStart, lastGoodLSN: lastLSN, problem: problem))
     }
+  }
+
+  /// Whether damage with nothing valid after it is what an interrupted append leaves: a record
+  /// cut short by the end of the file, a batch without its last record, or zero-filled space.
+  /// A complete record that fails its checks is not: it may be an acknowledged write hit by a
+  /// bad sector or a flipped bit, so it is reported as corruption and never cut automatically.
+  static func looksLikeAnUnfinishedWrite(_ problem: RecordProblem, from offset: UInt64, in cursor: inout RecordCursor)
+    throws(SoftadastraError) -> Bool
+  {
+    // An append writes the trailing size last: a file that ends with the trailer of a record
+    // starting at `offset` holds a whole record, however damaged its start is.
+    if cursor.fileSize - offset >= UInt64(WALFormat.recordOverhead),
+      try cursor.withBytes(at: cursor.fileSize - 8, count: 4, { UInt64($0.loadLittleEndian(at: 0, as: UInt32.self)) })
+        == cursor.fileSize - offset
+    {
+      return false
+    }
+    switch problem {
+    case .incomplete, .unfinishedBatch: return true
+    default: break
+    }
+    var position = offset
+    while position < cursor.fileSize {
+      let count = Int(min(UInt64(1 << 16), cursor.fileSize - position))
+      guard try cursor.withBytes(at: position, count: count, { $0.allSatisfy { $0 == 0 } }) else { return false }
+      position += UInt64(count)
+    }
+    return true
   }
 
   /// For a record whose bytes are intact but whose stored CRC is damaged: the offset of the

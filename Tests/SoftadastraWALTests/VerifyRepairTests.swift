@@ -120,4 +120,35 @@ import Testing
     #expect(records.map(\.lsn) == [1, 2, 5])
     #expect(records[1].body == .lostRange(count: 3, offset: offsets[1], bytes: offsets[2] - offsets[1]))
   }
+
+  @Test func aSalvageThatDropsTheLastRecordsStillNeverReusesTheirLSNs() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node.wal")
+    try WALBuilder.make(at: path, operations: [.put("a", "1"), .put("b", "2"), .put("c", "3")], batchSizes: [1, 2])
+    let offsets = try WALBuilder.recordOffsets(path)
+    FileBytes.flipBit(path, offset: Int(offsets[1]) + 25, bit: 0)  // the batch's first record
+    _ = try WALRepair.repair(path: path, salvage: true, dryRun: false, lockTimeout: 1)
+    #expect(try WALVerifier.verify(path: path).status == .clean)
+    let writer = try WALWriter(path: path, nodeID: "test-node", lockTimeout: 1)
+    #expect(writer.nextLSN == 4, "LSNs 2 and 3 were used before the damage")
+    try writer.close()
+  }
+
+  @Test func aFlippedBitInTheLastRecordIsCorruptionThatNoWriterCuts() throws {
+    let directory = TemporaryDirectory()
+    let (path, offsets) = try Self.makeLog(directory)
+    FileBytes.flipBit(path, offset: Int(offsets[offsets.count - 2]) + 26, bit: 4)
+    let damaged = FileBytes.read(path)
+    #expect(try WALVerifier.verify(path: path).status == .corrupt)
+    #expect {
+      try WALWriter(path: path, nodeID: "test-node", lockTimeout: 1)
+    } throws: { ($0 as! SoftadastraError).kind == .corrupt }
+    #expect(FileBytes.read(path) == damaged)
+    #expect(throws: SoftadastraError.self) { try WALRepair.repair(path: path, salvage: false, dryRun: false, lockTimeout: 1) }
+    let result = try WALRepair.repair(path: path, salvage: true, dryRun: false, lockTimeout: 1)
+    #expect(result.dropped.count == 1)
+    let writer = try WALWriter(path: path, nodeID: "test-node", lockTimeout: 1)
+    #expect(writer.nextLSN == UInt64(Self.operations.count) + 1, "the damaged record's LSN is not reused")
+    try writer.close()
+  }
 }
