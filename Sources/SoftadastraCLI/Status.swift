@@ -82,7 +82,7 @@ extension SoftadastraCommand {
         ]
       }
       return .object([
-        ("node_id", .string(options.nodeID)), ("wal", .object(wal)), ("store", .object([("keys", .number(keys))])),
+        ("schema", .number(RecordFormatting.schemaVersion)), ("node_id", .string(options.nodeID)), ("wal", .object(wal)), ("store", .object([("keys", .number(keys))])),
         ("sync", .object([("outbox_size", .number(outbox))])),
       ])
     }

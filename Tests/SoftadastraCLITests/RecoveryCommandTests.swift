@@ -105,4 +105,23 @@ import Testing
       expectSuccess(workspace.run("store", "put", "after-\(round)", "ok"))
     }
   }
+
+  @Test func concurrentWritersAllLandInLSNOrderWithoutGaps() throws {
+    let workspace = CLIWorkspace()
+    let binary = CommandRunner.binaryPath
+    let writers = (0..<4).map { writer in
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/bin/sh")
+      process.arguments = ["-c", "for i in $(seq 1 25); do \"\(binary)\" store put w\(writer)/$i v || exit 1; done"]
+      process.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
+      return process
+    }
+    for process in writers { try process.run() }
+    for process in writers { process.waitUntilExit() }
+    #expect(writers.allSatisfy { $0.terminationStatus == 0 })
+    expectSuccess(workspace.run("wal-verify"))
+    let records = try workspace.jsonLines(workspace.run("wal-dump", "--json"))
+    #expect(records.map { $0["lsn"] as? Int } == Array(1...100).map { Optional($0) })
+    #expect(workspace.run("store", "list").out.split(separator: "\n").count == 100)
+  }
 }
