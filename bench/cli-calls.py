@@ -5,14 +5,9 @@ when installed), side by side, interleaved, medians of several hyperfine rounds,
 Usage: bench/cli-calls.py [--binary PATH] [--rounds N] [--runs N] [--smoke]
 Prints a Markdown table; numbers drift on shared machines, ratios much less.
 """
-import argparse, json, os, shutil, statistics, subprocess, sys, tempfile
+import argparse, os, shutil, subprocess, tempfile
 
-def hyperfine(commands, runs, workdir):
-    out = os.path.join(workdir, "hyperfine.json")
-    subprocess.run(["hyperfine", "-N", "--warmup", "5", "-r", str(runs), "--export-json", out, *commands],
-                   cwd=workdir, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with open(out) as f:
-        return [statistics.median(r["times"]) * 1000 for r in json.load(f)["results"]]
+from harness import interleaved, require
 
 def main():
     parser = argparse.ArgumentParser()
@@ -23,9 +18,7 @@ def main():
     args = parser.parse_args()
     if args.smoke:
         args.rounds, args.runs = 1, 3
-    for tool in ("hyperfine", "sqlite3"):
-        if not shutil.which(tool):
-            sys.exit(f"bench: {tool} is missing: apt-get install -y {tool}")
+    require("hyperfine", "sqlite3")
     work = tempfile.mkdtemp(prefix="softadastra-bench-")
     sd = args.binary
     subprocess.run([sd, "store", "put", "bench/key", "seed"], cwd=work, check=True)
@@ -37,17 +30,11 @@ def main():
         "get": (f"{sd} store get bench/key", "sqlite3 kv.db \"SELECT v FROM kv WHERE k='bench/key'\""),
         "process start (--version)": (f"{sd} --version", "sqlite3 --version"),
     }
-    results = {name: ([], []) for name in pairs}
-    for _ in range(args.rounds):  # A B A B: every round runs both sides back to back
-        for name, (ours, theirs) in pairs.items():
-            a, b = hyperfine([ours, theirs], args.runs, work)
-            results[name][0].append(a)
-            results[name][1].append(b)
+    results = interleaved(pairs, args.rounds, args.runs, work, warmup=5)
     print("| workload | softadastra (ms) | sqlite3 (ms) | ratio |")
     print("|---|---|---|---|")
-    for name, (ours, theirs) in results.items():
-        a, b = statistics.median(ours), statistics.median(theirs)
-        print(f"| {name} | {a:.2f} | {b:.2f} | {a / b:.2f}x |")
+    for name, (a, b) in results.items():
+        print(f"| {name} | {a * 1000:.2f} | {b * 1000:.2f} | {a / b:.2f}x |")
     shutil.rmtree(work)
 
 if __name__ == "__main__":

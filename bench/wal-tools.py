@@ -5,14 +5,9 @@ medians, ratios and MB/s. Needs hyperfine and rocksdb-tools (ldb).
 
 Usage: bench/wal-tools.py [--binary PATH] [--records N] [--rounds N]
 """
-import argparse, json, os, shutil, statistics, subprocess, sys, tempfile
+import argparse, os, shutil, subprocess, tempfile
 
-def hyperfine(commands, runs, workdir):
-    out = os.path.join(workdir, "hyperfine.json")
-    subprocess.run(["hyperfine", "-N", "--warmup", "1", "-r", str(runs), "--output=null", "--export-json", out, *commands],
-                   cwd=workdir, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with open(out) as f:
-        return [statistics.median(r["times"]) for r in json.load(f)["results"]]
+from harness import interleaved, require
 
 def main():
     parser = argparse.ArgumentParser()
@@ -20,9 +15,7 @@ def main():
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    for tool in ("hyperfine", "ldb"):
-        if not shutil.which(tool):
-            sys.exit(f"bench: {tool} is missing: apt-get install -y {'rocksdb-tools' if tool == 'ldb' else tool}")
+    require("hyperfine", "ldb")
     work = tempfile.mkdtemp(prefix="softadastra-bench-")
     with open(os.path.join(work, "data.tsv"), "w") as tsv, open(os.path.join(work, "data.ldb"), "w") as ldb:
         for i in range(args.records):
@@ -41,16 +34,10 @@ def main():
         "dump with values (wal-dump --full-values vs ldb dump_wal --print_value)":
             (f"{args.binary} wal-dump --full-values", "ldb dump_wal --walfile=rocks.wal --print_value"),
     }
-    results = {name: ([], []) for name in pairs}
-    for _ in range(args.rounds):
-        for name, commands in pairs.items():
-            a, b = hyperfine(list(commands), 3, work)
-            results[name][0].append(a)
-            results[name][1].append(b)
+    results = interleaved(pairs, args.rounds, 3, work)
     print(f"| workload ({args.records:,} records) | softadastra (s) | ldb (s) | ratio | softadastra MB/s |")
     print("|---|---|---|---|---|")
-    for name, (ours, theirs) in results.items():
-        a, b = statistics.median(ours), statistics.median(theirs)
+    for name, (a, b) in results.items():
         print(f"| {name} | {a:.3f} | {b:.3f} | {a / b:.2f}x | {ours_size / a / 1e6:.0f} |")
     shutil.rmtree(work)
 

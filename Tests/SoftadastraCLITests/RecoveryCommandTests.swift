@@ -48,12 +48,18 @@ import Testing
     #expect(workspace.run("store", "export").out.split(separator: "\n").count == 3)
   }
 
-  @Test func midLogCorruptionExits65WithTheOffsetAndChangesNothing() throws {
+  /// Five puts through the CLI, then one flipped bit in the third record's key.
+  static func logDamagedInTheThirdRecord() throws -> (CLIWorkspace, String, [UInt64]) {
     let workspace = CLIWorkspace()
     for index in 0..<5 { workspace.run("store", "put", "key-\(index)", "value-\(index)") }
     let wal = workspace.file("data/softadastra.wal")
     let offsets = try WALBuilder.recordOffsets(wal)
     FileBytes.flipBit(wal, offset: Int(offsets[2]) + 30, bit: 0)
+    return (workspace, wal, offsets)
+  }
+
+  @Test func midLogCorruptionExits65WithTheOffsetAndChangesNothing() throws {
+    let (workspace, wal, offsets) = try Self.logDamagedInTheThirdRecord()
     let damaged = FileBytes.read(wal)
     for arguments in [["store", "get", "key-0"], ["status"], ["store", "export"], ["store", "list"]] {
       let result = workspace.run(arguments: arguments, stdin: Array("k\tv\n".utf8))
@@ -63,11 +69,7 @@ import Testing
   }
 
   @Test func aSinglePutReadsOnlyTheTailAndLeavesEarlierDamageInPlace() throws {
-    let workspace = CLIWorkspace()
-    for index in 0..<5 { workspace.run("store", "put", "key-\(index)", "value-\(index)") }
-    let wal = workspace.file("data/softadastra.wal")
-    let offsets = try WALBuilder.recordOffsets(wal)
-    FileBytes.flipBit(wal, offset: Int(offsets[2]) + 30, bit: 0)
+    let (workspace, wal, offsets) = try Self.logDamagedInTheThirdRecord()
     let damaged = FileBytes.read(wal)
     // Appending validates only the last record, so the put lands after the damage, which
     // stays exactly where it was and is still reported by every read.
