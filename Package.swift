@@ -43,7 +43,8 @@ let package = Package(
     ),
     .testTarget(
       name: "SoftadastraCLITests",
-      dependencies: ["SoftadastraCLI", "SoftadastraTestSupport"]
+      dependencies: ["SoftadastraCLI", "SoftadastraTestSupport"],
+      exclude: ["Fixtures"]
     ),
   ]
 )

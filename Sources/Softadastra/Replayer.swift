@@ -63,6 +63,9 @@ public enum Replayer {
     throws(SoftadastraError) -> ReplayResult
   {
     var pending: [WALRecord] = []
+    if try LogFormat.detect(path: path) == .cppV1 {
+      return try replayCppLog(path: path, policy: policy, target: target)
+    }
     if policy == .salvage {
       let plan = try SalvageWalk.plan(path: path)
       var result = ReplayResult(header: plan.header)
@@ -77,7 +80,30 @@ public enum Replayer {
     while !result.reachedTarget, let scanned = try scanner.next() {
       apply(scanned.record, to: &result, pending: &pending, target: target)
     }
-    switch (scanner.ending, policy) {
+    try finish(&result, ending: scanner.ending, fileSize: scanner.fileSize, policy: policy, path: path)
+    return result
+  }
+
+  /// Replays a C++ runtime log (no header: the result's header names no node).
+  private static func replayCppLog(path: String, policy: RecoveryPolicy, target: ReplayTarget) throws(SoftadastraError)
+    -> ReplayResult
+  {
+    var scanner = try CppLogScanner(path: path, resync: policy == .salvage)
+    var result = ReplayResult(header: WALHeader(nodeID: "cpp-runtime", createdMilliseconds: 0))
+    var pending: [WALRecord] = []
+    while !result.reachedTarget, let scanned = try scanner.next() {
+      apply(scanned.record, to: &result, pending: &pending, target: target)
+    }
+    result.damage = scanner.damage
+    try finish(&result, ending: scanner.ending, fileSize: scanner.fileSize, policy: policy, path: path)
+    return result
+  }
+
+  /// Applies the policy to how the log ended.
+  private static func finish(
+    _ result: inout ReplayResult, ending: WALEnding?, fileSize: UInt64, policy: RecoveryPolicy, path: String
+  ) throws(SoftadastraError) {
+    switch (ending, policy) {
     case (.tornTail(let torn), .strict):
       throw SoftadastraError(
         .corrupt, "WAL \(path) has a torn tail of \(torn.bytes) bytes at offset \(torn.offset) (strict recovery accepts none)",
@@ -89,7 +115,7 @@ public enum Replayer {
     case (.corrupt(let corruption), .pointInTime):
       result.damage = [
         DamagedRegion(
-          offset: corruption.offset, bytes: (corruption.nextValidOffset ?? scanner.fileSize) - corruption.offset,
+          offset: corruption.offset, bytes: (corruption.nextValidOffset ?? fileSize) - corruption.offset,
           expectedLSN: corruption.expectedLSN, problem: corruption.problem, isTail: false)
       ]
       result.stoppedBeforeValidRecords = true
@@ -97,7 +123,6 @@ public enum Replayer {
       throw SoftadastraError.damaged(path: path, corruption)
     default: break
     }
-    return result
   }
 
   private static func apply(

@@ -49,8 +49,20 @@ extension SoftadastraCommand {
       guard FileSystem.exists(walPath) else {
         throw SoftadastraError(.notFound, "no WAL at \(walPath)", path: walPath)
       }
+      if try LogFormat.detect(path: walPath) == .cppV1 {
+        if header { global.json ? Output.json(.object([("header", .object([("format", .string("cpp-v1"))]))])) : Output.line("header format=cpp-v1") }
+        var scanner = try CppLogScanner(path: walPath)
+        try dump(&scanner, walPath)
+        return
+      }
       var scanner = try WALScanner(path: walPath)
       if header { global.json ? Output.json(.object([("header", RecordFormatting.json(scanner.header))])) : Output.line(headerLine(scanner.header)) }
+      try dump(&scanner, walPath)
+    }
+
+    /// Prints the records that pass the filters (or their statistics), following the log with
+    /// --follow, then reports damage.
+    private func dump<Scanner: LogScanning>(_ scanner: inout Scanner, _ walPath: String) throws {
       var filter = RecordFilter()
       filter.fromLSN = fromLSN
       filter.toLSN = toLSN
@@ -81,15 +93,15 @@ extension SoftadastraCommand {
         }
       }
       if stats { printStatistics(statistics) }
-      try reportEnding(scanner, walPath)
+      try reportEnding(scanner.ending, walPath)
     }
 
     private func headerLine(_ header: WALHeader) -> String {
       "header format=native version=\(WALFormat.version) node=\(header.nodeID) created=\(ISO8601.string(milliseconds: UInt64(max(0, header.createdMilliseconds)))) first_lsn=\(header.firstLSN) header_bytes=\(header.size)"
     }
 
-    private func reportEnding(_ scanner: WALScanner, _ walPath: String) throws {
-      switch scanner.ending {
+    private func reportEnding(_ ending: WALEnding?, _ walPath: String) throws {
+      switch ending {
       case .tornTail(let torn) where !WriterLock.isHeld(walPath: walPath):
         throw SoftadastraError(
           .corrupt,

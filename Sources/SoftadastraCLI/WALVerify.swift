@@ -57,7 +57,9 @@ extension SoftadastraCommand {
 
     private func text(_ report: VerificationReport) -> [String] {
       var lines = ["\(report.path): \(report.status.rawValue)"]
-      if let header = report.header {
+      if report.format == .cppV1 {
+        lines.append("  format     : cpp-v1 (the C++ Softadastra runtime's log: no header, FNV-1a payload checksums)")
+      } else if let header = report.header {
         lines.append("  format     : native v\(WALFormat.version), node \(header.nodeID), first LSN \(header.firstLSN)")
       } else if let problem = report.headerProblem {
         lines.append("  header     : \(problem)")
@@ -88,7 +90,8 @@ extension SoftadastraCommand {
     private func json(_ report: VerificationReport) -> JSONValue {
       .object([
         ("schema", .number(RecordFormatting.schemaVersion)), ("path", .string(report.path)),
-        ("status", .string(report.status.rawValue)), ("file_size", .number(report.fileSize)),
+        ("status", .string(report.status.rawValue)), ("format", .string(report.format.rawValue)),
+        ("file_size", .number(report.fileSize)),
         ("header", report.header.map(RecordFormatting.json) ?? .null),
         ("header_problem", report.headerProblem.map { .string($0) } ?? .null),
         ("records", .number(report.records)), ("first_lsn", report.firstLSN.map { .number($0) } ?? .null),

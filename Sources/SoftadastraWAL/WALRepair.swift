@@ -40,6 +40,11 @@ public enum WALRepair {
   public static func repair(
     path: String, salvage: Bool, backupPath: String? = nil, dryRun: Bool, lockTimeout: Double
   ) throws(SoftadastraError) -> RepairResult {
+    guard try LogFormat.detect(path: path) == .native else {
+      throw SoftadastraError(
+        .invalidArgument, "\(path) is a C++ runtime log; repairing those is not supported yet (wal-verify and wal-replay read it)",
+        path: path)
+    }
     let lock = dryRun ? nil : try WriterLock.acquire(walPath: path, timeout: lockTimeout)
     defer { lock?.release() }
     let report = try WALVerifier.verify(path: path, holdingLock: lock != nil)

@@ -17,6 +17,7 @@ public struct VerificationReport: Sendable {
   }
 
   public var status: Status
+  public var format: LogFormat = .native
   public var path: String
   public var fileSize: UInt64
   public var header: WALHeader?
@@ -50,6 +51,11 @@ public enum WALVerifier {
   /// - Throws: `notFound` when the file is missing; I/O errors.
   public static func verify(path: String, holdingLock: Bool = false) throws(SoftadastraError) -> VerificationReport {
     let started = monotonicSeconds()
+    if try LogFormat.detect(path: path) == .cppV1 {
+      var report = try verifyCppLog(path: path)
+      report.seconds = monotonicSeconds() - started
+      return report
+    }
     let file = try SystemFile.openForReading(path)
     var report = VerificationReport(status: .clean, path: path, fileSize: try file.size())
     var scanner: WALScanner
@@ -96,6 +102,39 @@ public enum WALVerifier {
       report.bytesChecked = report.fileSize
     }
     report.seconds = monotonicSeconds() - started
+    return report
+  }
+
+  /// The same checks on a C++ runtime log, whose records carry no chained CRC: a valid record
+  /// anywhere after the damage (found by its magic bytes) makes the damage corruption.
+  static func verifyCppLog(path: String) throws(SoftadastraError) -> VerificationReport {
+    var scanner = try CppLogScanner(path: path)
+    var report = VerificationReport(status: .clean, path: path, fileSize: scanner.fileSize)
+    report.format = .cppV1
+    while let scanned = try scanner.next() {
+      report.records += 1
+      if report.firstLSN == nil { report.firstLSN = scanned.record.lsn }
+      report.lastLSN = scanned.record.lsn
+    }
+    report.bytesChecked = UInt64(scanner.position)
+    switch scanner.ending {
+    case .clean, nil: break
+    case .tornTail(let torn):
+      report.status = .tornTail
+      report.tornTail = torn
+      report.damage = [
+        DamagedRegion(offset: torn.offset, bytes: torn.bytes, expectedLSN: torn.lastGoodLSN &+ 1, problem: torn.problem, isTail: true)
+      ]
+    case .corrupt(let corruption):
+      report.status = .corrupt
+      report.corruption = corruption
+      var salvage = try CppLogScanner(path: path, resync: true)
+      while let scanned = try salvage.next() {
+        if scanned.offset > corruption.offset { report.recordsAfterDamage += 1 }
+      }
+      report.damage = salvage.damage
+      report.bytesChecked = report.fileSize
+    }
     return report
   }
 

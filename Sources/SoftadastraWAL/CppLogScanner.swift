@@ -1,0 +1,183 @@
+/// Reads the log written by the C++ Softadastra runtime ("binary format version 1", described in
+/// `docs/cpp-wal-v1.md`): records back to back, no file header, an FNV-1a checksum over each
+/// payload. Records come out as `ScannedRecord`s whose LSN is the C++ sequence number, so the
+/// same dump, verify and replay code serves both formats.
+public struct CppLogScanner: LogScanning {
+  /// Record magic 0x57414C31, little-endian: "1LAW" on disk.
+  public static let magic: [UInt8] = [0x31, 0x4C, 0x41, 0x57]
+  static let headerSize = 30
+  static let maxPayload = 64 << 20
+  static let maxKey = 1 << 20
+
+  public let path: String
+  private var bytes: [UInt8]
+  public private(set) var position = 0
+  public private(set) var ending: WALEnding?
+  /// With `resync`, damage does not end the scan: it is recorded here and reading goes on at the
+  /// next valid record (what a salvage and a full verification need).
+  public private(set) var damage: [DamagedRegion] = []
+  private let resync: Bool
+  private var lastSequence: UInt64 = 0
+
+  public init(path: String, resync: Bool = false) throws(SoftadastraError) {
+    let file = try SystemFile.openForReading(path)
+    self.path = path
+    self.bytes = try file.read(count: Int(file.size()), at: 0)
+    self.resync = resync
+  }
+
+  public var fileSize: UInt64 { UInt64(bytes.count) }
+
+  public mutating func next() throws(SoftadastraError) -> ScannedRecord? {
+    while ending == nil {
+      if position == bytes.count {
+        ending = .clean
+        return nil
+      }
+      switch Self.decode(bytes, at: position) {
+      case .success(let scanned):
+        position += scanned.size
+        lastSequence = scanned.record.lsn
+        return scanned
+      case .failure(let problem):
+        let next = nextValidRecord(after: position)
+        if resync {
+          damage.append(
+            DamagedRegion(
+              offset: UInt64(position), bytes: UInt64((next ?? bytes.count) - position), expectedLSN: lastSequence + 1,
+              problem: problem, isTail: next == nil))
+          guard let next else {
+            ending = .clean
+            return nil
+          }
+          position = next
+          continue
+        }
+        if next != nil || !looksLikeAnUnfinishedAppend(problem, at: position) {
+          ending = .corrupt(
+            Corruption(
+              offset: UInt64(position), expectedLSN: lastSequence + 1, problem: problem, nextValidOffset: next.map(UInt64.init),
+              nextValidLSN: next.flatMap { try? Self.decode(bytes, at: $0).get().record.lsn }))
+        } else {
+          ending = .tornTail(
+            TornTail(offset: UInt64(position), bytes: UInt64(bytes.count - position), lastGoodLSN: lastSequence, problem: problem))
+        }
+      }
+    }
+    return nil
+  }
+
+  public mutating func refresh() throws(SoftadastraError) {
+    let file = try SystemFile.openForReading(path)
+    let size = try file.size()
+    guard size > UInt64(bytes.count) else { return }
+    bytes += try file.read(count: Int(size) - bytes.count, at: UInt64(bytes.count))
+    if case .corrupt = ending { return }
+    ending = nil
+  }
+
+  /// The offset of the next record after `offset` that decodes (the C++ reader never looks).
+  private func nextValidRecord(after offset: Int) -> Int? {
+    var candidate = offset + 1
+    while candidate + Self.headerSize + 4 <= bytes.count {
+      if bytes[candidate] == Self.magic[0], bytes[candidate + 1] == Self.magic[1], bytes[candidate + 2] == Self.magic[2],
+        bytes[candidate + 3] == Self.magic[3], case .success = Self.decode(bytes, at: candidate)
+      {
+        return candidate
+      }
+      candidate += 1
+    }
+    return nil
+  }
+
+  /// A record cut short by the end of the file, or zeros to the end: an append never finished.
+  /// A record that ends exactly at the end of the file but fails its checksum is damage.
+  private func looksLikeAnUnfinishedAppend(_ problem: RecordProblem, at offset: Int) -> Bool {
+    if case .incomplete = problem { return true }
+    return bytes[offset...].allSatisfy { $0 == 0 }
+  }
+
+  /// Decodes the record at `offset`.
+  static func decode(_ bytes: [UInt8], at offset: Int) -> Result<ScannedRecord, RecordProblem> {
+    let available = bytes.count - offset
+    guard available >= headerSize else { return .failure(.incomplete(size: headerSize, available: available)) }
+    return bytes.withUnsafeBytes { raw in
+      let record = UnsafeRawBufferPointer(rebasing: raw[offset...])
+      guard record.prefix(4).elementsEqual(magic) else { return .failure(.badPayload("no record magic (1LAW)")) }
+      let version: UInt32 = record.loadLittleEndian(at: 4)
+      guard version == 1 else { return .failure(.badPayload("record version \(version), not 1")) }
+      let sequence: UInt64 = record.loadLittleEndian(at: 8)
+      let type = record[16]
+      let timestamp: Int64 = record.loadLittleEndian(at: 18)
+      let payloadSize = Int(record.loadLittleEndian(at: 26, as: UInt32.self))
+      guard sequence > 0, (1...5).contains(type), timestamp > 0, payloadSize <= maxPayload else {
+        return .failure(.badPayload("header fields out of range (sequence \(sequence), type \(type), size \(payloadSize))"))
+      }
+      let size = headerSize + payloadSize + 4
+      guard available >= size else { return .failure(.incomplete(size: size, available: available)) }
+      let payload = UnsafeRawBufferPointer(rebasing: record[headerSize..<headerSize + payloadSize])
+      let stored: UInt32 = record.loadLittleEndian(at: headerSize + payloadSize)
+      let computed = fnv1a(payload)
+      guard stored == computed else { return .failure(.checksumMismatch(stored: stored, computed: computed)) }
+      let body: WALRecord.Body
+      if type <= 3 {
+        guard let operation = storeOperation(payload) else { return .failure(.badPayload("store payload does not decode")) }
+        body = .operation(operation, origin: nil)
+      } else {
+        body = .skipped(type: type, payload: Array(payload))
+      }
+      let scanned = ScannedRecord(
+        offset: UInt64(offset), size: size, checksum: stored,
+        record: WALRecord(lsn: sequence, timestamp: HybridTimestamp(milliseconds: UInt64(timestamp)), body: body))
+      return .success(scanned)
+    }
+  }
+
+  /// The store operation in a record payload: version 1, op (1 put, 2 delete), key, value, op time.
+  static func storeOperation(_ payload: UnsafeRawBufferPointer) -> StoreOperation? {
+    var reader = FieldReader(payload, from: 0, to: payload.count)
+    guard reader.read(UInt8.self) == 1, let op = reader.read(UInt8.self), let keyLength = reader.read(UInt32.self),
+      keyLength > 0, Int(keyLength) <= maxKey, let key = reader.readBytes(Int(keyLength)),
+      let valueLength = reader.read(UInt32.self), Int(valueLength) <= maxPayload, let value = reader.readBytes(Int(valueLength)),
+      reader.read(Int64.self) != nil, reader.remaining == 0
+    else { return nil }
+    switch op {
+    case 1: return .put(key: key, value: value)
+    case 2: return .delete(key: key)
+    default: return nil
+    }
+  }
+
+  /// FNV-1a, 32 bits (basis 2166136261, prime 16777619), the C++ runtime's payload checksum.
+  static func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    var hash: UInt32 = 2_166_136_261
+    for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+    return hash
+  }
+}
+
+/// What the WAL commands need from a reader of either format.
+public protocol LogScanning {
+  /// The next record, or nil at the end or at damage (see `ending`).
+  mutating func next() throws(SoftadastraError) -> ScannedRecord?
+  var ending: WALEnding? { get }
+  /// Looks again at the file, to read records appended since.
+  mutating func refresh() throws(SoftadastraError)
+}
+
+extension WALScanner: LogScanning {}
+
+/// The log formats softadastra reads.
+public enum LogFormat: String, Sendable, CaseIterable {
+  /// softadastra's own WAL (docs/wal-format.md).
+  case native
+  /// The C++ Softadastra runtime's log (docs/cpp-wal-v1.md).
+  case cppV1 = "cpp-v1"
+
+  /// Recognises a log by its first bytes; anything else is taken as native (and its header
+  /// check then says what is wrong).
+  public static func detect(path: String) throws(SoftadastraError) -> LogFormat {
+    let first = try SystemFile.openForReading(path).read(count: 4, at: 0)
+    return first == CppLogScanner.magic ? .cppV1 : .native
+  }
+}
