@@ -173,13 +173,13 @@ _softadastra() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|store|wal-dump|wal-verify|wal-replay|help)
+    status|store|wal-dump|wal-verify|wal-replay|wal-convert|help)
         # Offer subcommand argument completions
         "_softadastra_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status store wal-dump wal-verify wal-replay help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status store wal-dump wal-verify wal-replay wal-convert help' -- "${cur}"))
         ;;
     esac
 }
@@ -484,6 +484,34 @@ _softadastra_wal-replay() {
         return
         ;;
     '--output')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    esac
+}
+
+_softadastra_wal-convert() {
+    repeating_flags=()
+    non_repeating_flags=(--salvage --no-auto-flush --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--to --data-dir --node-id --wal --lock-timeout)
+    __softadastra_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--to')
+        __softadastra_add_completions -W 'native'$'\n''cpp-v1'
         return
         ;;
     '--data-dir')

@@ -43,7 +43,9 @@ struct GlobalOptions: ParsableArguments {
   }
 
   var resolvedDataDir: String { dataDir ?? environment("SOFTADASTRA_DATA_DIR") ?? "data" }
-  var resolvedNodeID: String { nodeID ?? environment("SOFTADASTRA_NODE_ID") ?? "softadastra" }
+  var resolvedNodeID: String { explicitNodeID ?? "softadastra" }
+  /// The node id given by option or environment, without the default.
+  var explicitNodeID: String? { nodeID ?? environment("SOFTADASTRA_NODE_ID") }
   var resolvedWAL: String { wal ?? environment("SOFTADASTRA_WAL") ?? "\(resolvedDataDir)/\(resolvedNodeID).wal" }
 
   /// Client options for a command that writes (`forWriting`) or only reads.

@@ -71,6 +71,7 @@ extension SoftadastraCommand {
         report.bytesChecked >= 1_000_000 && report.seconds > 0
         ? " (\(Int(Double(report.bytesChecked) / report.seconds / 1_000_000)) MB/s)" : ""
       lines.append("  checked    : \(report.bytesChecked) of \(report.fileSize) bytes\(rate)")
+      for warning in report.warnings { lines.append("  warning    : \(warning)") }
       if report.appendingBytes > 0 {
         lines.append("  appending  : \(report.appendingBytes) bytes being written by a running writer (not data yet)")
       }
@@ -116,6 +117,7 @@ extension SoftadastraCommand {
           } ?? .null
         ),
         ("damage", .array(report.damage.map(RecordFormatting.json))),
+        ("warnings", .array(report.warnings.map { .string($0) })),
         ("appending_bytes", .number(report.appendingBytes)), ("bytes_checked", .number(report.bytesChecked)),
         ("milliseconds", .number(Int(report.seconds * 1000))),
       ])

@@ -148,6 +148,45 @@ public struct CppLogScanner: LogScanning {
     }
   }
 
+  /// Appends one record in the runtime's format: record type put (the runtime writes deletes as
+  /// puts too; the payload's operation byte tells them apart), status persisted.
+  public static func appendRecord(
+    sequence: UInt64, milliseconds: UInt64, operation: StoreOperation, operationMilliseconds: UInt64,
+    to bytes: inout [UInt8]
+  ) {
+    var payload: [UInt8] = [1]
+    switch operation {
+    case .put(let key, let value):
+      payload.append(1)
+      payload.appendLittleEndian(UInt32(key.count))
+      payload += key
+      payload.appendLittleEndian(UInt32(value.count))
+      payload += value
+    case .delete(let key):
+      payload.append(2)
+      payload.appendLittleEndian(UInt32(key.count))
+      payload += key
+      payload.appendLittleEndian(UInt32(0))
+    }
+    payload.appendLittleEndian(Int64(operationMilliseconds))
+    bytes += magic
+    bytes.appendLittleEndian(UInt32(1))
+    bytes.appendLittleEndian(sequence)
+    bytes += [1, 1]
+    bytes.appendLittleEndian(Int64(milliseconds))
+    bytes.appendLittleEndian(UInt32(payload.count))
+    bytes += payload
+    bytes.appendLittleEndian(payload.withUnsafeBytes { fnv1a($0) })
+  }
+
+  /// The bytes of the records at `ranges` of the file, in order (records are self-contained).
+  func bytes(of records: [ScannedRecord]) -> [UInt8] {
+    records.reduce(into: []) { $0 += bytes[Int($1.offset)..<Int($1.offset) + $1.size] }
+  }
+
+  /// The file's bytes up to `offset`.
+  func prefix(_ offset: UInt64) -> [UInt8] { Array(bytes.prefix(Int(offset))) }
+
   /// FNV-1a, 32 bits (basis 2166136261, prime 16777619), the C++ runtime's payload checksum.
   static func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
     var hash: UInt32 = 2_166_136_261

@@ -40,15 +40,13 @@ public enum WALRepair {
   public static func repair(
     path: String, salvage: Bool, backupPath: String? = nil, dryRun: Bool, lockTimeout: Double
   ) throws(SoftadastraError) -> RepairResult {
-    guard try LogFormat.detect(path: path) == .native else {
-      throw SoftadastraError(
-        .invalidArgument, "\(path) is a C++ runtime log; repairing those is not supported yet (wal-verify and wal-replay read it)",
-        path: path)
-    }
     let lock = dryRun ? nil : try WriterLock.acquire(walPath: path, timeout: lockTimeout)
     defer { lock?.release() }
     let report = try WALVerifier.verify(path: path, holdingLock: lock != nil)
     let backup = backupPath ?? "\(path).broken-\(ISO8601.compactString(milliseconds: HybridTimestamp.wallClockMilliseconds()))"
+    if report.format == .cppV1, report.status != .clean {
+      return try repairCppLog(path: path, report: report, salvage: salvage, backup: backup, dryRun: dryRun)
+    }
     switch report.status {
     case .clean:
       return RepairResult(
@@ -83,6 +81,29 @@ public enum WALRepair {
         action: .salvage, dryRun: dryRun, before: report, backupPath: backup, keptRecords: bytes.records,
         dropped: plan.dropped, newSize: UInt64(bytes.bytes.count))
     }
+  }
+
+  /// Repairs a C++ runtime log in its own format: a torn tail is cut off; a salvage keeps every
+  /// record that decodes, in file order, with its sequence number unchanged (the runtime's
+  /// reader then sees the records it stopped before).
+  static func repairCppLog(path: String, report: VerificationReport, salvage: Bool, backup: String, dryRun: Bool)
+    throws(SoftadastraError) -> RepairResult
+  {
+    if report.status == .corrupt, !salvage {
+      throw SoftadastraError(
+        .corrupt,
+        "\(path) is damaged in the middle (offset \(report.corruption!.offset)) with \(report.recordsAfterDamage) valid records after it; rerun with --salvage to keep them. Nothing was changed",
+        path: path, offset: report.corruption!.offset)
+    }
+    var scanner = try CppLogScanner(path: path, resync: true)
+    var kept: [ScannedRecord] = []
+    while let scanned = try scanner.next() { kept.append(scanned) }
+    let bytes = report.status == .tornTail ? scanner.prefix(report.tornTail!.offset) : scanner.bytes(of: kept)
+    if !dryRun { try replace(path, with: bytes, backup: backup) }
+    return RepairResult(
+      action: report.status == .tornTail ? .truncateTail : .salvage, dryRun: dryRun, before: report, backupPath: backup,
+      keptRecords: report.status == .tornTail ? report.records : kept.count, dropped: report.damage,
+      newSize: UInt64(bytes.count))
   }
 
   /// The bytes of a log holding the plan's kept records, with a lost-range record wherever LSNs

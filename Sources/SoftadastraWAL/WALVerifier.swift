@@ -33,6 +33,9 @@ public struct VerificationReport: Sendable {
   public var damage: [DamagedRegion] = []
   /// Valid records found after the first damage (what a salvage repair can keep).
   public var recordsAfterDamage = 0
+  /// Things that are legal but worth a look, with their offsets (for C++ runtime logs: repeated
+  /// or decreasing sequence numbers).
+  public var warnings: [String] = []
   /// Bytes at the end that a running writer is appending right now (not data yet, not damage).
   public var appendingBytes: UInt64 = 0
   /// Bytes checked and the time it took.
@@ -112,6 +115,10 @@ public enum WALVerifier {
     var report = VerificationReport(status: .clean, path: path, fileSize: scanner.fileSize)
     report.format = .cppV1
     while let scanned = try scanner.next() {
+      if let last = report.lastLSN, scanned.record.lsn <= last {
+        report.warnings.append(
+          "sequence \(scanned.record.lsn) at offset \(scanned.offset) \(scanned.record.lsn == last ? "repeats" : "goes back from") sequence \(last)")
+      }
       report.records += 1
       if report.firstLSN == nil { report.firstLSN = scanned.record.lsn }
       report.lastLSN = scanned.record.lsn

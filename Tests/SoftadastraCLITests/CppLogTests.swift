@@ -1,4 +1,5 @@
 import Foundation
+import Softadastra
 import SoftadastraTestSupport
 import Testing
 
@@ -83,6 +84,74 @@ import Testing
     #expect(keys == ["app/name", "settings/theme"])  // doc/1 put then deleted; profile/name lost to the damage
     let pointInTime = workspace.run("wal-replay", "bitflip.wal", "--recovery", "point-in-time", "--json")
     #expect(pointInTime.status == 65)
-    expectFailure(workspace.run("wal-verify", "bitflip.wal", "--repair", "--salvage"), 64, mentioning: "C++ runtime log")
+  }
+
+  @Test func theEncoderReproducesTheReferencesWorkedExample() {
+    var bytes: [UInt8] = []
+    CppLogScanner.appendRecord(
+      sequence: 1, milliseconds: 1_700_000_000_000, operation: .put(key: Array("app/name".utf8), value: Array("Softadastra".utf8)),
+      operationMilliseconds: 1_700_000_000_000, to: &bytes)
+    let hex = bytes.map { String(format: "%02x", $0) }.joined()
+    #expect(
+      hex
+        == "314c415701000000010000000000000001010068e5cf8b010000250000000101080000006170702f6e616d650b00"
+        + "0000536f6674616461737472610068e5cf8b0100008f0f9a4d")
+  }
+
+  @Test(arguments: ["basic", "many"])
+  func convertingToNativeAndBackKeepsEveryOperationItsSequenceAndTime(_ name: String) throws {
+    let workspace = Self.workspace(with: name)
+    expectFailure(workspace.run("wal-convert", "--to", "native", "\(name).wal", "n.wal"), 64, mentioning: "--node-id")
+    expectSuccess(workspace.run("wal-convert", "--to", "native", "\(name).wal", "n.wal", "--node-id", "node-a"))
+    expectSuccess(workspace.run("wal-verify", "n.wal"))
+    expectSuccess(workspace.run("wal-convert", "--to", "cpp-v1", "n.wal", "back.wal"))
+    let fields = { (file: String) throws -> [[String?]] in
+      try workspace.jsonLines(workspace.run("wal-dump", file, "--json")).map { record in
+        ["lsn", "timestamp", "op", "key", "value"].map { (record[$0] as? Int).map(String.init) ?? record[$0] as? String }
+      }
+    }
+    let original = try fields("\(name).wal")
+    #expect(try fields("n.wal") == original)
+    #expect(try fields("back.wal") == original)
+    if name == "basic" { #expect(FileBytes.read(workspace.file("back.wal")) == FileBytes.read(workspace.file("basic.wal"))) }
+    expectFailure(workspace.run("wal-convert", "--to", "cpp-v1", "n.wal", "back.wal"), 73, mentioning: "already exists")
+  }
+
+  @Test func aDamagedLogIsConvertedOnlyWithSalvageAndRepairedInItsOwnFormat() throws {
+    let workspace = Self.workspace(with: "bitflip")
+    expectFailure(workspace.run("wal-convert", "--to", "native", "bitflip.wal", "x.wal", "--node-id", "a"), 65, mentioning: "--salvage")
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("x.wal")))
+    let salvaged = workspace.run("wal-convert", "--to", "native", "bitflip.wal", "x.wal", "--node-id", "a", "--salvage")
+    #expect(salvaged.status == 0 && salvaged.stderr.contains("offset 141"))
+    let before = FileBytes.read(workspace.file("bitflip.wal"))
+    expectFailure(workspace.run("wal-verify", "bitflip.wal", "--repair"), 65, mentioning: "--salvage")
+    #expect(FileBytes.read(workspace.file("bitflip.wal")) == before)
+    expectSuccess(workspace.run("wal-verify", "bitflip.wal", "--repair", "--salvage", "--backup-to", "saved.wal"))
+    #expect(FileBytes.read(workspace.file("saved.wal")) == before)
+    expectSuccess(workspace.run("wal-verify", "bitflip.wal"))
+    let lsns = try workspace.jsonLines(workspace.run("wal-dump", "bitflip.wal", "--json")).map { $0["lsn"] as? Int }
+    #expect(lsns == [1, 2, 4, 5, 6])  // sequence numbers kept; the damaged record 3 is gone
+    #expect(try workspace.jsonLines(workspace.run("wal-replay", "bitflip.wal", "--export")).count == 2)
+
+    let torn = Self.workspace(with: "torn-tail")
+    expectSuccess(torn.run("wal-verify", "torn-tail.wal", "--repair"))
+    #expect(FileBytes.read(torn.file("torn-tail.wal")).count == 341)
+    expectSuccess(torn.run("wal-verify", "torn-tail.wal"))
+  }
+
+  @Test func repeatedAndDecreasingSequencesAreWarningsWithTheirOffsets() throws {
+    var bytes: [UInt8] = []
+    for sequence: UInt64 in [1, 2, 2, 1, 3] {
+      CppLogScanner.appendRecord(
+        sequence: sequence, milliseconds: 1_700_000_000_000 + sequence, operation: .put(key: Array("k\(sequence)".utf8), value: [0x31]),
+        operationMilliseconds: 1_700_000_000_000, to: &bytes)
+    }
+    let workspace = CLIWorkspace()
+    FileBytes.write(bytes, to: workspace.file("dup.wal"))
+    let result = workspace.run("wal-verify", "dup.wal", "--json")
+    #expect(result.status == 0)
+    let warnings = try workspace.json(result)["warnings"] as? [String]
+    let size = bytes.count / 5
+    #expect(warnings == ["sequence 2 at offset \(2 * size) repeats sequence 2", "sequence 1 at offset \(3 * size) goes back from sequence 2"])
   }
 }

@@ -1,0 +1,112 @@
+/// Converts logs between the native format and the C++ runtime's format, keeping every
+/// operation, its order, its sequence number (as LSN) and its time.
+public enum WALConverter {
+  /// What a conversion wrote.
+  public struct Summary: Sendable {
+    public var sourceFormat: LogFormat
+    /// Operations written.
+    public var operations: Int
+    /// Damage skipped (with `salvage`), and records dropped because their sequence repeated or
+    /// went back.
+    public var dropped: [DamagedRegion]
+    public var droppedOutOfOrder: Int
+  }
+
+  /// Writes the operations of the log at `source` to a new log at `destination` in `format`.
+  ///
+  /// To native, LSNs are the source's sequence numbers, with a lost-range record where they jump;
+  /// `nodeID` names the node (required from a C++ log, which has none). To cpp-v1, operations
+  /// become put records (deletes carry operation 2, as the runtime writes them) whose sequence
+  /// is the LSN; tail-repair notes and lost ranges have no equivalent and are left out (a lost
+  /// range stays a gap in the sequence). The runtime's separate operation timestamp is not kept:
+  /// both times become the record's time.
+  /// - Throws: `cannotCreate` when `destination` exists; `corrupt` for a damaged source without
+  ///   `salvage`, or sequences that repeat or go back; `invalidArgument` for a missing node id.
+  @discardableResult
+  public static func convert(
+    source: String, to format: LogFormat, destination: String, nodeID: String?, salvage: Bool
+  ) throws(SoftadastraError) -> Summary {
+    guard !FileSystem.exists(destination) else {
+      throw SoftadastraError(.cannotCreate, "\(destination) already exists; convert into a new file", path: destination)
+    }
+    let sourceFormat = try LogFormat.detect(path: source)
+    var records: [WALRecord] = []
+    var dropped: [DamagedRegion] = []
+    var sourceNode: String?
+    switch sourceFormat {
+    case .cppV1:
+      var scanner = try CppLogScanner(path: source, resync: salvage)
+      while let scanned = try scanner.next() { records.append(scanned.record) }
+      dropped = scanner.damage
+      if case .corrupt(let corruption) = scanner.ending { throw refusal(source, corruption.offset) }
+      if case .tornTail(let torn) = scanner.ending { throw refusal(source, torn.offset) }
+    case .native:
+      if salvage {
+        let plan = try SalvageWalk.plan(path: source)
+        records = plan.kept.map(\.record)
+        dropped = plan.dropped
+        sourceNode = plan.header.nodeID
+      } else {
+        var scanner = try WALScanner(path: source)
+        sourceNode = scanner.header.nodeID
+        while let scanned = try scanner.next() { records.append(scanned.record) }
+        if case .corrupt(let corruption) = scanner.ending { throw refusal(source, corruption.offset) }
+        if case .tornTail(let torn) = scanner.ending { throw refusal(source, torn.offset) }
+      }
+    }
+    var operations: [(lsn: UInt64, milliseconds: UInt64, operation: StoreOperation, batch: WALRecord.BatchPosition)] = []
+    var droppedOutOfOrder = 0
+    for record in records {
+      guard case .operation(let operation, _) = record.body else { continue }
+      if let last = operations.last, record.lsn <= last.lsn {
+        guard salvage else {
+          throw SoftadastraError(
+            .corrupt, "\(source): sequence \(record.lsn) repeats or goes back after \(last.lsn); rerun with --salvage to drop such records",
+            path: source)
+        }
+        droppedOutOfOrder += 1
+        continue
+      }
+      operations.append((record.lsn, record.timestamp.milliseconds, operation, record.batch))
+    }
+    var bytes: [UInt8] = []
+    switch format {
+    case .cppV1:
+      for entry in operations {
+        CppLogScanner.appendRecord(
+          sequence: entry.lsn, milliseconds: entry.milliseconds, operation: entry.operation,
+          operationMilliseconds: entry.milliseconds, to: &bytes)
+      }
+    case .native:
+      guard let node = nodeID ?? sourceNode else {
+        throw SoftadastraError(.invalidArgument, "a C++ runtime log names no node: give the new WAL's node with --node-id")
+      }
+      if let problem = NodeID.problem(with: node) { throw SoftadastraError(.invalidArgument, problem) }
+      let header = WALHeader(
+        nodeID: node, createdMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()), firstLSN: operations.first?.lsn ?? 1)
+      bytes = header.encoded()
+      var seed = header.checksum
+      var expected = header.firstLSN
+      for entry in operations {
+        let timestamp = HybridTimestamp(milliseconds: entry.milliseconds)
+        if entry.lsn > expected {
+          let marker = WALRecord(lsn: expected, timestamp: timestamp, body: .lostRange(count: entry.lsn - expected, offset: 0, bytes: 0))
+          seed = RecordEncoder.append(marker, seed: seed, to: &bytes)
+        }
+        // A C++ log has no batches: every operation is its own.
+        let batch: WALRecord.BatchPosition = sourceFormat == .native ? entry.batch : .single
+        let record = WALRecord(lsn: entry.lsn, timestamp: timestamp, batch: batch, body: .operation(entry.operation, origin: nil))
+        seed = RecordEncoder.append(record, seed: seed, to: &bytes)
+        expected = entry.lsn + 1
+      }
+    }
+    try FileSystem.writeAtomically(bytes, to: destination)
+    return Summary(sourceFormat: sourceFormat, operations: operations.count, dropped: dropped, droppedOutOfOrder: droppedOutOfOrder)
+  }
+
+  private static func refusal(_ source: String, _ offset: UInt64) -> SoftadastraError {
+    SoftadastraError(
+      .corrupt, "\(source) is damaged at offset \(offset); rerun with --salvage to convert every intact record. Nothing was written",
+      path: source, offset: offset)
+  }
+}
