@@ -389,7 +389,7 @@ _softadastra_wal-dump() {
     repeating_flags=()
     non_repeating_flags=(--header --full-values --stats --follow --no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--max-value-bytes --from-lsn --to-lsn --limit --op --key --prefix --since --until --data-dir --node-id --wal --lock-timeout)
+    non_repeating_options=(--max-value-bytes --from-lsn --to-lsn --limit --op --key --prefix --since --until --format --data-dir --node-id --wal --lock-timeout)
     __softadastra_offer_flags_options 1
 
     # Offer option value completions
@@ -422,6 +422,10 @@ _softadastra_wal-dump() {
     '--until')
         return
         ;;
+    '--format')
+        __softadastra_add_completions -W 'native'$'\n''cpp-v1'
+        return
+        ;;
     '--data-dir')
         return
         ;;
@@ -441,12 +445,16 @@ _softadastra_wal-verify() {
     repeating_flags=()
     non_repeating_flags=(--repair --salvage --dry-run --no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--backup-to --data-dir --node-id --wal --lock-timeout)
+    non_repeating_options=(--backup-to --format --data-dir --node-id --wal --lock-timeout)
     __softadastra_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--backup-to')
+        return
+        ;;
+    '--format')
+        __softadastra_add_completions -W 'native'$'\n''cpp-v1'
         return
         ;;
     '--data-dir')
@@ -468,7 +476,7 @@ _softadastra_wal-replay() {
     repeating_flags=()
     non_repeating_flags=(--exclusive --export --no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--to-lsn --to-time --recovery --output --data-dir --node-id --wal --lock-timeout)
+    non_repeating_options=(--to-lsn --to-time --recovery --output --format --data-dir --node-id --wal --lock-timeout)
     __softadastra_offer_flags_options 1
 
     # Offer option value completions
@@ -484,6 +492,10 @@ _softadastra_wal-replay() {
         return
         ;;
     '--output')
+        return
+        ;;
+    '--format')
+        __softadastra_add_completions -W 'native'$'\n''cpp-v1'
         return
         ;;
     '--data-dir')

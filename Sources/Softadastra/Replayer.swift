@@ -59,11 +59,14 @@ public enum Replayer {
   /// Batches stay atomic: a batch is applied whole when its last record is within the target,
   /// and not at all otherwise.
   /// - Throws: `corrupt` for damage the policy does not accept; `notFound`; I/O errors.
-  public static func replay(path: String, policy: RecoveryPolicy, target: ReplayTarget = ReplayTarget())
-    throws(SoftadastraError) -> ReplayResult
-  {
+  /// - Parameter format: the log's format; nil to recognise it by its first bytes.
+  public static func replay(
+    path: String, policy: RecoveryPolicy, target: ReplayTarget = ReplayTarget(), format: LogFormat? = nil
+  ) throws(SoftadastraError) -> ReplayResult {
     var pending: [WALRecord] = []
-    if try LogFormat.detect(path: path) == .cppV1 {
+    let resolved: LogFormat
+    if let format { resolved = format } else { resolved = try LogFormat.detect(path: path) }
+    if resolved == .cppV1 {
       return try replayCppLog(path: path, policy: policy, target: target)
     }
     if policy == .salvage {

@@ -16,6 +16,10 @@ extension SoftadastraCommand {
       var summary: WALSummary?
       var keys = 0
       var outbox = 0
+      if FileSystem.exists(options.walPath!), try LogFormat.detect(path: options.walPath!) == .cppV1 {
+        try showCppLog(options.walPath!)
+        return
+      }
       if FileSystem.exists(options.walPath!) {
         let client = try global.openClient(forWriting: false)
         summary = try client.walSummary()
@@ -28,6 +32,45 @@ extension SoftadastraCommand {
       } else {
         text(options, summary, keys: keys, outbox: outbox).forEach(Output.line)
       }
+    }
+
+    /// A C++ runtime log: what verification and replay find (it has no node id, no outbox).
+    private func showCppLog(_ path: String) throws {
+      let report = try WALVerifier.verify(path: path)
+      let result = try Replayer.replay(path: path, policy: .tolerateTail)
+      if global.json {
+        Output.json(
+          .object([
+            ("schema", .number(RecordFormatting.schemaVersion)), ("node_id", .null),
+            (
+              "wal",
+              .object([
+                ("enabled", .bool(true)), ("path", .string(path)), ("format", .string(LogFormat.cppV1.rawValue)),
+                ("exists", .bool(true)), ("size_bytes", .number(report.fileSize)), ("records", .number(report.records)),
+                ("first_lsn", report.firstLSN.map { .number($0) } ?? .null),
+                ("last_lsn", report.lastLSN.map { .number($0) } ?? .null),
+                (
+                  "torn_tail",
+                  report.tornTail.map { .object([("offset", .number($0.offset)), ("bytes", .number($0.bytes))]) } ?? .null
+                ),
+              ])
+            ),
+            ("store", .object([("keys", .number(result.store.count))])),
+          ]))
+        return
+      }
+      Output.line("node       : - (a log of the C++ Softadastra runtime names no node)")
+      Output.line("WAL")
+      Output.line("  path       : \(path)")
+      Output.line("  format     : cpp-v1 (read-only here; softadastra wal-convert --to native migrates it)")
+      Output.line("  size       : \(report.fileSize) bytes")
+      Output.line("  records    : \(report.records)")
+      Output.line("  first LSN  : \(report.firstLSN.map(String.init) ?? "-")")
+      Output.line("  last LSN   : \(report.lastLSN.map(String.init) ?? "-")")
+      Output.line(
+        "  torn tail  : " + (report.tornTail.map { "\($0.bytes) bytes at offset \($0.offset) (repair: softadastra wal-verify --repair)" } ?? "none"))
+      Output.line("Store")
+      Output.line("  keys       : \(result.store.count)")
     }
 
     private func text(_ options: ClientOptions, _ summary: WALSummary?, keys: Int, outbox: Int) -> [String] {
@@ -58,7 +101,8 @@ extension SoftadastraCommand {
 
     private func json(_ options: ClientOptions, _ summary: WALSummary?, keys: Int, outbox: Int) -> JSONValue {
       var wal: [(String, JSONValue)] = [
-        ("enabled", .bool(true)), ("path", .string(options.walPath!)), ("durable", .bool(options.autoFlush)),
+        ("enabled", .bool(true)), ("path", .string(options.walPath!)), ("format", .string(LogFormat.native.rawValue)),
+        ("durable", .bool(options.autoFlush)),
         ("exists", .bool(summary != nil)),
       ]
       if let summary {

@@ -36,6 +36,7 @@ extension SoftadastraCommand {
     @Option(help: ArgumentHelp("Only records at or before this time.", valueName: "time")) var until: TimeArgument?
     @Flag(help: "Print counts, bytes, ranges and what compaction would reclaim instead of records.") var stats = false
     @Flag(help: "Keep printing records as a writer appends them, until interrupted.") var follow = false
+    @OptionGroup var logFormat: FormatOption
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -49,7 +50,7 @@ extension SoftadastraCommand {
       guard FileSystem.exists(walPath) else {
         throw SoftadastraError(.notFound, "no WAL at \(walPath)", path: walPath)
       }
-      if try LogFormat.detect(path: walPath) == .cppV1 {
+      if try logFormat.resolve(walPath) == .cppV1 {
         if header { global.json ? Output.json(.object([("header", .object([("format", .string("cpp-v1"))]))])) : Output.line("header format=cpp-v1") }
         var scanner = try CppLogScanner(path: walPath)
         try dump(&scanner, walPath)

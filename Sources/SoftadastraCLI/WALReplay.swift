@@ -24,6 +24,7 @@ extension SoftadastraCommand {
     @Flag(help: "Print the resulting state as JSON Lines (as store export does).") var export = false
     @Option(help: ArgumentHelp("Write the resulting state to a new, compacted WAL.", valueName: "new.wal"))
     var output: String?
+    @OptionGroup var logFormat: FormatOption
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -37,7 +38,8 @@ extension SoftadastraCommand {
       let started = WALVerifier.monotonicSeconds()
       let result = try Replayer.replay(
         path: walPath, policy: recovery,
-        target: ReplayTarget(lsn: toLSN, milliseconds: toTime?.milliseconds, exclusive: exclusive))
+        target: ReplayTarget(lsn: toLSN, milliseconds: toTime?.milliseconds, exclusive: exclusive),
+        format: logFormat.resolve(walPath))
       let seconds = WALVerifier.monotonicSeconds() - started
       for region in result.damage {
         let what =

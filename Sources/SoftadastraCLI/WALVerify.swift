@@ -22,6 +22,7 @@ extension SoftadastraCommand {
     @Option(help: ArgumentHelp("With --repair: copy the original here instead of <wal>.broken-<time>.", valueName: "path"))
     var backupTo: String?
     @Flag(help: "With --repair: say what would be done and change nothing.") var dryRun = false
+    @OptionGroup var logFormat: FormatOption
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -34,13 +35,14 @@ extension SoftadastraCommand {
       let walPath = path ?? global.resolvedWAL
       guard FileSystem.exists(walPath) else { throw SoftadastraError(.notFound, "no WAL at \(walPath)", path: walPath) }
       guard repair else {
-        let report = try WALVerifier.verify(path: walPath)
+        let report = try WALVerifier.verify(path: walPath, format: logFormat.resolve(walPath))
         show(report)
         if report.status != .clean { throw ExitStatus.dataError.exitCode }
         return
       }
       let result = try WALRepair.repair(
-        path: walPath, salvage: salvage, backupPath: backupTo, dryRun: dryRun, lockTimeout: global.lockTimeout)
+        path: walPath, salvage: salvage, backupPath: backupTo, dryRun: dryRun, lockTimeout: global.lockTimeout,
+        format: logFormat.resolve(walPath))
       let after = result.dryRun || result.action == .none ? nil : try WALVerifier.verify(path: walPath)
       show(result, after: after)
       if result.dryRun, result.action != .none { throw ExitStatus.dataError.exitCode }

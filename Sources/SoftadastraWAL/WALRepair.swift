@@ -35,14 +35,15 @@ public enum WALRepair {
   ///   - backupPath: where to copy the original; default `<wal>.broken-<UTC timestamp>`.
   ///   - dryRun: change nothing; report what would be done.
   ///   - lockTimeout: seconds to wait for a writer to finish.
+  ///   - format: the log's format; nil to recognise it by its first bytes.
   /// - Throws: `corrupt` when the header is unreadable, or for damage in the middle without
   ///   `salvage` (nothing is changed); `lockTimeout`; file errors.
   public static func repair(
-    path: String, salvage: Bool, backupPath: String? = nil, dryRun: Bool, lockTimeout: Double
+    path: String, salvage: Bool, backupPath: String? = nil, dryRun: Bool, lockTimeout: Double, format: LogFormat? = nil
   ) throws(SoftadastraError) -> RepairResult {
     let lock = dryRun ? nil : try WriterLock.acquire(walPath: path, timeout: lockTimeout)
     defer { lock?.release() }
-    let report = try WALVerifier.verify(path: path, holdingLock: lock != nil)
+    let report = try WALVerifier.verify(path: path, holdingLock: lock != nil, format: format)
     let backup = backupPath ?? "\(path).broken-\(ISO8601.compactString(milliseconds: HybridTimestamp.wallClockMilliseconds()))"
     if report.format == .cppV1, report.status != .clean {
       return try repairCppLog(path: path, report: report, salvage: salvage, backup: backup, dryRun: dryRun)

@@ -90,6 +90,12 @@ public struct WALScanner {
     switch headerBytes.withUnsafeBytes({ WALHeader.decode($0) }) {
     case .success(let header): self.header = header
     case .failure(let problem):
+      if headerBytes.starts(with: CppLogScanner.magic) {
+        throw SoftadastraError(
+          .configuration,
+          "\(file.path) is a log of the C++ Softadastra runtime: wal-dump, wal-verify and wal-replay read it; convert it with softadastra wal-convert --to native to write to it",
+          path: file.path)
+      }
       throw SoftadastraError(.corrupt, "\(file.path) is not a readable Softadastra WAL: \(problem)", path: file.path, offset: 0)
     }
     cursor = RecordCursor(file: file, fileSize: fileSize)

@@ -50,11 +50,17 @@ public enum WALVerifier {
   ///
   /// A damaged log is a report, not an error. Torn bytes at the end while another process holds
   /// the writer lock are that writer's append in progress, reported as `appendingBytes`.
-  /// - Parameter holdingLock: the caller holds the writer lock itself, so no append is running.
+  /// - Parameters:
+  ///   - holdingLock: the caller holds the writer lock itself, so no append is running.
+  ///   - format: the log's format; nil to recognise it by its first bytes.
   /// - Throws: `notFound` when the file is missing; I/O errors.
-  public static func verify(path: String, holdingLock: Bool = false) throws(SoftadastraError) -> VerificationReport {
+  public static func verify(path: String, holdingLock: Bool = false, format: LogFormat? = nil) throws(SoftadastraError)
+    -> VerificationReport
+  {
     let started = monotonicSeconds()
-    if try LogFormat.detect(path: path) == .cppV1 {
+    let resolved: LogFormat
+    if let format { resolved = format } else { resolved = try LogFormat.detect(path: path) }
+    if resolved == .cppV1 {
       var report = try verifyCppLog(path: path)
       report.seconds = monotonicSeconds() - started
       return report
@@ -63,7 +69,7 @@ public enum WALVerifier {
     var report = VerificationReport(status: .clean, path: path, fileSize: try file.size())
     var scanner: WALScanner
     do throws(SoftadastraError) { scanner = try WALScanner(file: file, materialize: false) } catch {
-      guard error.kind == .corrupt else { throw error }
+      guard error.kind == .corrupt || error.kind == .configuration else { throw error }
       report.status = .badHeader
       report.headerProblem = error.message
       return report

@@ -154,4 +154,19 @@ import Testing
     let size = bytes.count / 5
     #expect(warnings == ["sequence 2 at offset \(2 * size) repeats sequence 2", "sequence 1 at offset \(3 * size) goes back from sequence 2"])
   }
+
+  @Test func statusAndForcedFormatsWorkOnARuntimeLogAndWritesExplainTheConversion() throws {
+    let workspace = Self.workspace(with: "torn-tail")
+    let status = try workspace.json(workspace.run("status", "--wal", "torn-tail.wal", "--json"))
+    let wal = try #require(status["wal"] as? [String: Any])
+    #expect(wal["format"] as? String == "cpp-v1" && wal["records"] as? Int == 5 && wal["last_lsn"] as? Int == 5)
+    #expect((wal["torn_tail"] as? [String: Any])?["offset"] as? Int == 341)
+    #expect((status["store"] as? [String: Any])?["keys"] as? Int == 4)
+    #expect(workspace.run("wal-dump", "torn-tail.wal", "--format", "cpp-v1").out.split(separator: "\n").count == 5)
+    let forced = workspace.run("wal-verify", "torn-tail.wal", "--format", "native")
+    #expect(forced.status == 65 && forced.out.contains("bad-header"))
+    let before = FileBytes.read(workspace.file("torn-tail.wal"))
+    expectFailure(workspace.run("store", "put", "k", "v", "--wal", "torn-tail.wal"), 78, mentioning: "wal-convert --to native")
+    #expect(FileBytes.read(workspace.file("torn-tail.wal")) == before)
+  }
 }
