@@ -51,9 +51,18 @@ extension SoftadastraCommand {
         throw SoftadastraError(.notFound, "no WAL at \(walPath)", path: walPath)
       }
       if try logFormat.resolve(walPath) == .cppV1 {
+        guard !follow else {
+          throw SoftadastraError(.invalidArgument, "--follow follows native WALs only; \(walPath) is a C++ runtime log")
+        }
         if header { global.json ? Output.json(.object([("header", .object([("format", .string("cpp-v1"))]))])) : Output.line("header format=cpp-v1") }
         var scanner = try CppLogScanner(path: walPath)
-        try dump(&scanner, walPath)
+        try dump(&scanner, walPath) { [scanner] scanned in
+          let fields = scanner.runtimeFields(of: scanned)
+          return [
+            ("wal_type", .number(fields.type)), ("status", .number(fields.status)),
+            ("op_timestamp", fields.operationMilliseconds.map { .string(ISO8601.string(milliseconds: UInt64(max(0, $0)))) } ?? .null),
+          ]
+        }
         return
       }
       var scanner = try WALScanner(path: walPath)
@@ -63,7 +72,11 @@ extension SoftadastraCommand {
 
     /// Prints the records that pass the filters (or their statistics), following the log with
     /// --follow, then reports damage.
-    private func dump<Scanner: LogScanning>(_ scanner: inout Scanner, _ walPath: String) throws {
+    ///
+    /// `extraJSON` adds format-specific members to each record's JSON object.
+    private func dump<Scanner: LogScanning>(
+      _ scanner: inout Scanner, _ walPath: String, extraJSON: (ScannedRecord) -> [(String, JSONValue)] = { _ in [] }
+    ) throws {
       var filter = RecordFilter()
       filter.fromLSN = fromLSN
       filter.toLSN = toLSN
@@ -88,7 +101,8 @@ extension SoftadastraCommand {
         if stats {
           statistics.add(scanned)
         } else if global.json {
-          Output.json(RecordFormatting.json(scanned))
+          guard case .object(let members) = RecordFormatting.json(scanned) else { continue }
+          Output.json(.object(members + extraJSON(scanned)))
         } else {
           Output.append { RecordFormatting.appendLine(scanned, valueLimit: fullValues ? nil : maxValueBytes, times: &times, to: &$0) }
         }

@@ -179,6 +179,20 @@ public struct CppLogScanner: LogScanning {
     bytes.appendLittleEndian(payload.withUnsafeBytes { fnv1a($0) })
   }
 
+  /// The fields of a record that only this format has: its record type (1 put, 2 update,
+  /// 3 delete, 4 checkpoint, 5 noop), its status (0 pending, 1 persisted, 2 applied, 3 failed)
+  /// and, for store operations, the operation's own timestamp in milliseconds.
+  public func runtimeFields(of scanned: ScannedRecord) -> (type: UInt8, status: UInt8, operationMilliseconds: Int64?) {
+    let offset = Int(scanned.offset)
+    let type = bytes[offset + 16]
+    let timestampOffset = offset + scanned.size - 4 - 8
+    let operationMilliseconds: Int64? =
+      if case .operation = scanned.record.body {
+        bytes.withUnsafeBytes { $0.loadLittleEndian(at: timestampOffset, as: Int64.self) }
+      } else { nil }
+    return (type, bytes[offset + 17], operationMilliseconds)
+  }
+
   /// The bytes of the records at `ranges` of the file, in order (records are self-contained).
   func bytes(of records: [ScannedRecord]) -> [UInt8] {
     records.reduce(into: []) { $0 += bytes[Int($1.offset)..<Int($1.offset) + $1.size] }

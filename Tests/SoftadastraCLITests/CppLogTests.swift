@@ -73,6 +73,8 @@ import Testing
       #expect(record["op"] as? String == want["op"] as? String)
       #expect(record["key"] as? String == want["key"] as? String)
       if want["op"] as? String == "put" { #expect(record["value"] as? String == want["value"] as? String) }
+      #expect(record["wal_type"] as? Int == want["wal_type"] as? Int && record["status"] as? Int == want["status"] as? Int)
+      #expect(record["op_timestamp"] as? String != nil)
     }
   }
 
