@@ -36,6 +36,9 @@ struct GlobalOptions: ParsableArguments {
   @Flag(help: "Print machine-readable JSON instead of text.")
   var json = false
 
+  /// The long names of these options, to recognise them out of place.
+  static let names: Set<Substring> = ["--data-dir", "--node-id", "--wal", "--no-auto-flush", "--lock-timeout", "--json"]
+
   func validate() throws {
     guard lockTimeout >= 0, lockTimeout.isFinite else {
       throw ValidationError("--lock-timeout must be zero or more seconds")

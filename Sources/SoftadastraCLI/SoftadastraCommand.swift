@@ -43,6 +43,12 @@ struct SoftadastraCommand: ParsableCommand {
       Glibc.exit(ExitStatus(error.kind).rawValue)
     } catch {
       Output.flush()
+      let arguments = CommandLine.arguments.dropFirst()
+      if let first = arguments.first, GlobalOptions.names.contains(first.split(separator: "=")[0]) {
+        Output.diagnostic(fullMessage(for: error))
+        Output.diagnostic("hint: global options go after the subcommand, as in: softadastra status \(first)")
+        Glibc.exit(exitCode(for: error).rawValue)
+      }
       exit(withError: error)
     }
   }

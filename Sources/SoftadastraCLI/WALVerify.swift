@@ -68,7 +68,7 @@ extension SoftadastraCommand {
         return lines
       }
       let range = report.firstLSN.map { " (LSN \($0)..\(report.lastLSN!))" } ?? ""
-      lines.append("  records    : \(report.records) valid\(range)")
+      lines.append("  records    : \(counted(report.records, "valid record"))\(range)")
       let rate =
         report.bytesChecked >= 1_000_000 && report.seconds > 0
         ? " (\(Int(Double(report.bytesChecked) / report.seconds / 1_000_000)) MB/s)" : ""
@@ -83,7 +83,7 @@ extension SoftadastraCommand {
       }
       if let corruption = report.corruption {
         lines.append("  damage     : offset \(corruption.offset), expected LSN \(corruption.expectedLSN): \(corruption.problem)")
-        lines.append("  after it   : \(report.recordsAfterDamage) valid records")
+        lines.append("  after it   : \(counted(report.recordsAfterDamage, "valid record"))")
         for region in report.damage { lines.append("  region     : \(RecordFormatting.describe(region))") }
         lines.append("  repair     : softadastra wal-verify --repair --salvage \(report.path) (keeps every intact record outside broken batches)")
       }
@@ -144,9 +144,12 @@ extension SoftadastraCommand {
       case .truncateTail, .salvage:
         Output.line("repair (\(result.action.rawValue)): \(verb) copy the original to \(result.backupPath!)")
         for region in result.dropped { Output.line("  drop       : \(RecordFormatting.describe(region))") }
-        Output.line("  keep       : \(result.keptRecords) records, \(result.newSize) bytes")
+        Output.line("  keep       : \(counted(result.keptRecords, "record")), \(result.newSize) bytes")
         if let after { Output.line("after repair: \(after.status.rawValue)") }
       }
     }
   }
 }
+
+/// `1 record`, `2 records`.
+func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }

@@ -59,7 +59,7 @@ public enum WALRepair {
     case .corrupt where !salvage:
       throw SoftadastraError(
         .corrupt,
-        "\(path) is damaged in the middle (offset \(report.corruption!.offset)) with \(report.recordsAfterDamage) valid records after it; rerun with --salvage to keep every intact record. Nothing was changed",
+        "\(path) is damaged in the middle (offset \(report.corruption!.offset)) with \(report.recordsAfterDamage) valid record\(report.recordsAfterDamage == 1 ? "" : "s") after it; rerun with --salvage to keep every intact record. Nothing was changed",
         path: path, offset: report.corruption!.offset)
     case .tornTail:
       let torn = report.tornTail!

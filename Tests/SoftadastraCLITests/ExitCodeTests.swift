@@ -11,6 +11,7 @@ import Testing
     expectFailure(workspace.run("store", "put", "", "v"), 64, mentioning: "empty")
     expectFailure(workspace.run("frobnicate"), 64, mentioning: "frobnicate")
     expectFailure(workspace.run("store", "put", "k", "v", "--node-id", "a/b"), 64, mentioning: "node id")
+    expectFailure(workspace.run("--data-dir", "x", "status"), 64, mentioning: "global options go after the subcommand")
     #expect(!FileManager.default.fileExists(atPath: workspace.file("data")))
   }
 
