@@ -22,6 +22,14 @@ enum RecordFormatting {
     out.append(0x22)
     var index = 0
     while index < count {
+      // Runs of printable ASCII, the common case, are copied in one go.
+      var end = index
+      while end < count, bytes[end] >= 0x20, bytes[end] < 0x7F, bytes[end] != 0x22, bytes[end] != 0x5C { end += 1 }
+      if end > index {
+        out.append(contentsOf: bytes[index..<end])
+        index = end
+        continue
+      }
       let byte = bytes[index]
       switch byte {
       case 0x22, 0x5C: out += [0x5C, byte]
@@ -73,19 +81,41 @@ enum RecordFormatting {
     }
   }
 
+  /// Appends `value` in decimal.
+  static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                 UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+      (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var count = 0
+    var rest = value
+    withUnsafeMutableBytes(of: &digits) { buffer in
+      repeat {
+        buffer[19 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+        rest /= 10
+        count += 1
+      } while rest > 0
+      out.append(contentsOf: buffer[(20 - count)...])
+    }
+  }
+
   /// Appends one logfmt line: `lsn=1 offset=39 time=… op=put key="…" value="…"` and a newline.
   static func appendLine(_ scanned: ScannedRecord, valueLimit: Int?, times: inout TimeFormatter, to out: inout [UInt8]) {
     let record = scanned.record
-    out += Array("lsn=\(record.lsn) offset=\(scanned.offset) time=".utf8)
+    out += "lsn=".utf8
+    appendDecimal(record.lsn, to: &out)
+    out += " offset=".utf8
+    appendDecimal(scanned.offset, to: &out)
+    out += " time=".utf8
     times.append(milliseconds: record.timestamp.milliseconds, to: &out)
-    out += Array(" op=\(opName(record))".utf8)
+    out += " op=".utf8
+    out += opName(record).utf8
     var extra = ""
     switch record.body {
     case .operation(let operation, let origin):
-      out += Array(" key=".utf8)
+      out += " key=".utf8
       appendQuoted(operation.key, to: &out)
       if case .put(_, let value) = operation {
-        out += Array(" value=".utf8)
+        out += " value=".utf8
         appendQuoted(value, limit: valueLimit, to: &out)
         if let valueLimit, value.count > valueLimit { extra += " value_bytes=\(value.count)" }
       }
@@ -95,8 +125,8 @@ enum RecordFormatting {
       extra += " lost_lsns=\(record.lsn)-\(record.lsn + count - 1) damage_offset=\(offset) damage_bytes=\(bytes)"
     case .skipped(_, let payload): extra += " payload_bytes=\(payload.count)"
     }
-    if record.batch != .single { extra += " batch=\(record.batch)" }
-    out += Array(extra.utf8)
+    if record.batch != .single { extra += " batch=" + record.batch.name }
+    out += extra.utf8
     out.append(0x0A)
   }
 
@@ -106,7 +136,7 @@ enum RecordFormatting {
     var members: [(String, JSONValue)] = [
       ("schema", .number(schemaVersion)), ("lsn", .number(record.lsn)), ("offset", .number(scanned.offset)),
       ("size", .number(scanned.size)), ("timestamp", .string(ISO8601.string(milliseconds: record.timestamp.milliseconds))),
-      ("hlc", .number(record.timestamp.rawValue)), ("op", .string(opName(record))), ("batch", .string("\(record.batch)")),
+      ("hlc", .number(record.timestamp.rawValue)), ("op", .string(opName(record))), ("batch", .string(record.batch.name)),
     ]
     switch record.body {
     case .operation(let operation, let origin):

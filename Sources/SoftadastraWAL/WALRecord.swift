@@ -79,6 +79,16 @@ public struct WALRecord: Sendable, Hashable {
       }
     }
 
+    /// `single`, `first`, `middle` or `last`, as the JSON output and the dump print it.
+    public var name: String {
+      switch self {
+      case .single: "single"
+      case .first: "first"
+      case .middle: "middle"
+      case .last: "last"
+      }
+    }
+
     /// More records of the batch follow this one.
     public var continues: Bool { self == .first || self == .middle }
     /// An earlier record started the batch.
