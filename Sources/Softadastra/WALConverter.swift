@@ -97,7 +97,7 @@ public enum WALConverter {
         let batch: WALRecord.BatchPosition = sourceFormat == .native ? entry.batch : .single
         let record = WALRecord(lsn: entry.lsn, timestamp: timestamp, batch: batch, body: .operation(entry.operation, origin: nil))
         seed = RecordEncoder.append(record, seed: seed, to: &bytes)
-        expected = entry.lsn + 1
+        expected = entry.lsn &+ 1
       }
     }
     try FileSystem.writeAtomically(bytes, to: destination)

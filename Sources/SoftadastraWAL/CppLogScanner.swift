@@ -44,7 +44,7 @@ public struct CppLogScanner: LogScanning {
         if resync {
           damage.append(
             DamagedRegion(
-              offset: UInt64(position), bytes: UInt64((next ?? bytes.count) - position), expectedLSN: lastSequence + 1,
+              offset: UInt64(position), bytes: UInt64((next ?? bytes.count) - position), expectedLSN: lastSequence &+ 1,
               problem: problem, isTail: next == nil))
           guard let next else {
             ending = .clean
@@ -56,7 +56,7 @@ public struct CppLogScanner: LogScanning {
         if next != nil || !looksLikeAnUnfinishedAppend(problem, at: position) {
           ending = .corrupt(
             Corruption(
-              offset: UInt64(position), expectedLSN: lastSequence + 1, problem: problem, nextValidOffset: next.map(UInt64.init),
+              offset: UInt64(position), expectedLSN: lastSequence &+ 1, problem: problem, nextValidOffset: next.map(UInt64.init),
               nextValidLSN: next.flatMap { try? Self.decode(bytes, at: $0).get().record.lsn }))
         } else {
           ending = .tornTail(
