@@ -20,11 +20,15 @@ public func fuzzWALDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   if case .success(let header) = WALHeader.decode(bytes) {
     precondition(header.size <= size, "header larger than its input")
   }
-  let array = Array(bytes)
-  var offset = 0
-  while offset < array.count, case .success(let scanned) = CppLogScanner.decode(array, at: offset) {
-    precondition(scanned.size > 0)
-    offset += scanned.size
+  // The C++ runtime's format, scanned as the commands scan it: strictly, then with resync.
+  for resync in [false, true] {
+    var scanner = CppLogScanner(bytes: Array(bytes), path: "fuzz", resync: resync)
+    var records = 0
+    while let scanned = try? scanner.next() {
+      precondition(scanned.size > 0 && Int(scanned.offset) + scanned.size <= size, "record out of bounds")
+      records += 1
+    }
+    precondition(scanner.ending != nil, "the scan ended without saying how")
   }
   return 0
 }

@@ -21,8 +21,13 @@ public struct CppLogScanner: LogScanning {
 
   public init(path: String, resync: Bool = false) throws(SoftadastraError) {
     let file = try SystemFile.openForReading(path)
+    self.init(bytes: try file.read(count: Int(file.size()), at: 0), path: path, resync: resync)
+  }
+
+  /// Reads a log already in memory (`path` names it in reports).
+  init(bytes: [UInt8], path: String, resync: Bool) {
     self.path = path
-    self.bytes = try file.read(count: Int(file.size()), at: 0)
+    self.bytes = bytes
     self.resync = resync
   }
 
