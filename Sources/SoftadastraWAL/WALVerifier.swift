@@ -41,6 +41,22 @@ public struct VerificationReport: Sendable {
   /// Bytes checked and the time it took.
   public var bytesChecked: UInt64 = 0
   public var seconds: Double = 0
+
+  /// Counts a valid record before the first damage.
+  mutating func count(_ scanned: ScannedRecord) {
+    records += 1
+    if firstLSN == nil { firstLSN = scanned.record.lsn }
+    lastLSN = scanned.record.lsn
+  }
+
+  /// Classifies the log as ending in `torn`.
+  mutating func setTornTail(_ torn: TornTail) {
+    status = .tornTail
+    tornTail = torn
+    damage = [
+      DamagedRegion(offset: torn.offset, bytes: torn.bytes, expectedLSN: torn.lastGoodLSN &+ 1, problem: torn.problem, isTail: true)
+    ]
+  }
 }
 
 /// Checks a log from end to end: header, every record's chained CRC, LSN continuity, batch
@@ -76,11 +92,7 @@ public enum WALVerifier {
     }
     report.header = scanner.header
     report.fileSize = scanner.fileSize
-    while let scanned = try scanner.next() {
-      report.records += 1
-      if report.firstLSN == nil { report.firstLSN = scanned.record.lsn }
-      report.lastLSN = scanned.record.lsn
-    }
+    while let scanned = try scanner.next() { report.count(scanned) }
     report.bytesChecked = scanner.position
     switch scanner.ending {
     case .clean, nil: break
@@ -89,11 +101,7 @@ public enum WALVerifier {
         // A writer validated the tail when it opened the log: these bytes are its append.
         report.appendingBytes = torn.bytes
       } else {
-        report.status = .tornTail
-        report.tornTail = torn
-        report.damage = [
-          DamagedRegion(offset: torn.offset, bytes: torn.bytes, expectedLSN: torn.lastGoodLSN &+ 1, problem: torn.problem, isTail: true)
-        ]
+        report.setTornTail(torn)
       }
     case .corrupt(let corruption):
       report.status = .corrupt
@@ -125,19 +133,13 @@ public enum WALVerifier {
         report.warnings.append(
           "sequence \(scanned.record.lsn) at offset \(scanned.offset) \(scanned.record.lsn == last ? "repeats" : "goes back from") sequence \(last)")
       }
-      report.records += 1
-      if report.firstLSN == nil { report.firstLSN = scanned.record.lsn }
-      report.lastLSN = scanned.record.lsn
+      report.count(scanned)
     }
     report.bytesChecked = UInt64(scanner.position)
     switch scanner.ending {
     case .clean, nil: break
     case .tornTail(let torn):
-      report.status = .tornTail
-      report.tornTail = torn
-      report.damage = [
-        DamagedRegion(offset: torn.offset, bytes: torn.bytes, expectedLSN: torn.lastGoodLSN &+ 1, problem: torn.problem, isTail: true)
-      ]
+      report.setTornTail(torn)
     case .corrupt(let corruption):
       report.status = .corrupt
       report.corruption = corruption
