@@ -111,7 +111,8 @@ public final class Client {
   /// Whether `key` has a value.
   public func contains(_ key: String) throws(SoftadastraError) -> Bool { try get(key) != nil }
 
-  /// The number of keys with a value. 0 when the client is not open.
+  /// The number of keys with a value. 0 when the client is not open or its store cannot be
+  /// loaded (a damaged WAL); `walSummary()` throws the reason.
   public var size: Int { (try? loadedStore().count) ?? 0 }
 
   /// Every key starting with `prefix` with its value, in byte order.

@@ -15,7 +15,7 @@ enum FastPath {
     global.nodeID = nil
     global.wal = nil
     global.noAutoFlush = false
-    global.lockTimeout = 10
+    global.lockTimeout = GlobalOptions.defaultLockTimeout
     global.json = false
     var index = 2
     while index < arguments.count {

@@ -31,10 +31,13 @@ struct GlobalOptions: ParsableArguments {
   @Option(
     name: .customLong("lock-timeout"),
     help: ArgumentHelp("Seconds to wait for another writer before exiting with 75.", valueName: "seconds"))
-  var lockTimeout: Double = 10
+  var lockTimeout: Double = GlobalOptions.defaultLockTimeout
 
   @Flag(help: "Print machine-readable JSON instead of text.")
   var json = false
+
+  /// Seconds a writer waits for another by default.
+  static let defaultLockTimeout: Double = 10
 
   /// The long names of these options, to recognise them out of place.
   static let names: Set<Substring> = ["--data-dir", "--node-id", "--wal", "--no-auto-flush", "--lock-timeout", "--json"]

@@ -6,17 +6,11 @@ enum RecordFormatting {
   /// The version of the JSON objects the WAL commands print.
   static let schemaVersion = 1
 
-  /// `"text"` with quotes, backslashes and control bytes escaped, non-UTF-8 bytes as `\xNN`;
-  /// with `limit`, at most that many bytes, then `...`.
-  static func quoted(_ bytes: [UInt8], limit: Int? = nil) -> String {
-    var out: [UInt8] = []
-    appendQuoted(bytes, limit: limit, to: &out)
-    return String(decoding: out, as: UTF8.self)
-  }
-
   private static let hexDigits = Array("0123456789abcdef".utf8)
 
-  /// Appends `quoted(bytes, limit:)` to `out` without building strings (the dump's hot path).
+  /// Appends `"text"` to `out`: quotes, backslashes and control bytes escaped, non-UTF-8 bytes
+  /// as `\xNN`; with `limit`, at most that many bytes, then `...`. No strings are built (the
+  /// dump's hot path).
   static func appendQuoted(_ bytes: [UInt8], limit: Int? = nil, to out: inout [UInt8]) {
     let count = min(bytes.count, limit ?? bytes.count)
     out.append(0x22)

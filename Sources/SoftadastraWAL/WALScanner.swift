@@ -60,8 +60,6 @@ public struct WALScanner {
   public private(set) var lastLSN: UInt64
   /// The CRC of the last record returned, which seeds the next record's (the header's at first).
   public private(set) var lastChecksum: UInt32
-  /// Bytes of records returned so far (the header excluded).
-  public var bytesRead: UInt64 { position - UInt64(header.size) }
 
   private let file: SystemFile
   private var cursor: RecordCursor

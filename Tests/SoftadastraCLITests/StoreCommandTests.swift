@@ -84,4 +84,17 @@ import Testing
     expectSuccess(workspace.run("store", "put", "k", "wal", environment: ["SOFTADASTRA_WAL": "elsewhere.wal"]))
     #expect(workspace.run("store", "get", "k", "--wal", "elsewhere.wal").out == "wal\n")
   }
+
+  @Test func theFastPathAndArgumentParserReadTheSameOptions() {
+    let workspace = CLIWorkspace()
+    // Plain forms take the fast path; `--name=value` and `--` go through ArgumentParser.
+    expectSuccess(workspace.run("store", "put", "a", "1", "--data-dir", "d", "--node-id", "n", "--lock-timeout", "0.5"))
+    expectSuccess(workspace.run("store", "put", "--data-dir=d", "--node-id=n", "b", "2"))
+    expectSuccess(workspace.run("store", "put", "--data-dir", "d", "--node-id", "n", "--", "-c", "3"))
+    #expect(workspace.run("store", "list", "--data-dir", "d", "--node-id", "n").out == "-c\na\nb\n")
+    #expect(workspace.run("store", "get", "b", "--data-dir", "d", "--node-id", "n", "--json").out == #"{"key":"b","value":"2"}"# + "\n")
+    #expect(workspace.run("store", "get", "--json", "--data-dir=d", "--node-id=n", "a").out == #"{"key":"a","value":"1"}"# + "\n")
+    expectSuccess(workspace.run("store", "delete", "a", "--data-dir", "d", "--node-id", "n"))
+    #expect(workspace.run("store", "get", "a", "--data-dir=d", "--node-id=n").status == 1)
+  }
 }
