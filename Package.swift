@@ -14,10 +14,12 @@ let package = Package(
   targets: [
     // CRC-32C (Castagnoli): SSE4.2 / ARMv8 CRC instructions chosen at run time, portable fallback.
     .target(name: "CCRC32C"),
+    // The system zlib (Debian package zlib1g-dev): snapshot blocks and backup parts.
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
     // The write-ahead log: format, encoder, decoder, scanner, writer, lock. Knows nothing of stores.
     .target(name: "SoftadastraWAL", dependencies: ["CCRC32C"]),
-    // The local store, recovery and the client API.
-    .target(name: "Softadastra", dependencies: ["SoftadastraWAL"]),
+    // The local store, snapshots, backups, recovery and the client API.
+    .target(name: "Softadastra", dependencies: ["SoftadastraWAL", "CZlib"]),
     // The `softadastra` command: parses, calls the libraries, formats output.
     .executableTarget(
       name: "SoftadastraCLI",

@@ -17,8 +17,10 @@ public final class Client {
   public let options: ClientOptions
 
   private var writer: WALWriter?
-  private var store: LocalStore?
+  /// The current state: a snapshot under the changes after it (everything, for memory clients).
+  private var state: NodeState?
   private var summary: WALSummary?
+  private var skipped: [SoftadastraError] = []
   private var isOpen = false
   /// For memory-only clients, which have no WAL to number records.
   private var memoryLSN: UInt64 = 0
@@ -29,7 +31,7 @@ public final class Client {
   deinit { try? writer?.close() }
 
   /// Opens the node: checks the options, then (for a persistent client) takes the writer lock,
-  /// creates or recovers the WAL and replays it into the store.
+  /// creates or recovers the WAL and loads the newest snapshot and the records after it.
   ///
   /// - Throws: `invalidArgument` for bad options (before touching the disk); `notFound` when the
   ///   WAL's directory is missing; `lockTimeout`; `configuration` when the WAL belongs to another
@@ -38,17 +40,21 @@ public final class Client {
     guard !isOpen else { return }
     try options.validate()
     guard let walPath = options.walPath else {
-      store = LocalStore()
+      state = NodeState(snapshot: nil)
       isOpen = true
       return
     }
     if options.readOnly {
-      try loadReadOnly(walPath)
+      try recover(walPath)
     } else {
       if options.createsDirectory { try FileSystem.createDirectories(FileSystem.directory(of: walPath)) }
       try openWriter(walPath)
     }
     isOpen = true
+    do throws(SoftadastraError) { try checkpointIfDue() } catch {
+      try? close()
+      throw error
+    }
   }
 
   /// Sets `key` to `value`; with `autoFlush` it is on disk when this returns.
@@ -68,7 +74,7 @@ public final class Client {
   /// Removes `key`; returns whether it was present. The delete is recorded either way.
   @discardableResult
   public func remove(_ key: [UInt8]) throws(SoftadastraError) -> Bool {
-    let existed = try loadedStore().entry(for: key) != nil
+    let existed = try loadedState().entry(for: key) != nil
     try commit([.delete(key: key)])
     return existed
   }
@@ -84,6 +90,7 @@ public final class Client {
     guard !options.readOnly else {
       throw SoftadastraError(.invalidArgument, "this client was opened read-only; open it without readOnly to write")
     }
+    try checkpointIfDue()
     let records: [WALRecord]
     if let writer {
       records = try writer.append(operations)
@@ -93,8 +100,8 @@ public final class Client {
         return WALRecord(lsn: memoryLSN, timestamp: memoryClock.now(), body: .operation(operation, origin: nil))
       }
     }
-    if store != nil {
-      for record in records { store!.apply(record) }
+    if state != nil {
+      for record in records { state!.apply(record) }
     }
     summary?.noteAppended(records, fileSize: writer?.endOffset ?? 0)
     return records.first!.lsn...records.last!.lsn
@@ -103,36 +110,81 @@ public final class Client {
   /// The value of `key`, or nil when it is absent.
   public func get(_ key: String) throws(SoftadastraError) -> Value? { try get(Array(key.utf8)) }
 
-  /// The value of `key`, or nil when it is absent.
+  /// The value of `key`, or nil when it is absent. Reads at most one snapshot block.
   public func get(_ key: [UInt8]) throws(SoftadastraError) -> Value? {
-    try loadedStore().entry(for: key).map { Value($0.value) }
+    try loadedState().entry(for: key).map { Value($0.value) }
   }
 
   /// Whether `key` has a value.
   public func contains(_ key: String) throws(SoftadastraError) -> Bool { try get(key) != nil }
 
-  /// The number of keys with a value. 0 when the client is not open or its store cannot be
+  /// The number of keys with a value. 0 when the client is not open or its state cannot be
   /// loaded (a damaged WAL); `walSummary()` throws the reason.
-  public var size: Int { (try? loadedStore().count) ?? 0 }
+  public var size: Int { (try? loadedState().count()) ?? 0 }
 
   /// Every key starting with `prefix` with its value, in byte order.
   public func entries(prefix: [UInt8] = []) throws(SoftadastraError) -> [(key: [UInt8], value: Value)] {
-    try loadedStore().sorted(prefix: prefix).map { (key: $0.key, value: Value($0.entry.value)) }
+    try loadedState().sorted(prefix: prefix).map { (key: $0.key, value: Value($0.entry.value)) }
+  }
+
+  /// Calls `body` with every key starting with `prefix` and its value, in byte order, streaming
+  /// from the snapshot; stops when `body` returns false.
+  public func forEachEntry(
+    prefix: [UInt8] = [], _ body: ([UInt8], Value) throws(SoftadastraError) -> Bool
+  ) throws(SoftadastraError) {
+    try loadedState().forEach(prefix: prefix) { (key, entry) throws(SoftadastraError) -> Bool in try body(key, Value(entry.value)) }
   }
 
   /// What this node has recorded for propagation to peers.
   public func syncState() throws(SoftadastraError) -> SyncState {
     try checkOpen()
-    if options.isPersistent { _ = try loadedStore() }
+    if options.isPersistent { _ = try loadedState() }
     return SyncState(outboxSize: summary?.localOperations ?? Int(memoryLSN))
   }
 
-  /// What replaying the WAL found (nil for a memory-only client). Loads the store if needed.
+  /// What replaying the live WAL found (nil for a memory-only client). Loads the state if needed.
   public func walSummary() throws(SoftadastraError) -> WALSummary? {
     try checkOpen()
     guard options.isPersistent else { return nil }
-    _ = try loadedStore()
+    _ = try loadedState()
     return summary
+  }
+
+  /// The snapshot the state starts from, if any.
+  public func currentSnapshot() throws(SoftadastraError) -> SnapshotInfo? {
+    try checkOpen()
+    return try loadedState().snapshot.map(SnapshotInfo.init)
+  }
+
+  /// Snapshots recovery could not use (damaged, or of another history); it used an older
+  /// snapshot or the full WAL instead.
+  public func skippedSnapshots() throws(SoftadastraError) -> [SoftadastraError] {
+    try checkOpen()
+    _ = try loadedState()
+    return skipped
+  }
+
+  /// Saves the state as a snapshot and starts a fresh WAL after it (see `Checkpoint`).
+  ///
+  /// - Returns: what was written, or nil when no record follows the newest snapshot.
+  /// - Throws: `invalidArgument` for a read-only or memory client; file errors.
+  @discardableResult
+  public func checkpoint(level: Int = Zlib.defaultLevel) throws(SoftadastraError) -> CheckpointResult? {
+    try checkOpen()
+    guard let writer else {
+      throw SoftadastraError(.invalidArgument, "only a persistent client opened for writing can save a snapshot")
+    }
+    guard (0...9).contains(level) else {
+      throw SoftadastraError(.invalidArgument, "the compression level must be 0 to 9, not \(level)")
+    }
+    let files = NodeFiles(walPath: writer.path)
+    guard let result = try Checkpoint.run(state: try loadedState(), writer: writer, files: files, level: level) else {
+      return nil
+    }
+    state = NodeState(snapshot: try SnapshotReader(path: result.snapshot.path))
+    summary = WALSummary(path: writer.path, header: writer.header, fileSize: writer.endOffset)
+    skipped = []
+    return result
   }
 
   /// Syncs writes made with `autoFlush` off to disk.
@@ -145,8 +197,9 @@ public final class Client {
   public func close() throws(SoftadastraError) {
     defer {
       writer = nil
-      store = nil
+      state = nil
       summary = nil
+      skipped = []
       memoryLSN = 0
       isOpen = false
     }
@@ -156,70 +209,45 @@ public final class Client {
   // MARK: - Recovery
 
   private func openWriter(_ walPath: String) throws(SoftadastraError) {
-    var store = LocalStore()
-    var summary: WALSummary?
-    let tailCheck: WALWriter.TailCheck =
-      options.loadsStoreOnOpen
-      ? .replay { scanned in
-        store.apply(scanned.record)
-        summary?.count(scanned)
-      } : .lastRecordOnly
-    if options.loadsStoreOnOpen {
-      // The summary needs the header, which the writer reads; start it empty and fill it below.
-      summary = WALSummary(path: walPath, header: WALHeader(nodeID: options.nodeID, createdMilliseconds: 0), fileSize: 0)
+    if !FileSystem.exists(walPath), NodeFiles(walPath: walPath).hasHistoryFiles {
+      _ = try NodeRecovery.recover(walPath: walPath)  // throws the explanation
     }
     let writer = try WALWriter(
-      path: walPath, nodeID: options.nodeID, lockTimeout: options.lockTimeout, autoFlush: options.autoFlush,
-      tailCheck: tailCheck)
+      path: walPath, nodeID: options.nodeID, lockTimeout: options.lockTimeout, autoFlush: options.autoFlush)
     self.writer = writer
-    guard var summary else { return }
-    summary.header = writer.header
-    summary.fileSize = writer.endOffset
-    if let torn = writer.repairedTail {
-      summary.tornTail = torn
-      summary.records += 1
-      summary.lastLSN = writer.nextLSN - 1
-      if summary.firstLSN == nil { summary.firstLSN = summary.lastLSN }
-      summary.lastTailRepair = WALSummary.TailRepair(offset: torn.offset, bytes: torn.bytes, timestamp: writer.clock.last)
+    if writer.endOffset == UInt64(writer.header.size), writer.header.firstLSN > 1,
+      let newest = NodeFiles(walPath: walPath).snapshots().first, newest.lsn == writer.header.firstLSN - 1,
+      let snapshot = try? SnapshotReader(path: newest.path)
+    {
+      writer.observe(snapshot.header.lastTimestamp)
     }
-    self.store = store
+    if options.loadsStoreOnOpen { try recover(walPath) }
+  }
+
+  /// Loads the newest usable snapshot and the records after it.
+  private func recover(_ walPath: String) throws(SoftadastraError) {
+    let node = try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID)
+    var summary = node.summary
+    if let torn = writer?.repairedTail { summary.tornTail = torn }
+    state = node.state
     self.summary = summary
+    skipped = node.skippedSnapshots
+    writer?.observe(node.lastTimestamp)
   }
 
-  private func loadReadOnly(_ walPath: String) throws(SoftadastraError) {
-    guard FileSystem.exists(walPath) else {
-      throw SoftadastraError(.notFound, "no WAL at \(walPath): nothing has been written for this node yet, or the path is wrong", path: walPath)
-    }
-    var scanner = try WALScanner(path: walPath)
-    guard scanner.header.nodeID == options.nodeID else {
-      throw SoftadastraError(
-        .configuration, "WAL \(walPath) belongs to node '\(scanner.header.nodeID)', not '\(options.nodeID)'", path: walPath)
-    }
-    try replay(scanner)
+  private func checkpointIfDue() throws(SoftadastraError) {
+    guard let writer, options.checkpointBytes > 0,
+      writer.endOffset - UInt64(writer.header.size) >= options.checkpointBytes
+    else { return }
+    try checkpoint()
   }
 
-  private func replay(_ scanner: consuming WALScanner) throws(SoftadastraError) {
-    var store = LocalStore()
-    var summary = WALSummary(path: scanner.path, header: scanner.header, fileSize: scanner.fileSize)
-    while let scanned = try scanner.next() {
-      store.apply(scanned.record)
-      summary.count(scanned)
-    }
-    switch scanner.ending {
-    case .corrupt(let corruption): throw SoftadastraError.damaged(path: scanner.path, corruption)
-    case .tornTail(let torn): summary.tornTail = torn
-    case .clean, nil: break
-    }
-    self.store = store
-    self.summary = summary
-  }
-
-  private func loadedStore() throws(SoftadastraError) -> LocalStore {
+  private func loadedState() throws(SoftadastraError) -> NodeState {
     try checkOpen()
-    if let store { return store }
-    // Opened with loadsStoreOnOpen off: this process holds the writer lock, so the file is stable.
-    try replay(WALScanner(path: options.walPath!))
-    return store!
+    if let state { return state }
+    // Opened with loadsStoreOnOpen off: this process holds the writer lock, so the files are stable.
+    try recover(options.walPath!)
+    return state!
   }
 
   private func checkOpen() throws(SoftadastraError) {

@@ -20,6 +20,12 @@ public struct ClientOptions: Sendable, Equatable {
   public var loadsStoreOnOpen: Bool
   /// Create the WAL's directory (mode 0700) when it is missing, instead of failing.
   public var createsDirectory: Bool
+  /// When the live WAL holds this many bytes of records, the next writer saves a snapshot and
+  /// starts a fresh WAL (at open, or before its next write). 0 turns automatic checkpoints off.
+  public var checkpointBytes: UInt64
+
+  /// The default `checkpointBytes`: 64 MiB.
+  public static let defaultCheckpointBytes: UInt64 = 64 << 20
 
   /// A node whose writes go to the WAL at `walPath` and survive restarts and crashes.
   public static func persistent(nodeID: String, walPath: String) -> ClientOptions {
@@ -41,6 +47,7 @@ public struct ClientOptions: Sendable, Equatable {
     self.readOnly = false
     self.loadsStoreOnOpen = true
     self.createsDirectory = false
+    self.checkpointBytes = Self.defaultCheckpointBytes
   }
 
   /// Whether writes go to a WAL.

@@ -193,6 +193,15 @@ public enum FileSystem {
     try syncDirectory(parent)
   }
 
+  /// Gives the file at `source` a second name `destination` (a hard link, in the same file
+  /// system), then syncs the destination's directory.
+  public static func link(_ source: String, to destination: String) throws(SoftadastraError) {
+    guard Glibc.link(source, destination) == 0 else {
+      throw .system(errno, "cannot link \(source) to \(destination)", path: destination, creating: true)
+    }
+    try syncDirectory(directory(of: destination))
+  }
+
   /// Removes the file at `path` if there is one.
   public static func removeFile(_ path: String) { _ = unlink(path) }
 }

@@ -6,7 +6,8 @@
 /// open and changes nothing.
 public final class WALWriter {
   public let path: String
-  public let header: WALHeader
+  /// The header of the log being appended to (a new one after `startNewLog`).
+  public private(set) var header: WALHeader
   /// Whether each append is synced to disk before it returns.
   public var autoFlush: Bool
   /// The LSN the next record gets.
@@ -18,9 +19,10 @@ public final class WALWriter {
   /// The torn tail that opening cut off, if any.
   public private(set) var repairedTail: TornTail?
 
-  private let file: SystemFile
+  private var file: SystemFile
   private var lock: WriterLock?
-  private var lastChecksum: UInt32
+  /// The CRC of the last record (the header's when there is none), which seeds the next one.
+  public private(set) var lastChecksum: UInt32
   private var unsyncedBytes = false
   /// Set when a write or sync failed: what reached the disk is unknown, so the writer stops.
   private var failure: SoftadastraError?
@@ -137,6 +139,9 @@ public final class WALWriter {
     return records
   }
 
+  /// Moves the clock past `timestamp` (the time of records this log no longer holds).
+  public func observe(_ timestamp: HybridTimestamp) { clock.observe(timestamp) }
+
   /// Syncs appended records to disk (what `autoFlush` does after every append).
   public func flush() throws(SoftadastraError) {
     try checkUsable()
@@ -156,6 +161,28 @@ public final class WALWriter {
       lock = nil
     }
     if failure == nil, lock != nil { try flush() }
+  }
+
+  /// Replaces the log with an empty one whose header is `newHeader` (its first LSN must be the
+  /// next LSN), keeping the old log as a hard link at `archivePath`. Used after a snapshot has
+  /// saved the state. Every step is durable, and a crash leaves either the old log at `path` or
+  /// the new one.
+  public func startNewLog(_ newHeader: WALHeader, archivingAs archivePath: String) throws(SoftadastraError) {
+    try checkUsable()
+    guard newHeader.firstLSN == nextLSN, newHeader.nodeID == header.nodeID else {
+      throw SoftadastraError(.invalidArgument, "a new log must start at LSN \(nextLSN) for node \(header.nodeID)", path: path)
+    }
+    try flush()
+    FileSystem.removeFile(archivePath)
+    try FileSystem.link(path, to: archivePath)
+    try FileSystem.writeAtomically(newHeader.encoded(), to: path)
+    let newFile = try SystemFile.openForUpdate(path)
+    file.close()
+    file = newFile
+    header = newHeader
+    endOffset = UInt64(newHeader.size)
+    lastChecksum = newHeader.checksum
+    repairedTail = nil
   }
 
   deinit {

@@ -1,0 +1,72 @@
+import SoftadastraWAL
+
+/// What a checkpoint did.
+public struct CheckpointResult: Sendable, Equatable {
+  public var snapshot: SnapshotInfo
+  /// The old live WAL, kept under its archive name.
+  public var archivedWAL: String
+  /// Snapshots and archived WALs removed by the retention policy.
+  public var removed: [String]
+}
+
+/// Saves a node's state as a snapshot and starts a fresh WAL after it.
+///
+/// The steps, each durable before the next: write the snapshot (temporary file, sync, rename,
+/// directory sync); read it back whole and check it; keep the live WAL as an archived segment
+/// (a hard link); replace the live WAL with an empty one whose first LSN follows the snapshot;
+/// then apply the retention policy. A crash at any point leaves the old state or the new one.
+///
+/// Retention: the two newest snapshots are kept, with every archived WAL that holds records after
+/// the older of them (so a damaged newest snapshot still has a way back); while only one snapshot
+/// exists, every archived WAL back to LSN 1 is kept.
+enum Checkpoint {
+  /// Checkpoints `state`, the state after every record of `writer`'s log. The caller holds the
+  /// writer (and so the lock); returns nil when the log holds no record after the snapshot.
+  static func run(
+    state: NodeState, writer: WALWriter, files: NodeFiles, level: Int = Zlib.defaultLevel
+  ) throws(SoftadastraError) -> CheckpointResult? {
+    let lastLSN = writer.nextLSN - 1
+    guard writer.endOffset > UInt64(writer.header.size), lastLSN >= writer.header.firstLSN else { return nil }
+    let newHeader = WALHeader(
+      nodeID: writer.header.nodeID, createdMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()),
+      firstLSN: lastLSN + 1)
+    let path = files.snapshotPath(lsn: lastLSN)
+    // A snapshot at this LSN can only be left by a checkpoint that crashed before starting the
+    // new log; the live log still holds everything it holds.
+    FileSystem.removeFile(path)
+    let snapshotWriter = try SnapshotWriter(
+      path: path,
+      header: SnapshotHeader(
+        nodeID: writer.header.nodeID, createdMilliseconds: newHeader.createdMilliseconds, lsn: lastLSN,
+        lastTimestamp: writer.clock.last, lastRecordChecksum: writer.lastChecksum, successorChecksum: newHeader.checksum),
+      level: level)
+    try state.forEach { (key, entry) throws(SoftadastraError) -> Bool in
+      try snapshotWriter.add(key: key, entry: entry)
+      return true
+    }
+    try snapshotWriter.finish()
+    let written = try SnapshotReader(path: path)
+    try written.verify()
+    let archive = files.segmentPath(firstLSN: writer.header.firstLSN)
+    try writer.startNewLog(newHeader, archivingAs: archive)
+    let removed = try applyRetention(files, liveFirstLSN: newHeader.firstLSN)
+    return CheckpointResult(snapshot: SnapshotInfo(written), archivedWAL: archive, removed: removed)
+  }
+
+  /// Removes snapshots older than the two newest, and archived WALs that hold only records
+  /// the older kept snapshot already has.
+  static func applyRetention(_ files: NodeFiles, liveFirstLSN: UInt64) throws(SoftadastraError) -> [String] {
+    let snapshots = files.snapshots()
+    guard snapshots.count >= 2 else { return [] }
+    let older = snapshots[1].lsn
+    var removed = snapshots.dropFirst(2).map(\.path)
+    let segments = files.segments()
+    for (index, segment) in segments.enumerated() {
+      let nextStart = index + 1 < segments.count ? segments[index + 1].firstLSN : liveFirstLSN
+      if nextStart <= older + 1 { removed.append(segment.path) }
+    }
+    for path in removed { FileSystem.removeFile(path) }
+    if !removed.isEmpty { try FileSystem.syncDirectory(files.directory) }
+    return removed
+  }
+}

@@ -1,0 +1,64 @@
+import SoftadastraWAL
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The files that hold one node's state, all beside its live WAL `<base>.wal`:
+///
+/// - `<base>.wal`: the live WAL, the only file a writer appends to;
+/// - `<base>.<LSN>.snapshot`: the state up to LSN (20 decimal digits);
+/// - `<base>.<LSN>.wal`: an archived WAL whose first record is LSN, kept after a snapshot as the
+///   way back to an older snapshot (see `docs/snapshot-format.md` for the retention policy).
+public struct NodeFiles: Sendable {
+  public let walPath: String
+  public let directory: String
+  /// The WAL's file name without its ".wal" extension.
+  let baseName: String
+
+  public init(walPath: String) {
+    self.walPath = walPath
+    directory = FileSystem.directory(of: walPath)
+    let name = walPath.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? walPath
+    baseName = name.hasSuffix(".wal") ? String(name.dropLast(4)) : name
+  }
+
+  public func snapshotPath(lsn: UInt64) -> String { path("\(baseName).\(Self.digits(lsn)).snapshot") }
+  public func segmentPath(firstLSN: UInt64) -> String { path("\(baseName).\(Self.digits(firstLSN)).wal") }
+
+  /// Snapshot files, newest (highest LSN) first.
+  public func snapshots() -> [(lsn: UInt64, path: String)] {
+    list(suffix: ".snapshot").sorted { $0.0 > $1.0 }.map { (lsn: $0.0, path: $0.1) }
+  }
+
+  /// Archived WAL segments, oldest (lowest first LSN) first.
+  public func segments() -> [(firstLSN: UInt64, path: String)] {
+    list(suffix: ".wal").sorted { $0.0 < $1.0 }.map { (firstLSN: $0.0, path: $0.1) }
+  }
+
+  /// Whether any snapshot or archived segment exists (then a missing live WAL is damage, not a new node).
+  public var hasHistoryFiles: Bool { !snapshots().isEmpty || !segments().isEmpty }
+
+  private func path(_ name: String) -> String { directory == "." && !walPath.hasPrefix("./") ? name : "\(directory)/\(name)" }
+
+  private static func digits(_ value: UInt64) -> String {
+    let text = String(value)
+    return String(repeating: "0", count: 20 - text.count) + text
+  }
+
+  /// `<base>.<20 digits><suffix>` files in the directory, with their number.
+  private func list(suffix: String) -> [(UInt64, String)] {
+    guard let handle = opendir(directory) else { return [] }
+    defer { closedir(handle) }
+    let prefix = baseName + "."
+    var found: [(UInt64, String)] = []
+    while let entry = readdir(handle) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { continue }
+      let middle = name.dropFirst(prefix.count).dropLast(suffix.count)
+      guard middle.count == 20, middle.allSatisfy({ $0.isASCII && $0.isNumber }), let number = UInt64(middle) else { continue }
+      found.append((number, path(name)))
+    }
+    return found
+  }
+}

@@ -1,0 +1,180 @@
+import SoftadastraWAL
+
+/// A snapshot as `status` reports it.
+public struct SnapshotInfo: Sendable, Equatable {
+  public var path: String
+  public var lsn: UInt64
+  public var keys: UInt64
+  /// The file's size, and the entries' size before compression.
+  public var bytes: UInt64
+  public var rawBytes: UInt64
+  public var createdMilliseconds: Int64
+
+  init(_ reader: SnapshotReader) {
+    path = reader.path
+    lsn = reader.header.lsn
+    keys = reader.valueCount
+    bytes = reader.fileSize
+    rawBytes = reader.rawBytes
+    createdMilliseconds = reader.header.createdMilliseconds
+  }
+}
+
+/// What recovery rebuilt: the state, the live WAL's summary, where history ends, and the snapshots
+/// it could not use.
+public struct RecoveredNode {
+  public var state: NodeState
+  public var summary: WALSummary
+  /// The last LSN of the node's history (the snapshot's when no record follows it; 0 for none).
+  public var lastLSN: UInt64
+  /// The node's clock does not go back past this.
+  public var lastTimestamp: HybridTimestamp
+  /// Snapshots that were damaged or belong to another history; recovery used an older one or the
+  /// full WAL instead, and lost nothing.
+  public var skippedSnapshots: [SoftadastraError]
+  public var snapshot: SnapshotInfo? { state.snapshot.map(SnapshotInfo.init) }
+}
+
+/// Rebuilds a node from its files: the newest usable snapshot, then every WAL record after it.
+///
+/// A snapshot is used only with the log that continues it: the live WAL starts right after it
+/// with the header checksum the snapshot names, or holds the snapshot's last record with the
+/// checksum the snapshot names, or archived segments bridge the gap. A damaged snapshot, or one
+/// from another history, is skipped (and reported) in favour of an older one or the full WAL.
+public enum NodeRecovery {
+  /// Recovers the node whose live WAL is `walPath`.
+  ///
+  /// - Throws: `notFound` when there is no WAL; `configuration` for another node's WAL;
+  ///   `corrupt` for damage in the WAL, or when no snapshot or archived WAL covers the LSNs
+  ///   before the live WAL's first.
+  public static func recover(walPath: String, nodeID: String? = nil) throws(SoftadastraError) -> RecoveredNode {
+    let files = NodeFiles(walPath: walPath)
+    guard FileSystem.exists(walPath) else {
+      if files.hasHistoryFiles {
+        throw SoftadastraError(
+          .corrupt,
+          "WAL \(walPath) is missing but snapshots or archived WALs of it are in \(files.directory); restore the node from a backup (softadastra restore)",
+          path: walPath)
+      }
+      throw SoftadastraError(.notFound, "no WAL at \(walPath): nothing has been written for this node yet, or the path is wrong", path: walPath)
+    }
+    var skipped: [String: SoftadastraError] = [:]
+    while true {
+      let chain = try resolve(files, nodeID: nodeID, skipping: &skipped)
+      do throws(SoftadastraError) {
+        var node = try replay(chain)
+        node.skippedSnapshots = skipped.values.sorted { $0.message < $1.message }
+        return node
+      } catch {
+        guard let snapshot = chain.snapshot, error.path == snapshot.path else { throw error }
+        skipped[snapshot.path] = error
+      }
+    }
+  }
+
+  /// A snapshot and the logs whose records follow it, oldest first; the live WAL is last.
+  struct Chain {
+    var snapshot: SnapshotReader?
+    var logs: [String]
+    /// Whether the first log is known to continue the snapshot (by its header checksum).
+    var linked: Bool
+  }
+
+  static func resolve(_ files: NodeFiles, nodeID: String?, skipping skipped: inout [String: SoftadastraError])
+    throws(SoftadastraError) -> Chain
+  {
+    let live = try WALScanner(path: files.walPath, materialize: false).header
+    if let nodeID, live.nodeID != nodeID {
+      throw SoftadastraError(
+        .configuration, "WAL \(files.walPath) belongs to node '\(live.nodeID)', not '\(nodeID)'", path: files.walPath)
+    }
+    let segments = files.segments()
+    for (lsn, path) in files.snapshots() where skipped[path] == nil {
+      let snapshot: SnapshotReader
+      do throws(SoftadastraError) { snapshot = try SnapshotReader(path: path) } catch {
+        skipped[path] = error
+        continue
+      }
+      let header = snapshot.header
+      guard header.nodeID == live.nodeID, header.lsn == lsn else {
+        skipped[path] = SoftadastraError(
+          .configuration, "snapshot \(path) belongs to node '\(header.nodeID)' at LSN \(header.lsn), not to this WAL", path: path)
+        continue
+      }
+      if live.firstLSN == lsn + 1 {
+        if live.checksum == header.successorChecksum { return Chain(snapshot: snapshot, logs: [files.walPath], linked: true) }
+      } else if live.firstLSN <= lsn {
+        return Chain(snapshot: snapshot, logs: [files.walPath], linked: false)
+      } else if let bridge = segments.first(where: { $0.firstLSN == lsn + 1 }),
+        (try? WALScanner(path: bridge.path, materialize: false).header.checksum) == header.successorChecksum
+      {
+        let logs = segments.filter { $0.firstLSN > lsn }.map(\.path) + [files.walPath]
+        return Chain(snapshot: snapshot, logs: logs, linked: true)
+      }
+      skipped[path] = SoftadastraError(
+        .corrupt, "snapshot \(path) (LSN \(lsn)) is not continued by WAL \(files.walPath) or an archived WAL: it belongs to another history",
+        path: path)
+    }
+    if live.firstLSN == 1 { return Chain(snapshot: nil, logs: [files.walPath], linked: true) }
+    if segments.first?.firstLSN == 1 { return Chain(snapshot: nil, logs: segments.map(\.path) + [files.walPath], linked: true) }
+    let reasons = skipped.values.map(\.message).sorted().joined(separator: "; ")
+    throw SoftadastraError(
+      .corrupt,
+      "WAL \(files.walPath) starts at LSN \(live.firstLSN), and no usable snapshot or archived WAL holds the LSNs before it"
+        + (reasons.isEmpty ? "" : " (\(reasons))") + "; restore the node from a backup (softadastra restore)",
+      path: files.walPath, lsn: live.firstLSN)
+  }
+
+  static func replay(_ chain: Chain) throws(SoftadastraError) -> RecoveredNode {
+    var state = NodeState(snapshot: chain.snapshot)
+    let base = chain.snapshot?.header.lsn ?? 0
+    var matchedBase = chain.linked || base == 0
+    var expected = base + 1
+    var lastTimestamp = chain.snapshot?.header.lastTimestamp ?? HybridTimestamp(rawValue: 0)
+    var summary: WALSummary?
+    func mismatch(_ reason: String) -> SoftadastraError {
+      SoftadastraError(.corrupt, "snapshot \(chain.snapshot!.path) does not match WAL \(chain.logs[0]): \(reason)", path: chain.snapshot!.path)
+    }
+    for (index, path) in chain.logs.enumerated() {
+      let isLive = index == chain.logs.count - 1
+      var scanner = try WALScanner(path: path)
+      if index > 0 || chain.linked, scanner.header.firstLSN != expected {
+        throw SoftadastraError(
+          .corrupt, "WAL \(path) starts at LSN \(scanner.header.firstLSN) but LSN \(expected) was expected: a WAL segment is missing",
+          path: path, lsn: expected)
+      }
+      if isLive { summary = WALSummary(path: path, header: scanner.header, fileSize: scanner.fileSize) }
+      while let scanned = try scanner.next() {
+        if isLive { summary!.count(scanned) }
+        let record = scanned.record
+        if record.lsn <= base {
+          if record.lsn == base {
+            guard scanned.checksum == chain.snapshot!.header.lastRecordChecksum else {
+              throw mismatch("its record \(base) has another checksum")
+            }
+            matchedBase = true
+          }
+          continue
+        }
+        guard matchedBase else { throw mismatch("it does not hold the snapshot's last record \(base)") }
+        state.apply(record)
+        expected = record.nextLSN
+        lastTimestamp = max(lastTimestamp, record.timestamp)
+      }
+      switch scanner.ending {
+      case .corrupt(let corruption): throw SoftadastraError.damaged(path: path, corruption)
+      case .tornTail(let torn):
+        guard isLive else {
+          throw SoftadastraError(
+            .corrupt, "archived WAL \(path) ends with \(torn.bytes) damaged bytes at offset \(torn.offset)", path: path,
+            offset: torn.offset)
+        }
+        summary!.tornTail = torn
+      case .clean, nil: break
+      }
+    }
+    guard matchedBase else { throw mismatch("it does not hold the snapshot's last record \(base)") }
+    return RecoveredNode(
+      state: state, summary: summary!, lastLSN: expected - 1, lastTimestamp: lastTimestamp, skippedSnapshots: [])
+  }
+}

@@ -1,0 +1,182 @@
+import SoftadastraWAL
+
+/// Reads a snapshot: its header, footer and index at open, then single blocks on demand.
+///
+/// Opening checks the header, footer and index (their CRCs and layout) but not the blocks; each
+/// block is checked (CRC, size, entry layout, key order) when it is read, and `verify()` reads
+/// them all. Every problem is a `corrupt` error naming the snapshot and the offset.
+public final class SnapshotReader {
+  public let path: String
+  public let header: SnapshotHeader
+  public let fileSize: UInt64
+  let footer: SnapshotFooter
+  let blocks: [SnapshotBlock]
+  private let file: SystemFile
+
+  public init(path: String) throws(SoftadastraError) {
+    let file = try SystemFile.openForReading(path)
+    let fileSize = try file.size()
+    let start = try file.read(count: 4096, at: 0)
+    let header = try start.withUnsafeBytes { SnapshotHeader.decode($0) }.mapError { Self.damage(path, $0) }.get()
+    guard fileSize >= UInt64(header.size + SnapshotFormat.footerSize) else {
+      throw Self.damage(path, .at(fileSize, "the file ends before its footer (truncated)"))
+    }
+    let footerOffset = fileSize - UInt64(SnapshotFormat.footerSize)
+    let footerBytes = try file.read(count: SnapshotFormat.footerSize, at: footerOffset)
+    guard let footer = footerBytes.withUnsafeBytes({ SnapshotFooter.decode($0, headerChecksum: header.checksum) }) else {
+      throw Self.damage(path, .at(footerOffset, "its footer is damaged or missing (truncated or overwritten)"))
+    }
+    guard footer.indexOffset >= UInt64(header.size), footer.indexOffset + UInt64(footer.indexSize) == footerOffset else {
+      throw Self.damage(path, .at(footerOffset, "its footer places the index outside the file"))
+    }
+    let indexBytes = try file.read(count: Int(footer.indexSize), at: footer.indexOffset)
+    guard CRC32C.checksum(indexBytes) == footer.indexChecksum else {
+      throw Self.damage(path, .at(footer.indexOffset, "its block index checksum does not match"))
+    }
+    let blocks = indexBytes.withUnsafeBytes { buffer -> [SnapshotBlock]? in
+      var reader = FieldReader(buffer, from: 0, to: buffer.count)
+      var blocks: [SnapshotBlock] = []
+      while reader.remaining > 0 {
+        guard let block = SnapshotBlock.read(&reader) else { return nil }
+        blocks.append(block)
+      }
+      return blocks
+    }
+    guard let blocks, blocks.count == Int(footer.blockCount), Self.isLaidOut(blocks, from: UInt64(header.size), to: footer) else {
+      throw Self.damage(path, .at(footer.indexOffset, "its block index does not describe the file"))
+    }
+    self.path = path
+    self.header = header
+    self.fileSize = fileSize
+    self.footer = footer
+    self.blocks = blocks
+    self.file = file
+  }
+
+  /// Blocks follow each other from the header to the index, with keys in increasing order.
+  private static func isLaidOut(_ blocks: [SnapshotBlock], from start: UInt64, to footer: SnapshotFooter) -> Bool {
+    var offset = start
+    var entries: UInt64 = 0
+    var raw: UInt64 = 0
+    var previousLast: [UInt8]?
+    for block in blocks {
+      guard block.offset == offset, block.entryCount > 0, !block.firstKey.isEmpty,
+        !block.lastKey.lexicographicallyPrecedes(block.firstKey)
+      else { return false }
+      if let previousLast, !previousLast.lexicographicallyPrecedes(block.firstKey) { return false }
+      previousLast = block.lastKey
+      offset += UInt64(block.storedSize)
+      entries += UInt64(block.entryCount)
+      raw += UInt64(block.rawSize)
+    }
+    return offset == footer.indexOffset && entries == footer.entryCount && raw == footer.rawBytes
+      && footer.valueCount <= footer.entryCount
+  }
+
+  /// The number of entries (keys with a value, and tombstones).
+  public var entryCount: UInt64 { footer.entryCount }
+  /// The number of keys with a value.
+  public var valueCount: UInt64 { footer.valueCount }
+  /// The uncompressed size of the entries.
+  public var rawBytes: UInt64 { footer.rawBytes }
+  public var blockCount: Int { blocks.count }
+
+  /// The entry for `key`, reading at most one block; nil when the snapshot has no value for it.
+  public func lookup(_ key: [UInt8]) throws(SoftadastraError) -> LocalStore.Entry? {
+    guard let index = blockIndex(for: key) else { return nil }
+    return try readBlock(index).first { $0.key == key }?.entry
+  }
+
+  /// Calls `body` with every key starting with `prefix` that has a value, in key order, reading
+  /// one block at a time; stops early when `body` returns false.
+  public func forEach(
+    prefix: [UInt8] = [], _ body: ([UInt8], LocalStore.Entry) throws(SoftadastraError) -> Bool
+  ) throws(SoftadastraError) {
+    for index in blocks.indices {
+      let block = blocks[index]
+      if !prefix.isEmpty {
+        if block.lastKey.lexicographicallyPrecedes(prefix) { continue }
+        if !block.firstKey.starts(with: prefix) && prefix.lexicographicallyPrecedes(block.firstKey) { return }
+      }
+      for (key, entry) in try readBlock(index) where key.starts(with: prefix) {
+        guard let entry else { continue }
+        guard try body(key, entry) else { return }
+      }
+    }
+  }
+
+  /// Reads and checks every block.
+  public func verify() throws(SoftadastraError) {
+    var values: UInt64 = 0
+    for index in blocks.indices { values += UInt64(try readBlock(index).count { $0.entry != nil }) }
+    guard values == footer.valueCount else {
+      throw Self.damage(path, .at(fileSize - UInt64(SnapshotFormat.footerSize), "its footer counts \(footer.valueCount) values, its blocks hold \(values)"))
+    }
+  }
+
+  /// Which of `keys` (in increasing order) have a value, reading each block they fall in once.
+  public func containsValues(_ keys: [[UInt8]]) throws(SoftadastraError) -> [Bool] {
+    var result: [Bool] = []
+    result.reserveCapacity(keys.count)
+    var loadedBlock = -1
+    var loaded: [[UInt8]: Bool] = [:]
+    for key in keys {
+      guard let index = blockIndex(for: key) else {
+        result.append(false)
+        continue
+      }
+      if index != loadedBlock {
+        loaded = [:]
+        for (key, entry) in try readBlock(index) { loaded[key] = entry != nil }
+        loadedBlock = index
+      }
+      result.append(loaded[key] ?? false)
+    }
+    return result
+  }
+
+  /// The block that would hold `key`, if any.
+  private func blockIndex(for key: [UInt8]) -> Int? {
+    var low = 0
+    var high = blocks.count
+    while low < high {
+      let middle = (low + high) / 2
+      if key.lexicographicallyPrecedes(blocks[middle].firstKey) { high = middle } else { low = middle + 1 }
+    }
+    guard low > 0, !blocks[low - 1].lastKey.lexicographicallyPrecedes(key) else { return nil }
+    return low - 1
+  }
+
+  /// Reads, checks and decodes block `index`.
+  func readBlock(_ index: Int) throws(SoftadastraError) -> [(key: [UInt8], entry: LocalStore.Entry?)] {
+    let block = blocks[index]
+    let stored = try file.read(count: Int(block.storedSize), at: block.offset)
+    guard stored.count == Int(block.storedSize), CRC32C.checksum(stored) == block.checksum else {
+      throw Self.damage(path, .at(block.offset, "block \(index) fails its checksum"))
+    }
+    guard let raw = stored.withUnsafeBytes({ Zlib.decompress($0, size: Int(block.rawSize)) }) else {
+      throw Self.damage(path, .at(block.offset, "block \(index) does not decompress to its recorded size"))
+    }
+    let entries = raw.withUnsafeBytes { buffer -> [(key: [UInt8], entry: LocalStore.Entry?)]? in
+      var reader = FieldReader(buffer, from: 0, to: buffer.count)
+      var entries: [(key: [UInt8], entry: LocalStore.Entry?)] = []
+      entries.reserveCapacity(Int(block.entryCount))
+      while reader.remaining > 0 {
+        guard let entry = SnapshotEntryCoding.read(&reader) else { return nil }
+        if let last = entries.last, !last.key.lexicographicallyPrecedes(entry.key) { return nil }
+        entries.append(entry)
+      }
+      return entries
+    }
+    guard let entries, entries.count == Int(block.entryCount), entries.first?.key == block.firstKey,
+      entries.last?.key == block.lastKey
+    else {
+      throw Self.damage(path, .at(block.offset, "block \(index) holds entries that do not match the index"))
+    }
+    return entries
+  }
+
+  static func damage(_ path: String, _ problem: SnapshotProblem) -> SoftadastraError {
+    SoftadastraError(.corrupt, "snapshot \(path) is damaged \(problem)", path: path, offset: problem.offset)
+  }
+}

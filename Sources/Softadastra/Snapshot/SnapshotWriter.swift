@@ -1,0 +1,153 @@
+import SoftadastraWAL
+
+/// Writes a snapshot file from entries given in strictly increasing key order.
+///
+/// The file is written as `path` + ".tmp", synced, and renamed into place by `finish()` (which
+/// also syncs the directory): a crash leaves no file at `path` or the complete one.
+public final class SnapshotWriter {
+  public let path: String
+  public let header: SnapshotHeader
+  private let level: Int
+  private let file: SystemFile
+  private let temporaryPath: String
+  private var offset: UInt64
+  private var block: [UInt8] = []
+  private var blockCount: UInt32 = 0
+  private var blockFirstKey: [UInt8] = []
+  private var lastKey: [UInt8]?
+  private var index: [UInt8] = []
+  private var blocks: UInt32 = 0
+  private var entries: UInt64 = 0
+  private var rawBytes: UInt64 = 0
+  private var finished = false
+
+  /// Starts a snapshot at `path`, which must not exist.
+  public init(path: String, header: SnapshotHeader, level: Int = Zlib.defaultLevel) throws(SoftadastraError) {
+    guard !FileSystem.exists(path) else {
+      throw SoftadastraError(.cannotCreate, "snapshot \(path) already exists", path: path)
+    }
+    self.path = path
+    self.header = header
+    self.level = level
+    temporaryPath = path + ".tmp"
+    FileSystem.removeFile(temporaryPath)
+    file = try SystemFile.createExclusive(temporaryPath)
+    let bytes = header.encoded()
+    try file.write(bytes, at: 0)
+    offset = UInt64(bytes.count)
+    block.reserveCapacity(SnapshotFormat.blockTargetBytes + 4096)
+  }
+
+  deinit {
+    if !finished {
+      file.close()
+      FileSystem.removeFile(temporaryPath)
+    }
+  }
+
+  /// The number of entries added so far.
+  public var entryCount: UInt64 { entries }
+
+  /// Adds `key` with its entry; keys must come in strictly increasing byte order.
+  public func add(key: [UInt8], entry: LocalStore.Entry) throws(SoftadastraError) {
+    if let lastKey, !lastKey.lexicographicallyPrecedes(key) {
+      throw SoftadastraError(.invalidArgument, "snapshot keys must be added in increasing order")
+    }
+    if blockCount == 0 { blockFirstKey = key }
+    SnapshotEntryCoding.append(key: key, entry: entry, to: &block)
+    blockCount += 1
+    entries += 1
+    lastKey = key
+    if block.count >= SnapshotFormat.blockTargetBytes { try closeBlock() }
+  }
+
+  /// Writes the index and footer, syncs, and renames the file into place.
+  ///
+  /// - Returns: the size of the finished file.
+  @discardableResult
+  public func finish() throws(SoftadastraError) -> UInt64 {
+    try closeBlock()
+    let indexOffset = offset
+    let indexChecksum = CRC32C.checksum(index)
+    try file.write(index, at: offset)
+    offset += UInt64(index.count)
+    let footer = SnapshotFooter(
+      indexOffset: indexOffset, indexSize: UInt32(index.count), blockCount: blocks, entryCount: entries,
+      valueCount: entries, rawBytes: rawBytes, indexChecksum: indexChecksum)
+    try file.write(footer.encoded(headerChecksum: header.checksum), at: offset)
+    offset += UInt64(SnapshotFormat.footerSize)
+    try file.sync()
+    file.close()
+    try FileSystem.renameDurably(temporaryPath, to: path)
+    finished = true
+    return offset
+  }
+
+  private func closeBlock() throws(SoftadastraError) {
+    guard blockCount > 0 else { return }
+    let stored = block.withUnsafeBytes { Zlib.compress($0, level: level) }
+    try file.write(stored, at: offset)
+    SnapshotBlock(
+      offset: offset, storedSize: UInt32(stored.count), rawSize: UInt32(block.count), entryCount: blockCount,
+      checksum: CRC32C.checksum(stored), firstKey: blockFirstKey, lastKey: lastKey!
+    ).append(to: &index)
+    offset += UInt64(stored.count)
+    rawBytes += UInt64(block.count)
+    blocks += 1
+    blockCount = 0
+    block.removeAll(keepingCapacity: true)
+  }
+}
+
+/// The bytes of one entry inside a block.
+enum SnapshotEntryCoding {
+  static func append(key: [UInt8], entry: LocalStore.Entry, to bytes: inout [UInt8]) {
+    bytes.append(SnapshotFormat.valueEntry)
+    bytes.appendLittleEndian(UInt16(key.count))
+    bytes.append(contentsOf: key)
+    bytes.appendLittleEndian(UInt32(entry.value.count))
+    bytes.append(contentsOf: entry.value)
+    bytes.appendLittleEndian(entry.lsn)
+    bytes.appendLittleEndian(entry.timestamp.rawValue)
+    if let origin = entry.origin {
+      bytes.append(1)
+      bytes.append(UInt8(origin.nodeID.utf8.count))
+      bytes.append(contentsOf: origin.nodeID.utf8)
+      bytes.appendLittleEndian(origin.lsn)
+      bytes.appendLittleEndian(origin.timestamp.rawValue)
+    } else {
+      bytes.append(0)
+    }
+  }
+
+  /// Reads the entry at the reader's position; nil when the bytes are not a valid entry. A
+  /// tombstone (kept for peers that have not seen a delete) reads as a nil entry.
+  static func read(_ reader: inout FieldReader) -> (key: [UInt8], entry: LocalStore.Entry?)? {
+    guard let kind = reader.read(UInt8.self), kind <= SnapshotFormat.tombstoneEntry,
+      let keyLength = reader.read(UInt16.self), keyLength > 0, Int(keyLength) <= WALFormat.maxKeyBytes,
+      let key = reader.readBytes(Int(keyLength))
+    else { return nil }
+    var value: [UInt8] = []
+    if kind == SnapshotFormat.valueEntry {
+      guard let valueLength = reader.read(UInt32.self), Int(valueLength) <= WALFormat.maxValueBytes,
+        let bytes = reader.readBytes(Int(valueLength))
+      else { return nil }
+      value = bytes
+    }
+    guard let lsn = reader.read(UInt64.self), let time = reader.read(UInt64.self), let hasOrigin = reader.read(UInt8.self)
+    else { return nil }
+    var origin: Origin?
+    switch hasOrigin {
+    case 0: break
+    case 1:
+      guard let length = reader.read(UInt8.self), length > 0, let id = reader.readBytes(Int(length)),
+        let nodeID = String(validating: id, as: UTF8.self),
+        let originLSN = reader.read(UInt64.self), let originTime = reader.read(UInt64.self)
+      else { return nil }
+      origin = Origin(nodeID: nodeID, lsn: originLSN, timestamp: HybridTimestamp(rawValue: originTime))
+    default: return nil
+    }
+    guard kind == SnapshotFormat.valueEntry else { return (key, nil) }
+    return (key, LocalStore.Entry(value: value, lsn: lsn, timestamp: HybridTimestamp(rawValue: time), origin: origin))
+  }
+}
