@@ -41,7 +41,8 @@ let package = Package(
     ),
     .testTarget(
       name: "SoftadastraTests",
-      dependencies: ["Softadastra", "SoftadastraTestSupport"]
+      dependencies: ["Softadastra", "SoftadastraTestSupport"],
+      exclude: ["Vectors"]
     ),
     .testTarget(
       name: "SoftadastraCLITests",

@@ -173,13 +173,13 @@ _softadastra() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|store|wal-dump|wal-verify|wal-replay|wal-convert|help)
+    status|store|wal-dump|wal-verify|wal-replay|snapshot|wal-convert|help)
         # Offer subcommand argument completions
         "_softadastra_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status store wal-dump wal-verify wal-replay wal-convert help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status store wal-dump wal-verify wal-replay snapshot wal-convert help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _softadastra_status() {
     repeating_flags=()
     non_repeating_flags=(--no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--data-dir --node-id --wal --lock-timeout)
+    non_repeating_options=(--data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 0
 
     # Offer option value completions
@@ -203,6 +203,9 @@ _softadastra_status() {
         return
         ;;
     '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
         return
         ;;
     esac
@@ -235,7 +238,7 @@ _softadastra_store_put() {
     repeating_flags=()
     non_repeating_flags=(--no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--data-dir --node-id --wal --lock-timeout)
+    non_repeating_options=(--data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 2
 
     # Offer option value completions
@@ -252,6 +255,9 @@ _softadastra_store_put() {
     '--lock-timeout')
         return
         ;;
+    '--checkpoint-bytes')
+        return
+        ;;
     esac
 }
 
@@ -259,7 +265,7 @@ _softadastra_store_get() {
     repeating_flags=()
     non_repeating_flags=(--no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--data-dir --node-id --wal --lock-timeout)
+    non_repeating_options=(--data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 1
 
     # Offer option value completions
@@ -274,6 +280,9 @@ _softadastra_store_get() {
         return
         ;;
     '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
         return
         ;;
     esac
@@ -283,7 +292,7 @@ _softadastra_store_delete() {
     repeating_flags=()
     non_repeating_flags=(--no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--data-dir --node-id --wal --lock-timeout)
+    non_repeating_options=(--data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 1
 
     # Offer option value completions
@@ -300,6 +309,9 @@ _softadastra_store_delete() {
     '--lock-timeout')
         return
         ;;
+    '--checkpoint-bytes')
+        return
+        ;;
     esac
 }
 
@@ -307,7 +319,7 @@ _softadastra_store_list() {
     repeating_flags=()
     non_repeating_flags=(--no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--prefix --data-dir --node-id --wal --lock-timeout)
+    non_repeating_options=(--prefix --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 0
 
     # Offer option value completions
@@ -327,6 +339,9 @@ _softadastra_store_list() {
     '--lock-timeout')
         return
         ;;
+    '--checkpoint-bytes')
+        return
+        ;;
     esac
 }
 
@@ -334,7 +349,7 @@ _softadastra_store_import() {
     repeating_flags=()
     non_repeating_flags=(--no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--format --data-dir --node-id --wal --lock-timeout)
+    non_repeating_options=(--format --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 1
 
     # Offer option value completions
@@ -355,6 +370,9 @@ _softadastra_store_import() {
     '--lock-timeout')
         return
         ;;
+    '--checkpoint-bytes')
+        return
+        ;;
     esac
 }
 
@@ -362,7 +380,7 @@ _softadastra_store_export() {
     repeating_flags=()
     non_repeating_flags=(--no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--prefix --data-dir --node-id --wal --lock-timeout)
+    non_repeating_options=(--prefix --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 0
 
     # Offer option value completions
@@ -382,6 +400,9 @@ _softadastra_store_export() {
     '--lock-timeout')
         return
         ;;
+    '--checkpoint-bytes')
+        return
+        ;;
     esac
 }
 
@@ -389,7 +410,7 @@ _softadastra_wal-dump() {
     repeating_flags=()
     non_repeating_flags=(--header --full-values --stats --follow --no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--max-value-bytes --from-lsn --to-lsn --limit --op --key --prefix --since --until --format --data-dir --node-id --wal --lock-timeout)
+    non_repeating_options=(--max-value-bytes --from-lsn --to-lsn --limit --op --key --prefix --since --until --format --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 1
 
     # Offer option value completions
@@ -438,6 +459,9 @@ _softadastra_wal-dump() {
     '--lock-timeout')
         return
         ;;
+    '--checkpoint-bytes')
+        return
+        ;;
     esac
 }
 
@@ -445,7 +469,7 @@ _softadastra_wal-verify() {
     repeating_flags=()
     non_repeating_flags=(--repair --salvage --dry-run --no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--backup-to --format --data-dir --node-id --wal --lock-timeout)
+    non_repeating_options=(--backup-to --format --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 1
 
     # Offer option value completions
@@ -469,6 +493,9 @@ _softadastra_wal-verify() {
     '--lock-timeout')
         return
         ;;
+    '--checkpoint-bytes')
+        return
+        ;;
     esac
 }
 
@@ -476,7 +503,7 @@ _softadastra_wal-replay() {
     repeating_flags=()
     non_repeating_flags=(--exclusive --export --no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--to-lsn --to-time --recovery --output --format --data-dir --node-id --wal --lock-timeout)
+    non_repeating_options=(--to-lsn --to-time --recovery --output --format --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 1
 
     # Offer option value completions
@@ -510,6 +537,116 @@ _softadastra_wal-replay() {
     '--lock-timeout')
         return
         ;;
+    '--checkpoint-bytes')
+        return
+        ;;
+    esac
+}
+
+_softadastra_snapshot() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __softadastra_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    create|verify|list)
+        # Offer subcommand argument completions
+        "_softadastra_snapshot_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'create verify list' -- "${cur}"))
+        ;;
+    esac
+}
+
+_softadastra_snapshot_create() {
+    repeating_flags=()
+    non_repeating_flags=(--no-auto-flush --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--level --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    __softadastra_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--level')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
+        return
+        ;;
+    esac
+}
+
+_softadastra_snapshot_verify() {
+    repeating_flags=()
+    non_repeating_flags=(--no-auto-flush --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    __softadastra_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--data-dir')
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
+        return
+        ;;
+    esac
+}
+
+_softadastra_snapshot_list() {
+    repeating_flags=()
+    non_repeating_flags=(--no-auto-flush --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    __softadastra_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--data-dir')
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
+        return
+        ;;
     esac
 }
 
@@ -517,7 +654,7 @@ _softadastra_wal-convert() {
     repeating_flags=()
     non_repeating_flags=(--salvage --no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--to --data-dir --node-id --wal --lock-timeout)
+    non_repeating_options=(--to --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 2
 
     # Offer option value completions
@@ -536,6 +673,9 @@ _softadastra_wal-convert() {
         return
         ;;
     '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
         return
         ;;
     esac

@@ -20,7 +20,8 @@ public final class Client {
   /// The current state: a snapshot under the changes after it (everything, for memory clients).
   private var state: NodeState?
   private var summary: WALSummary?
-  private var skipped: [SoftadastraError] = []
+  /// Snapshots found damaged (at recovery or by a later read), with why.
+  private var skipped: [String: SoftadastraError] = [:]
   private var isOpen = false
   /// For memory-only clients, which have no WAL to number records.
   private var memoryLSN: UInt64 = 0
@@ -74,7 +75,7 @@ public final class Client {
   /// Removes `key`; returns whether it was present. The delete is recorded either way.
   @discardableResult
   public func remove(_ key: [UInt8]) throws(SoftadastraError) -> Bool {
-    let existed = try loadedState().entry(for: key) != nil
+    let existed = try reading { state throws(SoftadastraError) in try state.entry(for: key) } != nil
     try commit([.delete(key: key)])
     return existed
   }
@@ -112,7 +113,7 @@ public final class Client {
 
   /// The value of `key`, or nil when it is absent. Reads at most one snapshot block.
   public func get(_ key: [UInt8]) throws(SoftadastraError) -> Value? {
-    try loadedState().entry(for: key).map { Value($0.value) }
+    try reading { state throws(SoftadastraError) in try state.entry(for: key) }.map { Value($0.value) }
   }
 
   /// Whether `key` has a value.
@@ -120,11 +121,16 @@ public final class Client {
 
   /// The number of keys with a value. 0 when the client is not open or its state cannot be
   /// loaded (a damaged WAL); `walSummary()` throws the reason.
-  public var size: Int { (try? loadedState().count()) ?? 0 }
+  public var size: Int { (try? reading { state throws(SoftadastraError) in try state.count() }) ?? 0 }
 
   /// Every key starting with `prefix` with its value, in byte order.
   public func entries(prefix: [UInt8] = []) throws(SoftadastraError) -> [(key: [UInt8], value: Value)] {
-    try loadedState().sorted(prefix: prefix).map { (key: $0.key, value: Value($0.entry.value)) }
+    var result: [(key: [UInt8], value: Value)] = []
+    try forEachEntry(prefix: prefix) { key, value in
+      result.append((key, value))
+      return true
+    }
+    return result
   }
 
   /// Calls `body` with every key starting with `prefix` and its value, in byte order, streaming
@@ -132,6 +138,9 @@ public final class Client {
   public func forEachEntry(
     prefix: [UInt8] = [], _ body: ([UInt8], Value) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
+    // Every block's checksum first, so that damage found while streaming (after some entries went
+    // out) cannot happen for want of a check, and recovery can still fall back before any output.
+    try reading { state throws(SoftadastraError) in try state.snapshot?.checkBlockChecksums() }
     try loadedState().forEach(prefix: prefix) { (key, entry) throws(SoftadastraError) -> Bool in try body(key, Value(entry.value)) }
   }
 
@@ -161,7 +170,7 @@ public final class Client {
   public func skippedSnapshots() throws(SoftadastraError) -> [SoftadastraError] {
     try checkOpen()
     _ = try loadedState()
-    return skipped
+    return skipped.values.sorted { $0.message < $1.message }
   }
 
   /// Saves the state as a snapshot and starts a fresh WAL after it (see `Checkpoint`).
@@ -183,7 +192,7 @@ public final class Client {
     }
     state = NodeState(snapshot: try SnapshotReader(path: result.snapshot.path))
     summary = WALSummary(path: writer.path, header: writer.header, fileSize: writer.endOffset)
-    skipped = []
+    skipped = [:]
     return result
   }
 
@@ -199,7 +208,7 @@ public final class Client {
       writer = nil
       state = nil
       summary = nil
-      skipped = []
+      skipped = [:]
       memoryLSN = 0
       isOpen = false
     }
@@ -226,12 +235,13 @@ public final class Client {
 
   /// Loads the newest usable snapshot and the records after it.
   private func recover(_ walPath: String) throws(SoftadastraError) {
-    let node = try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID)
+    let node = try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID, skipping: skipped)
     var summary = node.summary
     if let torn = writer?.repairedTail { summary.tornTail = torn }
+    if let previous = self.summary, previous.header == summary.header { summary.lastTailRepair = previous.lastTailRepair }
     state = node.state
     self.summary = summary
-    skipped = node.skippedSnapshots
+    for problem in node.skippedSnapshots { skipped[problem.path ?? ""] = problem }
     writer?.observe(node.lastTimestamp)
   }
 
@@ -240,6 +250,20 @@ public final class Client {
       writer.endOffset - UInt64(writer.header.size) >= options.checkpointBytes
     else { return }
     try checkpoint()
+  }
+
+  /// Runs a read on the state. A snapshot block found damaged by the read is set aside, the state
+  /// is recovered again without it (from an older snapshot or the full WAL), and the read retried.
+  private func reading<T>(_ body: (NodeState) throws(SoftadastraError) -> T) throws(SoftadastraError) -> T {
+    while true {
+      let state = try loadedState()
+      do throws(SoftadastraError) { return try body(state) } catch {
+        guard error.kind == .corrupt, let snapshot = state.snapshot, error.path == snapshot.path, let walPath = options.walPath
+        else { throw error }
+        skipped[snapshot.path] = error
+        try recover(walPath)
+      }
+    }
   }
 
   private func loadedState() throws(SoftadastraError) -> NodeState {

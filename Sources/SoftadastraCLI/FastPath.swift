@@ -16,6 +16,7 @@ enum FastPath {
     global.wal = nil
     global.noAutoFlush = false
     global.lockTimeout = GlobalOptions.defaultLockTimeout
+    global.checkpointBytes = nil
     global.json = false
     var index = 2
     while index < arguments.count {
@@ -28,7 +29,7 @@ enum FastPath {
       switch argument {
       case "--no-auto-flush": global.noAutoFlush = true
       case "--json": global.json = true
-      case "--data-dir", "--node-id", "--wal", "--lock-timeout":
+      case "--data-dir", "--node-id", "--wal", "--lock-timeout", "--checkpoint-bytes":
         guard index < arguments.count, !arguments[index].hasPrefix("-") else { return nil }
         let value = arguments[index]
         index += 1
@@ -36,6 +37,9 @@ enum FastPath {
         case "--data-dir": global.dataDir = value
         case "--node-id": global.nodeID = value
         case "--wal": global.wal = value
+        case "--checkpoint-bytes":
+          guard let bytes = UInt64(value) else { return nil }
+          global.checkpointBytes = bytes
         default:
           guard let seconds = Double(value), seconds >= 0, seconds.isFinite else { return nil }
           global.lockTimeout = seconds

@@ -33,6 +33,13 @@ struct GlobalOptions: ParsableArguments {
     help: ArgumentHelp("Seconds to wait for another writer before exiting with 75.", valueName: "seconds"))
   var lockTimeout: Double = GlobalOptions.defaultLockTimeout
 
+  @Option(
+    name: .customLong("checkpoint-bytes"),
+    help: ArgumentHelp(
+      "Save a snapshot when the WAL holds this many bytes of records; 0 never (env SOFTADASTRA_CHECKPOINT_BYTES; default: 67108864).",
+      valueName: "bytes"))
+  var checkpointBytes: UInt64?
+
   @Flag(help: "Print machine-readable JSON instead of text.")
   var json = false
 
@@ -40,7 +47,7 @@ struct GlobalOptions: ParsableArguments {
   static let defaultLockTimeout: Double = 10
 
   /// The long names of these options, to recognise them out of place.
-  static let names: Set<Substring> = ["--data-dir", "--node-id", "--wal", "--no-auto-flush", "--lock-timeout", "--json"]
+  static let names: Set<Substring> = ["--data-dir", "--node-id", "--wal", "--no-auto-flush", "--lock-timeout", "--checkpoint-bytes", "--json"]
 
   func validate() throws {
     guard lockTimeout >= 0, lockTimeout.isFinite else {
@@ -52,6 +59,9 @@ struct GlobalOptions: ParsableArguments {
   var resolvedNodeID: String { explicitNodeID ?? "softadastra" }
   /// The node id given by option or environment, without the default.
   var explicitNodeID: String? { nodeID ?? environment("SOFTADASTRA_NODE_ID") }
+  var resolvedCheckpointBytes: UInt64 {
+    checkpointBytes ?? environment("SOFTADASTRA_CHECKPOINT_BYTES").flatMap { UInt64($0) } ?? ClientOptions.defaultCheckpointBytes
+  }
   var resolvedWAL: String { wal ?? environment("SOFTADASTRA_WAL") ?? "\(resolvedDataDir)/\(resolvedNodeID).wal" }
 
   /// Client options for a command that writes (`forWriting`) or only reads.
@@ -62,6 +72,7 @@ struct GlobalOptions: ParsableArguments {
     options.readOnly = !forWriting
     options.createsDirectory = forWriting
     options.loadsStoreOnOpen = loadsStore
+    options.checkpointBytes = resolvedCheckpointBytes
     return options
   }
 
@@ -69,6 +80,11 @@ struct GlobalOptions: ParsableArguments {
   func openClient(forWriting: Bool, loadsStore: Bool = true) throws -> Client {
     let client = Client(clientOptions(forWriting: forWriting, loadsStore: loadsStore))
     try client.open()
+    if loadsStore {
+      for problem in try client.skippedSnapshots() {
+        Output.diagnostic("warning: \(problem.message); recovered from an older snapshot or the full WAL instead")
+      }
+    }
     return client
   }
 

@@ -76,6 +76,13 @@ enum RecordFormatting {
   }
 
   /// Appends `value` in decimal.
+  /// `value` with one decimal digit ("4.6"), without Foundation.
+  static func oneDecimal(_ value: Double) -> String {
+    guard value.isFinite, value >= 0 else { return "0.0" }
+    let tenths = UInt64((value * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10)"
+  }
+
   static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
     var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =

@@ -16,6 +16,7 @@ extension SoftadastraCommand {
       var summary: WALSummary?
       var keys = 0
       var outbox = 0
+      var snapshot: SnapshotInfo?
       if FileSystem.exists(options.walPath!), try LogFormat.detect(path: options.walPath!) == .cppV1 {
         try showCppLog(options.walPath!)
         return
@@ -25,12 +26,13 @@ extension SoftadastraCommand {
         summary = try client.walSummary()
         keys = client.size
         outbox = try client.syncState().outboxSize
+        snapshot = try client.currentSnapshot()
         try client.close()
       }
       if global.json {
-        Output.json(json(options, summary, keys: keys, outbox: outbox))
+        Output.json(json(options, summary, snapshot, keys: keys, outbox: outbox))
       } else {
-        text(options, summary, keys: keys, outbox: outbox).forEach(Output.line)
+        text(options, summary, snapshot, keys: keys, outbox: outbox).forEach(Output.line)
       }
     }
 
@@ -73,7 +75,9 @@ extension SoftadastraCommand {
       Output.line("  keys       : \(result.store.count)")
     }
 
-    private func text(_ options: ClientOptions, _ summary: WALSummary?, keys: Int, outbox: Int) -> [String] {
+    private func text(_ options: ClientOptions, _ summary: WALSummary?, _ snapshot: SnapshotInfo?, keys: Int, outbox: Int)
+      -> [String]
+    {
       var lines = ["node       : \(options.nodeID)", "WAL"]
       lines.append("  enabled    : yes")
       lines.append("  path       : \(options.walPath!)")
@@ -96,10 +100,22 @@ extension SoftadastraCommand {
           + (summary.lastTailRepair.map {
             "\($0.bytes) torn bytes cut at offset \($0.offset) on \(ISO8601.string(milliseconds: $0.timestamp.milliseconds))"
           } ?? "none"))
+      lines.append("Snapshot")
+      if let snapshot {
+        lines.append("  path       : \(snapshot.path)")
+        lines.append("  LSN        : \(snapshot.lsn)")
+        lines.append("  keys       : \(snapshot.keys)")
+        lines.append("  size       : \(snapshotSizeText(snapshot))")
+        lines.append("  created    : \(ISO8601.string(milliseconds: UInt64(max(0, snapshot.createdMilliseconds))))")
+      } else {
+        lines.append("  none (softadastra snapshot saves one)")
+      }
       return lines + ["Store", "  keys       : \(keys)", "Sync", "  outbox     : \(outbox)"]
     }
 
-    private func json(_ options: ClientOptions, _ summary: WALSummary?, keys: Int, outbox: Int) -> JSONValue {
+    private func json(_ options: ClientOptions, _ summary: WALSummary?, _ snapshot: SnapshotInfo?, keys: Int, outbox: Int)
+      -> JSONValue
+    {
       var wal: [(String, JSONValue)] = [
         ("enabled", .bool(true)), ("path", .string(options.walPath!)), ("format", .string(LogFormat.native.rawValue)),
         ("durable", .bool(options.autoFlush)),
@@ -126,7 +142,8 @@ extension SoftadastraCommand {
         ]
       }
       return .object([
-        ("schema", .number(RecordFormatting.schemaVersion)), ("node_id", .string(options.nodeID)), ("wal", .object(wal)), ("store", .object([("keys", .number(keys))])),
+        ("schema", .number(RecordFormatting.schemaVersion)), ("node_id", .string(options.nodeID)), ("wal", .object(wal)),
+        ("snapshot", snapshot.map(snapshotJSON) ?? .null), ("store", .object([("keys", .number(keys))])),
         ("sync", .object([("outbox_size", .number(outbox))])),
       ])
     }

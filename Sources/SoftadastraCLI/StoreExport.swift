@@ -17,9 +17,11 @@ extension SoftadastraCommand.Store {
 
     func run() throws {
       let client = try global.openClient(forWriting: false)
-      let entries = try client.entries(prefix: Array(prefix.utf8))
+      try client.forEachEntry(prefix: Array(prefix.utf8)) { key, value in
+        Output.json(KeyValueLines.exportObject(key: key, value: value.bytes))
+        return true
+      }
       try client.close()
-      for (key, value) in entries { Output.json(KeyValueLines.exportObject(key: key, value: value.bytes)) }
     }
   }
 }

@@ -14,15 +14,15 @@ extension SoftadastraCommand.Store {
 
     func run() throws {
       let client = try global.openClient(forWriting: false)
-      let entries = try client.entries(prefix: Array(prefix.utf8))
-      try client.close()
-      for (key, _) in entries {
+      try client.forEachEntry(prefix: Array(prefix.utf8)) { key, _ in
         if global.json {
           Output.json(.object([("key", .string(String(decoding: key, as: UTF8.self)))]))
         } else {
           Output.write(key + [0x0A])
         }
+        return true
       }
+      try client.close()
     }
   }
 }

@@ -10,7 +10,7 @@ public struct SnapshotInfo: Sendable, Equatable {
   public var rawBytes: UInt64
   public var createdMilliseconds: Int64
 
-  init(_ reader: SnapshotReader) {
+  public init(_ reader: SnapshotReader) {
     path = reader.path
     lsn = reader.header.lsn
     keys = reader.valueCount
@@ -47,7 +47,10 @@ public enum NodeRecovery {
   /// - Throws: `notFound` when there is no WAL; `configuration` for another node's WAL;
   ///   `corrupt` for damage in the WAL, or when no snapshot or archived WAL covers the LSNs
   ///   before the live WAL's first.
-  public static func recover(walPath: String, nodeID: String? = nil) throws(SoftadastraError) -> RecoveredNode {
+  /// - Parameter known: snapshots already found damaged, with why; they are not tried again.
+  public static func recover(walPath: String, nodeID: String? = nil, skipping known: [String: SoftadastraError] = [:])
+    throws(SoftadastraError) -> RecoveredNode
+  {
     let files = NodeFiles(walPath: walPath)
     guard FileSystem.exists(walPath) else {
       if files.hasHistoryFiles {
@@ -58,7 +61,7 @@ public enum NodeRecovery {
       }
       throw SoftadastraError(.notFound, "no WAL at \(walPath): nothing has been written for this node yet, or the path is wrong", path: walPath)
     }
-    var skipped: [String: SoftadastraError] = [:]
+    var skipped = known
     while true {
       let chain = try resolve(files, nodeID: nodeID, skipping: &skipped)
       do throws(SoftadastraError) {

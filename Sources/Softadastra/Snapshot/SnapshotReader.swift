@@ -114,6 +114,16 @@ public final class SnapshotReader {
     }
   }
 
+  /// Checks every block's CRC without decompressing: a cheap check before streaming them all.
+  public func checkBlockChecksums() throws(SoftadastraError) {
+    for (index, block) in blocks.enumerated() {
+      let stored = try file.read(count: Int(block.storedSize), at: block.offset)
+      guard stored.count == Int(block.storedSize), CRC32C.checksum(stored) == block.checksum else {
+        throw Self.damage(path, .at(block.offset, "block \(index) fails its checksum"))
+      }
+    }
+  }
+
   /// Which of `keys` (in increasing order) have a value, reading each block they fall in once.
   public func containsValues(_ keys: [[UInt8]]) throws(SoftadastraError) -> [Bool] {
     var result: [Bool] = []

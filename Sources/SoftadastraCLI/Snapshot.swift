@@ -1,0 +1,38 @@
+import ArgumentParser
+import Softadastra
+
+extension SoftadastraCommand {
+  /// `softadastra snapshot …`: save, check and list the node's snapshots.
+  struct Snapshot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "snapshot",
+      abstract: "Save the node's state as a snapshot and start a fresh WAL; check or list snapshots.",
+      subcommands: [SnapshotCreate.self, SnapshotVerify.self, SnapshotList.self],
+      defaultSubcommand: SnapshotCreate.self)
+  }
+}
+
+/// A compression level option, 0 to 9.
+struct CompressionLevelOption: ParsableArguments {
+  @Option(help: ArgumentHelp("zlib compression level, 0 (store) to 9 (smallest).", valueName: "0-9"))
+  var level: Int = Zlib.defaultLevel
+
+  func validate() throws {
+    guard (0...9).contains(level) else { throw ValidationError("--level must be 0 to 9") }
+  }
+}
+
+/// JSON for a snapshot.
+func snapshotJSON(_ info: SnapshotInfo) -> JSONValue {
+  .object([
+    ("path", .string(info.path)), ("lsn", .number(info.lsn)), ("keys", .number(info.keys)),
+    ("size_bytes", .number(info.bytes)), ("raw_bytes", .number(info.rawBytes)),
+    ("created", .string(ISO8601.string(milliseconds: UInt64(max(0, info.createdMilliseconds))))),
+  ])
+}
+
+/// "1234 bytes (5678 uncompressed, 4.6x)".
+func snapshotSizeText(_ info: SnapshotInfo) -> String {
+  let ratio = info.bytes == 0 ? 0 : Double(info.rawBytes) / Double(info.bytes)
+  return "\(info.bytes) bytes (\(info.rawBytes) uncompressed, \(RecordFormatting.oneDecimal(ratio))x)"
+}

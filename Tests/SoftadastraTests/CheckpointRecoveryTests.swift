@@ -1,0 +1,200 @@
+import Foundation
+import SoftadastraTestSupport
+import Testing
+
+@testable import Softadastra
+
+/// Snapshots in use: checkpoints, recovery from snapshot + WAL tail, fallback past damaged
+/// snapshots, the crash windows of a checkpoint, and the retention policy.
+@Suite struct CheckpointRecoveryTests {
+  /// A model of the store: what every recovery must give back.
+  struct Model {
+    var values: [String: String] = [:]
+    mutating func apply(_ client: Client, _ random: inout SplitMix64) throws {
+      let key = "k\(random.next() % 300)"
+      if random.next() % 4 == 0 {
+        try client.remove(key)
+        values[key] = nil
+      } else {
+        let value = "v\(random.next() % 100_000)"
+        try client.put(key, value)
+        values[key] = value
+      }
+    }
+  }
+
+  static func contents(_ client: Client) throws -> [String: String] {
+    var result: [String: String] = [:]
+    for (key, value) in try client.entries() { result[String(decoding: key, as: UTF8.self)] = value.string }
+    return result
+  }
+
+  static func reopen(_ path: String, nodeID: String = "node-a", readOnly: Bool = false) throws -> Client {
+    var options = ClientOptions.persistent(nodeID: nodeID, walPath: path)
+    options.readOnly = readOnly
+    options.checkpointBytes = 0
+    let client = Client(options)
+    try client.open()
+    return client
+  }
+
+  @Test func automaticCheckpointsKeepEveryWriteAndAtMostTwoSnapshots() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    var options = ClientOptions.persistent(nodeID: "node-a", walPath: path)
+    options.checkpointBytes = 2_000
+    var random = SplitMix64(seed: 7)
+    var model = Model()
+    for _ in 0..<6 {
+      let client = Client(options)
+      try client.open()
+      for _ in 0..<200 { try model.apply(client, &random) }
+      #expect(try Self.contents(client) == model.values)
+      try client.close()
+      let files = NodeFiles(walPath: path)
+      #expect((1...2).contains(files.snapshots().count))
+      let reader = try Self.reopen(path, readOnly: true)
+      #expect(try Self.contents(reader) == model.values)
+      #expect(reader.size == model.values.count)
+      for key in ["k0", "k1", "k150", "k299", "absent"] { #expect(try reader.get(key)?.string == model.values[key]) }
+      try reader.close()
+    }
+    #expect(try SnapshotReader(path: NodeFiles(walPath: path).snapshots()[0].path).header.lsn > 1_000)
+  }
+
+  @Test func lsnsContinueAfterACheckpointAndTheClockNeverGoesBack() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try Self.reopen(path)
+    for index in 0..<10 { try client.put("k\(index)", "v") }
+    let result = try #require(try client.checkpoint())
+    #expect(result.snapshot.lsn == 10)
+    #expect(try client.checkpoint() == nil)
+    try client.close()
+    let again = try Self.reopen(path)
+    #expect(try again.commit([.put(key: Array("k".utf8), value: [1])]) == 11...11)
+    try again.close()
+    var scanner = try WALScanner(path: path)
+    let record = try #require(try scanner.next()).record
+    let snapshot = try SnapshotReader(path: result.snapshot.path)
+    #expect(record.timestamp > snapshot.header.lastTimestamp)
+  }
+
+  @Test func aDamagedNewestSnapshotFallsBackToTheOlderOneAndLosesNothing() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    var random = SplitMix64(seed: 11)
+    var model = Model()
+    let client = try Self.reopen(path)
+    for round in 0..<3 {
+      for _ in 0..<100 { try model.apply(client, &random) }
+      if round < 2 { try client.checkpoint() }
+    }
+    try client.close()
+    let snapshots = NodeFiles(walPath: path).snapshots()
+    #expect(snapshots.count == 2)
+    // Damage a block of the newest: the older snapshot and the archived WAL after it take over.
+    FileBytes.flipBit(snapshots[0].path, offset: 80, bit: 3)
+    let reader = try Self.reopen(path, readOnly: true)
+    #expect(try Self.contents(reader) == model.values)
+    let skipped = try reader.skippedSnapshots()
+    #expect(skipped.count == 1 && skipped[0].path == snapshots[0].path && skipped[0].kind == .corrupt)
+    try reader.close()
+    // Both damaged: nothing older covers the start of the live WAL, so the first read that meets
+    // the damage refuses loudly (opening reads no block).
+    FileBytes.flipBit(snapshots[1].path, offset: 80, bit: 3)
+    let blind = try Self.reopen(path, readOnly: true)
+    #expect {
+      try blind.entries()
+    } throws: { error in
+      let error = error as! SoftadastraError
+      return error.kind == .corrupt && error.message.contains("no usable snapshot") && error.message.contains("softadastra restore")
+    }
+  }
+
+  @Test func theFirstSnapshotKeepsTheFullWALAsAWayBack() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try Self.reopen(path)
+    for index in 0..<50 { try client.put("k\(index)", "v\(index)") }
+    let result = try #require(try client.checkpoint())
+    try client.put("after", "1")
+    try client.close()
+    FileBytes.truncate(result.snapshot.path, to: 100)
+    let reader = try Self.reopen(path, readOnly: true)
+    #expect(reader.size == 51)
+    #expect(try reader.get("k49")?.string == "v49")
+    #expect(try reader.currentSnapshot() == nil)
+    try reader.close()
+  }
+
+  @Test func aCheckpointInterruptedBeforeTheNewWALStartsLeavesTheSameState() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try Self.reopen(path)
+    for index in 0..<40 { try client.put("k\(index % 25)", "v\(index)") }
+    try client.remove("k3")
+    try client.close()
+    let before = FileBytes.read(path)
+    let writer = try Self.reopen(path)
+    let result = try #require(try writer.checkpoint())
+    try writer.close()
+    // The crash: the snapshot is in place, the live WAL is still the old one.
+    FileBytes.write(before, to: path)
+    try FileManager.default.removeItem(atPath: result.archivedWAL)
+    let reader = try Self.reopen(path, readOnly: true)
+    #expect(try reader.currentSnapshot()?.lsn == result.snapshot.lsn)
+    #expect(reader.size == 24)
+    #expect(try reader.get("k4")?.string == "v29")
+    try reader.close()
+    // The next writer continues, and its checkpoint replaces the stranded snapshot.
+    let next = try Self.reopen(path)
+    try next.put("k3", "back")
+    #expect(try next.checkpoint() != nil)
+    try next.close()
+    let final = try Self.reopen(path, readOnly: true)
+    #expect(final.size == 25)
+    #expect(try final.get("k3")?.string == "back")
+    try final.close()
+  }
+
+  @Test func aSnapshotOfAnotherHistoryIsNeverAppliedToThisWAL() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try Self.reopen(path)
+    for index in 0..<20 { try client.put("k\(index)", "mine") }
+    try client.close()
+    // Another history of the same node id with a snapshot at LSN 10.
+    let other = TemporaryDirectory()
+    let otherPath = other.file("node-a.wal")
+    let otherClient = try Self.reopen(otherPath)
+    for index in 0..<10 { try otherClient.put("k\(index)", "theirs") }
+    let foreign = try #require(try otherClient.checkpoint())
+    try otherClient.close()
+    try FileManager.default.copyItem(atPath: foreign.snapshot.path, toPath: NodeFiles(walPath: path).snapshotPath(lsn: 10))
+    let reader = try Self.reopen(path, readOnly: true)
+    #expect(try reader.get("k3")?.string == "mine")
+    #expect(reader.size == 20)
+    #expect(try reader.skippedSnapshots().count == 1)
+    try reader.close()
+  }
+
+  @Test func aMissingLiveWALBesideSnapshotsIsDamageNotANewNode() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try Self.reopen(path)
+    try client.put("a", "1")
+    try client.checkpoint()
+    try client.close()
+    try FileManager.default.removeItem(atPath: path)
+    for readOnly in [true, false] {
+      #expect {
+        try Self.reopen(path, readOnly: readOnly)
+      } throws: { error in
+        let error = error as! SoftadastraError
+        return error.kind == .corrupt && error.message.contains("is missing")
+      }
+    }
+    #expect(!FileManager.default.fileExists(atPath: path))
+  }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import SoftadastraTestSupport
+import Testing
+
+@testable import Softadastra
+
+/// The snapshot file: writer, reader, lookups, streaming, the committed test vector, and every
+/// kind of damage (each byte of a snapshot is covered by a checksum, so every flip is caught).
+@Suite struct SnapshotFileTests {
+  static func entry(_ value: String, lsn: UInt64, origin: Origin? = nil) -> LocalStore.Entry {
+    LocalStore.Entry(
+      value: Array(value.utf8), lsn: lsn, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_650, counter: UInt16(lsn)),
+      origin: origin)
+  }
+
+  static let vectorHeader = SnapshotHeader(
+    nodeID: "node-a", createdMilliseconds: 1_795_594_148_700, lsn: 7,
+    lastTimestamp: HybridTimestamp(milliseconds: 1_795_594_148_650, counter: 7), lastRecordChecksum: 0x1234_5678,
+    successorChecksum: 0x9ABC_DEF0)
+
+  /// The vector in docs/snapshot-format.md: level 0 (stored blocks), so zlib's version cannot change it.
+  static func writeVector(to path: String) throws {
+    let writer = try SnapshotWriter(path: path, header: vectorHeader, level: 0)
+    try writer.add(key: Array("app/name".utf8), entry: entry("Softadastra", lsn: 2))
+    try writer.add(
+      key: Array("doc/1".utf8),
+      entry: entry("remote", lsn: 6, origin: Origin(nodeID: "node-b", lsn: 9, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_600, counter: 1))))
+    try writer.add(key: Array("settings/theme".utf8), entry: entry("dark", lsn: 7))
+    try writer.finish()
+  }
+
+  static let vectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/small.snapshot")
+
+  @Test func theWriterReproducesTheCommittedVector() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("small.snapshot")
+    try Self.writeVector(to: path)
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    if ProcessInfo.processInfo.environment["SOFTADASTRA_UPDATE_VECTORS"] == "1" {
+      try bytes.write(to: Self.vectorURL)
+    }
+    #expect(bytes == (try Data(contentsOf: Self.vectorURL)))
+    let reader = try SnapshotReader(path: Self.vectorURL.path)
+    #expect(reader.header == Self.vectorHeader)
+    #expect(reader.valueCount == 3)
+    #expect(try reader.lookup(Array("doc/1".utf8))?.origin?.nodeID == "node-b")
+    #expect(try reader.lookup(Array("settings/theme".utf8))?.value == Array("dark".utf8))
+  }
+
+  @Test func lookupsAndPrefixScansAcrossManyBlocks() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("big.snapshot")
+    let header = SnapshotHeader(
+      nodeID: "n", createdMilliseconds: 1, lsn: 30_000, lastTimestamp: HybridTimestamp(rawValue: 9), lastRecordChecksum: 1,
+      successorChecksum: 2)
+    let writer = try SnapshotWriter(path: path, header: header)
+    let keys = (0..<30_000).map { String(format: "key/%06d", $0 * 2) }
+    for (index, key) in keys.enumerated() {
+      try writer.add(key: Array(key.utf8), entry: Self.entry(String(repeating: "v\(index)", count: 8), lsn: UInt64(index + 1)))
+    }
+    #expect(throws: SoftadastraError.self) { try writer.add(key: Array("key/000000".utf8), entry: Self.entry("x", lsn: 1)) }
+    try writer.finish()
+    let reader = try SnapshotReader(path: path)
+    try reader.verify()
+    #expect(reader.blockCount > 10)
+    #expect(reader.valueCount == 30_000)
+    for index in stride(from: 0, to: 30_000, by: 997) {
+      #expect(try reader.lookup(Array(keys[index].utf8))?.value == Array(String(repeating: "v\(index)", count: 8).utf8))
+      #expect(try reader.lookup(Array(String(format: "key/%06d", index * 2 + 1).utf8)) == nil)
+    }
+    #expect(try reader.lookup(Array("a".utf8)) == nil)
+    #expect(try reader.lookup(Array("zzz".utf8)) == nil)
+    var seen: [String] = []
+    try reader.forEach(prefix: Array("key/0123".utf8)) { key, _ in
+      seen.append(String(decoding: key, as: UTF8.self))
+      return true
+    }
+    #expect(seen == keys.filter { $0.hasPrefix("key/0123") })
+    #expect(try reader.containsValues([Array("key/000002".utf8), Array("key/000003".utf8), Array(keys.last!.utf8)]) == [true, false, true])
+  }
+
+  @Test func everyBitFlipAndEveryTruncationIsCaught() throws {
+    let directory = TemporaryDirectory()
+    let original = try FileBytes.read(Self.vectorURL.path)
+    let path = directory.file("damaged.snapshot")
+    for offset in 0..<original.count {
+      for bit in 0..<8 {
+        var bytes = original
+        bytes[offset] ^= UInt8(1 << bit)
+        try FileBytes.write(bytes, to: path)
+        #expect(throws: SoftadastraError.self, "flip at \(offset) bit \(bit)") {
+          let reader = try SnapshotReader(path: path)
+          try reader.verify()
+        }
+      }
+    }
+    for length in 0..<original.count {
+      try FileBytes.write(Array(original[0..<length]), to: path)
+      #expect(throws: SoftadastraError.self, "truncated to \(length)") { try SnapshotReader(path: path).verify() }
+    }
+  }
+
+  @Test func aDamagedBlockIsReportedWithItsOffsetAndAnOverlongTemporaryIsNeverLeft() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("s.snapshot")
+    try Self.writeVector(to: path)
+    #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
+    var bytes = try FileBytes.read(path)
+    let blockOffset = Self.vectorHeader.size + 3
+    bytes[blockOffset] ^= 0xFF
+    try FileBytes.write(bytes, to: path)
+    let reader = try SnapshotReader(path: path)
+    #expect {
+      try reader.lookup(Array("app/name".utf8))
+    } throws: { error in
+      let error = error as! SoftadastraError
+      return error.kind == .corrupt && error.offset == UInt64(Self.vectorHeader.size) && error.message.contains("block 0")
+    }
+  }
+}
