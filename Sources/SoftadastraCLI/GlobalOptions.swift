@@ -62,7 +62,9 @@ struct GlobalOptions: ParsableArguments {
   var resolvedCheckpointBytes: UInt64 {
     checkpointBytes ?? environment("SOFTADASTRA_CHECKPOINT_BYTES").flatMap { UInt64($0) } ?? ClientOptions.defaultCheckpointBytes
   }
-  var resolvedWAL: String { wal ?? environment("SOFTADASTRA_WAL") ?? "\(resolvedDataDir)/\(resolvedNodeID).wal" }
+  var resolvedWAL: String { walPath(forNode: resolvedNodeID) }
+  /// The WAL option or variable, or the default path for node `id`.
+  func walPath(forNode id: String) -> String { wal ?? environment("SOFTADASTRA_WAL") ?? "\(resolvedDataDir)/\(id).wal" }
 
   /// Client options for a command that writes (`forWriting`) or only reads.
   func clientOptions(forWriting: Bool, loadsStore: Bool = true) -> ClientOptions {

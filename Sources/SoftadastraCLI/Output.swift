@@ -43,6 +43,12 @@ enum Output {
     writeAll(2, Array("softadastra: \(message)\n".utf8))
   }
 
+  /// Text on standard error as it is (for progress lines), after what is buffered for standard output.
+  static func standardError(_ text: String) {
+    flush()
+    writeAll(2, Array(text.utf8))
+  }
+
   private static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) {
     bytes.withUnsafeBytes { raw in
       var done = 0

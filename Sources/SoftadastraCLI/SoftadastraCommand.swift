@@ -23,7 +23,7 @@ struct SoftadastraCommand: ParsableCommand {
     groupedSubcommands: [
       CommandGroup(name: "Data", subcommands: [Status.self, Store.self]),
       CommandGroup(name: "Inspection", subcommands: [WALDump.self, WALVerify.self, WALReplay.self]),
-      CommandGroup(name: "Maintenance", subcommands: [Snapshot.self, WALConvert.self]),
+      CommandGroup(name: "Maintenance", subcommands: [Snapshot.self, Backup.self, Restore.self, WALConvert.self]),
     ]
   )
 

@@ -158,9 +158,7 @@ public enum FileSystem {
 
   /// Renames `source` to `destination` atomically, then syncs the destination's directory.
   public static func renameDurably(_ source: String, to destination: String) throws(SoftadastraError) {
-    guard rename(source, destination) == 0 else {
-      throw .system(errno, "cannot rename \(source) to \(destination)", path: destination)
-    }
+    try rename(source, to: destination)
     try syncDirectory(directory(of: destination))
   }
 
@@ -202,13 +200,50 @@ public enum FileSystem {
     try syncDirectory(directory(of: destination))
   }
 
+  /// Creates a new directory (mode 0700) named `prefix` plus six random characters in `parent`.
+  public static func makeTemporaryDirectory(in parent: String, prefix: String) throws(SoftadastraError) -> String {
+    var template = Array("\(parent)/\(prefix)XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else {
+      throw .system(errno, "cannot create a temporary directory in \(parent)", path: parent, creating: true)
+    }
+    return String(cString: made)
+  }
+
+  /// The directory for scratch files: $TMPDIR, or /tmp.
+  public static var temporaryDirectory: String {
+    guard let value = getenv("TMPDIR"), value.pointee != 0 else { return "/tmp" }
+    return String(cString: value)
+  }
+
+  /// Removes a directory that holds only files (no subdirectories), and the files.
+  public static func removeFlatDirectory(_ path: String) {
+    if let handle = opendir(path) {
+      while let entry = readdir(handle) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name != "." && name != ".." { _ = unlink("\(path)/\(name)") }
+      }
+      closedir(handle)
+    }
+    _ = rmdir(path)
+  }
+
+  /// Renames `source` to `destination` (no sync: the caller syncs the directory once).
+  public static func rename(_ source: String, to destination: String) throws(SoftadastraError) {
+    guard Glibc.rename(source, destination) == 0 else {
+      throw .system(errno, "cannot rename \(source) to \(destination)", path: destination)
+    }
+  }
+
+  /// Removes `path` if it is an empty directory; returns whether it did.
+  public static func removeEmptyDirectory(_ path: String) -> Bool { rmdir(path) == 0 }
+
   /// Removes the file at `path` if there is one.
   public static func removeFile(_ path: String) { _ = unlink(path) }
 }
 
 extension SoftadastraError {
   /// An error for a failed system call, classified by `errno`.
-  static func system(_ code: Int32, _ what: String, path: String, creating: Bool = false) -> SoftadastraError {
+  public static func system(_ code: Int32, _ what: String, path: String, creating: Bool = false) -> SoftadastraError {
     let reason = String(cString: strerror(code))
     let kind: Kind =
       switch code {

@@ -32,6 +32,8 @@ public struct RecoveredNode {
   /// Snapshots that were damaged or belong to another history; recovery used an older one or the
   /// full WAL instead, and lost nothing.
   public var skippedSnapshots: [SoftadastraError]
+  /// The records after the snapshot, in order, when recovery was asked to keep them.
+  public var records: [WALRecord]
   public var snapshot: SnapshotInfo? { state.snapshot.map(SnapshotInfo.init) }
 }
 
@@ -47,10 +49,12 @@ public enum NodeRecovery {
   /// - Throws: `notFound` when there is no WAL; `configuration` for another node's WAL;
   ///   `corrupt` for damage in the WAL, or when no snapshot or archived WAL covers the LSNs
   ///   before the live WAL's first.
-  /// - Parameter known: snapshots already found damaged, with why; they are not tried again.
-  public static func recover(walPath: String, nodeID: String? = nil, skipping known: [String: SoftadastraError] = [:])
-    throws(SoftadastraError) -> RecoveredNode
-  {
+  /// - Parameters:
+  ///   - known: snapshots already found damaged, with why; they are not tried again.
+  ///   - keepingRecords: keep the records after the snapshot in the result (for backups).
+  public static func recover(
+    walPath: String, nodeID: String? = nil, skipping known: [String: SoftadastraError] = [:], keepingRecords: Bool = false
+  ) throws(SoftadastraError) -> RecoveredNode {
     let files = NodeFiles(walPath: walPath)
     guard FileSystem.exists(walPath) else {
       if files.hasHistoryFiles {
@@ -65,7 +69,7 @@ public enum NodeRecovery {
     while true {
       let chain = try resolve(files, nodeID: nodeID, skipping: &skipped)
       do throws(SoftadastraError) {
-        var node = try replay(chain)
+        var node = try replay(chain, keepingRecords: keepingRecords)
         node.skippedSnapshots = skipped.values.sorted { $0.message < $1.message }
         return node
       } catch {
@@ -128,8 +132,9 @@ public enum NodeRecovery {
       path: files.walPath, lsn: live.firstLSN)
   }
 
-  static func replay(_ chain: Chain) throws(SoftadastraError) -> RecoveredNode {
+  static func replay(_ chain: Chain, keepingRecords: Bool) throws(SoftadastraError) -> RecoveredNode {
     var state = NodeState(snapshot: chain.snapshot)
+    var records: [WALRecord] = []
     let base = chain.snapshot?.header.lsn ?? 0
     var matchedBase = chain.linked || base == 0
     var expected = base + 1
@@ -161,6 +166,7 @@ public enum NodeRecovery {
         }
         guard matchedBase else { throw mismatch("it does not hold the snapshot's last record \(base)") }
         state.apply(record)
+        if keepingRecords { records.append(record) }
         expected = record.nextLSN
         lastTimestamp = max(lastTimestamp, record.timestamp)
       }
@@ -178,6 +184,7 @@ public enum NodeRecovery {
     }
     guard matchedBase else { throw mismatch("it does not hold the snapshot's last record \(base)") }
     return RecoveredNode(
-      state: state, summary: summary!, lastLSN: expected - 1, lastTimestamp: lastTimestamp, skippedSnapshots: [])
+      state: state, summary: summary!, lastLSN: expected - 1, lastTimestamp: lastTimestamp, skippedSnapshots: [],
+      records: records)
   }
 }

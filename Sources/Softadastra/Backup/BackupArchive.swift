@@ -1,0 +1,156 @@
+import SoftadastraWAL
+
+/// Reads and checks a backup archive.
+///
+/// Opening checks the header, the trailer, the manifest's checksum and that the parts sit where
+/// the manifest says (a quick check). `checkParts()` reads every part against its CRC-32C, and
+/// `extract(into:)` decompresses the parts into a node's files and checks their contents: it is
+/// everything a restore does before it touches the target.
+public final class BackupArchive {
+  public let path: String
+  public let manifest: BackupManifest
+  public let fileSize: UInt64
+  private let file: SystemFile
+
+  public init(path: String) throws(SoftadastraError) {
+    let file = try SystemFile.openForReading(path)
+    let fileSize = try file.size()
+    func damage(_ offset: UInt64, _ reason: String) -> SoftadastraError {
+      SoftadastraError(.corrupt, "backup \(path) is damaged at offset \(offset): \(reason)", path: path, offset: offset)
+    }
+    let minimum = UInt64(BackupFormat.headerSize + BackupFormat.trailerSize)
+    let header = try file.read(count: BackupFormat.headerSize, at: 0)
+    guard header.count == BackupFormat.headerSize, header.starts(with: BackupFormat.magic) else {
+      throw SoftadastraError(.corrupt, "\(path) is not a Softadastra backup (it does not start with SDBACKUP)", path: path, offset: 0)
+    }
+    guard header == BackupFormat.header() else {
+      let version = header.withUnsafeBytes { $0.loadLittleEndian(at: 8, as: UInt16.self) }
+      if version != BackupFormat.version, CRC32C.checksum(header[0..<12]) == header.withUnsafeBytes({ $0.loadLittleEndian(at: 12, as: UInt32.self) }) {
+        throw SoftadastraError(
+          .corrupt, "backup \(path) is format version \(version); this softadastra reads version \(BackupFormat.version) (upgrade softadastra)",
+          path: path, offset: 8)
+      }
+      throw damage(0, "its header is damaged")
+    }
+    guard fileSize >= minimum else { throw damage(fileSize, "the archive ends early (truncated)") }
+    let trailer = try file.read(count: BackupFormat.trailerSize, at: fileSize - UInt64(BackupFormat.trailerSize))
+    guard trailer.suffix(8).elementsEqual(BackupFormat.endMagic) else {
+      throw damage(fileSize, "it has no end marker: the archive is truncated or was not finished")
+    }
+    let manifestLength = trailer.withUnsafeBytes { UInt64($0.loadLittleEndian(at: 0, as: UInt32.self)) }
+    let manifestChecksum = trailer.withUnsafeBytes { $0.loadLittleEndian(at: 4, as: UInt32.self) }
+    guard manifestLength + minimum <= fileSize else { throw damage(fileSize - UInt64(BackupFormat.trailerSize), "its manifest length is impossible") }
+    let manifestOffset = fileSize - UInt64(BackupFormat.trailerSize) - manifestLength
+    let manifestBytes = try file.read(count: Int(manifestLength), at: manifestOffset)
+    guard CRC32C.checksum(manifestBytes) == manifestChecksum else { throw damage(manifestOffset, "its manifest fails its checksum") }
+    guard let manifest = BackupManifest.decode(manifestBytes), manifest.parts.count == 2,
+      manifest.parts[0].kind == .snapshot, manifest.parts[1].kind == .wal
+    else { throw damage(manifestOffset, "its manifest cannot be read") }
+    // The node id names the restored files: it must be a plain file name.
+    if let problem = NodeID.problem(with: manifest.nodeID) { throw damage(manifestOffset, "its manifest's node id is unsafe: \(problem)") }
+    // The parts follow the header back to back, each after its frame, up to the manifest.
+    var expected = UInt64(BackupFormat.headerSize)
+    for part in manifest.parts {
+      let frame = try file.read(count: BackupFormat.partFrameSize, at: expected)
+      guard part.offset == expected + UInt64(BackupFormat.partFrameSize),
+        frame == BackupFormat.partFrame(kind: part.kind, length: part.length)
+      else { throw damage(expected, "the frame of its \(part.kind) part does not match the manifest") }
+      expected = part.offset + part.length
+    }
+    guard expected == manifestOffset else { throw damage(expected, "bytes lie between its parts and its manifest") }
+    self.path = path
+    self.manifest = manifest
+    self.fileSize = fileSize
+    self.file = file
+  }
+
+  /// Reads every part and checks its CRC-32C; returns one error per damaged part.
+  public func checkParts(progress: ProgressHandler? = nil) throws(SoftadastraError) -> [SoftadastraError] {
+    var problems: [SoftadastraError] = []
+    var done: UInt64 = 0
+    let total = manifest.parts.reduce(0) { $0 + $1.length }
+    for part in manifest.parts {
+      var checksum: UInt32 = 0
+      var position: UInt64 = 0
+      while position < part.length {
+        let chunk = try file.read(count: Int(min(1 << 20, part.length - position)), at: part.offset + position)
+        checksum = CRC32C.extend(checksum, chunk)
+        position += UInt64(chunk.count)
+        done += UInt64(chunk.count)
+        progress?(done, total)
+      }
+      if checksum != part.checksum {
+        problems.append(
+          SoftadastraError(
+            .corrupt, "backup \(path): its \(part.kind) part (offset \(part.offset), \(part.length) bytes) fails its checksum",
+            path: path, offset: part.offset))
+      }
+    }
+    return problems
+  }
+
+  /// The node's files decompressed from an archive, in a directory.
+  public struct Extracted: Sendable {
+    /// The WAL, named `<node-id>.wal`, and the snapshot beside it (nil when the archive starts at LSN 0).
+    public var walPath: String
+    public var snapshotPath: String?
+  }
+
+  /// Decompresses the parts into `directory` (which must exist) as the node's files, syncs
+  /// them, and checks their contents against the manifest: the snapshot block by block, the WAL
+  /// record by record, LSN continuity, and the key count at the last LSN.
+  public func extract(into directory: String) throws(SoftadastraError) -> Extracted {
+    let files = NodeFiles(walPath: "\(directory)/\(manifest.nodeID).wal")
+    let snapshotPart = manifest.part(.snapshot)!
+    let walPart = manifest.part(.wal)!
+    func damage(_ part: BackupPart, _ reason: String) -> SoftadastraError {
+      SoftadastraError(.corrupt, "backup \(path): its \(part.kind) part \(reason)", path: path, offset: part.offset)
+    }
+    let snapshotPath = files.snapshotPath(lsn: manifest.snapshotLSN)
+    let snapshotFile = try SystemFile.createExclusive(snapshotPath)
+    guard try BackupWriter.copy(file, range: snapshotPart.offset, size: snapshotPart.length, to: snapshotFile) == snapshotPart.checksum
+    else { throw damage(snapshotPart, "fails its checksum") }
+    try snapshotFile.sync()
+    let walFile = try SystemFile.createExclusive(files.walPath)
+    var written: UInt64 = 0
+    var walChecksum: UInt32 = 0
+    let decompressor = Zlib.Decompressor { (chunk: UnsafeRawBufferPointer) throws(SoftadastraError) in
+      try walFile.write(chunk, at: written)
+      written += UInt64(chunk.count)
+    }
+    var position: UInt64 = 0
+    while position < walPart.length {
+      let chunk = try file.read(count: Int(min(1 << 20, walPart.length - position)), at: walPart.offset + position)
+      walChecksum = CRC32C.extend(walChecksum, chunk)
+      let fine = try chunk.withUnsafeBytes { buffer in
+        Result { () throws(SoftadastraError) -> Bool in try decompressor.update(buffer) }
+      }.get()
+      guard fine else { throw damage(walPart, "does not decompress") }
+      position += UInt64(chunk.count)
+    }
+    guard walChecksum == walPart.checksum else { throw damage(walPart, "fails its checksum") }
+    guard decompressor.isFinished, written == walPart.rawLength else { throw damage(walPart, "decompresses to \(written) bytes, not \(walPart.rawLength)") }
+    try walFile.sync()
+
+    let snapshot = try SnapshotReader(path: snapshotPath)
+    try snapshot.verify()
+    var scanner = try WALScanner(path: files.walPath)
+    var last = manifest.snapshotLSN
+    while let scanned = try scanner.next() { last = scanned.record.nextLSN - 1 }
+    guard case .clean = scanner.ending else { throw damage(walPart, "holds a damaged WAL") }
+    guard snapshot.header.nodeID == manifest.nodeID, scanner.header.nodeID == manifest.nodeID,
+      snapshot.header.lsn == manifest.snapshotLSN, scanner.header.firstLSN == manifest.snapshotLSN + 1,
+      snapshot.header.successorChecksum == scanner.header.checksum, last == manifest.lastLSN
+    else {
+      throw SoftadastraError(
+        .corrupt, "backup \(path): its snapshot and WAL parts do not continue each other as the manifest says (LSN \(manifest.snapshotLSN) to \(manifest.lastLSN))",
+        path: path)
+    }
+    let keys = try NodeRecovery.recover(walPath: files.walPath, nodeID: manifest.nodeID).state.count()
+    guard UInt64(keys) == manifest.keyCount else {
+      throw SoftadastraError(.corrupt, "backup \(path) restores \(keys) keys, its manifest says \(manifest.keyCount)", path: path)
+    }
+    try FileSystem.syncDirectory(directory)
+    return Extracted(walPath: files.walPath, snapshotPath: snapshotPath)
+  }
+}

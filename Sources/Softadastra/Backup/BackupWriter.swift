@@ -1,0 +1,125 @@
+import SoftadastraWAL
+
+/// Reports the progress of long work: bytes done out of a total.
+public typealias ProgressHandler = (_ done: UInt64, _ total: UInt64) -> Void
+
+/// Writes backup archives (docs/backup-format.md).
+public enum BackupWriter {
+  /// Writes an archive of the node whose live WAL is `walPath` into `file` (from offset 0) and
+  /// syncs it: a snapshot of the state at the newest snapshot's LSN and every record after it,
+  /// up to the last complete record or batch when the backup started.
+  ///
+  /// It takes no lock: snapshots never change once written, and a reader sees only complete
+  /// records of a log another process appends to. So a writer is never blocked, and the archive
+  /// holds an exact LSN, never a half-applied batch.
+  public static func write(
+    walPath: String, to file: SystemFile, level: Int = Zlib.defaultLevel, toolVersion: String,
+    progress: ProgressHandler? = nil
+  ) throws(SoftadastraError) -> BackupManifest {
+    guard (0...9).contains(level) else {
+      throw SoftadastraError(.invalidArgument, "the compression level must be 0 to 9, not \(level)")
+    }
+    let node = try NodeRecovery.recover(walPath: walPath, keepingRecords: true)
+    let nodeID = node.summary.header.nodeID
+    let source = node.state.snapshot
+    let snapshotLSN = source?.header.lsn ?? 0
+    let created = Int64(HybridTimestamp.wallClockMilliseconds())
+    let walHeader = WALHeader(nodeID: nodeID, createdMilliseconds: created, firstLSN: snapshotLSN + 1)
+    var walBytes = walHeader.encoded()
+    var seed = walHeader.checksum
+    for record in node.records { seed = RecordEncoder.append(record, seed: seed, to: &walBytes) }
+    let total = (source?.rawBytes ?? 0) + UInt64(walBytes.count)
+    var done: UInt64 = 0
+
+    var offset: UInt64 = 0
+    func append(_ bytes: [UInt8]) throws(SoftadastraError) {
+      try file.write(bytes, at: offset)
+      offset += UInt64(bytes.count)
+    }
+    try append(BackupFormat.header())
+
+    // The snapshot part: the state at `snapshotLSN`, compressed at `level`, bound to the WAL part.
+    let scratch = file.path + ".snapshot"
+    FileSystem.removeFile(scratch)
+    defer { FileSystem.removeFile(scratch) }
+    let snapshotWriter = try SnapshotWriter(
+      path: scratch,
+      header: SnapshotHeader(
+        nodeID: nodeID, createdMilliseconds: created, lsn: snapshotLSN,
+        lastTimestamp: source?.header.lastTimestamp ?? HybridTimestamp(rawValue: 0),
+        lastRecordChecksum: source?.header.lastRecordChecksum ?? 0, successorChecksum: walHeader.checksum),
+      level: level)
+    try source?.forEach { (key, entry) throws(SoftadastraError) -> Bool in
+      try snapshotWriter.add(key: key, entry: entry)
+      done += UInt64(key.count + entry.value.count + 26)
+      if snapshotWriter.entryCount % 4096 == 0 { progress?(min(done, total), total) }
+      return true
+    }
+    let snapshotSize = try snapshotWriter.finish()
+    let snapshotFile = try SystemFile.openForReading(scratch)
+    try append(BackupFormat.partFrame(kind: .snapshot, length: snapshotSize))
+    let snapshotPart = try copy(snapshotFile, range: 0, size: snapshotSize, to: file, at: offset)
+    offset += snapshotSize
+
+    // The WAL part: one zlib stream of a WAL file holding the records after the snapshot.
+    let frameOffset = offset
+    try append(BackupFormat.partFrame(kind: .wal, length: 0))
+    let walStart = offset
+    var walChecksum: UInt32 = 0
+    let compressor = Zlib.Compressor(level: level) { (chunk: [UInt8]) throws(SoftadastraError) in
+      walChecksum = CRC32C.extend(walChecksum, chunk)
+      try append(chunk)
+    }
+    var position = 0
+    while position < walBytes.count {
+      let end = min(position + (1 << 20), walBytes.count)
+      try walBytes.withUnsafeBytes { buffer in
+        Result { () throws(SoftadastraError) in try compressor.update(UnsafeRawBufferPointer(rebasing: buffer[position..<end])) }
+      }.get()
+      done += UInt64(end - position)
+      progress?(min(done, total), total)
+      position = end
+    }
+    try compressor.finish()
+    try file.write(BackupFormat.partFrame(kind: .wal, length: offset - walStart), at: frameOffset)
+
+    let manifest = BackupManifest(
+      toolVersion: toolVersion, nodeID: nodeID, createdMilliseconds: created, snapshotLSN: snapshotLSN,
+      lastLSN: node.lastLSN, snapshotMilliseconds: source?.header.lastTimestamp.milliseconds ?? 0,
+      firstRecordMilliseconds: node.records.first?.timestamp.milliseconds ?? 0,
+      lastRecordMilliseconds: node.records.last?.timestamp.milliseconds ?? 0,
+      keyCount: UInt64(try node.state.count()), level: UInt8(level),
+      parts: [
+        BackupPart(
+          kind: .snapshot, offset: UInt64(BackupFormat.headerSize + BackupFormat.partFrameSize), length: snapshotSize,
+          rawLength: snapshotSize, checksum: snapshotPart),
+        BackupPart(kind: .wal, offset: walStart, length: offset - walStart, rawLength: UInt64(walBytes.count), checksum: walChecksum),
+      ])
+    let manifestBytes = manifest.encoded()
+    try append(manifestBytes)
+    try append(BackupFormat.trailer(manifest: manifestBytes))
+    try file.truncate(to: offset)
+    try file.sync()
+    progress?(total, total)
+    return manifest
+  }
+
+  /// Copies `size` bytes of `source` from offset `start` into `destination` at `offset`;
+  /// returns their CRC-32C.
+  static func copy(
+    _ source: SystemFile, range start: UInt64, size: UInt64, to destination: SystemFile, at offset: UInt64 = 0
+  ) throws(SoftadastraError) -> UInt32 {
+    var checksum: UInt32 = 0
+    var done: UInt64 = 0
+    while done < size {
+      let chunk = try source.read(count: Int(min(1 << 20, size - done)), at: start + done)
+      guard !chunk.isEmpty else {
+        throw SoftadastraError(.io, "\(source.path) ended after \(done) of \(size) bytes", path: source.path)
+      }
+      checksum = CRC32C.extend(checksum, chunk)
+      try destination.write(chunk, at: offset + done)
+      done += UInt64(chunk.count)
+    }
+    return checksum
+  }
+}

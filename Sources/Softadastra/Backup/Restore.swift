@@ -1,0 +1,158 @@
+import SoftadastraWAL
+
+/// What a restore did, or would do with `dryRun`.
+public struct RestoreResult: Sendable {
+  public var manifest: BackupManifest
+  public var walPath: String
+  public var nodeID: String
+  /// The LSN the restored state ends at, and its number of keys.
+  public var lsn: UInt64
+  public var keys: Int
+  /// Files written into the target directory.
+  public var written: [String]
+  /// Files that were in the way, kept under `*.pre-restore-<UTC time>` names.
+  public var keptAside: [String]
+  public var dryRun: Bool
+}
+
+/// Restores a node from a backup archive, atomically.
+///
+/// The whole archive is extracted and checked in a temporary directory beside the target first
+/// (nothing in the target changes when that fails), cut to the requested point in time, synced,
+/// and only then moved into place under the writer lock: the new snapshot, then the new WAL by
+/// one rename over the old one, which is the moment the restore takes effect. Files in the way
+/// are kept as `*.pre-restore-<UTC time>`, and only with `force`.
+public enum Restore {
+  /// - Parameters:
+  ///   - walPath: the WAL to restore to; its directory is created if missing.
+  ///   - nodeID: the node id to restore as (the archive's unless the caller asked for another).
+  ///   - target: the point in time to stop at (the archive's last LSN when empty).
+  /// - Throws: `corrupt` when the archive is damaged; `invalidArgument` for a target outside
+  ///   the archive's range; `cannotCreate` when node files exist and `force` is off;
+  ///   `lockTimeout` when a writer holds the node.
+  public static func run(
+    archive: BackupArchive, walPath: String, nodeID: String, target: ReplayTarget = ReplayTarget(), force: Bool = false,
+    dryRun: Bool = false, lockTimeout: Double = 10
+  ) throws(SoftadastraError) -> RestoreResult {
+    let manifest = archive.manifest
+    try check(target, against: manifest)
+    let files = NodeFiles(walPath: walPath)
+    func existingFiles() -> [String] {
+      (FileSystem.exists(walPath) ? [walPath] : []) + files.snapshots().map(\.path) + files.segments().map(\.path)
+    }
+    var existing = existingFiles()
+    if !existing.isEmpty, !force {
+      throw SoftadastraError(
+        .cannotCreate,
+        "\(existing[0]) already exists; restore into another --data-dir, or pass --force to replace the node (its files are kept as *.pre-restore-<time>)",
+        path: existing[0])
+    }
+    let createdDirectory = !FileSystem.isDirectory(files.directory)
+    let scratchParent = dryRun ? FileSystem.temporaryDirectory : files.directory
+    if !dryRun { try FileSystem.createDirectories(files.directory) }
+    let scratch = try FileSystem.makeTemporaryDirectory(in: scratchParent, prefix: ".softadastra-restore-")
+    var committed = false
+    defer {
+      FileSystem.removeFlatDirectory(scratch)
+      if !committed, createdDirectory, !dryRun { _ = FileSystem.removeEmptyDirectory(files.directory) }
+    }
+    var extracted = try archive.extract(into: scratch)
+    let lsn = try cut(extracted.walPath, to: target)
+    if nodeID != manifest.nodeID { extracted = try rename(extracted, to: nodeID, in: scratch) }
+    if manifest.snapshotLSN == 0, let snapshot = extracted.snapshotPath {
+      FileSystem.removeFile(snapshot)
+      extracted.snapshotPath = nil
+    }
+    let keys = try NodeRecovery.recover(walPath: extracted.walPath, nodeID: nodeID).state.count()
+    try FileSystem.syncDirectory(scratch)
+    let snapshotTarget = extracted.snapshotPath.map { _ in files.snapshotPath(lsn: manifest.snapshotLSN) }
+    var result = RestoreResult(
+      manifest: manifest, walPath: walPath, nodeID: nodeID, lsn: lsn, keys: keys,
+      written: [snapshotTarget, walPath].compactMap { $0 }, keptAside: existing, dryRun: dryRun)
+    guard !dryRun else { return result }
+
+    let lock = try WriterLock.acquire(walPath: walPath, timeout: lockTimeout)
+    defer { lock.release() }
+    existing = existingFiles()
+    let stamp = ISO8601.compactString(milliseconds: HybridTimestamp.wallClockMilliseconds())
+    let aside = { (path: String) in "\(path).pre-restore-\(stamp)" }
+    // The new snapshot first: it names the new WAL as its successor, so the old WAL never uses it.
+    if let snapshot = extracted.snapshotPath, let snapshotTarget {
+      if FileSystem.exists(snapshotTarget) { try FileSystem.rename(snapshotTarget, to: aside(snapshotTarget)) }
+      try FileSystem.rename(snapshot, to: snapshotTarget)
+      try FileSystem.syncDirectory(files.directory)
+    }
+    // Then the WAL, in one rename: from here on the node is the restored one.
+    if FileSystem.exists(walPath) { try FileSystem.link(walPath, to: aside(walPath)) }
+    try FileSystem.renameDurably(extracted.walPath, to: walPath)
+    committed = true
+    for path in existing where path != walPath && path != snapshotTarget { try FileSystem.rename(path, to: aside(path)) }
+    try FileSystem.syncDirectory(files.directory)
+    result.keptAside = existing.map(aside)
+    return result
+  }
+
+  static func check(_ target: ReplayTarget, against manifest: BackupManifest) throws(SoftadastraError) {
+    let range = "LSN \(manifest.snapshotLSN) to \(manifest.lastLSN)"
+    if let lsn = target.lsn {
+      guard lsn >= manifest.snapshotLSN + (target.exclusive ? 1 : 0), lsn <= manifest.lastLSN + (target.exclusive ? 1 : 0) else {
+        throw SoftadastraError(.invalidArgument, "LSN \(lsn) is outside this backup, which holds \(range)")
+      }
+    }
+    if let time = target.milliseconds, manifest.snapshotLSN > 0, time < manifest.snapshotMilliseconds {
+      throw SoftadastraError(
+        .invalidArgument,
+        "\(ISO8601.string(milliseconds: time)) is before this backup, which starts at \(ISO8601.string(milliseconds: manifest.snapshotMilliseconds)) (\(range))")
+    }
+  }
+
+  /// Cuts the WAL after the last whole batch within `target`; returns the last LSN kept.
+  static func cut(_ walPath: String, to target: ReplayTarget) throws(SoftadastraError) -> UInt64 {
+    var scanner = try WALScanner(path: walPath, materialize: false)
+    var keptEnd = UInt64(scanner.header.size)
+    var keptLSN = scanner.header.firstLSN - 1
+    while let scanned = try scanner.next() {
+      guard target.includes(scanned.record) else { break }
+      if !scanned.record.batch.continues {
+        keptEnd = scanned.offset + UInt64(scanned.size)
+        keptLSN = scanned.record.nextLSN - 1
+      }
+    }
+    if keptEnd < scanner.fileSize {
+      let file = try SystemFile.openForUpdate(walPath)
+      try file.truncate(to: keptEnd)
+      try file.sync()
+    }
+    return keptLSN
+  }
+
+  /// Rewrites the extracted files under another node id (the id is inside both headers).
+  static func rename(_ extracted: BackupArchive.Extracted, to nodeID: String, in directory: String) throws(SoftadastraError)
+    -> BackupArchive.Extracted
+  {
+    let files = NodeFiles(walPath: "\(directory)/\(nodeID).wal")
+    var scanner = try WALScanner(path: extracted.walPath)
+    let header = WALHeader(nodeID: nodeID, createdMilliseconds: scanner.header.createdMilliseconds, firstLSN: scanner.header.firstLSN)
+    var bytes = header.encoded()
+    var seed = header.checksum
+    while let scanned = try scanner.next() { seed = RecordEncoder.append(scanned.record, seed: seed, to: &bytes) }
+    try FileSystem.writeAtomically(bytes, to: files.walPath)
+    FileSystem.removeFile(extracted.walPath)
+    guard let oldSnapshot = extracted.snapshotPath else { return BackupArchive.Extracted(walPath: files.walPath, snapshotPath: nil) }
+    let source = try SnapshotReader(path: oldSnapshot)
+    let old = source.header
+    let path = files.snapshotPath(lsn: old.lsn)
+    let writer = try SnapshotWriter(
+      path: path,
+      header: SnapshotHeader(
+        nodeID: nodeID, createdMilliseconds: old.createdMilliseconds, lsn: old.lsn, lastTimestamp: old.lastTimestamp,
+        lastRecordChecksum: old.lastRecordChecksum, successorChecksum: header.checksum))
+    try source.forEach { (key, entry) throws(SoftadastraError) -> Bool in
+      try writer.add(key: key, entry: entry)
+      return true
+    }
+    try writer.finish()
+    FileSystem.removeFile(oldSnapshot)
+    return BackupArchive.Extracted(walPath: files.walPath, snapshotPath: path)
+  }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Softadastra
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `softadastra backup [create]`: write one self-contained archive.
+struct BackupCreate: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "create",
+    abstract: "Write a backup archive of the node (the default).",
+    discussion: """
+      The archive holds a manifest, the newest snapshot (the state at its LSN) and every WAL \
+      record after it, each part with its CRC-32C, so restore can stop at any LSN or time in \
+      that range. It is written as FILE.part, synced, then renamed to FILE. It takes no lock: a \
+      running writer is not blocked, and the archive captures an exact LSN. With --output -, \
+      the archive goes to standard output (its checksums come last, so a cut stream is detected).
+      """)
+
+  @Option(name: .shortAndLong, help: ArgumentHelp("The archive to write, or - for standard output.", valueName: "file"))
+  var output: String?
+  @Option(help: ArgumentHelp("Write the archive into this directory as <node-id>-<UTC time>-<lsn>.sdbackup.", valueName: "dir"))
+  var dir: String?
+  @OptionGroup var compression: CompressionLevelOption
+  @Flag(help: "Show progress on standard error (the default when it is a terminal).") var progress = false
+  @OptionGroup var global: GlobalOptions
+
+  func validate() throws {
+    guard (output == nil) != (dir == nil) else { throw ValidationError("give exactly one of --output FILE (or -) and --dir DIR") }
+  }
+
+  func run() throws {
+    let walPath = global.resolvedWAL
+    let reporter = ProgressReporter.make("backup", requested: progress)
+    defer { reporter?.finish() }
+    if output == "-" {
+      let scratch = try FileSystem.makeTemporaryDirectory(in: FileSystem.temporaryDirectory, prefix: ".softadastra-backup-")
+      defer { FileSystem.removeFlatDirectory(scratch) }
+      let file = try SystemFile.createExclusive(scratch + "/archive")
+      _ = try BackupWriter.write(
+        walPath: walPath, to: file, level: compression.level, toolVersion: softadastraVersion, progress: reporter?.handler)
+      try streamToStandardOutput(file)
+      return
+    }
+    if let dir, !FileSystem.isDirectory(dir) {
+      throw SoftadastraError(.notFound, "backup directory \(dir) does not exist; create it with mkdir -p \(dir)", path: dir)
+    }
+    let partPath = (output ?? "\(dir!)/.softadastra-backup-\(getpid())") + ".part"
+    FileSystem.removeFile(partPath)
+    let file = try SystemFile.createExclusive(partPath)
+    var finished = false
+    defer { if !finished { FileSystem.removeFile(partPath) } }
+    let manifest = try BackupWriter.write(
+      walPath: walPath, to: file, level: compression.level, toolVersion: softadastraVersion, progress: reporter?.handler)
+    let path =
+      output
+      ?? "\(dir!)/\(BackupCatalog.fileName(nodeID: manifest.nodeID, createdMilliseconds: manifest.createdMilliseconds, lastLSN: manifest.lastLSN))"
+    guard !FileSystem.exists(path) || output != nil else {
+      throw SoftadastraError(.cannotCreate, "\(path) already exists", path: path)
+    }
+    try FileSystem.renameDurably(partPath, to: path)
+    finished = true
+    let size = try file.size()
+    reporter?.finish()
+    if global.json {
+      Output.json(
+        .object([
+          ("schema", .number(RecordFormatting.schemaVersion)), ("path", .string(path)), ("size_bytes", .number(size)),
+          ("manifest", manifestJSON(manifest)),
+        ]))
+    } else {
+      Output.line("backup     : \(path)")
+      Output.line("contents   : \(manifestSummary(manifest))")
+      Output.line("size       : \(size) bytes")
+    }
+  }
+
+  private func streamToStandardOutput(_ file: SystemFile) throws {
+    Output.flush()
+    let size = try file.size()
+    var offset: UInt64 = 0
+    while offset < size {
+      let chunk = try file.read(count: Int(min(1 << 20, size - offset)), at: offset)
+      var done = 0
+      while done < chunk.count {
+        let written = chunk.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + done, chunk.count - done) }
+        if written < 0, errno == EINTR { continue }
+        guard written > 0 else {
+          throw SoftadastraError(.io, "cannot write the archive to standard output: \(String(cString: strerror(errno)))")
+        }
+        done += written
+      }
+      offset += UInt64(chunk.count)
+    }
+  }
+}
