@@ -173,13 +173,13 @@ _softadastra() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|store|wal-dump|wal-verify|wal-replay|snapshot|wal-convert|help)
+    status|store|wal-dump|wal-verify|wal-replay|snapshot|backup|restore|wal-convert|help)
         # Offer subcommand argument completions
         "_softadastra_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status store wal-dump wal-verify wal-replay snapshot wal-convert help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status store wal-dump wal-verify wal-replay snapshot backup restore wal-convert help' -- "${cur}"))
         ;;
     esac
 }
@@ -632,6 +632,185 @@ _softadastra_snapshot_list() {
 
     # Offer option value completions
     case "${prev}" in
+    '--data-dir')
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
+        return
+        ;;
+    esac
+}
+
+_softadastra_backup() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __softadastra_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    create|verify|list|prune)
+        # Offer subcommand argument completions
+        "_softadastra_backup_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'create verify list prune' -- "${cur}"))
+        ;;
+    esac
+}
+
+_softadastra_backup_create() {
+    repeating_flags=()
+    non_repeating_flags=(--progress --no-auto-flush --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--output -o --dir --level --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    __softadastra_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--output'|'-o')
+        return
+        ;;
+    '--dir')
+        return
+        ;;
+    '--level')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
+        return
+        ;;
+    esac
+}
+
+_softadastra_backup_verify() {
+    repeating_flags=()
+    non_repeating_flags=(--quick --progress --no-auto-flush --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    __softadastra_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--data-dir')
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
+        return
+        ;;
+    esac
+}
+
+_softadastra_backup_list() {
+    repeating_flags=()
+    non_repeating_flags=(--no-auto-flush --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    __softadastra_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--data-dir')
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
+        return
+        ;;
+    esac
+}
+
+_softadastra_backup_prune() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --no-auto-flush --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--keep --keep-within --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    __softadastra_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--keep')
+        return
+        ;;
+    '--keep-within')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
+        return
+        ;;
+    esac
+}
+
+_softadastra_restore() {
+    repeating_flags=()
+    non_repeating_flags=(--force --dry-run --no-auto-flush --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--to-lsn --to-time --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    __softadastra_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--to-lsn')
+        return
+        ;;
+    '--to-time')
+        return
+        ;;
     '--data-dir')
         return
         ;;

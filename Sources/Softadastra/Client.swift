@@ -165,13 +165,9 @@ public final class Client {
     return try loadedState().snapshot.map(SnapshotInfo.init)
   }
 
-  /// Snapshots recovery could not use (damaged, or of another history); it used an older
-  /// snapshot or the full WAL instead.
-  public func skippedSnapshots() throws(SoftadastraError) -> [SoftadastraError] {
-    try checkOpen()
-    _ = try loadedState()
-    return skipped.values.sorted { $0.message < $1.message }
-  }
+  /// Snapshots found unusable so far (damaged, or of another history), at recovery or by a later
+  /// read; the state came from an older snapshot or the full WAL instead. Loads nothing.
+  public var skippedSnapshots: [SoftadastraError] { skipped.values.sorted { $0.message < $1.message } }
 
   /// Saves the state as a snapshot and starts a fresh WAL after it (see `Checkpoint`).
   ///

@@ -82,12 +82,15 @@ struct GlobalOptions: ParsableArguments {
   func openClient(forWriting: Bool, loadsStore: Bool = true) throws -> Client {
     let client = Client(clientOptions(forWriting: forWriting, loadsStore: loadsStore))
     try client.open()
-    if loadsStore {
-      for problem in try client.skippedSnapshots() {
-        Output.diagnostic("warning: \(problem.message); recovered from an older snapshot or the full WAL instead")
-      }
-    }
     return client
+  }
+
+  /// Closes a client, first warning about any snapshot it had to skip.
+  func close(_ client: Client) throws {
+    for problem in client.skippedSnapshots {
+      Output.diagnostic("warning: \(problem.message); read from an older snapshot or the full WAL instead")
+    }
+    try client.close()
   }
 
   private func environment(_ name: String) -> String? {

@@ -25,7 +25,7 @@ struct SnapshotCreate: ParsableCommand {
     let result = try client.checkpoint(level: compression.level)
     let current = try client.currentSnapshot()
     let walFirstLSN = try client.walSummary()?.header.firstLSN ?? 1
-    try client.close()
+    try global.close(client)
     if global.json {
       Output.json(
         .object([

@@ -27,7 +27,7 @@ extension SoftadastraCommand {
         keys = client.size
         outbox = try client.syncState().outboxSize
         snapshot = try client.currentSnapshot()
-        try client.close()
+        try global.close(client)
       }
       if global.json {
         Output.json(json(options, summary, snapshot, keys: keys, outbox: outbox))

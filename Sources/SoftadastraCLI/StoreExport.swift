@@ -21,7 +21,7 @@ extension SoftadastraCommand.Store {
         Output.json(KeyValueLines.exportObject(key: key, value: value.bytes))
         return true
       }
-      try client.close()
+      try global.close(client)
     }
   }
 }

@@ -15,7 +15,7 @@ extension SoftadastraCommand.Store {
     func run() throws {
       let client = try global.openClient(forWriting: false)
       let value = try client.get(key)
-      try client.close()
+      try global.close(client)
       guard let value else {
         Output.error("key not found: \(key)")
         throw ExitStatus.notFound.exitCode

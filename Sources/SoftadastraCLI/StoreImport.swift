@@ -22,7 +22,7 @@ extension SoftadastraCommand.Store {
       let operations = try KeyValueLines.operations(from: input, format: format)
       let client = try global.openClient(forWriting: true, loadsStore: false)
       let lsns = try client.commit(operations)
-      try client.close()
+      try global.close(client)
       if global.json {
         Output.json(
           .object([

@@ -22,7 +22,7 @@ extension SoftadastraCommand.Store {
         }
         return true
       }
-      try client.close()
+      try global.close(client)
     }
   }
 }

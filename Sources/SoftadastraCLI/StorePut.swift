@@ -18,7 +18,7 @@ extension SoftadastraCommand.Store {
       try operation.checkLimits()
       let client = try global.openClient(forWriting: true, loadsStore: false)
       let lsns = try client.commit([operation])
-      try client.close()
+      try global.close(client)
       if global.json, let lsns { Output.json(.object([("lsn", .number(lsns.lowerBound))])) }
     }
   }

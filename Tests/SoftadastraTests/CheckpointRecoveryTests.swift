@@ -97,7 +97,7 @@ import Testing
     FileBytes.flipBit(snapshots[0].path, offset: 80, bit: 3)
     let reader = try Self.reopen(path, readOnly: true)
     #expect(try Self.contents(reader) == model.values)
-    let skipped = try reader.skippedSnapshots()
+    let skipped = reader.skippedSnapshots
     #expect(skipped.count == 1 && skipped[0].path == snapshots[0].path && skipped[0].kind == .corrupt)
     try reader.close()
     // Both damaged: nothing older covers the start of the live WAL, so the first read that meets
@@ -175,7 +175,7 @@ import Testing
     let reader = try Self.reopen(path, readOnly: true)
     #expect(try reader.get("k3")?.string == "mine")
     #expect(reader.size == 20)
-    #expect(try reader.skippedSnapshots().count == 1)
+    #expect(reader.skippedSnapshots.count == 1)
     try reader.close()
   }
 

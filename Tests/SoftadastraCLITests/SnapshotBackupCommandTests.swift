@@ -1,0 +1,173 @@
+import Foundation
+import SoftadastraTestSupport
+import Testing
+
+/// `snapshot`, `backup` and `restore` as operators and cron jobs run them, on the built binary.
+@Suite struct SnapshotBackupCommandTests {
+  /// A workspace whose default node holds `count` keys, imported in one batch.
+  static func workspace(keys count: Int, prefix: String = "key") -> CLIWorkspace {
+    let workspace = CLIWorkspace()
+    let lines = (0..<count).map { "\(prefix)/\(String(format: "%06d", $0))\tvalue \($0) \(String(repeating: "x", count: $0 % 50))" }
+    FileBytes.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: workspace.file("input.tsv"))
+    expectSuccess(workspace.run("store", "import", "input.tsv"))
+    return workspace
+  }
+
+  @Test func snapshotStatusAndReadsThroughADamagedSnapshot() throws {
+    let workspace = Self.workspace(keys: 3000)
+    let created = try workspace.json(workspace.run("snapshot", "--json"))
+    #expect(created["created"] as? Bool == true)
+    expectSuccess(workspace.run("store", "put", "key/000010", "changed"))
+    expectSuccess(workspace.run("store", "delete", "key/000011"))
+    let status = try workspace.json(workspace.run("status", "--json"))
+    let snapshot = try #require(status["snapshot"] as? [String: Any])
+    #expect(snapshot["lsn"] as? Int == 3000 && snapshot["keys"] as? Int == 3000)
+    #expect((status["store"] as? [String: Any])?["keys"] as? Int == 2999)
+    #expect((status["wal"] as? [String: Any])?["first_lsn"] as? Int == 3001)
+    #expect(workspace.run("store", "get", "key/000010").out == "changed\n")
+    #expect(workspace.run("store", "get", "key/000011").status == 1)
+    #expect(workspace.run("store", "get", "key/002999").out.hasPrefix("value 2999 "))
+    #expect(workspace.run("store", "list", "--prefix", "key/00001").out.split(separator: "\n").count == 9)
+    expectSuccess(workspace.run("snapshot", "verify"))
+    let again = workspace.run("snapshot", "create")
+    #expect(again.out.contains("LSN        : 3002"))
+    // Damage a block of the newest snapshot: verify names it, reads fall back and say so.
+    let path = try #require(FileManager.default.contentsOfDirectory(atPath: workspace.file("data")).filter { $0.hasSuffix("3002.snapshot") }.first)
+    FileBytes.flipBit(workspace.file("data/" + path), offset: 200, bit: 2)
+    let verified = workspace.run("snapshot", "verify")
+    #expect(verified.status == 65 && verified.out.contains("damaged  data/\(path)") && verified.out.contains("block"))
+    let read = workspace.run("store", "get", "key/000010")
+    #expect(read.status == 0 && read.out == "changed\n")
+    #expect(read.stderr.contains("warning: snapshot data/\(path) is damaged"))
+    #expect(workspace.run("store", "export").out.split(separator: "\n").count == 2999)
+  }
+
+  @Test func theNextWriterCheckpointsPastTheThreshold() throws {
+    let workspace = CLIWorkspace()
+    for index in 0..<30 { expectSuccess(workspace.run("store", "put", "k\(index)", "v\(index)", "--checkpoint-bytes", "400")) }
+    let listed = try workspace.json(workspace.run("snapshot", "list", "--json"))
+    let snapshots = try #require(listed["snapshots"] as? [[String: Any]])
+    #expect((1...2).contains(snapshots.count))
+    #expect(workspace.run("store", "list").out.split(separator: "\n").count == 30)
+    #expect(workspace.run("store", "get", "k17").out == "v17\n")
+    // The environment variable works too; 0 turns checkpoints off.
+    let before = try FileManager.default.contentsOfDirectory(atPath: workspace.file("data")).count
+    for index in 0..<10 {
+      expectSuccess(workspace.run("store", "put", "e\(index)", "v", environment: ["SOFTADASTRA_CHECKPOINT_BYTES": "0"]))
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.file("data")).count == before)
+  }
+
+  @Test func backupVerifyRestoreAsACronJobWould() throws {
+    let workspace = Self.workspace(keys: 2000)
+    expectSuccess(workspace.run("snapshot"))
+    for index in 0..<20 { expectSuccess(workspace.run("store", "put", "key/\(String(format: "%06d", index))", "new \(index)")) }
+    try FileManager.default.createDirectory(atPath: workspace.file("backups"), withIntermediateDirectories: false)
+    let written = try workspace.json(workspace.run("backup", "--dir", "backups", "--json"))
+    let archive = try #require(written["path"] as? String)
+    #expect(archive.hasPrefix("backups/softadastra-") && archive.hasSuffix("-2020.sdbackup"))
+    #expect(!FileManager.default.fileExists(atPath: workspace.file(archive + ".part")))
+    let listed = try workspace.json(workspace.run("backup", "list", "backups", "--json"))
+    #expect((listed["backups"] as? [[String: Any]])?.count == 1)
+    expectSuccess(workspace.run("backup", "verify", archive))
+    expectSuccess(workspace.run("backup", "verify", "--quick", archive))
+    let expected = workspace.run("store", "export").stdout
+
+    // A full restore elsewhere gives the same export; a second one is refused; --force keeps the old files.
+    expectSuccess(workspace.run("restore", archive, "--data-dir", "restored"))
+    #expect(workspace.run("store", "export", "--data-dir", "restored").stdout == expected)
+    expectFailure(workspace.run("restore", archive, "--data-dir", "restored"), 73, mentioning: "--force")
+    let forced = workspace.run("restore", archive, "--data-dir", "restored", "--force", "--to-lsn", "2000")
+    #expect(forced.status == 0, "\(forced.stderr)")
+    #expect(workspace.run("store", "get", "key/000000", "--data-dir", "restored").out == "value 0 \n")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.file("restored")).contains { $0.contains(".pre-restore-") })
+
+    // Damage anywhere: verify and restore exit 65, and the target stays byte-identical.
+    let original = FileBytes.read(workspace.file(archive))
+    let before = try FileManager.default.contentsOfDirectory(atPath: workspace.file("restored")).sorted()
+    let walBefore = FileBytes.read(workspace.file("restored/softadastra.wal"))
+    for offset in [3, 40, original.count / 2, original.count - 30, original.count - 3] {
+      var bytes = original
+      bytes[offset] ^= 0x10
+      FileBytes.write(bytes, to: workspace.file("bad.sdbackup"))
+      let verified = workspace.run("backup", "verify", "bad.sdbackup")
+      #expect(verified.status == 65 && verified.out.contains("DAMAGED") && verified.out.contains("problem"), "flip at \(offset)")
+      expectFailure(workspace.run("restore", "bad.sdbackup", "--data-dir", "restored", "--force"), 65, mentioning: "bad.sdbackup")
+      #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.file("restored")).sorted() == before)
+      #expect(FileBytes.read(workspace.file("restored/softadastra.wal")) == walBefore)
+    }
+
+    // Streams: backup to standard output, restore and verify from standard input; a cut stream is caught.
+    let stream = workspace.run("backup", "--output", "-")
+    #expect(stream.status == 0 && stream.stdout.starts(with: Array("SDBACKUP".utf8)))
+    expectSuccess(workspace.run("restore", "-", "--data-dir", "streamed", stdin: stream.stdout))
+    #expect(workspace.run("store", "export", "--data-dir", "streamed").stdout == expected)
+    let cut = workspace.run("backup", "verify", "-", stdin: Array(stream.stdout.dropLast(100)))
+    #expect(cut.status == 65 && cut.out.contains("truncated"))
+    expectFailure(workspace.run("restore", "-", "--data-dir", "never", stdin: Array(stream.stdout.dropLast(1))), 65, mentioning: "standard input")
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("never")))
+
+    // Under another node id, only on request, and said so.
+    let renamed = workspace.run("restore", archive, "--data-dir", "other", "--node-id", "node-z")
+    #expect(renamed.status == 0 && renamed.stderr.contains("as node node-z"))
+    #expect(workspace.run("store", "export", "--data-dir", "other", "--node-id", "node-z").stdout == expected)
+    expectFailure(workspace.run("restore", archive, "--to-lsn", "99", "--dry-run"), 64, mentioning: "outside this backup")
+  }
+
+  @Test func pruneKeepsTheNewest() throws {
+    let workspace = CLIWorkspace()
+    try FileManager.default.createDirectory(atPath: workspace.file("backups"), withIntermediateDirectories: false)
+    for index in 0..<3 {
+      expectSuccess(workspace.run("store", "put", "k", "\(index)"))
+      expectSuccess(workspace.run("backup", "--output", "backups/b\(index).sdbackup"))
+      usleep(5_000)
+    }
+    let dry = workspace.run("backup", "prune", "backups", "--keep", "1", "--dry-run")
+    #expect(dry.out.contains("would remove backups/b0.sdbackup") && dry.out.contains("keep    backups/b2.sdbackup"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.file("backups")).count == 3)
+    let pruned = try workspace.json(workspace.run("backup", "prune", "backups", "--keep", "1", "--json"))
+    #expect((pruned["removed"] as? [String])?.count == 2)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.file("backups")) == ["b2.sdbackup"])
+    expectFailure(workspace.run("backup", "prune", "backups"), 64, mentioning: "--keep")
+    expectFailure(workspace.run("backup", "prune", "backups", "--keep-within", "7x"), 64, mentioning: "unit")
+  }
+
+  @Test func aSIGKILLDuringSnapshotBackupOrRestoreLosesNothing() throws {
+    let workspace = Self.workspace(keys: 20_000)
+    expectSuccess(workspace.run("store", "put", "tail", "1"))
+    let expected = workspace.run("store", "export").stdout
+    expectSuccess(workspace.run("backup", "--output", "good.sdbackup"))
+    let binary = CommandRunner.binaryPath
+    func killed(_ arguments: [String], after microseconds: UInt32) throws {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: binary)
+      process.arguments = arguments
+      process.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
+      process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+      process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+      try process.run()
+      usleep(microseconds)
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+    }
+    for round in 0..<8 {
+      let delay = UInt32.random(in: 0..<250_000)
+      try killed(["snapshot"], after: delay)
+      #expect(workspace.run("store", "export").stdout == expected, "snapshot killed after \(delay) µs (round \(round))")
+      try killed(["backup", "--output", "b\(round).sdbackup"], after: delay)
+      if FileManager.default.fileExists(atPath: workspace.file("b\(round).sdbackup")) {
+        expectSuccess(workspace.run("backup", "verify", "b\(round).sdbackup"))
+      }
+      // A restore over another node state: killed, it leaves that state or the backup's, whole.
+      let target = "target\(round)"
+      expectSuccess(workspace.run("store", "put", "other", "state", "--data-dir", target))
+      let targetBefore = workspace.run("store", "export", "--data-dir", target).stdout
+      try killed(["restore", "good.sdbackup", "--data-dir", target, "--force"], after: delay)
+      let after = workspace.run("store", "export", "--data-dir", target)
+      #expect(after.status == 0, "restore killed after \(delay) µs: \(after.stderr)")
+      #expect(after.stdout == targetBefore || after.stdout == expected, "restore killed after \(delay) µs (round \(round))")
+    }
+    expectSuccess(workspace.run("snapshot"))
+    #expect(workspace.run("store", "export").stdout == expected)
+  }
+}
