@@ -41,6 +41,27 @@ import Testing
     return result
   }
 
+  static let vectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/every-type.sdbackup")
+
+  /// The vector in docs/backup-format.md: the WAL test vector every-type.wal backed up at level 0
+  /// (stored deflate blocks, independent of the zlib version) at a fixed time.
+  @Test func theWriterReproducesTheCommittedVector() throws {
+    let directory = TemporaryDirectory()
+    let wal = directory.file("node-a.wal")
+    let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("SoftadastraWALTests/Vectors/every-type.wal")
+    try FileManager.default.copyItem(atPath: source.path, toPath: wal)
+    let archive = directory.file("every-type.sdbackup")
+    let manifest = try BackupWriter.write(
+      walPath: wal, to: try SystemFile.createExclusive(archive), level: 0, toolVersion: "0.1.0",
+      createdMilliseconds: 1_795_594_149_000)
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: archive))
+    if ProcessInfo.processInfo.environment["SOFTADASTRA_UPDATE_VECTORS"] == "1" { try bytes.write(to: Self.vectorURL) }
+    #expect(bytes == (try Data(contentsOf: Self.vectorURL)))
+    #expect(manifest.snapshotLSN == 0 && manifest.lastLSN == 10 && manifest.keyCount == 3)
+    #expect(try BackupArchive.verify(path: Self.vectorURL.path).isSound)
+  }
+
   @Test func aHundredThousandKeysRoundTripThroughABackup() throws {
     let source = TemporaryDirectory()
     let wal = source.file("node-a.wal")

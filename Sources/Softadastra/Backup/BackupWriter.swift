@@ -12,9 +12,12 @@ public enum BackupWriter {
   /// It takes no lock: snapshots never change once written, and a reader sees only complete
   /// records of a log another process appends to. So a writer is never blocked, and the archive
   /// holds an exact LSN, never a half-applied batch.
+  ///
+  /// - Parameter createdMilliseconds: the creation time to record (now by default; fixed for
+  ///   the format's test vector).
   public static func write(
     walPath: String, to file: SystemFile, level: Int = Zlib.defaultLevel, toolVersion: String,
-    progress: ProgressHandler? = nil
+    progress: ProgressHandler? = nil, createdMilliseconds: Int64? = nil
   ) throws(SoftadastraError) -> BackupManifest {
     guard (0...9).contains(level) else {
       throw SoftadastraError(.invalidArgument, "the compression level must be 0 to 9, not \(level)")
@@ -23,7 +26,7 @@ public enum BackupWriter {
     let nodeID = node.summary.header.nodeID
     let source = node.state.snapshot
     let snapshotLSN = source?.header.lsn ?? 0
-    let created = Int64(HybridTimestamp.wallClockMilliseconds())
+    let created = createdMilliseconds ?? Int64(HybridTimestamp.wallClockMilliseconds())
     let walHeader = WALHeader(nodeID: nodeID, createdMilliseconds: created, firstLSN: snapshotLSN + 1)
     var walBytes = walHeader.encoded()
     var seed = walHeader.checksum
