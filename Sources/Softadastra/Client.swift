@@ -183,6 +183,9 @@ public final class Client {
       throw SoftadastraError(.invalidArgument, "the compression level must be 0 to 9, not \(level)")
     }
     let files = NodeFiles(walPath: writer.path)
+    // The new snapshot is written from the current one: check its blocks first, so that a
+    // damaged one is set aside (recovery falls back) rather than stopping every checkpoint.
+    try reading { state throws(SoftadastraError) in try state.snapshot?.checkBlockChecksums() }
     guard let result = try Checkpoint.run(state: try loadedState(), writer: writer, files: files, level: level) else {
       return nil
     }

@@ -25,6 +25,9 @@ public struct LocalStore: Sendable {
 
   public func entry(for key: [UInt8]) -> Entry? { entries[key] }
 
+  /// Sets `key`'s entry directly (loading a snapshot).
+  mutating func set(_ key: [UInt8], _ entry: Entry) { entries[key] = entry }
+
   public var count: Int { entries.count }
 
   /// Every key starting with `prefix`, with its entry, in byte order.

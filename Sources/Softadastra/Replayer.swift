@@ -50,6 +50,30 @@ public struct ReplayResult: Sendable {
   public var stoppedBeforeValidRecords = false
   /// The replay stopped at the target before the end of the log.
   public var reachedTarget = false
+  /// The snapshot the replay started from, for a log that continues one.
+  public var baseSnapshot: SnapshotInfo?
+
+  /// Starts from the snapshot a log continues, when its header says it continues one.
+  mutating func loadBase(forLogAt path: String, target: ReplayTarget) throws(SoftadastraError) {
+    guard header.continuesSnapshot else { return }
+    let snapshot = try NodeRecovery.snapshot(continuedBy: path, header: header)
+    let start = snapshot.header
+    if let lsn = target.lsn, target.exclusive ? lsn <= start.lsn : lsn < start.lsn {
+      throw SoftadastraError(
+        .invalidArgument,
+        "\(path) starts after snapshot LSN \(start.lsn); earlier states are in backups (softadastra restore --to-lsn)")
+    }
+    if let time = target.milliseconds, time < start.lastTimestamp.milliseconds {
+      throw SoftadastraError(
+        .invalidArgument,
+        "\(path) starts after a snapshot taken at \(ISO8601.string(milliseconds: start.lastTimestamp.milliseconds)); earlier states are in backups (softadastra restore --to-time)")
+    }
+    try snapshot.forEach { (key, entry) throws(SoftadastraError) -> Bool in
+      store.set(key, entry)
+      return true
+    }
+    baseSnapshot = SnapshotInfo(snapshot)
+  }
 }
 
 /// Rebuilds the store from a WAL, up to a point in time, under a recovery policy.
@@ -72,6 +96,7 @@ public enum Replayer {
     if policy == .salvage {
       let plan = try SalvageWalk.plan(path: path)
       var result = ReplayResult(header: plan.header)
+      try result.loadBase(forLogAt: path, target: target)
       result.damage = plan.dropped
       for scanned in plan.kept where !result.reachedTarget {
         apply(scanned.record, to: &result, pending: &pending, target: target)
@@ -80,6 +105,7 @@ public enum Replayer {
     }
     var scanner = try WALScanner(path: path)
     var result = ReplayResult(header: scanner.header)
+    try result.loadBase(forLogAt: path, target: target)
     while !result.reachedTarget, let scanned = try scanner.next() {
       apply(scanned.record, to: &result, pending: &pending, target: target)
     }

@@ -33,9 +33,13 @@ extension SoftadastraCommand {
       do throws(SoftadastraError) { archive = try BackupArchive(path: input.path) } catch {
         throw SoftadastraError(error.kind, error.message.replacing(input.path, with: file == "-" ? "standard input" : file))
       }
-      let nodeID = global.explicitNodeID ?? archive.manifest.nodeID
+      // Only --node-id itself restores under another id; the environment variable does not.
+      let nodeID = global.nodeID ?? archive.manifest.nodeID
       if nodeID != archive.manifest.nodeID {
         Output.diagnostic("note: restoring node \(archive.manifest.nodeID)'s backup as node \(nodeID), as --node-id asks")
+      } else if let other = global.explicitNodeID, other != nodeID {
+        Output.diagnostic(
+          "note: the backup is node \(nodeID)'s, restored as \(nodeID) although SOFTADASTRA_NODE_ID is \(other); pass --node-id \(other) to restore under that id")
       }
       let result = try Softadastra.Restore.run(
         archive: archive, walPath: global.walPath(forNode: nodeID), nodeID: nodeID,

@@ -73,10 +73,11 @@ extension SoftadastraCommand {
             ("keys", .number(result.store.count)), ("last_lsn", result.lastLSN.map { .number($0) } ?? .null),
             ("last_time", time.map { .string($0) } ?? .null), ("reached_target", .bool(result.reachedTarget)),
             ("damage", .array(result.damage.map(RecordFormatting.json))), ("output", output.map { .string($0) } ?? .null),
-            ("milliseconds", .number(Int(seconds * 1000))),
+            ("milliseconds", .number(Int(seconds * 1000))), ("base_snapshot", result.baseSnapshot.map(snapshotJSON) ?? .null),
           ]))
         return
       }
+      if let base = result.baseSnapshot { Output.line("from snapshot   : \(base.path) (LSN \(base.lsn), \(base.keys) keys)") }
       Output.line("records applied : \(result.recordsApplied)")
       Output.line("keys            : \(result.store.count)")
       Output.line("last LSN        : \(result.lastLSN.map(String.init) ?? "-")")

@@ -10,6 +10,8 @@ public enum WALFormat {
   public static let recordOverhead = 30
   /// Bytes of a record's frame before the payload.
   public static let recordPrefixSize = 22
+  /// Bit 0 of the header extension's first byte: the log continues a snapshot.
+  public static let continuesSnapshotFlag: UInt8 = 0x01
   /// The longest node id, in UTF-8 bytes.
   public static let maxNodeIDBytes = 128
   /// The longest key, in bytes. Keys are never empty.

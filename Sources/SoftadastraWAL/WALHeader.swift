@@ -6,16 +6,21 @@ public struct WALHeader: Sendable, Equatable {
   public var createdMilliseconds: Int64
   /// The LSN of the file's first record (1 for a new node; more after a snapshot).
   public var firstLSN: UInt64
+  /// The log continues a snapshot: the state before `firstLSN` is in the snapshot that names
+  /// this header's checksum as its successor, and the log alone is not the node's whole state.
+  /// Written as the first byte of the header extension (bit 0), only when set.
+  public var continuesSnapshot: Bool
   /// Total header size in bytes, including any extension a newer writer added and the CRC.
   public private(set) var size: Int
   /// The header's CRC-32C, which also seeds the first record's CRC.
   public private(set) var checksum: UInt32
 
-  public init(nodeID: String, createdMilliseconds: Int64, firstLSN: UInt64 = 1) {
+  public init(nodeID: String, createdMilliseconds: Int64, firstLSN: UInt64 = 1, continuesSnapshot: Bool = false) {
     self.nodeID = nodeID
     self.createdMilliseconds = createdMilliseconds
     self.firstLSN = firstLSN
-    self.size = WALFormat.headerFixedSize + nodeID.utf8.count + 4
+    self.continuesSnapshot = continuesSnapshot
+    self.size = WALFormat.headerFixedSize + nodeID.utf8.count + (continuesSnapshot ? 1 : 0) + 4
     self.checksum = 0
     self.checksum = CRC32C.checksum(encoded().dropLast(4))
   }
@@ -30,6 +35,11 @@ public struct WALHeader: Sendable, Equatable {
     bytes.appendLittleEndian(firstLSN)
     bytes.append(UInt8(nodeID.utf8.count))
     bytes.append(contentsOf: nodeID.utf8)
+    if size > bytes.count + 4 {
+      // The extension: the flags byte, then zeros up to the size a newer writer gave it.
+      bytes.append(continuesSnapshot ? WALFormat.continuesSnapshotFlag : 0)
+      bytes.append(contentsOf: repeatElement(0, count: size - bytes.count - 4))
+    }
     bytes.appendLittleEndian(CRC32C.checksum(bytes))
     return bytes
   }
@@ -77,8 +87,11 @@ public struct WALHeader: Sendable, Equatable {
     guard idLength > 0, let nodeID = String(validating: idBytes, as: UTF8.self) else {
       return .failure(.badNodeID)
     }
+    let extensionStart = 29 + idLength
+    let flags = size - 4 > extensionStart ? bytes[extensionStart] : 0
     var header = WALHeader(
-      nodeID: nodeID, createdMilliseconds: bytes.loadLittleEndian(at: 12), firstLSN: bytes.loadLittleEndian(at: 20))
+      nodeID: nodeID, createdMilliseconds: bytes.loadLittleEndian(at: 12), firstLSN: bytes.loadLittleEndian(at: 20),
+      continuesSnapshot: flags & WALFormat.continuesSnapshotFlag != 0)
     header.size = size
     header.checksum = stored
     return .success(header)

@@ -198,3 +198,56 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: path))
   }
 }
+
+/// Logs that continue a snapshot say so in their header, and every reader of them starts there.
+@Suite struct SnapshotContinuationTests {
+  @Test func walReplayOfALogAfterACheckpointStartsFromItsSnapshot() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try CheckpointRecoveryTests.reopen(path)
+    for index in 0..<30 { try client.put("k\(index)", "v\(index)") }
+    let result = try #require(try client.checkpoint())
+    try client.put("k1", "after")
+    try client.remove("k2")
+    try client.close()
+    #expect(try WALScanner(path: path).header.continuesSnapshot)
+    let replayed = try Replayer.replay(path: path, policy: .strict)
+    #expect(replayed.baseSnapshot?.lsn == 30)
+    #expect(replayed.store.count == 29)
+    #expect(replayed.store.entry(for: Array("k1".utf8))?.value == Array("after".utf8))
+    #expect(replayed.store.entry(for: Array("k29".utf8))?.value == Array("v29".utf8))
+    let atSnapshot = try Replayer.replay(path: path, policy: .strict, target: ReplayTarget(lsn: 30))
+    #expect(atSnapshot.store.count == 30)
+    #expect {
+      try Replayer.replay(path: path, policy: .strict, target: ReplayTarget(lsn: 29))
+    } throws: { ($0 as! SoftadastraError).kind == .invalidArgument }
+    // Without its snapshot, the log is not the node's state, and every reader says so.
+    try FileManager.default.removeItem(atPath: result.snapshot.path)
+    #expect {
+      try Replayer.replay(path: path, policy: .salvage)
+    } throws: { error in
+      let error = error as! SoftadastraError
+      return error.kind == .corrupt && error.message.contains("continues a snapshot at LSN 30")
+    }
+  }
+
+  @Test func aCompactedWALIsSelfContainedAndServesAsANodeWAL() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try CheckpointRecoveryTests.reopen(path)
+    for index in 0..<20 { try client.put("k\(index % 7)", "v\(index)") }
+    try client.close()
+    let compactedDirectory = TemporaryDirectory()
+    let compacted = compactedDirectory.file("node-a.wal")
+    try Replayer.replay(path: path, policy: .strict).writeCompactedWAL(to: compacted)
+    let header = try WALScanner(path: compacted).header
+    #expect(header.firstLSN == 21 && !header.continuesSnapshot)
+    let reader = try CheckpointRecoveryTests.reopen(compacted, readOnly: true)
+    #expect(reader.size == 7)
+    #expect(try reader.get("k6")?.string == "v13")
+    try reader.close()
+    let writer = try CheckpointRecoveryTests.reopen(compacted)
+    #expect(try writer.commit([.put(key: Array("new".utf8), value: [1])]) == 28...28)
+    try writer.close()
+  }
+}

@@ -101,6 +101,15 @@ import Testing
     let bytes = header.encoded()
     #expect(bytes.count == header.size)
     #expect(try bytes.withUnsafeBytes { try WALHeader.decode($0).get() } == header)
+    #expect(!header.continuesSnapshot)
+
+    // A log after a snapshot says so in the first byte of the header extension.
+    let continuing = WALHeader(nodeID: "node-a", createdMilliseconds: 1_795_594_148_644, firstLSN: 7, continuesSnapshot: true)
+    let continuingBytes = continuing.encoded()
+    #expect(continuingBytes.count == bytes.count + 1 && continuingBytes[29 + 6] == 0x01)
+    let decoded = try continuingBytes.withUnsafeBytes { try WALHeader.decode($0).get() }
+    #expect(decoded == continuing && decoded.continuesSnapshot && decoded.checksum == continuing.checksum)
+    #expect(decoded.encoded() == continuingBytes)
 
     var badMagic = bytes
     badMagic[0] = 0x54

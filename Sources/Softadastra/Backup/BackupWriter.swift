@@ -22,12 +22,13 @@ public enum BackupWriter {
     guard (0...9).contains(level) else {
       throw SoftadastraError(.invalidArgument, "the compression level must be 0 to 9, not \(level)")
     }
-    let node = try NodeRecovery.recover(walPath: walPath, keepingRecords: true)
+    let node = try NodeRecovery.recover(walPath: walPath, keepingRecords: true, checkingBlocks: true)
     let nodeID = node.summary.header.nodeID
     let source = node.state.snapshot
     let snapshotLSN = source?.header.lsn ?? 0
     let created = createdMilliseconds ?? Int64(HybridTimestamp.wallClockMilliseconds())
-    let walHeader = WALHeader(nodeID: nodeID, createdMilliseconds: created, firstLSN: snapshotLSN + 1)
+    let walHeader = WALHeader(
+      nodeID: nodeID, createdMilliseconds: created, firstLSN: snapshotLSN + 1, continuesSnapshot: snapshotLSN > 0)
     var walBytes = walHeader.encoded()
     var seed = walHeader.checksum
     for record in node.records { seed = RecordEncoder.append(record, seed: seed, to: &walBytes) }

@@ -132,7 +132,9 @@ public enum Restore {
   {
     let files = NodeFiles(walPath: "\(directory)/\(nodeID).wal")
     var scanner = try WALScanner(path: extracted.walPath)
-    let header = WALHeader(nodeID: nodeID, createdMilliseconds: scanner.header.createdMilliseconds, firstLSN: scanner.header.firstLSN)
+    let header = WALHeader(
+      nodeID: nodeID, createdMilliseconds: scanner.header.createdMilliseconds, firstLSN: scanner.header.firstLSN,
+      continuesSnapshot: scanner.header.continuesSnapshot)
     var bytes = header.encoded()
     var seed = header.checksum
     while let scanned = try scanner.next() { seed = RecordEncoder.append(scanned.record, seed: seed, to: &bytes) }

@@ -29,7 +29,7 @@ enum Checkpoint {
     guard writer.endOffset > UInt64(writer.header.size), lastLSN >= writer.header.firstLSN else { return nil }
     let newHeader = WALHeader(
       nodeID: writer.header.nodeID, createdMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()),
-      firstLSN: lastLSN + 1)
+      firstLSN: lastLSN + 1, continuesSnapshot: true)
     let path = files.snapshotPath(lsn: lastLSN)
     // A snapshot at this LSN can only be left by a checkpoint that crashed before starting the
     // new log; the live log still holds everything it holds.
@@ -53,13 +53,15 @@ enum Checkpoint {
     return CheckpointResult(snapshot: SnapshotInfo(written), archivedWAL: archive, removed: removed)
   }
 
-  /// Removes snapshots older than the two newest, and archived WALs that hold only records
-  /// the older kept snapshot already has.
+  /// Keeps the newest snapshot and the newest sound one before it (every block checked; damaged
+  /// ones are no way back and go), and the archived WALs after that one.
   static func applyRetention(_ files: NodeFiles, liveFirstLSN: UInt64) throws(SoftadastraError) -> [String] {
     let snapshots = files.snapshots()
-    guard snapshots.count >= 2 else { return [] }
-    let older = snapshots[1].lsn
-    var removed = snapshots.dropFirst(2).map(\.path)
+    guard let olderIndex = snapshots.indices.dropFirst().first(where: { isSound(snapshots[$0].path) }) else {
+      return []
+    }
+    let older = snapshots[olderIndex].lsn
+    var removed = snapshots.indices.dropFirst().filter { $0 != olderIndex }.map { snapshots[$0].path }
     let segments = files.segments()
     for (index, segment) in segments.enumerated() {
       let nextStart = index + 1 < segments.count ? segments[index + 1].firstLSN : liveFirstLSN
@@ -68,5 +70,10 @@ enum Checkpoint {
     for path in removed { FileSystem.removeFile(path) }
     if !removed.isEmpty { try FileSystem.syncDirectory(files.directory) }
     return removed
+  }
+
+  private static func isSound(_ path: String) -> Bool {
+    guard let reader = try? SnapshotReader(path: path) else { return false }
+    return (try? reader.checkBlockChecksums()) != nil
   }
 }

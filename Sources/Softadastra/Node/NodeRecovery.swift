@@ -52,8 +52,11 @@ public enum NodeRecovery {
   /// - Parameters:
   ///   - known: snapshots already found damaged, with why; they are not tried again.
   ///   - keepingRecords: keep the records after the snapshot in the result (for backups).
+  ///   - checkingBlocks: check every block's checksum of the snapshot used, and fall back past
+  ///     it when one fails (for work that reads the whole snapshot).
   public static func recover(
-    walPath: String, nodeID: String? = nil, skipping known: [String: SoftadastraError] = [:], keepingRecords: Bool = false
+    walPath: String, nodeID: String? = nil, skipping known: [String: SoftadastraError] = [:], keepingRecords: Bool = false,
+    checkingBlocks: Bool = false
   ) throws(SoftadastraError) -> RecoveredNode {
     let files = NodeFiles(walPath: walPath)
     guard FileSystem.exists(walPath) else {
@@ -69,6 +72,7 @@ public enum NodeRecovery {
     while true {
       let chain = try resolve(files, nodeID: nodeID, skipping: &skipped)
       do throws(SoftadastraError) {
+        if checkingBlocks { try chain.snapshot?.checkBlockChecksums() }
         var node = try replay(chain, keepingRecords: keepingRecords)
         node.skippedSnapshots = skipped.values.sorted { $0.message < $1.message }
         return node
@@ -79,12 +83,48 @@ public enum NodeRecovery {
     }
   }
 
+  /// The snapshot a log that continues one (its header says so) starts from: the one beside it
+  /// at the LSN before the log's first, naming the log's header checksum as its successor.
+  ///
+  /// - Throws: `corrupt` when it is missing, damaged or of another history.
+  public static func snapshot(continuedBy walPath: String, header: WALHeader) throws(SoftadastraError) -> SnapshotReader {
+    let files = NodeFiles(walPath: walPath)
+    let lsn = header.firstLSN - 1
+    let path = files.snapshotPath(lsn: lsn)
+    let reason: String
+    if FileSystem.exists(path) {
+      do throws(SoftadastraError) {
+        let snapshot = try SnapshotReader(path: path)
+        if snapshot.header.successorChecksum == header.checksum, snapshot.header.nodeID == header.nodeID { return snapshot }
+        reason = "\(path) belongs to another history"
+      } catch {
+        reason = error.message
+      }
+    } else {
+      reason = "\(path) is missing"
+    }
+    throw SoftadastraError(
+      .corrupt,
+      "WAL \(walPath) continues a snapshot at LSN \(lsn), and \(reason); restore the node from a backup (softadastra restore)",
+      path: walPath, lsn: lsn)
+  }
+
   /// A snapshot and the logs whose records follow it, oldest first; the live WAL is last.
   struct Chain {
     var snapshot: SnapshotReader?
     var logs: [String]
     /// Whether the first log is known to continue the snapshot (by its header checksum).
     var linked: Bool
+    /// The LSN the state before the logs ends at: the snapshot's, or the one before a
+    /// self-contained log's first record (a compacted WAL).
+    var base: UInt64
+
+    init(snapshot: SnapshotReader?, logs: [String], linked: Bool, base: UInt64? = nil) {
+      self.snapshot = snapshot
+      self.logs = logs
+      self.linked = linked
+      self.base = base ?? snapshot?.header.lsn ?? 0
+    }
   }
 
   static func resolve(_ files: NodeFiles, nodeID: String?, skipping skipped: inout [String: SoftadastraError])
@@ -124,6 +164,10 @@ public enum NodeRecovery {
     }
     if live.firstLSN == 1 { return Chain(snapshot: nil, logs: [files.walPath], linked: true) }
     if segments.first?.firstLSN == 1 { return Chain(snapshot: nil, logs: segments.map(\.path) + [files.walPath], linked: true) }
+    if !live.continuesSnapshot, segments.isEmpty {
+      // A self-contained log that starts after LSN 1 (wal-replay --output writes these).
+      return Chain(snapshot: nil, logs: [files.walPath], linked: true, base: live.firstLSN - 1)
+    }
     let reasons = skipped.values.map(\.message).sorted().joined(separator: "; ")
     throw SoftadastraError(
       .corrupt,
@@ -135,7 +179,7 @@ public enum NodeRecovery {
   static func replay(_ chain: Chain, keepingRecords: Bool) throws(SoftadastraError) -> RecoveredNode {
     var state = NodeState(snapshot: chain.snapshot)
     var records: [WALRecord] = []
-    let base = chain.snapshot?.header.lsn ?? 0
+    let base = chain.base
     var matchedBase = chain.linked || base == 0
     var expected = base + 1
     var lastTimestamp = chain.snapshot?.header.lastTimestamp ?? HybridTimestamp(rawValue: 0)
