@@ -29,3 +29,13 @@ def interleaved(pairs, rounds, runs, workdir, warmup=1):
             results[name][0].append(a)
             results[name][1].append(b)
     return {name: (statistics.median(a), statistics.median(b)) for name, (a, b) in results.items()}
+
+
+def write_records(workdir, count):
+    """The benchmark data: `count` records, 16-byte keys and 100-byte values, as data.tsv (for
+    softadastra and sqlite3) and data.ldb (for `ldb load`)."""
+    with open(os.path.join(workdir, "data.tsv"), "w") as tsv, open(os.path.join(workdir, "data.ldb"), "w") as ldb:
+        for i in range(count):
+            key, value = "key-%012d" % i, ("value-%d-" % i).ljust(100, "x")
+            tsv.write(f"{key}\t{value}\n")
+            ldb.write(f"{key} ==> {value}\n")

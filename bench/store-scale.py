@@ -7,7 +7,7 @@ Usage: bench/store-scale.py [--binary PATH] [--records N] [--rounds N] [--runs N
 """
 import argparse, os, shutil, subprocess, tempfile, time
 
-from harness import interleaved, require
+from harness import interleaved, require, write_records
 
 
 def peak_rss_mb(command, cwd):
@@ -37,11 +37,7 @@ def main():
     has_ldb = shutil.which("ldb") is not None
     sd = args.binary
     work = tempfile.mkdtemp(prefix="softadastra-bench-")
-    with open(os.path.join(work, "data.tsv"), "w") as tsv, open(os.path.join(work, "data.ldb"), "w") as ldb:
-        for i in range(args.records):
-            key, value = "key-%012d" % i, ("value-%d-" % i).ljust(100, "x")
-            tsv.write(f"{key}\t{value}\n")
-            ldb.write(f"{key} ==> {value}\n")
+    write_records(work, args.records)
     probe = "key-%012d" % (args.records * 2 // 3)
     raw_bytes = args.records * (16 + 100)
 

@@ -7,7 +7,7 @@ Usage: bench/wal-tools.py [--binary PATH] [--records N] [--rounds N]
 """
 import argparse, os, shutil, subprocess, tempfile
 
-from harness import interleaved, require
+from harness import interleaved, require, write_records
 
 def main():
     parser = argparse.ArgumentParser()
@@ -17,11 +17,7 @@ def main():
     args = parser.parse_args()
     require("hyperfine", "ldb")
     work = tempfile.mkdtemp(prefix="softadastra-bench-")
-    with open(os.path.join(work, "data.tsv"), "w") as tsv, open(os.path.join(work, "data.ldb"), "w") as ldb:
-        for i in range(args.records):
-            key, value = "key-%012d" % i, ("value-%d-" % i).ljust(100, "x")
-            tsv.write(f"{key}\t{value}\n")
-            ldb.write(f"{key} ==> {value}\n")
+    write_records(work, args.records)
     subprocess.run([args.binary, "store", "import", "data.tsv"], cwd=work, check=True)
     with open(os.path.join(work, "data.ldb")) as f:
         subprocess.run(["ldb", "--db=rdb", "--create_if_missing", "--write_buffer_size=2000000000", "load"],

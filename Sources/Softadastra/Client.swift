@@ -174,7 +174,7 @@ public final class Client {
   /// - Returns: what was written, or nil when no record follows the newest snapshot.
   /// - Throws: `invalidArgument` for a read-only or memory client; file errors.
   @discardableResult
-  public func checkpoint(level: Int = Zlib.defaultLevel) throws(SoftadastraError) -> CheckpointResult? {
+  public func checkpoint(level: Int = Checkpoint.defaultLevel) throws(SoftadastraError) -> CheckpointResult? {
     try checkOpen()
     guard let writer else {
       throw SoftadastraError(.invalidArgument, "only a persistent client opened for writing can save a snapshot")

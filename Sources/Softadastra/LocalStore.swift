@@ -34,6 +34,6 @@ public struct LocalStore: Sendable {
   public func sorted(prefix: [UInt8] = []) -> [(key: [UInt8], entry: Entry)] {
     entries.filter { $0.key.starts(with: prefix) }
       .map { (key: $0.key, entry: $0.value) }
-      .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+      .sorted { keyPrecedes($0.key, $1.key) }
   }
 }

@@ -27,7 +27,7 @@ struct SnapshotCreate: ParsableCommand {
     }
     let client = Client(options)
     try client.open()
-    let result = try client.checkpoint(level: compression.level)
+    let result = try client.checkpoint(level: compression.level ?? Checkpoint.defaultLevel)
     let current = try client.currentSnapshot()
     let walFirstLSN = try client.walSummary()?.header.firstLSN ?? 1
     try global.close(client)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Little-endian appends, the byte order of every integer in Softadastra's files.
 extension Array where Element == UInt8 {
   @inlinable
@@ -21,34 +27,52 @@ extension UnsafeRawBufferPointer {
 }
 
 /// Reads fields in order from a byte range, failing softly when the range runs out.
+@frozen
 public struct FieldReader {
   public let bytes: UnsafeRawBufferPointer
-  public private(set) var position: Int
+  @usableFromInline var cursor: Int
+  /// Where the next field starts.
+  @inlinable public var position: Int { cursor }
   public let end: Int
 
+  @inlinable
   public init(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) {
     self.bytes = bytes
-    self.position = start
+    self.cursor = start
     self.end = end
   }
 
-  public var remaining: Int { end - position }
+  @inlinable
+  public var remaining: Int { end - cursor }
 
+  @inlinable
   public mutating func read<T: FixedWidthInteger>(_: T.Type) -> T? {
     guard remaining >= MemoryLayout<T>.size else { return nil }
-    defer { position += MemoryLayout<T>.size }
-    return bytes.loadLittleEndian(at: position)
+    defer { cursor += MemoryLayout<T>.size }
+    return bytes.loadLittleEndian(at: cursor)
   }
 
+  @inlinable
   public mutating func readBytes(_ count: Int) -> [UInt8]? {
     guard count >= 0, remaining >= count else { return nil }
-    defer { position += count }
-    return Array(UnsafeRawBufferPointer(rebasing: bytes[position..<position + count]))
+    defer { cursor += count }
+    return Array(UnsafeRawBufferPointer(rebasing: bytes[cursor..<cursor + count]))
   }
 
+  @inlinable
   public mutating func skip(_ count: Int) -> Bool {
     guard count >= 0, remaining >= count else { return false }
-    position += count
+    cursor += count
     return true
   }
+}
+
+/// Byte-wise order of keys (what `lexicographicallyPrecedes` gives), by `memcmp`.
+@inlinable
+public func keyPrecedes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+  let common = Swift.min(lhs.count, rhs.count)
+  let order = lhs.withUnsafeBytes { left in
+    rhs.withUnsafeBytes { right in common == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, common) }
+  }
+  return order != 0 ? order < 0 : lhs.count < rhs.count
 }

@@ -42,6 +42,15 @@ import Testing
     #expect(workspace.run("store", "export").out.split(separator: "\n").count == 2999)
   }
 
+  @Test func snapshotAndBackupOfANodeThatDoesNotExistSaySo() throws {
+    let workspace = CLIWorkspace()
+    expectFailure(workspace.run("snapshot"), 66, mentioning: "no WAL at data/softadastra.wal")
+    expectFailure(workspace.run("backup", "--output", "b.sdbackup"), 66, mentioning: "no WAL at data/softadastra.wal")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.path).isEmpty)
+    expectFailure(workspace.run("backup", "verify", "missing.sdbackup"), 66, mentioning: "missing.sdbackup")
+    expectFailure(workspace.run("backup"), 64, mentioning: "--output")
+  }
+
   @Test func theNextWriterCheckpointsPastTheThreshold() throws {
     let workspace = CLIWorkspace()
     for index in 0..<30 { expectSuccess(workspace.run("store", "put", "k\(index)", "v\(index)", "--checkpoint-bytes", "400")) }
@@ -112,6 +121,45 @@ import Testing
     #expect(renamed.status == 0 && renamed.stderr.contains("as node node-z"))
     #expect(workspace.run("store", "export", "--data-dir", "other", "--node-id", "node-z").stdout == expected)
     expectFailure(workspace.run("restore", archive, "--to-lsn", "99", "--dry-run"), 64, mentioning: "outside this backup")
+  }
+
+  @Test func backupsTakenWhileAWriterRunsHoldWholeBatchesAtAnExactLSN() throws {
+    let workspace = CLIWorkspace()
+    let binary = CommandRunner.binaryPath
+    // A writer importing batches of 50 keys (b<batch>/<i>), checkpointing as it goes.
+    let script = """
+      b=0; while [ $b -lt 400 ]; do b=$((b+1)); i=0; : > batch-$b.tsv
+      while [ $i -lt 50 ]; do i=$((i+1)); printf 'b%d/%d\\tv\\n' $b $i >> batch-$b.tsv; done
+      "\(binary)" store import batch-$b.tsv --checkpoint-bytes 20000 || exit 1; rm batch-$b.tsv; done
+      """
+    let writer = Process()
+    writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+    writer.arguments = ["-c", script]
+    writer.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
+    try writer.run()
+    var archives: [String] = []
+    while writer.isRunning, archives.count < 6 {
+      usleep(150_000)
+      let name = "during-\(archives.count).sdbackup"
+      let result = workspace.run("backup", "--output", name)
+      if result.status == 66 { continue }  // before the first write
+      #expect(result.status == 0, "\(result.stderr)")
+      archives.append(name)
+    }
+    writer.waitUntilExit()
+    #expect(writer.terminationStatus == 0)
+    #expect(archives.count >= 2)
+    for (index, archive) in archives.enumerated() {
+      expectSuccess(workspace.run("backup", "verify", archive))
+      expectSuccess(workspace.run("restore", archive, "--data-dir", "restored-\(index)"))
+      var perBatch: [Substring: Int] = [:]
+      for key in workspace.run("store", "list", "--data-dir", "restored-\(index)").out.split(separator: "\n") {
+        perBatch[key.split(separator: "/")[0], default: 0] += 1
+      }
+      #expect(perBatch.values.allSatisfy { $0 == 50 }, "a backup holds part of a batch: \(perBatch.filter { $0.value != 50 })")
+      let lsn = try #require(try workspace.json(workspace.run("backup", "verify", archive, "--json"))["manifest"] as? [String: Any])["last_lsn"] as? Int
+      #expect(lsn == perBatch.count * 50)
+    }
   }
 
   @Test func pruneKeepsTheNewest() throws {

@@ -27,7 +27,7 @@ import Testing
     return result
   }
 
-  static func backup(_ walPath: String, to archive: String, level: Int = 6) throws -> BackupManifest {
+  static func backup(_ walPath: String, to archive: String, level: Int? = nil) throws -> BackupManifest {
     let file = try SystemFile.createExclusive(archive)
     return try BackupWriter.write(walPath: walPath, to: file, level: level, toolVersion: "test")
   }

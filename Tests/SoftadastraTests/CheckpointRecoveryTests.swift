@@ -112,6 +112,37 @@ import Testing
     }
   }
 
+  @Test func aDamagedNewestSnapshotStopsNeitherCheckpointsNorBackups() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try Self.reopen(path)
+    for round in 0..<3 {
+      for index in 0..<100 { try client.put("k\(index)", "v\(round)-\(index)") }
+      try client.checkpoint()
+    }
+    try client.put("tail", "1")
+    try client.close()
+    let snapshots = NodeFiles(walPath: path).snapshots()
+    FileBytes.flipBit(snapshots[0].path, offset: 80, bit: 5)
+    // A backup reads the whole snapshot: it falls back to the older one and the WAL after it.
+    let archive = directory.file("a.sdbackup")
+    let manifest = try BackupWriter.write(walPath: path, to: try SystemFile.createExclusive(archive), toolVersion: "test")
+    #expect(manifest.snapshotLSN == snapshots[1].lsn && manifest.keyCount == 101)
+    #expect(try BackupArchive.verify(path: archive).isSound)
+    // So does the next checkpoint; retention then drops the damaged snapshot, not the sound one.
+    let writer = try Self.reopen(path)
+    try writer.put("more", "2")
+    let result = try #require(try writer.checkpoint())
+    try writer.close()
+    #expect(!FileManager.default.fileExists(atPath: snapshots[0].path))
+    #expect(result.removed.contains(snapshots[0].path))
+    #expect(NodeFiles(walPath: path).snapshots().map(\.path) == [result.snapshot.path, snapshots[1].path])
+    let reader = try Self.reopen(path, readOnly: true)
+    #expect(reader.size == 102 && reader.skippedSnapshots.isEmpty)
+    #expect(try reader.get("k5")?.string == "v2-5")
+    try reader.close()
+  }
+
   @Test func theFirstSnapshotKeepsTheFullWALAsAWayBack() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")

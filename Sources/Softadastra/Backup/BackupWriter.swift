@@ -13,12 +13,16 @@ public enum BackupWriter {
   /// records of a log another process appends to. So a writer is never blocked, and the archive
   /// holds an exact LSN, never a half-applied batch.
   ///
-  /// - Parameter createdMilliseconds: the creation time to record (now by default; fixed for
-  ///   the format's test vector).
+  /// - Parameters:
+  ///   - level: the zlib level; nil copies the snapshot's compressed blocks as they are (fast)
+  ///     and compresses the WAL part at zlib's default level.
+  ///   - createdMilliseconds: the creation time to record (now by default; fixed for the
+  ///     format's test vector).
   public static func write(
-    walPath: String, to file: SystemFile, level: Int = Zlib.defaultLevel, toolVersion: String,
+    walPath: String, to file: SystemFile, level requestedLevel: Int? = nil, toolVersion: String,
     progress: ProgressHandler? = nil, createdMilliseconds: Int64? = nil
   ) throws(SoftadastraError) -> BackupManifest {
+    let level = requestedLevel ?? Zlib.defaultLevel
     guard (0...9).contains(level) else {
       throw SoftadastraError(.invalidArgument, "the compression level must be 0 to 9, not \(level)")
     }
@@ -46,20 +50,26 @@ public enum BackupWriter {
     let scratch = file.path + ".snapshot"
     FileSystem.removeFile(scratch)
     defer { FileSystem.removeFile(scratch) }
-    let snapshotWriter = try SnapshotWriter(
-      path: scratch,
-      header: SnapshotHeader(
-        nodeID: nodeID, createdMilliseconds: created, lsn: snapshotLSN,
-        lastTimestamp: source?.header.lastTimestamp ?? HybridTimestamp(rawValue: 0),
-        lastRecordChecksum: source?.header.lastRecordChecksum ?? 0, successorChecksum: walHeader.checksum),
-      level: level)
-    try source?.forEach { (key, entry) throws(SoftadastraError) -> Bool in
-      try snapshotWriter.add(key: key, entry: entry)
-      done += UInt64(key.count + entry.value.count + 26)
-      if snapshotWriter.entryCount % 4096 == 0 { progress?(min(done, total), total) }
-      return true
+    let snapshotHeader = SnapshotHeader(
+      nodeID: nodeID, createdMilliseconds: created, lsn: snapshotLSN,
+      lastTimestamp: source?.header.lastTimestamp ?? HybridTimestamp(rawValue: 0),
+      lastRecordChecksum: source?.header.lastRecordChecksum ?? 0, successorChecksum: walHeader.checksum)
+    let snapshotSize: UInt64
+    if let source, requestedLevel == nil {
+      snapshotSize = try SnapshotWriter.rewrap(source, as: snapshotHeader, to: scratch) { raw in
+        done += raw
+        progress?(min(done, total), total)
+      }
+    } else {
+      let snapshotWriter = try SnapshotWriter(path: scratch, header: snapshotHeader, level: level)
+      try source?.forEach { (key, entry) throws(SoftadastraError) -> Bool in
+        try snapshotWriter.add(key: key, entry: entry)
+        done += UInt64(key.count + entry.value.count + 26)
+        if snapshotWriter.entryCount % 4096 == 0 { progress?(min(done, total), total) }
+        return true
+      }
+      snapshotSize = try snapshotWriter.finish()
     }
-    let snapshotSize = try snapshotWriter.finish()
     let snapshotFile = try SystemFile.openForReading(scratch)
     try append(BackupFormat.partFrame(kind: .snapshot, length: snapshotSize))
     let snapshotPart = try copy(snapshotFile, range: 0, size: snapshotSize, to: file, at: offset)

@@ -32,7 +32,7 @@ public struct NodeState {
   /// The number of keys with a value.
   public func count() throws(SoftadastraError) -> Int {
     guard let snapshot else { return changes.values.count { $0 != nil } }
-    let keys = changes.keys.sorted { $0.lexicographicallyPrecedes($1) }
+    let keys = changes.keys.sorted { keyPrecedes($0, $1) }
     let inSnapshot = try snapshot.containsValues(keys)
     var count = Int(snapshot.valueCount)
     for (key, wasThere) in zip(keys, inSnapshot) {
@@ -47,13 +47,15 @@ public struct NodeState {
   public func forEach(
     prefix: [UInt8] = [], _ body: ([UInt8], LocalStore.Entry) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
-    let changed = changes.filter { $0.key.starts(with: prefix) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+    // Sorting the keys alone (not key-entry pairs) keeps the sort to moving references.
+    let changed = changes.keys.filter { $0.starts(with: prefix) }.sorted(by: keyPrecedes)
     var next = 0
     var stopped = false
     /// Emits the changed keys before `limit` (all when nil); false when `body` asked to stop.
     func emitChanges(before limit: [UInt8]?) throws(SoftadastraError) -> Bool {
-      while next < changed.count, limit.map({ changed[next].key.lexicographicallyPrecedes($0) }) ?? true {
-        let (key, entry) = changed[next]
+      while next < changed.count, limit.map({ keyPrecedes(changed[next], $0) }) ?? true {
+        let key = changed[next]
+        let entry = changes[key]!
         next += 1
         if let entry, try !body(key, entry) { return false }
       }
@@ -64,8 +66,8 @@ public struct NodeState {
         stopped = true
         return false
       }
-      if next < changed.count, changed[next].key == key {
-        let replacement = changed[next].value
+      if next < changed.count, changed[next] == key {
+        let replacement = changes[key]!
         next += 1
         guard let replacement else { return true }
         guard try body(key, replacement) else {

@@ -61,9 +61,9 @@ public final class SnapshotReader {
     var previousLast: [UInt8]?
     for block in blocks {
       guard block.offset == offset, block.entryCount > 0, !block.firstKey.isEmpty,
-        !block.lastKey.lexicographicallyPrecedes(block.firstKey)
+        !keyPrecedes(block.lastKey, block.firstKey)
       else { return false }
-      if let previousLast, !previousLast.lexicographicallyPrecedes(block.firstKey) { return false }
+      if let previousLast, !keyPrecedes(previousLast, block.firstKey) { return false }
       previousLast = block.lastKey
       offset += UInt64(block.storedSize)
       entries += UInt64(block.entryCount)
@@ -84,7 +84,7 @@ public final class SnapshotReader {
   /// The entry for `key`, reading at most one block; nil when the snapshot has no value for it.
   public func lookup(_ key: [UInt8]) throws(SoftadastraError) -> LocalStore.Entry? {
     guard let index = blockIndex(for: key) else { return nil }
-    return try readBlock(index).first { $0.key == key }?.entry
+    return try find(key, inBlock: index)
   }
 
   /// Calls `body` with every key starting with `prefix` that has a value, in key order, reading
@@ -95,8 +95,8 @@ public final class SnapshotReader {
     for index in blocks.indices {
       let block = blocks[index]
       if !prefix.isEmpty {
-        if block.lastKey.lexicographicallyPrecedes(prefix) { continue }
-        if !block.firstKey.starts(with: prefix) && prefix.lexicographicallyPrecedes(block.firstKey) { return }
+        if keyPrecedes(block.lastKey, prefix) { continue }
+        if !block.firstKey.starts(with: prefix) && keyPrecedes(prefix, block.firstKey) { return }
       }
       for (key, entry) in try readBlock(index) where key.starts(with: prefix) {
         guard let entry else { continue }
@@ -116,12 +116,7 @@ public final class SnapshotReader {
 
   /// Checks every block's CRC without decompressing: a cheap check before streaming them all.
   public func checkBlockChecksums() throws(SoftadastraError) {
-    for (index, block) in blocks.enumerated() {
-      let stored = try file.read(count: Int(block.storedSize), at: block.offset)
-      guard stored.count == Int(block.storedSize), CRC32C.checksum(stored) == block.checksum else {
-        throw Self.damage(path, .at(block.offset, "block \(index) fails its checksum"))
-      }
-    }
+    for index in blocks.indices { _ = try storedBlock(index) }
   }
 
   /// Which of `keys` (in increasing order) have a value, reading each block they fall in once.
@@ -151,29 +146,53 @@ public final class SnapshotReader {
     var high = blocks.count
     while low < high {
       let middle = (low + high) / 2
-      if key.lexicographicallyPrecedes(blocks[middle].firstKey) { high = middle } else { low = middle + 1 }
+      if keyPrecedes(key, blocks[middle].firstKey) { high = middle } else { low = middle + 1 }
     }
-    guard low > 0, !blocks[low - 1].lastKey.lexicographicallyPrecedes(key) else { return nil }
+    guard low > 0, !keyPrecedes(blocks[low - 1].lastKey, key) else { return nil }
     return low - 1
   }
 
-  /// Reads, checks and decodes block `index`.
-  func readBlock(_ index: Int) throws(SoftadastraError) -> [(key: [UInt8], entry: LocalStore.Entry?)] {
+  /// Reads block `index` as stored (compressed) and checks its CRC.
+  func storedBlock(_ index: Int) throws(SoftadastraError) -> [UInt8] {
     let block = blocks[index]
     let stored = try file.read(count: Int(block.storedSize), at: block.offset)
     guard stored.count == Int(block.storedSize), CRC32C.checksum(stored) == block.checksum else {
       throw Self.damage(path, .at(block.offset, "block \(index) fails its checksum"))
     }
+    return stored
+  }
+
+  /// Reads block `index`, checks its CRC, and decompresses it.
+  private func rawBlock(_ index: Int) throws(SoftadastraError) -> [UInt8] {
+    let block = blocks[index]
+    let stored = try storedBlock(index)
     guard let raw = stored.withUnsafeBytes({ Zlib.decompress($0, size: Int(block.rawSize)) }) else {
       throw Self.damage(path, .at(block.offset, "block \(index) does not decompress to its recorded size"))
     }
+    return raw
+  }
+
+  /// `key`'s entry in block `index`, decoding only that entry (the others are stepped over).
+  private func find(_ key: [UInt8], inBlock index: Int) throws(SoftadastraError) -> LocalStore.Entry? {
+    let raw = try rawBlock(index)
+    let found = raw.withUnsafeBytes { SnapshotEntryCoding.find(key, in: $0) }
+    guard let found else {
+      throw Self.damage(path, .at(blocks[index].offset, "block \(index) holds entries that do not match the index"))
+    }
+    return found
+  }
+
+  /// Reads, checks and decodes block `index`.
+  func readBlock(_ index: Int) throws(SoftadastraError) -> [(key: [UInt8], entry: LocalStore.Entry?)] {
+    let block = blocks[index]
+    let raw = try rawBlock(index)
     let entries = raw.withUnsafeBytes { buffer -> [(key: [UInt8], entry: LocalStore.Entry?)]? in
       var reader = FieldReader(buffer, from: 0, to: buffer.count)
       var entries: [(key: [UInt8], entry: LocalStore.Entry?)] = []
       entries.reserveCapacity(Int(block.entryCount))
       while reader.remaining > 0 {
         guard let entry = SnapshotEntryCoding.read(&reader) else { return nil }
-        if let last = entries.last, !last.key.lexicographicallyPrecedes(entry.key) { return nil }
+        if let last = entries.last, !keyPrecedes(last.key, entry.key) { return nil }
         entries.append(entry)
       }
       return entries

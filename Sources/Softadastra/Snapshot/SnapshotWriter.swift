@@ -1,5 +1,9 @@
 import SoftadastraWAL
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Writes a snapshot file from entries given in strictly increasing key order.
 ///
 /// The file is written as `path` + ".tmp", synced, and renamed into place by `finish()` (which
@@ -18,6 +22,7 @@ public final class SnapshotWriter {
   private var index: [UInt8] = []
   private var blocks: UInt32 = 0
   private var entries: UInt64 = 0
+  private var values: UInt64 = 0
   private var rawBytes: UInt64 = 0
   private var finished = false
 
@@ -50,13 +55,14 @@ public final class SnapshotWriter {
 
   /// Adds `key` with its entry; keys must come in strictly increasing byte order.
   public func add(key: [UInt8], entry: LocalStore.Entry) throws(SoftadastraError) {
-    if let lastKey, !lastKey.lexicographicallyPrecedes(key) {
+    if let lastKey, !keyPrecedes(lastKey, key) {
       throw SoftadastraError(.invalidArgument, "snapshot keys must be added in increasing order")
     }
     if blockCount == 0 { blockFirstKey = key }
     SnapshotEntryCoding.append(key: key, entry: entry, to: &block)
     blockCount += 1
     entries += 1
+    values += 1
     lastKey = key
     if block.count >= SnapshotFormat.blockTargetBytes { try closeBlock() }
   }
@@ -73,7 +79,7 @@ public final class SnapshotWriter {
     offset += UInt64(index.count)
     let footer = SnapshotFooter(
       indexOffset: indexOffset, indexSize: UInt32(index.count), blockCount: blocks, entryCount: entries,
-      valueCount: entries, rawBytes: rawBytes, indexChecksum: indexChecksum)
+      valueCount: values, rawBytes: rawBytes, indexChecksum: indexChecksum)
     try file.write(footer.encoded(headerChecksum: header.checksum), at: offset)
     offset += UInt64(SnapshotFormat.footerSize)
     try file.sync()
@@ -81,6 +87,30 @@ public final class SnapshotWriter {
     try FileSystem.renameDurably(temporaryPath, to: path)
     finished = true
     return offset
+  }
+
+  /// Writes `source`'s entries under another header without decompressing them: each block's
+  /// stored bytes are copied (after checking their CRC) and the index and footer rebuilt.
+  ///
+  /// - Returns: the size of the finished file.
+  public static func rewrap(_ source: SnapshotReader, as header: SnapshotHeader, to path: String, progress: ((UInt64) -> Void)? = nil)
+    throws(SoftadastraError) -> UInt64
+  {
+    let writer = try SnapshotWriter(path: path, header: header)
+    for index in source.blocks.indices {
+      var block = source.blocks[index]
+      let stored = try source.storedBlock(index)
+      try writer.file.write(stored, at: writer.offset)
+      block.offset = writer.offset
+      block.append(to: &writer.index)
+      writer.offset += UInt64(stored.count)
+      writer.rawBytes += UInt64(block.rawSize)
+      writer.entries += UInt64(block.entryCount)
+      writer.blocks += 1
+      progress?(UInt64(block.rawSize))
+    }
+    writer.values = source.valueCount
+    return try writer.finish()
   }
 
   private func closeBlock() throws(SoftadastraError) {
@@ -118,6 +148,41 @@ enum SnapshotEntryCoding {
     } else {
       bytes.append(0)
     }
+  }
+
+  /// Finds `key` among the entries of a block (in increasing key order), stepping over the
+  /// others without copying them.
+  ///
+  /// - Returns: `.some(entry)` (nil for a tombstone or an absent key), or nil when the bytes
+  ///   are not valid entries.
+  static func find(_ key: [UInt8], in bytes: UnsafeRawBufferPointer) -> LocalStore.Entry?? {
+    var reader = FieldReader(bytes, from: 0, to: bytes.count)
+    while reader.remaining > 0 {
+      let start = reader.position
+      guard let kind = reader.read(UInt8.self), kind <= SnapshotFormat.tombstoneEntry,
+        let keyLength = reader.read(UInt16.self), keyLength > 0, reader.remaining >= Int(keyLength)
+      else { return nil }
+      let order = key.withUnsafeBytes { wanted -> Int32 in
+        let common = min(wanted.count, Int(keyLength))
+        let compared = memcmp(wanted.baseAddress!, bytes.baseAddress! + reader.position, common)
+        return compared != 0 ? compared : Int32(wanted.count) - Int32(keyLength)
+      }
+      if order == 0 {
+        var entryReader = FieldReader(bytes, from: start, to: bytes.count)
+        guard let entry = read(&entryReader) else { return nil }
+        return .some(entry.entry)
+      }
+      if order < 0 { return .some(nil) }
+      guard reader.skip(Int(keyLength)) else { return nil }
+      if kind == SnapshotFormat.valueEntry {
+        guard let valueLength = reader.read(UInt32.self), reader.skip(Int(valueLength)) else { return nil }
+      }
+      guard reader.skip(16), let hasOrigin = reader.read(UInt8.self), hasOrigin <= 1 else { return nil }
+      if hasOrigin == 1 {
+        guard let length = reader.read(UInt8.self), reader.skip(Int(length) + 16) else { return nil }
+      }
+    }
+    return .some(nil)
   }
 
   /// Reads the entry at the reader's position; nil when the bytes are not a valid entry. A
