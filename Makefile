@@ -4,12 +4,13 @@ PREFIX ?= /usr/local
 RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
 BIN = .build/release/softadastra
 
-.PHONY: help release demo test install uninstall docs clean
+.PHONY: help release demo test bench install uninstall docs clean
 
 help:
 	@echo "make release    build $(BIN), statically linked"
 	@echo "make demo       build, then put and get a key in data/ (the default embedded setup)"
 	@echo "make test       run the test suite (swift test)"
+	@echo "make bench      run the benchmark suite against sqlite3 and RocksDB's ldb (bench/run.sh)"
 	@echo "make install    install the binary, man pages and completions under PREFIX=$(PREFIX)"
 	@echo "make uninstall  remove what make install put there"
 	@echo "make docs       regenerate the shell completions from the debug binary"
@@ -24,6 +25,9 @@ demo: release
 
 test:
 	swift test
+
+bench:
+	bench/run.sh
 
 install: release
 	scripts/install.sh --prefix $(PREFIX) --binary $(BIN)

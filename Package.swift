@@ -7,6 +7,7 @@ let package = Package(
     .library(name: "Softadastra", targets: ["Softadastra"]),
     .library(name: "SoftadastraWAL", targets: ["SoftadastraWAL"]),
     .executable(name: "softadastra", targets: ["SoftadastraCLI"]),
+    .executable(name: "softadastra-bench", targets: ["SoftadastraBench"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -28,6 +29,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // Library-level write throughput against the disk's raw fdatasync rate (bench/README).
+    .executableTarget(name: "SoftadastraBench", dependencies: ["Softadastra"]),
     // Fixture builders, corruption helpers and a runner for the built binary.
     .target(
       name: "SoftadastraTestSupport",

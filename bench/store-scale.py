@@ -84,7 +84,7 @@ def main():
 
     subprocess.run(["sh", "-c", f"{sd} store export > export.jsonl && gzip -6 -k export.jsonl"], cwd=work, check=True)
     sizes = {
-        "softadastra backup (level 6)": os.path.getsize(os.path.join(work, "b.sdbackup")),
+        "softadastra backup (snapshot blocks as they are, WAL at level 6)": os.path.getsize(os.path.join(work, "b.sdbackup")),
         "gzip -6 of store export": os.path.getsize(os.path.join(work, "export.jsonl.gz")),
         "gzip -6 of the sqlite3 backup": os.path.getsize(os.path.join(work, "b.db.gz")),
         "softadastra snapshot": sum(os.path.getsize(os.path.join(work, "data", n))

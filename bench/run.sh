@@ -1,0 +1,47 @@
+#!/bin/sh
+# The whole benchmark suite in one command: installs the peers when missing (Debian packages
+# hyperfine, sqlite3, rocksdb-tools, time), builds the release binaries, records the machine, and
+# prints every table. `bench/run.sh --smoke` runs each script on tiny inputs: it checks the
+# harness works (CI runs it), not the timings.
+set -eu
+cd "$(dirname "$0")/.."
+smoke=""
+[ "${1:-}" = "--smoke" ] && smoke="--smoke"
+
+missing=""
+for tool in hyperfine sqlite3 ldb gzip; do command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"; done
+[ -x /usr/bin/time ] || missing="$missing time"
+if [ -n "$missing" ]; then
+  packages=$(echo "$missing" | sed 's/ldb/rocksdb-tools/')
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y -qq $packages >/dev/null || { apt-get update -qq && apt-get install -y -qq $packages >/dev/null; }
+  else
+    echo "bench: missing:$missing (apt-get install$packages)" >&2
+    exit 69
+  fi
+fi
+
+make release >/dev/null
+swift build -c release --static-swift-stdlib -Xswiftc -static-executable --product softadastra-bench >/dev/null
+
+echo "## Machine"
+echo
+echo "- date: $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "- kernel: $(uname -sr); file system of \$TMPDIR: $(df -T "${TMPDIR:-/tmp}" | awk 'NR==2 {print $2}')"
+echo "- softadastra $(.build/release/softadastra --version); $(sqlite3 --version | cut -d' ' -f1-2 | sed 's/^/sqlite3 /'); $(hyperfine --version); ldb: $(dpkg-query -W -f='${Version}' rocksdb-tools 2>/dev/null || echo n/a)"
+echo
+echo "## One call per process"
+echo
+python3 bench/cli-calls.py $smoke
+echo
+echo "## Reading a large WAL"
+echo
+python3 bench/wal-tools.py $( [ -n "$smoke" ] && echo "--records 2000 --rounds 1" )
+echo
+echo "## A large store: reads, recovery, backup, restore, memory"
+echo
+python3 bench/store-scale.py $smoke
+echo
+echo "## Library writes against the disk's fdatasync rate"
+echo
+.build/release/softadastra-bench $smoke
