@@ -116,6 +116,13 @@ import Testing
     expectFailure(workspace.run("restore", "-", "--data-dir", "never", stdin: Array(stream.stdout.dropLast(1))), 65, mentioning: "standard input")
     #expect(!FileManager.default.fileExists(atPath: workspace.file("never")))
 
+    // A dry run says what it would do and changes nothing; --progress reports on standard error.
+    let dry = workspace.run("restore", archive, "--data-dir", "dry", "--dry-run", "--to-lsn", "2010")
+    #expect(dry.status == 0 && dry.out.contains("would restore   : node softadastra at LSN 2010"))
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("dry")))
+    let progressed = workspace.run("backup", "--output", "progress.sdbackup", "--progress")
+    #expect(progressed.status == 0 && progressed.stderr.contains("backup: 100%"))
+
     // Under another node id, only on request, and said so.
     let renamed = workspace.run("restore", archive, "--data-dir", "other", "--node-id", "node-z")
     #expect(renamed.status == 0 && renamed.stderr.contains("as node node-z"))

@@ -230,6 +230,30 @@ import Testing
     } throws: { ($0 as! SoftadastraError).message.contains("upgrade softadastra") }
   }
 
+  @Test func anArchiveCannotNameAPathOutsideTheTarget() throws {
+    let source = TemporaryDirectory()
+    let wal = source.file("node-a.wal")
+    let client = try Self.client(wal)
+    try client.put("a", "1")
+    try client.close()
+    let archive = source.file("a.sdbackup")
+    let manifest = try Self.backup(wal, to: archive)
+    var bytes = FileBytes.read(archive)
+    let oldManifest = manifest.encoded()
+    var evil = manifest
+    evil.nodeID = "../../etc/evil"
+    let newManifest = evil.encoded()
+    bytes.removeLast(oldManifest.count + BackupFormat.trailerSize)
+    bytes += newManifest + BackupFormat.trailer(manifest: newManifest)
+    FileBytes.write(bytes, to: archive)
+    #expect {
+      try BackupArchive(path: archive)
+    } throws: { error in
+      let error = error as! SoftadastraError
+      return error.kind == .corrupt && error.message.contains("node id is unsafe")
+    }
+  }
+
   @Test func pruningKeepsTheNewestAndNeverTheLastGoodBackup() throws {
     let source = TemporaryDirectory()
     let wal = source.file("node-a.wal")
