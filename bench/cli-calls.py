@@ -30,8 +30,15 @@ def main():
         "get": (f"{sd} store get bench/key", "sqlite3 kv.db \"SELECT v FROM kv WHERE k='bench/key'\""),
         "process start (--version)": (f"{sd} --version", "sqlite3 --version"),
     }
+    if shutil.which("ldb"):
+        # ldb put uses RocksDB's default write options: written to its WAL, not synced.
+        subprocess.run(["ldb", "--db=rdb", "--create_if_missing", "put", "bench/key", "seed"], cwd=work, check=True,
+                       stdout=subprocess.DEVNULL)
+        pairs["put (vs ldb put, not synced by ldb)"] = (f"{sd} store put bench/key value-0123456789",
+                                                        "ldb --db=rdb put bench/key value-0123456789")
+        pairs["get (vs ldb get)"] = (f"{sd} store get bench/key", "ldb --db=rdb get bench/key")
     results = interleaved(pairs, args.rounds, args.runs, work, warmup=5)
-    print("| workload | softadastra (ms) | sqlite3 (ms) | ratio |")
+    print("| workload | softadastra (ms) | peer (ms) | ratio |")
     print("|---|---|---|---|")
     for name, (a, b) in results.items():
         print(f"| {name} | {a * 1000:.2f} | {b * 1000:.2f} | {a / b:.2f}x |")

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The whole benchmark suite in one command: installs the peers when missing (Debian packages
-# hyperfine, sqlite3, rocksdb-tools, time), builds the release binaries, records the machine, and
+# hyperfine, sqlite3, rocksdb-tools, redis-tools, time), builds the release binaries, records the machine, and
 # prints every table. `bench/run.sh --smoke` runs each script on tiny inputs: it checks the
 # harness works (CI runs it), not the timings.
 set -eu
@@ -9,10 +9,10 @@ smoke=""
 [ "${1:-}" = "--smoke" ] && smoke="--smoke"
 
 missing=""
-for tool in hyperfine sqlite3 ldb gzip; do command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"; done
+for tool in hyperfine sqlite3 ldb gzip redis-check-aof; do command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"; done
 [ -x /usr/bin/time ] || missing="$missing time"
 if [ -n "$missing" ]; then
-  packages=$(echo "$missing" | sed 's/ldb/rocksdb-tools/')
+  packages=$(echo "$missing" | sed 's/ldb/rocksdb-tools/; s/redis-check-aof/redis-tools/')
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get install -y -qq $packages >/dev/null || { apt-get update -qq && apt-get install -y -qq $packages >/dev/null; }
   else

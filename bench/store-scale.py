@@ -65,6 +65,10 @@ def main():
     get_results = interleaved(gets, args.rounds, args.runs, work, warmup=3)
 
     heavy = {
+        "import in one batch (vs sqlite3 .import in one transaction)":
+            (f"sh -c 'rm -rf imp && {sd} store import data.tsv --data-dir imp --checkpoint-bytes 0'",
+             "sh -c 'rm -f imp.db && sqlite3 imp.db \"PRAGMA journal_mode=WAL;\" "
+             "\"CREATE TABLE kv(k TEXT PRIMARY KEY, v TEXT);\" \".mode tabs\" \".import data.tsv kv\"'"),
         "backup (vs sqlite3 .backup + gzip -6)":
             (f"sh -c 'rm -f b.sdbackup && {sd} backup --output b.sdbackup'",
              "sh -c 'rm -f b.db b.db.gz && sqlite3 kv.db \".backup b.db\" && gzip -6 b.db'"),

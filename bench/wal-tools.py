@@ -30,8 +30,15 @@ def main():
         "dump with values (wal-dump --full-values vs ldb dump_wal --print_value)":
             (f"{args.binary} wal-dump --full-values", "ldb dump_wal --walfile=rocks.wal --print_value"),
     }
+    if shutil.which("redis-check-aof"):
+        # The same SETs as a Redis append-only file: a parse-only reference (it checks framing, no CRC).
+        with open(os.path.join(work, "data.tsv")) as tsv, open(os.path.join(work, "data.aof"), "w") as aof:
+            for line in tsv:
+                key, value = line.rstrip("\n").split("\t")
+                aof.write(f"*3\r\n$3\r\nSET\r\n${len(key)}\r\n{key}\r\n${len(value)}\r\n{value}\r\n")
+        pairs["verify (wal-verify vs redis-check-aof, parse only)"] = (f"{args.binary} wal-verify", "redis-check-aof data.aof")
     results = interleaved(pairs, args.rounds, 3, work)
-    print(f"| workload ({args.records:,} records) | softadastra (s) | ldb (s) | ratio | softadastra MB/s |")
+    print(f"| workload ({args.records:,} records) | softadastra (s) | peer (s) | ratio | softadastra MB/s |")
     print("|---|---|---|---|---|")
     for name, (a, b) in results.items():
         print(f"| {name} | {a:.3f} | {b:.3f} | {a / b:.2f}x | {ours_size / a / 1e6:.0f} |")
