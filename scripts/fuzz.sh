@@ -18,7 +18,22 @@ MAP
 swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name SoftadastraWAL \
   -I "$out/module" "$root"/Sources/SoftadastraWAL/*.swift "$root/fuzz/WALDecoders.swift" "$out/crc32c.o" \
   -o "$out/wal-decoders"
-mkdir -p "$out/work/wal-decoders"
+# The store's decoders (snapshot, backup manifest, zlib) in one module with the log's sources;
+# an empty SoftadastraWAL module satisfies their imports.
+mkdir -p "$out/store-module"
+cat > "$out/store-module/module.modulemap" <<MAP
+module CZlib [system] { header "$root/Sources/CZlib/shim.h" link "z" export * }
+MAP
+echo "" > "$out/empty.swift"
+swiftc -emit-module -parse-as-library -module-name SoftadastraWAL "$out/empty.swift" \
+  -o "$out/store-module/SoftadastraWAL.swiftmodule"
+swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name Softadastra \
+  -I "$out/module" -I "$out/store-module" $(find "$root/Sources/SoftadastraWAL" "$root/Sources/Softadastra" -name '*.swift') \
+  "$root/fuzz/StoreDecoders.swift" "$out/crc32c.o" -lz -o "$out/store-decoders"
+
 cd "$out"
-./wal-decoders -max_total_time="$seconds" -max_len=4096 -timeout=10 \
-  "$out/work/wal-decoders" "$root/fuzz/corpus/wal-decoders"
+for target in wal-decoders store-decoders; do
+  mkdir -p "$out/work/$target"
+  echo "fuzz: $target for $seconds s"
+  "./$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 "$out/work/$target" "$root/fuzz/corpus/$target"
+done

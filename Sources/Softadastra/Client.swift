@@ -40,11 +40,13 @@ public final class Client {
   public func open() throws(SoftadastraError) {
     guard !isOpen else { return }
     try options.validate()
-    guard let walPath = options.walPath else {
+    guard let configuredPath = options.walPath else {
       state = NodeState(snapshot: nil)
       isOpen = true
       return
     }
+    // A symbolic link to the WAL is followed: snapshots go beside the real file.
+    let walPath = FileSystem.resolvingSymbolicLink(configuredPath)
     if options.readOnly {
       try recover(walPath)
     } else {
@@ -260,7 +262,7 @@ public final class Client {
         guard error.kind == .corrupt, let snapshot = state.snapshot, error.path == snapshot.path, let walPath = options.walPath
         else { throw error }
         skipped[snapshot.path] = error
-        try recover(walPath)
+        try recover(FileSystem.resolvingSymbolicLink(walPath))
       }
     }
   }
@@ -269,7 +271,7 @@ public final class Client {
     try checkOpen()
     if let state { return state }
     // Opened with loadsStoreOnOpen off: this process holds the writer lock, so the files are stable.
-    try recover(options.walPath!)
+    try recover(FileSystem.resolvingSymbolicLink(options.walPath!))
     return state!
   }
 

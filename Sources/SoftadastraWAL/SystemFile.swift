@@ -137,6 +137,16 @@ public enum FileSystem {
     return stat(path, &info) == 0 || (errno != ENOENT && errno != ENOTDIR)
   }
 
+  /// `path` with a symbolic link at its end resolved (to an absolute path), so that files created
+  /// beside a WAL, and atomic renames over it, happen where the WAL really is; `path` itself when
+  /// it is not a symbolic link (or cannot be resolved).
+  public static func resolvingSymbolicLink(_ path: String) -> String {
+    var info = stat()
+    guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK, let resolved = realpath(path, nil) else { return path }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+
   /// Whether `path` is a directory (following symbolic links).
   public static func isDirectory(_ path: String) -> Bool {
     var info = stat()

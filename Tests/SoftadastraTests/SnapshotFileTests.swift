@@ -100,6 +100,27 @@ import Testing
     }
   }
 
+  @Test func anIndexClaimingAHugeBlockIsDamageNotAnAllocation() throws {
+    // Every checksum made to match: a crafted file, not bit rot.
+    var bytes = try FileBytes.read(Self.vectorURL.path)
+    let footer = bytes.count - SnapshotFormat.footerSize
+    let indexOffset = 209
+    bytes.replaceSubrange(indexOffset + 12..<indexOffset + 16, with: [0xFF, 0xFF, 0xFF, 0x7F])
+    bytes.replaceSubrange(footer + 32..<footer + 40, with: withUnsafeBytes(of: UInt64(0x7FFF_FFFF).littleEndian, Array.init))
+    let indexChecksum = CRC32C.checksum(bytes[indexOffset..<footer])
+    bytes.replaceSubrange(footer + 40..<footer + 44, with: withUnsafeBytes(of: indexChecksum.littleEndian, Array.init))
+    let footerChecksum = CRC32C.extend(Self.vectorHeader.checksum, bytes[footer..<footer + 52])
+    bytes.replaceSubrange(footer + 52..<footer + 56, with: withUnsafeBytes(of: footerChecksum.littleEndian, Array.init))
+    let directory = TemporaryDirectory()
+    let path = directory.file("huge.snapshot")
+    FileBytes.write(bytes, to: path)
+    #expect {
+      try SnapshotReader(path: path)
+    } throws: { error in
+      (error as! SoftadastraError).message.contains("block index does not describe the file")
+    }
+  }
+
   @Test func aDamagedBlockIsReportedWithItsOffsetAndAnOverlongTemporaryIsNeverLeft() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("s.snapshot")

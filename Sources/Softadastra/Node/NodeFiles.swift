@@ -16,7 +16,10 @@ public struct NodeFiles: Sendable {
   /// The WAL's file name without its ".wal" extension.
   let baseName: String
 
+  /// - Parameter walPath: the live WAL; a symbolic link is followed, so the node's other files
+  ///   live beside the real WAL and a checkpoint replaces the real file, not the link.
   public init(walPath: String) {
+    let walPath = FileSystem.resolvingSymbolicLink(walPath)
     self.walPath = walPath
     directory = FileSystem.directory(of: walPath)
     let name = walPath.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? walPath

@@ -14,6 +14,9 @@ public enum SnapshotFormat {
   public static let footerSize = 56
   /// A block is closed once its uncompressed entries reach this many bytes.
   public static let blockTargetBytes = 64 << 10
+  /// The largest uncompressed block a reader accepts: the target plus one largest entry. A
+  /// larger size in the index is damage, not an allocation.
+  public static let maxBlockRawBytes = blockTargetBytes + 1 + 2 + WALFormat.maxKeyBytes + 4 + WALFormat.maxValueBytes + 8 + 8 + 1 + 1 + 255 + 16
   /// Entry kinds.
   public static let valueEntry: UInt8 = 0
   public static let tombstoneEntry: UInt8 = 1

@@ -61,6 +61,7 @@ public final class SnapshotReader {
     var previousLast: [UInt8]?
     for block in blocks {
       guard block.offset == offset, block.entryCount > 0, !block.firstKey.isEmpty,
+        Int(block.rawSize) <= SnapshotFormat.maxBlockRawBytes,
         !keyPrecedes(block.lastKey, block.firstKey)
       else { return false }
       if let previousLast, !keyPrecedes(previousLast, block.firstKey) { return false }

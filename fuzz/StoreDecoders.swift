@@ -1,0 +1,36 @@
+// libFuzzer target for the snapshot and backup decoders: snapshot header, footer and index
+// lines, block entries (decoded whole and searched in place), zlib decompression to an exact
+// size, and the backup manifest. Built by scripts/fuzz.sh into one module with Sources/Softadastra
+// and Sources/SoftadastraWAL, so internal entry points are reachable. A crash, a hang or a
+// sanitizer report is a bug; a decoder saying "invalid" is not.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzStoreDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+  let bytes = UnsafeRawBufferPointer(start: data, count: size)
+  if case .success(let header) = SnapshotHeader.decode(bytes) {
+    precondition(header.size <= size, "snapshot header larger than its input")
+  }
+  if size >= SnapshotFormat.footerSize {
+    _ = SnapshotFooter.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<SnapshotFormat.footerSize]), headerChecksum: 0)
+  }
+  // The input as index lines, then as block entries: decoded in order, and searched in place.
+  var index = FieldReader(bytes, from: 0, to: size)
+  while index.remaining > 0, SnapshotBlock.read(&index) != nil {}
+  var entries = FieldReader(bytes, from: 0, to: size)
+  var keys: [[UInt8]] = []
+  while entries.remaining > 0, let entry = SnapshotEntryCoding.read(&entries) {
+    precondition(!entry.key.isEmpty && entry.key.count <= WALFormat.maxKeyBytes, "key out of bounds")
+    keys.append(entry.key)
+  }
+  for key in keys.prefix(4) + [[0x00], [0xFF, 0xFF]] { _ = SnapshotEntryCoding.find(key, in: bytes) }
+  // zlib with a size taken from the input; more than the input can expand to is refused.
+  let claimed = size >= 2 ? Int(bytes.loadUnaligned(as: UInt16.self)) : 0
+  if let raw = Zlib.decompress(UnsafeRawBufferPointer(rebasing: bytes[min(2, size)...]), size: claimed) {
+    precondition(raw.count == claimed, "decompressed to another size than asked")
+  }
+  if let manifest = BackupManifest.decode(Array(bytes)) {
+    precondition(manifest.lastLSN >= manifest.snapshotLSN, "manifest range reversed")
+    precondition(BackupManifest.decode(manifest.encoded()) == manifest, "manifest does not round-trip")
+  }
+  return 0
+}
