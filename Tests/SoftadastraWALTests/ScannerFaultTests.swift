@@ -182,6 +182,26 @@ import Testing
     }
   }
 
+  /// A regression test from fuzzing: damage after a C++ log record whose sequence is the largest
+  /// integer trapped on overflow when the scanner named the LSN it expected next.
+  @Test func damageAfterTheLargestCppSequenceIsReportedWithoutATrap() throws {
+    var bytes: [UInt8] = []
+    CppLogScanner.appendRecord(
+      sequence: UInt64.max, milliseconds: 1_795_594_148_650, operation: .put(key: Array("k".utf8), value: Array("v".utf8)),
+      operationMilliseconds: 1_795_594_148_650, to: &bytes)
+    let valid = bytes.count
+    bytes += [UInt8](repeating: 0xAB, count: 40)
+    for resync in [false, true] {
+      var scanner = CppLogScanner(bytes: bytes, path: "max.wal", resync: resync)
+      var sequences: [UInt64] = []
+      while let scanned = try scanner.next() { sequences.append(scanned.record.lsn) }
+      #expect(sequences == [UInt64.max])
+      #expect(scanner.ending != nil && scanner.ending != .clean || !scanner.damage.isEmpty)
+      if !resync, case .corrupt(let corruption) = scanner.ending { #expect(corruption.offset == UInt64(valid)) }
+      if !resync, case .tornTail(let torn) = scanner.ending { #expect(torn.offset == UInt64(valid)) }
+    }
+  }
+
   @Test func theLimitsInTheSpecificationAreTheCodes() {
     #expect(WALFormat.maxRecordSize == 16_781_620)
     #expect(WALFormat.maxKeyBytes == 4096)
