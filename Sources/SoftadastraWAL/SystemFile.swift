@@ -40,9 +40,14 @@ public final class SystemFile {
   private static func open(_ path: String, flags: Int32, mode: mode_t, doing action: String)
     throws(SoftadastraError) -> SystemFile
   {
+    let existed = flags & O_CREAT != 0 && FileSystem.exists(path)
     while true {
       let fd = Glibc.open(path, flags, mode)
-      if fd >= 0 { return SystemFile(path: path, descriptor: fd) }
+      if fd >= 0 {
+        let file = SystemFile(path: path, descriptor: fd)
+        IOObservation.report(.opened(handle: ObjectIdentifier(file), path: path, created: flags & O_CREAT != 0 && !existed))
+        return file
+      }
       if errno != EINTR { throw .system(errno, "cannot \(action) \(path)", path: path, creating: action == "create") }
     }
   }
@@ -90,6 +95,7 @@ public final class SystemFile {
       }
       done += n
     }
+    IOObservation.report(.wrote(handle: ObjectIdentifier(self), offset: offset, bytes: Array(bytes)))
   }
 
   /// Writes all of `bytes` at `offset`.
@@ -104,6 +110,7 @@ public final class SystemFile {
     while fdatasync(descriptor) != 0 {
       if errno != EINTR { throw .system(errno, "cannot sync \(path) to disk", path: path) }
     }
+    IOObservation.report(.synced(handle: ObjectIdentifier(self)))
   }
 
   /// Makes written data and metadata durable (`fsync`).
@@ -111,6 +118,7 @@ public final class SystemFile {
     while fsync(descriptor) != 0 {
       if errno != EINTR { throw .system(errno, "cannot sync \(path) to disk", path: path) }
     }
+    IOObservation.report(.synced(handle: ObjectIdentifier(self)))
   }
 
   /// Cuts the file to `size` bytes.
@@ -118,6 +126,7 @@ public final class SystemFile {
     while ftruncate(descriptor, off_t(size)) != 0 {
       if errno != EINTR { throw .system(errno, "cannot truncate \(path)", path: path) }
     }
+    IOObservation.report(.truncated(handle: ObjectIdentifier(self), size: size))
   }
 
   /// Closes the descriptor; later calls fail.
@@ -163,7 +172,10 @@ public enum FileSystem {
   /// Makes the directory entry changes in `directory` durable (after a create or rename).
   public static func syncDirectory(_ directory: String) throws(SoftadastraError) {
     let file = try SystemFile.openForReading(directory)
-    try file.sync()
+    while fsync(file.descriptor) != 0 {
+      if errno != EINTR { throw .system(errno, "cannot sync \(directory) to disk", path: directory) }
+    }
+    IOObservation.report(.syncedDirectory(path: directory))
   }
 
   /// Renames `source` to `destination` atomically, then syncs the destination's directory.
@@ -192,8 +204,10 @@ public enum FileSystem {
     if isDirectory(path) { return }
     let parent = directory(of: path)
     if parent != path, !isDirectory(parent) { try createDirectories(parent) }
-    if mkdir(path, 0o700) != 0, errno != EEXIST {
-      throw .system(errno, "cannot create directory \(path)", path: path, creating: true)
+    if mkdir(path, 0o700) != 0 {
+      if errno != EEXIST { throw .system(errno, "cannot create directory \(path)", path: path, creating: true) }
+    } else {
+      IOObservation.report(.madeDirectory(path: path))
     }
     guard isDirectory(path) else {
       throw SoftadastraError(.cannotCreate, "cannot create directory \(path): a file is in the way", path: path)
@@ -207,6 +221,7 @@ public enum FileSystem {
     guard Glibc.link(source, destination) == 0 else {
       throw .system(errno, "cannot link \(source) to \(destination)", path: destination, creating: true)
     }
+    IOObservation.report(.linked(from: source, to: destination))
     try syncDirectory(directory(of: destination))
   }
 
@@ -216,7 +231,9 @@ public enum FileSystem {
     guard let made = mkdtemp(&template) else {
       throw .system(errno, "cannot create a temporary directory in \(parent)", path: parent, creating: true)
     }
-    return String(cString: made)
+    let path = String(cString: made)
+    IOObservation.report(.madeDirectory(path: path))
+    return path
   }
 
   /// The directory for scratch files: $TMPDIR, or /tmp.
@@ -230,11 +247,11 @@ public enum FileSystem {
     if let handle = opendir(path) {
       while let entry = readdir(handle) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if name != "." && name != ".." { _ = unlink("\(path)/\(name)") }
+        if name != "." && name != ".." { removeFile("\(path)/\(name)") }
       }
       closedir(handle)
     }
-    _ = rmdir(path)
+    _ = removeEmptyDirectory(path)
   }
 
   /// Renames `source` to `destination` (no sync: the caller syncs the directory once).
@@ -242,13 +259,20 @@ public enum FileSystem {
     guard Glibc.rename(source, destination) == 0 else {
       throw .system(errno, "cannot rename \(source) to \(destination)", path: destination)
     }
+    IOObservation.report(.renamed(from: source, to: destination))
   }
 
   /// Removes `path` if it is an empty directory; returns whether it did.
-  public static func removeEmptyDirectory(_ path: String) -> Bool { rmdir(path) == 0 }
+  public static func removeEmptyDirectory(_ path: String) -> Bool {
+    guard rmdir(path) == 0 else { return false }
+    IOObservation.report(.removedDirectory(path: path))
+    return true
+  }
 
   /// Removes the file at `path` if there is one.
-  public static func removeFile(_ path: String) { _ = unlink(path) }
+  public static func removeFile(_ path: String) {
+    if unlink(path) == 0 { IOObservation.report(.unlinked(path: path)) }
+  }
 }
 
 extension SoftadastraError {
