@@ -108,6 +108,32 @@ import Testing
     }
   }
 
+  @Test func readersVerifyAndBackupRunCleanlyWhileAWriterAppends() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(workspace.run("store", "put", "first", "1"))
+    let binary = CommandRunner.binaryPath
+    let value = String(repeating: "x", count: 3000)
+    let writer = Process()
+    writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+    writer.arguments = ["-c", "for i in $(seq 1 150); do \"\(binary)\" store put k$i \(value) --checkpoint-bytes 60000 || exit 1; done"]
+    writer.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
+    try writer.run()
+    var rounds = 0
+    while writer.isRunning {
+      rounds += 1
+      expectSuccess(workspace.run("wal-verify"))
+      let get = workspace.run("store", "get", "first")
+      #expect(get.status == 0 && get.out == "1\n", "\(get.stderr)")
+      #expect(workspace.run("status", "--json").status == 0)
+      expectSuccess(workspace.run("backup", "--output", "during.sdbackup"))
+      expectSuccess(workspace.run("backup", "verify", "during.sdbackup"))
+      try FileManager.default.removeItem(atPath: workspace.file("during.sdbackup"))
+    }
+    writer.waitUntilExit()
+    #expect(writer.terminationStatus == 0 && rounds >= 3)
+    #expect(workspace.run("store", "list").out.split(separator: "\n").count == 151)
+  }
+
   @Test func concurrentWritersAllLandInLSNOrderWithoutGaps() throws {
     let workspace = CLIWorkspace()
     let binary = CommandRunner.binaryPath

@@ -6,7 +6,7 @@ import SoftadastraWAL
 /// ALICE and CrashMonkey:
 ///
 /// - a file's content is what its last `fsync`/`fdatasync` made durable, plus any prefix, in
-///   order, of the writes and truncations made since;
+///   order, of the writes and truncations made since, the last of them possibly torn;
 /// - a directory's entries are what its last `fsync` made durable, plus any prefix, in order, of
 ///   the creations, renames, links and removals made in it since (each directory on its own, as a
 ///   journaling file system commits metadata in order).
@@ -129,6 +129,8 @@ public final class PowerLossModel: IOObserver, @unchecked Sendable {
     case everything
     /// A random prefix of each file's and each directory's unsynced changes.
     case randomPrefixes
+    /// A random prefix as above, the last write of it torn: only its first bytes reached the disk.
+    case tornWrite
   }
 
   /// Writes into `target` (an empty directory) a state a power cut right after event `point`
@@ -143,7 +145,7 @@ public final class PowerLossModel: IOObserver, @unchecked Sendable {
       switch survival {
       case .nothingUnsynced: 0
       case .everything: count
-      case .randomPrefixes: Int.random(in: 0...count, using: &random)
+      case .randomPrefixes, .tornWrite: Int.random(in: 0...count, using: &random)
       }
     }
     var contents: [Int: [UInt8]] = [:]
@@ -151,7 +153,11 @@ public final class PowerLossModel: IOObserver, @unchecked Sendable {
       if let cached = contents[id] { return cached }
       let state = files[id]!
       var bytes = state.durable
-      for change in state.pending.prefix(kept(state.pending.count)) { Self.apply(change, to: &bytes) }
+      var changes = Array(state.pending.prefix(kept(state.pending.count)))
+      if survival == .tornWrite, case .write(let offset, let written)? = changes.last, !written.isEmpty {
+        changes[changes.count - 1] = .write(offset: offset, bytes: Array(written.prefix(Int.random(in: 0..<written.count, using: &random))))
+      }
+      for change in changes { Self.apply(change, to: &bytes) }
       contents[id] = bytes
       return bytes
     }

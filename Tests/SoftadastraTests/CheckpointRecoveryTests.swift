@@ -143,6 +143,28 @@ import Testing
     try reader.close()
   }
 
+  @Test func keysAndValuesThatAreNotUTF8SurviveSnapshotsBackupsAndRestores() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try Self.reopen(path)
+    let keys: [[UInt8]] = [[0xFF, 0xFE], [0x00, 0x01], [0xC3, 0x28], Array("plain".utf8)]
+    for (index, key) in keys.enumerated() { try client.put(key, [0x80, UInt8(index), 0x00, 0xFF]) }
+    try client.checkpoint()
+    try client.put([0xF0, 0x28, 0x8C, 0x28], [])
+    try client.close()
+    let archive = directory.file("a.sdbackup")
+    _ = try BackupWriter.write(walPath: path, to: try SystemFile.createExclusive(archive), toolVersion: "test")
+    let restored = TemporaryDirectory().file("node-a.wal")
+    _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: restored, nodeID: "node-a")
+    for walPath in [path, restored] {
+      let reader = try Self.reopen(walPath, readOnly: true)
+      for (index, key) in keys.enumerated() { #expect(try reader.get(key)?.bytes == [0x80, UInt8(index), 0x00, 0xFF]) }
+      #expect(try reader.get([0xF0, 0x28, 0x8C, 0x28])?.bytes == [])
+      #expect(try reader.entries().map(\.key).first == [0x00, 0x01])
+      try reader.close()
+    }
+  }
+
   @Test func theFirstSnapshotKeepsTheFullWALAsAWayBack() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")

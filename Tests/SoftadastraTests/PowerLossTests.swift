@@ -6,7 +6,8 @@ import Testing
 
 /// Power cuts at every point of a workload, through the I/O seam: after every recorded file
 /// operation, the states a power cut could leave (only synced data; everything; random in-order
-/// prefixes of each file's and directory's unsynced changes) are rebuilt in a fresh directory,
+/// prefixes of each file's and directory's unsynced changes; the same with the last write torn)
+/// are rebuilt in a fresh directory,
 /// and recovery must give back every acknowledged write, nothing wrong, and a writer that goes on.
 @Suite(.serialized) struct PowerLossTests {
   struct Acknowledged {
@@ -26,7 +27,7 @@ import Testing
     var states = 0
     for point in 0..<model.eventCount {
       let required = acknowledged.filter { $0.fromPoint <= point }
-      for survival in [PowerLossModel.Survival.nothingUnsynced, .everything, .randomPrefixes, .randomPrefixes] {
+      for survival in [PowerLossModel.Survival.nothingUnsynced, .everything, .randomPrefixes, .tornWrite] {
         let scratch = TemporaryDirectory("softadastra-powerloss")
         try model.materializeCrashState(at: point, into: scratch.path, survival: survival, using: &random)
         states += 1
@@ -140,7 +141,7 @@ import Testing
     var random = SplitMix64(seed: 9)
     var states = 0
     for point in (restoreStart - 1)..<model.eventCount {
-      for survival in [PowerLossModel.Survival.nothingUnsynced, .everything, .randomPrefixes, .randomPrefixes] {
+      for survival in [PowerLossModel.Survival.nothingUnsynced, .everything, .randomPrefixes, .tornWrite] {
         let scratch = TemporaryDirectory("softadastra-powerloss")
         try model.materializeCrashState(at: point, into: scratch.path, survival: survival, using: &random)
         states += 1
