@@ -22,9 +22,7 @@ import Testing
     let client = Client(options)
     try client.open()
     defer { try? client.close() }
-    var result: [String: String] = [:]
-    for (key, value) in try client.entries() { result[String(decoding: key, as: UTF8.self)] = value.string }
-    return result
+    return try client.textEntries()
   }
 
   static func backup(_ walPath: String, to archive: String, level: Int? = nil) throws -> BackupManifest {

@@ -23,11 +23,7 @@ import Testing
     }
   }
 
-  static func contents(_ client: Client) throws -> [String: String] {
-    var result: [String: String] = [:]
-    for (key, value) in try client.entries() { result[String(decoding: key, as: UTF8.self)] = value.string }
-    return result
-  }
+  static func contents(_ client: Client) throws -> [String: String] { try client.textEntries() }
 
   static func reopen(_ path: String, nodeID: String = "node-a", readOnly: Bool = false) throws -> Client {
     var options = ClientOptions.persistent(nodeID: nodeID, walPath: path)

@@ -38,8 +38,7 @@ import Testing
         let reader = Client(options)
         do {
           try reader.open()
-          var found: [String: String] = [:]
-          for (key, value) in try reader.entries() { found[String(decoding: key, as: UTF8.self)] = value.string }
+          let found = try reader.textEntries()
           try reader.close()
           for write in required {
             #expect(found[write.key] == write.value, "point \(point) \(survival): acknowledged \(write.key) lost (seed \(seed))")
@@ -149,8 +148,7 @@ import Testing
         options.readOnly = true
         let reader = Client(options)
         try reader.open()
-        var found: [String: String] = [:]
-        for (key, value) in try reader.entries() { found[String(decoding: key, as: UTF8.self)] = value.string }
+        let found = try reader.textEntries()
         try reader.close()
         #expect(found == oldState || found == newState, "point \(point) \(survival): neither the old node nor the restored one")
       }
