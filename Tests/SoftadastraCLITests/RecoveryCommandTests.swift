@@ -122,8 +122,9 @@ import Testing
     while writer.isRunning {
       rounds += 1
       expectSuccess(workspace.run("wal-verify"))
+      // No warning either: a checkpoint replacing the WAL mid-read is read again, not reported.
       let get = workspace.run("store", "get", "first")
-      #expect(get.status == 0 && get.out == "1\n", "\(get.stderr)")
+      #expect(get.status == 0 && get.out == "1\n" && get.stderr.isEmpty, "\(get.stderr)")
       #expect(workspace.run("status", "--json").status == 0)
       expectSuccess(workspace.run("backup", "--output", "during.sdbackup"))
       expectSuccess(workspace.run("backup", "verify", "during.sdbackup"))

@@ -69,6 +69,7 @@ public enum NodeRecovery {
       throw SoftadastraError(.notFound, "no WAL at \(walPath): nothing has been written for this node yet, or the path is wrong", path: walPath)
     }
     var skipped = known
+    var rereads = 0
     while true {
       let chain = try resolve(files, nodeID: nodeID, skipping: &skipped)
       do throws(SoftadastraError) {
@@ -77,6 +78,12 @@ public enum NodeRecovery {
         node.skippedSnapshots = skipped.values.sorted { $0.message < $1.message }
         return node
       } catch {
+        // A checkpoint by the writer replaced the live WAL while this reader was reading (readers
+        // take no lock): nothing is wrong with the files, so read them again.
+        if rereads < 10, (try? WALScanner(path: files.walPath, materialize: false).header.checksum) != chain.liveChecksum {
+          rereads += 1
+          continue
+        }
         guard let snapshot = chain.snapshot, error.path == snapshot.path else { throw error }
         skipped[snapshot.path] = error
       }
@@ -118,12 +125,16 @@ public enum NodeRecovery {
     /// The LSN the state before the logs ends at: the snapshot's, or the one before a
     /// self-contained log's first record (a compacted WAL).
     var base: UInt64
+    /// The live WAL's header checksum when the chain was chosen; another one later means a
+    /// checkpoint replaced the live WAL meanwhile.
+    var liveChecksum: UInt32
 
-    init(snapshot: SnapshotReader?, logs: [String], linked: Bool, base: UInt64? = nil) {
+    init(snapshot: SnapshotReader?, logs: [String], linked: Bool, live: WALHeader, base: UInt64? = nil) {
       self.snapshot = snapshot
       self.logs = logs
       self.linked = linked
       self.base = base ?? snapshot?.header.lsn ?? 0
+      self.liveChecksum = live.checksum
     }
   }
 
@@ -149,24 +160,26 @@ public enum NodeRecovery {
         continue
       }
       if live.firstLSN == lsn + 1 {
-        if live.checksum == header.successorChecksum { return Chain(snapshot: snapshot, logs: [files.walPath], linked: true) }
+        if live.checksum == header.successorChecksum { return Chain(snapshot: snapshot, logs: [files.walPath], linked: true, live: live) }
       } else if live.firstLSN <= lsn {
-        return Chain(snapshot: snapshot, logs: [files.walPath], linked: false)
+        return Chain(snapshot: snapshot, logs: [files.walPath], linked: false, live: live)
       } else if let bridge = segments.first(where: { $0.firstLSN == lsn + 1 }),
         (try? WALScanner(path: bridge.path, materialize: false).header.checksum) == header.successorChecksum
       {
         let logs = segments.filter { $0.firstLSN > lsn }.map(\.path) + [files.walPath]
-        return Chain(snapshot: snapshot, logs: logs, linked: true)
+        return Chain(snapshot: snapshot, logs: logs, linked: true, live: live)
       }
       skipped[path] = SoftadastraError(
         .corrupt, "snapshot \(path) (LSN \(lsn)) is not continued by WAL \(files.walPath) or an archived WAL: it belongs to another history",
         path: path)
     }
-    if live.firstLSN == 1 { return Chain(snapshot: nil, logs: [files.walPath], linked: true) }
-    if segments.first?.firstLSN == 1 { return Chain(snapshot: nil, logs: segments.map(\.path) + [files.walPath], linked: true) }
+    if live.firstLSN == 1 { return Chain(snapshot: nil, logs: [files.walPath], linked: true, live: live) }
+    if segments.first?.firstLSN == 1 {
+      return Chain(snapshot: nil, logs: segments.map(\.path) + [files.walPath], linked: true, live: live)
+    }
     if !live.continuesSnapshot, segments.isEmpty {
       // A self-contained log that starts after LSN 1 (wal-replay --output writes these).
-      return Chain(snapshot: nil, logs: [files.walPath], linked: true, base: live.firstLSN - 1)
+      return Chain(snapshot: nil, logs: [files.walPath], linked: true, live: live, base: live.firstLSN - 1)
     }
     let reasons = skipped.values.map(\.message).sorted().joined(separator: "; ")
     throw SoftadastraError(
