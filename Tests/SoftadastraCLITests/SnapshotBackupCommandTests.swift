@@ -221,6 +221,9 @@ import Testing
       let after = workspace.run("store", "export", "--data-dir", target)
       #expect(after.status == 0, "restore killed after \(delay) µs: \(after.stderr)")
       #expect(after.stdout == targetBefore || after.stdout == expected, "restore killed after \(delay) µs (round \(round))")
+      // The next restore clears what a killed one left behind.
+      expectSuccess(workspace.run("restore", "good.sdbackup", "--data-dir", target, "--force"))
+      #expect(try !FileManager.default.contentsOfDirectory(atPath: workspace.file(target)).contains { $0.hasPrefix(".softadastra-restore-") })
     }
     expectSuccess(workspace.run("snapshot"))
     #expect(workspace.run("store", "export").stdout == expected)

@@ -1,5 +1,9 @@
 import SoftadastraWAL
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// What a restore did, or would do with `dryRun`.
 public struct RestoreResult: Sendable {
   public var manifest: BackupManifest
@@ -50,7 +54,8 @@ public enum Restore {
     let createdDirectory = !FileSystem.isDirectory(files.directory)
     let scratchParent = dryRun ? FileSystem.temporaryDirectory : files.directory
     if !dryRun { try FileSystem.createDirectories(files.directory) }
-    let scratch = try FileSystem.makeTemporaryDirectory(in: scratchParent, prefix: ".softadastra-restore-")
+    if !dryRun { removeAbandonedScratch(in: files.directory) }
+    let scratch = try FileSystem.makeTemporaryDirectory(in: scratchParent, prefix: "\(scratchPrefix)\(getpid())-")
     var committed = false
     defer {
       FileSystem.removeFlatDirectory(scratch)
@@ -90,6 +95,22 @@ public enum Restore {
     try FileSystem.syncDirectory(files.directory)
     result.keptAside = existing.map(aside)
     return result
+  }
+
+  /// Scratch directories are named after the restoring process: `.softadastra-restore-<pid>-XXXXXX`.
+  static let scratchPrefix = ".softadastra-restore-"
+
+  /// Removes the scratch directories of restores whose process is gone (killed mid-way).
+  static func removeAbandonedScratch(in directory: String) {
+    guard let handle = opendir(directory) else { return }
+    var abandoned: [String] = []
+    while let entry = readdir(handle) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      guard name.hasPrefix(scratchPrefix), let pid = Int32(name.dropFirst(scratchPrefix.count).prefix { $0 != "-" }) else { continue }
+      if kill(pid, 0) != 0, errno == ESRCH { abandoned.append("\(directory)/\(name)") }
+    }
+    closedir(handle)
+    for path in abandoned { FileSystem.removeFlatDirectory(path) }
   }
 
   static func check(_ target: ReplayTarget, against manifest: BackupManifest) throws(SoftadastraError) {
