@@ -22,6 +22,8 @@ public final class Client {
   private var summary: WALSummary?
   /// Snapshots found damaged (at recovery or by a later read), with why.
   private var skipped: [String: SoftadastraError] = [:]
+  /// Operations this node wrote itself, over its whole history (known once the state is loaded).
+  private var localOperations: UInt64 = 0
   private var isOpen = false
   /// For memory-only clients, which have no WAL to number records.
   private var memoryLSN: UInt64 = 0
@@ -105,6 +107,7 @@ public final class Client {
     }
     if state != nil {
       for record in records { state!.apply(record) }
+      localOperations += UInt64(records.count)
     }
     summary?.noteAppended(records, fileSize: writer?.endOffset ?? 0)
     return records.first!.lsn...records.last!.lsn
@@ -150,7 +153,7 @@ public final class Client {
   public func syncState() throws(SoftadastraError) -> SyncState {
     try checkOpen()
     if options.isPersistent { _ = try loadedState() }
-    return SyncState(outboxSize: summary?.localOperations ?? Int(memoryLSN))
+    return SyncState(outboxSize: options.isPersistent ? Int(localOperations) : Int(memoryLSN))
   }
 
   /// What replaying the live WAL found (nil for a memory-only client). Loads the state if needed.
@@ -188,7 +191,10 @@ public final class Client {
     // The new snapshot is written from the current one: check its blocks first, so that a
     // damaged one is set aside (recovery falls back) rather than stopping every checkpoint.
     try reading { state throws(SoftadastraError) in try state.snapshot?.checkBlockChecksums() }
-    guard let result = try Checkpoint.run(state: try loadedState(), writer: writer, files: files, level: level) else {
+    guard
+      let result = try Checkpoint.run(
+        state: try loadedState(), writer: writer, files: files, localOperations: localOperations, level: level)
+    else {
       return nil
     }
     state = NodeState(snapshot: try SnapshotReader(path: result.snapshot.path))
@@ -210,6 +216,7 @@ public final class Client {
       state = nil
       summary = nil
       skipped = [:]
+      localOperations = 0
       memoryLSN = 0
       isOpen = false
     }
@@ -241,6 +248,7 @@ public final class Client {
     if let torn = writer?.repairedTail { summary.tornTail = torn }
     if let previous = self.summary, previous.header == summary.header { summary.lastTailRepair = previous.lastTailRepair }
     state = node.state
+    localOperations = node.localOperations
     self.summary = summary
     for problem in node.skippedSnapshots { skipped[problem.path ?? ""] = problem }
     writer?.observe(node.lastTimestamp)

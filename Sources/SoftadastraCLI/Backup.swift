@@ -7,6 +7,10 @@ extension SoftadastraCommand {
     static let configuration = CommandConfiguration(
       commandName: "backup",
       abstract: "Write, verify, list and prune backup archives of the node.",
+      discussion: """
+        Without a subcommand, writes an archive: softadastra backup --output FILE | --dir DIR \
+        [--level 0-9] [--progress]; see softadastra backup create --help.
+        """,
       subcommands: [BackupCreate.self, BackupVerify.self, BackupList.self, BackupPrune.self],
       defaultSubcommand: BackupCreate.self)
   }

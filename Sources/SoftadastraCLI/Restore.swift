@@ -12,7 +12,8 @@ extension SoftadastraCommand {
         it into a temporary directory beside the target, syncs it, then moves it into place under \
         the writer lock, the WAL last, in one rename. An existing node is replaced only with \
         --force, and its files are kept as *.pre-restore-<UTC time>. The node id comes from the \
-        archive; --node-id restores it under another id. Restored files are 0600, directories 0700.
+        archive (the --node-id default below does not apply); --node-id restores it under another \
+        id. Restored files are 0600, directories 0700.
         """)
 
     @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "file")) var file: String
@@ -55,11 +56,11 @@ extension SoftadastraCommand {
           ]))
         return
       }
-      let verb = dryRun ? "would restore" : "restored"
-      Output.line("\(verb)   : node \(nodeID) at LSN \(result.lsn), \(result.keys) keys (backup holds LSN \(result.manifest.snapshotLSN) to \(result.manifest.lastLSN))")
-      Output.line("WAL        : \(result.walPath)")
-      for path in result.written where path != result.walPath { Output.line("snapshot   : \(path)") }
-      for path in result.keptAside { Output.line("\(dryRun ? "moves aside" : "kept as    ") : \(path)") }
+      let range = "backup holds LSN \(result.manifest.snapshotLSN) to \(result.manifest.lastLSN)"
+      Output.line("\(dryRun ? "would restore" : "restored     "): node \(nodeID) at LSN \(result.lsn), \(result.keys) keys (\(range))")
+      Output.line("WAL          : \(result.walPath)")
+      for path in result.written where path != result.walPath { Output.line("snapshot     : \(path)") }
+      for path in result.keptAside { Output.line("\(dryRun ? "would move   " : "kept as      "): \(path)") }
     }
   }
 }

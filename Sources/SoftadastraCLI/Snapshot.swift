@@ -7,6 +7,7 @@ extension SoftadastraCommand {
     static let configuration = CommandConfiguration(
       commandName: "snapshot",
       abstract: "Save the node's state as a snapshot and start a fresh WAL; check or list snapshots.",
+      discussion: "Without a subcommand, creates one: see softadastra snapshot create --help for its options.",
       subcommands: [SnapshotCreate.self, SnapshotVerify.self, SnapshotList.self],
       defaultSubcommand: SnapshotCreate.self)
   }
@@ -34,8 +35,9 @@ func snapshotJSON(_ info: SnapshotInfo) -> JSONValue {
   ])
 }
 
-/// "1234 bytes (5678 uncompressed, 4.6x)".
+/// "10502548 bytes (140000000 bytes of entries, 13.3x smaller)".
 func snapshotSizeText(_ info: SnapshotInfo) -> String {
   let ratio = info.bytes == 0 ? 0 : Double(info.rawBytes) / Double(info.bytes)
-  return "\(info.bytes) bytes (\(info.rawBytes) uncompressed, \(RecordFormatting.oneDecimal(ratio))x)"
+  let compression = ratio >= 1 ? "\(RecordFormatting.oneDecimal(ratio))x smaller" : "too small to gain from compression"
+  return "\(info.bytes) bytes (\(info.rawBytes) bytes of entries, \(compression))"
 }

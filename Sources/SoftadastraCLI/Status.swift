@@ -21,7 +21,8 @@ extension SoftadastraCommand {
         try showCppLog(options.walPath!)
         return
       }
-      if FileSystem.exists(options.walPath!) {
+      // A WAL deleted beside its snapshots is damage, not a node that has not written yet.
+      if FileSystem.exists(options.walPath!) || NodeFiles(walPath: options.walPath!).hasHistoryFiles {
         let client = try global.openClient(forWriting: false)
         summary = try client.walSummary()
         keys = client.size

@@ -118,7 +118,7 @@ import Testing
 
     // A dry run says what it would do and changes nothing; --progress reports on standard error.
     let dry = workspace.run("restore", archive, "--data-dir", "dry", "--dry-run", "--to-lsn", "2010")
-    #expect(dry.status == 0 && dry.out.contains("would restore   : node softadastra at LSN 2010"))
+    #expect(dry.status == 0 && dry.out.contains("would restore: node softadastra at LSN 2010"))
     #expect(!FileManager.default.fileExists(atPath: workspace.file("dry")))
     let progressed = workspace.run("backup", "--output", "progress.sdbackup", "--progress")
     #expect(progressed.status == 0 && progressed.stderr.contains("backup: 100%"))

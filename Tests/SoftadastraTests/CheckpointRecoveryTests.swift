@@ -58,6 +58,30 @@ import Testing
     #expect(try SnapshotReader(path: NodeFiles(walPath: path).snapshots()[0].path).header.lsn > 1_000)
   }
 
+  @Test func theOutboxCountsEveryLocalOperationAcrossCheckpointsAndBackups() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try Self.reopen(path)
+    for index in 0..<10 { try client.put("k\(index)", "v") }
+    try client.remove("k0")
+    try client.checkpoint()
+    try client.put("k11", "v")
+    #expect(try client.syncState().outboxSize == 12)
+    try client.close()
+    let reader = try Self.reopen(path, readOnly: true)
+    #expect(try reader.syncState().outboxSize == 12)
+    try reader.close()
+    let archive = directory.file("a.sdbackup")
+    _ = try BackupWriter.write(walPath: path, to: try SystemFile.createExclusive(archive), toolVersion: "test")
+    let restored = TemporaryDirectory().file("node-a.wal")
+    _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: restored, nodeID: "node-a")
+    let again = try Self.reopen(restored)
+    #expect(try again.syncState().outboxSize == 12)
+    try again.put("k12", "v")
+    #expect(try again.syncState().outboxSize == 13)
+    try again.close()
+  }
+
   @Test func lsnsContinueAfterACheckpointAndTheClockNeverGoesBack() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")

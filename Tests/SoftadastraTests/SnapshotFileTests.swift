@@ -16,7 +16,7 @@ import Testing
   static let vectorHeader = SnapshotHeader(
     nodeID: "node-a", createdMilliseconds: 1_795_594_148_700, lsn: 7,
     lastTimestamp: HybridTimestamp(milliseconds: 1_795_594_148_650, counter: 7), lastRecordChecksum: 0x1234_5678,
-    successorChecksum: 0x9ABC_DEF0)
+    successorChecksum: 0x9ABC_DEF0, localOperations: 6)
 
   /// The vector in docs/snapshot-format.md: level 0 (stored blocks), so zlib's version cannot change it.
   static func writeVector(to path: String) throws {
@@ -52,7 +52,7 @@ import Testing
     let path = directory.file("big.snapshot")
     let header = SnapshotHeader(
       nodeID: "n", createdMilliseconds: 1, lsn: 30_000, lastTimestamp: HybridTimestamp(rawValue: 9), lastRecordChecksum: 1,
-      successorChecksum: 2)
+      successorChecksum: 2, localOperations: 30_000)
     let writer = try SnapshotWriter(path: path, header: header)
     let keys = (0..<30_000).map { String(format: "key/%06d", $0 * 2) }
     for (index, key) in keys.enumerated() {
@@ -81,13 +81,13 @@ import Testing
 
   @Test func everyBitFlipAndEveryTruncationIsCaught() throws {
     let directory = TemporaryDirectory()
-    let original = try FileBytes.read(Self.vectorURL.path)
+    let original = FileBytes.read(Self.vectorURL.path)
     let path = directory.file("damaged.snapshot")
     for offset in 0..<original.count {
       for bit in 0..<8 {
         var bytes = original
         bytes[offset] ^= UInt8(1 << bit)
-        try FileBytes.write(bytes, to: path)
+        FileBytes.write(bytes, to: path)
         #expect(throws: SoftadastraError.self, "flip at \(offset) bit \(bit)") {
           let reader = try SnapshotReader(path: path)
           try reader.verify()
@@ -95,16 +95,16 @@ import Testing
       }
     }
     for length in 0..<original.count {
-      try FileBytes.write(Array(original[0..<length]), to: path)
+      FileBytes.write(Array(original[0..<length]), to: path)
       #expect(throws: SoftadastraError.self, "truncated to \(length)") { try SnapshotReader(path: path).verify() }
     }
   }
 
   @Test func anIndexClaimingAHugeBlockIsDamageNotAnAllocation() throws {
     // Every checksum made to match: a crafted file, not bit rot.
-    var bytes = try FileBytes.read(Self.vectorURL.path)
+    var bytes = FileBytes.read(Self.vectorURL.path)
     let footer = bytes.count - SnapshotFormat.footerSize
-    let indexOffset = 209
+    let indexOffset = 217
     bytes.replaceSubrange(indexOffset + 12..<indexOffset + 16, with: [0xFF, 0xFF, 0xFF, 0x7F])
     bytes.replaceSubrange(footer + 32..<footer + 40, with: withUnsafeBytes(of: UInt64(0x7FFF_FFFF).littleEndian, Array.init))
     let indexChecksum = CRC32C.checksum(bytes[indexOffset..<footer])
@@ -126,10 +126,10 @@ import Testing
     let path = directory.file("s.snapshot")
     try Self.writeVector(to: path)
     #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
-    var bytes = try FileBytes.read(path)
+    var bytes = FileBytes.read(path)
     let blockOffset = Self.vectorHeader.size + 3
     bytes[blockOffset] ^= 0xFF
-    try FileBytes.write(bytes, to: path)
+    FileBytes.write(bytes, to: path)
     let reader = try SnapshotReader(path: path)
     #expect {
       try reader.lookup(Array("app/name".utf8))

@@ -53,7 +53,8 @@ public enum BackupWriter {
     let snapshotHeader = SnapshotHeader(
       nodeID: nodeID, createdMilliseconds: created, lsn: snapshotLSN,
       lastTimestamp: source?.header.lastTimestamp ?? HybridTimestamp(rawValue: 0),
-      lastRecordChecksum: source?.header.lastRecordChecksum ?? 0, successorChecksum: walHeader.checksum)
+      lastRecordChecksum: source?.header.lastRecordChecksum ?? 0, successorChecksum: walHeader.checksum,
+      localOperations: source?.header.localOperations ?? 0)
     let snapshotSize: UInt64
     if let source, requestedLevel == nil {
       snapshotSize = try SnapshotWriter.rewrap(source, as: snapshotHeader, to: scratch) { raw in

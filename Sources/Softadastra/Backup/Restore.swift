@@ -114,7 +114,7 @@ public enum Restore {
   }
 
   static func check(_ target: ReplayTarget, against manifest: BackupManifest) throws(SoftadastraError) {
-    let range = "LSN \(manifest.snapshotLSN) to \(manifest.lastLSN)"
+    let range = "LSN \(manifest.snapshotLSN) to \(manifest.lastLSN); restore within that range, or from an older backup (softadastra backup list DIR shows each one's range)"
     if let lsn = target.lsn {
       guard lsn >= manifest.snapshotLSN + (target.exclusive ? 1 : 0), lsn <= manifest.lastLSN + (target.exclusive ? 1 : 0) else {
         throw SoftadastraError(.invalidArgument, "LSN \(lsn) is outside this backup, which holds \(range)")
@@ -169,7 +169,8 @@ public enum Restore {
       path: path,
       header: SnapshotHeader(
         nodeID: nodeID, createdMilliseconds: old.createdMilliseconds, lsn: old.lsn, lastTimestamp: old.lastTimestamp,
-        lastRecordChecksum: old.lastRecordChecksum, successorChecksum: header.checksum))
+        lastRecordChecksum: old.lastRecordChecksum, successorChecksum: header.checksum,
+        localOperations: old.localOperations))
     try source.forEach { (key, entry) throws(SoftadastraError) -> Bool in
       try writer.add(key: key, entry: entry)
       return true

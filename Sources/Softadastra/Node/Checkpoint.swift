@@ -24,10 +24,11 @@ public enum Checkpoint {
   /// of level 6, in a fraction of the time, and a checkpoint runs in a writer's path.
   public static let defaultLevel = 1
 
-  /// Checkpoints `state`, the state after every record of `writer`'s log. The caller holds the
-  /// writer (and so the lock); returns nil when the log holds no record after the snapshot.
+  /// Checkpoints `state`, the state after every record of `writer`'s log, in which this node
+  /// wrote `localOperations` operations itself. The caller holds the writer (and so the lock);
+  /// returns nil when the log holds no record after the snapshot.
   static func run(
-    state: NodeState, writer: WALWriter, files: NodeFiles, level: Int = defaultLevel
+    state: NodeState, writer: WALWriter, files: NodeFiles, localOperations: UInt64, level: Int = defaultLevel
   ) throws(SoftadastraError) -> CheckpointResult? {
     let lastLSN = writer.nextLSN - 1
     guard writer.endOffset > UInt64(writer.header.size), lastLSN >= writer.header.firstLSN else { return nil }
@@ -42,7 +43,8 @@ public enum Checkpoint {
       path: path,
       header: SnapshotHeader(
         nodeID: writer.header.nodeID, createdMilliseconds: newHeader.createdMilliseconds, lsn: lastLSN,
-        lastTimestamp: writer.clock.last, lastRecordChecksum: writer.lastChecksum, successorChecksum: newHeader.checksum),
+        lastTimestamp: writer.clock.last, lastRecordChecksum: writer.lastChecksum, successorChecksum: newHeader.checksum,
+        localOperations: localOperations),
       level: level)
     try state.forEach { (key, entry) throws(SoftadastraError) -> Bool in
       try snapshotWriter.add(key: key, entry: entry)

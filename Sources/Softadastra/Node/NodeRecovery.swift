@@ -34,6 +34,9 @@ public struct RecoveredNode {
   public var skippedSnapshots: [SoftadastraError]
   /// The records after the snapshot, in order, when recovery was asked to keep them.
   public var records: [WALRecord]
+  /// Operations this node wrote itself over its whole history (the snapshot's count plus those
+  /// in the log after it): what its outbox holds while no peer has acknowledged anything.
+  public var localOperations: UInt64
   public var snapshot: SnapshotInfo? { state.snapshot.map(SnapshotInfo.init) }
 }
 
@@ -192,6 +195,7 @@ public enum NodeRecovery {
   static func replay(_ chain: Chain, keepingRecords: Bool) throws(SoftadastraError) -> RecoveredNode {
     var state = NodeState(snapshot: chain.snapshot)
     var records: [WALRecord] = []
+    var localOperations = chain.snapshot?.header.localOperations ?? 0
     let base = chain.base
     var matchedBase = chain.linked || base == 0
     var expected = base + 1
@@ -223,6 +227,7 @@ public enum NodeRecovery {
         }
         guard matchedBase else { throw mismatch("it does not hold the snapshot's last record \(base)") }
         state.apply(record)
+        if case .operation(_, origin: nil) = record.body { localOperations += 1 }
         if keepingRecords { records.append(record) }
         expected = record.nextLSN
         lastTimestamp = max(lastTimestamp, record.timestamp)
@@ -242,6 +247,6 @@ public enum NodeRecovery {
     guard matchedBase else { throw mismatch("it does not hold the snapshot's last record \(base)") }
     return RecoveredNode(
       state: state, summary: summary!, lastLSN: expected - 1, lastTimestamp: lastTimestamp, skippedSnapshots: [],
-      records: records)
+      records: records, localOperations: localOperations)
   }
 }

@@ -8,7 +8,7 @@ public enum SnapshotFormat {
   public static let footerMagic: [UInt8] = [0x53, 0x4E, 0x41, 0x50, 0x45, 0x4E, 0x44, 0x00]
   public static let version: UInt16 = 1
   /// Header bytes before the node id.
-  public static let headerFixedSize = 45
+  public static let headerFixedSize = 53
   /// The footer's size: index offset, index size, block count, entry count, value count, raw
   /// bytes, index CRC, magic, CRC.
   public static let footerSize = 56
@@ -35,12 +35,15 @@ public struct SnapshotHeader: Sendable, Equatable {
   public var lastRecordChecksum: UInt32
   /// The header checksum of the log that starts at `lsn + 1` after this snapshot.
   public var successorChecksum: UInt32
+  /// How many operations this node wrote itself (not received from peers) up to `lsn`: what its
+  /// outbox counts before the log after the snapshot.
+  public var localOperations: UInt64
   public private(set) var size: Int
   public private(set) var checksum: UInt32
 
   public init(
     nodeID: String, createdMilliseconds: Int64, lsn: UInt64, lastTimestamp: HybridTimestamp,
-    lastRecordChecksum: UInt32, successorChecksum: UInt32
+    lastRecordChecksum: UInt32, successorChecksum: UInt32, localOperations: UInt64
   ) {
     self.nodeID = nodeID
     self.createdMilliseconds = createdMilliseconds
@@ -48,6 +51,7 @@ public struct SnapshotHeader: Sendable, Equatable {
     self.lastTimestamp = lastTimestamp
     self.lastRecordChecksum = lastRecordChecksum
     self.successorChecksum = successorChecksum
+    self.localOperations = localOperations
     self.size = SnapshotFormat.headerFixedSize + nodeID.utf8.count + 4
     self.checksum = 0
     self.checksum = CRC32C.checksum(encoded().dropLast(4))
@@ -63,6 +67,7 @@ public struct SnapshotHeader: Sendable, Equatable {
     bytes.appendLittleEndian(lastTimestamp.rawValue)
     bytes.appendLittleEndian(lastRecordChecksum)
     bytes.appendLittleEndian(successorChecksum)
+    bytes.appendLittleEndian(localOperations)
     bytes.append(UInt8(nodeID.utf8.count))
     bytes.append(contentsOf: nodeID.utf8)
     bytes.appendLittleEndian(CRC32C.checksum(bytes))
@@ -80,7 +85,7 @@ public struct SnapshotHeader: Sendable, Equatable {
       return .failure(.at(8, "it is snapshot format version \(version); this softadastra reads version \(SnapshotFormat.version) (upgrade softadastra)"))
     }
     let size = Int(bytes.loadLittleEndian(at: 10, as: UInt16.self))
-    let idLength = Int(bytes[44])
+    let idLength = Int(bytes[52])
     guard idLength > 0, size == SnapshotFormat.headerFixedSize + idLength + 4, bytes.count >= size else {
       return .failure(.at(10, "its header size field (\(size)) is impossible"))
     }
@@ -88,13 +93,14 @@ public struct SnapshotHeader: Sendable, Equatable {
     guard stored == CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: bytes[0..<size - 4])) else {
       return .failure(.at(0, "its header checksum does not match"))
     }
-    guard let nodeID = String(validating: bytes[45..<45 + idLength], as: UTF8.self) else {
-      return .failure(.at(45, "its node id is not UTF-8"))
+    guard let nodeID = String(validating: bytes[53..<53 + idLength], as: UTF8.self) else {
+      return .failure(.at(53, "its node id is not UTF-8"))
     }
     let header = SnapshotHeader(
       nodeID: nodeID, createdMilliseconds: bytes.loadLittleEndian(at: 12), lsn: bytes.loadLittleEndian(at: 20),
       lastTimestamp: HybridTimestamp(rawValue: bytes.loadLittleEndian(at: 28)),
-      lastRecordChecksum: bytes.loadLittleEndian(at: 36), successorChecksum: bytes.loadLittleEndian(at: 40))
+      lastRecordChecksum: bytes.loadLittleEndian(at: 36), successorChecksum: bytes.loadLittleEndian(at: 40),
+      localOperations: bytes.loadLittleEndian(at: 44))
     return .success(header)
   }
 }
