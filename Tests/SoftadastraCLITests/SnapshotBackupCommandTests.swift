@@ -40,6 +40,9 @@ import Testing
     #expect(read.status == 0 && read.out == "changed\n")
     #expect(read.stderr.contains("warning: snapshot data/\(path) is damaged"))
     #expect(workspace.run("store", "export").out.split(separator: "\n").count == 2999)
+    // A WAL deleted beside its snapshots: status says so too, rather than "not written yet".
+    try FileManager.default.removeItem(atPath: workspace.file("data/softadastra.wal"))
+    expectFailure(workspace.run("status"), 65, mentioning: "is missing but snapshots")
   }
 
   @Test func snapshotAndBackupOfANodeThatDoesNotExistSaySo() throws {
