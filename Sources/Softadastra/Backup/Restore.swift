@@ -41,6 +41,8 @@ public enum Restore {
     let manifest = archive.manifest
     try check(target, against: manifest)
     let files = NodeFiles(walPath: walPath)
+    // A symbolic link to the WAL is followed: the real file is replaced, the link stays.
+    let walPath = files.walPath
     func existingFiles() -> [String] {
       (FileSystem.exists(walPath) ? [walPath] : []) + files.snapshots().map(\.path) + files.segments().map(\.path)
     }
