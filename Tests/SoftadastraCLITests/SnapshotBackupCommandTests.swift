@@ -52,6 +52,21 @@ import Testing
     #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.path).isEmpty)
     expectFailure(workspace.run("backup", "verify", "missing.sdbackup"), 66, mentioning: "missing.sdbackup")
     expectFailure(workspace.run("backup"), 64, mentioning: "--output")
+    expectSuccess(workspace.run("store", "put", "a", "1"))
+    expectFailure(workspace.run("backup", "--dir", "nowhere"), 66, mentioning: "mkdir -p nowhere")
+  }
+
+  @Test func progressShowsByItselfWhenStandardErrorIsATerminal() throws {
+    let workspace = Self.workspace(keys: 500)
+    // script(1) gives the command a terminal; the progress line goes to it.
+    let binary = CommandRunner.binaryPath
+    let result = CommandRunner.run(
+      executable: "/usr/bin/script", ["-qec", "\(binary) backup --output tty.sdbackup", "/dev/null"], in: workspace.path)
+    #expect(result.status == 0, "\(result.out) \(result.stderr)")
+    #expect(result.out.contains("backup: 100%") && result.out.contains("MB/s, ETA"), "\(result.out)")
+    // Not a terminal, not asked: no progress line.
+    let quiet = workspace.run("backup", "--output", "quiet.sdbackup")
+    #expect(quiet.status == 0 && !quiet.stderr.contains("backup:"))
   }
 
   @Test func theNextWriterCheckpointsPastTheThreshold() throws {
