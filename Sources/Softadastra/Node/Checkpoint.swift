@@ -16,9 +16,9 @@ public struct CheckpointResult: Sendable, Equatable {
 /// (a hard link); replace the live WAL with an empty one whose first LSN follows the snapshot;
 /// then apply the retention policy. A crash at any point leaves the old state or the new one.
 ///
-/// Retention: the two newest snapshots are kept, with every archived WAL that holds records after
-/// the older of them (so a damaged newest snapshot still has a way back); while only one snapshot
-/// exists, every archived WAL back to LSN 1 is kept.
+/// Retention: the new snapshot and the newest sound older one are kept, with every archived WAL
+/// that holds records after the older (so a damaged newest snapshot still has a way back); while
+/// no sound older snapshot exists, every archived WAL back to LSN 1 is kept.
 public enum Checkpoint {
   /// The zlib level of snapshots by default: level 1 compresses this data to within a few percent
   /// of level 6, in a fraction of the time, and a checkpoint runs in a writer's path.
