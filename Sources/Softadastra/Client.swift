@@ -50,7 +50,11 @@ public final class Client {
     // A symbolic link to the WAL is followed: snapshots go beside the real file.
     let walPath = FileSystem.resolvingSymbolicLink(configuredPath)
     if options.readOnly {
-      try recover(walPath)
+      if options.loadsStoreOnOpen {
+        try recover(walPath)
+      } else {
+        try checkReadable(walPath)
+      }
     } else {
       if options.createsDirectory { try FileSystem.createDirectories(FileSystem.directory(of: walPath)) }
       try openWriter(walPath)
@@ -116,9 +120,14 @@ public final class Client {
   /// The value of `key`, or nil when it is absent.
   public func get(_ key: String) throws(SoftadastraError) -> Value? { try get(Array(key.utf8)) }
 
-  /// The value of `key`, or nil when it is absent. Reads at most one snapshot block.
+  /// The value of `key`, or nil when it is absent. Reads at most one snapshot block; a read-only
+  /// client opened with `loadsStoreOnOpen` off also keeps none of the WAL's other keys in memory.
   public func get(_ key: [UInt8]) throws(SoftadastraError) -> Value? {
-    try reading { state throws(SoftadastraError) in try state.entry(for: key) }.map { Value($0.value) }
+    try checkOpen()
+    if state == nil, options.readOnly, let walPath = options.walPath {
+      return try lookUpWithoutLoading(key, walPath: FileSystem.resolvingSymbolicLink(walPath)).map { Value($0.value) }
+    }
+    return try reading { state throws(SoftadastraError) in try state.entry(for: key) }.map { Value($0.value) }
   }
 
   /// Whether `key` has a value.
@@ -239,6 +248,33 @@ public final class Client {
       writer.observe(snapshot.header.lastTimestamp)
     }
     if options.loadsStoreOnOpen { try recover(walPath) }
+  }
+
+  /// Checks that a read-only node can be read (its WAL exists, or its files explain why not,
+  /// and it belongs to this node) without loading it.
+  private func checkReadable(_ walPath: String) throws(SoftadastraError) {
+    guard FileSystem.exists(walPath) else {
+      _ = try NodeRecovery.recover(walPath: walPath)  // throws the explanation
+      return
+    }
+    let header = try WALScanner(path: walPath, materialize: false).header
+    guard header.nodeID == options.nodeID else {
+      throw SoftadastraError(
+        .configuration, "WAL \(walPath) belongs to node '\(header.nodeID)', not '\(options.nodeID)'", path: walPath)
+    }
+  }
+
+  /// One key's entry from a recovery that applies only that key's changes; like `reading`, it
+  /// sets a damaged snapshot aside and tries again.
+  private func lookUpWithoutLoading(_ key: [UInt8], walPath: String) throws(SoftadastraError) -> LocalStore.Entry? {
+    while true {
+      let node = try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID, skipping: skipped, onlyKey: key)
+      for problem in node.skippedSnapshots { skipped[problem.path ?? ""] = problem }
+      do throws(SoftadastraError) { return try node.state.entry(for: key) } catch {
+        guard error.kind == .corrupt, let snapshot = node.state.snapshot, error.path == snapshot.path else { throw error }
+        skipped[snapshot.path] = error
+      }
+    }
   }
 
   /// Loads the newest usable snapshot and the records after it.

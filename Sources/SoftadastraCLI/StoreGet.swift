@@ -13,7 +13,8 @@ extension SoftadastraCommand.Store {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-      let client = try global.openClient(forWriting: false)
+      // Only this key's changes are read from the WAL: no whole-store replay in memory.
+      let client = try global.openClient(forWriting: false, loadsStore: false)
       let value = try client.get(key)
       try global.close(client)
       guard let value else {

@@ -82,6 +82,33 @@ import Testing
     try again.close()
   }
 
+  @Test func aSingleReadNeedsNotLoadTheStoreAndAgreesWithAFullLoad() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try Self.reopen(path)
+    for index in 0..<200 { try client.put("k\(index % 50)", "v\(index)") }
+    try client.checkpoint()
+    for index in 0..<30 { try client.put("k\(index)", "w\(index)") }
+    try client.remove("k7")
+    try client.close()
+    var options = ClientOptions.persistent(nodeID: "node-a", walPath: path)
+    options.readOnly = true
+    options.loadsStoreOnOpen = false
+    let light = Client(options)
+    try light.open()
+    let full = try Self.reopen(path, readOnly: true)
+    for index in 0..<60 {
+      #expect(try light.get("k\(index)") == full.get("k\(index)"), "k\(index)")
+    }
+    #expect(try light.get("k7") == nil && light.get("k8")?.string == "w8" && light.get("k40")?.string == "v190")
+    #expect(try light.textEntries() == full.textEntries())
+    try light.close()
+    try full.close()
+    // Another node's WAL is refused at open, as with a full load.
+    options.nodeID = "node-b"
+    #expect(throws: SoftadastraError.self) { try Client(options).open() }
+  }
+
   @Test func lsnsContinueAfterACheckpointAndTheClockNeverGoesBack() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")

@@ -57,9 +57,11 @@ public enum NodeRecovery {
   ///   - keepingRecords: keep the records after the snapshot in the result (for backups).
   ///   - checkingBlocks: check every block's checksum of the snapshot used, and fall back past
   ///     it when one fails (for work that reads the whole snapshot).
+  ///   - onlyKey: apply only the WAL's changes to this key (a single read needs no more), so the
+  ///     result answers `entry(for: onlyKey)` and nothing else, in constant memory.
   public static func recover(
     walPath: String, nodeID: String? = nil, skipping known: [String: SoftadastraError] = [:], keepingRecords: Bool = false,
-    checkingBlocks: Bool = false
+    checkingBlocks: Bool = false, onlyKey: [UInt8]? = nil
   ) throws(SoftadastraError) -> RecoveredNode {
     let files = NodeFiles(walPath: walPath)
     guard FileSystem.exists(walPath) else {
@@ -77,7 +79,7 @@ public enum NodeRecovery {
       let chain = try resolve(files, nodeID: nodeID, skipping: &skipped)
       do throws(SoftadastraError) {
         if checkingBlocks { try chain.snapshot?.checkBlockChecksums() }
-        var node = try replay(chain, keepingRecords: keepingRecords)
+        var node = try replay(chain, keepingRecords: keepingRecords, onlyKey: onlyKey)
         node.skippedSnapshots = skipped.values.sorted { $0.message < $1.message }
         return node
       } catch {
@@ -192,7 +194,7 @@ public enum NodeRecovery {
       path: files.walPath, lsn: live.firstLSN)
   }
 
-  static func replay(_ chain: Chain, keepingRecords: Bool) throws(SoftadastraError) -> RecoveredNode {
+  static func replay(_ chain: Chain, keepingRecords: Bool, onlyKey: [UInt8]? = nil) throws(SoftadastraError) -> RecoveredNode {
     var state = NodeState(snapshot: chain.snapshot)
     var records: [WALRecord] = []
     var localOperations = chain.snapshot?.header.localOperations ?? 0
@@ -226,7 +228,11 @@ public enum NodeRecovery {
           continue
         }
         guard matchedBase else { throw mismatch("it does not hold the snapshot's last record \(base)") }
-        state.apply(record)
+        if let onlyKey {
+          if case .operation(let operation, _) = record.body, operation.key == onlyKey { state.apply(record) }
+        } else {
+          state.apply(record)
+        }
         if case .operation(_, origin: nil) = record.body { localOperations += 1 }
         if keepingRecords { records.append(record) }
         expected = record.nextLSN
