@@ -21,24 +21,49 @@ public enum IOEvent: Sendable {
   case removedDirectory(path: String)
 }
 
-/// Receives every `IOEvent` while installed. For tests; nothing is installed in normal use.
+/// An operation about to be made, which an observer may make fail (fault injection).
+public enum IOOperation: Sendable {
+  case write(path: String, offset: UInt64, count: Int)
+  case sync(path: String)
+}
+
+/// Receives every `IOEvent` while installed, and may make operations fail. For tests; nothing is
+/// installed in normal use.
 public protocol IOObserver: AnyObject, Sendable {
   func observe(_ event: IOEvent)
+  /// An `errno` to fail `operation` with instead of making it, or nil to let it happen.
+  func failure(for operation: IOOperation) -> Int32?
+}
+
+extension IOObserver {
+  public func failure(for operation: IOOperation) -> Int32? { nil }
 }
 
 /// The installed observer, if any (one at a time).
 public enum IOObservation {
   private static let current = Mutex<(any IOObserver)?>(nil)
 
-  /// Installs `observer` for the duration of `body`.
+  /// Held while an observer is installed, so that two callers (tests running in parallel) take
+  /// turns instead of replacing each other's observer.
+  private static let installation = Mutex<Void>(())
+
+  /// Installs `observer` for the duration of `body`; waits while another one is installed.
   public static func with<T>(_ observer: any IOObserver, _ body: () throws -> T) rethrows -> T {
-    current.withLock { $0 = observer }
-    defer { current.withLock { $0 = nil } }
-    return try body()
+    try installation.withLock { _ in
+      current.withLock { $0 = observer }
+      defer { current.withLock { $0 = nil } }
+      return try body()
+    }
   }
 
   @inline(__always)
   static func report(_ event: @autoclosure () -> IOEvent) {
     current.withLock { observer in observer?.observe(event()) }
+  }
+
+  /// The `errno` the installed observer wants `operation` to fail with, if any.
+  @inline(__always)
+  static func injectedFailure(_ operation: @autoclosure () -> IOOperation) -> Int32? {
+    current.withLock { observer in observer?.failure(for: operation()) }
   }
 }

@@ -86,6 +86,9 @@ public final class SystemFile {
 
   /// Writes all of `bytes` at `offset`.
   public func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(SoftadastraError) {
+    if let code = IOObservation.injectedFailure(.write(path: path, offset: offset, count: bytes.count)) {
+      throw .system(code, "cannot write \(path) at offset \(offset)", path: path)
+    }
     var done = 0
     while done < bytes.count {
       let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
@@ -107,6 +110,7 @@ public final class SystemFile {
 
   /// Makes written data durable (`fdatasync`).
   public func syncData() throws(SoftadastraError) {
+    if let code = IOObservation.injectedFailure(.sync(path: path)) { throw .system(code, "cannot sync \(path) to disk", path: path) }
     while fdatasync(descriptor) != 0 {
       if errno != EINTR { throw .system(errno, "cannot sync \(path) to disk", path: path) }
     }
@@ -115,6 +119,7 @@ public final class SystemFile {
 
   /// Makes written data and metadata durable (`fsync`).
   public func sync() throws(SoftadastraError) {
+    if let code = IOObservation.injectedFailure(.sync(path: path)) { throw .system(code, "cannot sync \(path) to disk", path: path) }
     while fsync(descriptor) != 0 {
       if errno != EINTR { throw .system(errno, "cannot sync \(path) to disk", path: path) }
     }
