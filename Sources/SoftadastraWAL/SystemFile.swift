@@ -247,15 +247,22 @@ public enum FileSystem {
     return String(cString: value)
   }
 
+  /// The names in `directory` (without "." and ".."), or nil when it cannot be listed (`errno`
+  /// says why).
+  public static func names(in directory: String) -> [String]? {
+    guard let handle = opendir(directory) else { return nil }
+    defer { closedir(handle) }
+    var names: [String] = []
+    while let entry = readdir(handle) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+  }
+
   /// Removes a directory that holds only files (no subdirectories), and the files.
   public static func removeFlatDirectory(_ path: String) {
-    if let handle = opendir(path) {
-      while let entry = readdir(handle) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if name != "." && name != ".." { removeFile("\(path)/\(name)") }
-      }
-      closedir(handle)
-    }
+    for name in names(in: path) ?? [] { removeFile("\(path)/\(name)") }
     _ = removeEmptyDirectory(path)
   }
 

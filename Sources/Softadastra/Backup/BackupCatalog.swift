@@ -21,17 +21,11 @@ public enum BackupCatalog {
 
   /// Every `*.sdbackup` file in `directory`, newest first (unreadable ones last, by name).
   public static func entries(in directory: String) throws(SoftadastraError) -> [Entry] {
-    guard let handle = opendir(directory) else {
+    guard let names = FileSystem.names(in: directory) else {
       throw .system(errno, "cannot list backups in \(directory)", path: directory)
     }
-    var names: [String] = []
-    while let entry = readdir(handle) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-      if name.hasSuffix(BackupFormat.fileExtension), !name.hasPrefix(".") { names.append(name) }
-    }
-    closedir(handle)
     var entries: [Entry] = []
-    for name in names.sorted() {
+    for name in names.sorted() where name.hasSuffix(BackupFormat.fileExtension) && !name.hasPrefix(".") {
       let path = directory.hasSuffix("/") ? directory + name : "\(directory)/\(name)"
       do throws(SoftadastraError) {
         let archive = try BackupArchive(path: path)

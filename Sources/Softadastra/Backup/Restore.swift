@@ -104,15 +104,10 @@ public enum Restore {
 
   /// Removes the scratch directories of restores whose process is gone (killed mid-way).
   static func removeAbandonedScratch(in directory: String) {
-    guard let handle = opendir(directory) else { return }
-    var abandoned: [String] = []
-    while let entry = readdir(handle) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    for name in FileSystem.names(in: directory) ?? [] {
       guard name.hasPrefix(scratchPrefix), let pid = Int32(name.dropFirst(scratchPrefix.count).prefix { $0 != "-" }) else { continue }
-      if kill(pid, 0) != 0, errno == ESRCH { abandoned.append("\(directory)/\(name)") }
+      if kill(pid, 0) != 0, errno == ESRCH { FileSystem.removeFlatDirectory("\(directory)/\(name)") }
     }
-    closedir(handle)
-    for path in abandoned { FileSystem.removeFlatDirectory(path) }
   }
 
   static func check(_ target: ReplayTarget, against manifest: BackupManifest) throws(SoftadastraError) {

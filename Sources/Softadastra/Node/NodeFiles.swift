@@ -1,9 +1,5 @@
 import SoftadastraWAL
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// The files that hold one node's state, all beside its live WAL `<base>.wal`:
 ///
 /// - `<base>.wal`: the live WAL, the only file a writer appends to;
@@ -51,12 +47,9 @@ public struct NodeFiles: Sendable {
 
   /// `<base>.<20 digits><suffix>` files in the directory, with their number.
   private func list(suffix: String) -> [(UInt64, String)] {
-    guard let handle = opendir(directory) else { return [] }
-    defer { closedir(handle) }
     let prefix = baseName + "."
     var found: [(UInt64, String)] = []
-    while let entry = readdir(handle) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    for name in FileSystem.names(in: directory) ?? [] {
       guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { continue }
       let middle = name.dropFirst(prefix.count).dropLast(suffix.count)
       guard middle.count == 20, middle.allSatisfy({ $0.isASCII && $0.isNumber }), let number = UInt64(middle) else { continue }
