@@ -17,6 +17,9 @@ public final class Client {
   public let options: ClientOptions
 
   private var writer: WALWriter?
+  /// The WAL as opened: `options.walPath` with a symbolic link at its end followed, so that
+  /// snapshots go beside the real file.
+  private var walPath: String?
   /// The current state: a snapshot under the changes after it (everything, for memory clients).
   private var state: NodeState?
   private var summary: WALSummary?
@@ -47,8 +50,8 @@ public final class Client {
       isOpen = true
       return
     }
-    // A symbolic link to the WAL is followed: snapshots go beside the real file.
     let walPath = FileSystem.resolvingSymbolicLink(configuredPath)
+    self.walPath = walPath
     if options.readOnly {
       if options.loadsStoreOnOpen {
         try recover(walPath)
@@ -124,8 +127,8 @@ public final class Client {
   /// client opened with `loadsStoreOnOpen` off also keeps none of the WAL's other keys in memory.
   public func get(_ key: [UInt8]) throws(SoftadastraError) -> Value? {
     try checkOpen()
-    if state == nil, options.readOnly, let walPath = options.walPath {
-      return try lookUpWithoutLoading(key, walPath: FileSystem.resolvingSymbolicLink(walPath)).map { Value($0.value) }
+    if state == nil, options.readOnly, let walPath {
+      return try lookUpWithoutLoading(key, walPath: walPath).map { Value($0.value) }
     }
     return try reading { state throws(SoftadastraError) in try state.entry(for: key) }.map { Value($0.value) }
   }
@@ -222,6 +225,7 @@ public final class Client {
   public func close() throws(SoftadastraError) {
     defer {
       writer = nil
+      walPath = nil
       state = nil
       summary = nil
       skipped = [:]
@@ -303,10 +307,10 @@ public final class Client {
     while true {
       let state = try loadedState()
       do throws(SoftadastraError) { return try body(state) } catch {
-        guard error.kind == .corrupt, let snapshot = state.snapshot, error.path == snapshot.path, let walPath = options.walPath
+        guard error.kind == .corrupt, let snapshot = state.snapshot, error.path == snapshot.path, let walPath
         else { throw error }
         skipped[snapshot.path] = error
-        try recover(FileSystem.resolvingSymbolicLink(walPath))
+        try recover(walPath)
       }
     }
   }
@@ -315,7 +319,7 @@ public final class Client {
     try checkOpen()
     if let state { return state }
     // Opened with loadsStoreOnOpen off: this process holds the writer lock, so the files are stable.
-    try recover(FileSystem.resolvingSymbolicLink(options.walPath!))
+    try recover(walPath!)
     return state!
   }
 
