@@ -56,6 +56,9 @@ public enum IOObservation {
     }
   }
 
+  /// Whether an observer is installed.
+  static var isObserving: Bool { current.withLock { $0 != nil } }
+
   @inline(__always)
   static func report(_ event: @autoclosure () -> IOEvent) {
     current.withLock { observer in observer?.observe(event()) }

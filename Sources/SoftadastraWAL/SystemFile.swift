@@ -40,7 +40,8 @@ public final class SystemFile {
   private static func open(_ path: String, flags: Int32, mode: mode_t, doing action: String)
     throws(SoftadastraError) -> SystemFile
   {
-    let existed = flags & O_CREAT != 0 && FileSystem.exists(path)
+    // Whether the call creates the file matters only to an observer (an extra stat otherwise).
+    let existed = flags & O_CREAT != 0 && IOObservation.isObserving && FileSystem.exists(path)
     while true {
       let fd = Glibc.open(path, flags, mode)
       if fd >= 0 {
