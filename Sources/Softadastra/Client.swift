@@ -16,20 +16,20 @@
 public final class Client {
   public let options: ClientOptions
 
-  private var writer: WALWriter?
+  var writer: WALWriter?
   /// The WAL as opened: `options.walPath` with a symbolic link at its end followed, so that
   /// snapshots go beside the real file.
-  private var walPath: String?
+  private(set) var walPath: String?
   /// The current state: a snapshot under the changes after it (everything, for memory clients).
-  private var state: NodeState?
-  private var summary: WALSummary?
+  var state: NodeState?
+  var summary: WALSummary?
   /// Snapshots found damaged (at recovery or by a later read), with why.
   private var skipped: [String: SoftadastraError] = [:]
   /// Operations this node wrote itself, over its whole history (known once the state is loaded).
-  private var localOperations: UInt64 = 0
+  private(set) var localOperations: UInt64 = 0
   private var isOpen = false
   /// For memory-only clients, which have no WAL to number records.
-  private var memoryLSN: UInt64 = 0
+  private(set) var memoryLSN: UInt64 = 0
   private var memoryClock = HybridClock()
 
   public init(_ options: ClientOptions) { self.options = options }
@@ -104,20 +104,31 @@ public final class Client {
     }
     try checkpointIfDue()
     let records: [WALRecord]
-    if let writer {
-      records = try writer.append(operations)
+    if writer != nil {
+      records = try append(operations.map { .operation($0, origin: nil) })
     } else {
       records = operations.map { operation in
         memoryLSN += 1
         return WALRecord(lsn: memoryLSN, timestamp: memoryClock.now(), body: .operation(operation, origin: nil))
       }
-    }
-    if state != nil {
       for record in records { state!.apply(record) }
-      localOperations += UInt64(records.count)
     }
-    summary?.noteAppended(records, fileSize: writer?.endOffset ?? 0)
     return records.first!.lsn...records.last!.lsn
+  }
+
+  /// Appends records with these bodies to the WAL as one atomic batch and applies them to the
+  /// state (when it is loaded).
+  @discardableResult
+  func append(_ bodies: [WALRecord.Body]) throws(SoftadastraError) -> [WALRecord] {
+    let records = try writer!.append(bodies: bodies)
+    if state != nil {
+      for record in records {
+        state!.apply(record)
+        if case .operation(_, origin: nil) = record.body { localOperations += 1 }
+      }
+    }
+    summary?.noteAppended(records, fileSize: writer!.endOffset)
+    return records
   }
 
   /// The value of `key`, or nil when it is absent.
@@ -159,13 +170,6 @@ public final class Client {
     // out) cannot happen for want of a check, and recovery can still fall back before any output.
     try reading { state throws(SoftadastraError) in try state.snapshot?.checkBlockChecksums() }
     try loadedState().forEach(prefix: prefix) { (key, entry) throws(SoftadastraError) -> Bool in try body(key, Value(entry.value)) }
-  }
-
-  /// What this node has recorded for propagation to peers.
-  public func syncState() throws(SoftadastraError) -> SyncState {
-    try checkOpen()
-    if options.isPersistent { _ = try loadedState() }
-    return SyncState(outboxSize: options.isPersistent ? Int(localOperations) : Int(memoryLSN))
   }
 
   /// What replaying the live WAL found (nil for a memory-only client). Loads the state if needed.
@@ -294,7 +298,7 @@ public final class Client {
     writer?.observe(node.lastTimestamp)
   }
 
-  private func checkpointIfDue() throws(SoftadastraError) {
+  func checkpointIfDue() throws(SoftadastraError) {
     guard let writer, options.checkpointBytes > 0,
       writer.endOffset - UInt64(writer.header.size) >= options.checkpointBytes
     else { return }
@@ -303,7 +307,7 @@ public final class Client {
 
   /// Runs a read on the state. A snapshot block found damaged by the read is set aside, the state
   /// is recovered again without it (from an older snapshot or the full WAL), and the read retried.
-  private func reading<T>(_ body: (NodeState) throws(SoftadastraError) -> T) throws(SoftadastraError) -> T {
+  func reading<T>(_ body: (NodeState) throws(SoftadastraError) -> T) throws(SoftadastraError) -> T {
     while true {
       let state = try loadedState()
       do throws(SoftadastraError) { return try body(state) } catch {
@@ -315,7 +319,7 @@ public final class Client {
     }
   }
 
-  private func loadedState() throws(SoftadastraError) -> NodeState {
+  func loadedState() throws(SoftadastraError) -> NodeState {
     try checkOpen()
     if let state { return state }
     // Opened with loadsStoreOnOpen off: this process holds the writer lock, so the files are stable.
@@ -323,7 +327,7 @@ public final class Client {
     return state!
   }
 
-  private func checkOpen() throws(SoftadastraError) {
+  func checkOpen() throws(SoftadastraError) {
     guard isOpen else { throw SoftadastraError(.notOpen, "the client is not open; call open() first") }
   }
 }

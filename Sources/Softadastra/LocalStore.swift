@@ -7,6 +7,14 @@ public struct LocalStore: Sendable {
     public var timestamp: HybridTimestamp
     /// Where the put came from, when another node wrote it.
     public var origin: Origin?
+    /// A deleted key, kept with the delete's version so that no older write from a peer brings
+    /// it back. Reads treat it as absent.
+    public var isTombstone = false
+
+    /// The write's version for the conflict rule, with `localNode` standing for this node.
+    public func version(localNode: String) -> WriteVersion {
+      origin.map { WriteVersion(timestamp: $0.timestamp, nodeID: $0.nodeID) } ?? WriteVersion(timestamp: timestamp, nodeID: localNode)
+    }
   }
 
   private var entries: [[UInt8]: Entry] = [:]

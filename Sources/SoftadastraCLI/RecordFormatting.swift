@@ -54,6 +54,7 @@ enum RecordFormatting {
     case .operation(.delete, _): "delete"
     case .tailRepairNote: "tail-repair"
     case .lostRange: "lost-range"
+    case .syncTable: "sync-table"
     case .skipped(let type, _): "type-\(type)"
     }
   }
@@ -124,7 +125,7 @@ enum RecordFormatting {
     case .tailRepairNote(let offset, let bytes): extra += " cut_offset=\(offset) cut_bytes=\(bytes)"
     case .lostRange(let count, let offset, let bytes):
       extra += " lost_lsns=\(record.lsn)-\(record.lsn + count - 1) damage_offset=\(offset) damage_bytes=\(bytes)"
-    case .skipped(_, let payload): extra += " payload_bytes=\(payload.count)"
+    case .skipped(_, let payload), .syncTable(let payload): extra += " payload_bytes=\(payload.count)"
     }
     if record.batch != .single { extra += " batch=" + record.batch.name }
     out += extra.utf8
@@ -161,7 +162,7 @@ enum RecordFormatting {
       members += [("cut_offset", .number(offset)), ("cut_bytes", .number(bytes))]
     case .lostRange(let count, let offset, let bytes):
       members += [("lost_count", .number(count)), ("damage_offset", .number(offset)), ("damage_bytes", .number(bytes))]
-    case .skipped(_, let payload): members.append(("payload_bytes", .number(payload.count)))
+    case .skipped(_, let payload), .syncTable(let payload): members.append(("payload_bytes", .number(payload.count)))
     }
     return .object(members)
   }

@@ -149,7 +149,9 @@ public enum RecordDecoder {
     default:
       guard type >= RecordType.firstSkippable else { return .invalid(.unknownType(type)) }
       guard flags & RecordFlags.remoteOrigin == 0 else { return .invalid(.unknownFlags(flags)) }
-      body = materialize ? .skipped(type: type, payload: payload.readBytes(payload.remaining) ?? []) : nil
+      guard materialize else { return .valid(frame) }
+      let bytes = payload.readBytes(payload.remaining) ?? []
+      body = type == RecordType.syncTable ? .syncTable(payload: bytes) : .skipped(type: type, payload: bytes)
     }
     guard materialize, let body else { return .valid(frame) }
     return .record(WALRecord(lsn: lsn, timestamp: frame.timestamp, batch: frame.batch, body: body), frame)

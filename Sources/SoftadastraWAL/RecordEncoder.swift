@@ -42,7 +42,7 @@ public enum RecordEncoder {
       buffer.appendLittleEndian(count)
       buffer.appendLittleEndian(offset)
       buffer.appendLittleEndian(bytes)
-    case .skipped(_, let payload):
+    case .skipped(_, let payload), .syncTable(let payload):
       buffer.append(contentsOf: payload)
     }
     let size = UInt32(buffer.count - start + 8)

@@ -35,6 +35,9 @@ public enum RecordType {
   public static let lostRange: UInt8 = 3
   /// Written after a torn tail was cut off: where, and how many bytes. Readers may skip it.
   public static let tailRepairNote: UInt8 = 128
+  /// The node's sync table (peers' positions) as of this record; the last one in the log wins.
+  /// Readers that do not sync may skip it.
+  public static let syncTable: UInt8 = 129
   /// Types from here up may be skipped by readers that do not know them.
   public static let firstSkippable: UInt8 = 128
 }

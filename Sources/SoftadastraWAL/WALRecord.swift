@@ -49,6 +49,9 @@ public struct WALRecord: Sendable, Hashable {
     /// `count` LSNs from this record's own were lost to `bytes` damaged bytes at `offset` of the
     /// original file and dropped by a salvage repair.
     case lostRange(count: UInt64, offset: UInt64, bytes: UInt64)
+    /// The node's sync table (what each peer has sent and acknowledged), encoded by the
+    /// `Softadastra` module; the last one in the log is the current one.
+    case syncTable(payload: [UInt8])
     /// A record type this version does not know but may skip.
     case skipped(type: UInt8, payload: [UInt8])
   }
@@ -126,6 +129,7 @@ public struct WALRecord: Sendable, Hashable {
     case .operation(.delete, _): RecordType.delete
     case .tailRepairNote: RecordType.tailRepairNote
     case .lostRange: RecordType.lostRange
+    case .syncTable: RecordType.syncTable
     case .skipped(let type, _): type
     }
   }

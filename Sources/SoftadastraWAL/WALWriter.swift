@@ -101,23 +101,33 @@ public final class WALWriter {
   ///   `io` when writing or syncing fails (the writer then refuses further appends).
   @discardableResult
   public func append(_ operations: [StoreOperation]) throws(SoftadastraError) -> [WALRecord] {
+    try append(bodies: operations.map { .operation($0, origin: nil) })
+  }
+
+  /// Appends records with these bodies as one atomic unit, like `append(_:)`: operations
+  /// received from peers (with their origin) and sync tables, for example.
+  @discardableResult
+  public func append(bodies: [WALRecord.Body]) throws(SoftadastraError) -> [WALRecord] {
     try checkUsable()
-    for operation in operations { try operation.checkLimits() }
+    for case .operation(let operation, let origin) in bodies {
+      try operation.checkLimits()
+      if let origin, origin.nodeID.utf8.isEmpty || origin.nodeID.utf8.count > WALFormat.maxNodeIDBytes {
+        throw SoftadastraError(.invalidArgument, "an origin node id must be 1 to \(WALFormat.maxNodeIDBytes) bytes")
+      }
+    }
     var records: [WALRecord] = []
-    records.reserveCapacity(operations.count)
+    records.reserveCapacity(bodies.count)
     var buffer: [UInt8] = []
     var checksum = lastChecksum
     var offset = endOffset
     var lsn = nextLSN
     var clock = self.clock
     do throws(SoftadastraError) {
-      for (index, operation) in operations.enumerated() {
-        let record = WALRecord(
-          lsn: lsn, timestamp: clock.now(), batch: .of(index, in: operations.count),
-          body: .operation(operation, origin: nil))
+      for (index, body) in bodies.enumerated() {
+        let record = WALRecord(lsn: lsn, timestamp: clock.now(), batch: .of(index, in: bodies.count), body: body)
         checksum = RecordEncoder.append(record, seed: checksum, to: &buffer)
         records.append(record)
-        lsn += 1
+        lsn = record.nextLSN
         if buffer.count >= 4 << 20 {
           try file.write(buffer, at: offset)
           offset += UInt64(buffer.count)

@@ -54,7 +54,7 @@ public enum BackupWriter {
       nodeID: nodeID, createdMilliseconds: created, lsn: snapshotLSN,
       lastTimestamp: source?.header.lastTimestamp ?? HybridTimestamp(rawValue: 0),
       lastRecordChecksum: source?.header.lastRecordChecksum ?? 0, successorChecksum: walHeader.checksum,
-      localOperations: source?.header.localOperations ?? 0)
+      localOperations: source?.header.localOperations ?? 0, syncTable: source?.header.syncTable ?? [])
     let snapshotSize: UInt64
     if let source, requestedLevel == nil {
       snapshotSize = try SnapshotWriter.rewrap(source, as: snapshotHeader, to: scratch) { raw in
@@ -63,7 +63,7 @@ public enum BackupWriter {
       }
     } else {
       let snapshotWriter = try SnapshotWriter(path: scratch, header: snapshotHeader, level: level)
-      try source?.forEach { (key, entry) throws(SoftadastraError) -> Bool in
+      try source?.forEach(includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
         try snapshotWriter.add(key: key, entry: entry)
         done += UInt64(key.count + entry.value.count + 26)
         if snapshotWriter.entryCount % 4096 == 0 { progress?(min(done, total), total) }

@@ -167,8 +167,8 @@ public enum Restore {
       header: SnapshotHeader(
         nodeID: nodeID, createdMilliseconds: old.createdMilliseconds, lsn: old.lsn, lastTimestamp: old.lastTimestamp,
         lastRecordChecksum: old.lastRecordChecksum, successorChecksum: header.checksum,
-        localOperations: old.localOperations))
-    try source.forEach { (key, entry) throws(SoftadastraError) -> Bool in
+        localOperations: old.localOperations, syncTable: old.syncTable))
+    try source.forEach(includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
       try writer.add(key: key, entry: entry)
       return true
     }

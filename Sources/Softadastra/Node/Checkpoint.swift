@@ -44,10 +44,13 @@ public enum Checkpoint {
       header: SnapshotHeader(
         nodeID: writer.header.nodeID, createdMilliseconds: newHeader.createdMilliseconds, lsn: lastLSN,
         lastTimestamp: writer.clock.last, lastRecordChecksum: writer.lastChecksum, successorChecksum: newHeader.checksum,
-        localOperations: localOperations),
+        localOperations: localOperations, syncTable: state.syncTableBytes),
       level: level)
-    try state.forEach { (key, entry) throws(SoftadastraError) -> Bool in
-      try snapshotWriter.add(key: key, entry: entry)
+    // A tombstone stays until every known peer has acknowledged the delete (with no peer known,
+    // none has to see it); after that no older write can reach this node to bring the key back.
+    let tombstonesSeenUpTo = try state.syncTable().acknowledgedByAll?.lsn ?? UInt64.max
+    try state.forEach(includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
+      if !entry.isTombstone || entry.lsn > tombstonesSeenUpTo { try snapshotWriter.add(key: key, entry: entry) }
       return true
     }
     try snapshotWriter.finish()

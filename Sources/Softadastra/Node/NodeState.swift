@@ -5,82 +5,113 @@ import SoftadastraWAL
 public struct NodeState {
   /// The snapshot the state starts from, or nil to start empty.
   public let snapshot: SnapshotReader?
-  /// Keys changed after the snapshot: their entry, or nil for a key deleted since.
-  private(set) var changes: [[UInt8]: LocalStore.Entry?] = [:]
+  /// Keys changed after the snapshot: their entry, or a tombstone for a key deleted since.
+  private(set) var changes: [[UInt8]: LocalStore.Entry] = [:]
 
-  init(snapshot: SnapshotReader?) { self.snapshot = snapshot }
+  /// The node's sync table as encoded: the last sync-table record applied, or the snapshot's.
+  private(set) var syncTableBytes: [UInt8]
 
-  /// Applies one record: puts set, deletes remove, other records change nothing.
+  init(snapshot: SnapshotReader?) {
+    self.snapshot = snapshot
+    syncTableBytes = snapshot?.header.syncTable ?? []
+  }
+
+  /// The node's sync table (empty when it never synced).
+  ///
+  /// - Throws: `corrupt` when the table does not decode.
+  public func syncTable() throws(SoftadastraError) -> SyncTable {
+    try SyncTable.decode(syncTableBytes, source: snapshot?.path ?? "the WAL")
+  }
+
+  /// Applies one record: puts set, deletes leave a tombstone, other records change nothing.
+  /// The log is applied in order; which remote writes win was decided when they were appended.
   mutating func apply(_ record: WALRecord) {
+    if case .syncTable(let payload) = record.body { syncTableBytes = payload }
     guard case .operation(let operation, let origin) = record.body else { return }
     switch operation {
     case .put(let key, let value):
-      changes[key] = .some(LocalStore.Entry(value: value, lsn: record.lsn, timestamp: record.timestamp, origin: origin))
-    case .delete(let key): changes[key] = .some(nil)
+      changes[key] = LocalStore.Entry(value: value, lsn: record.lsn, timestamp: record.timestamp, origin: origin)
+    case .delete(let key):
+      changes[key] = LocalStore.Entry(value: [], lsn: record.lsn, timestamp: record.timestamp, origin: origin, isTombstone: true)
     }
   }
 
   /// The number of keys changed since the snapshot.
   public var changedKeys: Int { changes.count }
 
-  /// `key`'s entry, reading at most one snapshot block.
+  /// `key`'s entry, reading at most one snapshot block; nil when it has no value.
   public func entry(for key: [UInt8]) throws(SoftadastraError) -> LocalStore.Entry? {
+    try entryOrTombstone(for: key).flatMap { $0.isTombstone ? nil : $0 }
+  }
+
+  /// `key`'s entry or tombstone, reading at most one snapshot block.
+  public func entryOrTombstone(for key: [UInt8]) throws(SoftadastraError) -> LocalStore.Entry? {
     if let change = changes[key] { return change }
-    return try snapshot?.lookup(key)
+    return try snapshot?.lookup(key, includingTombstones: true)
+  }
+
+  /// The entry or tombstone of each of `keys` that has one, reading each snapshot block once.
+  public func entriesOrTombstones(for keys: Set<[UInt8]>) throws(SoftadastraError) -> [[UInt8]: LocalStore.Entry] {
+    var found: [[UInt8]: LocalStore.Entry] = [:]
+    var unchanged: [[UInt8]] = []
+    for key in keys {
+      if let change = changes[key] { found[key] = change } else { unchanged.append(key) }
+    }
+    guard let snapshot, !unchanged.isEmpty else { return found }
+    unchanged.sort(by: keyPrecedes)
+    for (key, entry) in zip(unchanged, try snapshot.entries(for: unchanged)) where entry != nil { found[key] = entry }
+    return found
   }
 
   /// The number of keys with a value.
   public func count() throws(SoftadastraError) -> Int {
-    guard let snapshot else { return changes.values.count { $0 != nil } }
+    guard let snapshot else { return changes.values.count { !$0.isTombstone } }
     let keys = changes.keys.sorted { keyPrecedes($0, $1) }
     let inSnapshot = try snapshot.containsValues(keys)
     var count = Int(snapshot.valueCount)
     for (key, wasThere) in zip(keys, inSnapshot) {
-      let isThere = changes[key]! != nil
+      let isThere = !changes[key]!.isTombstone
       count += (isThere ? 1 : 0) - (wasThere ? 1 : 0)
     }
     return count
   }
 
-  /// Calls `body` with every key starting with `prefix` that has a value, in byte order,
-  /// streaming the snapshot; stops when `body` returns false.
+  /// Calls `body` with every key starting with `prefix` that has a value (and each tombstone,
+  /// when `includingTombstones`), in byte order, streaming the snapshot; stops when `body`
+  /// returns false.
   public func forEach(
-    prefix: [UInt8] = [], _ body: ([UInt8], LocalStore.Entry) throws(SoftadastraError) -> Bool
+    prefix: [UInt8] = [], includingTombstones: Bool = false,
+    _ body: ([UInt8], LocalStore.Entry) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
     // Sorting the keys alone (not key-entry pairs) keeps the sort to moving references.
     let changed = changes.keys.filter { $0.starts(with: prefix) }.sorted(by: keyPrecedes)
     var next = 0
     var stopped = false
-    /// Emits the changed keys before `limit` (all when nil); false when `body` asked to stop.
-    func emitChanges(before limit: [UInt8]?) throws(SoftadastraError) -> Bool {
-      while next < changed.count, limit.map({ keyPrecedes(changed[next], $0) }) ?? true {
-        let key = changed[next]
-        let entry = changes[key]!
-        next += 1
-        if let entry, try !body(key, entry) { return false }
-      }
-      return true
-    }
-    try snapshot?.forEach(prefix: prefix) { (key, entry) throws(SoftadastraError) -> Bool in
-      guard try emitChanges(before: key) else {
-        stopped = true
-        return false
-      }
-      if next < changed.count, changed[next] == key {
-        let replacement = changes[key]!
-        next += 1
-        guard let replacement else { return true }
-        guard try body(key, replacement) else {
-          stopped = true
-          return false
-        }
-        return true
-      }
+    /// Passes on an entry unless it is a hidden tombstone; false when `body` asked to stop.
+    func emit(_ key: [UInt8], _ entry: LocalStore.Entry) throws(SoftadastraError) -> Bool {
+      if entry.isTombstone && !includingTombstones { return true }
       guard try body(key, entry) else {
         stopped = true
         return false
       }
       return true
+    }
+    /// Emits the changed keys before `limit` (all when nil).
+    func emitChanges(before limit: [UInt8]?) throws(SoftadastraError) -> Bool {
+      while next < changed.count, limit.map({ keyPrecedes(changed[next], $0) }) ?? true {
+        let key = changed[next]
+        next += 1
+        guard try emit(key, changes[key]!) else { return false }
+      }
+      return true
+    }
+    try snapshot?.forEach(prefix: prefix, includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
+      guard try emitChanges(before: key) else { return false }
+      if next < changed.count, changed[next] == key {
+        next += 1
+        return try emit(key, changes[key]!)
+      }
+      return try emit(key, entry)
     }
     if !stopped { _ = try emitChanges(before: nil) }
   }

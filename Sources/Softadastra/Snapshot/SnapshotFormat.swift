@@ -6,7 +6,9 @@ public enum SnapshotFormat {
   public static let magic: [UInt8] = [0x53, 0x44, 0x53, 0x4E, 0x50, 0x0D, 0x0A, 0x1A]
   /// The last eight bytes before the footer's CRC: "SNAPEND" and a zero byte.
   public static let footerMagic: [UInt8] = [0x53, 0x4E, 0x41, 0x50, 0x45, 0x4E, 0x44, 0x00]
+  /// The version written for a snapshot without a sync table (1) and with one (2); readers read both.
   public static let version: UInt16 = 1
+  public static let versionWithSyncTable: UInt16 = 2
   /// Header bytes before the node id.
   public static let headerFixedSize = 53
   /// The footer's size: index offset, index size, block count, entry count, value count, raw
@@ -38,12 +40,14 @@ public struct SnapshotHeader: Sendable, Equatable {
   /// How many operations this node wrote itself (not received from peers) up to `lsn`: what its
   /// outbox counts before the log after the snapshot.
   public var localOperations: UInt64
+  /// The node's sync table as of `lsn` (`SyncTable`'s encoding), empty when it never synced.
+  public var syncTable: [UInt8]
   public private(set) var size: Int
   public private(set) var checksum: UInt32
 
   public init(
     nodeID: String, createdMilliseconds: Int64, lsn: UInt64, lastTimestamp: HybridTimestamp,
-    lastRecordChecksum: UInt32, successorChecksum: UInt32, localOperations: UInt64
+    lastRecordChecksum: UInt32, successorChecksum: UInt32, localOperations: UInt64, syncTable: [UInt8] = []
   ) {
     self.nodeID = nodeID
     self.createdMilliseconds = createdMilliseconds
@@ -52,7 +56,8 @@ public struct SnapshotHeader: Sendable, Equatable {
     self.lastRecordChecksum = lastRecordChecksum
     self.successorChecksum = successorChecksum
     self.localOperations = localOperations
-    self.size = SnapshotFormat.headerFixedSize + nodeID.utf8.count + 4
+    self.syncTable = syncTable
+    self.size = SnapshotFormat.headerFixedSize + nodeID.utf8.count + syncTable.count + 4
     self.checksum = 0
     self.checksum = CRC32C.checksum(encoded().dropLast(4))
   }
@@ -60,7 +65,7 @@ public struct SnapshotHeader: Sendable, Equatable {
   public func encoded() -> [UInt8] {
     var bytes = SnapshotFormat.magic
     bytes.reserveCapacity(size)
-    bytes.appendLittleEndian(SnapshotFormat.version)
+    bytes.appendLittleEndian(syncTable.isEmpty ? SnapshotFormat.version : SnapshotFormat.versionWithSyncTable)
     bytes.appendLittleEndian(UInt16(size))
     bytes.appendLittleEndian(createdMilliseconds)
     bytes.appendLittleEndian(lsn)
@@ -70,6 +75,7 @@ public struct SnapshotHeader: Sendable, Equatable {
     bytes.appendLittleEndian(localOperations)
     bytes.append(UInt8(nodeID.utf8.count))
     bytes.append(contentsOf: nodeID.utf8)
+    bytes.append(contentsOf: syncTable)
     bytes.appendLittleEndian(CRC32C.checksum(bytes))
     return bytes
   }
@@ -81,12 +87,14 @@ public struct SnapshotHeader: Sendable, Equatable {
       return .failure(.at(0, "it does not start with the Softadastra snapshot magic bytes"))
     }
     let version: UInt16 = bytes.loadLittleEndian(at: 8)
-    guard version == SnapshotFormat.version else {
-      return .failure(.at(8, "it is snapshot format version \(version); this softadastra reads version \(SnapshotFormat.version) (upgrade softadastra)"))
+    guard version == SnapshotFormat.version || version == SnapshotFormat.versionWithSyncTable else {
+      return .failure(
+        .at(8, "it is snapshot format version \(version); this softadastra reads versions 1 and 2 (upgrade softadastra)"))
     }
     let size = Int(bytes.loadLittleEndian(at: 10, as: UInt16.self))
     let idLength = Int(bytes[52])
-    guard idLength > 0, size == SnapshotFormat.headerFixedSize + idLength + 4, bytes.count >= size else {
+    let tableLength = size - (SnapshotFormat.headerFixedSize + idLength + 4)
+    guard idLength > 0, version == SnapshotFormat.version ? tableLength == 0 : tableLength > 0, bytes.count >= size else {
       return .failure(.at(10, "its header size field (\(size)) is impossible"))
     }
     let stored: UInt32 = bytes.loadLittleEndian(at: size - 4)
@@ -100,7 +108,8 @@ public struct SnapshotHeader: Sendable, Equatable {
       nodeID: nodeID, createdMilliseconds: bytes.loadLittleEndian(at: 12), lsn: bytes.loadLittleEndian(at: 20),
       lastTimestamp: HybridTimestamp(rawValue: bytes.loadLittleEndian(at: 28)),
       lastRecordChecksum: bytes.loadLittleEndian(at: 36), successorChecksum: bytes.loadLittleEndian(at: 40),
-      localOperations: bytes.loadLittleEndian(at: 44))
+      localOperations: bytes.loadLittleEndian(at: 44),
+      syncTable: Array(bytes[53 + idLength..<size - 4]))
     return .success(header)
   }
 }

@@ -16,7 +16,10 @@ public final class SnapshotReader {
   public init(path: String) throws(SoftadastraError) {
     let file = try SystemFile.openForReading(path)
     let fileSize = try file.size()
-    let start = try file.read(count: 4096, at: 0)
+    var start = try file.read(count: 4096, at: 0)
+    if start.count >= 12, case let size = Int(start.withUnsafeBytes { $0.loadLittleEndian(at: 10, as: UInt16.self) }), size > start.count {
+      start = try file.read(count: size, at: 0)  // a header with a large sync table
+    }
     let header = try start.withUnsafeBytes { SnapshotHeader.decode($0) }.mapError { Self.damage(path, $0) }.get()
     guard fileSize >= UInt64(header.size + SnapshotFormat.footerSize) else {
       throw Self.damage(path, .at(fileSize, "the file ends before its footer (truncated)"))
@@ -82,16 +85,19 @@ public final class SnapshotReader {
   public var rawBytes: UInt64 { footer.rawBytes }
   public var blockCount: Int { blocks.count }
 
-  /// The entry for `key`, reading at most one block; nil when the snapshot has no value for it.
-  public func lookup(_ key: [UInt8]) throws(SoftadastraError) -> LocalStore.Entry? {
-    guard let index = blockIndex(for: key) else { return nil }
-    return try find(key, inBlock: index)
+  /// The entry for `key`, reading at most one block; nil when the snapshot has no value for it
+  /// (or, with `includingTombstones`, neither a value nor a tombstone).
+  public func lookup(_ key: [UInt8], includingTombstones: Bool = false) throws(SoftadastraError) -> LocalStore.Entry? {
+    guard let index = blockIndex(for: key), let entry = try find(key, inBlock: index) else { return nil }
+    return entry.isTombstone && !includingTombstones ? nil : entry
   }
 
-  /// Calls `body` with every key starting with `prefix` that has a value, in key order, reading
-  /// one block at a time; stops early when `body` returns false.
+  /// Calls `body` with every key starting with `prefix` that has a value (and each tombstone,
+  /// when `includingTombstones`), in key order, reading one block at a time; stops early when
+  /// `body` returns false.
   public func forEach(
-    prefix: [UInt8] = [], _ body: ([UInt8], LocalStore.Entry) throws(SoftadastraError) -> Bool
+    prefix: [UInt8] = [], includingTombstones: Bool = false,
+    _ body: ([UInt8], LocalStore.Entry) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
     for index in blocks.indices {
       let block = blocks[index]
@@ -100,7 +106,7 @@ public final class SnapshotReader {
         if !block.firstKey.starts(with: prefix) && keyPrecedes(prefix, block.firstKey) { return }
       }
       for (key, entry) in try readBlock(index) where key.starts(with: prefix) {
-        guard let entry else { continue }
+        if entry.isTombstone && !includingTombstones { continue }
         guard try body(key, entry) else { return }
       }
     }
@@ -109,7 +115,7 @@ public final class SnapshotReader {
   /// Reads and checks every block.
   public func verify() throws(SoftadastraError) {
     var values: UInt64 = 0
-    for index in blocks.indices { values += UInt64(try readBlock(index).count { $0.entry != nil }) }
+    for index in blocks.indices { values += UInt64(try readBlock(index).count { !$0.entry.isTombstone }) }
     guard values == footer.valueCount else {
       throw Self.damage(path, .at(fileSize - UInt64(SnapshotFormat.footerSize), "its footer counts \(footer.valueCount) values, its blocks hold \(values)"))
     }
@@ -122,21 +128,27 @@ public final class SnapshotReader {
 
   /// Which of `keys` (in increasing order) have a value, reading each block they fall in once.
   public func containsValues(_ keys: [[UInt8]]) throws(SoftadastraError) -> [Bool] {
-    var result: [Bool] = []
+    try entries(for: keys).map { $0.map { !$0.isTombstone } ?? false }
+  }
+
+  /// The entry or tombstone of each of `keys` (in increasing order), nil where there is none,
+  /// reading each block they fall in once.
+  public func entries(for keys: [[UInt8]]) throws(SoftadastraError) -> [LocalStore.Entry?] {
+    var result: [LocalStore.Entry?] = []
     result.reserveCapacity(keys.count)
     var loadedBlock = -1
-    var loaded: [[UInt8]: Bool] = [:]
+    var loaded: [[UInt8]: LocalStore.Entry] = [:]
     for key in keys {
       guard let index = blockIndex(for: key) else {
-        result.append(false)
+        result.append(nil)
         continue
       }
       if index != loadedBlock {
         loaded = [:]
-        for (key, entry) in try readBlock(index) { loaded[key] = entry != nil }
+        for (key, entry) in try readBlock(index) { loaded[key] = entry }
         loadedBlock = index
       }
-      result.append(loaded[key] ?? false)
+      result.append(loaded[key])
     }
     return result
   }
@@ -184,12 +196,12 @@ public final class SnapshotReader {
   }
 
   /// Reads, checks and decodes block `index`.
-  func readBlock(_ index: Int) throws(SoftadastraError) -> [(key: [UInt8], entry: LocalStore.Entry?)] {
+  func readBlock(_ index: Int) throws(SoftadastraError) -> [(key: [UInt8], entry: LocalStore.Entry)] {
     let block = blocks[index]
     let raw = try rawBlock(index)
-    let entries = raw.withUnsafeBytes { buffer -> [(key: [UInt8], entry: LocalStore.Entry?)]? in
+    let entries = raw.withUnsafeBytes { buffer -> [(key: [UInt8], entry: LocalStore.Entry)]? in
       var reader = FieldReader(buffer, from: 0, to: buffer.count)
-      var entries: [(key: [UInt8], entry: LocalStore.Entry?)] = []
+      var entries: [(key: [UInt8], entry: LocalStore.Entry)] = []
       entries.reserveCapacity(Int(block.entryCount))
       while reader.remaining > 0 {
         guard let entry = SnapshotEntryCoding.read(&reader) else { return nil }

@@ -62,7 +62,7 @@ public final class SnapshotWriter {
     SnapshotEntryCoding.append(key: key, entry: entry, to: &block)
     blockCount += 1
     entries += 1
-    values += 1
+    if !entry.isTombstone { values += 1 }
     lastKey = key
     if block.count >= SnapshotFormat.blockTargetBytes { try closeBlock() }
   }
@@ -132,11 +132,13 @@ public final class SnapshotWriter {
 /// The bytes of one entry inside a block.
 enum SnapshotEntryCoding {
   static func append(key: [UInt8], entry: LocalStore.Entry, to bytes: inout [UInt8]) {
-    bytes.append(SnapshotFormat.valueEntry)
+    bytes.append(entry.isTombstone ? SnapshotFormat.tombstoneEntry : SnapshotFormat.valueEntry)
     bytes.appendLittleEndian(UInt16(key.count))
     bytes.append(contentsOf: key)
-    bytes.appendLittleEndian(UInt32(entry.value.count))
-    bytes.append(contentsOf: entry.value)
+    if !entry.isTombstone {
+      bytes.appendLittleEndian(UInt32(entry.value.count))
+      bytes.append(contentsOf: entry.value)
+    }
     bytes.appendLittleEndian(entry.lsn)
     bytes.appendLittleEndian(entry.timestamp.rawValue)
     if let origin = entry.origin {
@@ -153,8 +155,8 @@ enum SnapshotEntryCoding {
   /// Finds `key` among the entries of a block (in increasing key order), stepping over the
   /// others without copying them.
   ///
-  /// - Returns: `.some(entry)` (nil for a tombstone or an absent key), or nil when the bytes
-  ///   are not valid entries.
+  /// - Returns: `.some(entry)` (a tombstone included; nil for an absent key), or nil when the
+  ///   bytes are not valid entries.
   static func find(_ key: [UInt8], in bytes: UnsafeRawBufferPointer) -> LocalStore.Entry?? {
     var reader = FieldReader(bytes, from: 0, to: bytes.count)
     while reader.remaining > 0 {
@@ -185,9 +187,9 @@ enum SnapshotEntryCoding {
     return .some(nil)
   }
 
-  /// Reads the entry at the reader's position; nil when the bytes are not a valid entry. A
-  /// tombstone (kept for peers that have not seen a delete) reads as a nil entry.
-  static func read(_ reader: inout FieldReader) -> (key: [UInt8], entry: LocalStore.Entry?)? {
+  /// Reads the entry at the reader's position (a value or a tombstone); nil when the bytes are
+  /// not a valid entry.
+  static func read(_ reader: inout FieldReader) -> (key: [UInt8], entry: LocalStore.Entry)? {
     guard let kind = reader.read(UInt8.self), kind <= SnapshotFormat.tombstoneEntry,
       let keyLength = reader.read(UInt16.self), keyLength > 0, Int(keyLength) <= WALFormat.maxKeyBytes,
       let key = reader.readBytes(Int(keyLength))
@@ -212,7 +214,11 @@ enum SnapshotEntryCoding {
       origin = Origin(nodeID: nodeID, lsn: originLSN, timestamp: HybridTimestamp(rawValue: originTime))
     default: return nil
     }
-    guard kind == SnapshotFormat.valueEntry else { return (key, nil) }
-    return (key, LocalStore.Entry(value: value, lsn: lsn, timestamp: HybridTimestamp(rawValue: time), origin: origin))
+    return (
+      key,
+      LocalStore.Entry(
+        value: value, lsn: lsn, timestamp: HybridTimestamp(rawValue: time), origin: origin,
+        isTombstone: kind == SnapshotFormat.tombstoneEntry)
+    )
   }
 }

@@ -1,0 +1,111 @@
+import SoftadastraWAL
+
+/// A point in a node's log, with how many of the node's own operations lie up to it.
+public struct LogPosition: Sendable, Hashable, Comparable {
+  public var lsn: UInt64
+  /// Operations the log's node wrote itself (not received from peers) up to `lsn`.
+  public var localOperations: UInt64
+
+  public init(lsn: UInt64, localOperations: UInt64) {
+    self.lsn = lsn
+    self.localOperations = localOperations
+  }
+
+  public static let start = LogPosition(lsn: 0, localOperations: 0)
+
+  public static func < (lhs: Self, rhs: Self) -> Bool { lhs.lsn < rhs.lsn }
+}
+
+/// What this node knows about one peer.
+public struct PeerRecord: Sendable, Equatable {
+  /// How far into this node's log the peer confirmed it holds everything (its acknowledgement).
+  public var acknowledged = LogPosition.start
+  /// How far into this node's log the last bundle made for the peer reached.
+  public var sent = LogPosition.start
+  /// How far into the peer's log this node has applied everything (what it acknowledges).
+  public var received = LogPosition.start
+  /// The last export for or import from the peer (milliseconds since the Unix epoch; 0: never).
+  public var lastExchangeMilliseconds: Int64 = 0
+  /// Operations sent to the peer again because it had not acknowledged them.
+  public var retries: UInt64 = 0
+  /// Exchanges with the peer that failed after they started.
+  public var failures: UInt64 = 0
+
+  public init() {}
+}
+
+/// A node's sync table: one record per known peer. It lives in the node's history (sync-table
+/// records in the WAL, the last one winning, and the snapshot header), so it survives restarts,
+/// checkpoints, backups and restores like the data it describes. `docs/sync-format.md` has the
+/// encoding.
+public struct SyncTable: Sendable, Equatable {
+  /// Known peers by node id.
+  public var peers: [String: PeerRecord] = [:]
+  /// This node's LSN of the last operation it applied from a peer (0: none).
+  public var lastAppliedRemoteLSN: UInt64 = 0
+
+  public init() {}
+
+  static let version: UInt8 = 1
+  /// At most this many peers, so that the table fits a snapshot header.
+  public static let maxPeers = 256
+
+  /// The lowest position every known peer acknowledged; nil when no peer is known.
+  public var acknowledgedByAll: LogPosition? { peers.values.map(\.acknowledged).min() }
+
+  public func encoded() -> [UInt8] {
+    var bytes: [UInt8] = [Self.version]
+    bytes.appendLittleEndian(lastAppliedRemoteLSN)
+    bytes.appendLittleEndian(UInt16(peers.count))
+    for id in peers.keys.sorted() {
+      let peer = peers[id]!
+      bytes.append(UInt8(id.utf8.count))
+      bytes.append(contentsOf: id.utf8)
+      for position in [peer.acknowledged, peer.sent, peer.received] {
+        bytes.appendLittleEndian(position.lsn)
+        bytes.appendLittleEndian(position.localOperations)
+      }
+      bytes.appendLittleEndian(peer.lastExchangeMilliseconds)
+      bytes.appendLittleEndian(peer.retries)
+      bytes.appendLittleEndian(peer.failures)
+    }
+    return bytes
+  }
+
+  /// Decodes a table; an empty payload is the empty table.
+  ///
+  /// - Throws: `corrupt` (naming `source`) when the bytes are not a table this version reads.
+  public static func decode(_ bytes: [UInt8], source: String) throws(SoftadastraError) -> SyncTable {
+    var table = SyncTable()
+    guard !bytes.isEmpty else { return table }
+    let decoded = bytes.withUnsafeBytes { buffer -> SyncTable? in
+      var reader = FieldReader(buffer, from: 0, to: buffer.count)
+      guard reader.read(UInt8.self) == version, let lastApplied = reader.read(UInt64.self),
+        let count = reader.read(UInt16.self), Int(count) <= maxPeers
+      else { return nil }
+      table.lastAppliedRemoteLSN = lastApplied
+      for _ in 0..<count {
+        guard let length = reader.read(UInt8.self), let idBytes = reader.readBytes(Int(length)),
+          let id = String(validating: idBytes, as: UTF8.self), NodeID.problem(with: id) == nil, table.peers[id] == nil
+        else { return nil }
+        var peer = PeerRecord()
+        var positions: [LogPosition] = []
+        for _ in 0..<3 {
+          guard let lsn = reader.read(UInt64.self), let local = reader.read(UInt64.self) else { return nil }
+          positions.append(LogPosition(lsn: lsn, localOperations: local))
+        }
+        guard let exchanged = reader.read(Int64.self), let retries = reader.read(UInt64.self),
+          let failures = reader.read(UInt64.self)
+        else { return nil }
+        (peer.acknowledged, peer.sent, peer.received) = (positions[0], positions[1], positions[2])
+        (peer.lastExchangeMilliseconds, peer.retries, peer.failures) = (exchanged, retries, failures)
+        table.peers[id] = peer
+      }
+      return reader.remaining == 0 ? table : nil
+    }
+    guard let decoded else {
+      throw SoftadastraError(.corrupt, "the sync table in \(source) does not decode (written by a newer softadastra?)", path: source)
+    }
+    return decoded
+  }
+}
