@@ -24,6 +24,7 @@ struct SoftadastraCommand: ParsableCommand {
       CommandGroup(name: "Data", subcommands: [Status.self, Store.self]),
       CommandGroup(name: "Inspection", subcommands: [WALDump.self, WALVerify.self, WALReplay.self]),
       CommandGroup(name: "Maintenance", subcommands: [Snapshot.self, Backup.self, Restore.self, WALConvert.self]),
+      CommandGroup(name: "Replication", subcommands: [Sync.self]),
     ]
   )
 

@@ -93,6 +93,9 @@ extension Client {
   @discardableResult
   public func applySyncBundle(_ bundle: SyncBundle) throws(SoftadastraError) -> SyncImportResult {
     let writer = try syncWriter()
+    guard !bundle.isGreeting else {
+      throw SoftadastraError(.malformedInput, "the bundle is the greeting of a live exchange (sync with), not for importing; nothing was imported")
+    }
     guard bundle.recipient == options.nodeID else {
       throw SoftadastraError(
         .malformedInput, "the bundle is for node '\(bundle.recipient)', and this is node '\(options.nodeID)'; nothing was imported")
@@ -145,6 +148,13 @@ extension Client {
       sender: bundle.sender, received: bundle.operations.count, applied: accepted.count,
       ignored: bundle.operations.count - accepted.count, fromLSN: bundle.fromLSN, endLSN: bundle.end.lsn,
       isFullState: bundle.isFullState, skippedLSNs: skipped)
+  }
+
+  /// Where this node's log ends: its last LSN and how many operations it wrote itself.
+  public func logEnd() throws(SoftadastraError) -> LogPosition {
+    let writer = try syncWriter()
+    _ = try loadedState()
+    return LogPosition(lsn: writer.nextLSN - 1, localOperations: localOperations)
   }
 
   /// Records that an exchange with `peer` failed after it started (`failedCount`).

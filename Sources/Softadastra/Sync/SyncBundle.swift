@@ -58,6 +58,17 @@ public struct SyncBundle: Sendable, Equatable {
   static let trailerSize = 12
   static let fullStateFlag: UInt16 = 0x0001
 
+  /// The first message of a live exchange (`softadastra sync with`): who is calling and where
+  /// its log ends, before it knows who answers. It has no recipient and no operations, and
+  /// `Client.applySyncBundle` refuses it.
+  public static func greeting(from sender: String, end: LogPosition) -> SyncBundle {
+    SyncBundle(
+      sender: sender, recipient: "", createdMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()), isFullState: false,
+      fromLSN: 0, end: end, acknowledgement: .start, operations: [])
+  }
+
+  public var isGreeting: Bool { recipient.isEmpty }
+
   // MARK: - Encoding
 
   /// The bundle's bytes, its operations compressed at zlib `level`.
@@ -123,7 +134,7 @@ public struct SyncBundle: Sendable, Equatable {
     guard version == Self.version else {
       throw problem(source, "it is sync bundle format version \(version); this softadastra reads version \(Self.version) (upgrade softadastra)")
     }
-    guard headerSize >= UInt32(fixedHeaderSize + 2 + 2 + 4), headerSize <= UInt32(fixedHeaderSize + 2 + 2 * 255 + 4), stored < 1 << 40 else {
+    guard headerSize >= UInt32(fixedHeaderSize + 2 + 1 + 4), headerSize <= UInt32(fixedHeaderSize + 2 + 2 * 255 + 4), stored < 1 << 40 else {
       throw problem(source, "its header sizes are impossible")
     }
     return UInt64(headerSize) + stored + UInt64(trailerSize)
@@ -159,9 +170,9 @@ public struct SyncBundle: Sendable, Equatable {
       let count: UInt64 = buffer.loadLittleEndian(at: 32)
       guard flags & ~fullStateFlag == 0 else { throw problem(source, "it has flags this version does not know (\(flags))") }
       var header = FieldReader(buffer, from: fixedHeaderSize, to: headerSize - 4)
-      guard let sender = readNodeID(&header), let recipient = readNodeID(&header), header.remaining == 0 else {
-        throw problem(source, "its sender or recipient node id is not valid")
-      }
+      guard let sender = readNodeID(&header), let recipient = readNodeID(&header, allowingEmpty: true), header.remaining == 0,
+        !recipient.isEmpty || count == 0
+      else { throw problem(source, "its sender or recipient node id is not valid") }
       // zlib expands at most about 1032 times; a larger claim is damage, not an allocation.
       guard rawSize <= UInt64(stored) * 1032 + 64 else { throw problem(source, "its operations' size is impossible") }
       guard
@@ -190,9 +201,9 @@ public struct SyncBundle: Sendable, Equatable {
     }
   }
 
-  private static func readNodeID(_ reader: inout FieldReader) -> String? {
+  private static func readNodeID(_ reader: inout FieldReader, allowingEmpty: Bool = false) -> String? {
     guard let length = reader.read(UInt8.self), let bytes = reader.readBytes(Int(length)),
-      let id = String(validating: bytes, as: UTF8.self), NodeID.problem(with: id) == nil
+      let id = String(validating: bytes, as: UTF8.self), NodeID.problem(with: id) == nil || (allowingEmpty && id.isEmpty)
     else { return nil }
     return id
   }

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Softadastra
+
+/// `softadastra sync export --peer ID`: a bundle of what the peer lacks.
+struct SyncExport: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export",
+    abstract: "Write a bundle of the operations a peer lacks.",
+    discussion: """
+      The bundle holds the operations of this node's log after the position the peer last \
+      acknowledged (its own operations left out), or the whole state (values and tombstones) \
+      with --full or when that part of the log was compacted into a snapshot, plus this node's \
+      acknowledgement of the peer's log. It is zlib-compressed and CRC-checked \
+      (docs/sync-format.md); carry it any way you trust. Records that it was sent; takes the \
+      writer lock.
+      """)
+
+  @Option(help: ArgumentHelp("The node the bundle is for.", valueName: "id")) var peer: String
+  @Option(name: .shortAndLong, help: ArgumentHelp("Where to write it, or - for standard output (default: -).", valueName: "file"))
+  var output = "-"
+  @Flag(help: "Send the whole state, not only what the peer has not acknowledged.") var full = false
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    let client = try global.openClient(forWriting: true)
+    let bundle = try client.makeSyncBundle(for: peer, fullState: full)
+    try global.close(client)
+    try BundleIO.save(bundle.encoded(), to: output)
+    let destination = output == "-" ? "standard output" : output
+    Output.diagnostic(
+      "exported \(counted(bundle.operations.count, "operation")) for \(peer) (\(bundle.isFullState ? "the whole state" : "log after LSN \(bundle.fromLSN)") up to LSN \(bundle.end.lsn)) to \(destination)"
+    )
+  }
+}
