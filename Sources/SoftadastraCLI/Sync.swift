@@ -51,12 +51,7 @@ enum BundleIO {
 /// Text and JSON for what an import did.
 enum SyncReport {
   static func line(_ result: SyncImportResult) -> String {
-    var text =
-      "imported \(counted(result.received, "operation")) from \(result.sender) (\(result.applied) applied, \(result.ignored) already here or older), its log \(result.isFullState ? "in full" : "after LSN \(result.fromLSN)") up to LSN \(result.endLSN)"
-    if let skipped = result.skippedLSNs {
-      text += "; LSNs \(skipped.lowerBound)-\(skipped.upperBound) of this node were skipped: \(result.sender) had received them from an earlier history of this node"
-    }
-    return text
+    "imported \(counted(result.received, "operation")) from \(result.sender) (\(result.applied) applied, \(result.ignored) already here or older), its log \(result.isFullState ? "in full" : "after LSN \(result.fromLSN)") up to LSN \(result.endLSN)"
   }
 
   static func json(_ result: SyncImportResult) -> JSONValue {
@@ -64,17 +59,7 @@ enum SyncReport {
       ("sender", .string(result.sender)), ("received", .number(result.received)), ("applied", .number(result.applied)),
       ("ignored", .number(result.ignored)), ("full_state", .bool(result.isFullState)), ("from_lsn", .number(result.fromLSN)),
       ("end_lsn", .number(result.endLSN)),
-      (
-        "skipped_lsns",
-        result.skippedLSNs.map { .object([("first", .number($0.lowerBound)), ("last", .number($0.upperBound))]) } ?? .null
-      ),
     ])
   }
 
-  static func warnAboutSkippedLSNs(_ result: SyncImportResult) {
-    guard result.skippedLSNs != nil else { return }
-    Output.diagnostic(
-      "warning: \(result.sender) had received writes from an earlier history of this node (it was restored from a backup); to get them back, import a full bundle: softadastra sync export --peer <this node> --full on \(result.sender)"
-    )
-  }
 }

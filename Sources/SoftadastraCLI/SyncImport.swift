@@ -26,7 +26,6 @@ struct SyncImport: ParsableCommand {
     let answer = try reply.map { _ in try client.makeSyncBundle(for: bundle.sender) }
     try global.close(client)
     if let reply, let answer { try BundleIO.save(answer.encoded(), to: reply) }
-    SyncReport.warnAboutSkippedLSNs(result)
     if global.json {
       if reply == "-" { Output.diagnostic(SyncReport.json(result).serialized) } else { Output.json(SyncReport.json(result)) }
     } else if reply == "-" {

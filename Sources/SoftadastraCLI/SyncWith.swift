@@ -39,7 +39,6 @@ struct SyncWith: ParsableCommand {
       if status != 0 { Output.diagnostic("\(command.joined(separator: " ")) exited with status \(status)") }
       throw error
     }
-    for imported in result.imports { SyncReport.warnAboutSkippedLSNs(imported) }
     let received = result.imports.reduce(0) { $0 + $1.received }
     let applied = result.imports.reduce(0) { $0 + $1.applied }
     if global.json {

@@ -34,6 +34,8 @@ public struct RecoveredNode {
   public var skippedSnapshots: [SoftadastraError]
   /// The records after the snapshot, in order, when recovery was asked to keep them.
   public var records: [WALRecord]
+  /// The CRC of each of `records` (what identifies the history up to it), when kept.
+  public var recordChecksums: [UInt32]
   /// Operations this node wrote itself over its whole history (the snapshot's count plus those
   /// in the log after it): what its outbox holds while no peer has acknowledged anything.
   public var localOperations: UInt64
@@ -197,6 +199,7 @@ public enum NodeRecovery {
   static func replay(_ chain: Chain, keepingRecords: Bool, onlyKey: [UInt8]? = nil) throws(SoftadastraError) -> RecoveredNode {
     var state = NodeState(snapshot: chain.snapshot)
     var records: [WALRecord] = []
+    var checksums: [UInt32] = []
     var localOperations = chain.snapshot?.header.localOperations ?? 0
     let base = chain.base
     var matchedBase = chain.linked || base == 0
@@ -234,7 +237,10 @@ public enum NodeRecovery {
           state.apply(record)
         }
         if case .operation(_, origin: nil) = record.body { localOperations += 1 }
-        if keepingRecords { records.append(record) }
+        if keepingRecords {
+          records.append(record)
+          checksums.append(scanned.checksum)
+        }
         expected = record.nextLSN
         lastTimestamp = max(lastTimestamp, record.timestamp)
       }
@@ -253,6 +259,6 @@ public enum NodeRecovery {
     guard matchedBase else { throw mismatch("it does not hold the snapshot's last record \(base)") }
     return RecoveredNode(
       state: state, summary: summary!, lastLSN: expected - 1, lastTimestamp: lastTimestamp, skippedSnapshots: [],
-      records: records, localOperations: localOperations)
+      records: records, recordChecksums: checksums, localOperations: localOperations)
   }
 }

@@ -13,10 +13,6 @@ public struct SyncImportResult: Sendable, Equatable {
   public var fromLSN: UInt64
   public var endLSN: UInt64
   public var isFullState: Bool
-  /// LSNs of this node's log that the sender had already received from an earlier history of
-  /// this node (it was restored from a backup); they were skipped so that new writes get new
-  /// numbers. Empty normally.
-  public var skippedLSNs: ClosedRange<UInt64>?
 }
 
 extension Client {
@@ -36,9 +32,11 @@ extension Client {
   }
 
   /// Makes the bundle for `peer`: the operations of this node's log after the peer's
-  /// acknowledged position (without the peer's own), or the whole state (values and
-  /// tombstones) when `fullState` is set or the log before the snapshot is needed. Records
-  /// durably that it was sent (a sync-table record) before returning it.
+  /// acknowledged position, or the whole state (values and
+  /// tombstones) when `fullState` is set, when that position is in the part of the log a
+  /// snapshot replaced, or when it is not in this node's history (its record has another CRC:
+  /// this node was restored from an older backup). Records durably that it was sent (a
+  /// sync-table record) before returning it.
   ///
   /// - Throws: `invalidArgument` for a bad peer id, this node's own id, a memory or read-only
   ///   client, or a 257th peer; file errors.
@@ -49,9 +47,8 @@ extension Client {
     let node = try NodeRecovery.recover(walPath: writer.path, nodeID: options.nodeID, keepingRecords: true)
     var table = try node.state.syncTable()
     var record = try peerRecord(peer, in: table)
-    let base = node.state.snapshot?.header.lsn ?? 0
-    let full = fullState || record.acknowledged.lsn < base
-    let end = LogPosition(lsn: writer.nextLSN - 1, localOperations: node.localOperations)
+    let end = Self.end(of: node)
+    let full = fullState || !Self.history(of: node, holds: record.acknowledged)
     var operations: [SyncOperation] = []
     var resent: UInt64 = 0
     if full {
@@ -64,8 +61,9 @@ extension Client {
     } else {
       for logRecord in node.records where logRecord.lsn > record.acknowledged.lsn {
         guard case .operation(let operation, let remote) = logRecord.body else { continue }
+        // The peer's own operations go back too: a peer restored from an older backup gets the
+        // ones it lost this way (one it still has is a tie, and changes nothing there).
         let origin = remote ?? Origin(nodeID: options.nodeID, lsn: logRecord.lsn, timestamp: logRecord.timestamp)
-        if origin.nodeID == peer { continue }
         operations.append(SyncOperation(operation, origin: origin))
         if logRecord.lsn <= record.sent.lsn { resent += 1 }
       }
@@ -109,34 +107,31 @@ extension Client {
     if !bundle.isFullState, bundle.fromLSN > record.received.lsn {
       throw SoftadastraError(
         .malformedInput,
-        "the bundle holds node '\(bundle.sender)''s log after LSN \(bundle.fromLSN), but this node has applied it only up to LSN \(record.received.lsn): import the bundles made before it first, or, if this node was restored from a backup, ask for a full one (softadastra sync export --peer \(options.nodeID) --full on '\(bundle.sender)'); nothing was imported"
+        "the bundle holds node '\(bundle.sender)''s log after LSN \(bundle.fromLSN), but this node has applied it only up to LSN \(record.received.lsn): import the bundles made before it first, or send '\(bundle.sender)' a bundle from this node first (softadastra sync export --peer \(bundle.sender)) so that it learns where this node stands (after a restore from a backup, for example), or ask it for a full one (softadastra sync export --peer \(options.nodeID) --full); nothing was imported"
       )
     }
 
-    // The conflict rule: an operation is applied when its version is above the key's current
-    // one (value or tombstone); everything else is already here or older.
-    let keys = Set(bundle.operations.map(\.operation.key))
-    let current = try reading { state throws(SoftadastraError) in try state.entriesOrTombstones(for: keys) }
-    var versions = current.mapValues { $0.version(localNode: options.nodeID) }
-    var accepted: [WALRecord.Body] = []
+    // The conflict rule: of the bundle's operations on a key, the one with the highest version
+    // is applied when it beats the key's current version (value or tombstone); everything else
+    // is already here, older, or superseded within the bundle.
+    var newestInBundle: [[UInt8]: Int] = [:]
     var newest = HybridTimestamp(rawValue: 0)
-    for item in bundle.operations {
+    for (index, item) in bundle.operations.enumerated() {
       newest = max(newest, item.origin.timestamp)
       let key = item.operation.key
-      if let version = versions[key], item.version <= version { continue }
-      versions[key] = item.version
+      if let best = newestInBundle[key], bundle.operations[best].version >= item.version { continue }
+      newestInBundle[key] = index
+    }
+    let current = try reading { state throws(SoftadastraError) in try state.entriesOrTombstones(for: Set(newestInBundle.keys)) }
+    var accepted: [WALRecord.Body] = []
+    for (index, item) in bundle.operations.enumerated() where newestInBundle[item.operation.key] == index {
+      if let entry = current[item.operation.key], item.version <= entry.version(localNode: options.nodeID) { continue }
       accepted.append(.operation(item.operation, origin: item.origin))
     }
 
-    // A sender that holds more of this node's log than the log has saw an earlier history (this
-    // node was restored from a backup): skip those LSNs so that new writes are not taken for old.
-    var skipped: ClosedRange<UInt64>?
-    let lastLSN = writer.nextLSN - 1
-    if bundle.acknowledgement.lsn > lastLSN {
-      skipped = lastLSN + 1...bundle.acknowledgement.lsn
-      try append([.lostRange(count: bundle.acknowledgement.lsn - lastLSN, offset: 0, bytes: 0)])
-    }
-    record.received = max(record.received, bundle.end)
+    // A full state replaces what was received (the sender may have been restored and written
+    // another history); parts of a log only move forward (an older bundle may arrive late).
+    record.received = bundle.isFullState ? bundle.end : max(record.received, bundle.end)
     record.acknowledged = bundle.acknowledgement
     record.sent = max(record.sent, record.acknowledged)
     record.lastExchangeMilliseconds = Int64(HybridTimestamp.wallClockMilliseconds())
@@ -147,14 +142,7 @@ extension Client {
     return SyncImportResult(
       sender: bundle.sender, received: bundle.operations.count, applied: accepted.count,
       ignored: bundle.operations.count - accepted.count, fromLSN: bundle.fromLSN, endLSN: bundle.end.lsn,
-      isFullState: bundle.isFullState, skippedLSNs: skipped)
-  }
-
-  /// Where this node's log ends: its last LSN and how many operations it wrote itself.
-  public func logEnd() throws(SoftadastraError) -> LogPosition {
-    let writer = try syncWriter()
-    _ = try loadedState()
-    return LogPosition(lsn: writer.nextLSN - 1, localOperations: localOperations)
+      isFullState: bundle.isFullState)
   }
 
   /// Records that an exchange with `peer` failed after it started (`failedCount`).
@@ -180,6 +168,26 @@ extension Client {
           : "a memory client has no WAL to sync; use ClientOptions.persistent")
     }
     return writer
+  }
+
+  /// Where the log of `node` ends: its last LSN, that record's CRC (the snapshot names it when
+  /// no record follows the snapshot), and this node's own operations up to it.
+  private static func end(of node: RecoveredNode) -> LogPosition {
+    let checksum = node.recordChecksums.last ?? node.state.snapshot?.header.lastRecordChecksum ?? 0
+    return LogPosition(lsn: node.lastLSN, checksum: checksum, localOperations: node.localOperations)
+  }
+
+  /// Whether `position` is in the history of `node` with every record after it at hand: the
+  /// record there has the same CRC, and is the snapshot's or one of the records after it.
+  private static func history(of node: RecoveredNode, holds position: LogPosition) -> Bool {
+    let base = node.state.snapshot?.header.lsn ?? node.records.first.map { $0.lsn - 1 } ?? node.lastLSN
+    guard position.lsn >= base else { return false }
+    if position.lsn == base {
+      guard let snapshot = node.state.snapshot else { return base == 0 }
+      return position.checksum == snapshot.header.lastRecordChecksum
+    }
+    guard let index = node.records.firstIndex(where: { $0.lsn == position.lsn }) else { return false }
+    return node.recordChecksums[index] == position.checksum
   }
 
   private func checkPeer(_ peer: String) throws(SoftadastraError) {

@@ -54,17 +54,17 @@ public struct SyncBundle: Sendable, Equatable {
   /// Bytes a reader needs to know a bundle's whole size: magic, version, flags, header size,
   /// stored body size.
   public static let prefixSize = 24
-  static let fixedHeaderSize = 88
+  static let fixedHeaderSize = 96
   static let trailerSize = 12
   static let fullStateFlag: UInt16 = 0x0001
 
-  /// The first message of a live exchange (`softadastra sync with`): who is calling and where
-  /// its log ends, before it knows who answers. It has no recipient and no operations, and
+  /// The first message of each side of a live exchange (`softadastra sync with`): who it is,
+  /// before it knows who is at the other end. It has no recipient and no operations, and
   /// `Client.applySyncBundle` refuses it.
-  public static func greeting(from sender: String, end: LogPosition) -> SyncBundle {
+  public static func greeting(from sender: String) -> SyncBundle {
     SyncBundle(
       sender: sender, recipient: "", createdMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()), isFullState: false,
-      fromLSN: 0, end: end, acknowledgement: .start, operations: [])
+      fromLSN: 0, end: .start, acknowledgement: .start, operations: [])
   }
 
   public var isGreeting: Bool { recipient.isEmpty }
@@ -87,10 +87,7 @@ public struct SyncBundle: Sendable, Equatable {
     bytes.appendLittleEndian(UInt64(operations.count))
     bytes.appendLittleEndian(createdMilliseconds)
     bytes.appendLittleEndian(fromLSN)
-    for position in [end, acknowledgement] {
-      bytes.appendLittleEndian(position.lsn)
-      bytes.appendLittleEndian(position.localOperations)
-    }
+    for position in [end, acknowledgement] { position.append(to: &bytes) }
     for id in [sender, recipient] {
       bytes.append(UInt8(id.utf8.count))
       bytes.append(contentsOf: id.utf8)
@@ -195,10 +192,15 @@ public struct SyncBundle: Sendable, Equatable {
       return SyncBundle(
         sender: sender, recipient: recipient, createdMilliseconds: buffer.loadLittleEndian(at: 40),
         isFullState: flags & fullStateFlag != 0, fromLSN: buffer.loadLittleEndian(at: 48),
-        end: LogPosition(lsn: buffer.loadLittleEndian(at: 56), localOperations: buffer.loadLittleEndian(at: 64)),
-        acknowledgement: LogPosition(lsn: buffer.loadLittleEndian(at: 72), localOperations: buffer.loadLittleEndian(at: 80)),
+        end: position(buffer, at: 56), acknowledgement: position(buffer, at: 76),
         operations: operations)
     }
+  }
+
+  private static func position(_ buffer: UnsafeRawBufferPointer, at offset: Int) -> LogPosition {
+    LogPosition(
+      lsn: buffer.loadLittleEndian(at: offset), checksum: buffer.loadLittleEndian(at: offset + 8),
+      localOperations: buffer.loadLittleEndian(at: offset + 12))
   }
 
   private static func readNodeID(_ reader: inout FieldReader, allowingEmpty: Bool = false) -> String? {

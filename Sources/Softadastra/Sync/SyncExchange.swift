@@ -9,50 +9,23 @@ public struct SyncExchangeResult: Sendable, Equatable {
   public var sent: Int
 }
 
-/// A two-way exchange between two nodes over a stream, in four messages, each applied
-/// atomically by its receiver:
+/// A two-way exchange between two nodes over a stream, each bundle applied atomically by its
+/// receiver:
 ///
-/// 1. the caller sends a greeting (its id and where its log ends);
-/// 2. the answerer sends what the caller lacks (its whole state when the caller's log ends
-///    before what it already received from it: the caller was restored from a backup);
-/// 3. the caller imports it and sends what the answerer lacks, acknowledging step 2;
-/// 4. the answerer imports it and sends its acknowledgement, which the caller imports.
+/// 1. each side sends a greeting (its id);
+/// 2. the caller sends what the answerer lacks, with its acknowledgement of the answerer's log;
+/// 3. the answerer imports it and sends what the caller lacks (from the position the caller
+///    just acknowledged, so a caller restored from an older backup gets what it lost);
+/// 4. the caller imports it and sends its acknowledgement, which the answerer imports.
 ///
 /// Broken off anywhere, each side has applied whole bundles only, and positions are durable, so
 /// the next exchange resumes where this one stopped.
 public enum SyncExchange {
   /// The caller's side (`softadastra sync with`).
   public static func call(_ client: Client, over stream: SyncStream) throws(SoftadastraError) -> SyncExchangeResult {
-    var stream = stream
-    try stream.send(SyncBundle.greeting(from: client.options.nodeID, end: try client.logEnd()))
-    let first = try expect(stream)
-    let peer = first.sender
-    stream.peerName = peer
-    var imports: [SyncImportResult] = []
+    let (stream, peer) = try greet(client, over: stream)
     do throws(SoftadastraError) {
-      imports.append(try client.applySyncBundle(first))
       let bundle = try client.makeSyncBundle(for: peer)
-      try stream.send(bundle)
-      imports.append(try client.applySyncBundle(try expect(stream)))
-      return SyncExchangeResult(peer: peer, imports: imports, sent: bundle.operations.count)
-    } catch {
-      try? client.recordSyncFailure(peer: peer)
-      throw error
-    }
-  }
-
-  /// The answering side (`softadastra sync serve --stdio`).
-  public static func answer(_ client: Client, over stream: SyncStream) throws(SoftadastraError) -> SyncExchangeResult {
-    var stream = stream
-    let greeting = try expect(stream)
-    guard greeting.isGreeting else {
-      throw SoftadastraError(.malformedInput, "the exchange did not start with a greeting from the calling node")
-    }
-    let peer = greeting.sender
-    stream.peerName = peer
-    do throws(SoftadastraError) {
-      let restored = try client.syncState().peers.first { $0.nodeID == peer }.map { $0.receivedLSN > greeting.end.lsn } ?? false
-      let bundle = try client.makeSyncBundle(for: peer, fullState: restored)
       try stream.send(bundle)
       let result = try client.applySyncBundle(try expect(stream))
       try stream.send(try client.makeSyncBundle(for: peer))
@@ -63,9 +36,40 @@ public enum SyncExchange {
     }
   }
 
+  /// The answering side (`softadastra sync serve --stdio`).
+  public static func answer(_ client: Client, over stream: SyncStream) throws(SoftadastraError) -> SyncExchangeResult {
+    let (stream, peer) = try greet(client, over: stream)
+    do throws(SoftadastraError) {
+      let first = try client.applySyncBundle(try expect(stream))
+      let bundle = try client.makeSyncBundle(for: peer)
+      try stream.send(bundle)
+      let last = try client.applySyncBundle(try expect(stream))
+      return SyncExchangeResult(peer: peer, imports: [first, last], sent: bundle.operations.count)
+    } catch {
+      try? client.recordSyncFailure(peer: peer)
+      throw error
+    }
+  }
+
+  /// Sends this node's greeting and reads the other's; the stream, named after the peer, and its id.
+  private static func greet(_ client: Client, over stream: SyncStream) throws(SoftadastraError) -> (SyncStream, String) {
+    var stream = stream
+    try stream.send(SyncBundle.greeting(from: client.options.nodeID))
+    let greeting = try expect(stream)
+    guard greeting.isGreeting else {
+      throw SoftadastraError(.malformedInput, "\(stream.peerName) did not start the exchange with a greeting")
+    }
+    guard greeting.sender != client.options.nodeID else {
+      throw SoftadastraError(.invalidArgument, "the other side is this node ('\(greeting.sender)') itself; exchange with another node")
+    }
+    stream.peerName = greeting.sender
+    return (stream, greeting.sender)
+  }
+
   private static func expect(_ stream: SyncStream) throws(SoftadastraError) -> SyncBundle {
     guard let bundle = try stream.receive() else {
-      throw SoftadastraError(.io, "\(stream.peerName) ended the exchange early; what was applied so far is kept, and the next exchange resumes from there")
+      throw SoftadastraError(
+        .io, "\(stream.peerName) ended the exchange early; what was applied so far is kept, and the next exchange resumes from there")
     }
     return bundle
   }

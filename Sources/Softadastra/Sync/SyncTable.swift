@@ -1,19 +1,37 @@
 import SoftadastraWAL
 
-/// A point in a node's log, with how many of the node's own operations lie up to it.
+/// A point in a node's log: an LSN, the CRC of the record there (which, chained, identifies the
+/// whole history up to it: a node restored from an older backup writes another history under
+/// the same LSNs), and how many of the node's own operations lie up to it.
 public struct LogPosition: Sendable, Hashable, Comparable {
   public var lsn: UInt64
+  /// The CRC of record `lsn` in the log (0 at LSN 0).
+  public var checksum: UInt32
   /// Operations the log's node wrote itself (not received from peers) up to `lsn`.
   public var localOperations: UInt64
 
-  public init(lsn: UInt64, localOperations: UInt64) {
+  public init(lsn: UInt64, checksum: UInt32, localOperations: UInt64) {
     self.lsn = lsn
+    self.checksum = checksum
     self.localOperations = localOperations
   }
 
-  public static let start = LogPosition(lsn: 0, localOperations: 0)
+  public static let start = LogPosition(lsn: 0, checksum: 0, localOperations: 0)
 
   public static func < (lhs: Self, rhs: Self) -> Bool { lhs.lsn < rhs.lsn }
+
+  /// LSN, CRC, local operations: 20 bytes.
+  func append(to bytes: inout [UInt8]) {
+    bytes.appendLittleEndian(lsn)
+    bytes.appendLittleEndian(checksum)
+    bytes.appendLittleEndian(localOperations)
+  }
+
+  static func read(_ reader: inout FieldReader) -> LogPosition? {
+    guard let lsn = reader.read(UInt64.self), let checksum = reader.read(UInt32.self), let local = reader.read(UInt64.self)
+    else { return nil }
+    return LogPosition(lsn: lsn, checksum: checksum, localOperations: local)
+  }
 }
 
 /// What this node knows about one peer.
@@ -61,10 +79,7 @@ public struct SyncTable: Sendable, Equatable {
       let peer = peers[id]!
       bytes.append(UInt8(id.utf8.count))
       bytes.append(contentsOf: id.utf8)
-      for position in [peer.acknowledged, peer.sent, peer.received] {
-        bytes.appendLittleEndian(position.lsn)
-        bytes.appendLittleEndian(position.localOperations)
-      }
+      for position in [peer.acknowledged, peer.sent, peer.received] { position.append(to: &bytes) }
       bytes.appendLittleEndian(peer.lastExchangeMilliseconds)
       bytes.appendLittleEndian(peer.retries)
       bytes.appendLittleEndian(peer.failures)
@@ -91,8 +106,8 @@ public struct SyncTable: Sendable, Equatable {
         var peer = PeerRecord()
         var positions: [LogPosition] = []
         for _ in 0..<3 {
-          guard let lsn = reader.read(UInt64.self), let local = reader.read(UInt64.self) else { return nil }
-          positions.append(LogPosition(lsn: lsn, localOperations: local))
+          guard let position = LogPosition.read(&reader) else { return nil }
+          positions.append(position)
         }
         guard let exchanged = reader.read(Int64.self), let retries = reader.read(UInt64.self),
           let failures = reader.read(UInt64.self)

@@ -1,0 +1,242 @@
+import Foundation
+import SoftadastraTestSupport
+import SoftadastraWAL
+import Testing
+
+@testable import Softadastra
+
+/// Sync between two or three nodes, step by step: the bundle format, the conflict rule,
+/// tombstones, idempotence, durability of positions, refusals that change nothing, and a node
+/// restored from a backup.
+@Suite struct SyncTests {
+  static func open(_ directory: TemporaryDirectory, _ id: String, checkpointBytes: UInt64 = 0) throws -> Client {
+    var options = ClientOptions.persistent(nodeID: id, walPath: directory.file("\(id).wal"))
+    options.checkpointBytes = checkpointBytes
+    let client = Client(options)
+    try client.open()
+    return client
+  }
+
+  /// `sender`'s bundle for `recipient`, through its bytes, imported there.
+  @discardableResult
+  static func send(_ sender: Client, to recipient: Client, full: Bool = false) throws -> SyncImportResult {
+    let bundle = try sender.makeSyncBundle(for: recipient.options.nodeID, fullState: full)
+    return try recipient.applySyncBundle(try SyncBundle.decode(bundle.encoded(), source: "bundle"))
+  }
+
+  static func exchange(_ a: Client, _ b: Client) throws {
+    try send(a, to: b)
+    try send(b, to: a)
+    try send(a, to: b)
+  }
+
+  static let sample = SyncBundle(
+    sender: "node-a", recipient: "node-b", createdMilliseconds: 1_795_594_148_700, isFullState: false, fromLSN: 3,
+    end: LogPosition(lsn: 9, checksum: 0x1234_5678, localOperations: 7),
+    acknowledgement: LogPosition(lsn: 4, checksum: 0x9ABC_DEF0, localOperations: 2),
+    operations: [
+      SyncOperation(.put(key: Array("app/name".utf8), value: Array("Softadastra".utf8)), origin: Origin(nodeID: "node-a", lsn: 4, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_650, counter: 4))),
+      SyncOperation(.delete(key: Array("doc/1".utf8)), origin: Origin(nodeID: "node-c", lsn: 12, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_600, counter: 1))),
+      SyncOperation(.put(key: [0xFF, 0x00], value: [0, 1, 2]), origin: Origin(nodeID: "node-a", lsn: 9, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_660))),
+    ])
+
+  @Test func bundlesRoundTripAndEveryCutOrFlippedByteIsRefused() throws {
+    let bytes = Self.sample.encoded()
+    #expect(try SyncBundle.decode(bytes, source: "b") == Self.sample)
+    for size in 0..<bytes.count {
+      #expect(throws: SoftadastraError.self) { try SyncBundle.decode(Array(bytes.prefix(size)), source: "b") }
+    }
+    var refused = 0
+    for offset in bytes.indices {
+      for bit in 0..<8 {
+        var flipped = bytes
+        flipped[offset] ^= UInt8(1 << bit)
+        do {
+          _ = try SyncBundle.decode(flipped, source: "b")
+          Issue.record("a flip of bit \(bit) at offset \(offset) was not caught")
+        } catch {
+          #expect(error.kind == .malformedInput)
+          refused += 1
+        }
+      }
+    }
+    #expect(refused == bytes.count * 8)
+    #expect(throws: SoftadastraError.self) { try SyncBundle.decode(bytes + [0], source: "b") }
+    var newer = bytes
+    newer[8] = 2
+    let error = try #require(throws: SoftadastraError.self) { try SyncBundle.decode(newer, source: "b") }
+    #expect(error.message.contains("format version 2") && error.message.contains("upgrade"))
+  }
+
+  @Test func laterTimestampWinsThenGreaterNodeID() {
+    let early = HybridTimestamp(milliseconds: 1000, counter: 5)
+    let late = HybridTimestamp(milliseconds: 1000, counter: 6)
+    #expect(WriteVersion(timestamp: early, nodeID: "node-z") < WriteVersion(timestamp: late, nodeID: "node-a"))
+    #expect(WriteVersion(timestamp: late, nodeID: "node-a") < WriteVersion(timestamp: late, nodeID: "node-b"))
+    #expect(!(WriteVersion(timestamp: late, nodeID: "node-b") < WriteVersion(timestamp: late, nodeID: "node-b")))
+  }
+
+  @Test func aDeleteIsNeverUndoneByAnOlderWriteAndItsTombstoneGoesOnceEveryPeerHasIt() throws {
+    let directory = TemporaryDirectory()
+    let a = try Self.open(directory, "node-a")
+    let b = try Self.open(directory, "node-b")
+    try a.put("doc", "draft")
+    let oldBundle = try a.makeSyncBundle(for: "node-b").encoded()
+    try b.applySyncBundle(try SyncBundle.decode(oldBundle, source: "old"))
+    #expect(try b.get("doc")?.string == "draft")
+    try b.remove("doc")
+
+    // The old put arrives again, before and after a checkpoint and a restart: the key stays deleted.
+    #expect(try b.applySyncBundle(try SyncBundle.decode(oldBundle, source: "old")).applied == 0)
+    #expect(try b.get("doc") == nil)
+    let kept = try #require(try b.checkpoint())
+    let withTombstone = try SnapshotReader(path: kept.snapshot.path)
+    #expect(withTombstone.entryCount == 1 && withTombstone.valueCount == 0)
+    try b.close()
+    try b.open()
+    #expect(try b.applySyncBundle(try SyncBundle.decode(oldBundle, source: "old")).applied == 0)
+    #expect(try b.get("doc") == nil && b.size == 0)
+
+    // a learns of the delete and acknowledges it; the next checkpoint drops the tombstone.
+    try Self.exchange(b, a)
+    #expect(try a.get("doc") == nil)
+    try b.put("other", "x")
+    let compacted = try #require(try b.checkpoint())
+    let withoutTombstone = try SnapshotReader(path: compacted.snapshot.path)
+    #expect(withoutTombstone.entryCount == 1 && withoutTombstone.valueCount == 1)
+    try Self.exchange(b, a)
+    #expect(try a.textEntries() == ["other": "x"] && b.textEntries() == ["other": "x"])
+  }
+
+  @Test func importingTheSameBundleAgainChangesNoValue() throws {
+    let directory = TemporaryDirectory()
+    let a = try Self.open(directory, "node-a")
+    let b = try Self.open(directory, "node-b")
+    for index in 0..<50 { try a.put("k\(index % 20)", "v\(index)") }
+    try a.remove("k3")
+    let bundle = try a.makeSyncBundle(for: "node-b")
+    let first = try b.applySyncBundle(bundle)
+    #expect(first.received == 51 && first.applied == 20)  // the newest write of each of the 20 keys
+    let state = try b.textEntries()
+    let again = try b.applySyncBundle(bundle)
+    #expect(again.applied == 0 && again.ignored == first.received)
+    #expect(try b.textEntries() == state)
+    #expect(try b.textEntries() == a.textEntries())
+  }
+
+  @Test func positionsSurviveRestartCheckpointBackupAndRestore() throws {
+    let directory = TemporaryDirectory()
+    let a = try Self.open(directory, "node-a")
+    let b = try Self.open(directory, "node-b")
+    for index in 0..<10 { try a.put("k\(index)", "v") }
+    try Self.send(a, to: b)
+    try Self.send(b, to: a)
+    for index in 10..<14 { try a.put("k\(index)", "v") }
+    try a.makeSyncBundle(for: "node-b")  // sent, never delivered
+    try a.put("k14", "v")
+    let state = try a.syncState()
+    #expect(state.outboxSize == 5 && state.inFlightCount == 4 && state.queuedCount == 1 && state.acknowledgedCount == 10)
+    #expect(state.peers.map(\.nodeID) == ["node-b"] && state.peers[0].pendingOperations == 5)
+    try a.close()
+    try a.open()
+    #expect(try a.syncState() == state)
+    try a.checkpoint()
+    #expect(try a.syncState() == state)
+    try a.close()
+    let archive = directory.file("a.sdbackup")
+    _ = try BackupWriter.write(walPath: directory.file("node-a.wal"), to: try SystemFile.createExclusive(archive), toolVersion: "test")
+    let restoredWAL = directory.file("restored/node-a.wal")
+    _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: restoredWAL, nodeID: "node-a")
+    let restored = Client(ClientOptions.persistent(nodeID: "node-a", walPath: restoredWAL))
+    try restored.open()
+    #expect(try restored.syncState() == state)
+    // The resend (the whole state: the acknowledged part of the log is in the snapshot now)
+    // counts as retries, and the acknowledgement empties the outbox.
+    try Self.send(restored, to: b)
+    #expect(try restored.syncState().totalRetries >= 4)
+    try Self.send(b, to: restored)
+    #expect(try restored.syncState().outboxSize == 0)
+    #expect(try restored.textEntries() == b.textEntries())
+  }
+
+  @Test func refusedBundlesChangeNothingOnDisk() throws {
+    let directory = TemporaryDirectory()
+    let a = try Self.open(directory, "node-a")
+    let b = try Self.open(directory, "node-b")
+    let c = try Self.open(directory, "node-c")
+    try a.put("k", "1")
+    try Self.exchange(a, b)
+    try a.put("k", "2")
+    let late = try a.makeSyncBundle(for: "node-b")
+    let before = FileBytes.read(directory.file("node-b.wal"))
+    var gap = late
+    gap.fromLSN = late.end.lsn  // claims b already has more of a's log than it does
+    #expect(throws: SoftadastraError.self) { try b.applySyncBundle(gap) }
+    #expect(throws: SoftadastraError.self) { try c.applySyncBundle(late) }  // for another node
+    #expect(throws: SoftadastraError.self) { try b.applySyncBundle(SyncBundle.greeting(from: "node-a")) }
+    let error = try #require(throws: SoftadastraError.self) { try b.applySyncBundle(gap) }
+    #expect(error.kind == .malformedInput && error.message.contains("--full"))
+    #expect(FileBytes.read(directory.file("node-b.wal")) == before)
+    #expect(try b.get("k")?.string == "1")
+    try b.applySyncBundle(late)
+    #expect(try b.get("k")?.string == "2")
+  }
+
+  @Test func aNodeRestoredFromAnOlderBackupLosesNoNewWriteAndGetsItsOldOnesBack() throws {
+    let directory = TemporaryDirectory()
+    let a = try Self.open(directory, "node-a")
+    let b = try Self.open(directory, "node-b")
+    for index in 0..<5 { try a.put("k\(index)", "old") }
+    try a.close()
+    let archive = directory.file("a.sdbackup")
+    _ = try BackupWriter.write(walPath: directory.file("node-a.wal"), to: try SystemFile.createExclusive(archive), toolVersion: "test")
+    try a.open()
+    try a.put("after-backup", "kept by b")
+    try a.put("k0", "overwritten after the backup")
+    try Self.exchange(a, b)
+    try a.close()
+    _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: directory.file("node-a.wal"), nodeID: "node-a", force: true)
+    try a.open()
+    #expect(try a.get("after-backup") == nil)
+    try a.put("new", "write")  // takes an LSN b has already seen from the lost history
+    try a.put("newer", "write")
+
+    // b's part of its log starts after what the restored a has received: refused, and a's own
+    // bundle tells b where a stands; then b's answer brings back what a lost.
+    #expect(throws: SoftadastraError.self) { try Self.send(b, to: a) }
+    try Self.send(a, to: b)
+    #expect(try b.get("new")?.string == "write" && b.get("newer")?.string == "write")
+    let back = try Self.send(b, to: a)
+    #expect(back.applied == 2)  // a's own writes after the backup, which b still had
+    #expect(try a.get("after-backup")?.string == "kept by b")
+    #expect(try a.get("k0")?.string == "overwritten after the backup")
+    try Self.exchange(a, b)
+    #expect(try a.textEntries() == b.textEntries())
+    #expect(try a.syncState().outboxSize == 0)
+  }
+
+  @Test func aLiveExchangeOverPipesConvergesBothWays() throws {
+    let directory = TemporaryDirectory()
+    let a = try Self.open(directory, "node-a")
+    let b = try Self.open(directory, "node-b")
+    try a.put("from-a", "1")
+    try b.put("from-b", "2")
+    try b.remove("gone")
+    var toB: [Int32] = [0, 0]
+    var toA: [Int32] = [0, 0]
+    #expect(pipe(&toB) == 0 && pipe(&toA) == 0)
+    nonisolated(unsafe) let answerer = b  // used by the other thread only until it finishes
+    let (input, output) = (toB[0], toA[1])
+    let answered = Thread {
+      _ = try? SyncExchange.answer(answerer, over: SyncStream(input: input, output: output, peerName: "node-a"))
+    }
+    answered.start()
+    let result = try SyncExchange.call(a, over: SyncStream(input: toA[0], output: toB[1], peerName: "node-b"))
+    for descriptor in toB + toA { close(descriptor) }
+    #expect(result.peer == "node-b" && result.sent == 1)
+    while !answered.isFinished { usleep(1000) }
+    #expect(try a.textEntries() == ["from-a": "1", "from-b": "2"])
+    #expect(try b.textEntries() == a.textEntries())
+    #expect(try a.syncState().outboxSize == 0 && b.syncState().outboxSize == 0)
+  }
+}
