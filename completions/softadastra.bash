@@ -173,13 +173,13 @@ _softadastra() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|store|wal-dump|wal-verify|wal-replay|snapshot|backup|restore|wal-convert|help)
+    status|store|wal-dump|wal-verify|wal-replay|snapshot|backup|restore|wal-convert|sync|help)
         # Offer subcommand argument completions
         "_softadastra_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status store wal-dump wal-verify wal-replay snapshot backup restore wal-convert help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status store wal-dump wal-verify wal-replay snapshot backup restore wal-convert sync help' -- "${cur}"))
         ;;
     esac
 }
@@ -842,6 +842,173 @@ _softadastra_wal-convert() {
         __softadastra_add_completions -W 'native'$'\n''cpp-v1'
         return
         ;;
+    '--data-dir')
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
+        return
+        ;;
+    esac
+}
+
+_softadastra_sync() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __softadastra_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    status|export|import|with|serve)
+        # Offer subcommand argument completions
+        "_softadastra_sync_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'status export import with serve' -- "${cur}"))
+        ;;
+    esac
+}
+
+_softadastra_sync_status() {
+    repeating_flags=()
+    non_repeating_flags=(--no-auto-flush --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    __softadastra_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--data-dir')
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
+        return
+        ;;
+    esac
+}
+
+_softadastra_sync_export() {
+    repeating_flags=()
+    non_repeating_flags=(--full --no-auto-flush --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--peer --output -o --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    __softadastra_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--peer')
+        return
+        ;;
+    '--output'|'-o')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
+        return
+        ;;
+    esac
+}
+
+_softadastra_sync_import() {
+    repeating_flags=()
+    non_repeating_flags=(--no-auto-flush --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--reply --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    __softadastra_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--reply')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
+        return
+        ;;
+    esac
+}
+
+_softadastra_sync_with() {
+    repeating_flags=()
+    non_repeating_flags=(--no-auto-flush --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    __softadastra_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--data-dir')
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
+        return
+        ;;
+    esac
+}
+
+_softadastra_sync_serve() {
+    repeating_flags=()
+    non_repeating_flags=(--stdio --no-auto-flush --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    __softadastra_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
     '--data-dir')
         return
         ;;

@@ -232,9 +232,9 @@ import Testing
     }
     answered.start()
     let result = try SyncExchange.call(a, over: SyncStream(input: toA[0], output: toB[1], peerName: "node-b"))
+    while !answered.isFinished { usleep(1000) }  // it still reads the caller's last acknowledgement
     for descriptor in toB + toA { close(descriptor) }
     #expect(result.peer == "node-b" && result.sent == 1)
-    while !answered.isFinished { usleep(1000) }
     #expect(try a.textEntries() == ["from-a": "1", "from-b": "2"])
     #expect(try b.textEntries() == a.textEntries())
     #expect(try a.syncState().outboxSize == 0 && b.syncState().outboxSize == 0)
