@@ -21,6 +21,8 @@ struct SyncImport: ParsableCommand {
 
   func run() throws {
     let bundle = try BundleIO.load(file)
+    // Checked before the node is opened: a bundle for another node must not create this one.
+    try bundle.checkAddressed(to: global.resolvedNodeID)
     let client = try global.openClient(forWriting: true)
     let result = try client.applySyncBundle(bundle)
     let answer = try reply.map { _ in try client.makeSyncBundle(for: bundle.sender) }

@@ -91,16 +91,7 @@ extension Client {
   @discardableResult
   public func applySyncBundle(_ bundle: SyncBundle) throws(SoftadastraError) -> SyncImportResult {
     let writer = try syncWriter()
-    guard !bundle.isGreeting else {
-      throw SoftadastraError(.malformedInput, "the bundle is the greeting of a live exchange (sync with), not for importing; nothing was imported")
-    }
-    guard bundle.recipient == options.nodeID else {
-      throw SoftadastraError(
-        .malformedInput, "the bundle is for node '\(bundle.recipient)', and this is node '\(options.nodeID)'; nothing was imported")
-    }
-    guard bundle.sender != options.nodeID else {
-      throw SoftadastraError(.malformedInput, "the bundle comes from this node ('\(options.nodeID)') itself; nothing was imported")
-    }
+    try bundle.checkAddressed(to: options.nodeID)
     try checkpointIfDue()
     var table = try reading { state throws(SoftadastraError) in try state.syncTable() }
     var record = try peerRecord(bundle.sender, in: table)

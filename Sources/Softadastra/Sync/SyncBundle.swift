@@ -69,6 +69,21 @@ public struct SyncBundle: Sendable, Equatable {
 
   public var isGreeting: Bool { recipient.isEmpty }
 
+  /// Checks that the bundle is one for node `nodeID` to import.
+  ///
+  /// - Throws: `malformedInput` for a greeting, a bundle for another node, or one from `nodeID`.
+  public func checkAddressed(to nodeID: String) throws(SoftadastraError) {
+    guard !isGreeting else {
+      throw SoftadastraError(.malformedInput, "the bundle is the greeting of a live exchange (sync with), not for importing; nothing was imported")
+    }
+    guard recipient == nodeID else {
+      throw SoftadastraError(.malformedInput, "the bundle is for node '\(recipient)', and this is node '\(nodeID)'; nothing was imported")
+    }
+    guard sender != nodeID else {
+      throw SoftadastraError(.malformedInput, "the bundle comes from this node ('\(nodeID)') itself; nothing was imported")
+    }
+  }
+
   // MARK: - Encoding
 
   /// The bundle's bytes, its operations compressed at zlib `level`.

@@ -1,0 +1,139 @@
+import Foundation
+import SoftadastraTestSupport
+import Testing
+
+/// `softadastra sync` as people and scripts run it: bundles through files and pipes, the status
+/// in text and JSON, refusals that change nothing, and live exchanges between two processes.
+@Suite struct SyncCommandTests {
+  /// `softadastra ARGS… --node-id ID` in the workspace.
+  static func on(_ workspace: CLIWorkspace, _ id: String, _ arguments: String..., stdin: [UInt8] = []) -> CommandResult {
+    workspace.run(arguments: arguments + ["--node-id", id], stdin: stdin)
+  }
+
+  static func exported(_ workspace: CLIWorkspace, _ id: String) -> String { on(workspace, id, "store", "export").out }
+
+  @Test func bundlesThroughFilesConvergeAndReimportingChangesNothing() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(Self.on(workspace, "laptop", "store", "put", "settings/theme", "dark"))
+    expectSuccess(Self.on(workspace, "laptop", "store", "put", "doc/1", "draft"))
+    expectSuccess(Self.on(workspace, "phone", "store", "put", "settings/theme", "light"))
+    expectSuccess(Self.on(workspace, "phone", "store", "delete", "doc/1"))
+    expectSuccess(Self.on(workspace, "phone", "store", "put", "notes/1", "milk"))
+
+    let export = Self.on(workspace, "laptop", "sync", "export", "--peer", "phone", "--output", "to-phone.sdsync")
+    #expect(export.status == 0 && export.stdout.isEmpty)
+    #expect(export.stderr.contains("exported 2 operations for phone"))
+    let imported = Self.on(workspace, "phone", "sync", "import", "to-phone.sdsync", "--reply", "to-laptop.sdsync")
+    #expect(imported.status == 0 && imported.out.contains("imported 2 operations from laptop (0 applied"), "\(imported.stderr)")
+    let back = try workspace.json(Self.on(workspace, "laptop", "sync", "import", "to-laptop.sdsync", "--json"))
+    #expect(back["sender"] as? String == "phone" && back["applied"] as? Int == 3 && back["full_state"] as? Bool == false)
+    let expected = "{\"key\":\"notes/1\",\"value\":\"milk\"}\n{\"key\":\"settings/theme\",\"value\":\"light\"}\n"
+    #expect(Self.exported(workspace, "laptop") == expected)
+    #expect(Self.exported(workspace, "phone") == expected)
+
+    // Importing the same bundles again changes no value.
+    let again = try workspace.json(Self.on(workspace, "laptop", "sync", "import", "to-laptop.sdsync", "--json"))
+    #expect(again["applied"] as? Int == 0 && again["ignored"] as? Int == 3)
+    expectSuccess(Self.on(workspace, "phone", "sync", "import", "to-phone.sdsync", "--json"))
+    #expect(Self.exported(workspace, "laptop") == expected && Self.exported(workspace, "phone") == expected)
+
+    let status = try workspace.json(Self.on(workspace, "laptop", "sync", "status", "--json"))
+    for field in [
+      "outbox_size", "queued_count", "in_flight_count", "acknowledged_count", "failed_count", "last_submitted_version",
+      "last_applied_remote_version", "total_retries",
+    ] {
+      #expect(status[field] is Int, "sync status --json lacks \(field)")
+    }
+    let peers = try #require(status["peers"] as? [[String: Any]])
+    #expect(peers.count == 1 && peers[0]["node_id"] as? String == "phone" && peers[0]["last_exchange"] is String)
+    #expect(peers[0]["received_lsn"] as? Int == 4)
+    let text = Self.on(workspace, "laptop", "sync")  // status is the default subcommand
+    #expect(text.status == 0 && text.out.contains("outbox         : 0 operations (0 queued, 0 in flight)"))
+    #expect(text.out.contains("PEER") && text.out.contains("phone"))
+  }
+
+  @Test func bundlesStreamThroughPipesAndSurviveRestarts() throws {
+    let workspace = CLIWorkspace()
+    for index in 0..<20 { expectSuccess(Self.on(workspace, "a", "store", "put", "k\(index)", "v\(index)")) }
+    let bundle = Self.on(workspace, "a", "sync", "export", "--peer", "b")
+    #expect(bundle.status == 0 && !bundle.stdout.isEmpty)
+    let reply = Self.on(workspace, "b", "sync", "import", "-", "--reply", "-", stdin: bundle.stdout)
+    #expect(reply.status == 0 && reply.stderr.contains("imported 20 operations from a (20 applied"))
+    expectSuccess(Self.on(workspace, "a", "sync", "import", "-", "--json", stdin: reply.stdout))
+    #expect(Self.exported(workspace, "a") == Self.exported(workspace, "b"))
+    // Each command is a new process: positions came from the WAL, and the outbox is empty.
+    let status = try workspace.json(Self.on(workspace, "a", "sync", "status", "--json"))
+    #expect(status["outbox_size"] as? Int == 0 && status["acknowledged_count"] as? Int == 20)
+  }
+
+  @Test func badBundlesExit65AndChangeNothing() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(Self.on(workspace, "a", "store", "put", "k", "v"))
+    expectSuccess(Self.on(workspace, "b", "store", "put", "other", "x"))
+    _ = Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "good.sdsync")
+    let good = FileBytes.read(workspace.file("good.sdsync"))
+    let walBefore = FileBytes.read(workspace.file("data/b.wal"))
+
+    FileBytes.write(Array(good.prefix(good.count / 2)), to: workspace.file("cut.sdsync"))
+    expectFailure(Self.on(workspace, "b", "sync", "import", "cut.sdsync"), 65, mentioning: "cut short")
+    var flipped = good
+    flipped[flipped.count - 20] ^= 0x10
+    FileBytes.write(flipped, to: workspace.file("flipped.sdsync"))
+    expectFailure(Self.on(workspace, "b", "sync", "import", "flipped.sdsync"), 65, mentioning: "checksum")
+    var newer = good
+    newer[8] = 9
+    FileBytes.write(newer, to: workspace.file("newer.sdsync"))
+    expectFailure(Self.on(workspace, "b", "sync", "import", "newer.sdsync"), 65, mentioning: "version 9")
+    expectFailure(Self.on(workspace, "c", "sync", "import", "good.sdsync"), 65, mentioning: "for node 'b'")
+    expectFailure(Self.on(workspace, "b", "sync", "import", "missing.sdsync"), 66, mentioning: "no bundle")
+    expectFailure(Self.on(workspace, "b", "sync", "import", "-", stdin: Array("this is not a sync bundle, only some text\n".utf8)), 65, mentioning: "magic")
+    expectFailure(Self.on(workspace, "a", "sync", "export", "--peer", "a"), 64, mentioning: "own id")
+    expectFailure(Self.on(workspace, "a", "sync", "export", "--peer", "../x"), 64, mentioning: "peer id")
+    #expect(FileBytes.read(workspace.file("data/b.wal")) == walBefore)
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("data/c.wal")))
+    expectSuccess(Self.on(workspace, "b", "sync", "import", "good.sdsync"))
+    #expect(Self.on(workspace, "b", "store", "get", "k").out == "v\n")
+  }
+
+  @Test func syncWithALocalProcessConvergesBothWays() throws {
+    let workspace = CLIWorkspace()
+    for index in 0..<30 { expectSuccess(Self.on(workspace, "a", "store", "put", "shared/\(index % 10)", "a\(index)")) }
+    for index in 0..<30 { expectSuccess(Self.on(workspace, "b", "store", "put", "shared/\(index % 7)", "b\(index)")) }
+    expectSuccess(Self.on(workspace, "b", "store", "delete", "shared/9"))
+    let serve = [CommandRunner.binaryPath, "sync", "serve", "--stdio", "--data-dir", workspace.file("other"), "--node-id", "b"]
+    // b lives in another data directory, as on another host.
+    try FileManager.default.createDirectory(atPath: workspace.file("other"), withIntermediateDirectories: true)
+    try FileManager.default.moveItem(atPath: workspace.file("data/b.wal"), toPath: workspace.file("other/b.wal"))
+    let synced = workspace.run(arguments: ["sync", "with", "--node-id", "a"] + serve)
+    #expect(synced.status == 0, "\(synced.stderr)")
+    #expect(synced.out.hasPrefix("synced with b: sent "))
+    let a = Self.exported(workspace, "a")
+    let b = workspace.run("store", "export", "--data-dir", "other", "--node-id", "b").out
+    #expect(a == b && !a.isEmpty)
+    #expect(!a.contains("shared/9\""))  // b's delete came later than a's put
+    // Nothing left to send either way; both outboxes are empty.
+    let second = try workspace.json(workspace.run(arguments: ["sync", "with", "--node-id", "a", "--json"] + serve))
+    #expect(second["peer"] as? String == "b")
+    #expect(((second["imports"] as? [[String: Any]])?.first?["applied"] as? Int) == 0)
+    #expect(try workspace.json(Self.on(workspace, "a", "sync", "status", "--json"))["outbox_size"] as? Int == 0)
+    let other = try workspace.json(workspace.run("sync", "status", "--json", "--data-dir", "other", "--node-id", "b"))
+    #expect(other["outbox_size"] as? Int == 0)
+  }
+
+  @Test func anExchangeBrokenOffExits74AndCountsAFailure() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(Self.on(workspace, "a", "store", "put", "k", "v"))
+    expectFailure(workspace.run("sync", "with", "--node-id", "a", "false"), 74, mentioning: "ended the exchange early")
+    expectFailure(workspace.run("sync", "with", "--node-id", "a", "no-such-command-here"), 66, mentioning: "cannot start")
+    // The other side greets, then finds its input closed and gives up: the exchange is counted
+    // as failed with that peer, and nothing is lost.
+    let script = workspace.file("gives-up.sh")
+    FileBytes.write(Array("#!/bin/sh\nexec '\(CommandRunner.binaryPath)' sync serve --stdio --node-id b </dev/null\n".utf8), to: script)
+    chmod(script, 0o755)
+    let broken = workspace.run("sync", "with", "--node-id", "a", script)
+    #expect(broken.status == 74 && broken.stderr.contains("exited with status 74"), "\(broken.stderr)")
+    let status = try workspace.json(Self.on(workspace, "a", "sync", "status", "--json"))
+    #expect(status["failed_count"] as? Int == 1)
+    #expect(Self.on(workspace, "a", "store", "get", "k").out == "v\n")
+  }
+}
