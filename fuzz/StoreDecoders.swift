@@ -1,6 +1,6 @@
-// libFuzzer target for the snapshot and backup decoders: snapshot header, footer and index
+// libFuzzer target for the snapshot, backup and sync decoders: snapshot header, footer and index
 // lines, block entries (decoded whole and searched in place), zlib decompression to an exact
-// size, and the backup manifest. Built by scripts/fuzz.sh into one module with Sources/Softadastra
+// size, the backup manifest, sync bundles and the sync table. Built by scripts/fuzz.sh into one module with Sources/Softadastra
 // and Sources/SoftadastraWAL, so internal entry points are reachable. A crash, a hang or a
 // sanitizer report is a bug; a decoder saying "invalid" is not.
 
@@ -31,6 +31,13 @@ public func fuzzStoreDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
   if let manifest = BackupManifest.decode(Array(bytes)) {
     precondition(manifest.lastLSN >= manifest.snapshotLSN, "manifest range reversed")
     precondition(BackupManifest.decode(manifest.encoded()) == manifest, "manifest does not round-trip")
+  }
+  // A sync bundle (checked whole) and a sync table: what decodes must encode back the same.
+  if let bundle = try? SyncBundle.decode(Array(bytes), source: "fuzz") {
+    precondition((try? SyncBundle.decode(bundle.encoded(), source: "again")) == bundle, "bundle does not round-trip")
+  }
+  if let table = try? SyncTable.decode(Array(bytes), source: "fuzz") {
+    precondition((try? SyncTable.decode(table.encoded(), source: "again")) == table, "sync table does not round-trip")
   }
   return 0
 }
