@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Kills the real `softadastra` binary with SIGKILL at random moments, hundreds of times, while it
-does durable puts, deletes, imports, snapshots, backups and restores, and checks after every kill:
+does durable puts, deletes, imports, snapshots, backups, restores and sync imports and exports, and
+checks after every kill:
 
 - every acknowledged write is present with its value (a put or delete is acknowledged when the
   process exited 0; an import when its batch did);
 - nothing unacknowledged is half-applied (the killed operation is there whole or not at all; an
   import batch is all or nothing);
 - the WAL verifies clean or with a torn tail only, and the next writer continues;
-- a killed snapshot changes no value; a killed backup leaves no archive or a sound one; a killed
+- a killed sync import applies its bundle whole or not at all, and importing it again completes it;
+- a killed snapshot or sync export changes no value; a killed backup leaves no archive or a sound one; a killed
   restore leaves its target as it was or as the backup holds it.
 
 Usage: reliability/crash-harness.py [--kills N] [--seed S] [--binary PATH] [--keep]
@@ -132,6 +134,27 @@ class Harness:
         self.check()
         return "restore"
 
+    def round_sync(self):
+        """A peer node writes a batch; its bundle is imported here and the import killed."""
+        batch = self.random.randrange(10**9)
+        count = self.random.randint(50, 2000)
+        with open(os.path.join(self.work, "peer.tsv"), "w") as f:
+            f.write("".join(f"p{batch}/{i}\tv{i}\n" for i in range(count)))
+        self.run("store", "import", "peer.tsv", "--node-id", "peer", data_dir="peer")
+        self.run("sync", "export", "--peer", "softadastra", "--output", "peer.sdsync", "--node-id", "peer", data_dir="peer")
+        if self.random.random() < 0.25:
+            self.killed(["sync", "export", "--peer", "peer", "--output", "killed.sdsync"], self.random.uniform(0, 0.03))
+            self.check()
+        self.killed(["sync", "import", "peer.sdsync"], self.random.uniform(0, 0.03))
+        present = sum(1 for key in self.export() if key.startswith(f"p{batch}/"))
+        if present not in (0, count):
+            raise Violation(f"sync import of batch p{batch} is half-applied: {present} of {count} keys")
+        self.check({f"p{batch}/{i}": [f"v{i}"] for i in range(count)})
+        self.run("sync", "import", "peer.sdsync")
+        self.model.update({f"p{batch}/{i}": f"v{i}" for i in range(count)})
+        self.check()
+        return "sync"
+
     def export_of_backup(self):
         if not hasattr(self, "_backup_state"):
             scratch = "restore-reference"
@@ -142,7 +165,7 @@ class Harness:
 
     def go(self, kills):
         rounds = [self.round_put_delete] * 5 + [self.round_import] * 2 + [self.round_snapshot, self.round_backup,
-                                                                             self.round_restore]
+                                                                             self.round_restore, self.round_sync]
         # A store big enough that snapshots, backups and restores take a while to kill.
         with open(os.path.join(self.work, "seed.tsv"), "w") as f:
             f.write("".join(f"seed/{i:06d}\t{'x' * 40}{i}\n" for i in range(20000)))
