@@ -122,6 +122,7 @@ public final class Client {
   func append(_ bodies: [WALRecord.Body]) throws(SoftadastraError) -> [WALRecord] {
     let records = try writer!.append(bodies: bodies)
     if state != nil {
+      state!.reserveCapacity(forMoreChanges: records.count)
       for record in records {
         state!.apply(record)
         if case .operation(_, origin: nil) = record.body { localOperations += 1 }

@@ -6,7 +6,7 @@ public struct NodeState {
   /// The snapshot the state starts from, or nil to start empty.
   public let snapshot: SnapshotReader?
   /// Keys changed after the snapshot: their entry, or a tombstone for a key deleted since.
-  private(set) var changes: [[UInt8]: LocalStore.Entry] = [:]
+  private(set) var changes: [ByteKey: LocalStore.Entry] = [:]
 
   /// The node's sync table as encoded: the last sync-table record applied, or the snapshot's.
   private(set) var syncTableBytes: [UInt8]
@@ -30,11 +30,14 @@ public struct NodeState {
     guard case .operation(let operation, let origin) = record.body else { return }
     switch operation {
     case .put(let key, let value):
-      changes[key] = LocalStore.Entry(value: value, lsn: record.lsn, timestamp: record.timestamp, origin: origin)
+      changes[ByteKey(key)] = LocalStore.Entry(value: value, lsn: record.lsn, timestamp: record.timestamp, origin: origin)
     case .delete(let key):
-      changes[key] = LocalStore.Entry(value: [], lsn: record.lsn, timestamp: record.timestamp, origin: origin, isTombstone: true)
+      changes[ByteKey(key)] = LocalStore.Entry(value: [], lsn: record.lsn, timestamp: record.timestamp, origin: origin, isTombstone: true)
     }
   }
+
+  /// Makes room for `count` more changed keys (before applying a large batch).
+  mutating func reserveCapacity(forMoreChanges count: Int) { changes.reserveCapacity(changes.count + count) }
 
   /// The number of keys changed since the snapshot.
   public var changedKeys: Int { changes.count }
@@ -46,31 +49,29 @@ public struct NodeState {
 
   /// `key`'s entry or tombstone, reading at most one snapshot block.
   public func entryOrTombstone(for key: [UInt8]) throws(SoftadastraError) -> LocalStore.Entry? {
-    if let change = changes[key] { return change }
+    if let change = changes[ByteKey(key)] { return change }
     return try snapshot?.lookup(key, includingTombstones: true)
   }
 
-  /// The entry or tombstone of each of `keys` that has one, reading each snapshot block once.
-  public func entriesOrTombstones(for keys: Set<[UInt8]>) throws(SoftadastraError) -> [[UInt8]: LocalStore.Entry] {
-    var found: [[UInt8]: LocalStore.Entry] = [:]
-    var unchanged: [[UInt8]] = []
-    for key in keys {
-      if let change = changes[key] { found[key] = change } else { unchanged.append(key) }
-    }
-    guard let snapshot, !unchanged.isEmpty else { return found }
-    unchanged.sort(by: keyPrecedes)
-    for (key, entry) in zip(unchanged, try snapshot.entries(for: unchanged)) where entry != nil { found[key] = entry }
+  /// The entry or tombstone of each of `keys`, nil where there is none, reading each snapshot
+  /// block once.
+  func entriesOrTombstones(for keys: [[UInt8]]) throws(SoftadastraError) -> [LocalStore.Entry?] {
+    var found = keys.map { changes[ByteKey($0)] }
+    guard let snapshot else { return found }
+    let unchanged = keys.indices.filter { found[$0] == nil }.sorted { keyPrecedes(keys[$0], keys[$1]) }
+    guard !unchanged.isEmpty else { return found }
+    for (index, entry) in zip(unchanged, try snapshot.entries(for: unchanged.map { keys[$0] })) { found[index] = entry }
     return found
   }
 
   /// The number of keys with a value.
   public func count() throws(SoftadastraError) -> Int {
     guard let snapshot else { return changes.values.count { !$0.isTombstone } }
-    let keys = changes.keys.sorted { keyPrecedes($0, $1) }
+    let keys = changes.keys.map(\.bytes).sorted { keyPrecedes($0, $1) }
     let inSnapshot = try snapshot.containsValues(keys)
     var count = Int(snapshot.valueCount)
     for (key, wasThere) in zip(keys, inSnapshot) {
-      let isThere = !changes[key]!.isTombstone
+      let isThere = !changes[ByteKey(key)]!.isTombstone
       count += (isThere ? 1 : 0) - (wasThere ? 1 : 0)
     }
     return count
@@ -84,7 +85,7 @@ public struct NodeState {
     _ body: ([UInt8], LocalStore.Entry) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
     // Sorting the keys alone (not key-entry pairs) keeps the sort to moving references.
-    let changed = changes.keys.filter { $0.starts(with: prefix) }.sorted(by: keyPrecedes)
+    let changed = changes.keys.lazy.map(\.bytes).filter { $0.starts(with: prefix) }.sorted(by: keyPrecedes)
     var next = 0
     var stopped = false
     /// Passes on an entry unless it is a hidden tombstone; false when `body` asked to stop.
@@ -101,7 +102,7 @@ public struct NodeState {
       while next < changed.count, limit.map({ keyPrecedes(changed[next], $0) }) ?? true {
         let key = changed[next]
         next += 1
-        guard try emit(key, changes[key]!) else { return false }
+        guard try emit(key, changes[ByteKey(key)]!) else { return false }
       }
       return true
     }
@@ -109,7 +110,7 @@ public struct NodeState {
       guard try emitChanges(before: key) else { return false }
       if next < changed.count, changed[next] == key {
         next += 1
-        return try emit(key, changes[key]!)
+        return try emit(key, changes[ByteKey(key)]!)
       }
       return try emit(key, entry)
     }

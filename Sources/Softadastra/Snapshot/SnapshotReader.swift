@@ -132,23 +132,25 @@ public final class SnapshotReader {
   }
 
   /// The entry or tombstone of each of `keys` (in increasing order), nil where there is none,
-  /// reading each block they fall in once.
+  /// reading each block they fall in once and walking it alongside the keys.
   public func entries(for keys: [[UInt8]]) throws(SoftadastraError) -> [LocalStore.Entry?] {
     var result: [LocalStore.Entry?] = []
     result.reserveCapacity(keys.count)
     var loadedBlock = -1
-    var loaded: [[UInt8]: LocalStore.Entry] = [:]
+    var loaded: [(key: [UInt8], entry: LocalStore.Entry)] = []
+    var next = 0
     for key in keys {
       guard let index = blockIndex(for: key) else {
         result.append(nil)
         continue
       }
       if index != loadedBlock {
-        loaded = [:]
-        for (key, entry) in try readBlock(index) { loaded[key] = entry }
+        loaded = try readBlock(index)
         loadedBlock = index
+        next = 0
       }
-      result.append(loaded[key])
+      while next < loaded.count, keyPrecedes(loaded[next].key, key) { next += 1 }
+      result.append(next < loaded.count && loaded[next].key == key ? loaded[next].entry : nil)
     }
     return result
   }

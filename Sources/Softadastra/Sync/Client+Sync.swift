@@ -105,18 +105,23 @@ extension Client {
     // The conflict rule: of the bundle's operations on a key, the one with the highest version
     // is applied when it beats the key's current version (value or tombstone); everything else
     // is already here, older, or superseded within the bundle.
-    var newestInBundle: [[UInt8]: Int] = [:]
+    var newestInBundle: [ByteKey: Int] = [:]
+    newestInBundle.reserveCapacity(bundle.operations.count)
     var newest = HybridTimestamp(rawValue: 0)
     for (index, item) in bundle.operations.enumerated() {
       newest = max(newest, item.origin.timestamp)
-      let key = item.operation.key
+      let key = ByteKey(item.operation.key)
       if let best = newestInBundle[key], bundle.operations[best].version >= item.version { continue }
       newestInBundle[key] = index
     }
-    let current = try reading { state throws(SoftadastraError) in try state.entriesOrTombstones(for: Set(newestInBundle.keys)) }
+    let candidates = newestInBundle.values.sorted()
+    let current = try reading { state throws(SoftadastraError) in
+      try state.entriesOrTombstones(for: candidates.map { bundle.operations[$0].operation.key })
+    }
     var accepted: [WALRecord.Body] = []
-    for (index, item) in bundle.operations.enumerated() where newestInBundle[item.operation.key] == index {
-      if let entry = current[item.operation.key], item.version <= entry.version(localNode: options.nodeID) { continue }
+    for (index, entry) in zip(candidates, current) {
+      let item = bundle.operations[index]
+      if let entry, item.version <= entry.version(localNode: options.nodeID) { continue }
       accepted.append(.operation(item.operation, origin: item.origin))
     }
 
