@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """A 1,000,000-key store (16-byte keys, 100-byte values): reads, recovery, backup and restore,
+shipping the whole state to a new node (sync),
 softadastra against sqlite3 (and RocksDB's ldb when installed), side by side, interleaved rounds,
 medians, ratios; archive sizes against gzip -6; peak memory (RSS).
 
@@ -75,6 +76,9 @@ def main():
         "restore (vs gunzip of the sqlite3 backup)":
             (f"sh -c 'rm -rf r && {sd} restore b.sdbackup --data-dir r'",
              "sh -c 'rm -f r.db && gunzip -c b.db.gz > r.db'"),
+        "whole state to a new node, sync export piped to sync import (vs sqlite3 .dump piped to sqlite3)":
+            (f"sh -c 'rm -rf s2 && {sd} sync export --peer n2 2>/dev/null | {sd} sync import - --data-dir s2 --node-id n2'",
+             "sh -c 'rm -f s2.db && sqlite3 kv.db .dump | sqlite3 s2.db'"),
         "backup verify (vs gzip -t + sqlite3 integrity_check)":
             (f"{sd} backup verify b.sdbackup",
              "sh -c 'gzip -t b.db.gz && sqlite3 r.db \"PRAGMA integrity_check\"'"),
@@ -91,6 +95,8 @@ def main():
         "softadastra backup (snapshot blocks as they are, WAL at level 6)": os.path.getsize(os.path.join(work, "b.sdbackup")),
         "gzip -6 of store export": os.path.getsize(os.path.join(work, "export.jsonl.gz")),
         "gzip -6 of the sqlite3 backup": os.path.getsize(os.path.join(work, "b.db.gz")),
+        "softadastra sync bundle of the whole state (level 1)": len(subprocess.run(
+            [sd, "sync", "export", "--peer", "n3"], cwd=work, check=True, capture_output=True).stdout),
         "softadastra snapshot": sum(os.path.getsize(os.path.join(work, "data", n))
                                     for n in os.listdir(os.path.join(work, "data")) if n.endswith(".snapshot")),
     }
@@ -100,6 +106,9 @@ def main():
         "store export, after a snapshot": peak_rss_mb([sd, "store", "export"], work),
         "wal-replay of the full WAL": peak_rss_mb([sd, "wal-replay", "nosnap/softadastra.wal"], work),
         "backup": peak_rss_mb([sd, "backup", "--output", "rss.sdbackup"], work),
+        "sync export of the whole state": peak_rss_mb([sd, "sync", "export", "--peer", "n4", "--output", "rss.sdsync"], work),
+        "sync import of the whole state into a new node": peak_rss_mb(
+            [sd, "sync", "import", "rss.sdsync", "--data-dir", "rss-node", "--node-id", "n4"], work),
     }
 
     print(f"### {args.records:,} keys, 16-byte keys, 100-byte values ({raw_bytes / 1e6:.0f} MB raw)\n")
