@@ -226,6 +226,25 @@ import Testing
     #expect(try a.syncState().outboxSize == 0)
   }
 
+  /// A live exchange between `caller` and `answerer` over pipes, the answerer on another thread.
+  @discardableResult
+  static func liveExchange(_ caller: Client, _ answerer: Client) throws -> SyncExchangeResult {
+    var toAnswerer: [Int32] = [0, 0]
+    var toCaller: [Int32] = [0, 0]
+    #expect(pipe(&toAnswerer) == 0 && pipe(&toCaller) == 0)
+    nonisolated(unsafe) let other = answerer  // used by the other thread only until it finishes
+    let (input, output) = (toAnswerer[0], toCaller[1])
+    let answered = Thread {
+      _ = try? SyncExchange.answer(other, over: SyncStream(input: input, output: output, peerName: "the caller"))
+    }
+    answered.start()
+    defer {
+      while !answered.isFinished { usleep(1000) }  // it still reads the caller's last acknowledgement
+      for descriptor in toAnswerer + toCaller { close(descriptor) }
+    }
+    return try SyncExchange.call(caller, over: SyncStream(input: toCaller[0], output: toAnswerer[1], peerName: "the answerer"))
+  }
+
   @Test func aLiveExchangeOverPipesConvergesBothWays() throws {
     let directory = TemporaryDirectory()
     let a = try Self.open(directory, "node-a")
@@ -233,21 +252,38 @@ import Testing
     try a.put("from-a", "1")
     try b.put("from-b", "2")
     try b.remove("gone")
-    var toB: [Int32] = [0, 0]
-    var toA: [Int32] = [0, 0]
-    #expect(pipe(&toB) == 0 && pipe(&toA) == 0)
-    nonisolated(unsafe) let answerer = b  // used by the other thread only until it finishes
-    let (input, output) = (toB[0], toA[1])
-    let answered = Thread {
-      _ = try? SyncExchange.answer(answerer, over: SyncStream(input: input, output: output, peerName: "node-a"))
-    }
-    answered.start()
-    let result = try SyncExchange.call(a, over: SyncStream(input: toA[0], output: toB[1], peerName: "node-b"))
-    while !answered.isFinished { usleep(1000) }  // it still reads the caller's last acknowledgement
-    for descriptor in toB + toA { close(descriptor) }
+    let result = try Self.liveExchange(a, b)
     #expect(result.peer == "node-b" && result.sent == 1)
     #expect(try a.textEntries() == ["from-a": "1", "from-b": "2"])
     #expect(try b.textEntries() == a.textEntries())
     #expect(try a.syncState().outboxSize == 0 && b.syncState().outboxSize == 0)
+  }
+
+  @Test func aLiveExchangeHealsEitherSideBeingRestoredFromAnOlderBackup() throws {
+    let directory = TemporaryDirectory()
+    let a = try Self.open(directory, "node-a")
+    let b = try Self.open(directory, "node-b")
+    try a.put("a-before", "1")
+    try b.put("b-before", "1")
+    try Self.liveExchange(a, b)
+    for (restored, other) in [(b, a), (a, b)] {
+      let id = restored.options.nodeID
+      try restored.close()
+      let archive = directory.file("\(id)-\(UInt64.random(in: 0...UInt64.max)).sdbackup")
+      _ = try BackupWriter.write(walPath: directory.file("\(id).wal"), to: try SystemFile.createExclusive(archive), toolVersion: "test")
+      try restored.open()
+      try restored.put("\(id)-lost", "written after the backup")
+      try Self.liveExchange(a, b)
+      try restored.close()
+      _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: directory.file("\(id).wal"), nodeID: id, force: true)
+      try restored.open()
+      #expect(try restored.get("\(id)-lost") == nil)
+      try restored.put("\(id)-new", "after the restore")
+      try other.put("\(other.options.nodeID)-new", "meanwhile")
+      try Self.liveExchange(a, b)
+      #expect(try restored.get("\(id)-lost")?.string == "written after the backup")
+      #expect(try a.textEntries() == b.textEntries())
+      #expect(try a.get("\(id)-new") != nil && b.get("\(id)-new") != nil)
+    }
   }
 }

@@ -95,7 +95,7 @@ extension Client {
     try checkpointIfDue()
     var table = try reading { state throws(SoftadastraError) in try state.syncTable() }
     var record = try peerRecord(bundle.sender, in: table)
-    if !bundle.isFullState, bundle.fromLSN > record.received.lsn {
+    if !bundle.isFullState, bundle.fromLSN > record.received.lsn {  // see receivedPosition(from:)
       throw SoftadastraError(
         .malformedInput,
         "the bundle holds node '\(bundle.sender)''s log after LSN \(bundle.fromLSN), but this node has applied it only up to LSN \(record.received.lsn): import the bundles made before it first, or send '\(bundle.sender)' a bundle from this node first (softadastra sync export --peer \(bundle.sender)) so that it learns where this node stands (after a restore from a backup, for example), or ask it for a full one (softadastra sync export --peer \(options.nodeID) --full); nothing was imported"
@@ -139,6 +139,11 @@ extension Client {
       sender: bundle.sender, received: bundle.operations.count, applied: accepted.count,
       ignored: bundle.operations.count - accepted.count, fromLSN: bundle.fromLSN, endLSN: bundle.end.lsn,
       isFullState: bundle.isFullState)
+  }
+
+  /// How far into `peer`'s log this node has applied everything (the start for an unknown peer).
+  public func receivedPosition(from peer: String) throws(SoftadastraError) -> LogPosition {
+    try reading { state throws(SoftadastraError) in try state.syncTable() }.peers[peer]?.received ?? .start
   }
 
   /// Records that an exchange with `peer` failed after it started (`failedCount`).

@@ -40,11 +40,19 @@ public enum SyncExchange {
   public static func answer(_ client: Client, over stream: SyncStream) throws(SoftadastraError) -> SyncExchangeResult {
     let (stream, peer) = try greet(client, over: stream)
     do throws(SoftadastraError) {
-      let first = try client.applySyncBundle(try expect(stream))
+      // A first bundle that starts after what this node has of the caller's log (this node was
+      // restored from a backup) is left out: the answer tells the caller where this node stands,
+      // and the caller's last bundle starts there.
+      let first = try expect(stream)
+      var imports: [SyncImportResult] = []
+      let received = try client.receivedPosition(from: peer)
+      if first.isFullState || first.fromLSN <= received.lsn {
+        imports.append(try client.applySyncBundle(first))
+      }
       let bundle = try client.makeSyncBundle(for: peer)
       try stream.send(bundle)
-      let last = try client.applySyncBundle(try expect(stream))
-      return SyncExchangeResult(peer: peer, imports: [first, last], sent: bundle.operations.count)
+      imports.append(try client.applySyncBundle(try expect(stream)))
+      return SyncExchangeResult(peer: peer, imports: imports, sent: bundle.operations.count)
     } catch {
       try? client.recordSyncFailure(peer: peer)
       throw error
