@@ -32,11 +32,10 @@ extension Client {
   }
 
   /// Makes the bundle for `peer`: the operations of this node's log after the peer's
-  /// acknowledged position, or the whole state (values and
-  /// tombstones) when `fullState` is set, when that position is in the part of the log a
-  /// snapshot replaced, or when it is not in this node's history (its record has another CRC:
-  /// this node was restored from an older backup). Records durably that it was sent (a
-  /// sync-table record) before returning it.
+  /// acknowledged position, or the whole state (values and tombstones) when `fullState` is set,
+  /// when that position is in the part of the log a snapshot replaced, or when it is not in this
+  /// node's history (its record has another CRC: this node was restored from an older backup).
+  /// Records durably that it was sent (a sync-table record) before returning it.
   ///
   /// - Throws: `invalidArgument` for a bad peer id, this node's own id, a memory or read-only
   ///   client, or a 257th peer; file errors.
