@@ -108,6 +108,17 @@ import Testing
     #expect(try b.applySyncBundle(try SyncBundle.decode(oldBundle, source: "old")).applied == 0)
     #expect(try b.get("doc") == nil && b.size == 0)
 
+    // A backup keeps the tombstone: restored elsewhere, the node still refuses the old put.
+    let archive = directory.file("b.sdbackup")
+    _ = try BackupWriter.write(walPath: directory.file("node-b.wal"), to: try SystemFile.createExclusive(archive), toolVersion: "test")
+    #expect(try BackupArchive.verify(path: archive).isSound)
+    _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: directory.file("copy/node-b.wal"), nodeID: "node-b")
+    let copy = Client(ClientOptions.persistent(nodeID: "node-b", walPath: directory.file("copy/node-b.wal")))
+    try copy.open()
+    #expect(try copy.applySyncBundle(try SyncBundle.decode(oldBundle, source: "old")).applied == 0)
+    #expect(try copy.get("doc") == nil)
+    try copy.close()
+
     // a learns of the delete and acknowledges it; the next checkpoint drops the tombstone.
     try Self.exchange(b, a)
     #expect(try a.get("doc") == nil)
