@@ -872,13 +872,13 @@ _softadastra_sync() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|export|import|with|serve)
+    status|export|import|with|serve|forget)
         # Offer subcommand argument completions
         "_softadastra_sync_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status export import with serve' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status export import with serve forget' -- "${cur}"))
         ;;
     esac
 }
@@ -977,11 +977,14 @@ _softadastra_sync_with() {
     repeating_flags=()
     non_repeating_flags=(--no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    non_repeating_options=(--timeout --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
+    '--timeout')
+        return
+        ;;
     '--data-dir')
         return
         ;;
@@ -1004,11 +1007,44 @@ _softadastra_sync_serve() {
     repeating_flags=()
     non_repeating_flags=(--stdio --no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    non_repeating_options=(--timeout --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
+    '--timeout')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
+        return
+        ;;
+    esac
+}
+
+_softadastra_sync_forget() {
+    repeating_flags=()
+    non_repeating_flags=(--no-auto-flush --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--peer --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    __softadastra_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--peer')
+        return
+        ;;
     '--data-dir')
         return
         ;;

@@ -45,8 +45,10 @@ final class ChildProcess {
     fromChild = output[0]
   }
 
-  /// Closes our ends and waits for the command; its exit status (128 + signal when killed).
-  func finish() -> Int32 {
+  /// Closes our ends (first stopping the command with SIGTERM when `killing`: it stalled or
+  /// broke the exchange) and waits for it; its exit status (128 + signal when killed).
+  func finish(killing: Bool = false) -> Int32 {
+    if killing { kill(pid, SIGTERM) }
     close(toChild)
     close(fromChild)
     var status: Int32 = 0

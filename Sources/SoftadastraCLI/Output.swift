@@ -49,15 +49,18 @@ enum Output {
     writeAll(2, Array(text.utf8))
   }
 
-  private static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) {
+  /// Writes all of `bytes` to `descriptor`; the errno of a failure, or nil.
+  @discardableResult
+  static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Int32? {
     bytes.withUnsafeBytes { raw in
       var done = 0
       while done < raw.count {
         let n = Glibc.write(descriptor, raw.baseAddress! + done, raw.count - done)
         if n < 0, errno == EINTR { continue }
-        if n <= 0 { return }
+        if n <= 0 { return n < 0 ? errno : EIO }
         done += n
       }
+      return nil
     }
   }
 }

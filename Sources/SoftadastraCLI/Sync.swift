@@ -17,9 +17,25 @@ extension SoftadastraCommand {
         highest version (hybrid timestamp, then node id), so every node that has seen the same \
         writes holds the same values. Without a subcommand, shows the status.
         """,
-      subcommands: [SyncStatus.self, SyncExport.self, SyncImport.self, SyncWith.self, SyncServe.self],
+      subcommands: [SyncStatus.self, SyncExport.self, SyncImport.self, SyncWith.self, SyncServe.self, SyncForget.self],
       defaultSubcommand: SyncStatus.self)
   }
+}
+
+/// Checks shared by the sync commands.
+enum SyncCommon {
+  /// Sync works on an existing node: a mistyped --node-id or --data-dir must not create one.
+  static func requireNode(_ global: GlobalOptions) throws(SoftadastraError) {
+    let wal = global.resolvedWAL
+    guard FileSystem.exists(wal) else {
+      throw SoftadastraError(
+        .notFound, "no WAL at \(wal): node '\(global.resolvedNodeID)' has written nothing yet, or --data-dir or --node-id is wrong",
+        path: wal)
+    }
+  }
+
+  /// Seconds a live exchange may take by default.
+  static let defaultTimeout: Double = 600
 }
 
 /// Reading and writing bundles: files, standard input and output, and the pipes of a live exchange.
@@ -33,18 +49,29 @@ enum BundleIO {
     return try SyncBundle.decode(try file.read(count: Int(try file.size()), at: 0), source: argument)
   }
 
-  /// Writes bundle bytes to `argument`: a file, replaced atomically and synced, or - for
-  /// standard output.
-  static func save(_ bytes: [UInt8], to argument: String) throws {
-    if argument == "-" {
-      try write(bytes, to: 1, what: "standard output")
-    } else {
-      try FileSystem.writeAtomically(bytes, to: argument, temporarySuffix: ".part")
+  /// Writes a bundle to `argument`, or to standard output for -. A new or regular file is
+  /// written as FILE.part, synced and renamed into place (a symbolic link is followed, and
+  /// stays); anything else that exists (a FIFO, a device) is written to as it is.
+  static func save(_ bundle: SyncBundle, to argument: String) throws(SoftadastraError) {
+    let bytes = bundle.encoded()
+    if argument == "-" { return try write(bytes, to: 1, what: "standard output") }
+    let path = FileSystem.resolvingSymbolicLink(argument)
+    var status = stat()
+    if stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+      let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+      guard descriptor >= 0 else { throw SoftadastraError.system(errno, "cannot open", path: argument) }
+      defer { close(descriptor) }
+      return try write(bytes, to: descriptor, what: argument)
     }
+    try FileSystem.writeAtomically(bytes, to: path, temporarySuffix: ".part")
   }
 
-  static func write(_ bytes: [UInt8], to descriptor: Int32, what: String) throws {
-    try SyncStream.write(bytes, to: descriptor, what: what)
+  private static func write(_ bytes: [UInt8], to descriptor: Int32, what: String) throws(SoftadastraError) {
+    signal(SIGPIPE, SIG_IGN)  // a reader that goes away is an error to report, not a reason to die
+    if let failure = Output.writeAll(descriptor, bytes) {
+      throw SoftadastraError(
+        .io, "cannot write the bundle to \(what): \(String(cString: strerror(failure))); it was not recorded as sent")
+    }
   }
 }
 

@@ -8,24 +8,26 @@ struct SyncExport: ParsableCommand {
     abstract: "Write a bundle of the operations a peer lacks.",
     discussion: """
       The bundle holds the operations of this node's log after the position the peer last \
-      acknowledged (its own operations left out), or the whole state (values and tombstones) \
-      with --full or when that part of the log was compacted into a snapshot, plus this node's \
-      acknowledgement of the peer's log. It is zlib-compressed and CRC-checked \
-      (docs/sync-format.md); carry it any way you trust. Records that it was sent; takes the \
-      writer lock.
+      acknowledged (writes of every origin: they relay through nodes), or the whole state \
+      (values and tombstones) with --full or when that part of the log was compacted into a \
+      snapshot, plus this node's acknowledgement of the peer's log. It is zlib-compressed and \
+      CRC-checked (docs/sync-format.md); carry it any way you trust. Once it is written, the \
+      export is recorded as sent; takes the writer lock. The node must exist.
       """)
 
   @Option(help: ArgumentHelp("The node the bundle is for.", valueName: "id")) var peer: String
-  @Option(name: .shortAndLong, help: ArgumentHelp("Where to write it, or - for standard output (default: -).", valueName: "file"))
+  @Option(name: .shortAndLong, help: ArgumentHelp("Where to write it, or - for standard output.", valueName: "file"))
   var output = "-"
   @Flag(help: "Send the whole state, not only what the peer has not acknowledged.") var full = false
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
+    try SyncCommon.requireNode(global)
     let client = try global.openClient(forWriting: true)
-    let bundle = try client.makeSyncBundle(for: peer, fullState: full)
+    let bundle = try client.sendSyncBundle(for: peer, fullState: full) { bundle throws(SoftadastraError) in
+      try BundleIO.save(bundle, to: output)
+    }
     try global.close(client)
-    try BundleIO.save(bundle.encoded(), to: output)
     let destination = output == "-" ? "standard output" : output
     Output.diagnostic(
       "exported \(counted(bundle.operations.count, "operation")) for \(peer) (\(bundle.isFullState ? "the whole state" : "log after LSN \(bundle.fromLSN)") up to LSN \(bundle.end.lsn)) to \(destination)"

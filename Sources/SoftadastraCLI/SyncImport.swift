@@ -10,7 +10,7 @@ struct SyncImport: ParsableCommand {
       Checks the whole bundle first (checksums, format version, every operation); a damaged, \
       cut or unknown bundle exits 65 and changes nothing. Then, in one synced WAL batch, applies \
       each operation whose version beats the key's current one and records the sender's \
-      acknowledgement. Importing a bundle again changes no value. With --reply, writes the \
+      acknowledgement. Importing a bundle again changes no value. With --reply, then writes the \
       bundle for the sender (what it lacks, and this acknowledgement).
       """)
 
@@ -21,19 +21,25 @@ struct SyncImport: ParsableCommand {
 
   func run() throws {
     let bundle = try BundleIO.load(file)
-    // Checked before the node is opened: a bundle for another node must not create this one.
+    // Checked before the node is opened: a bundle this node cannot take must not create it.
     try bundle.checkAddressed(to: global.resolvedNodeID)
+    if !FileSystem.exists(global.resolvedWAL) { try bundle.checkFollows(received: .start) }
+    if let reply, reply != "-", !FileSystem.isDirectory(FileSystem.directory(of: reply)) {
+      throw SoftadastraError(
+        .notFound, "cannot write the reply to \(reply): its directory does not exist; nothing was imported", path: reply)
+    }
     let client = try global.openClient(forWriting: true)
     let result = try client.applySyncBundle(bundle)
-    let answer = try reply.map { _ in try client.makeSyncBundle(for: bundle.sender) }
-    try global.close(client)
-    if let reply, let answer { try BundleIO.save(answer.encoded(), to: reply) }
-    if global.json {
-      if reply == "-" { Output.diagnostic(SyncReport.json(result).serialized) } else { Output.json(SyncReport.json(result)) }
-    } else if reply == "-" {
-      Output.diagnostic(SyncReport.line(result))
-    } else {
-      Output.line(SyncReport.line(result))
+    let report = global.json ? SyncReport.json(result).serialized : SyncReport.line(result)
+    if reply == "-" { Output.diagnostic(report) } else { Output.line(report) }
+    if let reply {
+      do throws(SoftadastraError) {
+        try client.sendSyncBundle(for: bundle.sender) { answer throws(SoftadastraError) in try BundleIO.save(answer, to: reply) }
+      } catch {
+        try? global.close(client)
+        throw SoftadastraError(error.kind, "the bundle was imported, but the reply was not written: \(error.message)", path: error.path)
+      }
     }
+    try global.close(client)
   }
 }

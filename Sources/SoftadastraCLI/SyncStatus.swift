@@ -46,8 +46,8 @@ struct SyncStatus: ParsableCommand {
     Output.line("acknowledged   : \(counted(state.acknowledgedCount, "operation")) (by every known peer)")
     Output.line("failed         : \(counted(state.failedCount, "exchange"))")
     Output.line("retries        : \(counted(state.totalRetries, "operation")) sent again")
-    Output.line("last submitted : LSN \(state.lastSubmittedVersion)")
-    Output.line("last applied   : LSN \(state.lastAppliedRemoteVersion) (from a peer)")
+    Output.line("last submitted : \(state.lastSubmittedVersion > 0 ? "LSN \(state.lastSubmittedVersion)" : "none")")
+    Output.line("last applied   : \(state.lastAppliedRemoteVersion > 0 ? "LSN \(state.lastAppliedRemoteVersion) (from a peer)" : "none")")
     Output.line("peers          : \(state.peers.count)")
     guard !state.peers.isEmpty else { return }
     let rows =

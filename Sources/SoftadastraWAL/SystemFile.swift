@@ -152,14 +152,22 @@ public enum FileSystem {
     return stat(path, &info) == 0 || (errno != ENOENT && errno != ENOTDIR)
   }
 
-  /// `path` with a symbolic link at its end resolved (to an absolute path), so that files created
-  /// beside a WAL, and atomic renames over it, happen where the WAL really is; `path` itself when
-  /// it is not a symbolic link (or cannot be resolved).
+  /// `path` with a symbolic link at its end resolved (to an absolute path, or, for a link to a
+  /// file that does not exist yet, to the link's target), so that files created beside a WAL,
+  /// and atomic renames over it, happen where the file really is and the link stays; `path`
+  /// itself when it is not a symbolic link.
   public static func resolvingSymbolicLink(_ path: String) -> String {
     var info = stat()
-    guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK, let resolved = realpath(path, nil) else { return path }
-    defer { free(resolved) }
-    return String(cString: resolved)
+    guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return path }
+    if let resolved = realpath(path, nil) {
+      defer { free(resolved) }
+      return String(cString: resolved)
+    }
+    var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let length = readlink(path, &target, target.count - 1)
+    guard length > 0 else { return path }
+    let text = String(decoding: target[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return text.hasPrefix("/") ? text : directory(of: path) + "/" + text
   }
 
   /// Whether `path` is a directory (following symbolic links).

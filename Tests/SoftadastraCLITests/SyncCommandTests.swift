@@ -136,4 +136,72 @@ import Testing
     #expect(status["failed_count"] as? Int == 1)
     #expect(Self.on(workspace, "a", "store", "get", "k").out == "v\n")
   }
+
+  @Test func exportsAreRecordedOnlyOnceWrittenAndNeverReplaceWhatTheyWriteThrough() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(Self.on(workspace, "a", "store", "put", "k", "v"))
+    let wal = FileBytes.read(workspace.file("data/a.wal"))
+    expectFailure(Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "missing/x.sdsync"), 73, mentioning: "cannot create")
+    #expect(FileBytes.read(workspace.file("data/a.wal")) == wal)  // not recorded as sent
+    let status = try workspace.json(Self.on(workspace, "a", "sync", "status", "--json"))
+    #expect((status["peers"] as? [Any])?.isEmpty == true && status["last_submitted_version"] as? Int == 0)
+
+    // A symbolic link is written through (and stays a link), even to a file not there yet.
+    try FileManager.default.createSymbolicLink(atPath: workspace.file("link.sdsync"), withDestinationPath: "target.sdsync")
+    #expect(Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "link.sdsync").status == 0)
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: workspace.file("link.sdsync")) == "target.sdsync")
+    #expect(Self.on(workspace, "b", "sync", "import", "target.sdsync").status == 0)
+    // A device is written to, not replaced.
+    #expect(Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "/dev/null").status == 0)
+    var device = stat()
+    #expect(stat("/dev/null", &device) == 0 && device.st_mode & S_IFMT == S_IFCHR)
+  }
+
+  @Test func mistakesCreateNoNodeAndAnImportWithAnUnwritableReplyImportsNothing() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(Self.on(workspace, "a", "store", "put", "k", "v"))
+    expectFailure(Self.on(workspace, "typo", "sync", "export", "--peer", "b"), 66, mentioning: "no WAL")
+    expectFailure(Self.on(workspace, "typo", "sync", "forget", "--peer", "b"), 66, mentioning: "no WAL")
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("data/typo.wal")))
+
+    _ = Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "first.sdsync")
+    expectSuccess(Self.on(workspace, "b", "sync", "import", "first.sdsync", "--reply", "back.sdsync", "--json"))
+    expectSuccess(Self.on(workspace, "a", "sync", "import", "back.sdsync", "--json"))
+    expectSuccess(Self.on(workspace, "a", "store", "put", "k2", "v2"))
+    _ = Self.on(workspace, "a", "sync", "export", "--peer", "c", "--output", "for-c.sdsync")
+    _ = Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "second.sdsync")
+    // b's second bundle starts after LSN 0: a node that does not exist yet cannot take it.
+    let forNew = Self.on(workspace, "b", "sync", "import", "second.sdsync", "--data-dir", "fresh")
+    #expect(forNew.status == 65 && forNew.stderr.contains("--full"))
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("fresh")))
+
+    let before = FileBytes.read(workspace.file("data/b.wal"))
+    expectFailure(Self.on(workspace, "b", "sync", "import", "second.sdsync", "--reply", "missing/r.sdsync"), 66, mentioning: "nothing was imported")
+    #expect(FileBytes.read(workspace.file("data/b.wal")) == before)
+
+    // forget: a peer known only by a mistyped export stops counting.
+    #expect(try workspace.json(Self.on(workspace, "a", "sync", "status", "--json"))["outbox_size"] as? Int == 2)
+    let forgot = Self.on(workspace, "a", "sync", "forget", "--peer", "c")
+    #expect(forgot.status == 0 && forgot.stderr.contains("forgot peer c"))
+    let status = try workspace.json(Self.on(workspace, "a", "sync", "status", "--json"))
+    #expect((status["peers"] as? [[String: Any]])?.map { $0["node_id"] as? String } == ["b"])
+    #expect(status["outbox_size"] as? Int == 1)
+    let unknown = Self.on(workspace, "a", "sync", "forget", "--peer", "c")
+    #expect(unknown.status == 1 && unknown.stderr.contains("not a known peer"))
+  }
+
+  @Test func syncWithParsesItsOwnOptionsAndGivesUpOnAStalledPeer() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(Self.on(workspace, "a", "store", "put", "k", "v"))
+    let help = workspace.run("sync", "with", "--help")
+    #expect(help.status == 0 && help.out.contains("--timeout"))
+    expectFailure(workspace.run("sync", "with", "--bogus", "true"), 64, mentioning: "unknown option '--bogus'")
+    expectFailure(workspace.run("sync", "with"), 64, mentioning: "give the command")
+    expectFailure(workspace.run("sync", "with", "--node-id", "a", "--", "false"), 74, mentioning: "ended the exchange early")
+    expectFailure(workspace.run("sync", "serve", "--node-id", "a"), 64, mentioning: "--stdio")
+    let start = Date()
+    let stalled = workspace.run("sync", "with", "--node-id", "a", "--timeout", "1", "sleep", "30")
+    #expect(stalled.status == 74 && stalled.stderr.contains("within 1 seconds"), "\(stalled.stderr)")
+    #expect(Date().timeIntervalSince(start) < 10)
+  }
 }

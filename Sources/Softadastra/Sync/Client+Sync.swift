@@ -35,11 +35,25 @@ extension Client {
   /// acknowledged position, or the whole state (values and tombstones) when `fullState` is set,
   /// when that position is in the part of the log a snapshot replaced, or when it is not in this
   /// node's history (its record has another CRC: this node was restored from an older backup).
-  /// Records durably that it was sent (a sync-table record) before returning it.
+  /// Records durably that it was sent (a sync-table record) before returning it; use
+  /// `sendSyncBundle(for:fullState:through:)` to record that only once it is delivered.
   ///
   /// - Throws: `invalidArgument` for a bad peer id, this node's own id, a memory or read-only
   ///   client, or a 257th peer; file errors.
+  @discardableResult
   public func makeSyncBundle(for peer: String, fullState: Bool = false) throws(SoftadastraError) -> SyncBundle {
+    try sendSyncBundle(for: peer, fullState: fullState) { _ throws(SoftadastraError) in }
+  }
+
+  /// Makes the bundle for `peer` (see `makeSyncBundle(for:fullState:)`), passes it to `deliver`,
+  /// and records that it was sent only when `deliver` returns: a bundle that could not be
+  /// written or sent is neither in flight nor counted.
+  ///
+  /// - Throws: what `makeSyncBundle` throws, and what `deliver` throws (then nothing is recorded).
+  @discardableResult
+  public func sendSyncBundle(
+    for peer: String, fullState: Bool = false, through deliver: (SyncBundle) throws(SoftadastraError) -> Void
+  ) throws(SoftadastraError) -> SyncBundle {
     let writer = try syncWriter()
     try checkPeer(peer)
     try checkpointIfDue()
@@ -71,6 +85,7 @@ extension Client {
       sender: options.nodeID, recipient: peer, createdMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()),
       isFullState: full, fromLSN: full ? 0 : record.acknowledged.lsn, end: end, acknowledgement: record.received,
       operations: operations)
+    try deliver(bundle)
     record.sent = max(record.sent, end)
     record.retries += resent
     record.lastExchangeMilliseconds = bundle.createdMilliseconds
@@ -94,12 +109,7 @@ extension Client {
     try checkpointIfDue()
     var table = try reading { state throws(SoftadastraError) in try state.syncTable() }
     var record = try peerRecord(bundle.sender, in: table)
-    if !bundle.isFullState, bundle.fromLSN > record.received.lsn {  // see receivedPosition(from:)
-      throw SoftadastraError(
-        .malformedInput,
-        "the bundle holds node '\(bundle.sender)''s log after LSN \(bundle.fromLSN), but this node has applied it only up to LSN \(record.received.lsn): import the bundles made before it first, or send '\(bundle.sender)' a bundle from this node first (softadastra sync export --peer \(bundle.sender)) so that it learns where this node stands (after a restore from a backup, for example), or ask it for a full one (softadastra sync export --peer \(options.nodeID) --full); nothing was imported"
-      )
-    }
+    try bundle.checkFollows(received: record.received)
 
     // The conflict rule: of the bundle's operations on a key, the one with the highest version
     // is applied when it beats the key's current version (value or tombstone); everything else
@@ -143,6 +153,20 @@ extension Client {
   /// How far into `peer`'s log this node has applied everything (the start for an unknown peer).
   public func receivedPosition(from peer: String) throws(SoftadastraError) -> LogPosition {
     try reading { state throws(SoftadastraError) in try state.syncTable() }.peers[peer]?.received ?? .start
+  }
+
+  /// Forgets `peer`: it no longer counts for the outbox, and tombstones no longer wait for its
+  /// acknowledgement. For a node retired for good, or a peer id mistyped in an export. If it
+  /// syncs again later, it is a new peer and gets the whole state.
+  ///
+  /// - Returns: whether the peer was known.
+  @discardableResult
+  public func forgetPeer(_ peer: String) throws(SoftadastraError) -> Bool {
+    _ = try syncWriter()
+    var table = try reading { state throws(SoftadastraError) in try state.syncTable() }
+    guard table.peers.removeValue(forKey: peer) != nil else { return false }
+    try append([.syncTable(payload: table.encoded())])
+    return true
   }
 
   /// Records that an exchange with `peer` failed after it started (`failedCount`).

@@ -77,11 +77,25 @@ public struct SyncBundle: Sendable, Equatable {
       throw SoftadastraError(.malformedInput, "the bundle is the greeting of a live exchange (sync with), not for importing; nothing was imported")
     }
     guard recipient == nodeID else {
-      throw SoftadastraError(.malformedInput, "the bundle is for node '\(recipient)', and this is node '\(nodeID)'; nothing was imported")
+      throw SoftadastraError(
+        .malformedInput,
+        "the bundle is for node '\(recipient)', and this is node '\(nodeID)'; nothing was imported (bundles for this node are made with --peer \(nodeID))")
     }
     guard sender != nodeID else {
       throw SoftadastraError(.malformedInput, "the bundle comes from this node ('\(nodeID)') itself; nothing was imported")
     }
+  }
+
+  /// Checks that the bundle follows what the recipient has applied of the sender's log
+  /// (`received`): a full state always does; a part of the log must not start after it.
+  ///
+  /// - Throws: `malformedInput` saying how to close the gap.
+  public func checkFollows(received: LogPosition) throws(SoftadastraError) {
+    guard !isFullState, fromLSN > received.lsn else { return }
+    throw SoftadastraError(
+      .malformedInput,
+      "the bundle holds the log of node '\(sender)' after LSN \(fromLSN), but this node has applied it only up to LSN \(received.lsn); nothing was imported. Import the bundles made before it first, or send '\(sender)' a bundle from this node (softadastra sync export --peer \(sender)) so that it learns where this node stands (after a restore from a backup, for example), or ask it for a full one (softadastra sync export --peer \(recipient) --full)"
+    )
   }
 
   // MARK: - Encoding
@@ -259,6 +273,6 @@ public struct SyncBundle: Sendable, Equatable {
   }
 
   private static func problem(_ source: String, _ reason: String) -> SoftadastraError {
-    SoftadastraError(.malformedInput, "\(source) is not a valid sync bundle: \(reason)", path: source)
+    SoftadastraError(.malformedInput, "\(source) is not a valid sync bundle: \(reason); nothing was imported (ask its sender for a new one)", path: source)
   }
 }

@@ -25,10 +25,9 @@ public enum SyncExchange {
   public static func call(_ client: Client, over stream: SyncStream) throws(SoftadastraError) -> SyncExchangeResult {
     let (stream, peer) = try greet(client, over: stream)
     do throws(SoftadastraError) {
-      let bundle = try client.makeSyncBundle(for: peer)
-      try stream.send(bundle)
+      let bundle = try client.sendSyncBundle(for: peer, through: stream.send)
       let result = try client.applySyncBundle(try expect(stream))
-      try stream.send(try client.makeSyncBundle(for: peer))
+      try client.sendSyncBundle(for: peer, through: stream.send)
       return SyncExchangeResult(peer: peer, imports: [result], sent: bundle.operations.count)
     } catch {
       try? client.recordSyncFailure(peer: peer)
@@ -46,11 +45,10 @@ public enum SyncExchange {
       let first = try expect(stream)
       var imports: [SyncImportResult] = []
       let received = try client.receivedPosition(from: peer)
-      if first.isFullState || first.fromLSN <= received.lsn {
+      if (try? first.checkFollows(received: received)) != nil {
         imports.append(try client.applySyncBundle(first))
       }
-      let bundle = try client.makeSyncBundle(for: peer)
-      try stream.send(bundle)
+      let bundle = try client.sendSyncBundle(for: peer, through: stream.send)
       imports.append(try client.applySyncBundle(try expect(stream)))
       return SyncExchangeResult(peer: peer, imports: imports, sent: bundle.operations.count)
     } catch {
@@ -75,10 +73,7 @@ public enum SyncExchange {
   }
 
   private static func expect(_ stream: SyncStream) throws(SoftadastraError) -> SyncBundle {
-    guard let bundle = try stream.receive() else {
-      throw SoftadastraError(
-        .io, "\(stream.peerName) ended the exchange early; what was applied so far is kept, and the next exchange resumes from there")
-    }
+    guard let bundle = try stream.receive() else { throw stream.ended() }
     return bundle
   }
 }

@@ -11,15 +11,33 @@ public struct SyncStream {
   public let output: Int32
   /// Who is at the other end, for messages.
   public var peerName: String
+  /// When the exchange must be over (monotonic milliseconds), if ever: a stalled peer then
+  /// ends it with an `io` error instead of holding the writer lock forever.
+  private let deadline: UInt64?
+  private let timeout: Double?
 
-  public init(input: Int32, output: Int32, peerName: String) {
+  /// - Parameter timeout: seconds the whole exchange may take; nil for no limit.
+  public init(input: Int32, output: Int32, peerName: String, timeout: Double? = nil) {
     self.input = input
     self.output = output
     self.peerName = peerName
+    self.timeout = timeout
+    deadline = timeout.map { Self.monotonicMilliseconds() + UInt64(max(0, $0) * 1000) }
   }
 
   public func send(_ bundle: SyncBundle) throws(SoftadastraError) {
-    try Self.write(bundle.encoded(), to: output, what: peerName)
+    let bytes = bundle.encoded()
+    var done = 0
+    while done < bytes.count {
+      try wait(for: Int16(POLLOUT), on: output)
+      let written = bytes.withUnsafeBytes { Glibc.write(output, $0.baseAddress! + done, $0.count - done) }
+      if written < 0, errno == EINTR || errno == EAGAIN { continue }
+      guard written > 0 else {
+        if errno == EPIPE { throw ended() }
+        throw SoftadastraError(.io, "cannot send a bundle to \(peerName): \(String(cString: strerror(errno)))")
+      }
+      done += written
+    }
   }
 
   /// The next bundle; nil when the stream ends cleanly before one starts.
@@ -35,15 +53,31 @@ public struct SyncStream {
     return try SyncBundle.decode(prefix + rest, source: source)
   }
 
-  /// Writes all of `bytes` to `descriptor`.
-  public static func write(_ bytes: [UInt8], to descriptor: Int32, what: String) throws(SoftadastraError) {
-    var done = 0
-    while done < bytes.count {
-      let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + done, $0.count - done) }
-      if written < 0, errno == EINTR { continue }
-      guard written > 0 else { throw SoftadastraError(.io, "cannot write a bundle to \(what): \(String(cString: strerror(errno)))") }
-      done += written
+  /// The error for a peer that went away.
+  func ended() -> SoftadastraError {
+    SoftadastraError(
+      .io, "\(peerName) ended the exchange early; what was applied so far is kept, and the next exchange resumes from there")
+  }
+
+  /// Waits until `descriptor` is ready for `events`, or the deadline passes.
+  private func wait(for events: Int16, on descriptor: Int32) throws(SoftadastraError) {
+    guard let deadline, let timeout else { return }
+    while true {
+      let now = Self.monotonicMilliseconds()
+      guard now < deadline else {
+        throw SoftadastraError(
+          .io, "\(peerName) did not finish the exchange within \(Int(timeout)) seconds (--timeout); what was applied so far is kept")
+      }
+      var poller = pollfd(fd: descriptor, events: events, revents: 0)
+      let ready = poll(&poller, 1, Int32(min(deadline - now, 60_000)))
+      if ready > 0 || (ready < 0 && errno != EINTR) { return }
     }
+  }
+
+  private static func monotonicMilliseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec / 1_000_000)
   }
 
   /// `count` bytes; empty when the stream ends before the first.
@@ -51,13 +85,14 @@ public struct SyncStream {
     var bytes = [UInt8](repeating: 0, count: count)
     var done = 0
     while done < count {
+      try wait(for: Int16(POLLIN), on: input)
       let got = bytes.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress! + done, count - done) }
       if got < 0, errno == EINTR { continue }
       if got < 0 { throw SoftadastraError(.io, "cannot read from \(peerName): \(String(cString: strerror(errno)))") }
       if got == 0 {
         if done == 0 { return [] }
         throw SoftadastraError(
-          .io, "\(peerName) closed the exchange in the middle of a bundle (\(done) of \(count) bytes); nothing of it was applied")
+          .io, "\(peerName) ended the exchange in the middle of a bundle (\(done) of \(count) bytes); nothing of it was applied")
       }
       done += got
     }
