@@ -34,15 +34,19 @@ struct BackupCreate: ParsableCommand {
     let walPath = global.resolvedWAL
     let reporter = ProgressReporter.make("backup", requested: progress)
     defer { reporter?.finish() }
-    if output == "-" {
+    // Standard output, a FIFO or a device: the archive is built in a scratch file, then copied.
+    let stream = try output.flatMap { output throws(SoftadastraError) in output == "-" ? 1 : try OutputTarget.openIfSpecial(output) }
+    if let stream {
+      defer { if stream != 1 { close(stream) } }
       let scratch = try FileSystem.makeTemporaryDirectory(in: FileSystem.temporaryDirectory, prefix: ".softadastra-backup-")
       defer { FileSystem.removeFlatDirectory(scratch) }
       let file = try SystemFile.createExclusive(scratch + "/archive")
       _ = try BackupWriter.write(
         walPath: walPath, to: file, level: compression.level, toolVersion: softadastraVersion, progress: reporter?.handler)
-      try streamToStandardOutput(file)
+      try copy(file, to: stream, what: output == "-" ? "standard output" : output!)
       return
     }
+    let output = output.map(OutputTarget.path)
     if let dir, !FileSystem.isDirectory(dir) {
       throw SoftadastraError(.notFound, "backup directory \(dir) does not exist; create it with mkdir -p \(dir)", path: dir)
     }
@@ -76,20 +80,14 @@ struct BackupCreate: ParsableCommand {
     }
   }
 
-  private func streamToStandardOutput(_ file: SystemFile) throws {
+  private func copy(_ file: SystemFile, to descriptor: Int32, what: String) throws {
     Output.flush()
     let size = try file.size()
     var offset: UInt64 = 0
     while offset < size {
       let chunk = try file.read(count: Int(min(1 << 20, size - offset)), at: offset)
-      var done = 0
-      while done < chunk.count {
-        let written = chunk.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + done, chunk.count - done) }
-        if written < 0, errno == EINTR { continue }
-        guard written > 0 else {
-          throw SoftadastraError(.io, "cannot write the archive to standard output: \(String(cString: strerror(errno)))")
-        }
-        done += written
+      if let failure = Output.writeAll(descriptor, chunk) {
+        throw SoftadastraError(.io, "cannot write the archive to \(what): \(String(cString: strerror(failure)))")
       }
       offset += UInt64(chunk.count)
     }

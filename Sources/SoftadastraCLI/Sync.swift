@@ -49,21 +49,16 @@ enum BundleIO {
     return try SyncBundle.decode(try file.read(count: Int(try file.size()), at: 0), source: argument)
   }
 
-  /// Writes a bundle to `argument`, or to standard output for -. A new or regular file is
-  /// written as FILE.part, synced and renamed into place (a symbolic link is followed, and
-  /// stays); anything else that exists (a FIFO, a device) is written to as it is.
+  /// Writes a bundle to `argument` (see `OutputTarget`: a regular file goes in as FILE.part,
+  /// synced and renamed), or to standard output for -.
   static func save(_ bundle: SyncBundle, to argument: String) throws(SoftadastraError) {
     let bytes = bundle.encoded()
     if argument == "-" { return try write(bytes, to: 1, what: "standard output") }
-    let path = FileSystem.resolvingSymbolicLink(argument)
-    var status = stat()
-    if stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
-      let descriptor = open(path, O_WRONLY | O_CLOEXEC)
-      guard descriptor >= 0 else { throw SoftadastraError.system(errno, "cannot open", path: argument) }
+    if let descriptor = try OutputTarget.openIfSpecial(argument) {
       defer { close(descriptor) }
       return try write(bytes, to: descriptor, what: argument)
     }
-    try FileSystem.writeAtomically(bytes, to: path, temporarySuffix: ".part")
+    try FileSystem.writeAtomically(bytes, to: OutputTarget.path(argument), temporarySuffix: ".part")
   }
 
   private static func write(_ bytes: [UInt8], to descriptor: Int32, what: String) throws(SoftadastraError) {

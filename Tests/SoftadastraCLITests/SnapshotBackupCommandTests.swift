@@ -246,4 +246,15 @@ import Testing
     expectSuccess(workspace.run("snapshot"))
     #expect(workspace.run("store", "export").stdout == expected)
   }
+
+  @Test func backupWritesThroughDevicesAndSymbolicLinksWithoutReplacingThem() throws {
+    let workspace = Self.workspace(keys: 100)
+    #expect(workspace.run("backup", "--output", "/dev/null").status == 0)
+    var device = stat()
+    #expect(stat("/dev/null", &device) == 0 && device.st_mode & S_IFMT == S_IFCHR)
+    try FileManager.default.createSymbolicLink(atPath: workspace.file("latest.sdbackup"), withDestinationPath: "archive.sdbackup")
+    #expect(workspace.run("backup", "--output", "latest.sdbackup").status == 0)
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: workspace.file("latest.sdbackup")) == "archive.sdbackup")
+    expectSuccess(workspace.run("backup", "verify", "archive.sdbackup"))
+  }
 }
