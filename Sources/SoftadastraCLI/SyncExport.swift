@@ -23,7 +23,8 @@ struct SyncExport: ParsableCommand {
 
   func run() throws {
     try SyncCommon.requireNode(global)
-    let client = try global.openClient(forWriting: true)
+    // The bundle is made from the node's files as the export reads them: no state to load first.
+    let client = try global.openClient(forWriting: true, loadsStore: false)
     let bundle = try client.sendSyncBundle(for: peer, fullState: full) { bundle throws(SoftadastraError) in
       try BundleIO.save(bundle, to: output)
     }

@@ -24,6 +24,17 @@ import Testing
     return try recipient.applySyncBundle(try SyncBundle.decode(bundle.encoded(), source: "bundle"))
   }
 
+  /// A backup of node `id` in `directory`; its path.
+  static func backUp(_ directory: TemporaryDirectory, _ id: String) throws -> String {
+    let archive = directory.file("\(id)-\(UInt64.random(in: 0...UInt64.max)).sdbackup")
+    _ = try BackupWriter.write(walPath: directory.file("\(id).wal"), to: try SystemFile.createExclusive(archive), toolVersion: "test")
+    return archive
+  }
+
+  static func restore(_ archive: String, to walPath: String, as id: String, force: Bool = false) throws {
+    _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: walPath, nodeID: id, force: force)
+  }
+
   static func exchange(_ a: Client, _ b: Client) throws {
     try send(a, to: b)
     try send(b, to: a)
@@ -109,10 +120,9 @@ import Testing
     #expect(try b.get("doc") == nil && b.size == 0)
 
     // A backup keeps the tombstone: restored elsewhere, the node still refuses the old put.
-    let archive = directory.file("b.sdbackup")
-    _ = try BackupWriter.write(walPath: directory.file("node-b.wal"), to: try SystemFile.createExclusive(archive), toolVersion: "test")
+    let archive = try Self.backUp(directory, "node-b")
     #expect(try BackupArchive.verify(path: archive).isSound)
-    _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: directory.file("copy/node-b.wal"), nodeID: "node-b")
+    try Self.restore(archive, to: directory.file("copy/node-b.wal"), as: "node-b")
     let copy = Client(ClientOptions.persistent(nodeID: "node-b", walPath: directory.file("copy/node-b.wal")))
     try copy.open()
     #expect(try copy.applySyncBundle(try SyncBundle.decode(oldBundle, source: "old")).applied == 0)
@@ -165,10 +175,9 @@ import Testing
     try a.checkpoint()
     #expect(try a.syncState() == state)
     try a.close()
-    let archive = directory.file("a.sdbackup")
-    _ = try BackupWriter.write(walPath: directory.file("node-a.wal"), to: try SystemFile.createExclusive(archive), toolVersion: "test")
+    let archive = try Self.backUp(directory, "node-a")
     let restoredWAL = directory.file("restored/node-a.wal")
-    _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: restoredWAL, nodeID: "node-a")
+    try Self.restore(archive, to: restoredWAL, as: "node-a")
     let restored = Client(ClientOptions.persistent(nodeID: "node-a", walPath: restoredWAL))
     try restored.open()
     #expect(try restored.syncState() == state)
@@ -210,14 +219,13 @@ import Testing
     let b = try Self.open(directory, "node-b")
     for index in 0..<5 { try a.put("k\(index)", "old") }
     try a.close()
-    let archive = directory.file("a.sdbackup")
-    _ = try BackupWriter.write(walPath: directory.file("node-a.wal"), to: try SystemFile.createExclusive(archive), toolVersion: "test")
+    let archive = try Self.backUp(directory, "node-a")
     try a.open()
     try a.put("after-backup", "kept by b")
     try a.put("k0", "overwritten after the backup")
     try Self.exchange(a, b)
     try a.close()
-    _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: directory.file("node-a.wal"), nodeID: "node-a", force: true)
+    try Self.restore(archive, to: directory.file("node-a.wal"), as: "node-a", force: true)
     try a.open()
     #expect(try a.get("after-backup") == nil)
     try a.put("new", "write")  // takes an LSN b has already seen from the lost history
@@ -280,13 +288,12 @@ import Testing
     for (restored, other) in [(b, a), (a, b)] {
       let id = restored.options.nodeID
       try restored.close()
-      let archive = directory.file("\(id)-\(UInt64.random(in: 0...UInt64.max)).sdbackup")
-      _ = try BackupWriter.write(walPath: directory.file("\(id).wal"), to: try SystemFile.createExclusive(archive), toolVersion: "test")
+      let archive = try Self.backUp(directory, id)
       try restored.open()
       try restored.put("\(id)-lost", "written after the backup")
       try Self.liveExchange(a, b)
       try restored.close()
-      _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: directory.file("\(id).wal"), nodeID: id, force: true)
+      try Self.restore(archive, to: directory.file("\(id).wal"), as: id, force: true)
       try restored.open()
       #expect(try restored.get("\(id)-lost") == nil)
       try restored.put("\(id)-new", "after the restore")
