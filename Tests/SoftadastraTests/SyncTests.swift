@@ -205,6 +205,14 @@ import Testing
     #expect(throws: SoftadastraError.self) { try b.applySyncBundle(gap) }
     #expect(throws: SoftadastraError.self) { try c.applySyncBundle(late) }  // for another node
     #expect(throws: SoftadastraError.self) { try b.applySyncBundle(SyncBundle.greeting(from: "node-a")) }
+    // A write dated far in the future (a broken clock, or a crafted bundle at the clock's
+    // maximum) would drag this node's clock along for good: refused.
+    for milliseconds: UInt64 in [HybridTimestamp.wallClockMilliseconds() + 2 * SyncBundle.maxClockAheadMilliseconds, (1 << 48) - 1] {
+      var future = late
+      future.operations[0].origin.timestamp = HybridTimestamp(milliseconds: milliseconds, counter: .max)
+      let refused = try #require(throws: SoftadastraError.self) { try b.applySyncBundle(future) }
+      #expect(refused.message.contains("ahead of this node's clock"))
+    }
     let error = try #require(throws: SoftadastraError.self) { try b.applySyncBundle(gap) }
     #expect(error.kind == .malformedInput && error.message.contains("--full"))
     #expect(FileBytes.read(directory.file("node-b.wal")) == before)

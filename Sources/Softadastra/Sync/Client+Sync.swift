@@ -106,6 +106,7 @@ extension Client {
   public func applySyncBundle(_ bundle: SyncBundle) throws(SoftadastraError) -> SyncImportResult {
     let writer = try syncWriter()
     try bundle.checkAddressed(to: options.nodeID)
+    try bundle.checkTimestamps()
     try checkpointIfDue()
     var table = try reading { state throws(SoftadastraError) in try state.syncTable() }
     var record = try peerRecord(bundle.sender, in: table)

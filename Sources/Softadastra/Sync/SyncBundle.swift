@@ -98,6 +98,24 @@ public struct SyncBundle: Sendable, Equatable {
     )
   }
 
+  /// How far ahead of this node's wall clock an operation's timestamp may be. A node's clock
+  /// moves past every timestamp it imports, so one from a badly wrong clock (or a crafted
+  /// bundle) would drag it into the future for good; such a bundle is refused instead.
+  public static let maxClockAheadMilliseconds: UInt64 = 24 * 60 * 60 * 1000
+
+  /// Checks that no operation is dated more than `maxClockAheadMilliseconds` after `now`.
+  ///
+  /// - Throws: `malformedInput` naming the first such operation's origin.
+  public func checkTimestamps(now: UInt64 = HybridTimestamp.wallClockMilliseconds()) throws(SoftadastraError) {
+    let limit = now + Self.maxClockAheadMilliseconds
+    guard let late = operations.first(where: { $0.origin.timestamp.milliseconds > limit }) else { return }
+    let date = late.origin.timestamp.milliseconds < 253_402_300_800_000 ? ISO8601.string(milliseconds: late.origin.timestamp.milliseconds) : "beyond year 9999"
+    throw SoftadastraError(
+      .malformedInput,
+      "the bundle holds a write from node '\(late.origin.nodeID)' dated \(date), more than 24 hours ahead of this node's clock; nothing was imported (check the clocks of both nodes)"
+    )
+  }
+
   // MARK: - Encoding
 
   /// The zlib level of bundles by default: level 1 compresses operations to within a few
