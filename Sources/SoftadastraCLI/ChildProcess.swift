@@ -51,8 +51,17 @@ final class ChildProcess {
     if killing { kill(pid, SIGTERM) }
     close(toChild)
     close(fromChild)
+    // With its pipes closed, a command has 10 seconds to exit before it is stopped.
     var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+    var waited = 0
+    while true {
+      let done = waitpid(pid, &status, WNOHANG)
+      if done == pid || (done < 0 && errno != EINTR) { break }
+      if waited == 10_000 { kill(pid, SIGTERM) }
+      if waited == 15_000 { kill(pid, SIGKILL) }
+      usleep(10_000)
+      waited += 10
+    }
     let signal = status & 0x7F
     return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
   }

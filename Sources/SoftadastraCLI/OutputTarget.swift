@@ -6,18 +6,19 @@ import Softadastra
 
 /// Where a command writes a file it produces (an archive, a bundle): a new or regular file is
 /// written beside its name and renamed into place; a symbolic link is followed (and stays); a
-/// FIFO or a device (`/dev/null`, a tape) is written to as it is, never replaced.
+/// FIFO or a device (`/dev/null`, a tape) is written to as it is, never replaced. (And read
+/// from to its end, having no size.)
 enum OutputTarget {
   /// The path to write to: `argument` with a symbolic link at its end resolved.
   static func path(_ argument: String) -> String { FileSystem.resolvingSymbolicLink(argument) }
 
-  /// An open descriptor for writing when `argument` names something that exists and is not a
-  /// regular file; nil for a regular or new file. The caller closes it.
-  static func openIfSpecial(_ argument: String) throws(SoftadastraError) -> Int32? {
+  /// An open descriptor (for writing, or reading) when `argument` names something that exists
+  /// and is not a regular file; nil for a regular or new file. The caller closes it.
+  static func openIfSpecial(_ argument: String, forReading: Bool = false) throws(SoftadastraError) -> Int32? {
     let target = path(argument)
     var status = stat()
     guard stat(target, &status) == 0, status.st_mode & S_IFMT != S_IFREG else { return nil }
-    let descriptor = open(target, O_WRONLY | O_CLOEXEC)
+    let descriptor = open(target, (forReading ? O_RDONLY : O_WRONLY) | O_CLOEXEC)
     guard descriptor >= 0 else { throw SoftadastraError.system(errno, "cannot open", path: argument) }
     return descriptor
   }

@@ -5,10 +5,10 @@ import Softadastra
 #endif
 
 enum StandardInput {
-  /// Every byte of standard input.
-  static func readAll() throws -> [UInt8] {
+  /// Every byte of standard input (or of another descriptor, such as a FIFO).
+  static func readAll(from descriptor: Int32 = 0) throws -> [UInt8] {
     var bytes: [UInt8] = []
-    try forEachChunk { bytes.append(contentsOf: $0) }
+    try forEachChunk(of: descriptor) { bytes.append(contentsOf: $0) }
     return bytes
   }
 
@@ -29,15 +29,15 @@ enum StandardInput {
   /// Removes what `copyToTemporaryFile` made.
   static func removeTemporaryFile(_ path: String) { FileSystem.removeFlatDirectory(FileSystem.directory(of: path)) }
 
-  /// Calls `body` with each chunk read from standard input, up to its end.
-  private static func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+  /// Calls `body` with each chunk read from `descriptor` (standard input), up to its end.
+  private static func forEachChunk(of descriptor: Int32 = 0, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
     var chunk = [UInt8](repeating: 0, count: 1 << 20)
     while true {
-      let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+      let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
       if count == 0 { return }
       if count < 0 {
         if errno == EINTR { continue }
-        throw SoftadastraError(.io, "cannot read standard input: \(String(cString: strerror(errno)))")
+        throw SoftadastraError(.io, "cannot read \(descriptor == 0 ? "standard input" : "the input"): \(String(cString: strerror(errno)))")
       }
       try chunk.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
     }

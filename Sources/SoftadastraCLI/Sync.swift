@@ -44,6 +44,10 @@ enum BundleIO {
   static func load(_ argument: String) throws -> SyncBundle {
     if argument == "-" { return try SyncBundle.decode(try StandardInput.readAll(), source: "standard input") }
     guard FileSystem.exists(argument) else { throw SoftadastraError(.notFound, "no bundle at \(argument)", path: argument) }
+    if let descriptor = try OutputTarget.openIfSpecial(argument, forReading: true) {
+      defer { close(descriptor) }  // a FIFO or a device: read to its end, it has no size
+      return try SyncBundle.decode(try StandardInput.readAll(from: descriptor), source: argument)
+    }
     let file = try SystemFile.openForReading(argument)
     defer { file.close() }
     return try SyncBundle.decode(try file.read(count: Int(try file.size()), at: 0), source: argument)
@@ -73,13 +77,16 @@ enum BundleIO {
 /// Text and JSON for what an import did.
 enum SyncReport {
   static func line(_ result: SyncImportResult) -> String {
-    "imported \(counted(result.received, "operation")) from \(result.sender) (\(result.applied) applied, \(result.ignored) already here or older), its log \(result.isFullState ? "in full" : "after LSN \(result.fromLSN)") up to LSN \(result.endLSN)"
+    if result.isStale {
+      return "the bundle from \(result.sender) was made before one already imported from it (a duplicate or an old one): nothing applied"
+    }
+    return "imported \(counted(result.received, "operation")) from \(result.sender) (\(result.applied) applied, \(result.ignored) already here or older), its log \(result.isFullState ? "in full" : "after LSN \(result.fromLSN)") up to LSN \(result.endLSN)"
   }
 
   static func json(_ result: SyncImportResult) -> JSONValue {
     .object([
       ("sender", .string(result.sender)), ("received", .number(result.received)), ("applied", .number(result.applied)),
-      ("ignored", .number(result.ignored)), ("full_state", .bool(result.isFullState)), ("from_lsn", .number(result.fromLSN)),
+      ("ignored", .number(result.ignored)), ("full_state", .bool(result.isFullState)), ("stale", .bool(result.isStale)), ("from_lsn", .number(result.fromLSN)),
       ("end_lsn", .number(result.endLSN)),
     ])
   }

@@ -152,6 +152,10 @@ public final class WALWriter {
   /// Moves the clock past `timestamp` (the time of records this log no longer holds).
   public func observe(_ timestamp: HybridTimestamp) { clock.observe(timestamp) }
 
+  /// A reading of the node's clock, later than every record so far (and every reading before);
+  /// the next record is later still.
+  public func readClock() -> HybridTimestamp { clock.now() }
+
   /// Syncs appended records to disk (what `autoFlush` does after every append).
   public func flush() throws(SoftadastraError) {
     try checkUsable()

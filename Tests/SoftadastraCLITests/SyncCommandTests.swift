@@ -32,8 +32,11 @@ import Testing
     #expect(Self.exported(workspace, "phone") == expected)
 
     // Importing the same bundles again changes no value.
+    let walBefore = FileBytes.read(workspace.file("data/laptop.wal"))
     let again = try workspace.json(Self.on(workspace, "laptop", "sync", "import", "to-laptop.sdsync", "--json"))
-    #expect(again["applied"] as? Int == 0 && again["ignored"] as? Int == 3)
+    #expect(again["applied"] as? Int == 0 && again["ignored"] as? Int == 3 && again["stale"] as? Bool == true)
+    #expect(FileBytes.read(workspace.file("data/laptop.wal")) == walBefore)
+    #expect(Self.on(workspace, "laptop", "sync", "import", "to-laptop.sdsync").out.contains("nothing applied"))
     expectSuccess(Self.on(workspace, "phone", "sync", "import", "to-phone.sdsync", "--json"))
     #expect(Self.exported(workspace, "laptop") == expected && Self.exported(workspace, "phone") == expected)
 
@@ -152,6 +155,19 @@ import Testing
     #expect(Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "link.sdsync").status == 0)
     #expect(try FileManager.default.destinationOfSymbolicLink(atPath: workspace.file("link.sdsync")) == "target.sdsync")
     #expect(Self.on(workspace, "b", "sync", "import", "target.sdsync").status == 0)
+    // A FIFO is read to its end.
+    #expect(mkfifo(workspace.file("pipe.sdsync"), 0o600) == 0)
+    let bundle = FileBytes.read(workspace.file("target.sdsync"))
+    let writer = Thread { FileBytes.write(bundle, to: "/dev/null") }
+    _ = writer
+    let feeder = Process()
+    feeder.executableURL = URL(fileURLWithPath: "/bin/sh")
+    feeder.arguments = ["-c", "cat target.sdsync > pipe.sdsync"]
+    feeder.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
+    try feeder.run()
+    let fromFIFO = Self.on(workspace, "c", "sync", "import", "pipe.sdsync")
+    feeder.waitUntilExit()
+    #expect(fromFIFO.status == 65 && fromFIFO.stderr.contains("for node 'b'"), "\(fromFIFO.stderr)")  // read whole, then refused
     // A device is written to, not replaced.
     #expect(Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "/dev/null").status == 0)
     var device = stat()

@@ -118,4 +118,29 @@ import Testing
       try durable.close()
     }
   }
+
+  @Test func syncImportsAndExportsAreSyncedEvenWithoutAutoFlush() throws {
+    let directory = TemporaryDirectory()
+    let injector = Injector(root: directory.path, code: 0) { _ in false }
+    try IOObservation.with(injector) {
+      var options = ClientOptions.persistent(nodeID: "node-a", walPath: directory.file("node-a.wal"))
+      options.autoFlush = false
+      let a = Client(options)
+      try a.open()
+      let b = Client(.persistent(nodeID: "node-b", walPath: directory.file("node-b.wal")))
+      try b.open()
+      try b.put("k", "v")
+      let bundle = try b.makeSyncBundle(for: "node-a")
+      let beforeImport = injector.syncs
+      try a.applySyncBundle(bundle)
+      // The import is on disk before anything acknowledges it.
+      #expect(injector.syncs == beforeImport + 1)
+      try a.put("local", "unsynced")
+      let beforeExport = injector.syncs
+      try a.makeSyncBundle(for: "node-b")  // acknowledges the import: what precedes it is synced
+      #expect(injector.syncs > beforeExport)
+      try a.close()
+      try b.close()
+    }
+  }
 }

@@ -42,7 +42,7 @@ import Testing
   }
 
   static let sample = SyncBundle(
-    sender: "node-a", recipient: "node-b", createdMilliseconds: 1_795_594_148_700, isFullState: false, fromLSN: 3,
+    sender: "node-a", recipient: "node-b", created: HybridTimestamp(milliseconds: 1_795_594_148_700, counter: 3), isFullState: false, fromLSN: 3,
     end: LogPosition(lsn: 9, checksum: 0x1234_5678, localOperations: 7),
     acknowledgement: LogPosition(lsn: 4, checksum: 0x9ABC_DEF0, localOperations: 2),
     operations: [
@@ -138,6 +138,11 @@ import Testing
     #expect(withoutTombstone.entryCount == 1 && withoutTombstone.valueCount == 1)
     try Self.exchange(b, a)
     #expect(try a.textEntries() == ["other": "x"] && b.textEntries() == ["other": "x"])
+    // With the tombstone gone, the old bundle arriving once more must still not bring it back:
+    // it was made before bundles already imported from a, so nothing of it is applied.
+    let late = try b.applySyncBundle(try SyncBundle.decode(oldBundle, source: "old"))
+    #expect(late.isStale && late.applied == 0)
+    #expect(try b.get("doc") == nil)
   }
 
   @Test func importingTheSameBundleAgainChangesNoValue() throws {
@@ -188,6 +193,35 @@ import Testing
     try Self.send(b, to: restored)
     #expect(try restored.syncState().outboxSize == 0)
     #expect(try restored.textEntries() == b.textEntries())
+  }
+
+  @Test func anAcknowledgementOutsideThisNodesHistoryCountsForNothing() throws {
+    let directory = TemporaryDirectory()
+    let a = try Self.open(directory, "node-a")
+    let b = try Self.open(directory, "node-b")
+    try a.put("k", "v")
+    try a.remove("k")
+    try Self.exchange(a, b)
+    #expect(try a.syncState().peers[0].acknowledgedLSN > 0)
+    // (A wrong CRC first: once a snapshot covers LSN 2, positions before it are taken as they are.)
+    for wrong in [LogPosition(lsn: 2, checksum: 0xDEAD, localOperations: 2), LogPosition(lsn: 1_000, checksum: 1, localOperations: 1_000)] {
+      var bundle = try b.makeSyncBundle(for: "node-a")
+      bundle.acknowledgement = wrong
+      try a.applySyncBundle(bundle)
+      let peer = try #require(try a.syncState().peers.first)
+      #expect(try peer.acknowledgedLSN == 0 && a.syncState().acknowledgedCount == 0)
+      // So the tombstone is kept by the next snapshot.
+      try a.put("again", "x")
+      let snapshot = try SnapshotReader(path: try #require(try a.checkpoint()).snapshot.path)
+      #expect(snapshot.entryCount == 2 && snapshot.valueCount == 1)
+    }
+  }
+
+  @Test func crazySizesInAValidLookingHeaderAreRefusedBeforeAnyAllocation() throws {
+    var bytes = Self.sample.encoded()
+    bytes.withUnsafeMutableBytes { $0.storeBytes(of: UInt64(1 << 40).littleEndian, toByteOffset: 16, as: UInt64.self) }
+    let error = try #require(throws: SoftadastraError.self) { try SyncBundle.totalSize(prefix: Array(bytes.prefix(24)), source: "b") }
+    #expect(error.message.contains("over the limit"))
   }
 
   @Test func refusedBundlesChangeNothingOnDisk() throws {

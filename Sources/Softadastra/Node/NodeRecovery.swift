@@ -123,6 +123,22 @@ public enum NodeRecovery {
       path: walPath, lsn: lsn)
   }
 
+  /// The CRC of record `lsn` in the node's history, read without decoding any payload: the
+  /// snapshot names it at its own LSN, the logs after it hold the later ones. Nil when the
+  /// files at hand do not hold it (before the snapshot, or past the end).
+  public static func recordChecksum(at lsn: UInt64, walPath: String, nodeID: String?) throws(SoftadastraError) -> UInt32? {
+    var skipped: [String: SoftadastraError] = [:]
+    let chain = try resolve(NodeFiles(walPath: walPath), nodeID: nodeID, skipping: &skipped)
+    if let snapshot = chain.snapshot, snapshot.header.lsn == lsn { return snapshot.header.lastRecordChecksum }
+    for path in chain.logs {
+      var scanner = try WALScanner(path: path, materialize: false)
+      while let scanned = try scanner.next(), scanned.record.lsn <= lsn {
+        if scanned.record.lsn == lsn { return scanned.checksum }
+      }
+    }
+    return nil
+  }
+
   /// A snapshot and the logs whose records follow it, oldest first; the live WAL is last.
   struct Chain {
     var snapshot: SnapshotReader?

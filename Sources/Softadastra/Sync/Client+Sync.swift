@@ -13,6 +13,9 @@ public struct SyncImportResult: Sendable, Equatable {
   public var fromLSN: UInt64
   public var endLSN: UInt64
   public var isFullState: Bool
+  /// The sender made the bundle no later than one already imported from it (a duplicate, or
+  /// one overtaken by a newer one): nothing was applied or recorded.
+  public var isStale: Bool
 }
 
 extension Client {
@@ -56,6 +59,9 @@ extension Client {
   ) throws(SoftadastraError) -> SyncBundle {
     let writer = try syncWriter()
     try checkPeer(peer)
+    // The bundle acknowledges what this node has received: that must be on disk first, even
+    // with autoFlush off.
+    try writer.flush()
     try checkpointIfDue()
     let node = try NodeRecovery.recover(walPath: writer.path, nodeID: options.nodeID, keepingRecords: true)
     var table = try node.state.syncTable()
@@ -82,13 +88,13 @@ extension Client {
       }
     }
     let bundle = SyncBundle(
-      sender: options.nodeID, recipient: peer, createdMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()),
+      sender: options.nodeID, recipient: peer, created: writer.readClock(),
       isFullState: full, fromLSN: full ? 0 : record.acknowledged.lsn, end: end, acknowledgement: record.received,
       operations: operations)
     try deliver(bundle)
     record.sent = max(record.sent, end)
     record.retries += resent
-    record.lastExchangeMilliseconds = bundle.createdMilliseconds
+    record.lastExchangeMilliseconds = Int64(HybridTimestamp.wallClockMilliseconds())
     table.peers[peer] = record
     try append([.syncTable(payload: table.encoded())])
     return bundle
@@ -110,6 +116,12 @@ extension Client {
     try checkpointIfDue()
     var table = try reading { state throws(SoftadastraError) in try state.syncTable() }
     var record = try peerRecord(bundle.sender, in: table)
+    guard bundle.created > record.newestBundle else {
+      // Old news: applying it again could undo a delete whose tombstone has been dropped since.
+      return SyncImportResult(
+        sender: bundle.sender, received: bundle.operations.count, applied: 0, ignored: bundle.operations.count,
+        fromLSN: bundle.fromLSN, endLSN: bundle.end.lsn, isFullState: bundle.isFullState, isStale: true)
+    }
     try bundle.checkFollows(received: record.received)
 
     // The conflict rule: of the bundle's operations on a key, the one with the highest version
@@ -138,17 +150,21 @@ extension Client {
     // A full state replaces what was received (the sender may have been restored and written
     // another history); parts of a log only move forward (an older bundle may arrive late).
     record.received = bundle.isFullState ? bundle.end : max(record.received, bundle.end)
-    record.acknowledged = bundle.acknowledgement
+    record.newestBundle = bundle.created
+    // Tombstones are dropped on acknowledgements: only one naming a record of this node's own
+    // history counts (a peer may hold an earlier history of a node restored from a backup).
+    record.acknowledged = try holds(bundle.acknowledgement, writer: writer) ? bundle.acknowledgement : .start
     record.sent = max(record.sent, record.acknowledged)
     record.lastExchangeMilliseconds = Int64(HybridTimestamp.wallClockMilliseconds())
     table.peers[bundle.sender] = record
     if !accepted.isEmpty { table.lastAppliedRemoteLSN = writer.nextLSN + UInt64(accepted.count) - 1 }
     writer.observe(newest)
     try append(accepted + [.syncTable(payload: table.encoded())])
+    try writer.flush()  // what an import applied is durable before anyone is told, autoFlush or not
     return SyncImportResult(
       sender: bundle.sender, received: bundle.operations.count, applied: accepted.count,
       ignored: bundle.operations.count - accepted.count, fromLSN: bundle.fromLSN, endLSN: bundle.end.lsn,
-      isFullState: bundle.isFullState)
+      isFullState: bundle.isFullState, isStale: false)
   }
 
   /// How far into `peer`'s log this node has applied everything (the start for an unknown peer).
@@ -193,6 +209,18 @@ extension Client {
           : "a memory client has no WAL to sync; use ClientOptions.persistent")
     }
     return writer
+  }
+
+  /// Whether `position` names a record of this node's history (its LSN and CRC), or lies in the
+  /// part a snapshot replaced (shared by every history the node had since).
+  private func holds(_ position: LogPosition, writer: WALWriter) throws(SoftadastraError) -> Bool {
+    if position.lsn == 0 { return true }
+    guard position.lsn < writer.nextLSN else { return false }
+    if position.lsn == writer.nextLSN - 1, writer.endOffset > UInt64(writer.header.size) { return position.checksum == writer.lastChecksum }
+    guard let checksum = try NodeRecovery.recordChecksum(at: position.lsn, walPath: writer.path, nodeID: options.nodeID) else {
+      return position.lsn < writer.header.firstLSN
+    }
+    return checksum == position.checksum
   }
 
   /// Where the log of `node` ends: its last LSN, that record's CRC (the snapshot names it when

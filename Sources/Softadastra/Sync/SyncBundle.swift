@@ -21,7 +21,9 @@ public struct SyncOperation: Sendable, Hashable {
 public struct SyncBundle: Sendable, Equatable {
   public var sender: String
   public var recipient: String
-  public var createdMilliseconds: Int64
+  /// The sender's clock when it made the bundle: each bundle a node makes is later than the
+  /// one before, so a receiver tells an old or duplicated bundle from a new one.
+  public var created: HybridTimestamp
   /// The operations are the sender's whole state (values and tombstones), not a part of its log.
   public var isFullState: Bool
   /// The operations are those of the sender's log after this LSN (0 for a full state).
@@ -33,12 +35,12 @@ public struct SyncBundle: Sendable, Equatable {
   public var operations: [SyncOperation]
 
   public init(
-    sender: String, recipient: String, createdMilliseconds: Int64, isFullState: Bool, fromLSN: UInt64, end: LogPosition,
+    sender: String, recipient: String, created: HybridTimestamp, isFullState: Bool, fromLSN: UInt64, end: LogPosition,
     acknowledgement: LogPosition, operations: [SyncOperation]
   ) {
     self.sender = sender
     self.recipient = recipient
-    self.createdMilliseconds = createdMilliseconds
+    self.created = created
     self.isFullState = isFullState
     self.fromLSN = fromLSN
     self.end = end
@@ -57,13 +59,15 @@ public struct SyncBundle: Sendable, Equatable {
   static let fixedHeaderSize = 96
   static let trailerSize = 12
   static let fullStateFlag: UInt16 = 0x0001
+  /// The largest body, stored or decompressed (4 GiB − 1): a bundle is read and inflated whole.
+  public static let maxBodyBytes: UInt64 = (1 << 32) - 1
 
   /// The first message of each side of a live exchange (`softadastra sync with`): who it is,
   /// before it knows who is at the other end. It has no recipient and no operations, and
   /// `Client.applySyncBundle` refuses it.
   public static func greeting(from sender: String) -> SyncBundle {
     SyncBundle(
-      sender: sender, recipient: "", createdMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()), isFullState: false,
+      sender: sender, recipient: "", created: HybridTimestamp(milliseconds: HybridTimestamp.wallClockMilliseconds()), isFullState: false,
       fromLSN: 0, end: .start, acknowledgement: .start, operations: [])
   }
 
@@ -136,7 +140,7 @@ public struct SyncBundle: Sendable, Equatable {
     bytes.appendLittleEndian(UInt64(stored.count))
     bytes.appendLittleEndian(UInt64(raw.count))
     bytes.appendLittleEndian(UInt64(operations.count))
-    bytes.appendLittleEndian(createdMilliseconds)
+    bytes.appendLittleEndian(created.rawValue)
     bytes.appendLittleEndian(fromLSN)
     for position in [end, acknowledgement] { position.append(to: &bytes) }
     for id in [sender, recipient] {
@@ -182,9 +186,10 @@ public struct SyncBundle: Sendable, Equatable {
     guard version == Self.version else {
       throw problem(source, "it is sync bundle format version \(version); this softadastra reads version \(Self.version) (upgrade softadastra)")
     }
-    guard headerSize >= UInt32(fixedHeaderSize + 2 + 1 + 4), headerSize <= UInt32(fixedHeaderSize + 2 + 2 * 255 + 4), stored < 1 << 40 else {
+    guard headerSize >= UInt32(fixedHeaderSize + 2 + 1 + 4), headerSize <= UInt32(fixedHeaderSize + 2 + 2 * 255 + 4) else {
       throw problem(source, "its header sizes are impossible")
     }
+    guard stored <= maxBodyBytes else { throw problem(source, "its body of \(stored) bytes is over the limit of \(maxBodyBytes)") }
     return UInt64(headerSize) + stored + UInt64(trailerSize)
   }
 
@@ -222,7 +227,9 @@ public struct SyncBundle: Sendable, Equatable {
         !recipient.isEmpty || count == 0
       else { throw problem(source, "its sender or recipient node id is not valid") }
       // zlib expands at most about 1032 times; a larger claim is damage, not an allocation.
-      guard rawSize <= UInt64(stored) * 1032 + 64 else { throw problem(source, "its operations' size is impossible") }
+      guard rawSize <= UInt64(stored) * 1032 + 64, rawSize <= maxBodyBytes else {
+        throw problem(source, "its operations' size (\(rawSize) bytes) is impossible or over the limit of \(maxBodyBytes)")
+      }
       guard
         let raw = Zlib.decompress(UnsafeRawBufferPointer(rebasing: buffer[headerSize..<headerSize + stored]), size: Int(rawSize))
       else { throw problem(source, "its operations do not decompress to their recorded size") }
@@ -242,7 +249,7 @@ public struct SyncBundle: Sendable, Equatable {
         throw problem(source, "it holds \(operations.count) operations, its header says \(count)")
       }
       return SyncBundle(
-        sender: sender, recipient: recipient, createdMilliseconds: buffer.loadLittleEndian(at: 40),
+        sender: sender, recipient: recipient, created: HybridTimestamp(rawValue: buffer.loadLittleEndian(at: 40)),
         isFullState: flags & fullStateFlag != 0, fromLSN: buffer.loadLittleEndian(at: 48),
         end: position(buffer, at: 56), acknowledgement: position(buffer, at: 76),
         operations: operations)

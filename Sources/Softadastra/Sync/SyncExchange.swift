@@ -26,7 +26,7 @@ public enum SyncExchange {
     let (stream, peer) = try greet(client, over: stream)
     do throws(SoftadastraError) {
       let bundle = try client.sendSyncBundle(for: peer, through: stream.send)
-      let result = try client.applySyncBundle(try expect(stream))
+      let result = try client.applySyncBundle(try expect(stream, from: peer))
       try client.sendSyncBundle(for: peer, through: stream.send)
       return SyncExchangeResult(peer: peer, imports: [result], sent: bundle.operations.count)
     } catch {
@@ -42,14 +42,14 @@ public enum SyncExchange {
       // A first bundle that starts after what this node has of the caller's log (this node was
       // restored from a backup) is left out: the answer tells the caller where this node stands,
       // and the caller's last bundle starts there.
-      let first = try expect(stream)
+      let first = try expect(stream, from: peer)
       var imports: [SyncImportResult] = []
       let received = try client.receivedPosition(from: peer)
       if (try? first.checkFollows(received: received)) != nil {
         imports.append(try client.applySyncBundle(first))
       }
       let bundle = try client.sendSyncBundle(for: peer, through: stream.send)
-      imports.append(try client.applySyncBundle(try expect(stream)))
+      imports.append(try client.applySyncBundle(try expect(stream, from: peer)))
       return SyncExchangeResult(peer: peer, imports: imports, sent: bundle.operations.count)
     } catch {
       try? client.recordSyncFailure(peer: peer)
@@ -72,8 +72,12 @@ public enum SyncExchange {
     return (stream, greeting.sender)
   }
 
-  private static func expect(_ stream: SyncStream) throws(SoftadastraError) -> SyncBundle {
+  /// The next bundle on `stream`, which must come from `sender` when one is named.
+  private static func expect(_ stream: SyncStream, from sender: String? = nil) throws(SoftadastraError) -> SyncBundle {
     guard let bundle = try stream.receive() else { throw stream.ended() }
+    if let sender, bundle.sender != sender {
+      throw SoftadastraError(.malformedInput, "\(stream.peerName) greeted as '\(sender)' but sent a bundle from '\(bundle.sender)'")
+    }
     return bundle
   }
 }

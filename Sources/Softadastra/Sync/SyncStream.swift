@@ -29,8 +29,12 @@ public struct SyncStream {
     let bytes = bundle.encoded()
     var done = 0
     while done < bytes.count {
+      // Once the descriptor is writable, a pipe takes PIPE_BUF bytes without blocking: a peer
+      // that stops reading is then caught by the deadline instead of blocking a large write.
       try wait(for: Int16(POLLOUT), on: output)
-      let written = bytes.withUnsafeBytes { Glibc.write(output, $0.baseAddress! + done, $0.count - done) }
+      let written = bytes.withUnsafeBytes {
+        Glibc.write(output, $0.baseAddress! + done, min($0.count - done, deadline == nil ? $0.count - done : Int(PIPE_BUF)))
+      }
       if written < 0, errno == EINTR || errno == EAGAIN { continue }
       guard written > 0 else {
         if errno == EPIPE { throw ended() }

@@ -44,6 +44,10 @@ public struct PeerRecord: Sendable, Equatable {
   public var received = LogPosition.start
   /// The last export for or import from the peer (milliseconds since the Unix epoch; 0: never).
   public var lastExchangeMilliseconds: Int64 = 0
+  /// When the peer made the newest bundle this node imported from it (its clock): a bundle made
+  /// no later is old or a duplicate, and applying it again could undo a delete whose tombstone
+  /// is gone by now.
+  public var newestBundle = HybridTimestamp(rawValue: 0)
   /// Operations sent to the peer again because it had not acknowledged them.
   public var retries: UInt64 = 0
   /// Exchanges with the peer that failed after they started.
@@ -81,6 +85,7 @@ public struct SyncTable: Sendable, Equatable {
       bytes.append(contentsOf: id.utf8)
       for position in [peer.acknowledged, peer.sent, peer.received] { position.append(to: &bytes) }
       bytes.appendLittleEndian(peer.lastExchangeMilliseconds)
+      bytes.appendLittleEndian(peer.newestBundle.rawValue)
       bytes.appendLittleEndian(peer.retries)
       bytes.appendLittleEndian(peer.failures)
     }
@@ -109,11 +114,12 @@ public struct SyncTable: Sendable, Equatable {
           guard let position = LogPosition.read(&reader) else { return nil }
           positions.append(position)
         }
-        guard let exchanged = reader.read(Int64.self), let retries = reader.read(UInt64.self),
+        guard let exchanged = reader.read(Int64.self), let newest = reader.read(UInt64.self), let retries = reader.read(UInt64.self),
           let failures = reader.read(UInt64.self)
         else { return nil }
         (peer.acknowledged, peer.sent, peer.received) = (positions[0], positions[1], positions[2])
         (peer.lastExchangeMilliseconds, peer.retries, peer.failures) = (exchanged, retries, failures)
+        peer.newestBundle = HybridTimestamp(rawValue: newest)
         table.peers[id] = peer
       }
       return reader.remaining == 0 ? table : nil
