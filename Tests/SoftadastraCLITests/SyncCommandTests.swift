@@ -157,9 +157,6 @@ import Testing
     #expect(Self.on(workspace, "b", "sync", "import", "target.sdsync").status == 0)
     // A FIFO is read to its end.
     #expect(mkfifo(workspace.file("pipe.sdsync"), 0o600) == 0)
-    let bundle = FileBytes.read(workspace.file("target.sdsync"))
-    let writer = Thread { FileBytes.write(bundle, to: "/dev/null") }
-    _ = writer
     let feeder = Process()
     feeder.executableURL = URL(fileURLWithPath: "/bin/sh")
     feeder.arguments = ["-c", "cat target.sdsync > pipe.sdsync"]

@@ -295,13 +295,20 @@ import Testing
     #expect(pipe(&toAnswerer) == 0 && pipe(&toCaller) == 0)
     nonisolated(unsafe) let other = answerer  // used by the other thread only until it finishes
     let (input, output) = (toAnswerer[0], toCaller[1])
+    final class Failure: @unchecked Sendable { var error: SoftadastraError? }
+    let failure = Failure()
     let answered = Thread {
-      _ = try? SyncExchange.answer(other, over: SyncStream(input: input, output: output, peerName: "the caller"))
+      do throws(SoftadastraError) {
+        _ = try SyncExchange.answer(other, over: SyncStream(input: input, output: output, peerName: "the caller"))
+      } catch {
+        failure.error = error
+      }
     }
     answered.start()
     defer {
       while !answered.isFinished { usleep(1000) }  // it still reads the caller's last acknowledgement
       for descriptor in toAnswerer + toCaller { close(descriptor) }
+      #expect(failure.error == nil, "the answering side failed: \(failure.error.map(\.message) ?? "")")
     }
     return try SyncExchange.call(caller, over: SyncStream(input: toCaller[0], output: toAnswerer[1], peerName: "the answerer"))
   }
