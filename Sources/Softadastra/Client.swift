@@ -53,6 +53,7 @@ public final class Client {
     let walPath = FileSystem.resolvingSymbolicLink(configuredPath)
     self.walPath = walPath
     if options.readOnly {
+      try RestoreJournal.completePending(walPath: walPath, lockTimeout: options.lockTimeout)
       if options.loadsStoreOnOpen {
         try recover(walPath)
       } else {
@@ -244,11 +245,26 @@ public final class Client {
   // MARK: - Recovery
 
   private func openWriter(_ walPath: String) throws(SoftadastraError) {
-    if !FileSystem.exists(walPath), NodeFiles(walPath: walPath).hasHistoryFiles {
-      _ = try NodeRecovery.recover(walPath: walPath)  // throws the explanation
+    let files = NodeFiles(walPath: walPath)
+    try WALWriter.checkBeforeLocking(path: walPath, nodeID: options.nodeID)
+    let lock = try WriterLock.acquire(walPath: walPath, timeout: options.lockTimeout)
+    // Under the lock: an interrupted restore is finished first, and a node that readers would
+    // refuse (a WAL missing beside its snapshots, a WAL whose snapshot is missing or of another
+    // history) is refused here too, before anything is appended to it.
+    do throws(SoftadastraError) {
+      try RestoreJournal.completePending(for: files)
+      if FileSystem.exists(walPath) {
+        var skipped = self.skipped
+        _ = try NodeRecovery.resolve(files, nodeID: options.nodeID, skipping: &skipped)
+      } else if files.hasHistoryFiles {
+        _ = try NodeRecovery.recover(walPath: walPath)  // throws the explanation
+      }
+    } catch {
+      lock.release()
+      throw error
     }
     let writer = try WALWriter(
-      path: walPath, nodeID: options.nodeID, lockTimeout: options.lockTimeout, autoFlush: options.autoFlush)
+      path: walPath, nodeID: options.nodeID, lockTimeout: options.lockTimeout, autoFlush: options.autoFlush, heldLock: lock)
     self.writer = writer
     if writer.endOffset == UInt64(writer.header.size), writer.header.firstLSN > 1,
       let newest = NodeFiles(walPath: walPath).snapshots().first, newest.lsn == writer.header.firstLSN - 1,

@@ -25,6 +25,25 @@ public enum IOEvent: Sendable {
 public enum IOOperation: Sendable {
   case write(path: String, offset: UInt64, count: Int)
   case sync(path: String)
+  /// `fsync` of a directory.
+  case syncDirectory(path: String)
+  case rename(from: String, to: String)
+  case link(from: String, to: String)
+  case unlink(path: String)
+  case makeDirectory(path: String)
+  case truncate(path: String)
+  /// A file is created (opened with `O_CREAT` where nothing was).
+  case create(path: String)
+
+  /// The path the operation changes (the new name for a rename or link).
+  public var path: String {
+    switch self {
+    case .write(let path, _, _), .sync(let path), .syncDirectory(let path), .unlink(let path), .makeDirectory(let path),
+      .truncate(let path), .create(let path):
+      path
+    case .rename(_, let to), .link(_, let to): to
+    }
+  }
 }
 
 /// Receives every `IOEvent` while installed, and may make operations fail. For tests; nothing is

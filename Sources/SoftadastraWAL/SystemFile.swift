@@ -42,6 +42,9 @@ public final class SystemFile {
   {
     // Whether the call creates the file matters only to an observer (an extra stat otherwise).
     let existed = flags & O_CREAT != 0 && IOObservation.isObserving && FileSystem.exists(path)
+    if flags & O_CREAT != 0, !existed, let code = IOObservation.injectedFailure(.create(path: path)) {
+      throw .system(code, "cannot \(action) \(path)", path: path, creating: true)
+    }
     while true {
       let fd = Glibc.open(path, flags, mode)
       if fd >= 0 {
@@ -129,6 +132,7 @@ public final class SystemFile {
 
   /// Cuts the file to `size` bytes.
   public func truncate(to size: UInt64) throws(SoftadastraError) {
+    if let code = IOObservation.injectedFailure(.truncate(path: path)) { throw .system(code, "cannot truncate \(path)", path: path) }
     while ftruncate(descriptor, off_t(size)) != 0 {
       if errno != EINTR { throw .system(errno, "cannot truncate \(path)", path: path) }
     }
@@ -140,6 +144,12 @@ public final class SystemFile {
     if descriptor >= 0 { _ = Glibc.close(descriptor) }
     descriptor = -1
   }
+}
+
+/// A file as the file system knows it, whatever its names.
+public struct FileIdentity: Sendable, Equatable, Hashable {
+  public var device: UInt64
+  public var inode: UInt64
 }
 
 /// File-system operations on paths.
@@ -185,6 +195,9 @@ public enum FileSystem {
 
   /// Makes the directory entry changes in `directory` durable (after a create or rename).
   public static func syncDirectory(_ directory: String) throws(SoftadastraError) {
+    if let code = IOObservation.injectedFailure(.syncDirectory(path: directory)) {
+      throw .system(code, "cannot sync \(directory) to disk", path: directory)
+    }
     let file = try SystemFile.openForReading(directory)
     while fsync(file.descriptor) != 0 {
       if errno != EINTR { throw .system(errno, "cannot sync \(directory) to disk", path: directory) }
@@ -207,10 +220,17 @@ public enum FileSystem {
     let temporary = path + temporarySuffix
     removeFile(temporary)
     let file = try SystemFile.createExclusive(temporary)
-    try file.write(bytes, at: 0)
-    try file.sync()
-    file.close()
-    try renameDurably(temporary, to: path)
+    do throws(SoftadastraError) {
+      try file.write(bytes, at: 0)
+      try file.sync()
+      file.close()
+      try rename(temporary, to: path)
+    } catch {
+      file.close()
+      removeFile(temporary)
+      throw error
+    }
+    try syncDirectory(directory(of: path))
   }
 
   /// Creates `path` and missing parents with mode 0700; syncs each parent it changed.
@@ -218,6 +238,9 @@ public enum FileSystem {
     if isDirectory(path) { return }
     let parent = directory(of: path)
     if parent != path, !isDirectory(parent) { try createDirectories(parent) }
+    if let code = IOObservation.injectedFailure(.makeDirectory(path: path)) {
+      throw .system(code, "cannot create directory \(path)", path: path, creating: true)
+    }
     if mkdir(path, 0o700) != 0 {
       if errno != EEXIST { throw .system(errno, "cannot create directory \(path)", path: path, creating: true) }
     } else {
@@ -232,11 +255,35 @@ public enum FileSystem {
   /// Gives the file at `source` a second name `destination` (a hard link, in the same file
   /// system), then syncs the destination's directory.
   public static func link(_ source: String, to destination: String) throws(SoftadastraError) {
+    try hardLink(source, to: destination)
+    try syncDirectory(directory(of: destination))
+  }
+
+  /// Gives the file at `source` a second name `destination` (a hard link, never replacing a
+  /// file), without syncing: the caller syncs the directory once for several changes.
+  public static func hardLink(_ source: String, to destination: String) throws(SoftadastraError) {
+    if let code = IOObservation.injectedFailure(.link(from: source, to: destination)) {
+      throw .system(code, "cannot link \(source) to \(destination)", path: destination, creating: true)
+    }
     guard Glibc.link(source, destination) == 0 else {
       throw .system(errno, "cannot link \(source) to \(destination)", path: destination, creating: true)
     }
     IOObservation.report(.linked(from: source, to: destination))
-    try syncDirectory(directory(of: destination))
+  }
+
+  /// Removes the name `path`, failing when it cannot (no sync).
+  public static func unlink(_ path: String) throws(SoftadastraError) {
+    if let code = IOObservation.injectedFailure(.unlink(path: path)) { throw .system(code, "cannot remove \(path)", path: path) }
+    guard Glibc.unlink(path) == 0 else { throw .system(errno, "cannot remove \(path)", path: path) }
+    IOObservation.report(.unlinked(path: path))
+  }
+
+  /// The device and inode of the file at `path` (a symbolic link itself, not its target), or nil
+  /// when nothing is there: two names with one identity are one file.
+  public static func identity(of path: String) -> FileIdentity? {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return nil }
+    return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
   }
 
   /// Creates a new directory (mode 0700) named `prefix` plus six random characters in `parent`.
@@ -277,6 +324,9 @@ public enum FileSystem {
 
   /// Renames `source` to `destination` (no sync: the caller syncs the directory once).
   public static func rename(_ source: String, to destination: String) throws(SoftadastraError) {
+    if let code = IOObservation.injectedFailure(.rename(from: source, to: destination)) {
+      throw .system(code, "cannot rename \(source) to \(destination)", path: destination)
+    }
     guard Glibc.rename(source, destination) == 0 else {
       throw .system(errno, "cannot rename \(source) to \(destination)", path: destination)
     }
@@ -292,7 +342,7 @@ public enum FileSystem {
 
   /// Removes the file at `path` if there is one.
   public static func removeFile(_ path: String) {
-    if unlink(path) == 0 { IOObservation.report(.unlinked(path: path)) }
+    if Glibc.unlink(path) == 0 { IOObservation.report(.unlinked(path: path)) }
   }
 }
 

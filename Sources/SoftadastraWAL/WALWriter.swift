@@ -43,21 +43,17 @@ public final class WALWriter {
   ///   - lockTimeout: seconds to wait for another writer to finish.
   ///   - autoFlush: whether each append is synced before it returns.
   ///   - tailCheck: whether to replay every record or read only the tail.
+  ///   - heldLock: the log's writer lock when the caller took it already (to finish work under
+  ///     it before the log is opened); the writer then owns it.
   /// - Throws: `notFound` for a missing directory, `lockTimeout`, `configuration` for another
   ///   node's log, `corrupt` for damage before the tail, and file errors.
   public init(
-    path: String, nodeID: String, lockTimeout: Double, autoFlush: Bool = true, tailCheck: TailCheck = .lastRecordOnly
+    path: String, nodeID: String, lockTimeout: Double, autoFlush: Bool = true, tailCheck: TailCheck = .lastRecordOnly,
+    heldLock: WriterLock? = nil
   ) throws(SoftadastraError) {
-    let directory = FileSystem.directory(of: path)
-    guard FileSystem.isDirectory(directory) else {
-      throw SoftadastraError(
-        FileSystem.exists(directory) ? .cannotCreate : .notFound,
-        FileSystem.exists(directory)
-          ? "cannot use WAL path \(path): \(directory) is not a directory"
-          : "cannot open WAL \(path): directory \(directory) does not exist; create it with mkdir -p \(directory)",
-        path: directory)
-    }
-    let lock = try WriterLock.acquire(walPath: path, timeout: lockTimeout)
+    if heldLock == nil { try Self.checkBeforeLocking(path: path, nodeID: nodeID) }
+    let lock: WriterLock
+    if let heldLock { lock = heldLock } else { lock = try WriterLock.acquire(walPath: path, timeout: lockTimeout) }
     if !FileSystem.exists(path) { try Self.create(path: path, nodeID: nodeID) }
     let file = try SystemFile.openForUpdate(path)
     var scanner = try WALScanner(file: file, materialize: { if case .replay = tailCheck { true } else { false } }())
@@ -90,6 +86,33 @@ public final class WALWriter {
     case .clean, nil: break
     case .corrupt(let corruption): throw SoftadastraError.damaged(path: path, corruption)
     case .tornTail(let torn): try cutTornTail(torn)
+    }
+  }
+
+  /// Checks what can be checked before the writer lock file is created beside `path`: that its
+  /// directory exists, and that a file already at `path` is a WAL of `nodeID` (so that nothing is
+  /// created beside a file that is not this node's log, or a directory).
+  ///
+  /// - Throws: `notFound` or `cannotCreate` for the directory, `corrupt` for a file that is not
+  ///   a WAL, `configuration` for another node's log.
+  public static func checkBeforeLocking(path: String, nodeID: String) throws(SoftadastraError) {
+    let directory = FileSystem.directory(of: path)
+    guard FileSystem.isDirectory(directory) else {
+      throw SoftadastraError(
+        FileSystem.exists(directory) ? .cannotCreate : .notFound,
+        FileSystem.exists(directory)
+          ? "cannot use WAL path \(path): \(directory) is not a directory"
+          : "cannot open WAL \(path): directory \(directory) does not exist; create it with mkdir -p \(directory)",
+        path: directory)
+    }
+    guard FileSystem.exists(path) else { return }
+    guard !FileSystem.isDirectory(path) else {
+      throw SoftadastraError(.cannotCreate, "cannot use WAL path \(path): it is a directory", path: path)
+    }
+    let header = try WALScanner(path: path, materialize: false).header
+    guard header.nodeID == nodeID else {
+      throw SoftadastraError(
+        .configuration, "WAL \(path) belongs to node '\(header.nodeID)', not '\(nodeID)'; use one WAL path per node", path: path)
     }
   }
 

@@ -63,6 +63,35 @@ public final class PowerLossModel: IOObserver, @unchecked Sendable {
     directories[root] = DirectoryState()
   }
 
+  /// Takes the files and directories already under the root as durable, as they are on disk
+  /// now (for recording a command that works on an existing node).
+  public func adoptExistingFiles() throws {
+    lock.lock()
+    defer { lock.unlock() }
+    func adopt(_ directory: String) throws {
+      directories[directory] = DirectoryState()
+      for name in try FileManager.default.contentsOfDirectory(atPath: directory) {
+        let path = directory + "/" + name
+        var isDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        let entry: Entry
+        if isDirectory.boolValue {
+          try adopt(path)
+          entry = .directory
+        } else {
+          let id = nextFile
+          nextFile += 1
+          let bytes = [UInt8](FileManager.default.contents(atPath: path) ?? Data())
+          files[id] = FileState(durable: bytes, current: bytes, pending: [])
+          entry = .file(id)
+        }
+        directories[directory]!.durable[name] = entry
+        directories[directory]!.current[name] = entry
+      }
+    }
+    try adopt(root)
+  }
+
   public func observe(_ event: IOEvent) {
     lock.lock()
     defer { lock.unlock() }
@@ -172,11 +201,19 @@ public final class PowerLossModel: IOObserver, @unchecked Sendable {
       }
       return entries
     }
+    // A file with several names (hard links) is one file in the crash state too.
+    var written: [Int: String] = [:]
     func build(_ directory: String, at destination: String) throws {
       for (name, entry) in entries(of: directory).sorted(by: { $0.key < $1.key }) {
         let path = destination + "/" + name
         switch entry {
-        case .file(let id): FileBytes.write(content(id), to: path)
+        case .file(let id):
+          if let first = written[id] {
+            try FileManager.default.linkItem(atPath: first, toPath: path)
+          } else {
+            FileBytes.write(content(id), to: path)
+            written[id] = path
+          }
         case .directory:
           try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
           if directories[directory + "/" + name] != nil { try build(directory + "/" + name, at: path) }

@@ -30,9 +30,7 @@ import Testing
     }
 
     func failure(for operation: IOOperation) -> Int32? {
-      switch operation {
-      case .write(let path, _, _), .sync(let path): path.hasPrefix(root) && shouldFail(operation) ? code : nil
-      }
+      operation.path.hasPrefix(root) && shouldFail(operation) ? code : nil
     }
   }
 

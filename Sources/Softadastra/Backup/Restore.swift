@@ -23,9 +23,10 @@ public struct RestoreResult: Sendable {
 ///
 /// The whole archive is extracted and checked in a temporary directory beside the target first
 /// (nothing in the target changes when that fails), cut to the requested point in time, synced,
-/// and only then moved into place under the writer lock: the new snapshot, then the new WAL by
-/// one rename over the old one, which is the moment the restore takes effect. Files in the way
-/// are kept as `*.pre-restore-<UTC time>`, and only with `force`.
+/// and only then moved into place under the writer lock, through a `RestoreJournal` whose
+/// durable write is the one moment the restore takes effect (an interrupted restore is finished
+/// by the next process that opens the node; a failed one is undone). Files in the way are kept
+/// as `*.pre-restore-<UTC time>` (with a counter when that name is taken), and only with `force`.
 public enum Restore {
   /// - Parameters:
   ///   - walPath: the WAL to restore to; its directory is created if missing.
@@ -55,13 +56,30 @@ public enum Restore {
     }
     let createdDirectory = !FileSystem.isDirectory(files.directory)
     let scratchParent = dryRun ? FileSystem.temporaryDirectory : files.directory
-    if !dryRun { try FileSystem.createDirectories(files.directory) }
-    if !dryRun { removeAbandonedScratch(in: files.directory) }
-    let scratch = try FileSystem.makeTemporaryDirectory(in: scratchParent, prefix: "\(scratchPrefix)\(getpid())-")
     var committed = false
+    // A directory this restore created goes again when it fails (with the lock file in it).
+    func removeCreatedDirectory() {
+      guard !committed, createdDirectory, !dryRun else { return }
+      FileSystem.removeFile(WriterLock.lockPath(forWAL: walPath))
+      _ = FileSystem.removeEmptyDirectory(files.directory)
+    }
+    if !dryRun {
+      do throws(SoftadastraError) { try FileSystem.createDirectories(files.directory) } catch {
+        removeCreatedDirectory()
+        throw error
+      }
+      removeAbandonedScratch(in: files.directory)
+    }
+    let scratch: String
+    do throws(SoftadastraError) {
+      scratch = try FileSystem.makeTemporaryDirectory(in: scratchParent, prefix: "\(scratchPrefix)\(getpid())-")
+    } catch {
+      removeCreatedDirectory()
+      throw error
+    }
     defer {
-      FileSystem.removeFlatDirectory(scratch)
-      if !committed, createdDirectory, !dryRun { _ = FileSystem.removeEmptyDirectory(files.directory) }
+      if !committed { FileSystem.removeFlatDirectory(scratch) }
+      removeCreatedDirectory()
     }
     var extracted = try archive.extract(into: scratch)
     let lsn = try cut(extracted.walPath, to: target)
@@ -80,31 +98,66 @@ public enum Restore {
 
     let lock = try WriterLock.acquire(walPath: walPath, timeout: lockTimeout)
     defer { lock.release() }
+    try RestoreJournal.completePending(for: files)
     existing = existingFiles()
-    let stamp = ISO8601.compactString(milliseconds: HybridTimestamp.wallClockMilliseconds())
-    let aside = { (path: String) in "\(path).pre-restore-\(stamp)" }
-    // The new snapshot first: it names the new WAL as its successor, so the old WAL never uses it.
-    if let snapshot = extracted.snapshotPath, let snapshotTarget {
-      if FileSystem.exists(snapshotTarget) { try FileSystem.rename(snapshotTarget, to: aside(snapshotTarget)) }
-      try FileSystem.rename(snapshot, to: snapshotTarget)
-      try FileSystem.syncDirectory(files.directory)
+    if !existing.isEmpty, !force {
+      throw SoftadastraError(.cannotCreate, "\(existing[0]) appeared while restoring; nothing was changed", path: existing[0])
     }
-    // Then the WAL, in one rename: from here on the node is the restored one.
-    if FileSystem.exists(walPath) { try FileSystem.link(walPath, to: aside(walPath)) }
-    try FileSystem.renameDurably(extracted.walPath, to: walPath)
-    committed = true
-    for path in existing where path != walPath && path != snapshotTarget { try FileSystem.rename(path, to: aside(path)) }
-    try FileSystem.syncDirectory(files.directory)
-    result.keptAside = existing.map(aside)
+    // Every file of the old node is kept aside under a name nothing has, then the new snapshot
+    // and WAL go in: all as one journal, whose durable write is the restore's commit point.
+    let stamp = ISO8601.compactString(milliseconds: HybridTimestamp.wallClockMilliseconds())
+    var taken = Set(FileSystem.names(in: files.directory) ?? [])
+    var moves: [RestoreJournal.Move] = []
+    var keptAside: [String] = []
+    for path in existing {
+      let name = fileName(path)
+      var aside = "\(name).pre-restore-\(stamp)"
+      var counter = 1
+      while taken.contains(aside) {
+        counter += 1
+        aside = "\(name).pre-restore-\(stamp)-\(counter)"
+      }
+      taken.insert(aside)
+      moves.append(.init(from: name, to: aside))
+      keptAside.append(files.path(aside))
+    }
+    let scratchName = fileName(scratch)
+    if let snapshot = extracted.snapshotPath, let snapshotTarget {
+      moves.append(.init(from: "\(scratchName)/\(fileName(snapshot))", to: fileName(snapshotTarget)))
+    }
+    moves.append(.init(from: "\(scratchName)/\(fileName(extracted.walPath))", to: fileName(walPath)))
+    let journal = RestoreJournal(moves: moves, scratch: scratchName)
+    do throws(SoftadastraError) {
+      committed = true
+      try journal.commit(for: files)
+      try journal.complete(for: files)
+    } catch {
+      do throws(SoftadastraError) { try journal.rollBack(for: files) } catch let undo {
+        throw SoftadastraError(
+          error.kind,
+          "\(error.message); undoing the restore failed too (\(undo.message)), so it will be finished when the node is next opened",
+          path: error.path)
+      }
+      committed = false
+      throw error
+    }
+    result.keptAside = keptAside
     return result
+  }
+
+  private static func fileName(_ path: String) -> String {
+    path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
   }
 
   /// Scratch directories are named after the restoring process: `.softadastra-restore-<pid>-XXXXXX`.
   static let scratchPrefix = ".softadastra-restore-"
 
-  /// Removes the scratch directories of restores whose process is gone (killed mid-way).
+  /// Removes the scratch directories of restores whose process is gone (killed mid-way), unless
+  /// an interrupted restore's journal is in the directory: its new files are in one of them.
   static func removeAbandonedScratch(in directory: String) {
-    for name in FileSystem.names(in: directory) ?? [] {
+    let names = FileSystem.names(in: directory) ?? []
+    guard !names.contains(where: { $0.hasSuffix(RestoreJournal.suffix) }) else { return }
+    for name in names {
       guard name.hasPrefix(scratchPrefix), let pid = Int32(name.dropFirst(scratchPrefix.count).prefix { $0 != "-" }) else { continue }
       if kill(pid, 0) != 0, errno == ESRCH { FileSystem.removeFlatDirectory("\(directory)/\(name)") }
     }

@@ -38,7 +38,8 @@ public struct NodeFiles: Sendable {
   /// Whether any snapshot or archived segment exists (then a missing live WAL is damage, not a new node).
   public var hasHistoryFiles: Bool { !snapshots().isEmpty || !segments().isEmpty }
 
-  private func path(_ name: String) -> String { directory == "." && !walPath.hasPrefix("./") ? name : "\(directory)/\(name)" }
+  /// `name` in the node's directory.
+  func path(_ name: String) -> String { directory == "." && !walPath.hasPrefix("./") ? name : "\(directory)/\(name)" }
 
   private static func digits(_ value: UInt64) -> String {
     let text = String(value)

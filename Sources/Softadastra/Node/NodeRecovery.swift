@@ -61,11 +61,18 @@ public enum NodeRecovery {
   ///     it when one fails (for work that reads the whole snapshot).
   ///   - onlyKey: apply only the WAL's changes to this key (a single read needs no more), so the
   ///     result answers `entry(for: onlyKey)` and nothing else, in constant memory.
+  ///   - lockTimeout: how long to wait for the writer lock when an interrupted restore must be
+  ///     finished first (`RestoreJournal`); no lock is taken otherwise.
   public static func recover(
     walPath: String, nodeID: String? = nil, skipping known: [String: SoftadastraError] = [:], keepingRecords: Bool = false,
-    checkingBlocks: Bool = false, onlyKey: [UInt8]? = nil
+    checkingBlocks: Bool = false, onlyKey: [UInt8]? = nil, lockTimeout: Double = 10
   ) throws(SoftadastraError) -> RecoveredNode {
     let files = NodeFiles(walPath: walPath)
+    try RestoreJournal.completePending(walPath: walPath, lockTimeout: lockTimeout)
+    if !FileSystem.exists(walPath) {
+      // A restore that started since may have moved the old WAL aside: it has a journal until done.
+      try RestoreJournal.completePending(walPath: walPath, lockTimeout: lockTimeout)
+    }
     guard FileSystem.exists(walPath) else {
       if files.hasHistoryFiles {
         throw SoftadastraError(
@@ -78,15 +85,27 @@ public enum NodeRecovery {
     var skipped = known
     var rereads = 0
     while true {
-      let chain = try resolve(files, nodeID: nodeID, skipping: &skipped)
+      let chain: Chain
+      do throws(SoftadastraError) { chain = try resolve(files, nodeID: nodeID, skipping: &skipped) } catch {
+        // A restore is moving the node's files right now: wait for it (its lock), then read again.
+        guard rereads < 10, RestoreJournal.isPending(for: files) else { throw error }
+        try RestoreJournal.completePending(walPath: walPath, lockTimeout: lockTimeout)
+        rereads += 1
+        continue
+      }
       do throws(SoftadastraError) {
         if checkingBlocks { try chain.snapshot?.checkBlockChecksums() }
         var node = try replay(chain, keepingRecords: keepingRecords, onlyKey: onlyKey)
         node.skippedSnapshots = skipped.values.sorted { $0.message < $1.message }
         return node
       } catch {
-        // A checkpoint by the writer replaced the live WAL while this reader was reading (readers
-        // take no lock): nothing is wrong with the files, so read them again.
+        // A checkpoint or a restore by another process replaced the live WAL while this reader
+        // was reading (readers take no lock): nothing is wrong with the files, so read them again.
+        if rereads < 10, RestoreJournal.isPending(for: files) {
+          try RestoreJournal.completePending(walPath: walPath, lockTimeout: lockTimeout)
+          rereads += 1
+          continue
+        }
         if rereads < 10, (try? WALScanner(path: files.walPath, materialize: false).header.checksum) != chain.liveChecksum {
           rereads += 1
           continue
