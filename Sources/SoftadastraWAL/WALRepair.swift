@@ -41,10 +41,23 @@ public enum WALRepair {
   public static func repair(
     path: String, salvage: Bool, backupPath: String? = nil, dryRun: Bool, lockTimeout: Double, format: LogFormat? = nil
   ) throws(SoftadastraError) -> RepairResult {
+    // A symbolic link is followed, as writers follow it: the real file is repaired (the link
+    // stays) under the lock writers take, `<real file>.lock`.
+    let path = FileSystem.resolvingSymbolicLink(path)
+    // Nothing is created beside a file that is not a log (no lock file either).
+    let resolvedFormat: LogFormat
+    if let format { resolvedFormat = format } else { resolvedFormat = try LogFormat.detect(path: path) }
+    if resolvedFormat == .native {
+      do throws(SoftadastraError) { _ = try WALScanner(path: path, materialize: false) } catch {
+        guard error.kind == .corrupt else { throw error }
+        throw SoftadastraError(.corrupt, "cannot repair \(path): \(error.message); restore it from a backup", path: path, offset: 0)
+      }
+    }
     let lock = dryRun ? nil : try WriterLock.acquire(walPath: path, timeout: lockTimeout)
     defer { lock?.release() }
-    let report = try WALVerifier.verify(path: path, holdingLock: lock != nil, format: format)
-    let backup = backupPath ?? "\(path).broken-\(ISO8601.compactString(milliseconds: HybridTimestamp.wallClockMilliseconds()))"
+    let report = try WALVerifier.verify(path: path, holdingLock: lock != nil, format: resolvedFormat)
+    let backup: String
+    if let backupPath { backup = backupPath } else { backup = try unusedBackupName(for: path) }
     if report.format == .cppV1, report.status != .clean {
       return try repairCppLog(path: path, report: report, salvage: salvage, backup: backup, dryRun: dryRun)
     }
@@ -131,15 +144,35 @@ public enum WALRepair {
       records += 1
       expected = record.nextLSN
     }
+    let lastKeptEnd = plan.kept.last.map { $0.offset + UInt64($0.size) } ?? 0
+    let trailing = plan.dropped.filter { $0.offset >= lastKeptEnd }
     if let highest = plan.highestLSN, highest >= expected, let last = plan.dropped.last {
-      // LSNs lost after the last kept record: mark them too, so the next write does not reuse them.
+      // LSNs lost after the last kept record: mark them too, so the next write does not reuse
+      // them. Damage that runs to the end hides how many records it held: count as many as its
+      // bytes could hold (every record takes at least its frame), never fewer than were seen.
+      let couldHold = trailing.reduce(UInt64(0)) { $0 + max(1, $1.bytes / UInt64(WALFormat.recordOverhead)) }
+      let count = max(highest - expected + 1, couldHold)
       let marker = WALRecord(
         lsn: expected, timestamp: HybridTimestamp(milliseconds: HybridTimestamp.wallClockMilliseconds()),
-        body: .lostRange(count: highest - expected + 1, offset: last.offset, bytes: last.bytes))
+        body: .lostRange(count: count, offset: last.offset, bytes: last.bytes))
       RecordEncoder.append(marker, seed: seed, to: &bytes)
       records += 1
     }
     return (bytes, records)
+  }
+
+  /// `<path>.broken-<UTC time>`, with `-2`, `-3`… when that name is taken (two repairs in one
+  /// second keep both originals).
+  static func unusedBackupName(for path: String) throws(SoftadastraError) -> String {
+    let base = "\(path).broken-\(ISO8601.compactString(milliseconds: HybridTimestamp.wallClockMilliseconds()))"
+    var name = base
+    var counter = 1
+    while FileSystem.exists(name) || FileSystem.identity(of: name) != nil {
+      counter += 1
+      guard counter < 10_000 else { throw SoftadastraError(.cannotCreate, "too many files named \(base)-N", path: base) }
+      name = "\(base)-\(counter)"
+    }
+    return name
   }
 
   /// Copies `path` to `backup`, writes `bytes` beside `path`, syncs, and renames over it.

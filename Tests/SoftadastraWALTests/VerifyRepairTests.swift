@@ -151,4 +151,71 @@ import Testing
     #expect(writer.nextLSN == UInt64(Self.operations.count) + 1, "the damaged record's LSN is not reused")
     try writer.close()
   }
+
+  @Test func aRepairThroughASymbolicLinkRepairsTheRealFileUnderTheWritersLock() throws {
+    let directory = TemporaryDirectory()
+    let (real, offsets) = try Self.makeLog(directory)
+    let original = FileBytes.read(real)
+    FileBytes.write(Array(original.prefix(Int(offsets[offsets.count - 2]) + 5)), to: real)  // a torn tail
+    let link = directory.file("link.wal")
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+    // A writer of the real file holds its lock: the repair through the link must wait for it.
+    let writerLock = try WriterLock.acquire(walPath: real, timeout: 1)
+    #expect {
+      try WALRepair.repair(path: link, salvage: false, dryRun: false, lockTimeout: 0.2)
+    } throws: { ($0 as! SoftadastraError).kind == .lockTimeout }
+    writerLock.release()
+    let result = try WALRepair.repair(path: link, salvage: false, dryRun: false, lockTimeout: 1)
+    #expect(result.action == .truncateTail)
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == real, "the link stays a link")
+    #expect(try WALVerifier.verify(path: real).status == .clean)
+    #expect(!FileManager.default.fileExists(atPath: link + ".lock"))
+    #expect(result.backupPath?.hasPrefix(real + ".broken-") == true)
+  }
+
+  @Test func aRepairOfAFileThatIsNotALogCreatesNothingBesideIt() throws {
+    let directory = TemporaryDirectory()
+    let passwd = directory.file("passwd")
+    FileBytes.write(Array("root:x:0:0:root:/root:/bin/bash\n".utf8), to: passwd)
+    let link = directory.file("node.wal")
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: passwd)
+    #expect {
+      try WALRepair.repair(path: link, salvage: true, dryRun: false, lockTimeout: 1)
+    } throws: { ($0 as! SoftadastraError).kind == .corrupt }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["node.wal", "passwd"])
+    #expect {
+      try WALWriter(path: link, nodeID: "test-node", lockTimeout: 1)
+    } throws: { ($0 as! SoftadastraError).kind == .corrupt }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["node.wal", "passwd"])
+  }
+
+  @Test func twoRepairsInOneSecondKeepBothOriginals() throws {
+    let directory = TemporaryDirectory()
+    let (path, offsets) = try Self.makeLog(directory)
+    let original = FileBytes.read(path)
+    var backups: [String] = []
+    for extra in [5, 7] {
+      FileBytes.write(Array(original.prefix(Int(offsets[offsets.count - 2]) + extra)), to: path)
+      let result = try WALRepair.repair(path: path, salvage: false, dryRun: false, lockTimeout: 1)
+      backups.append(try #require(result.backupPath))
+      // The repaired log ends with the cut's note; start again from the torn original.
+      FileBytes.write(original, to: path)
+    }
+    #expect(Set(backups).count == 2)
+    #expect(FileBytes.read(backups[0]).count == Int(offsets[offsets.count - 2]) + 5)
+    #expect(FileBytes.read(backups[1]).count == Int(offsets[offsets.count - 2]) + 7)
+  }
+
+  @Test func aSalvageOfDamageRunningToTheEndNeverReusesTheLSNsItHid() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node.wal")
+    try WALBuilder.make(at: path, operations: (0..<8).map { .put("k\($0)", "v\($0)") })
+    let offsets = try WALBuilder.recordOffsets(path)
+    // Records 4 to 8 (five of them) damaged, and the damage runs to the end of the file.
+    for index in 3..<8 { FileBytes.flipBit(path, offset: Int(offsets[index]) + 26, bit: 3) }
+    _ = try WALRepair.repair(path: path, salvage: true, dryRun: false, lockTimeout: 1)
+    let writer = try WALWriter(path: path, nodeID: "test-node", lockTimeout: 1)
+    #expect(writer.nextLSN >= 9, "LSNs 4 to 8 were used before the damage")
+    try writer.close()
+  }
 }
