@@ -9,7 +9,7 @@ BIN = .build/release/softadastra
 help:
 	@echo "make release    build $(BIN), statically linked"
 	@echo "make demo       build, then put and get a key in data/ (the default embedded setup)"
-	@echo "make test       run the test suite (swift test)"
+	@echo "make test       install what the tests need (mandoc) when missing, then run swift test"
 	@echo "make bench      run the benchmark suite against sqlite3 and RocksDB's ldb (bench/run.sh)"
 	@echo "make install    install the binary, man pages and completions under PREFIX=$(PREFIX)"
 	@echo "make uninstall  remove what make install put there"
@@ -24,6 +24,7 @@ demo: release
 	$(BIN) status
 
 test:
+	scripts/test-deps.sh
 	swift test
 
 bench:

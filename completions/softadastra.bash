@@ -317,7 +317,7 @@ _softadastra_store_delete() {
 
 _softadastra_store_list() {
     repeating_flags=()
-    non_repeating_flags=(--no-auto-flush --json --version -h --help)
+    non_repeating_flags=(-0 --null --no-auto-flush --json --version -h --help)
     repeating_options=()
     non_repeating_options=(--prefix --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 0

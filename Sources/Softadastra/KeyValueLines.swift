@@ -38,15 +38,17 @@ public enum KeyValueLines {
     return operations
   }
 
+  /// `{"key":…}`, with `"key_encoding":"base64"` for a key that is not UTF-8.
+  public static func keyObject(_ key: [UInt8]) -> JSONValue { .object(keyMembers(key)) }
+
+  private static func keyMembers(_ key: [UInt8]) -> [(String, JSONValue)] {
+    if let text = String(validating: key, as: UTF8.self) { return [("key", .string(text))] }
+    return [("key", .string(Base64.encode(key))), ("key_encoding", .string("base64"))]
+  }
+
   /// The export object for one entry: `{"key":…,"value":…}` plus encodings for non-UTF-8 bytes.
   public static func exportObject(key: [UInt8], value: [UInt8]) -> JSONValue {
-    var members: [(String, JSONValue)] = []
-    if let text = String(validating: key, as: UTF8.self) {
-      members.append(("key", .string(text)))
-    } else {
-      members.append(("key", .string(Base64.encode(key))))
-      members.append(("key_encoding", .string("base64")))
-    }
+    var members = keyMembers(key)
     if let text = String(validating: value, as: UTF8.self) {
       members.append(("value", .string(text)))
     } else {

@@ -35,8 +35,10 @@ struct SoftadastraCommand: ParsableCommand {
     sigfillset(&signals)
     pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     for signal in [SIGINT, SIGTERM, SIGPIPE, SIGHUP] { Glibc.signal(signal, SIG_DFL) }
+    // Arguments keep their exact bytes (keys and values need not be UTF-8).
+    let arguments = ArgumentBytes.arguments()
     do {
-      var command = try FastPath.command(for: Array(CommandLine.arguments.dropFirst())) ?? parseAsRoot()
+      var command = try FastPath.command(for: arguments) ?? parseAsRoot(arguments)
       try command.run()
       Output.flush()
     } catch let error as SoftadastraError {
@@ -44,7 +46,6 @@ struct SoftadastraCommand: ParsableCommand {
       Glibc.exit(ExitStatus(error.kind).rawValue)
     } catch {
       Output.flush()
-      let arguments = CommandLine.arguments.dropFirst()
       if let first = arguments.first, GlobalOptions.names.contains(first.split(separator: "=")[0]) {
         Output.diagnostic(fullMessage(for: error))
         Output.diagnostic("hint: global options go after the subcommand, as in: softadastra status \(first)")

@@ -13,7 +13,7 @@ extension SoftadastraCommand.Store {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-      let operation = StoreOperation.delete(key: Array(key.utf8))
+      let operation = StoreOperation.delete(key: ArgumentBytes.bytes(key))
       try operation.checkLimits()
       let client = try global.openClient(forWriting: true, loadsStore: false)
       let lsns = try client.commit([operation])

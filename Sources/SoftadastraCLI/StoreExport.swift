@@ -17,7 +17,7 @@ extension SoftadastraCommand.Store {
 
     func run() throws {
       let client = try global.openClient(forWriting: false)
-      try client.forEachEntry(prefix: Array(prefix.utf8)) { key, value in
+      try client.forEachEntry(prefix: ArgumentBytes.bytes(prefix)) { key, value in
         Output.json(KeyValueLines.exportObject(key: key, value: value.bytes))
         return true
       }

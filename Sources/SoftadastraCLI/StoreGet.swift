@@ -15,14 +15,15 @@ extension SoftadastraCommand.Store {
     func run() throws {
       // Only this key's changes are read from the WAL: no whole-store replay in memory.
       let client = try global.openClient(forWriting: false, loadsStore: false)
+      let key = ArgumentBytes.bytes(self.key)
       let value = try client.get(key)
       try global.close(client)
       guard let value else {
-        Output.error("key not found: \(key)")
+        Output.error("key not found: \(String(decoding: ShellQuoting.quoted(key), as: UTF8.self))")
         throw ExitStatus.notFound.exitCode
       }
       if global.json {
-        Output.json(KeyValueLines.exportObject(key: Array(key.utf8), value: value.bytes))
+        Output.json(KeyValueLines.exportObject(key: key, value: value.bytes))
       } else {
         Output.write(value.bytes + [0x0A])
       }

@@ -14,7 +14,8 @@ extension SoftadastraCommand.Store {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-      let operation = StoreOperation.put(key: Array(key.utf8), value: value == "-" ? try StandardInput.readAll() : Array(value.utf8))
+      let operation = StoreOperation.put(
+        key: ArgumentBytes.bytes(key), value: value == "-" ? try StandardInput.readAll() : ArgumentBytes.bytes(value))
       try operation.checkLimits()
       let client = try global.openClient(forWriting: true, loadsStore: false)
       let lsns = try client.commit([operation])

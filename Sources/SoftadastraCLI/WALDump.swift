@@ -81,8 +81,8 @@ extension SoftadastraCommand {
       filter.fromLSN = fromLSN
       filter.toLSN = toLSN
       filter.operation = op
-      filter.key = key.map { Array($0.utf8) }
-      filter.prefix = prefix.map { Array($0.utf8) }
+      filter.key = key.map(ArgumentBytes.bytes)
+      filter.prefix = prefix.map(ArgumentBytes.bytes)
       filter.since = since?.milliseconds
       filter.until = until?.milliseconds
       var statistics = WALStatistics()
