@@ -9,3 +9,16 @@ extension Client {
     return result
   }
 }
+
+extension Client {
+  /// The text entries of the node at `walPath` as a fresh read-only client sees them (one that
+  /// finishes an interrupted restore first, as every opening process does).
+  public static func readOnlyTextEntries(walPath: String, nodeID: String = "node-a") throws -> [String: String] {
+    var options = ClientOptions.persistent(nodeID: nodeID, walPath: walPath)
+    options.readOnly = true
+    let client = Client(options)
+    try client.open()
+    defer { try? client.close() }
+    return try client.textEntries()
+  }
+}

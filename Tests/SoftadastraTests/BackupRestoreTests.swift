@@ -17,12 +17,7 @@ import Testing
   }
 
   static func export(_ path: String, nodeID: String = "node-a") throws -> [String: String] {
-    var options = ClientOptions.persistent(nodeID: nodeID, walPath: path)
-    options.readOnly = true
-    let client = Client(options)
-    try client.open()
-    defer { try? client.close() }
-    return try client.textEntries()
+    try Client.readOnlyTextEntries(walPath: path, nodeID: nodeID)
   }
 
   static func backup(_ walPath: String, to archive: String, level: Int? = nil) throws -> BackupManifest {

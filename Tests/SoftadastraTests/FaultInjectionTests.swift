@@ -34,15 +34,6 @@ import Testing
     }
   }
 
-  static func contents(_ path: String) throws -> [String: String] {
-    var options = ClientOptions.persistent(nodeID: "node-a", walPath: path)
-    options.readOnly = true
-    let client = Client(options)
-    try client.open()
-    defer { try? client.close() }
-    return try client.textEntries()
-  }
-
   @Test func aFailedSyncPoisonsTheWriterAndTheUnsyncedWriteIsNotKept() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")
@@ -65,12 +56,12 @@ import Testing
       } throws: { ($0 as! SoftadastraError).message.contains("reopen it to continue") }
       try? client.close()
     }
-    #expect(try Self.contents(path) == ["a": "1"])
+    #expect(try Client.readOnlyTextEntries(walPath: path) == ["a": "1"])
     let again = Client(.persistent(nodeID: "node-a", walPath: path))
     try again.open()
     try again.put("c", "3")
     try again.close()
-    #expect(try Self.contents(path) == ["a": "1", "c": "3"])
+    #expect(try Client.readOnlyTextEntries(walPath: path) == ["a": "1", "c": "3"])
   }
 
   @Test func aFullDiskMidBatchLosesNothingAcknowledgedAndWritesNoPartOfTheBatch() throws {
@@ -87,7 +78,7 @@ import Testing
       } throws: { ($0 as! SoftadastraError).message.contains("No space left on device") }
       try? client.close()
     }
-    #expect(try Self.contents(path) == Dictionary(uniqueKeysWithValues: (0..<5).map { ("k\($0)", "v") }))
+    #expect(try Client.readOnlyTextEntries(walPath: path) == Dictionary(uniqueKeysWithValues: (0..<5).map { ("k\($0)", "v") }))
   }
 
   @Test func withoutAutoFlushNothingIsSyncedUntilFlushOrClose() throws {

@@ -96,16 +96,6 @@ import Testing
     return (walPath, state)
   }
 
-  /// The node's state as a fresh read-only process sees it (which finishes a pending restore).
-  static func read(_ walPath: String) throws -> [String: String] {
-    var options = ClientOptions.persistent(nodeID: "node-a", walPath: walPath)
-    options.readOnly = true
-    let client = Client(options)
-    try client.open()
-    defer { try? client.close() }
-    return try client.textEntries()
-  }
-
   /// Every file under `directory` (recursively) with its bytes.
   static func snapshotOfFiles(_ directory: String) -> [String: Data] {
     var result: [String: Data] = [:]
@@ -150,7 +140,7 @@ import Testing
         {
           found = [:]
         } else {
-          found = try Self.read(crashedWAL)
+          found = try Client.readOnlyTextEntries(walPath: crashedWAL)
         }
         #expect(found == oldState || found == newState, "\(kind) point \(point) \(survival): neither the old node nor the restored one")
         guard found == oldState || found == newState, !(kind == .fresh && found.isEmpty) else { continue }
@@ -161,7 +151,7 @@ import Testing
         try client.close()
         var expected = found
         expected["next"] = "write"
-        #expect(try Self.read(crashedWAL) == expected, "\(kind) point \(point) \(survival): the next write")
+        #expect(try Client.readOnlyTextEntries(walPath: crashedWAL) == expected, "\(kind) point \(point) \(survival): the next write")
       }
     }
     #expect(states > 10)
@@ -192,13 +182,13 @@ import Testing
         }
         switch outcome {
         case .success:
-          #expect(try Self.read(walPath) == source.state, "\(kind): operation \(failAt) (\(injector.failed ?? "none"))")
+          #expect(try Client.readOnlyTextEntries(walPath: walPath) == source.state, "\(kind): operation \(failAt) (\(injector.failed ?? "none"))")
         case .failure(let error):
           let after = Self.snapshotOfFiles(directory.path)
           #expect(
             after == before,
             "\(kind): failing \(injector.failed ?? "?") changed \(Set(after.keys).symmetricDifference(before.keys).sorted()): \(error)")
-          if kind != .fresh { #expect(try Self.read(walPath) == oldState) }
+          if kind != .fresh { #expect(try Client.readOnlyTextEntries(walPath: walPath) == oldState) }
         }
       }
     }
@@ -218,7 +208,7 @@ import Testing
     for (name, bytes) in original where !name.hasSuffix(".lock") {
       #expect(keptBytes.contains(bytes), "\(name) was lost")
     }
-    #expect(try Self.read(walPath) == source.state)
+    #expect(try Client.readOnlyTextEntries(walPath: walPath) == source.state)
   }
 
   @Test func aWriterRefusesANodeWhoseWALContinuesAMissingSnapshot() throws {
