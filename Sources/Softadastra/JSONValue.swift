@@ -4,6 +4,8 @@ public enum JSONValue: Sendable, Equatable {
   case null
   case bool(Bool)
   case integer(Int64)
+  /// An integer above `Int64.max` (an LSN, an offset or a clock value read from a file can be).
+  case unsigned(UInt64)
   case string(String)
   case array([JSONValue])
   case object([(String, JSONValue)])
@@ -13,6 +15,7 @@ public enum JSONValue: Sendable, Equatable {
     case (.null, .null): true
     case (.bool(let a), .bool(let b)): a == b
     case (.integer(let a), .integer(let b)): a == b
+    case (.unsigned(let a), .unsigned(let b)): a == b
     case (.string(let a), .string(let b)): a == b
     case (.array(let a), .array(let b)): a == b
     case (.object(let a), .object(let b)): a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
@@ -20,8 +23,12 @@ public enum JSONValue: Sendable, Equatable {
     }
   }
 
-  /// A JSON number for an unsigned count or LSN.
-  public static func number(_ value: some BinaryInteger) -> JSONValue { .integer(Int64(value)) }
+  /// A JSON number for a count, an LSN, an offset or a time: any 64-bit value, signed or not.
+  public static func number(_ value: some BinaryInteger) -> JSONValue {
+    if let signed = Int64(exactly: value) { return .integer(signed) }
+    if let unsigned = UInt64(exactly: value) { return .unsigned(unsigned) }
+    return .integer(Int64(clamping: value))
+  }
 
   /// The member named `name` of an object.
   public subscript(name: String) -> JSONValue? {
@@ -41,6 +48,7 @@ public enum JSONValue: Sendable, Equatable {
     case .null: out += "null"
     case .bool(let value): out += value ? "true" : "false"
     case .integer(let value): out += String(value)
+    case .unsigned(let value): out += String(value)
     case .string(let value): Self.writeString(value, to: &out)
     case .array(let values):
       out += "["

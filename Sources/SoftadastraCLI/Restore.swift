@@ -10,7 +10,8 @@ extension SoftadastraCommand {
       discussion: """
         Verifies the whole archive first (nothing is touched when that fails: exit 65), extracts \
         it into a temporary directory beside the target, syncs it, then moves it into place under \
-        the writer lock, the WAL last, in one rename. An existing node is replaced only with \
+        the writer lock through a restore journal: all or nothing, finished by the next command \
+        if interrupted, undone if it fails. An existing node is replaced only with \
         --force, and its files are kept as *.pre-restore-<UTC time>. The node id comes from the \
         archive (the --node-id default below does not apply); --node-id restores it under another \
         id. Restored files are 0600, directories 0700.

@@ -44,7 +44,8 @@ public struct HybridClock: Sendable {
   /// A new reading, later than all before it.
   public mutating func now(wallClock: UInt64 = HybridTimestamp.wallClockMilliseconds()) -> HybridTimestamp {
     let physical = HybridTimestamp(milliseconds: wallClock)
-    last = physical > last ? physical : HybridTimestamp(rawValue: last.rawValue + 1)
+    // At the clock's maximum (only a crafted log gets there) it stays there rather than overflow.
+    last = physical > last ? physical : HybridTimestamp(rawValue: last.rawValue == .max ? .max : last.rawValue + 1)
     return last
   }
 

@@ -20,6 +20,8 @@ public enum RecordProblem: Error, Sendable, Equatable, CustomStringConvertible {
   case unfinishedBatch
   /// The LSN does not follow the previous record's.
   case lsnOutOfSequence(expected: UInt64, found: UInt64)
+  /// An LSN (or the end of a lost range) outside 1 to `WALFormat.maxLSN`.
+  case lsnOutOfRange(UInt64)
   /// Batch flags that contradict their neighbours (a continuation with no batch started, or a
   /// record that does not continue the batch in progress).
   case batchFraming(String)
@@ -28,7 +30,7 @@ public enum RecordProblem: Error, Sendable, Equatable, CustomStringConvertible {
   public var framingIsValid: Bool {
     switch self {
     case .badSize, .incomplete, .sizeMismatch, .checksumMismatch, .unfinishedBatch: false
-    case .invalidType, .unknownType, .unknownFlags, .badPayload, .lsnOutOfSequence, .batchFraming: true
+    case .invalidType, .unknownType, .unknownFlags, .badPayload, .lsnOutOfSequence, .lsnOutOfRange, .batchFraming: true
     }
   }
 
@@ -45,6 +47,7 @@ public enum RecordProblem: Error, Sendable, Equatable, CustomStringConvertible {
     case .badPayload(let reason): "payload does not decode: \(reason)"
     case .unfinishedBatch: "the file ends inside a batch whose last record was never written"
     case .lsnOutOfSequence(let expected, let found): "LSN \(found) where \(expected) was expected"
+    case .lsnOutOfRange(let lsn): "LSN \(lsn) is outside 1 to \(WALFormat.maxLSN)"
     case .batchFraming(let reason): "batch framing: \(reason)"
     }
   }
@@ -114,6 +117,7 @@ public enum RecordDecoder {
     let lsn: UInt64 = bytes.loadLittleEndian(at: 6)
     guard type != RecordType.invalid else { return .invalid(.invalidType) }
     guard flags & ~RecordFlags.known == 0 else { return .invalid(.unknownFlags(flags)) }
+    guard lsn >= 1, lsn <= WALFormat.maxLSN else { return .invalid(.lsnOutOfRange(lsn)) }
     var frame = RecordFrame(
       type: type, lsn: lsn, timestamp: HybridTimestamp(rawValue: bytes.loadLittleEndian(at: 14)),
       batch: WALRecord.BatchPosition(flags: flags), size: size, checksum: stored, nextLSN: lsn &+ 1)
@@ -141,8 +145,9 @@ public enum RecordDecoder {
         body = .tailRepairNote(offset: offset, bytes: count)
       } else {
         guard let count = payload.read(UInt64.self), let offset = payload.read(UInt64.self),
-          let bytes = payload.read(UInt64.self), payload.remaining == 0, count > 0, lsn <= UInt64.max - count
+          let bytes = payload.read(UInt64.self), payload.remaining == 0, count > 0
         else { return .invalid(.badPayload("a lost-range record is 24 bytes and loses at least one LSN")) }
+        guard count <= WALFormat.maxLSN - lsn else { return .invalid(.lsnOutOfRange(lsn &+ count &- 1)) }
         body = .lostRange(count: count, offset: offset, bytes: bytes)
         frame.nextLSN = lsn + count
       }

@@ -12,6 +12,10 @@ public enum WALFormat {
   public static let recordPrefixSize = 22
   /// Bit 0 of the header extension's first byte: the log continues a snapshot.
   public static let continuesSnapshotFlag: UInt8 = 0x01
+  /// The highest LSN (2^63 − 1): LSNs are 1 to this, so that no LSN or LSN count read from a
+  /// file can overflow arithmetic on it, and every LSN fits a signed 64-bit JSON number. A header
+  /// or record outside the range is corruption; a writer never goes past it.
+  public static let maxLSN = UInt64(Int64.max)
   /// The longest node id, in UTF-8 bytes.
   public static let maxNodeIDBytes = 128
   /// The longest key, in bytes. Keys are never empty.

@@ -52,6 +52,7 @@ public struct WALHeader: Sendable, Equatable {
     case badSize(Int)
     case badNodeID
     case checksumMismatch(stored: UInt32, computed: UInt32)
+    case firstLSNOutOfRange(UInt64)
 
     public var description: String {
       switch self {
@@ -63,6 +64,7 @@ public struct WALHeader: Sendable, Equatable {
       case .badNodeID: "its node id is empty or not UTF-8"
       case .checksumMismatch(let stored, let computed):
         "its header checksum does not match (stored \(hex(stored)), computed \(hex(computed)))"
+      case .firstLSNOutOfRange(let lsn): "its first LSN \(lsn) is outside 1 to \(WALFormat.maxLSN)"
       }
     }
   }
@@ -87,10 +89,12 @@ public struct WALHeader: Sendable, Equatable {
     guard idLength > 0, let nodeID = String(validating: idBytes, as: UTF8.self) else {
       return .failure(.badNodeID)
     }
+    let firstLSN: UInt64 = bytes.loadLittleEndian(at: 20)
+    guard firstLSN >= 1, firstLSN <= WALFormat.maxLSN else { return .failure(.firstLSNOutOfRange(firstLSN)) }
     let extensionStart = 29 + idLength
     let flags = size - 4 > extensionStart ? bytes[extensionStart] : 0
     var header = WALHeader(
-      nodeID: nodeID, createdMilliseconds: bytes.loadLittleEndian(at: 12), firstLSN: bytes.loadLittleEndian(at: 20),
+      nodeID: nodeID, createdMilliseconds: bytes.loadLittleEndian(at: 12), firstLSN: firstLSN,
       continuesSnapshot: flags & WALFormat.continuesSnapshotFlag != 0)
     header.size = size
     header.checksum = stored

@@ -132,6 +132,11 @@ public final class WALWriter {
   @discardableResult
   public func append(bodies: [WALRecord.Body]) throws(SoftadastraError) -> [WALRecord] {
     try checkUsable()
+    guard UInt64(bodies.count) <= WALFormat.maxLSN + 1 - nextLSN else {
+      throw SoftadastraError(
+        .corrupt, "WAL \(path) has used every LSN up to \(WALFormat.maxLSN); nothing more can be appended to it", path: path,
+        lsn: nextLSN)
+    }
     for case .operation(let operation, let origin) in bodies {
       try operation.checkLimits()
       if let origin, origin.nodeID.utf8.isEmpty || origin.nodeID.utf8.count > WALFormat.maxNodeIDBytes {

@@ -248,3 +248,16 @@ final class OperationInjector: IOObserver, @unchecked Sendable {
     return code
   }
 }
+
+extension RestoreAtomicityTests {
+  @Test(arguments: ["../evil", "bad id", "", ".hidden", "a/b"])
+  func aNodeIDThatIsNotValidIsRefusedBeforeAnythingIsWritten(_ nodeID: String) throws {
+    let source = try Source()
+    let directory = TemporaryDirectory()
+    let data = directory.file("data")
+    #expect {
+      try Restore.run(archive: try BackupArchive(path: source.archive), walPath: "\(data)/\(nodeID).wal", nodeID: nodeID)
+    } throws: { ($0 as! SoftadastraError).kind == .invalidArgument }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == [])
+  }
+}

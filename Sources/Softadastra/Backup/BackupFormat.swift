@@ -113,7 +113,7 @@ public struct BackupManifest: Sendable, Equatable {
         let idLength = reader.read(UInt8.self), idLength > 0, let id = reader.readBytes(Int(idLength)),
         let nodeID = String(validating: id, as: UTF8.self),
         let created = reader.read(Int64.self), let snapshotLSN = reader.read(UInt64.self),
-        let lastLSN = reader.read(UInt64.self), lastLSN >= snapshotLSN,
+        let lastLSN = reader.read(UInt64.self), lastLSN >= snapshotLSN, lastLSN <= WALFormat.maxLSN,
         let snapshotTime = reader.read(UInt64.self), let firstTime = reader.read(UInt64.self),
         let lastTime = reader.read(UInt64.self), let keys = reader.read(UInt64.self),
         let level = reader.read(UInt8.self), level <= 9, let count = reader.read(UInt8.self)

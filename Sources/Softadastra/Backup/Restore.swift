@@ -32,14 +32,16 @@ public enum Restore {
   ///   - walPath: the WAL to restore to; its directory is created if missing.
   ///   - nodeID: the node id to restore as (the archive's unless the caller asked for another).
   ///   - target: the point in time to stop at (the archive's last LSN when empty).
-  /// - Throws: `corrupt` when the archive is damaged; `invalidArgument` for a target outside
-  ///   the archive's range; `cannotCreate` when node files exist and `force` is off;
+  /// - Throws: `corrupt` when the archive is damaged; `invalidArgument` for an invalid node id
+  ///   or a target outside the archive's range; `cannotCreate` when node files exist and `force` is off;
   ///   `lockTimeout` when a writer holds the node.
   public static func run(
     archive: BackupArchive, walPath: String, nodeID: String, target: ReplayTarget = ReplayTarget(), force: Bool = false,
     dryRun: Bool = false, lockTimeout: Double = 10
   ) throws(SoftadastraError) -> RestoreResult {
     let manifest = archive.manifest
+    // The id names files (`<id>.wal`): one that is not a valid id could name a path elsewhere.
+    if let problem = NodeID.problem(with: nodeID) { throw SoftadastraError(.invalidArgument, problem) }
     try check(target, against: manifest)
     let files = NodeFiles(walPath: walPath)
     // A symbolic link to the WAL is followed: the real file is replaced, the link stays.

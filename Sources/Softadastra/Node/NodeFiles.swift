@@ -53,7 +53,9 @@ public struct NodeFiles: Sendable {
     for name in FileSystem.names(in: directory) ?? [] {
       guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { continue }
       let middle = name.dropFirst(prefix.count).dropLast(suffix.count)
-      guard middle.count == 20, middle.allSatisfy({ $0.isASCII && $0.isNumber }), let number = UInt64(middle) else { continue }
+      guard middle.count == 20, middle.allSatisfy({ $0.isASCII && $0.isNumber }), let number = UInt64(middle),
+        number <= WALFormat.maxLSN
+      else { continue }
       found.append((number, path(name)))
     }
     return found

@@ -104,8 +104,10 @@ public struct SnapshotHeader: Sendable, Equatable {
     guard let nodeID = String(validating: bytes[53..<53 + idLength], as: UTF8.self) else {
       return .failure(.at(53, "its node id is not UTF-8"))
     }
+    let lsn: UInt64 = bytes.loadLittleEndian(at: 20)
+    guard lsn <= WALFormat.maxLSN else { return .failure(.at(20, "its LSN \(lsn) is above \(WALFormat.maxLSN)")) }
     let header = SnapshotHeader(
-      nodeID: nodeID, createdMilliseconds: bytes.loadLittleEndian(at: 12), lsn: bytes.loadLittleEndian(at: 20),
+      nodeID: nodeID, createdMilliseconds: bytes.loadLittleEndian(at: 12), lsn: lsn,
       lastTimestamp: HybridTimestamp(rawValue: bytes.loadLittleEndian(at: 28)),
       lastRecordChecksum: bytes.loadLittleEndian(at: 36), successorChecksum: bytes.loadLittleEndian(at: 40),
       localOperations: bytes.loadLittleEndian(at: 44),
