@@ -218,4 +218,22 @@ import Testing
     #expect(stalled.status == 74 && stalled.stderr.contains("within 1 seconds"), "\(stalled.stderr)")
     #expect(Date().timeIntervalSince(start) < 10)
   }
+
+  @Test func aMessageClaimingAHugeBundleAllocatesOnlyWhatArrives() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(workspace.run("store", "put", "a", "b"))
+    // 136 bytes: a bundle prefix announcing a body of 4 GiB - 1, then 112 bytes and the end.
+    var message = [0x53, 0x44, 0x53, 0x59, 0x4E, 0x0D, 0x0A, 0x1A] as [UInt8]
+    message += [1, 0, 0, 0]  // version 1, flags 0
+    withUnsafeBytes(of: UInt32(113).littleEndian) { message += $0 }
+    withUnsafeBytes(of: UInt64((1 << 32) - 1).littleEndian) { message += $0 }
+    message += [UInt8](repeating: 0x78, count: 112)
+    FileBytes.write(message, to: workspace.file("message"))
+    // Under a 1 GB address-space limit, allocating what the header claims would abort.
+    let result = CommandRunner.run(
+      executable: "/bin/bash", ["-c", "ulimit -v 1000000; exec \"$SOFTADASTRA\" sync serve --stdio < message"],
+      in: workspace.path, environment: ["SOFTADASTRA": CommandRunner.binaryPath])
+    #expect(result.status == 74, "stderr: \(result.stderr)")
+    #expect(result.stderr.contains("in the middle of a bundle"))
+  }
 }

@@ -255,6 +255,26 @@ import Testing
     #expect(try b.get("k")?.string == "2")
   }
 
+  @Test func aBundleDatedFarAheadIsRefusedAndDoesNotSilenceItsSender() throws {
+    let directory = TemporaryDirectory()
+    let a = try Self.open(directory, "node-a")
+    let b = try Self.open(directory, "node-b")
+    try a.put("k", "1")
+    var crafted = try a.makeSyncBundle(for: "node-b")
+    let tenYears: UInt64 = 10 * 365 * 24 * 60 * 60 * 1000
+    crafted.created = HybridTimestamp(milliseconds: HybridTimestamp.wallClockMilliseconds() + tenYears)
+    let before = FileBytes.read(directory.file("node-b.wal"))
+    let refused = try #require(throws: SoftadastraError.self) { try b.applySyncBundle(crafted) }
+    #expect(refused.kind == .malformedInput && refused.message.contains("ahead of this node's clock"))
+    #expect(FileBytes.read(directory.file("node-b.wal")) == before)
+    // The genuine bundles that follow are applied, not skipped as older than the crafted one.
+    try a.put("k", "2")
+    let genuine = try a.makeSyncBundle(for: "node-b")
+    let result = try b.applySyncBundle(genuine)
+    #expect(!result.isStale && result.applied == 1)
+    #expect(try b.get("k")?.string == "2")
+  }
+
   @Test func aNodeRestoredFromAnOlderBackupLosesNoNewWriteAndGetsItsOldOnesBack() throws {
     let directory = TemporaryDirectory()
     let a = try Self.open(directory, "node-a")

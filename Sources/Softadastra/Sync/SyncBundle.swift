@@ -107,16 +107,26 @@ public struct SyncBundle: Sendable, Equatable {
   /// bundle) would drag it into the future for good; such a bundle is refused instead.
   public static let maxClockAheadMilliseconds: UInt64 = 24 * 60 * 60 * 1000
 
-  /// Checks that no operation is dated more than `maxClockAheadMilliseconds` after `now`.
+  /// Checks that no clock value of the bundle that changes what is applied (its creation time,
+  /// which later bundles from the sender must pass, and each operation's timestamp) is more
+  /// than `maxClockAheadMilliseconds` after `now`.
   ///
-  /// - Throws: `malformedInput` naming the first such operation's origin.
+  /// - Throws: `malformedInput` naming the first such value.
   public func checkTimestamps(now: UInt64 = HybridTimestamp.wallClockMilliseconds()) throws(SoftadastraError) {
     let limit = now + Self.maxClockAheadMilliseconds
+    func date(_ milliseconds: UInt64) -> String {
+      milliseconds < 253_402_300_800_000 ? ISO8601.string(milliseconds: milliseconds) : "beyond year 9999"
+    }
+    if created.milliseconds > limit {
+      throw SoftadastraError(
+        .malformedInput,
+        "the bundle from node '\(sender)' is dated \(date(created.milliseconds)), more than 24 hours ahead of this node's clock; nothing was imported, and later bundles from '\(sender)' are not held back by it (check the clocks of both nodes)"
+      )
+    }
     guard let late = operations.first(where: { $0.origin.timestamp.milliseconds > limit }) else { return }
-    let date = late.origin.timestamp.milliseconds < 253_402_300_800_000 ? ISO8601.string(milliseconds: late.origin.timestamp.milliseconds) : "beyond year 9999"
     throw SoftadastraError(
       .malformedInput,
-      "the bundle holds a write from node '\(late.origin.nodeID)' dated \(date), more than 24 hours ahead of this node's clock; nothing was imported (check the clocks of both nodes)"
+      "the bundle holds a write from node '\(late.origin.nodeID)' dated \(date(late.origin.timestamp.milliseconds)), more than 24 hours ahead of this node's clock; nothing was imported (check the clocks of both nodes)"
     )
   }
 

@@ -84,13 +84,16 @@ public struct SyncStream {
     return UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec / 1_000_000)
   }
 
-  /// `count` bytes; empty when the stream ends before the first.
+  /// `count` bytes; empty when the stream ends before the first. Memory grows with the bytes
+  /// that arrive, not with `count`: a peer's header may claim any size.
   private func read(_ count: Int) throws(SoftadastraError) -> [UInt8] {
-    var bytes = [UInt8](repeating: 0, count: count)
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: min(count, 1 << 16))
     var done = 0
     while done < count {
       try wait(for: Int16(POLLIN), on: input)
-      let got = bytes.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress! + done, count - done) }
+      let want = min(chunk.count, count - done)
+      let got = chunk.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress!, want) }
       if got < 0, errno == EINTR { continue }
       if got < 0 { throw SoftadastraError(.io, "cannot read from \(peerName): \(String(cString: strerror(errno)))") }
       if got == 0 {
@@ -98,6 +101,7 @@ public struct SyncStream {
         throw SoftadastraError(
           .io, "\(peerName) ended the exchange in the middle of a bundle (\(done) of \(count) bytes); nothing of it was applied")
       }
+      bytes.append(contentsOf: chunk[0..<got])
       done += got
     }
     return bytes
