@@ -254,8 +254,7 @@ public final class Client {
     do throws(SoftadastraError) {
       try RestoreJournal.completePending(for: files)
       if FileSystem.exists(walPath) {
-        var skipped = self.skipped
-        _ = try NodeRecovery.resolve(files, nodeID: options.nodeID, skipping: &skipped)
+        try NodeRecovery.checkPairing(files, nodeID: options.nodeID)
       } else if files.hasHistoryFiles {
         _ = try NodeRecovery.recover(walPath: walPath)  // throws the explanation
       }

@@ -158,6 +158,24 @@ public enum NodeRecovery {
     return nil
   }
 
+  /// Checks, cheaply, that readers would find where the live WAL's history starts (what a
+  /// writer checks before it appends): a log from LSN 1 needs nothing; a log that continues a
+  /// snapshot needs that snapshot's header to name it (one header read, no index); anything else
+  /// goes through the readers' full choice of snapshot and archived WALs.
+  ///
+  /// - Throws: what recovery would throw for a node whose history cannot be found.
+  static func checkPairing(_ files: NodeFiles, nodeID: String) throws(SoftadastraError) {
+    let live = try WALScanner(path: files.walPath, materialize: false).header
+    if live.firstLSN == 1 { return }
+    if live.continuesSnapshot, let header = try? SnapshotHeader.read(path: files.snapshotPath(lsn: live.firstLSN - 1)),
+      header.successorChecksum == live.checksum, header.nodeID == live.nodeID
+    {
+      return
+    }
+    var skipped: [String: SoftadastraError] = [:]
+    _ = try resolve(files, nodeID: nodeID, skipping: &skipped)
+  }
+
   /// A snapshot and the logs whose records follow it, oldest first; the live WAL is last.
   struct Chain {
     var snapshot: SnapshotReader?

@@ -81,6 +81,24 @@ public struct SnapshotHeader: Sendable, Equatable {
   }
 
   /// Reads a header from the start of `bytes`; nil with the reason when it is not a valid one.
+  /// The header of the snapshot file at `path`, read alone (no footer, index or block).
+  ///
+  /// - Throws: file errors; `corrupt` when the header does not decode.
+  static func read(path: String) throws(SoftadastraError) -> SnapshotHeader {
+    let file = try SystemFile.openForReading(path)
+    defer { file.close() }
+    return try read(from: file, path: path)
+  }
+
+  /// The header at the start of `file` (the snapshot at `path`).
+  static func read(from file: SystemFile, path: String) throws(SoftadastraError) -> SnapshotHeader {
+    var start = try file.read(count: 4096, at: 0)
+    if start.count >= 12, case let size = Int(start.withUnsafeBytes { $0.loadLittleEndian(at: 10, as: UInt16.self) }), size > start.count {
+      start = try file.read(count: size, at: 0)  // a header with a large sync table
+    }
+    return try start.withUnsafeBytes { decode($0) }.mapError { SnapshotReader.damage(path, $0) }.get()
+  }
+
   static func decode(_ bytes: UnsafeRawBufferPointer) -> Result<SnapshotHeader, SnapshotProblem> {
     guard bytes.count >= SnapshotFormat.headerFixedSize + 5 else { return .failure(.at(0, "the file is too short for a snapshot header")) }
     guard bytes.prefix(8).elementsEqual(SnapshotFormat.magic) else {

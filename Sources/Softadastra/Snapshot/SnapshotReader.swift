@@ -16,11 +16,7 @@ public final class SnapshotReader {
   public init(path: String) throws(SoftadastraError) {
     let file = try SystemFile.openForReading(path)
     let fileSize = try file.size()
-    var start = try file.read(count: 4096, at: 0)
-    if start.count >= 12, case let size = Int(start.withUnsafeBytes { $0.loadLittleEndian(at: 10, as: UInt16.self) }), size > start.count {
-      start = try file.read(count: size, at: 0)  // a header with a large sync table
-    }
-    let header = try start.withUnsafeBytes { SnapshotHeader.decode($0) }.mapError { Self.damage(path, $0) }.get()
+    let header = try SnapshotHeader.read(from: file, path: path)
     guard fileSize >= UInt64(header.size + SnapshotFormat.footerSize) else {
       throw Self.damage(path, .at(fileSize, "the file ends before its footer (truncated)"))
     }
