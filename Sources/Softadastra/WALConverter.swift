@@ -21,7 +21,10 @@ public enum WALConverter {
   /// range stays a gap in the sequence). The runtime's separate operation timestamp is not kept:
   /// both times become the record's time.
   /// - Throws: `cannotCreate` when `destination` exists; `corrupt` for a damaged source without
-  ///   `salvage`, or sequences that repeat or go back; `invalidArgument` for a missing node id.
+  ///   `salvage`, or sequences that repeat or go back; `invalidArgument` for a missing node id or
+  ///   a native log that continues a snapshot (its history is not all in it);
+  ///   `malformedInput` for an operation a native WAL cannot hold (a key over 4096 bytes, a
+  ///   value over 16 MiB). Nothing is written when it throws.
   @discardableResult
   public static func convert(
     source: String, to format: LogFormat, destination: String, nodeID: String?, salvage: Bool
@@ -43,11 +46,13 @@ public enum WALConverter {
     case .native:
       if salvage {
         let plan = try SalvageWalk.plan(path: source)
+        try checkSelfContained(plan.header, source)
         records = plan.kept.map(\.record)
         dropped = plan.dropped
         sourceNode = plan.header.nodeID
       } else {
         var scanner = try WALScanner(path: source)
+        try checkSelfContained(scanner.header, source)
         sourceNode = scanner.header.nodeID
         while let scanned = try scanner.next() { records.append(scanned.record) }
         if case .corrupt(let corruption) = scanner.ending { throw refusal(source, corruption.offset) }
@@ -88,6 +93,12 @@ public enum WALConverter {
       var seed = header.checksum
       var expected = header.firstLSN
       for entry in operations {
+        do throws(SoftadastraError) { try entry.operation.checkLimits() } catch {
+          throw SoftadastraError(
+            .malformedInput,
+            "\(source): the operation at sequence \(entry.lsn) cannot be held by a native WAL (\(error.message)); nothing was written",
+            path: source, lsn: entry.lsn)
+        }
         let timestamp = HybridTimestamp(milliseconds: entry.milliseconds)
         if entry.lsn > expected {
           let marker = WALRecord(lsn: expected, timestamp: timestamp, body: .lostRange(count: entry.lsn - expected, offset: 0, bytes: 0))
@@ -102,6 +113,16 @@ public enum WALConverter {
     }
     try FileSystem.writeAtomically(bytes, to: destination)
     return Summary(sourceFormat: sourceFormat, operations: operations.count, dropped: dropped, droppedOutOfOrder: droppedOutOfOrder)
+  }
+
+  /// A log that continues a snapshot holds only the node's history after it: converting it alone
+  /// would silently drop the rest, so it is refused with the way to convert the whole state.
+  private static func checkSelfContained(_ header: WALHeader, _ source: String) throws(SoftadastraError) {
+    guard header.continuesSnapshot else { return }
+    throw SoftadastraError(
+      .invalidArgument,
+      "\(source) continues a snapshot: the node's history up to LSN \(header.firstLSN - 1) is in snapshots, not in this log, and converting the log alone would drop it. Write the whole state as one log first (softadastra wal-replay --output whole.wal), then convert whole.wal. Nothing was written",
+      path: source)
   }
 
   private static func refusal(_ source: String, _ offset: UInt64) -> SoftadastraError {

@@ -66,6 +66,17 @@ struct GlobalOptions: ParsableArguments {
   /// The WAL option or variable, or the default path for node `id`.
   func walPath(forNode id: String) -> String { wal ?? environment("SOFTADASTRA_WAL") ?? "\(resolvedDataDir)/\(id).wal" }
 
+  /// The log a command reads: `path`, or the node's WAL. A restore of the node that was
+  /// interrupted is finished first (as every command that opens a node does).
+  ///
+  /// - Throws: `notFound` when there is no log there; what finishing the restore throws.
+  func logToRead(_ path: String?) throws(SoftadastraError) -> String {
+    let walPath = path ?? resolvedWAL
+    try RestoreJournal.completePending(walPath: walPath, lockTimeout: lockTimeout)
+    guard FileSystem.exists(walPath) else { throw SoftadastraError(.notFound, "no WAL at \(walPath)", path: walPath) }
+    return walPath
+  }
+
   /// Client options for a command that writes (`forWriting`) or only reads.
   func clientOptions(forWriting: Bool, loadsStore: Bool = true) -> ClientOptions {
     var options = ClientOptions.persistent(nodeID: resolvedNodeID, walPath: resolvedWAL)

@@ -46,10 +46,7 @@ extension SoftadastraCommand {
     }
 
     func run() throws {
-      let walPath = path ?? global.resolvedWAL
-      guard FileSystem.exists(walPath) else {
-        throw SoftadastraError(.notFound, "no WAL at \(walPath)", path: walPath)
-      }
+      let walPath = try global.logToRead(path)
       if try logFormat.resolve(walPath) == .cppV1 {
         guard !follow else {
           throw SoftadastraError(.invalidArgument, "--follow follows native WALs only; \(walPath) is a C++ runtime log")

@@ -33,8 +33,7 @@ extension SoftadastraCommand {
     }
 
     func run() throws {
-      let walPath = path ?? global.resolvedWAL
-      guard FileSystem.exists(walPath) else { throw SoftadastraError(.notFound, "no WAL at \(walPath)", path: walPath) }
+      let walPath = try global.logToRead(path)
       let started = WALVerifier.monotonicSeconds()
       let result = try Replayer.replay(
         path: walPath, policy: recovery,

@@ -32,8 +32,7 @@ extension SoftadastraCommand {
     }
 
     func run() throws {
-      let walPath = path ?? global.resolvedWAL
-      guard FileSystem.exists(walPath) else { throw SoftadastraError(.notFound, "no WAL at \(walPath)", path: walPath) }
+      let walPath = try global.logToRead(path)
       guard repair else {
         let report = try WALVerifier.verify(path: walPath, format: logFormat.resolve(walPath))
         show(report)

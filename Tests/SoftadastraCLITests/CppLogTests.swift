@@ -171,4 +171,35 @@ import Testing
     expectFailure(workspace.run("store", "put", "k", "v", "--wal", "torn-tail.wal"), 78, mentioning: "wal-convert --to native")
     #expect(FileBytes.read(workspace.file("torn-tail.wal")) == before)
   }
+
+  @Test func aKeyANativeWALCannotHoldIsRefusedNotConvertedIntoACorruptLog() throws {
+    let workspace = CLIWorkspace()
+    var log: [UInt8] = []
+    CppLogScanner.appendRecord(
+      sequence: 1, milliseconds: 1_700_000_000_000, operation: .put(key: Array("small".utf8), value: [1]),
+      operationMilliseconds: 1_700_000_000_000, to: &log)
+    CppLogScanner.appendRecord(
+      sequence: 2, milliseconds: 1_700_000_000_001, operation: .put(key: [UInt8](repeating: 0x6B, count: 1 << 20), value: [2]),
+      operationMilliseconds: 1_700_000_000_001, to: &log)
+    FileBytes.write(log, to: workspace.file("big.log"))
+    let result = workspace.run("wal-convert", "--to", "native", "big.log", "big.wal", "--node-id", "node-a")
+    expectFailure(result, 65, mentioning: "sequence 2 cannot be held by a native WAL")
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("big.wal")))
+  }
+
+  @Test func aWALThatContinuesASnapshotIsRefusedNotConvertedWithoutItsHistory() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(workspace.run("store", "put", "a", "1"))
+    expectSuccess(workspace.run("snapshot"))
+    for salvage in [[], ["--salvage"]] {
+      let result = workspace.run(arguments: ["wal-convert", "--to", "cpp-v1", "data/softadastra.wal", "out.log"] + salvage)
+      expectFailure(result, 64, mentioning: "wal-replay --output whole.wal")
+      #expect(!FileManager.default.fileExists(atPath: workspace.file("out.log")))
+    }
+    // The way the message gives converts the whole state.
+    expectSuccess(workspace.run("wal-replay", "--output", "whole.wal"))
+    expectSuccess(workspace.run("wal-convert", "--to", "cpp-v1", "whole.wal", "out.log"))
+    let replay = workspace.run("wal-replay", "out.log", "--export")
+    #expect(replay.out == "{\"key\":\"a\",\"value\":\"1\"}\n", "\(replay.stderr)")
+  }
 }

@@ -109,6 +109,25 @@ import Testing
     #expect(throws: SoftadastraError.self) { try Client(options).open() }
   }
 
+  @Test func aCheckpointRemovesTheTemporaryFilesOfKilledCheckpoints() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try Self.reopen(path)
+    try client.put("a", "1")
+    try client.checkpoint()
+    try client.put("b", "2")
+    // What checkpoints killed before their rename leave behind, and another node's, which stays.
+    let leftovers = [3, 7].map { directory.file("node-a.0000000000000000000\($0).snapshot.tmp") }
+    for leftover in leftovers { FileBytes.write(Array(repeating: 7, count: 4096), to: leftover) }
+    let other = directory.file("node-b.00000000000000000003.snapshot.tmp")
+    FileBytes.write([1, 2, 3], to: other)
+    try client.checkpoint()
+    for leftover in leftovers { #expect(!FileManager.default.fileExists(atPath: leftover)) }
+    #expect(FileManager.default.fileExists(atPath: other))
+    #expect(try Self.contents(client) == ["a": "1", "b": "2"])
+    try client.close()
+  }
+
   @Test func lsnsContinueAfterACheckpointAndTheClockNeverGoesBack() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")

@@ -128,12 +128,21 @@ import Testing
     }
     var random = SplitMix64(seed: 14)
     var states = 0
+    var journalStates = 0
     for point in 0..<model.eventCount {
       for survival in [PowerLossModel.Survival.nothingUnsynced, .everything, .randomPrefixes] {
         let scratch = TemporaryDirectory("softadastra-powerloss")
         try model.materializeCrashState(at: point, into: scratch.path, survival: survival, using: &random)
         states += 1
         let crashedWAL = scratch.path + "/node/node-a.wal"
+        let journal = scratch.path + "/node/node-a.restore-journal"
+        if survival == .everything, FileManager.default.fileExists(atPath: journal) {
+          journalStates += 1
+          // A command that reads the log directly finishes the restore too, then finds it clean.
+          let verify = CommandRunner.run(["wal-verify", "--data-dir", "node", "--node-id", "node-a"], in: scratch.path)
+          #expect(verify.status == 0, "\(kind) point \(point): wal-verify \(verify.stderr)\(verify.out)")
+          #expect(!FileManager.default.fileExists(atPath: journal))
+        }
         let found: [String: String]
         if kind == .fresh, !FileManager.default.fileExists(atPath: crashedWAL),
           !FileManager.default.fileExists(atPath: scratch.path + "/node/node-a.restore-journal")
@@ -155,6 +164,7 @@ import Testing
       }
     }
     #expect(states > 10)
+    #expect(journalStates > 3, "crash points with a pending journal")
   }
 
   @Test(arguments: Target.allCases)

@@ -37,8 +37,10 @@ public enum Checkpoint {
       firstLSN: lastLSN + 1, continuesSnapshot: true)
     let path = files.snapshotPath(lsn: lastLSN)
     // A snapshot at this LSN can only be left by a checkpoint that crashed before starting the
-    // new log; the live log still holds everything it holds.
+    // new log; the live log still holds everything it holds. Temporary files of checkpoints
+    // killed before their rename are of no use either (this writer holds the lock).
     FileSystem.removeFile(path)
+    for leftover in files.leftoverSnapshotTemporaries() { FileSystem.removeFile(leftover) }
     let snapshotWriter = try SnapshotWriter(
       path: path,
       header: SnapshotHeader(

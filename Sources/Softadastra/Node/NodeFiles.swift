@@ -35,6 +35,10 @@ public struct NodeFiles: Sendable {
     list(suffix: ".wal").sorted { $0.0 < $1.0 }.map { (firstLSN: $0.0, path: $0.1) }
   }
 
+  /// Temporary snapshot files (`<base>.<LSN>.snapshot.tmp`) that checkpoints killed before their
+  /// rename left behind. Only a writer holding the lock may remove them (one may be in progress).
+  public func leftoverSnapshotTemporaries() -> [String] { list(suffix: ".snapshot.tmp").map(\.1) }
+
   /// Whether any snapshot or archived segment exists (then a missing live WAL is damage, not a new node).
   public var hasHistoryFiles: Bool { !snapshots().isEmpty || !segments().isEmpty }
 
