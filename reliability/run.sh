@@ -1,6 +1,6 @@
 #!/bin/sh
 # The reliability campaign in one command: the crash harness (SIGKILL during every kind of
-# write), the fuzzers, and the test suite (its corruption sweeps, hostile environments and
+# write), the syscall sweep (each file-system call killed or failed in turn), the fuzzers, and the test suite (its corruption sweeps, hostile environments and
 # concurrency tests) under AddressSanitizer and ThreadSanitizer. docs/reliability.md holds the
 # figures of the last run.
 #
@@ -12,6 +12,8 @@ fuzz="${2:-300}"
 make release >/dev/null
 echo "== crash harness: $kills kills"
 python3 reliability/crash-harness.py --kills "$kills"
+echo "== syscall sweep: every file-system call of every writing command killed, or failing with EIO and ENOSPC"
+python3 reliability/syscall-sweep.py
 echo "== fuzzing: $fuzz s per target"
 scripts/fuzz.sh "$fuzz" 2>&1 | grep -E "^fuzz:|^Done|ERROR|SUMMARY"
 echo "== swift test under AddressSanitizer"

@@ -15,9 +15,12 @@ enum ArgumentBytes {
   static let escapeBase: UInt32 = 0xF700
   static let escaped: ClosedRange<UInt32> = 0xF780...0xF7FF
 
-  /// The process's arguments after the program name, each mapped losslessly to a `String`.
-  static func arguments() -> [String] {
-    (1..<Int(CommandLine.argc)).map { index in
+  /// The process's arguments after the program name, each mapped losslessly to a `String`;
+  /// nil when the runtime could not read the command line at all (a statically linked Swift
+  /// program reads it from /proc at start-up, which can fail).
+  static func arguments() -> [String]? {
+    guard CommandLine.argc >= 1 else { return nil }
+    return (1..<Int(CommandLine.argc)).map { index in
       guard let pointer = CommandLine.unsafeArgv[index] else { return "" }
       return string(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer)))
     }

@@ -35,8 +35,12 @@ struct SoftadastraCommand: ParsableCommand {
     sigfillset(&signals)
     pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     for signal in [SIGINT, SIGTERM, SIGPIPE, SIGHUP] { Glibc.signal(signal, SIG_DFL) }
-    // Arguments keep their exact bytes (keys and values need not be UTF-8).
-    let arguments = ArgumentBytes.arguments()
+    // Arguments keep their exact bytes (keys and values need not be UTF-8). Without them, doing
+    // nothing and exiting 0 would tell a script its write was made: fail instead.
+    guard let arguments = ArgumentBytes.arguments() else {
+      Output.error("cannot read this process's command line (the system refused to read /proc/self); nothing was done")
+      Glibc.exit(ExitStatus(.io).rawValue)
+    }
     do {
       var command = try FastPath.command(for: arguments) ?? parseAsRoot(arguments)
       try command.run()
