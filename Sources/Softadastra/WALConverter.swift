@@ -10,6 +10,12 @@ public enum WALConverter {
     /// went back.
     public var dropped: [DamagedRegion]
     public var droppedOutOfOrder: Int
+    /// Records that are not store operations (a C++ log's file events, say; a native log's
+    /// tail-repair notes, lost ranges and sync tables): the other format has nothing to hold them.
+    public var leftOut: Int
+    /// C++ operations whose own time differed from their record's by more than a millisecond
+    /// (operations the runtime received from peers): the converted log keeps the record's time.
+    public var operationTimesLost: Int
   }
 
   /// Writes the operations of the log at `source` to a new log at `destination` in `format`.
@@ -36,10 +42,18 @@ public enum WALConverter {
     var records: [WALRecord] = []
     var dropped: [DamagedRegion] = []
     var sourceNode: String?
+    var operationTimesLost = 0
     switch sourceFormat {
     case .cppV1:
       var scanner = try CppLogScanner(path: source, resync: salvage)
-      while let scanned = try scanner.next() { records.append(scanned.record) }
+      while let scanned = try scanner.next() {
+        records.append(scanned.record)
+        if let own = scanner.runtimeFields(of: scanned).operationMilliseconds,
+          (Int64(clamping: scanned.record.timestamp.milliseconds) &- own).magnitude > 1
+        {
+          operationTimesLost += 1
+        }
+      }
       dropped = scanner.damage
       if case .corrupt(let corruption) = scanner.ending { throw refusal(source, corruption.offset) }
       if case .tornTail(let torn) = scanner.ending { throw refusal(source, torn.offset) }
@@ -61,8 +75,12 @@ public enum WALConverter {
     }
     var operations: [(lsn: UInt64, milliseconds: UInt64, operation: StoreOperation, batch: WALRecord.BatchPosition)] = []
     var droppedOutOfOrder = 0
+    var leftOut = 0
     for record in records {
-      guard case .operation(let operation, _) = record.body else { continue }
+      guard case .operation(let operation, _) = record.body else {
+        leftOut += 1
+        continue
+      }
       if let last = operations.last, record.lsn <= last.lsn {
         guard salvage else {
           throw SoftadastraError(
@@ -93,6 +111,12 @@ public enum WALConverter {
       var seed = header.checksum
       var expected = header.firstLSN
       for entry in operations {
+        guard entry.lsn <= WALFormat.maxLSN else {
+          throw SoftadastraError(
+            .malformedInput,
+            "\(source): sequence \(entry.lsn) is above \(WALFormat.maxLSN), the highest LSN of a native WAL; nothing was written",
+            path: source, lsn: entry.lsn)
+        }
         do throws(SoftadastraError) { try entry.operation.checkLimits() } catch {
           throw SoftadastraError(
             .malformedInput,
@@ -112,7 +136,9 @@ public enum WALConverter {
       }
     }
     try FileSystem.writeAtomically(bytes, to: destination)
-    return Summary(sourceFormat: sourceFormat, operations: operations.count, dropped: dropped, droppedOutOfOrder: droppedOutOfOrder)
+    return Summary(
+      sourceFormat: sourceFormat, operations: operations.count, dropped: dropped, droppedOutOfOrder: droppedOutOfOrder,
+      leftOut: leftOut, operationTimesLost: operationTimesLost)
   }
 
   /// A log that continues a snapshot holds only the node's history after it: converting it alone

@@ -24,13 +24,22 @@ extension SoftadastraCommand {
       let summary = try WALConverter.convert(
         source: source, to: to, destination: destination, nodeID: global.explicitNodeID, salvage: salvage)
       for region in summary.dropped { Output.diagnostic("warning: skipped damaged \(RecordFormatting.describe(region))") }
+      if summary.leftOut > 0 {
+        Output.diagnostic(
+          "note: left out \(summary.leftOut) record\(summary.leftOut == 1 ? "" : "s") that \(summary.leftOut == 1 ? "is" : "are") not a store operation (\(to.rawValue) has no equivalent)")
+      }
+      if summary.operationTimesLost > 0 {
+        Output.diagnostic(
+          "note: \(summary.operationTimesLost) operation\(summary.operationTimesLost == 1 ? "" : "s") had a time of \(summary.operationTimesLost == 1 ? "its" : "their") own more than 1 ms from the record's (received from peers); the converted log keeps the record's time")
+      }
       if global.json {
         Output.json(
           .object([
             ("schema", .number(RecordFormatting.schemaVersion)), ("from", .string(summary.sourceFormat.rawValue)),
             ("to", .string(to.rawValue)), ("operations", .number(summary.operations)),
             ("dropped", .array(summary.dropped.map(RecordFormatting.json))),
-            ("dropped_out_of_order", .number(summary.droppedOutOfOrder)),
+            ("dropped_out_of_order", .number(summary.droppedOutOfOrder)), ("left_out", .number(summary.leftOut)),
+            ("operation_times_lost", .number(summary.operationTimesLost)),
           ]))
       } else {
         Output.line("converted \(summary.operations) operations from \(summary.sourceFormat.rawValue) to \(to.rawValue): \(destination)")

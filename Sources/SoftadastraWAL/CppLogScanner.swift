@@ -82,8 +82,16 @@ public struct CppLogScanner: LogScanning {
   }
 
   /// The offset of the next record after `offset` that decodes (the C++ reader never looks).
+  ///
+  /// When the damaged record's header is readable and its extent lies in the file (damage in its
+  /// payload: a checksum mismatch), the search starts at its end, so that a record held inside
+  /// its payload (a value that is itself an encoded record) is never taken for a real one.
   private func nextValidRecord(after offset: Int) -> Int? {
     var candidate = offset + 1
+    if let end = Self.claimedEnd(bytes, at: offset), end <= bytes.count {
+      if case .success = Self.decode(bytes, at: end) { return end }
+      candidate = end
+    }
     while candidate + Self.headerSize + 4 <= bytes.count {
       if bytes[candidate] == Self.magic[0], bytes[candidate + 1] == Self.magic[1], bytes[candidate + 2] == Self.magic[2],
         bytes[candidate + 3] == Self.magic[3], case .success = Self.decode(bytes, at: candidate)
@@ -93,6 +101,19 @@ public struct CppLogScanner: LogScanning {
       candidate += 1
     }
     return nil
+  }
+
+  /// Where the record at `offset` ends by its header, when the header's fields are valid.
+  static func claimedEnd(_ bytes: [UInt8], at offset: Int) -> Int? {
+    guard bytes.count - offset >= headerSize, bytes[offset..<offset + 4].elementsEqual(magic) else { return nil }
+    return bytes.withUnsafeBytes { raw -> Int? in
+      let record = UnsafeRawBufferPointer(rebasing: raw[offset...])
+      let size = Int(record.loadLittleEndian(at: 26, as: UInt32.self))
+      guard record.loadLittleEndian(at: 4, as: UInt32.self) == 1, record.loadLittleEndian(at: 8, as: UInt64.self) > 0,
+        (1...5).contains(record[16]), record[17] <= 3, size <= maxPayload
+      else { return nil }
+      return offset + headerSize + size + 4
+    }
   }
 
   /// A record cut short by the end of the file, or zeros to the end: an append never finished.
@@ -113,10 +134,13 @@ public struct CppLogScanner: LogScanning {
       guard version == 1 else { return .failure(.badPayload("record version \(version), not 1")) }
       let sequence: UInt64 = record.loadLittleEndian(at: 8)
       let type = record[16]
+      let status = record[17]
       let timestamp: Int64 = record.loadLittleEndian(at: 18)
       let payloadSize = Int(record.loadLittleEndian(at: 26, as: UInt32.self))
-      guard sequence > 0, (1...5).contains(type), timestamp > 0, payloadSize <= maxPayload else {
-        return .failure(.badPayload("header fields out of range (sequence \(sequence), type \(type), size \(payloadSize))"))
+      // The runtime's reader stops at a status it does not know (above 3, failed): so does this.
+      guard sequence > 0, (1...5).contains(type), status <= 3, timestamp > 0, payloadSize <= maxPayload else {
+        return .failure(
+          .badPayload("header fields out of range (sequence \(sequence), type \(type), status \(status), size \(payloadSize))"))
       }
       let size = headerSize + payloadSize + 4
       guard available >= size else { return .failure(.incomplete(size: size, available: available)) }
@@ -124,13 +148,13 @@ public struct CppLogScanner: LogScanning {
       let stored: UInt32 = record.loadLittleEndian(at: headerSize + payloadSize)
       let computed = fnv1a(payload)
       guard stored == computed else { return .failure(.checksumMismatch(stored: stored, computed: computed)) }
-      let body: WALRecord.Body
-      if type <= 3 {
-        guard let operation = storeOperation(payload) else { return .failure(.badPayload("store payload does not decode")) }
-        body = .operation(operation, origin: nil)
-      } else {
-        body = .skipped(type: type, payload: Array(payload))
-      }
+      // As the runtime's engine does: a record of any type whose payload is a store operation
+      // is applied (a noop or checkpoint record can carry one); any other payload (the wal
+      // module's file events, under types 1 to 3 too) is skipped.
+      let body: WALRecord.Body =
+        if let operation = storeOperation(payload) { .operation(operation, origin: nil) } else {
+          .skipped(type: type, payload: Array(payload))
+        }
       let scanned = ScannedRecord(
         offset: UInt64(offset), size: size, checksum: stored,
         record: WALRecord(lsn: sequence, timestamp: HybridTimestamp(milliseconds: UInt64(timestamp)), body: body))

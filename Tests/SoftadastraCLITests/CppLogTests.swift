@@ -202,4 +202,35 @@ import Testing
     let replay = workspace.run("wal-replay", "out.log", "--export")
     #expect(replay.out == "{\"key\":\"a\",\"value\":\"1\"}\n", "\(replay.stderr)")
   }
+
+  @Test func recordsThatAreNotStoreOperationsAreSkippedAndTheirLossIsSaid() throws {
+    let workspace = CLIWorkspace()
+    var log: [UInt8] = []
+    CppLogScanner.appendRecord(
+      sequence: 1, milliseconds: 1_700_000_000_000, operation: .put(key: Array("a".utf8), value: [0x31]),
+      operationMilliseconds: 1_700_000_000_000, to: &log)
+    // A file event of the runtime's wal module: record type 1, a payload that is no store operation.
+    let event = Array("file-event: created /srv/a.txt".utf8)
+    log += CppLogScanner.magic
+    withUnsafeBytes(of: UInt32(1).littleEndian) { log += $0 }
+    withUnsafeBytes(of: UInt64(2).littleEndian) { log += $0 }
+    log += [1, 1]
+    withUnsafeBytes(of: Int64(1_700_000_000_001).littleEndian) { log += $0 }
+    withUnsafeBytes(of: UInt32(event.count).littleEndian) { log += $0 }
+    log += event
+    let fnv = event.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }
+    withUnsafeBytes(of: fnv.littleEndian) { log += $0 }
+    // A write received from a peer: its own time is a year before its record's.
+    CppLogScanner.appendRecord(
+      sequence: 3, milliseconds: 1_700_000_000_002, operation: .put(key: Array("b".utf8), value: [0x32]),
+      operationMilliseconds: 1_668_000_000_000, to: &log)
+    FileBytes.write(log, to: workspace.file("events.log"))
+    expectSuccess(workspace.run("wal-verify", "events.log"))
+    let converted = workspace.run("wal-convert", "--to", "native", "events.log", "events.wal", "--node-id", "node-a")
+    #expect(converted.status == 0, "\(converted.stderr)")
+    #expect(converted.stderr.contains("left out 1 record that is not a store operation"))
+    #expect(converted.stderr.contains("1 operation had a time of its own"))
+    let export = workspace.run("wal-replay", "events.wal", "--export")
+    #expect(export.out == "{\"key\":\"a\",\"value\":\"1\"}\n{\"key\":\"b\",\"value\":\"2\"}\n", "\(export.stderr)")
+  }
 }
