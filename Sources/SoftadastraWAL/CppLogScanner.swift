@@ -256,10 +256,11 @@ public enum LogFormat: String, Sendable, CaseIterable {
   /// The C++ Softadastra runtime's log (docs/cpp-wal-v1.md).
   case cppV1 = "cpp-v1"
 
-  /// Recognises a log by its first bytes; anything else is taken as native (and its header
-  /// check then says what is wrong).
+  /// Recognises a log by its first bytes: the C++ record magic, or a start of it cut short (a
+  /// runtime log whose first record was torn after 1 to 3 bytes); anything else is taken as
+  /// native (and its header check then says what is wrong).
   public static func detect(path: String) throws(SoftadastraError) -> LogFormat {
     let first = try SystemFile.openForReading(path).read(count: 4, at: 0)
-    return first == CppLogScanner.magic ? .cppV1 : .native
+    return !first.isEmpty && CppLogScanner.magic.starts(with: first) ? .cppV1 : .native
   }
 }

@@ -233,4 +233,19 @@ import Testing
     let export = workspace.run("wal-replay", "events.wal", "--export")
     #expect(export.out == "{\"key\":\"a\",\"value\":\"1\"}\n{\"key\":\"b\",\"value\":\"2\"}\n", "\(export.stderr)")
   }
+
+  @Test(arguments: [1, 2, 3, 20])
+  func aFirstRecordTornAfterAFewBytesIsATornTailOfAnEmptyLog(_ length: Int) throws {
+    let workspace = CLIWorkspace()
+    var log: [UInt8] = []
+    CppLogScanner.appendRecord(
+      sequence: 1, milliseconds: 1_700_000_000_000, operation: .put(key: Array("a".utf8), value: [0x31]),
+      operationMilliseconds: 1_700_000_000_000, to: &log)
+    FileBytes.write(Array(log.prefix(length)), to: workspace.file("torn.log"))
+    let verify = try workspace.json(workspace.run("wal-verify", "torn.log", "--json"))
+    #expect(verify["status"] as? String == "torn-tail", "\(verify)")
+    #expect(verify["format"] as? String == "cpp-v1")
+    let replay = workspace.run("wal-replay", "torn.log", "--export")
+    #expect(replay.status == 0 && replay.out == "", "\(replay.stderr)")
+  }
 }
