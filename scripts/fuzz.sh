@@ -30,9 +30,14 @@ swiftc -emit-module -parse-as-library -module-name SoftadastraWAL "$out/empty.sw
 swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name Softadastra \
   -I "$out/module" -I "$out/store-module" $(find "$root/Sources/SoftadastraWAL" "$root/Sources/Softadastra" -name '*.swift') \
   "$root/fuzz/StoreDecoders.swift" "$out/crc32c.o" -lz -o "$out/store-decoders"
+# Whole operations (verify, recover, read, replay, salvage, put, checkpoint, backup, restore, sync
+# export) over CRC-valid logs built from the input: the same module, another entry point.
+swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name Softadastra \
+  -I "$out/module" -I "$out/store-module" $(find "$root/Sources/SoftadastraWAL" "$root/Sources/Softadastra" -name '*.swift') \
+  "$root/fuzz/NodeCommands.swift" "$out/crc32c.o" -lz -o "$out/node-commands"
 
 cd "$out"
-for target in wal-decoders store-decoders; do
+for target in wal-decoders store-decoders node-commands; do
   mkdir -p "$out/work/$target"
   echo "fuzz: $target for $seconds s"
   "./$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 "$out/work/$target" "$root/fuzz/corpus/$target"
