@@ -152,9 +152,9 @@ public enum WALRepair {
       // bytes could hold (every record takes at least its frame), never fewer than were seen.
       let couldHold = trailing.reduce(UInt64(0)) { $0 + max(1, $1.bytes / UInt64(WALFormat.recordOverhead)) }
       let count = max(highest - expected + 1, couldHold)
-      let marker = WALRecord(
-        lsn: expected, timestamp: HybridTimestamp(milliseconds: HybridTimestamp.wallClockMilliseconds()),
-        body: .lostRange(count: count, offset: last.offset, bytes: last.bytes))
+      // Its time is now, or just after the last kept record's if the wall clock is behind it.
+      var clock = HybridClock(last: plan.kept.last?.record.timestamp ?? HybridTimestamp(rawValue: 0))
+      let marker = WALRecord(lsn: expected, timestamp: clock.now(), body: .lostRange(count: count, offset: last.offset, bytes: last.bytes))
       RecordEncoder.append(marker, seed: seed, to: &bytes)
       records += 1
     }

@@ -92,7 +92,18 @@ public enum WALVerifier {
     }
     report.header = scanner.header
     report.fileSize = scanner.fileSize
-    while let scanned = try scanner.next() { report.count(scanned) }
+    var previous: (timestamp: HybridTimestamp, lsn: UInt64)?
+    while let scanned = try scanner.next() {
+      // A writer's clock never goes back (it moves past every record it finds). The records are
+      // intact, so this is a warning, not damage: `--to-time` cuts at the first record past the
+      // time, and records after a step back are treated as later.
+      if let previous, scanned.record.timestamp < previous.timestamp {
+        report.warnings.append(
+          "the clock goes back at offset \(scanned.offset) (LSN \(scanned.record.lsn)): \(ISO8601.string(milliseconds: scanned.record.timestamp.milliseconds)) after \(ISO8601.string(milliseconds: previous.timestamp.milliseconds)) at LSN \(previous.lsn)")
+      }
+      previous = (scanned.record.timestamp, scanned.record.lsn)
+      report.count(scanned)
+    }
     report.bytesChecked = scanner.position
     switch scanner.ending {
     case .clean, nil: break

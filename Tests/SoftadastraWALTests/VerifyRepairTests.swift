@@ -218,4 +218,25 @@ import Testing
     #expect(writer.nextLSN >= 9, "LSNs 4 to 8 were used before the damage")
     try writer.close()
   }
+
+  @Test func aClockThatGoesBackIsAWarningWithItsOffset() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node.wal")
+    let header = WALHeader(nodeID: "test-node", createdMilliseconds: 0)
+    var bytes = header.encoded()
+    var seed = header.checksum
+    var offsets: [Int] = []
+    for (lsn, milliseconds) in [(1, 2_000), (2, 3_000), (3, 1_000), (4, 1_500)] as [(UInt64, UInt64)] {
+      offsets.append(bytes.count)
+      let record = WALRecord(
+        lsn: lsn, timestamp: HybridTimestamp(milliseconds: milliseconds + 1_700_000_000_000),
+        body: .operation(.put(key: [0x6B], value: [0x76]), origin: nil))
+      seed = RecordEncoder.append(record, seed: seed, to: &bytes)
+    }
+    FileBytes.write(bytes, to: path)
+    let report = try WALVerifier.verify(path: path)
+    #expect(report.status == .clean, "the records are intact")
+    #expect(report.warnings.count == 1)
+    #expect(report.warnings.first?.contains("the clock goes back at offset \(offsets[2]) (LSN 3)") == true, "\(report.warnings)")
+  }
 }
