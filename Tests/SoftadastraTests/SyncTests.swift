@@ -255,6 +255,22 @@ import Testing
     #expect(try b.get("k")?.string == "2")
   }
 
+  @Test func aBundleNamingAnLSNNoLogCanHoldIsRefusedWhole() throws {
+    let directory = TemporaryDirectory()
+    let a = try Self.open(directory, "node-a")
+    try a.put("k", "1")
+    let bundle = try a.makeSyncBundle(for: "node-b")
+    var crafted = [bundle, bundle, bundle, bundle]
+    crafted[0].end.lsn = UInt64.max
+    crafted[1].fromLSN = UInt64(Int64.max) + 1
+    crafted[2].acknowledgement.lsn = UInt64.max - 1
+    crafted[3].operations[0].origin.lsn = UInt64.max
+    for bundle in crafted {
+      let refused = try #require(throws: SoftadastraError.self) { try SyncBundle.decode(bundle.encoded(), source: "crafted") }
+      #expect(refused.kind == .malformedInput && refused.message.contains("above the highest a log can hold"))
+    }
+  }
+
   @Test func aBundleDatedFarAheadIsRefusedAndDoesNotSilenceItsSender() throws {
     let directory = TemporaryDirectory()
     let a = try Self.open(directory, "node-a")

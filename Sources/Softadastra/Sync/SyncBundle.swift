@@ -258,10 +258,19 @@ public struct SyncBundle: Sendable, Equatable {
       guard UInt64(operations.count) == count else {
         throw problem(source, "it holds \(operations.count) operations, its header says \(count)")
       }
+      // Every LSN a bundle names is one of a log's: 0 to 2^63 - 1.
+      let fromLSN: UInt64 = buffer.loadLittleEndian(at: 48)
+      let end = position(buffer, at: 56)
+      let acknowledgement = position(buffer, at: 76)
+      let outOfRange =
+        [fromLSN, end.lsn, acknowledgement.lsn].first { $0 > WALFormat.maxLSN }
+        ?? operations.first { $0.origin.lsn > WALFormat.maxLSN }?.origin.lsn
+      if let outOfRange {
+        throw problem(source, "it names LSN \(outOfRange), above the highest a log can hold (\(WALFormat.maxLSN))")
+      }
       return SyncBundle(
         sender: sender, recipient: recipient, created: HybridTimestamp(rawValue: buffer.loadLittleEndian(at: 40)),
-        isFullState: flags & fullStateFlag != 0, fromLSN: buffer.loadLittleEndian(at: 48),
-        end: position(buffer, at: 56), acknowledgement: position(buffer, at: 76),
+        isFullState: flags & fullStateFlag != 0, fromLSN: fromLSN, end: end, acknowledgement: acknowledgement,
         operations: operations)
     }
   }

@@ -28,7 +28,8 @@ public struct LogPosition: Sendable, Hashable, Comparable {
   }
 
   static func read(_ reader: inout FieldReader) -> LogPosition? {
-    guard let lsn = reader.read(UInt64.self), let checksum = reader.read(UInt32.self), let local = reader.read(UInt64.self)
+    guard let lsn = reader.read(UInt64.self), lsn <= WALFormat.maxLSN, let checksum = reader.read(UInt32.self),
+      let local = reader.read(UInt64.self)
     else { return nil }
     return LogPosition(lsn: lsn, checksum: checksum, localOperations: local)
   }
