@@ -109,6 +109,12 @@ public enum WALRepair {
         "\(path) is damaged in the middle (offset \(report.corruption!.offset)) with \(report.recordsAfterDamage) valid records after it; rerun with --salvage to keep them. Nothing was changed",
         path: path, offset: report.corruption!.offset)
     }
+    if report.status == .tornTail, report.tornTail?.offset == 0 {
+      throw SoftadastraError(
+        .corrupt,
+        "\(path) holds no complete record (its first record is torn, \(report.fileSize) bytes): a repaired log would be an empty file that no reader recognises; delete it instead (the runtime starts a new log). Nothing was changed",
+        path: path, offset: 0)
+    }
     var scanner = try CppLogScanner(path: path, resync: true)
     var kept: [ScannedRecord] = []
     while let scanned = try scanner.next() { kept.append(scanned) }

@@ -247,5 +247,9 @@ import Testing
     #expect(verify["format"] as? String == "cpp-v1")
     let replay = workspace.run("wal-replay", "torn.log", "--export")
     #expect(replay.status == 0 && replay.out == "", "\(replay.stderr)")
+    // A repair would leave an empty file that no reader recognises: refused, with what to do.
+    let before = FileBytes.read(workspace.file("torn.log"))
+    expectFailure(workspace.run("wal-verify", "--repair", "torn.log"), 65, mentioning: "delete it instead")
+    #expect(FileBytes.read(workspace.file("torn.log")) == before)
   }
 }
