@@ -61,8 +61,11 @@ class Sweep:
         self.must(base, "store", "put", "p2", "v", "--data-dir", "peer", "--node-id", "peer")
         self.must(base, "sync", "export", "--peer", "softadastra", "--data-dir", "peer", "--node-id", "peer",
                   "--output", "peer.sdsync")
+        for i in range(3):
+            self.must(base, "store", "put", f"own{i}", "w", "--data-dir", "walonly")
         self.base = base
         self.old = self.export(base)
+        self.wal_only = self.export(base, "walonly")
         shutil.copytree(os.path.join(base, "data"), os.path.join(base, "torn"))
         with open(os.path.join(base, "torn", "softadastra.wal"), "ab") as wal:
             wal.write(b"\x40\x00\x00\x00\x01\x00partial-record")
@@ -79,6 +82,7 @@ class Sweep:
         without = {k: v for k, v in old.items() if k != "tail0"}
         imported = dict(old, **{f"imp{i}": f"i{i}" for i in range(50)})
         restored = {k: v for k, v in old.items() if k != "after-backup"}
+        restored_to_302 = {k: v for k, v in restored.items() if k not in ("tail2", "tail3", "tail4")}
         synced = dict(old, p1="v", p2="v")
         batch = "".join(f"imp{i}\ti{i}\n" for i in range(50)).encode()
         return [
@@ -89,6 +93,10 @@ class Sweep:
             ("backup", ["backup", "--dir", "backups"], None, "data", [old]),
             ("restore-over-node", ["restore", "node.sdbackup", "--force"], None, "data", [old, restored]),
             ("restore-fresh", ["restore", "node.sdbackup", "--data-dir", "fresh"], None, "fresh", [None, restored]),
+            ("restore-over-wal-only", ["restore", "node.sdbackup", "--force", "--data-dir", "walonly"], None, "walonly",
+             [self.wal_only, restored]),
+            ("restore-to-lsn", ["restore", "node.sdbackup", "--force", "--to-lsn", "302"], None, "data",
+             [old, restored_to_302]),
             ("sync-import", ["sync", "import", "peer.sdsync"], None, "data", [old, synced]),
             ("repair-torn-tail", ["wal-verify", "--repair", "--data-dir", "torn"], None, "torn", [old]),
         ]
