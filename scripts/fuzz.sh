@@ -37,6 +37,8 @@ swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name Softadastra
   "$root/fuzz/NodeCommands.swift" "$out/crc32c.o" -lz -o "$out/node-commands"
 
 cd "$out"
+# AddressSanitizer reports a crash itself; Swift's backtracer would only hold the output open.
+export SWIFT_BACKTRACE=enable=no
 for target in wal-decoders store-decoders node-commands; do
   mkdir -p "$out/work/$target"
   echo "fuzz: $target for $seconds s"

@@ -185,6 +185,7 @@ public enum RecordDecoder {
       guard let id = payload.readBytes(Int(idLength)), let nodeID = String(validating: id, as: UTF8.self),
         let lsn = payload.read(UInt64.self), let clock = payload.read(UInt64.self)
       else { return .badPayload("origin is cut short or its node id is not UTF-8") }
+      guard lsn <= WALFormat.maxLSN else { return .lsnOutOfRange(lsn) }
       origin = Origin(nodeID: nodeID, lsn: lsn, timestamp: HybridTimestamp(rawValue: clock))
     }
     guard let keyLength = payload.read(UInt16.self), keyLength > 0, Int(keyLength) <= WALFormat.maxKeyBytes else {

@@ -72,6 +72,21 @@ import Testing
     }
   }
 
+  /// A regression from the node-commands fuzzer: an origin LSN above the range every LSN keeps
+  /// to was read as valid, and a sync export then made a bundle that every peer refuses.
+  @Test(arguments: [UInt64(Int64.max) + 1, UInt64.max])
+  func anOriginLSNOutOfRangeIsCorruption(_ originLSN: UInt64) {
+    let record = WALRecord(
+      lsn: 1, timestamp: HybridTimestamp(milliseconds: 1_000),
+      body: .operation(.put(key: [0x6B], value: []), origin: Origin(nodeID: "peer", lsn: originLSN, timestamp: HybridTimestamp(rawValue: 1))))
+    let bytes = RecordEncoder.encode(record, seed: 7)
+    let outcome = bytes.withUnsafeBytes { RecordDecoder.decode($0, seed: 7) }
+    guard case .invalid(.lsnOutOfRange(originLSN)) = outcome else {
+      Issue.record("origin LSN \(originLSN) decoded as \(outcome)")
+      return
+    }
+  }
+
   @Test func aShortBufferAsksForTheWholeRecord() {
     let bytes = RecordEncoder.encode(Self.everyKind[0], seed: 0)
     let outcome = bytes.withUnsafeBytes { RecordDecoder.decode(UnsafeRawBufferPointer(rebasing: $0[0..<10]), seed: 0) }
