@@ -129,9 +129,12 @@ import Testing
     expectFailure(workspace.run("sync", "with", "--node-id", "a", "false"), 74, mentioning: "ended the exchange early")
     expectFailure(workspace.run("sync", "with", "--node-id", "a", "no-such-command-here"), 66, mentioning: "cannot start")
     // The other side greets, then finds its input closed and gives up: the exchange is counted
-    // as failed with that peer, and nothing is lost.
+    // as failed with that peer, and nothing is lost. The pipe from the caller stays open on fd 3
+    // until the server exits, so the caller's greeting is never refused before the server's
+    // greeting is read (which made this test depend on which process ran first).
     let script = workspace.file("gives-up.sh")
-    FileBytes.write(Array("#!/bin/sh\nexec '\(CommandRunner.binaryPath)' sync serve --stdio --node-id b </dev/null\n".utf8), to: script)
+    FileBytes.write(
+      Array("#!/bin/sh\nexec '\(CommandRunner.binaryPath)' sync serve --stdio --node-id b 3<&0 </dev/null\n".utf8), to: script)
     chmod(script, 0o755)
     let broken = workspace.run("sync", "with", "--node-id", "a", script)
     #expect(broken.status == 74 && broken.stderr.contains("exited with status 74"), "\(broken.stderr)")
