@@ -202,9 +202,7 @@ public final class Client {
     guard let writer else {
       throw SoftadastraError(.invalidArgument, "only a persistent client opened for writing can save a snapshot")
     }
-    guard (0...9).contains(level) else {
-      throw SoftadastraError(.invalidArgument, "the compression level must be 0 to 9, not \(level)")
-    }
+    try Zlib.checkLevel(level)
     let files = NodeFiles(walPath: writer.path)
     // The new snapshot is written from the current one: check its blocks first, so that a
     // damaged one is set aside (recovery falls back) rather than stopping every checkpoint.

@@ -56,7 +56,7 @@ enum BundleIO {
   /// Writes a bundle to `argument` (see `OutputTarget`: a regular file goes in as FILE.part,
   /// synced and renamed), or to standard output for -.
   static func save(_ bundle: SyncBundle, to argument: String) throws(SoftadastraError) {
-    let bytes = bundle.encoded()
+    let bytes = try bundle.encoded()
     if argument == "-" { return try write(bytes, to: 1, what: "standard output") }
     if let descriptor = try OutputTarget.openIfSpecial(argument) {
       defer { close(descriptor) }

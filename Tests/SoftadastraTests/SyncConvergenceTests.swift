@@ -89,7 +89,7 @@ import Testing
         var peer = nodes[Int(random.next() % UInt64(nodeCount))]
         if peer === node { peer = nodes[(nodes.firstIndex { $0 === node }! + 1) % nodeCount] }
         let bundle = try node.client.makeSyncBundle(for: peer.id, fullState: random.next() % 20 == 0)
-        if random.next() % 10 != 0 { inFlight.append(Envelope(recipient: peer.id, bytes: bundle.encoded())) }  // else lost
+        if random.next() % 10 != 0 { inFlight.append(Envelope(recipient: peer.id, bytes: try bundle.encoded())) }  // else lost
         stats.exports += 1
       case 80..<96:
         guard !inFlight.isEmpty else { continue }

@@ -56,14 +56,14 @@ import Testing
   /// `docs/sync-format.md`'s test vector: the sample at zlib level 0 (stored blocks, so the
   /// bytes do not depend on the zlib version), byte for byte.
   @Test func theSampleBundleIsTheCommittedVector() throws {
-    let bytes = Data(Self.sample.encoded(level: 0))
+    let bytes = Data(try Self.sample.encoded(level: 0))
     if ProcessInfo.processInfo.environment["SOFTADASTRA_UPDATE_VECTORS"] == "1" { try bytes.write(to: Self.vectorURL) }
     #expect(bytes == (try Data(contentsOf: Self.vectorURL)))
     #expect(try SyncBundle.decode([UInt8](try Data(contentsOf: Self.vectorURL)), source: "vector") == Self.sample)
   }
 
   @Test func bundlesRoundTripAndEveryCutOrFlippedByteIsRefused() throws {
-    let bytes = Self.sample.encoded()
+    let bytes = try Self.sample.encoded()
     #expect(try SyncBundle.decode(bytes, source: "b") == Self.sample)
     for size in 0..<bytes.count {
       #expect(throws: SoftadastraError.self) { try SyncBundle.decode(Array(bytes.prefix(size)), source: "b") }
@@ -218,7 +218,7 @@ import Testing
   }
 
   @Test func crazySizesInAValidLookingHeaderAreRefusedBeforeAnyAllocation() throws {
-    var bytes = Self.sample.encoded()
+    var bytes = try Self.sample.encoded()
     bytes.withUnsafeMutableBytes { $0.storeBytes(of: UInt64(1 << 40).littleEndian, toByteOffset: 16, as: UInt64.self) }
     let error = try #require(throws: SoftadastraError.self) { try SyncBundle.totalSize(prefix: Array(bytes.prefix(24)), source: "b") }
     #expect(error.message.contains("over the limit"))

@@ -114,7 +114,7 @@ public final class BackupArchive {
     let walFile = try SystemFile.createExclusive(files.walPath)
     var written: UInt64 = 0
     var walChecksum: UInt32 = 0
-    let decompressor = Zlib.Decompressor { (chunk: UnsafeRawBufferPointer) throws(SoftadastraError) in
+    let decompressor = try Zlib.Decompressor { (chunk: UnsafeRawBufferPointer) throws(SoftadastraError) in
       try walFile.write(chunk, at: written)
       written += UInt64(chunk.count)
     }

@@ -23,9 +23,7 @@ public enum BackupWriter {
     progress: ProgressHandler? = nil, createdMilliseconds: Int64? = nil
   ) throws(SoftadastraError) -> BackupManifest {
     let level = requestedLevel ?? Zlib.defaultLevel
-    guard (0...9).contains(level) else {
-      throw SoftadastraError(.invalidArgument, "the compression level must be 0 to 9, not \(level)")
-    }
+    try Zlib.checkLevel(level)
     let node = try NodeRecovery.recover(walPath: walPath, keepingRecords: true, checkingBlocks: true)
     let nodeID = node.summary.header.nodeID
     let source = node.state.snapshot
@@ -81,7 +79,7 @@ public enum BackupWriter {
     try append(BackupFormat.partFrame(kind: .wal, length: 0))
     let walStart = offset
     var walChecksum: UInt32 = 0
-    let compressor = Zlib.Compressor(level: level) { (chunk: [UInt8]) throws(SoftadastraError) in
+    let compressor = try Zlib.Compressor(level: level) { (chunk: [UInt8]) throws(SoftadastraError) in
       walChecksum = CRC32C.extend(walChecksum, chunk)
       try append(chunk)
     }

@@ -2,12 +2,27 @@ import CZlib
 import SoftadastraWAL
 
 /// zlib (RFC 1950) compression through the system library, for snapshot blocks and backup parts.
+///
+/// Every failure zlib can report (out of memory included) is thrown, never trapped: a host app
+/// that runs short of memory gets an error it can handle, not an abort.
 public enum Zlib {
   /// The compression level used when none is given (zlib's own default).
   public static let defaultLevel = 6
+  /// The levels zlib accepts: 0 stores, 9 compresses most.
+  public static let levels = 0...9
+
+  /// Refuses a level zlib does not accept.
+  public static func checkLevel(_ level: Int) throws(SoftadastraError) {
+    guard levels.contains(level) else {
+      throw SoftadastraError(.invalidArgument, "zlib compression level \(level) is not between 0 and 9")
+    }
+  }
 
   /// Compresses `bytes` in one call at `level` (0 stores, 9 compresses most).
-  public static func compress(_ bytes: UnsafeRawBufferPointer, level: Int = defaultLevel) -> [UInt8] {
+  public static func compress(_ bytes: UnsafeRawBufferPointer, level: Int = defaultLevel) throws(SoftadastraError)
+    -> [UInt8]
+  {
+    try checkLevel(level)
     var capacity = compressBound(uLong(bytes.count))
     var output = [UInt8](repeating: 0, count: Int(capacity))
     let status = output.withUnsafeMutableBufferPointer { out in
@@ -15,8 +30,7 @@ public enum Zlib {
         out.baseAddress, &capacity, bytes.baseAddress?.assumingMemoryBound(to: Bytef.self), uLong(bytes.count),
         Int32(level))
     }
-    // compress2 fails only for a bad level or too small a buffer; both are ruled out here.
-    precondition(status == Z_OK, "zlib compress2 failed with status \(status)")
+    guard status == Z_OK else { throw failure(status, "compressing") }
     output.removeLast(output.count - Int(capacity))
     return output
   }
@@ -24,47 +38,114 @@ public enum Zlib {
   /// Decompresses a zlib stream that must expand to exactly `size` bytes.
   ///
   /// - Returns: nil when the stream is damaged or its size is not `size`.
-  public static func decompress(_ bytes: UnsafeRawBufferPointer, size: Int) -> [UInt8]? {
+  /// - Throws: when zlib itself fails (out of memory), which says nothing about the data.
+  public static func decompress(_ bytes: UnsafeRawBufferPointer, size: Int) throws(SoftadastraError) -> [UInt8]? {
     guard size >= 0 else { return nil }
     var output = [UInt8](repeating: 0, count: size)
-    var stream = z_stream()
-    guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
-    defer { inflateEnd(&stream) }
+    let stream = try Stream(.inflate)
     let status = output.withUnsafeMutableBufferPointer { out -> Int32 in
-      stream.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: Bytef.self))
-      stream.avail_in = uInt(bytes.count)
+      stream.setInput(bytes)
       // One spare byte of room tells "exactly size" from "more than size".
       var spare: UInt8 = 0
-      stream.next_out = out.baseAddress
-      stream.avail_out = uInt(size)
-      var status = inflate(&stream, Z_FINISH)
-      if status == Z_BUF_ERROR, stream.avail_out == 0 {
+      stream.pointer.pointee.next_out = out.baseAddress
+      stream.pointer.pointee.avail_out = uInt(size)
+      var status = inflate(stream.pointer, Z_FINISH)
+      if status == Z_BUF_ERROR, stream.pointer.pointee.avail_out == 0 {
         withUnsafeMutablePointer(to: &spare) { pointer in
-          stream.next_out = pointer
-          stream.avail_out = 1
-          status = inflate(&stream, Z_FINISH)
+          stream.pointer.pointee.next_out = pointer
+          stream.pointer.pointee.avail_out = 1
+          status = inflate(stream.pointer, Z_FINISH)
         }
-        if stream.avail_out == 0 { return Z_DATA_ERROR }
+        if stream.pointer.pointee.avail_out == 0 { return Z_DATA_ERROR }
       }
       return status
     }
-    guard status == Z_STREAM_END, stream.total_out == uLong(size), stream.avail_in == 0 else { return nil }
+    if status == Z_MEM_ERROR { throw failure(status, "decompressing") }
+    guard status == Z_STREAM_END, stream.pointer.pointee.total_out == uLong(size), stream.pointer.pointee.avail_in == 0
+    else { return nil }
     return output
+  }
+
+  /// The error for a zlib status that is not about the data: out of memory, or a misuse.
+  static func failure(_ status: Int32, _ doing: String) -> SoftadastraError {
+    switch status {
+    case Z_MEM_ERROR: SoftadastraError(.io, "zlib ran out of memory while \(doing); free memory and try again")
+    case Z_VERSION_ERROR: SoftadastraError(.configuration, "the system zlib is not the version this program was built with")
+    default: SoftadastraError(.io, "zlib failed while \(doing) (status \(status))")
+    }
+  }
+
+  /// One zlib stream whose `z_stream` lives at an address that never changes.
+  ///
+  /// zlib keeps pointers to the `z_stream` between calls, and Swift guarantees the address of a
+  /// property or local passed with `&` only for one call, so the structure is allocated here, once.
+  final class Stream {
+    enum Direction {
+      case deflate(level: Int)
+      case inflate
+    }
+
+    let pointer: UnsafeMutablePointer<z_stream>
+    private let direction: Direction
+
+    init(_ direction: Direction) throws(SoftadastraError) {
+      if case .deflate(let level) = direction { try checkLevel(level) }
+      self.direction = direction
+      pointer = .allocate(capacity: 1)
+      pointer.initialize(to: z_stream())
+      let size = Int32(MemoryLayout<z_stream>.size)
+      let status =
+        switch direction {
+        case .deflate(let level): deflateInit_(pointer, Int32(level), ZLIB_VERSION, size)
+        case .inflate: inflateInit_(pointer, ZLIB_VERSION, size)
+        }
+      guard status == Z_OK else {
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
+        throw failure(status, "starting a stream")
+      }
+    }
+
+    deinit {
+      switch direction {
+      case .deflate: deflateEnd(pointer)
+      case .inflate: inflateEnd(pointer)
+      }
+      pointer.deinitialize(count: 1)
+      pointer.deallocate()
+    }
+
+    /// Points the stream at `bytes`, which must stay valid until zlib has consumed them.
+    func setInput(_ bytes: UnsafeRawBufferPointer) {
+      pointer.pointee.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: Bytef.self))
+      pointer.pointee.avail_in = uInt(bytes.count)
+    }
+
+    /// Runs `step` (deflate or inflate) with `out` as room for output; returns the status and the bytes produced.
+    func run(
+      into out: UnsafeMutableBufferPointer<UInt8>, _ step: (UnsafeMutablePointer<z_stream>) -> Int32
+    ) -> (status: Int32, produced: Int) {
+      pointer.pointee.next_out = out.baseAddress
+      pointer.pointee.avail_out = uInt(out.count)
+      let status = step(pointer)
+      return (status, out.count - Int(pointer.pointee.avail_out))
+    }
+
+    var hasInput: Bool { pointer.pointee.avail_in > 0 }
   }
 
   /// Compresses a stream of chunks into one zlib stream, passing the output to a sink.
   public final class Compressor {
-    private var stream = z_stream()
+    private let stream: Stream
     private var buffer = [UInt8](repeating: 0, count: 1 << 16)
     private let sink: ([UInt8]) throws(SoftadastraError) -> Void
 
-    public init(level: Int = Zlib.defaultLevel, sink: @escaping ([UInt8]) throws(SoftadastraError) -> Void) {
+    public init(level: Int = Zlib.defaultLevel, sink: @escaping ([UInt8]) throws(SoftadastraError) -> Void)
+      throws(SoftadastraError)
+    {
       self.sink = sink
-      let status = deflateInit_(&stream, Int32(level), ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-      precondition(status == Z_OK, "zlib deflateInit failed with status \(status)")
+      stream = try Stream(.deflate(level: level))
     }
-
-    deinit { deflateEnd(&stream) }
 
     /// Compresses `bytes`, passing whatever output is ready to the sink.
     public func update(_ bytes: UnsafeRawBufferPointer) throws(SoftadastraError) {
@@ -81,59 +162,56 @@ public enum Zlib {
     }
 
     private func run(_ bytes: UnsafeRawBufferPointer, flush: Int32) throws(SoftadastraError) {
-      stream.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: Bytef.self))
-      stream.avail_in = uInt(bytes.count)
+      stream.setInput(bytes)
       while true {
-        let (status, produced) = buffer.withUnsafeMutableBufferPointer { out -> (Int32, Int) in
-          stream.next_out = out.baseAddress
-          stream.avail_out = uInt(out.count)
-          let status = deflate(&stream, flush)
-          return (status, out.count - Int(stream.avail_out))
+        let (status, produced) = buffer.withUnsafeMutableBufferPointer { out in
+          stream.run(into: out) { deflate($0, flush) }
         }
-        precondition(status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR, "zlib deflate failed: \(status)")
+        guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+          throw failure(status, "compressing")
+        }
         if produced > 0 { try sink(Array(buffer[0..<produced])) }
-        if flush == Z_FINISH ? status == Z_STREAM_END : (stream.avail_in == 0 && produced < buffer.count) { return }
+        if flush == Z_FINISH ? status == Z_STREAM_END : (!stream.hasInput && produced < buffer.count) { return }
       }
     }
   }
 
   /// Decompresses one zlib stream given in chunks, passing the output to a sink.
   public final class Decompressor {
-    private var stream = z_stream()
+    private let stream: Stream
     private var buffer = [UInt8](repeating: 0, count: 1 << 16)
     private let sink: (UnsafeRawBufferPointer) throws(SoftadastraError) -> Void
     /// Whether the stream's end (with its checksum) has been seen.
     public private(set) var isFinished = false
 
-    public init(sink: @escaping (UnsafeRawBufferPointer) throws(SoftadastraError) -> Void) {
+    public init(sink: @escaping (UnsafeRawBufferPointer) throws(SoftadastraError) -> Void) throws(SoftadastraError) {
       self.sink = sink
-      let status = inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-      precondition(status == Z_OK, "zlib inflateInit failed with status \(status)")
+      stream = try Stream(.inflate)
     }
-
-    deinit { inflateEnd(&stream) }
 
     /// Decompresses `bytes`.
     ///
     /// - Returns: false when the stream is damaged or bytes follow its end.
+    /// - Throws: what the sink throws, or when zlib itself fails (out of memory).
     public func update(_ bytes: UnsafeRawBufferPointer) throws(SoftadastraError) -> Bool {
       guard !isFinished else { return bytes.isEmpty }
-      stream.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: Bytef.self))
-      stream.avail_in = uInt(bytes.count)
-      while stream.avail_in > 0 || !isFinished {
-        let (status, produced) = buffer.withUnsafeMutableBufferPointer { out -> (Int32, Int) in
-          stream.next_out = out.baseAddress
-          stream.avail_out = uInt(out.count)
-          let status = inflate(&stream, Z_NO_FLUSH)
-          return (status, out.count - Int(stream.avail_out))
+      stream.setInput(bytes)
+      while stream.hasInput || !isFinished {
+        let (status, produced) = buffer.withUnsafeMutableBufferPointer { out in
+          stream.run(into: out) { inflate($0, Z_NO_FLUSH) }
         }
-        if produced > 0 { try buffer.withUnsafeBytes { out in Result { () throws(SoftadastraError) in try sink(UnsafeRawBufferPointer(rebasing: out[0..<produced])) } }.get() }
+        if produced > 0 {
+          try buffer.withUnsafeBytes { out in
+            Result { () throws(SoftadastraError) in try sink(UnsafeRawBufferPointer(rebasing: out[0..<produced])) }
+          }.get()
+        }
         switch status {
         case Z_STREAM_END:
           isFinished = true
-          return stream.avail_in == 0
-        case Z_OK: if stream.avail_in == 0 && produced < buffer.count { return true }
+          return !stream.hasInput
+        case Z_OK: if !stream.hasInput && produced < buffer.count { return true }
         case Z_BUF_ERROR: return true
+        case Z_MEM_ERROR: throw failure(status, "decompressing")
         default: return false
         }
       }

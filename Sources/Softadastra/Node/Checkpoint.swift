@@ -30,6 +30,7 @@ public enum Checkpoint {
   static func run(
     state: NodeState, writer: WALWriter, files: NodeFiles, localOperations: UInt64, level: Int = defaultLevel
   ) throws(SoftadastraError) -> CheckpointResult? {
+    try Zlib.checkLevel(level)
     let lastLSN = writer.nextLSN - 1
     guard writer.endOffset > UInt64(writer.header.size), lastLSN >= writer.header.firstLSN else { return nil }
     let newHeader = WALHeader(

@@ -177,7 +177,10 @@ public final class SnapshotReader {
   private func rawBlock(_ index: Int) throws(SoftadastraError) -> [UInt8] {
     let block = blocks[index]
     let stored = try storedBlock(index)
-    guard let raw = stored.withUnsafeBytes({ Zlib.decompress($0, size: Int(block.rawSize)) }) else {
+    let raw = try stored.withUnsafeBytes { buffer in
+      Result { () throws(SoftadastraError) in try Zlib.decompress(buffer, size: Int(block.rawSize)) }
+    }.get()
+    guard let raw else {
       throw Self.damage(path, .at(block.offset, "block \(index) does not decompress to its recorded size"))
     }
     return raw

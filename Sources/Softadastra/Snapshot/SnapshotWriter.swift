@@ -115,7 +115,9 @@ public final class SnapshotWriter {
 
   private func closeBlock() throws(SoftadastraError) {
     guard blockCount > 0 else { return }
-    let stored = block.withUnsafeBytes { Zlib.compress($0, level: level) }
+    let stored = try block.withUnsafeBytes { buffer in
+      Result { () throws(SoftadastraError) in try Zlib.compress(buffer, level: level) }
+    }.get()
     try file.write(stored, at: offset)
     SnapshotBlock(
       offset: offset, storedSize: UInt32(stored.count), rawSize: UInt32(block.count), entryCount: blockCount,

@@ -137,10 +137,12 @@ public struct SyncBundle: Sendable, Equatable {
   public static let defaultLevel = 1
 
   /// The bundle's bytes, its operations compressed at zlib `level`.
-  public func encoded(level: Int = SyncBundle.defaultLevel) -> [UInt8] {
+  public func encoded(level: Int = SyncBundle.defaultLevel) throws(SoftadastraError) -> [UInt8] {
     var raw: [UInt8] = []
     for item in operations { Self.append(item, to: &raw) }
-    let stored = raw.withUnsafeBytes { Zlib.compress($0, level: level) }
+    let stored = try raw.withUnsafeBytes { buffer in
+      Result { () throws(SoftadastraError) in try Zlib.compress(buffer, level: level) }
+    }.get()
     let headerSize = Self.fixedHeaderSize + 2 + sender.utf8.count + recipient.utf8.count + 4
     var bytes = Self.magic
     bytes.reserveCapacity(headerSize + stored.count + Self.trailerSize)
@@ -241,7 +243,8 @@ public struct SyncBundle: Sendable, Equatable {
         throw problem(source, "its operations' size (\(rawSize) bytes) is impossible or over the limit of \(maxBodyBytes)")
       }
       guard
-        let raw = Zlib.decompress(UnsafeRawBufferPointer(rebasing: buffer[headerSize..<headerSize + stored]), size: Int(rawSize))
+        let raw = try Zlib.decompress(
+          UnsafeRawBufferPointer(rebasing: buffer[headerSize..<headerSize + stored]), size: Int(rawSize))
       else { throw problem(source, "its operations do not decompress to their recorded size") }
       let (operations, complete) = raw.withUnsafeBytes { rawBuffer in
         var reader = FieldReader(rawBuffer, from: 0, to: rawBuffer.count)

@@ -26,7 +26,7 @@ public struct SyncStream {
   }
 
   public func send(_ bundle: SyncBundle) throws(SoftadastraError) {
-    let bytes = bundle.encoded()
+    let bytes = try bundle.encoded()
     var done = 0
     while done < bytes.count {
       // Once the descriptor is writable, a pipe takes PIPE_BUF bytes without blocking: a peer
