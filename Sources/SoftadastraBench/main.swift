@@ -7,16 +7,10 @@ import Softadastra
   import Glibc
 #endif
 
-func now() -> Double {
-  var time = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &time)
-  return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
-
 func measure(_ operations: Int, _ body: () throws -> Void) rethrows -> Double {
-  let start = now()
+  let start = ContinuousClock.now
   try body()
-  return Double(operations) / (now() - start)
+  return Double(operations) / start.duration(to: .now).seconds
 }
 
 var count = 2000

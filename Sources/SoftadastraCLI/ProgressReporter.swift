@@ -8,9 +8,8 @@ import Softadastra
 /// ten times a second, on one line that ends when the work does.
 final class ProgressReporter {
   private let label: String
-  private let start = ProgressReporter.now()
-  private var lastShown = 0.0
-  private var shownAnything = false
+  private let start = ContinuousClock.now
+  private var lastShown: ContinuousClock.Instant?
 
   /// A reporter when `requested` or when standard error is a terminal; nil otherwise.
   static func make(_ label: String, requested: Bool) -> ProgressReporter? {
@@ -22,11 +21,10 @@ final class ProgressReporter {
   var handler: ProgressHandler { { [self] done, total in report(done, total) } }
 
   func report(_ done: UInt64, _ total: UInt64) {
-    let now = Self.now()
-    guard now - lastShown >= 0.1 || done == total else { return }
+    let now = ContinuousClock.now
+    guard lastShown.map({ $0.duration(to: now) >= .milliseconds(100) }) ?? true || done == total else { return }
     lastShown = now
-    shownAnything = true
-    let elapsed = max(now - start, 0.001)
+    let elapsed = max(start.duration(to: now).seconds, 0.001)
     let rate = Double(done) / elapsed
     let percent = total == 0 ? 100 : Int(Double(done) * 100 / Double(total))
     let left = rate > 0 ? Int(Double(total - min(done, total)) / rate) : 0
@@ -37,14 +35,8 @@ final class ProgressReporter {
 
   /// Ends the progress line.
   func finish() {
-    if shownAnything { Output.standardError("\n") }
+    if lastShown != nil { Output.standardError("\n") }
   }
 
   private static func megabytes(_ bytes: UInt64) -> String { RecordFormatting.oneDecimal(Double(bytes) / 1_000_000) }
-
-  private static func now() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-  }
 }

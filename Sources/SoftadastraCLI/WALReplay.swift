@@ -34,12 +34,12 @@ extension SoftadastraCommand {
 
     func run() throws {
       let walPath = try global.logToRead(path)
-      let started = WALVerifier.monotonicSeconds()
+      let started = ContinuousClock.now
       let result = try Replayer.replay(
         path: walPath, policy: recovery,
         target: ReplayTarget(lsn: toLSN, milliseconds: toTime?.milliseconds, exclusive: exclusive),
         format: logFormat.resolve(walPath))
-      let seconds = WALVerifier.monotonicSeconds() - started
+      let seconds = started.duration(to: .now).seconds
       for region in result.damage {
         let what =
           switch recovery {

@@ -73,12 +73,12 @@ public enum WALVerifier {
   public static func verify(path: String, holdingLock: Bool = false, format: LogFormat? = nil) throws(SoftadastraError)
     -> VerificationReport
   {
-    let started = monotonicSeconds()
+    let started = ContinuousClock.now
     let resolved: LogFormat
     if let format { resolved = format } else { resolved = try LogFormat.detect(path: path) }
     if resolved == .cppV1 {
       var report = try verifyCppLog(path: path)
-      report.seconds = monotonicSeconds() - started
+      report.seconds = started.duration(to: .now).seconds
       return report
     }
     let file = try SystemFile.openForReading(path)
@@ -129,7 +129,7 @@ public enum WALVerifier {
       }
       report.bytesChecked = report.fileSize
     }
-    report.seconds = monotonicSeconds() - started
+    report.seconds = started.duration(to: .now).seconds
     return report
   }
 
@@ -162,12 +162,5 @@ public enum WALVerifier {
       report.bytesChecked = report.fileSize
     }
     return report
-  }
-
-  /// A monotonic clock reading in seconds, for timing work.
-  public static func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
   }
 }

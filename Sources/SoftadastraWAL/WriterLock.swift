@@ -26,13 +26,13 @@ public final class WriterLock {
   public static func acquire(walPath: String, timeout: Double) throws(SoftadastraError) -> WriterLock {
     let path = lockPath(forWAL: walPath)
     let file = try SystemFile.openOrCreate(path)
-    let deadline = HybridTimestamp.wallClockMilliseconds() + UInt64(max(0, timeout) * 1000)
+    let deadline = Deadline(secondsFromNow: timeout)
     var pause: UInt32 = 1_000
     while flock(file.descriptor, LOCK_EX | LOCK_NB) != 0 {
       guard errno == EWOULDBLOCK || errno == EINTR else {
         throw .system(errno, "cannot lock \(path)", path: path)
       }
-      if HybridTimestamp.wallClockMilliseconds() >= deadline {
+      if deadline.hasPassed {
         throw SoftadastraError(
           .lockTimeout,
           "another process is writing \(walPath): lock \(path) still held after \(formatSeconds(timeout)) s; retry later or raise --lock-timeout",

@@ -34,16 +34,30 @@ import Testing
     let directory = TemporaryDirectory()
     let path = directory.file("node.wal")
     let first = try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1)
-    let started = Date()
+    let started = ContinuousClock.now
     #expect {
       try WALWriter(path: path, nodeID: "node-a", lockTimeout: 0.3)
     } throws: { error in
       let error = error as! SoftadastraError
       return error.kind == .lockTimeout && error.message.contains(path + ".lock")
     }
-    #expect(Date().timeIntervalSince(started) >= 0.3)
+    // Timed on the monotonic clock, as the wait itself is.
+    #expect(started.duration(to: .now) >= .milliseconds(300))
     try first.close()
     try WALWriter(path: path, nodeID: "node-a", lockTimeout: 0).close()
+  }
+
+  @Test func deadlinesTakeAnyTimeoutWithoutTrapping() {
+    for passed in [0, -1, -.infinity, .nan, -.greatestFiniteMagnitude] as [Double] {
+      #expect(Deadline(secondsFromNow: passed).hasPassed, "\(passed)")
+      #expect(Deadline(secondsFromNow: passed).millisecondsLeft(atMost: 60_000) == 0)
+    }
+    for far in [3600, 1e300, .infinity, .greatestFiniteMagnitude] as [Double] {
+      #expect(!Deadline(secondsFromNow: far).hasPassed, "\(far)")
+      #expect(Deadline(secondsFromNow: far).millisecondsLeft(atMost: 60_000) == 60_000)
+    }
+    let soon = Deadline(secondsFromNow: 0.5).millisecondsLeft(atMost: 60_000)
+    #expect((1...500).contains(soon))
   }
 
   @Test func aMissingDirectoryIsNamedWithTheCommandThatFixesIt() throws {

@@ -13,7 +13,7 @@ public struct SyncStream {
   public var peerName: String
   /// When the exchange must be over (monotonic milliseconds), if ever: a stalled peer then
   /// ends it with an `io` error instead of holding the writer lock forever.
-  private let deadline: UInt64?
+  private let deadline: Deadline?
   private let timeout: Double?
 
   /// - Parameter timeout: seconds the whole exchange may take; nil for no limit.
@@ -22,7 +22,7 @@ public struct SyncStream {
     self.output = output
     self.peerName = peerName
     self.timeout = timeout
-    deadline = timeout.map { Self.monotonicMilliseconds() + UInt64(max(0, $0) * 1000) }
+    deadline = timeout.map { Deadline(secondsFromNow: $0) }
   }
 
   public func send(_ bundle: SyncBundle) throws(SoftadastraError) {
@@ -67,21 +67,14 @@ public struct SyncStream {
   private func wait(for events: Int16, on descriptor: Int32) throws(SoftadastraError) {
     guard let deadline, let timeout else { return }
     while true {
-      let now = Self.monotonicMilliseconds()
-      guard now < deadline else {
+      guard !deadline.hasPassed else {
         throw SoftadastraError(
           .io, "\(peerName) did not finish the exchange within \(Int(timeout)) seconds (--timeout); what was applied so far is kept")
       }
       var poller = pollfd(fd: descriptor, events: events, revents: 0)
-      let ready = poll(&poller, 1, Int32(min(deadline - now, 60_000)))
+      let ready = poll(&poller, 1, Int32(deadline.millisecondsLeft(atMost: 60_000)))
       if ready > 0 || (ready < 0 && errno != EINTR) { return }
     }
-  }
-
-  private static func monotonicMilliseconds() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec / 1_000_000)
   }
 
   /// `count` bytes; empty when the stream ends before the first. Memory grows with the bytes
