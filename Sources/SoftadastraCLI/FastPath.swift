@@ -26,27 +26,19 @@ enum FastPath {
         positionals.append(argument)
         continue
       }
-      switch argument {
-      case "--no-auto-flush": global.noAutoFlush = true
-      case "--json": global.json = true
-      case "--data-dir", "--node-id", "--wal", "--lock-timeout", "--checkpoint-bytes":
-        guard index < arguments.count, !arguments[index].hasPrefix("-") else { return nil }
-        let value = arguments[index]
-        index += 1
-        switch argument {
-        case "--data-dir": global.dataDir = value
-        case "--node-id": global.nodeID = value
-        case "--wal": global.wal = value
-        case "--checkpoint-bytes":
-          guard let bytes = UInt64(value) else { return nil }
-          global.checkpointBytes = bytes
-        default:
-          guard let seconds = Double(value), seconds >= 0, seconds.isFinite else { return nil }
-          global.lockTimeout = seconds
-        }
-      default: return nil
+      // Only `--name value`: `--name=value` and anything unknown go to ArgumentParser.
+      guard let option = GlobalOption(rawValue: String(argument.dropFirst(2))), argument.hasPrefix("--") else {
+        return nil
       }
+      var value: String?
+      if option.takesValue {
+        guard index < arguments.count, !arguments[index].hasPrefix("-") else { return nil }
+        value = arguments[index]
+        index += 1
+      }
+      guard option.set(value, in: &global) else { return nil }
     }
+    guard (try? global.validate()) != nil else { return nil }
     switch (arguments[1], positionals.count) {
     case ("put", 2):
       var put = SoftadastraCommand.Store.Put()

@@ -9,45 +9,42 @@ import Softadastra
 /// environment; a command-line option wins over its variable.
 struct GlobalOptions: ParsableArguments {
   @Option(
-    name: .customLong("data-dir"),
+    name: .customLong(GlobalOption.dataDir.rawValue),
     help: ArgumentHelp("Directory of the node's files (env SOFTADASTRA_DATA_DIR; default: data).", valueName: "dir"))
   var dataDir: String?
 
   @Option(
-    name: .customLong("node-id"),
+    name: .customLong(GlobalOption.nodeID.rawValue),
     help: ArgumentHelp("This node's id (env SOFTADASTRA_NODE_ID; default: softadastra).", valueName: "id"))
   var nodeID: String?
 
   @Option(
-    name: .customLong("wal"),
+    name: .customLong(GlobalOption.wal.rawValue),
     help: ArgumentHelp("The WAL file (env SOFTADASTRA_WAL; default: <data-dir>/<node-id>.wal).", valueName: "path"))
   var wal: String?
 
   @Flag(
-    name: .customLong("no-auto-flush"),
+    name: .customLong(GlobalOption.noAutoFlush.rawValue),
     help: "Do not sync each write to disk before acknowledging it (faster, not durable).")
   var noAutoFlush = false
 
   @Option(
-    name: .customLong("lock-timeout"),
+    name: .customLong(GlobalOption.lockTimeout.rawValue),
     help: ArgumentHelp("Seconds to wait for another writer before exiting with 75.", valueName: "seconds"))
   var lockTimeout: Double = GlobalOptions.defaultLockTimeout
 
   @Option(
-    name: .customLong("checkpoint-bytes"),
+    name: .customLong(GlobalOption.checkpointBytes.rawValue),
     help: ArgumentHelp(
       "Save a snapshot when the WAL holds this many bytes of records; 0 never (env SOFTADASTRA_CHECKPOINT_BYTES; default: 67108864).",
       valueName: "bytes"))
   var checkpointBytes: UInt64?
 
-  @Flag(help: "Print machine-readable JSON instead of text.")
+  @Flag(name: .customLong(GlobalOption.json.rawValue), help: "Print machine-readable JSON instead of text.")
   var json = false
 
   /// Seconds a writer waits for another by default.
   static let defaultLockTimeout: Double = 10
-
-  /// The long names of these options, to recognise them out of place.
-  static let names: Set<Substring> = ["--data-dir", "--node-id", "--wal", "--no-auto-flush", "--lock-timeout", "--checkpoint-bytes", "--json"]
 
   func validate() throws {
     guard lockTimeout >= 0, lockTimeout.isFinite else {

@@ -50,7 +50,7 @@ struct SoftadastraCommand: ParsableCommand {
       Glibc.exit(ExitStatus(error.kind).rawValue)
     } catch {
       Output.flush()
-      if let first = arguments.first, GlobalOptions.names.contains(first.split(separator: "=")[0]) {
+      if let first = arguments.first, GlobalOption(flag: first) != nil {
         Output.diagnostic(fullMessage(for: error))
         Output.diagnostic("hint: global options go after the subcommand, as in: softadastra status \(first)")
         Glibc.exit(exitCode(for: error).rawValue)
