@@ -61,6 +61,8 @@ public final class Client {
       }
     } else {
       if options.createsDirectory { try FileSystem.createDirectories(FileSystem.directory(of: walPath)) }
+      // Not even a lock file is left beside a node that is not there.
+      if !options.createsNode { try NodeRecovery.requireWAL(at: walPath, lockTimeout: options.lockTimeout) }
       try openWriter(walPath)
     }
     isOpen = true
@@ -253,8 +255,8 @@ public final class Client {
       try RestoreJournal.completePending(for: files)
       if FileSystem.exists(walPath) {
         try NodeRecovery.checkPairing(files, nodeID: options.nodeID)
-      } else if files.hasHistoryFiles {
-        _ = try NodeRecovery.recover(walPath: walPath)  // throws the explanation
+      } else if files.hasHistoryFiles || !options.createsNode {
+        throw NodeRecovery.missingWAL(walPath, files: files)
       }
     } catch {
       lock.release()
@@ -275,10 +277,7 @@ public final class Client {
   /// Checks that a read-only node can be read (its WAL exists, or its files explain why not,
   /// and it belongs to this node) without loading it.
   private func checkReadable(_ walPath: String) throws(SoftadastraError) {
-    guard FileSystem.exists(walPath) else {
-      _ = try NodeRecovery.recover(walPath: walPath)  // throws the explanation
-      return
-    }
+    guard FileSystem.exists(walPath) else { throw NodeRecovery.missingWAL(walPath, files: NodeFiles(walPath: walPath)) }
     let header = try WALScanner(path: walPath, materialize: false).header
     guard header.nodeID == options.nodeID else {
       throw SoftadastraError(

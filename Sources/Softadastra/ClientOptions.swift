@@ -20,6 +20,10 @@ public struct ClientOptions: Sendable, Equatable {
   public var loadsStoreOnOpen: Bool
   /// Create the WAL's directory (mode 0700) when it is missing, instead of failing.
   public var createsDirectory: Bool
+  /// Create the node (its WAL) when a writer opens a node that has none (the default). When
+  /// false, such an open fails with `notFound`: for tools that work on an existing node, so
+  /// that a mistyped path or node id does not create a new one.
+  public var createsNode: Bool
   /// When the live WAL holds this many bytes of records, the next writer saves a snapshot and
   /// starts a fresh WAL (at open, or before its next write). 0 turns automatic checkpoints off.
   public var checkpointBytes: UInt64
@@ -47,6 +51,7 @@ public struct ClientOptions: Sendable, Equatable {
     self.readOnly = false
     self.loadsStoreOnOpen = true
     self.createsDirectory = false
+    self.createsNode = true
     self.checkpointBytes = Self.defaultCheckpointBytes
   }
 

@@ -46,26 +46,17 @@ struct BackupCreate: ParsableCommand {
       try copy(file, to: stream, what: output == "-" ? "standard output" : output!)
       return
     }
-    let output = output.map(OutputTarget.path)
-    if let dir, !FileSystem.isDirectory(dir) {
-      throw SoftadastraError(.notFound, "backup directory \(dir) does not exist; create it with mkdir -p \(dir)", path: dir)
-    }
-    let partPath = (output ?? "\(dir!)/.softadastra-backup-\(getpid())") + ".part"
-    FileSystem.removeFile(partPath)
-    let file = try SystemFile.createExclusive(partPath)
-    var finished = false
-    defer { if !finished { FileSystem.removeFile(partPath) } }
-    let manifest = try BackupWriter.write(
-      walPath: walPath, to: file, level: compression.level, toolVersion: softadastraVersion, progress: reporter?.handler)
-    let path =
-      output
-      ?? "\(dir!)/\(BackupCatalog.fileName(nodeID: manifest.nodeID, createdMilliseconds: manifest.createdMilliseconds, lastLSN: manifest.lastLSN))"
-    guard !FileSystem.exists(path) || output != nil else {
-      throw SoftadastraError(.cannotCreate, "\(path) already exists", path: path)
-    }
-    try FileSystem.renameDurably(partPath, to: path)
-    finished = true
-    let size = try file.size()
+    let written =
+      if let output {
+        try BackupWriter.write(
+          walPath: walPath, toPath: OutputTarget.path(output), level: compression.level, toolVersion: softadastraVersion,
+          progress: reporter?.handler)
+      } else {
+        try BackupWriter.write(
+          walPath: walPath, intoDirectory: dir!, level: compression.level, toolVersion: softadastraVersion,
+          progress: reporter?.handler)
+      }
+    let (manifest, path, size) = (written.manifest, written.path, written.size)
     reporter?.finish()
     if global.json {
       Output.json(

@@ -63,32 +63,30 @@ struct GlobalOptions: ParsableArguments {
   /// The WAL option or variable, or the default path for node `id`.
   func walPath(forNode id: String) -> String { wal ?? environment("SOFTADASTRA_WAL") ?? "\(resolvedDataDir)/\(id).wal" }
 
-  /// The log a command reads: `path`, or the node's WAL. A restore of the node that was
-  /// interrupted is finished first (as every command that opens a node does).
-  ///
-  /// - Throws: `notFound` when there is no log there; what finishing the restore throws.
+  /// The log a command reads: `path`, or the node's WAL (see `NodeRecovery.requireWAL`).
   func logToRead(_ path: String?) throws(SoftadastraError) -> String {
     let walPath = path ?? resolvedWAL
-    try RestoreJournal.completePending(walPath: walPath, lockTimeout: lockTimeout)
-    guard FileSystem.exists(walPath) else { throw SoftadastraError(.notFound, "no WAL at \(walPath)", path: walPath) }
+    try NodeRecovery.requireWAL(at: walPath, lockTimeout: lockTimeout)
     return walPath
   }
 
-  /// Client options for a command that writes (`forWriting`) or only reads.
-  func clientOptions(forWriting: Bool, loadsStore: Bool = true) -> ClientOptions {
+  /// Client options for a command that writes (`forWriting`) or only reads; `createsNode` off
+  /// for commands that work on an existing node only.
+  func clientOptions(forWriting: Bool, loadsStore: Bool = true, createsNode: Bool = true) -> ClientOptions {
     var options = ClientOptions.persistent(nodeID: resolvedNodeID, walPath: resolvedWAL)
     options.autoFlush = !noAutoFlush
     options.lockTimeout = lockTimeout
     options.readOnly = !forWriting
-    options.createsDirectory = forWriting
+    options.createsDirectory = forWriting && createsNode
+    options.createsNode = createsNode
     options.loadsStoreOnOpen = loadsStore
     options.checkpointBytes = resolvedCheckpointBytes
     return options
   }
 
   /// An open client for this command; the caller closes it.
-  func openClient(forWriting: Bool, loadsStore: Bool = true) throws -> Client {
-    let client = Client(clientOptions(forWriting: forWriting, loadsStore: loadsStore))
+  func openClient(forWriting: Bool, loadsStore: Bool = true, createsNode: Bool = true) throws -> Client {
+    let client = Client(clientOptions(forWriting: forWriting, loadsStore: loadsStore, createsNode: createsNode))
     try client.open()
     return client
   }

@@ -18,13 +18,8 @@ struct SnapshotCreate: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
-    var options = global.clientOptions(forWriting: true, loadsStore: false)
+    var options = global.clientOptions(forWriting: true, loadsStore: false, createsNode: false)
     options.checkpointBytes = 0
-    guard FileSystem.exists(options.walPath!) || NodeFiles(walPath: options.walPath!).hasHistoryFiles else {
-      throw SoftadastraError(
-        .notFound, "no WAL at \(options.walPath!): nothing has been written for this node yet, or the path is wrong",
-        path: options.walPath!)
-    }
     let client = Client(options)
     try client.open()
     let result = try client.checkpoint(level: compression.level ?? Checkpoint.defaultLevel)

@@ -22,18 +22,8 @@ extension SoftadastraCommand {
   }
 }
 
-/// Checks shared by the sync commands.
+/// What the sync commands share.
 enum SyncCommon {
-  /// Sync works on an existing node: a mistyped --node-id or --data-dir must not create one.
-  static func requireNode(_ global: GlobalOptions) throws(SoftadastraError) {
-    let wal = global.resolvedWAL
-    guard FileSystem.exists(wal) else {
-      throw SoftadastraError(
-        .notFound, "no WAL at \(wal): node '\(global.resolvedNodeID)' has written nothing yet, or --data-dir or --node-id is wrong",
-        path: wal)
-    }
-  }
-
   /// Seconds a live exchange may take by default.
   static let defaultTimeout: Double = 600
 }

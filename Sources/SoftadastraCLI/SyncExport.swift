@@ -22,9 +22,8 @@ struct SyncExport: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
-    try SyncCommon.requireNode(global)
     // The bundle is made from the node's files as the export reads them: no state to load first.
-    let client = try global.openClient(forWriting: true, loadsStore: false)
+    let client = try global.openClient(forWriting: true, loadsStore: false, createsNode: false)
     let bundle = try client.sendSyncBundle(for: peer, fullState: full) { bundle throws(SoftadastraError) in
       try BundleIO.save(bundle, to: output)
     }

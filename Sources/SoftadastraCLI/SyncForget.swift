@@ -16,8 +16,7 @@ struct SyncForget: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
-    try SyncCommon.requireNode(global)
-    let client = try global.openClient(forWriting: true)
+    let client = try global.openClient(forWriting: true, createsNode: false)
     let forgotten = try client.forgetPeer(peer)
     try global.close(client)
     guard forgotten else {

@@ -180,6 +180,10 @@ import Testing
     expectFailure(Self.on(workspace, "typo", "sync", "export", "--peer", "b"), 66, mentioning: "no WAL")
     expectFailure(Self.on(workspace, "typo", "sync", "forget", "--peer", "b"), 66, mentioning: "no WAL")
     #expect(!FileManager.default.fileExists(atPath: workspace.file("data/typo.wal")))
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("data/typo.wal.lock")))
+    expectFailure(Self.on(workspace, "a", "sync", "export", "--peer", "b", "--data-dir", "nowhere"), 66, mentioning: "no WAL")
+    expectFailure(Self.on(workspace, "a", "snapshot", "--data-dir", "nowhere"), 66, mentioning: "no WAL")
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("nowhere")))
 
     _ = Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "first.sdsync")
     expectSuccess(Self.on(workspace, "b", "sync", "import", "first.sdsync", "--reply", "back.sdsync", "--json"))

@@ -93,6 +93,39 @@ import Testing
     try restored.close()
   }
 
+  @Test func archivesWrittenToAPathOrADirectoryLeaveOnlyTheArchive() throws {
+    let source = TemporaryDirectory()
+    let wal = source.file("node-a.wal")
+    let client = try Self.client(wal)
+    try client.commit([.put(key: Array("k".utf8), value: Array("v".utf8))])
+    try client.checkpoint()
+    try client.commit([.put(key: Array("k2".utf8), value: Array("v2".utf8))])
+    try client.close()
+    let shelf = TemporaryDirectory()
+    for level in [nil, 0, 9] as [Int?] {
+      let byName = try BackupWriter.write(walPath: wal, toPath: shelf.file("named.sdbackup"), level: level, toolVersion: "test")
+      #expect(byName.path == shelf.file("named.sdbackup") && byName.manifest.lastLSN == 2)
+      #expect(try BackupArchive.verify(path: byName.path).isSound)
+      #expect(try FileManager.default.contentsOfDirectory(atPath: shelf.path) == ["named.sdbackup"])
+    }
+    let inDirectory = try BackupWriter.write(walPath: wal, intoDirectory: shelf.path, toolVersion: "test")
+    #expect(inDirectory.size == (try SystemFile.openForReading(inDirectory.path).size()))
+    #expect(try Set(FileManager.default.contentsOfDirectory(atPath: shelf.path)) == ["named.sdbackup", inDirectory.path.split(separator: "/").last.map(String.init)!])
+    // A name that is taken is never replaced; a failed write leaves no part file.
+    let before = FileBytes.read(inDirectory.path)
+    try FileManager.default.moveItem(atPath: shelf.file("named.sdbackup"), toPath: shelf.file("held"))
+    let taken = #expect(throws: SoftadastraError.self) {
+      _ = try BackupWriter.write(walPath: wal, intoDirectory: shelf.path, toolVersion: "test", createdMilliseconds: inDirectory.manifest.createdMilliseconds)
+    }
+    #expect(taken?.kind == .cannotCreate)
+    #expect(FileBytes.read(inDirectory.path) == before)
+    let missing = #expect(throws: SoftadastraError.self) {
+      _ = try BackupWriter.write(walPath: source.file("nobody.wal"), toPath: shelf.file("held"), toolVersion: "test")
+    }
+    #expect(missing?.kind == .notFound)
+    #expect(try Set(FileManager.default.contentsOfDirectory(atPath: shelf.path)) == ["held", inDirectory.path.split(separator: "/").last.map(String.init)!])
+  }
+
   @Test func pointInTimeRestoresEqualAnIndependentModel() throws {
     let source = TemporaryDirectory()
     let wal = source.file("node-a.wal")

@@ -36,6 +36,25 @@ import Testing
     }
   }
 
+  @Test func aWriterThatMustNotCreateTheNodeLeavesNothingBehind() throws {
+    let directory = TemporaryDirectory()
+    var options = ClientOptions.persistent(nodeID: "node-a", walPath: directory.file("node-a.wal"))
+    options.createsNode = false
+    options.createsDirectory = true
+    let refused = #expect(throws: SoftadastraError.self) { try Client(options).open() }
+    #expect(refused?.kind == .notFound)
+    #expect(refused?.message == "no WAL at \(directory.file("node-a.wal")): nothing has been written for this node yet, or the path is wrong")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    // Once the node exists, the same options open it and write.
+    let creator = Client(.persistent(nodeID: "node-a", walPath: directory.file("node-a.wal")))
+    try creator.open()
+    try creator.close()
+    let client = Client(options)
+    try client.open()
+    try client.put("k", "v")
+    try client.close()
+  }
+
   @Test func callsBeforeOpenSayWhatToDo() {
     let client = Client(.memory(nodeID: "node-a"))
     #expect {

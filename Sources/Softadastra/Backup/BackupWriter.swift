@@ -1,10 +1,75 @@
 import SoftadastraWAL
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Reports the progress of long work: bytes done out of a total.
 public typealias ProgressHandler = (_ done: UInt64, _ total: UInt64) -> Void
 
 /// Writes backup archives (docs/backup-format.md).
 public enum BackupWriter {
+  /// An archive written to a file: its manifest, where it is, and its size.
+  public struct WrittenArchive: Sendable {
+    public var manifest: BackupManifest
+    public var path: String
+    public var size: UInt64
+  }
+
+  /// Writes an archive of the node at `walPath` to `path`: as `path`.part, synced, then renamed
+  /// into place with the directory synced. A crash or a failure leaves `path` as it was, and a
+  /// failure removes the part file. Parameters as in `write(walPath:to:…)`.
+  public static func write(
+    walPath: String, toPath path: String, level: Int? = nil, toolVersion: String, progress: ProgressHandler? = nil
+  ) throws(SoftadastraError) -> WrittenArchive {
+    try writeThroughPart(path + ".part", walPath: walPath, level: level, toolVersion: toolVersion, progress: progress) {
+      _ throws(SoftadastraError) in path
+    }
+  }
+
+  /// Writes an archive of the node at `walPath` into `directory`, named by
+  /// `BackupCatalog.fileName` (node, time, last LSN), in the same way; an archive of that name
+  /// already there is never replaced.
+  ///
+  /// - Throws: `notFound` when `directory` does not exist; `cannotCreate` when the name is taken.
+  public static func write(
+    walPath: String, intoDirectory directory: String, level: Int? = nil, toolVersion: String,
+    progress: ProgressHandler? = nil, createdMilliseconds: Int64? = nil
+  ) throws(SoftadastraError) -> WrittenArchive {
+    guard FileSystem.isDirectory(directory) else {
+      throw SoftadastraError(
+        .notFound, "backup directory \(directory) does not exist; create it with mkdir -p \(directory)", path: directory)
+    }
+    let part = "\(directory)/.softadastra-backup-\(getpid()).part"
+    return try writeThroughPart(
+      part, walPath: walPath, level: level, toolVersion: toolVersion, progress: progress, createdMilliseconds: createdMilliseconds
+    ) {
+      manifest throws(SoftadastraError) in
+      let path =
+        "\(directory)/\(BackupCatalog.fileName(nodeID: manifest.nodeID, createdMilliseconds: manifest.createdMilliseconds, lastLSN: manifest.lastLSN))"
+      guard !FileSystem.exists(path) else { throw SoftadastraError(.cannotCreate, "\(path) already exists", path: path) }
+      return path
+    }
+  }
+
+  private static func writeThroughPart(
+    _ partPath: String, walPath: String, level: Int?, toolVersion: String, progress: ProgressHandler?,
+    createdMilliseconds: Int64? = nil, finalPath: (BackupManifest) throws(SoftadastraError) -> String
+  ) throws(SoftadastraError) -> WrittenArchive {
+    FileSystem.removeFile(partPath)
+    let file = try SystemFile.createExclusive(partPath)
+    defer { file.close() }
+    var renamed = false
+    defer { if !renamed { FileSystem.removeFile(partPath) } }
+    let manifest = try write(
+      walPath: walPath, to: file, level: level, toolVersion: toolVersion, progress: progress,
+      createdMilliseconds: createdMilliseconds)
+    let path = try finalPath(manifest)
+    try FileSystem.renameDurably(partPath, to: path)
+    renamed = true
+    return WrittenArchive(manifest: manifest, path: path, size: try file.size())
+  }
+
   /// Writes an archive of the node whose live WAL is `walPath` into `file` (from offset 0) and
   /// syncs it: a snapshot of the state at the newest snapshot's LSN and every record after it,
   /// up to the last complete record or batch when the backup started.
@@ -44,34 +109,31 @@ public enum BackupWriter {
     }
     try append(BackupFormat.header())
 
-    // The snapshot part: the state at `snapshotLSN`, compressed at `level`, bound to the WAL part.
-    let scratch = file.path + ".snapshot"
-    FileSystem.removeFile(scratch)
-    defer { FileSystem.removeFile(scratch) }
+    // The snapshot part: the state at `snapshotLSN`, compressed at `level`, bound to the WAL part;
+    // written in place, its frame completed once its length is known.
+    try append(BackupFormat.partFrame(kind: .snapshot, length: 0))
+    let snapshotStart = offset
     let snapshotHeader = SnapshotHeader(
       nodeID: nodeID, createdMilliseconds: created, lsn: snapshotLSN,
       lastTimestamp: source?.header.lastTimestamp ?? HybridTimestamp(rawValue: 0),
       lastRecordChecksum: source?.header.lastRecordChecksum ?? 0, successorChecksum: walHeader.checksum,
       localOperations: source?.header.localOperations ?? 0, syncTable: source?.header.syncTable ?? [])
-    let snapshotSize: UInt64
+    let snapshotWriter = try SnapshotWriter(partOf: file, at: snapshotStart, header: snapshotHeader, level: level)
     if let source, requestedLevel == nil {
-      snapshotSize = try SnapshotWriter.rewrap(source, as: snapshotHeader, to: scratch) { raw in
+      try snapshotWriter.addBlocks(of: source) { raw in
         done += raw
         progress?(min(done, total), total)
       }
     } else {
-      let snapshotWriter = try SnapshotWriter(path: scratch, header: snapshotHeader, level: level)
       try source?.forEach(includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
         try snapshotWriter.add(key: key, entry: entry)
         done += UInt64(key.count + entry.value.count + 26)
         if snapshotWriter.entryCount % 4096 == 0 { progress?(min(done, total), total) }
         return true
       }
-      snapshotSize = try snapshotWriter.finish()
     }
-    let snapshotFile = try SystemFile.openForReading(scratch)
-    try append(BackupFormat.partFrame(kind: .snapshot, length: snapshotSize))
-    let snapshotPart = try copy(snapshotFile, range: 0, size: snapshotSize, to: file, at: offset)
+    let snapshotSize = try snapshotWriter.finish()
+    try file.write(BackupFormat.partFrame(kind: .snapshot, length: snapshotSize), at: snapshotStart - UInt64(BackupFormat.partFrameSize))
     offset += snapshotSize
 
     // The WAL part: one zlib stream of a WAL file holding the records after the snapshot.
@@ -104,8 +166,8 @@ public enum BackupWriter {
       keyCount: UInt64(try node.state.count()), level: UInt8(level),
       parts: [
         BackupPart(
-          kind: .snapshot, offset: UInt64(BackupFormat.headerSize + BackupFormat.partFrameSize), length: snapshotSize,
-          rawLength: snapshotSize, checksum: snapshotPart),
+          kind: .snapshot, offset: snapshotStart, length: snapshotSize, rawLength: snapshotSize,
+          checksum: snapshotWriter.checksum),
         BackupPart(kind: .wal, offset: walStart, length: offset - walStart, rawLength: UInt64(walBytes.count), checksum: walChecksum),
       ])
     let manifestBytes = manifest.encoded()

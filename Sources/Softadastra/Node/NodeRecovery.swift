@@ -49,6 +49,34 @@ public struct RecoveredNode {
 /// checksum the snapshot names, or archived segments bridge the gap. A damaged snapshot, or one
 /// from another history, is skipped (and reported) in favour of an older one or the full WAL.
 public enum NodeRecovery {
+  /// Checks that the log at `walPath` is there to be read, after finishing a restore of it that
+  /// was interrupted (`RestoreJournal`; waits up to `lockTimeout` seconds for the writer lock
+  /// only then). Every reader of a node or a log file asks this one question.
+  ///
+  /// - Throws: `notFound` when nothing was ever written there; `corrupt` when the WAL is gone but
+  ///   snapshots or archived WALs of it remain.
+  public static func requireWAL(at walPath: String, lockTimeout: Double) throws(SoftadastraError) {
+    try RestoreJournal.completePending(walPath: walPath, lockTimeout: lockTimeout)
+    if !FileSystem.exists(walPath) {
+      // A restore that started since may have moved the old WAL aside: it has a journal until done.
+      try RestoreJournal.completePending(walPath: walPath, lockTimeout: lockTimeout)
+    }
+    guard !FileSystem.exists(walPath) else { return }
+    throw missingWAL(walPath, files: NodeFiles(walPath: walPath))
+  }
+
+  /// Why there is no WAL at `walPath`, given the node's other files.
+  static func missingWAL(_ walPath: String, files: NodeFiles) -> SoftadastraError {
+    if files.hasHistoryFiles {
+      return SoftadastraError(
+        .corrupt,
+        "WAL \(walPath) is missing but snapshots or archived WALs of it are in \(files.directory); restore the node from a backup (softadastra restore)",
+        path: walPath)
+    }
+    return SoftadastraError(
+      .notFound, "no WAL at \(walPath): nothing has been written for this node yet, or the path is wrong", path: walPath)
+  }
+
   /// Recovers the node whose live WAL is `walPath`.
   ///
   /// - Throws: `notFound` when there is no WAL; `configuration` for another node's WAL;
@@ -68,20 +96,7 @@ public enum NodeRecovery {
     checkingBlocks: Bool = false, onlyKey: [UInt8]? = nil, lockTimeout: Double = 10
   ) throws(SoftadastraError) -> RecoveredNode {
     let files = NodeFiles(walPath: walPath)
-    try RestoreJournal.completePending(walPath: walPath, lockTimeout: lockTimeout)
-    if !FileSystem.exists(walPath) {
-      // A restore that started since may have moved the old WAL aside: it has a journal until done.
-      try RestoreJournal.completePending(walPath: walPath, lockTimeout: lockTimeout)
-    }
-    guard FileSystem.exists(walPath) else {
-      if files.hasHistoryFiles {
-        throw SoftadastraError(
-          .corrupt,
-          "WAL \(walPath) is missing but snapshots or archived WALs of it are in \(files.directory); restore the node from a backup (softadastra restore)",
-          path: walPath)
-      }
-      throw SoftadastraError(.notFound, "no WAL at \(walPath): nothing has been written for this node yet, or the path is wrong", path: walPath)
-    }
+    try requireWAL(at: walPath, lockTimeout: lockTimeout)
     var skipped = known
     var rereads = 0
     while true {

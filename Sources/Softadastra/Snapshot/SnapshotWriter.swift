@@ -4,17 +4,29 @@ import SoftadastraWAL
   import Glibc
 #endif
 
-/// Writes a snapshot file from entries given in strictly increasing key order.
+/// Writes a snapshot from entries given in strictly increasing key order: as a file of its own,
+/// or as a part of another file (a backup archive).
 ///
-/// The file is written as `path` + ".tmp", synced, and renamed into place by `finish()` (which
-/// also syncs the directory): a crash leaves no file at `path` or the complete one.
+/// A file of its own is written as `path` + ".tmp", synced, and renamed into place by `finish()`
+/// (which also syncs the directory): a crash leaves no file at `path` or the complete one.
 public final class SnapshotWriter {
+  /// Where the snapshot's bytes go.
+  private enum Destination {
+    /// A new file, renamed from `temporaryPath` to `path` when finished.
+    case ownFile(temporaryPath: String)
+    /// Bytes of a file the caller owns, from an offset on; the caller syncs it.
+    case part(base: UInt64)
+  }
+
   public let path: String
   public let header: SnapshotHeader
   private let level: Int
   private let file: SystemFile
-  private let temporaryPath: String
-  private var offset: UInt64
+  private let destination: Destination
+  /// Bytes written so far, from the snapshot's first byte.
+  private var offset: UInt64 = 0
+  /// The CRC-32C of the bytes written so far.
+  public private(set) var checksum: UInt32 = 0
   private var block: [UInt8] = []
   private var blockCount: UInt32 = 0
   private var blockFirstKey: [UInt8] = []
@@ -27,27 +39,54 @@ public final class SnapshotWriter {
   private var finished = false
 
   /// Starts a snapshot at `path`, which must not exist.
-  public init(path: String, header: SnapshotHeader, level: Int = Zlib.defaultLevel) throws(SoftadastraError) {
+  public convenience init(path: String, header: SnapshotHeader, level: Int = Zlib.defaultLevel) throws(SoftadastraError) {
     guard !FileSystem.exists(path) else {
       throw SoftadastraError(.cannotCreate, "snapshot \(path) already exists", path: path)
     }
+    try Zlib.checkLevel(level)
+    let temporaryPath = path + ".tmp"
+    FileSystem.removeFile(temporaryPath)
+    try self.init(
+      file: try SystemFile.createExclusive(temporaryPath), destination: .ownFile(temporaryPath: temporaryPath), path: path,
+      header: header, level: level)
+  }
+
+  /// Starts a snapshot written into `file` from byte `base` on (as a part of an archive). The
+  /// caller syncs `file`; `finish()` returns the snapshot's size and `checksum` covers its bytes.
+  public convenience init(partOf file: SystemFile, at base: UInt64, header: SnapshotHeader, level: Int)
+    throws(SoftadastraError)
+  {
+    try Zlib.checkLevel(level)
+    try self.init(file: file, destination: .part(base: base), path: file.path, header: header, level: level)
+  }
+
+  private init(file: SystemFile, destination: Destination, path: String, header: SnapshotHeader, level: Int)
+    throws(SoftadastraError)
+  {
+    self.file = file
+    self.destination = destination
     self.path = path
     self.header = header
     self.level = level
-    temporaryPath = path + ".tmp"
-    FileSystem.removeFile(temporaryPath)
-    file = try SystemFile.createExclusive(temporaryPath)
-    let bytes = header.encoded()
-    try file.write(bytes, at: 0)
-    offset = UInt64(bytes.count)
     block.reserveCapacity(SnapshotFormat.blockTargetBytes + 4096)
+    try append(header.encoded())
   }
 
   deinit {
-    if !finished {
+    if !finished, case .ownFile(let temporaryPath) = destination {
       file.close()
       FileSystem.removeFile(temporaryPath)
     }
+  }
+
+  /// Writes `bytes` after those written so far.
+  private func append(_ bytes: [UInt8]) throws(SoftadastraError) {
+    switch destination {
+    case .ownFile: try file.write(bytes, at: offset)
+    case .part(let base): try file.write(bytes, at: base + offset)
+    }
+    offset += UInt64(bytes.count)
+    checksum = CRC32C.extend(checksum, bytes)
   }
 
   /// The number of entries added so far.
@@ -67,50 +106,48 @@ public final class SnapshotWriter {
     if block.count >= SnapshotFormat.blockTargetBytes { try closeBlock() }
   }
 
-  /// Writes the index and footer, syncs, and renames the file into place.
+  /// Writes the index and footer; a file of its own is then synced and renamed into place.
   ///
-  /// - Returns: the size of the finished file.
+  /// - Returns: the size of the finished snapshot.
   @discardableResult
   public func finish() throws(SoftadastraError) -> UInt64 {
     try closeBlock()
     let indexOffset = offset
     let indexChecksum = CRC32C.checksum(index)
-    try file.write(index, at: offset)
-    offset += UInt64(index.count)
+    try append(index)
     let footer = SnapshotFooter(
       indexOffset: indexOffset, indexSize: UInt32(index.count), blockCount: blocks, entryCount: entries,
       valueCount: values, rawBytes: rawBytes, indexChecksum: indexChecksum)
-    try file.write(footer.encoded(headerChecksum: header.checksum), at: offset)
-    offset += UInt64(SnapshotFormat.footerSize)
-    try file.sync()
-    file.close()
-    try FileSystem.renameDurably(temporaryPath, to: path)
+    try append(footer.encoded(headerChecksum: header.checksum))
+    if case .ownFile(let temporaryPath) = destination {
+      try file.sync()
+      file.close()
+      try FileSystem.renameDurably(temporaryPath, to: path)
+    }
     finished = true
     return offset
   }
 
-  /// Writes `source`'s entries under another header without decompressing them: each block's
-  /// stored bytes are copied (after checking their CRC) and the index and footer rebuilt.
-  ///
-  /// - Returns: the size of the finished file.
-  public static func rewrap(_ source: SnapshotReader, as header: SnapshotHeader, to path: String, progress: ((UInt64) -> Void)? = nil)
-    throws(SoftadastraError) -> UInt64
-  {
-    let writer = try SnapshotWriter(path: path, header: header)
+  /// Adds every entry of `source` without decompressing them: each block's stored bytes are
+  /// copied (after checking their CRC) and indexed anew. Only into a writer with no entries yet;
+  /// `finish()` then completes the snapshot under this writer's header.
+  public func addBlocks(of source: SnapshotReader, progress: ((UInt64) -> Void)? = nil) throws(SoftadastraError) {
+    guard entries == 0 else {
+      throw SoftadastraError(.invalidArgument, "a snapshot's blocks can only be copied into an empty snapshot")
+    }
     for index in source.blocks.indices {
       var block = source.blocks[index]
       let stored = try source.storedBlock(index)
-      try writer.file.write(stored, at: writer.offset)
-      block.offset = writer.offset
-      block.append(to: &writer.index)
-      writer.offset += UInt64(stored.count)
-      writer.rawBytes += UInt64(block.rawSize)
-      writer.entries += UInt64(block.entryCount)
-      writer.blocks += 1
+      block.offset = offset
+      block.append(to: &self.index)
+      try append(stored)
+      rawBytes += UInt64(block.rawSize)
+      entries += UInt64(block.entryCount)
+      blocks += 1
+      lastKey = block.lastKey
       progress?(UInt64(block.rawSize))
     }
-    writer.values = source.valueCount
-    return try writer.finish()
+    values += source.valueCount
   }
 
   private func closeBlock() throws(SoftadastraError) {
@@ -118,12 +155,11 @@ public final class SnapshotWriter {
     let stored = try block.withUnsafeBytes { buffer in
       Result { () throws(SoftadastraError) in try Zlib.compress(buffer, level: level) }
     }.get()
-    try file.write(stored, at: offset)
     SnapshotBlock(
       offset: offset, storedSize: UInt32(stored.count), rawSize: UInt32(block.count), entryCount: blockCount,
       checksum: CRC32C.checksum(stored), firstKey: blockFirstKey, lastKey: lastKey!
     ).append(to: &index)
-    offset += UInt64(stored.count)
+    try append(stored)
     rawBytes += UInt64(block.count)
     blocks += 1
     blockCount = 0
