@@ -1,4 +1,5 @@
 import Foundation
+import SoftadastraWAL
 import SoftadastraTestSupport
 import Testing
 
@@ -32,10 +33,10 @@ import Testing
     workspace.run("store", "put", "k", "v")
     let holder = Process()
     holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-    holder.arguments = ["-x", workspace.file("data/softadastra.wal.lock"), "sleep", "5"]
+    holder.arguments = ["-o", "-x", workspace.file("data/softadastra.wal.lock"), "sleep", "60"]
     try holder.run()
     defer { holder.terminate() }
-    usleep(300_000)
+    #expect(waitUntil { WriterLock.isHeld(walPath: workspace.file("data/softadastra.wal")) })
     let started = Date()
     let result = workspace.run("store", "put", "k", "w", "--lock-timeout", "0.5")
     expectFailure(result, 75, mentioning: "data/softadastra.wal.lock")

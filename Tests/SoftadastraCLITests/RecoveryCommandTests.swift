@@ -91,8 +91,11 @@ import Testing
       loop.arguments = ["-c", script]
       loop.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
       try loop.run()
-      usleep(UInt32.random(in: 200_000...600_000))
-      // Kill the loop and whatever put it is running, mid-write if it is writing.
+      // After some acknowledged puts (a count, not a time: a busy machine only makes it later),
+      // kill the loop and whatever put it is running, mid-write if it is writing.
+      func acknowledged() -> Int { FileBytes.read(workspace.file("acked-\(round)")).filter { $0 == UInt8(ascii: "\n") }.count }
+      let target = Int.random(in: 1...30)
+      #expect(waitUntil { acknowledged() >= target })
       let children = CommandRunner.run(executable: "/usr/bin/pgrep", ["-P", String(loop.processIdentifier)], in: workspace.path)
       kill(loop.processIdentifier, SIGKILL)
       for pid in children.out.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }

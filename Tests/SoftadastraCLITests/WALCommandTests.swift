@@ -173,17 +173,18 @@ import Testing
     FileBytes.write([], to: workspace.file("follow.out"))
     follower.standardOutput = FileHandle(forWritingAtPath: workspace.file("follow.out"))
     try follower.run()
-    usleep(300_000)
+    func lines() -> [Substring] {
+      String(decoding: FileBytes.read(workspace.file("follow.out")), as: UTF8.self).split(separator: "\n")
+    }
+    // Once the record already there is printed, the follower is following.
+    #expect(waitUntil { lines().count == 1 })
     workspace.run("store", "put", "second", "2")
     workspace.run("store", "put", "third", "3")
-    var lines: [Substring] = []
-    for _ in 0..<50 where lines.count < 3 {
-      usleep(100_000)
-      lines = String(decoding: FileBytes.read(workspace.file("follow.out")), as: UTF8.self).split(separator: "\n")
-    }
+    waitUntil { lines().count >= 3 }
+    let printed = lines()
     follower.terminate()
     follower.waitUntilExit()
-    #expect(lines.count == 3)
-    #expect(lines.last?.contains(#"key="third""#) == true)
+    #expect(printed.count == 3)
+    #expect(printed.last?.contains(#"key="third""#) == true)
   }
 }

@@ -20,9 +20,12 @@ import Testing
     try Client.readOnlyTextEntries(walPath: path, nodeID: nodeID)
   }
 
-  static func backup(_ walPath: String, to archive: String, level: Int? = nil) throws -> BackupManifest {
+  static func backup(_ walPath: String, to archive: String, level: Int? = nil, createdMilliseconds: Int64? = nil) throws
+    -> BackupManifest
+  {
     let file = try SystemFile.createExclusive(archive)
-    return try BackupWriter.write(walPath: walPath, to: file, level: level, toolVersion: "test")
+    return try BackupWriter.write(
+      walPath: walPath, to: file, level: level, toolVersion: "test", createdMilliseconds: createdMilliseconds)
   }
 
   /// Every file in `directory` with its bytes.
@@ -290,12 +293,11 @@ import Testing
       try client.put("k", "\(index)")
       try client.close()
       let path = directory.file("b\(index).sdbackup")
-      _ = try Self.backup(wal, to: path)
+      _ = try Self.backup(wal, to: path, createdMilliseconds: 1_795_594_148_000 + Int64(index))
       paths.append(path)
-      usleep(3_000)
     }
     FileBytes.write(Array("not a backup".utf8), to: directory.file("junk.sdbackup"))
-    let now = HybridTimestamp.wallClockMilliseconds()
+    let now: UInt64 = 1_795_594_148_000 + 60_000  // a minute after the archives were made
     var plan = try BackupCatalog.planPrune(try BackupCatalog.entries(in: directory.path), keep: 2, keepWithinMilliseconds: nil, nowMilliseconds: now)
     #expect(plan.keep.map(\.path) == [paths[3], paths[2]])
     #expect(Set(plan.remove.map(\.path)) == [paths[0], paths[1]])

@@ -333,16 +333,18 @@ import Testing
     let (input, output) = (toAnswerer[0], toCaller[1])
     final class Failure: @unchecked Sendable { var error: SoftadastraError? }
     let failure = Failure()
+    let finished = DispatchSemaphore(value: 0)
     let answered = Thread {
       do throws(SoftadastraError) {
         _ = try SyncExchange.answer(other, over: SyncStream(input: input, output: output, peerName: "the caller"))
       } catch {
         failure.error = error
       }
+      finished.signal()
     }
     answered.start()
     defer {
-      while !answered.isFinished { usleep(1000) }  // it still reads the caller's last acknowledgement
+      finished.wait()  // it still reads the caller's last acknowledgement
       for descriptor in toAnswerer + toCaller { close(descriptor) }
       #expect(failure.error == nil, "the answering side failed: \(failure.error.map(\.message) ?? "")")
     }
