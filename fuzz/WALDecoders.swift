@@ -22,7 +22,7 @@ public func fuzzWALDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   }
   // The C++ runtime's format, scanned as the commands scan it: strictly, then with resync.
   for resync in [false, true] {
-    var scanner = CppLogScanner(bytes: Array(bytes), path: "fuzz", resync: resync)
+    var scanner = CppLogScanner(bytes: Array(bytes), path: "fuzz", onDamage: resync ? { _ in } : nil)
     var records = 0
     while let scanned = try? scanner.next() {
       precondition(scanned.size > 0 && Int(scanned.offset) + scanned.size <= size, "record out of bounds")

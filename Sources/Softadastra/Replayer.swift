@@ -88,14 +88,9 @@ public enum Replayer {
     path: String, policy: RecoveryPolicy, target: ReplayTarget = ReplayTarget(), format: LogFormat? = nil
   ) throws(SoftadastraError) -> ReplayResult {
     var pending: [WALRecord] = []
-    let resolved: LogFormat
-    if let format { resolved = format } else { resolved = try LogFormat.detect(path: path) }
-    if resolved == .cppV1 {
-      return try replayCppLog(path: path, policy: policy, target: target)
-    }
     if policy == .salvage {
-      let plan = try SalvageWalk.plan(path: path)
-      var result = ReplayResult(header: plan.header)
+      let plan = try Salvage.plan(path: path, format: format)
+      var result = ReplayResult(header: plan.header ?? runtimeHeader)
       try result.loadBase(forLogAt: path, target: target)
       result.damage = plan.dropped
       for scanned in plan.kept where !result.reachedTarget {
@@ -103,30 +98,18 @@ public enum Replayer {
       }
       return result
     }
-    var scanner = try WALScanner(path: path)
-    var result = ReplayResult(header: scanner.header)
+    var reader = try LogFormat.openReader(path: path, format: format)
+    var result = ReplayResult(header: reader.nativeHeader ?? runtimeHeader)
     try result.loadBase(forLogAt: path, target: target)
-    while !result.reachedTarget, let scanned = try scanner.next() {
+    while !result.reachedTarget, let scanned = try reader.next() {
       apply(scanned.record, to: &result, pending: &pending, target: target)
     }
-    try finish(&result, ending: scanner.ending, fileSize: scanner.fileSize, policy: policy, path: path)
+    try finish(&result, ending: reader.ending, fileSize: reader.fileSize, policy: policy, path: path)
     return result
   }
 
-  /// Replays a C++ runtime log (no header: the result's header names no node).
-  private static func replayCppLog(path: String, policy: RecoveryPolicy, target: ReplayTarget) throws(SoftadastraError)
-    -> ReplayResult
-  {
-    var scanner = try CppLogScanner(path: path, resync: policy == .salvage)
-    var result = ReplayResult(header: WALHeader(nodeID: "cpp-runtime", createdMilliseconds: 0))
-    var pending: [WALRecord] = []
-    while !result.reachedTarget, let scanned = try scanner.next() {
-      apply(scanned.record, to: &result, pending: &pending, target: target)
-    }
-    result.damage = scanner.damage
-    try finish(&result, ending: scanner.ending, fileSize: scanner.fileSize, policy: policy, path: path)
-    return result
-  }
+  /// The header a replay of a log without one reports (a C++ runtime log): it names no node.
+  static let runtimeHeader = WALHeader(nodeID: "cpp-runtime", createdMilliseconds: 0)
 
   /// Applies the policy to how the log ended.
   private static func finish(

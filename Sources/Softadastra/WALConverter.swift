@@ -39,39 +39,28 @@ public enum WALConverter {
       throw SoftadastraError(.cannotCreate, "\(destination) already exists; convert into a new file", path: destination)
     }
     let sourceFormat = try LogFormat.detect(path: source)
-    var records: [WALRecord] = []
+    var scanned: [ScannedRecord] = []
     var dropped: [DamagedRegion] = []
-    var sourceNode: String?
-    var operationTimesLost = 0
-    switch sourceFormat {
-    case .cppV1:
-      var scanner = try CppLogScanner(path: source, resync: salvage)
-      while let scanned = try scanner.next() {
-        records.append(scanned.record)
-        if let own = scanner.runtimeFields(of: scanned).operationMilliseconds,
-          (Int64(clamping: scanned.record.timestamp.milliseconds) &- own).magnitude > 1
-        {
-          operationTimesLost += 1
-        }
-      }
-      dropped = scanner.damage
-      if case .corrupt(let corruption) = scanner.ending { throw refusal(source, corruption.offset) }
-      if case .tornTail(let torn) = scanner.ending { throw refusal(source, torn.offset) }
-    case .native:
-      if salvage {
-        let plan = try SalvageWalk.plan(path: source)
-        try checkSelfContained(plan.header, source)
-        records = plan.kept.map(\.record)
-        dropped = plan.dropped
-        sourceNode = plan.header.nodeID
-      } else {
-        var scanner = try WALScanner(path: source)
-        try checkSelfContained(scanner.header, source)
-        sourceNode = scanner.header.nodeID
-        while let scanned = try scanner.next() { records.append(scanned.record) }
-        if case .corrupt(let corruption) = scanner.ending { throw refusal(source, corruption.offset) }
-        if case .tornTail(let torn) = scanner.ending { throw refusal(source, torn.offset) }
-      }
+    let header: WALHeader?
+    if salvage {
+      let plan = try Salvage.plan(path: source, format: sourceFormat)
+      (header, scanned, dropped) = (plan.header, plan.kept, plan.dropped)
+    } else {
+      var reader = try LogFormat.openReader(path: source, format: sourceFormat)
+      header = reader.nativeHeader
+      while let record = try reader.next() { scanned.append(record) }
+      if case .corrupt(let corruption) = reader.ending { throw refusal(source, corruption.offset) }
+      if case .tornTail(let torn) = reader.ending { throw refusal(source, torn.offset) }
+    }
+    if let header { try checkSelfContained(header, source) }
+    let sourceNode = header?.nodeID
+    let records = scanned.map(\.record)
+    // A C++ runtime record carries its operation's own time beside the record's; a native WAL
+    // keeps one, so a difference is counted as lost.
+    let runtime = try? CppLogScanner(path: source)
+    let operationTimesLost = scanned.count { record in
+      guard sourceFormat == .cppV1, let own = runtime?.runtimeFields(of: record).operationMilliseconds else { return false }
+      return (Int64(clamping: record.record.timestamp.milliseconds) &- own).magnitude > 1
     }
     var operations: [(lsn: UInt64, milliseconds: UInt64, operation: StoreOperation, batch: WALRecord.BatchPosition)] = []
     var droppedOutOfOrder = 0

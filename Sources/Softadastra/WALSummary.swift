@@ -49,7 +49,7 @@ public struct WALSummary: Sendable, Equatable {
     case .operation(_, origin: nil): localOperations += 1
     case .tailRepairNote(let offset, let bytes):
       lastTailRepair = TailRepair(offset: offset, bytes: bytes, timestamp: scanned.record.timestamp)
-    case .operation, .lostRange, .syncTable, .skipped: break
+    case .operation, .lostRange, .syncTable, .skipped, .unread: break
     }
   }
 }

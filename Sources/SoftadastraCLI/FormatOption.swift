@@ -5,7 +5,4 @@ import Softadastra
 struct FormatOption: ParsableArguments {
   @Option(help: ArgumentHelp("The log's format, native or cpp-v1 (default: recognised by its bytes).", valueName: "format"))
   var format: LogFormat?
-
-  /// The format to read `path` as.
-  func resolve(_ path: String) throws -> LogFormat { try format ?? LogFormat.detect(path: path) }
 }

@@ -55,7 +55,7 @@ enum RecordFormatting {
     case .tailRepairNote: "tail-repair"
     case .lostRange: "lost-range"
     case .syncTable: "sync-table"
-    case .skipped(let type, _): "type-\(type)"
+    case .skipped(let type, _), .unread(let type): "type-\(type)"
     }
   }
 
@@ -126,6 +126,7 @@ enum RecordFormatting {
     case .lostRange(let count, let offset, let bytes):
       extra += " lost_lsns=\(record.lsn)-\(record.lsn + count - 1) damage_offset=\(offset) damage_bytes=\(bytes)"
     case .skipped(_, let payload), .syncTable(let payload): extra += " payload_bytes=\(payload.count)"
+    case .unread: break
     }
     if record.batch != .single { extra += " batch=" + record.batch.name }
     out += extra.utf8
@@ -163,6 +164,7 @@ enum RecordFormatting {
     case .lostRange(let count, let offset, let bytes):
       members += [("lost_count", .number(count)), ("damage_offset", .number(offset)), ("damage_bytes", .number(bytes))]
     case .skipped(_, let payload), .syncTable(let payload): members.append(("payload_bytes", .number(payload.count)))
+    case .unread: break
     }
     return .object(members)
   }

@@ -47,32 +47,32 @@ extension SoftadastraCommand {
 
     func run() throws {
       let walPath = try global.logToRead(path)
-      if try logFormat.resolve(walPath) == .cppV1 {
-        guard !follow else {
-          throw SoftadastraError(.invalidArgument, "--follow follows native WALs only; \(walPath) is a C++ runtime log")
+      var reader = try LogFormat.openReader(path: walPath, format: logFormat.format)
+      if header {
+        let nativeHeader = reader.nativeHeader
+        if global.json {
+          Output.json(.object([("header", nativeHeader.map(RecordFormatting.json) ?? .object([("format", .string(reader.format.rawValue))]))]))
+        } else {
+          Output.line(nativeHeader.map(headerLine) ?? "header format=\(reader.format.rawValue)")
         }
-        if header { global.json ? Output.json(.object([("header", .object([("format", .string("cpp-v1"))]))])) : Output.line("header format=cpp-v1") }
-        var scanner = try CppLogScanner(path: walPath)
-        try dump(&scanner, walPath) { [scanner] scanned in
-          let fields = scanner.runtimeFields(of: scanned)
-          return [
-            ("wal_type", .number(fields.type)), ("status", .number(fields.status)),
-            ("op_timestamp", fields.operationMilliseconds.map { .string(ISO8601.string(milliseconds: UInt64(max(0, $0)))) } ?? .null),
-          ]
-        }
-        return
       }
-      var scanner = try WALScanner(path: walPath)
-      if header { global.json ? Output.json(.object([("header", RecordFormatting.json(scanner.header))])) : Output.line(headerLine(scanner.header)) }
-      try dump(&scanner, walPath)
+      // A C++ runtime record has fields of its own, shown in JSON.
+      let runtime = reader as? CppLogScanner
+      try dump(&reader, walPath) { scanned in
+        guard let fields = runtime?.runtimeFields(of: scanned) else { return [] }
+        return [
+          ("wal_type", .number(fields.type)), ("status", .number(fields.status)),
+          ("op_timestamp", fields.operationMilliseconds.map { .string(ISO8601.string(milliseconds: UInt64(max(0, $0)))) } ?? .null),
+        ]
+      }
     }
 
     /// Prints the records that pass the filters (or their statistics), following the log with
     /// --follow, then reports damage.
     ///
     /// `extraJSON` adds format-specific members to each record's JSON object.
-    private func dump<Scanner: LogScanning>(
-      _ scanner: inout Scanner, _ walPath: String, extraJSON: (ScannedRecord) -> [(String, JSONValue)] = { _ in [] }
+    private func dump(
+      _ scanner: inout any LogReader, _ walPath: String, extraJSON: (ScannedRecord) -> [(String, JSONValue)]
     ) throws {
       var filter = RecordFilter()
       filter.fromLSN = fromLSN

@@ -38,7 +38,7 @@ extension SoftadastraCommand {
       let result = try Replayer.replay(
         path: walPath, policy: recovery,
         target: ReplayTarget(lsn: toLSN, milliseconds: toTime?.milliseconds, exclusive: exclusive),
-        format: logFormat.resolve(walPath))
+        format: logFormat.format)
       let seconds = started.duration(to: .now).seconds
       for region in result.damage {
         let what =

@@ -34,14 +34,14 @@ extension SoftadastraCommand {
     func run() throws {
       let walPath = try global.logToRead(path)
       guard repair else {
-        let report = try WALVerifier.verify(path: walPath, format: logFormat.resolve(walPath))
+        let report = try WALVerifier.verify(path: walPath, format: logFormat.format)
         show(report)
         if report.status != .clean { throw ExitStatus.dataError.exitCode }
         return
       }
       let result = try WALRepair.repair(
         path: walPath, salvage: salvage, backupPath: backupTo, dryRun: dryRun, lockTimeout: global.lockTimeout,
-        format: logFormat.resolve(walPath))
+        format: logFormat.format)
       let after = result.dryRun || result.action == .none ? nil : try WALVerifier.verify(path: walPath)
       show(result, after: after)
       if result.dryRun, result.action != .none { throw ExitStatus.dataError.exitCode }

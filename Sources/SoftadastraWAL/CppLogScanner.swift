@@ -2,7 +2,7 @@
 /// `docs/cpp-wal-v1.md`): records back to back, no file header, an FNV-1a checksum over each
 /// payload. Records come out as `ScannedRecord`s whose LSN is the C++ sequence number, so the
 /// same dump, verify and replay code serves both formats.
-public struct CppLogScanner: LogScanning {
+public struct CppLogScanner: LogReader {
   /// Record magic 0x57414C31, little-endian: "1LAW" on disk.
   public static let magic: [UInt8] = [0x31, 0x4C, 0x41, 0x57]
   static let headerSize = 30
@@ -11,51 +11,52 @@ public struct CppLogScanner: LogScanning {
 
   public let path: String
   private var bytes: [UInt8]
-  public private(set) var position = 0
+  /// Where the next record starts.
+  private var offset = 0
   public private(set) var ending: WALEnding?
-  /// With `resync`, damage does not end the scan: it is recorded here and reading goes on at the
+  /// With a reporter, damage does not end the scan: it is reported and reading goes on at the
   /// next valid record (what a salvage and a full verification need).
-  public private(set) var damage: [DamagedRegion] = []
-  private let resync: Bool
+  private let onDamage: DamageReporter?
   private var lastSequence: UInt64 = 0
 
-  public init(path: String, resync: Bool = false) throws(SoftadastraError) {
+  public init(path: String, onDamage: DamageReporter? = nil) throws(SoftadastraError) {
     let file = try SystemFile.openForReading(path)
-    self.init(bytes: try file.read(count: Int(file.size()), at: 0), path: path, resync: resync)
+    self.init(bytes: try file.read(count: Int(file.size()), at: 0), path: path, onDamage: onDamage)
   }
 
   /// Reads a log already in memory (`path` names it in reports).
-  init(bytes: [UInt8], path: String, resync: Bool) {
+  init(bytes: [UInt8], path: String, onDamage: DamageReporter? = nil) {
     self.path = path
     self.bytes = bytes
-    self.resync = resync
+    self.onDamage = onDamage
   }
 
+  public var format: LogFormat { .cppV1 }
+  /// The runtime's log has no file header.
+  public var nativeHeader: WALHeader? { nil }
   public var fileSize: UInt64 { UInt64(bytes.count) }
+  public var position: UInt64 { UInt64(offset) }
 
   public mutating func next() throws(SoftadastraError) -> ScannedRecord? {
     while ending == nil {
+      let position = offset
       if position == bytes.count {
         ending = .clean
         return nil
       }
       switch Self.decode(bytes, at: position) {
       case .success(let scanned):
-        position += scanned.size
+        offset += scanned.size
         lastSequence = scanned.record.lsn
         return scanned
       case .failure(let problem):
         let next = nextValidRecord(after: position)
-        if resync {
-          damage.append(
+        if let onDamage {
+          onDamage(
             DamagedRegion(
               offset: UInt64(position), bytes: UInt64((next ?? bytes.count) - position), expectedLSN: lastSequence &+ 1,
               problem: problem, isTail: next == nil))
-          guard let next else {
-            ending = .clean
-            return nil
-          }
-          position = next
+          offset = next ?? bytes.count
           continue
         }
         if next != nil || !looksLikeAnUnfinishedAppend(problem, at: position) {
@@ -238,29 +239,3 @@ public struct CppLogScanner: LogScanning {
   }
 }
 
-/// What the WAL commands need from a reader of either format.
-public protocol LogScanning {
-  /// The next record, or nil at the end or at damage (see `ending`).
-  mutating func next() throws(SoftadastraError) -> ScannedRecord?
-  var ending: WALEnding? { get }
-  /// Looks again at the file, to read records appended since.
-  mutating func refresh() throws(SoftadastraError)
-}
-
-extension WALScanner: LogScanning {}
-
-/// The log formats softadastra reads.
-public enum LogFormat: String, Sendable, CaseIterable {
-  /// softadastra's own WAL (docs/wal-format.md).
-  case native
-  /// The C++ Softadastra runtime's log (docs/cpp-wal-v1.md).
-  case cppV1 = "cpp-v1"
-
-  /// Recognises a log by its first bytes: the C++ record magic, or a start of it cut short (a
-  /// runtime log whose first record was torn after 1 to 3 bytes); anything else is taken as
-  /// native (and its header check then says what is wrong).
-  public static func detect(path: String) throws(SoftadastraError) -> LogFormat {
-    let first = try SystemFile.openForReading(path).read(count: 4, at: 0)
-    return !first.isEmpty && CppLogScanner.magic.starts(with: first) ? .cppV1 : .native
-  }
-}

@@ -50,17 +50,37 @@ struct RecordCursor {
     try withBytes(at: offset - 4, count: 4) { $0.count == 4 ? $0.loadLittleEndian(at: 0) : 0 }
   }
 
-  /// Decodes the record at `offset`, whose CRC chain starts from `seed`.
-  mutating func decode(at offset: UInt64, seed: UInt32, materialize: Bool) throws(SoftadastraError)
-    -> RecordDecoder.Outcome
-  {
-    let outcome = try withBytes(at: offset, count: WALFormat.recordPrefixSize + 512) {
+  /// What reading a record at an offset of the file gives: the decoder's states, resolved
+  /// against the file (more data either comes from the file or the record is incomplete).
+  enum Read {
+    /// A valid record: its frame, and the record itself (its body `.unread` when the payload
+    /// was checked but not copied).
+    case record(RecordFrame, WALRecord)
+    case invalid(RecordProblem)
+
+    /// The frame of a valid record.
+    var frame: RecordFrame? {
+      if case .record(let frame, _) = self { return frame }
+      return nil
+    }
+  }
+
+  /// Reads the record at `offset`, whose CRC chain starts from `seed`.
+  mutating func read(at offset: UInt64, seed: UInt32, materialize: Bool) throws(SoftadastraError) -> Read {
+    var outcome = try withBytes(at: offset, count: WALFormat.recordPrefixSize + 512) {
       RecordDecoder.decode($0, seed: seed, materialize: materialize)
     }
-    guard case .needMoreData(let size) = outcome else { return outcome }
-    let available = fileSize - offset
-    guard UInt64(size) <= available else { return .invalid(.incomplete(size: size, available: Int(available))) }
-    return try withBytes(at: offset, count: size) { RecordDecoder.decode($0, seed: seed, materialize: materialize) }
+    if case .needMoreData(let size) = outcome {
+      let available = fileSize - offset
+      guard UInt64(size) <= available else { return .invalid(.incomplete(size: size, available: Int(available))) }
+      outcome = try withBytes(at: offset, count: size) { RecordDecoder.decode($0, seed: seed, materialize: materialize) }
+    }
+    switch outcome {
+    case .record(let record, let frame): return .record(frame, record)
+    case .valid(let frame): return .record(frame, frame.unreadRecord)
+    case .invalid(let problem): return .invalid(problem)
+    case .needMoreData(let size): return .invalid(.incomplete(size: size, available: Int(fileSize - offset)))
+    }
   }
 
   /// The frame of the record at `offset`, which an earlier pass checked in full.
@@ -100,7 +120,7 @@ struct RecordCursor {
         var seeds = [try seed(before: candidate)]
         if let alternateSeed, alternateSeed.offset == candidate { seeds.append(alternateSeed.seed) }
         for seed in seeds {
-          if let frame = try decode(at: candidate, seed: seed, materialize: false).frame, frame.lsn > minimumLSN {
+          if let frame = try read(at: candidate, seed: seed, materialize: false).frame, frame.lsn > minimumLSN {
             return (candidate, seed, frame)
           }
         }

@@ -65,6 +65,9 @@ public struct RecordFrame: Sendable, Hashable {
   public var checksum: UInt32
   /// The LSN the next record must carry.
   public var nextLSN: UInt64
+
+  /// The record this frame belongs to, its payload not read.
+  var unreadRecord: WALRecord { WALRecord(lsn: lsn, timestamp: timestamp, batch: batch, body: .unread(type: type)) }
 }
 
 /// Decodes records of the native WAL format from bytes in memory.
@@ -158,7 +161,9 @@ public enum RecordDecoder {
       let bytes = payload.readBytes(payload.remaining) ?? []
       body = type == RecordType.syncTable ? .syncTable(payload: bytes) : .skipped(type: type, payload: bytes)
     }
-    guard materialize, let body else { return .valid(frame) }
+    // Notes and lost ranges are small and always decoded: a reader needs their fields (a lost
+    // range's count gives the next LSN) even when it copies no keys and values.
+    guard let body else { return .valid(frame) }
     return .record(WALRecord(lsn: lsn, timestamp: frame.timestamp, batch: frame.batch, body: body), frame)
   }
 

@@ -44,6 +44,8 @@ public enum RecordEncoder {
       buffer.appendLittleEndian(bytes)
     case .skipped(_, let payload), .syncTable(let payload):
       buffer.append(contentsOf: payload)
+    case .unread:
+      preconditionFailure("a record read without its payload cannot be written; read it with materialize: true")
     }
     let size = UInt32(buffer.count - start + 8)
     buffer.storeLittleEndian(size, at: start)

@@ -54,6 +54,9 @@ public struct WALRecord: Sendable, Hashable {
     case syncTable(payload: [UInt8])
     /// A record type this version does not know but may skip.
     case skipped(type: UInt8, payload: [UInt8])
+    /// A valid record of `type` whose payload was checked but not copied (a scan that does not
+    /// materialize records, as verification does). It cannot be written again.
+    case unread(type: UInt8)
   }
 
   /// Where a record sits in an atomic batch.
@@ -130,7 +133,7 @@ public struct WALRecord: Sendable, Hashable {
     case .tailRepairNote: RecordType.tailRepairNote
     case .lostRange: RecordType.lostRange
     case .syncTable: RecordType.syncTable
-    case .skipped(let type, _): type
+    case .skipped(let type, _), .unread(let type): type
     }
   }
 }

@@ -88,8 +88,9 @@ public enum WALRepair {
         action: .truncateTail, dryRun: dryRun, before: report, backupPath: backup, keptRecords: report.records + 1,
         dropped: report.damage, newSize: UInt64(bytes.count))
     case .corrupt:
-      let plan = try SalvageWalk.plan(path: path)
-      let bytes = rebuild(plan)
+      let plan = try Salvage.plan(path: path, format: .native)
+      guard let header = plan.header else { preconditionFailure("a native log has a header") }
+      let bytes = rebuild(plan, header: header)
       if !dryRun { try replace(path, with: bytes.bytes, backup: backup) }
       return RepairResult(
         action: .salvage, dryRun: dryRun, before: report, backupPath: backup, keptRecords: bytes.records,
@@ -115,7 +116,7 @@ public enum WALRepair {
         "\(path) holds no complete record (its first record is torn, \(report.fileSize) bytes): a repaired log would be an empty file that no reader recognises; delete it instead (the runtime starts a new log). Nothing was changed",
         path: path, offset: 0)
     }
-    var scanner = try CppLogScanner(path: path, resync: true)
+    var scanner = try CppLogScanner(path: path) { _ in }  // past every damaged region
     var kept: [ScannedRecord] = []
     while let scanned = try scanner.next() { kept.append(scanned) }
     let bytes = report.status == .tornTail ? scanner.prefix(report.tornTail!.offset) : scanner.bytes(of: kept)
@@ -128,10 +129,10 @@ public enum WALRepair {
 
   /// The bytes of a log holding the plan's kept records, with a lost-range record wherever LSNs
   /// were lost, so that no LSN is ever reused.
-  static func rebuild(_ plan: SalvageWalk.Plan) -> (bytes: [UInt8], records: Int) {
-    var bytes = plan.header.encoded()
-    var seed = plan.header.checksum
-    var expected = plan.header.firstLSN
+  static func rebuild(_ plan: Salvage.Plan, header: WALHeader) -> (bytes: [UInt8], records: Int) {
+    var bytes = header.encoded()
+    var seed = header.checksum
+    var expected = header.firstLSN
     var records = 0
     var droppedRegions = plan.dropped[...]
     for scanned in plan.kept {

@@ -1,53 +1,15 @@
-/// A record read from a log, with where it sits in the file.
-public struct ScannedRecord: Sendable, Hashable {
-  public var offset: UInt64
-  public var size: Int
-  public var checksum: UInt32
-  /// The record; when the scanner does not materialize, an operation's body is
-  /// `.skipped(type:payload: [])` (its key and value were checked, not copied).
-  public var record: WALRecord
-}
-
-/// A torn tail: bytes after the last complete record (or batch) that are not data.
-public struct TornTail: Sendable, Equatable {
-  /// Where the torn bytes start: the end of the last complete record or batch.
-  public var offset: UInt64
-  /// How many bytes follow up to the end of the file.
-  public var bytes: UInt64
-  /// The LSN of the last complete record before it (header's first LSN minus one for none).
-  public var lastGoodLSN: UInt64
-  /// What was wrong with the first torn record.
-  public var problem: RecordProblem
-}
-
-/// Damage with valid records after it: data that must not be skipped or truncated silently.
-public struct Corruption: Sendable, Equatable {
-  /// The first damaged byte offset (the start of the first bad record).
-  public var offset: UInt64
-  /// The LSN that should have been at `offset`.
-  public var expectedLSN: UInt64
-  public var problem: RecordProblem
-  /// The offset and LSN of the first valid record found after the damage; nil when the damage
-  /// is a record that passed its checksum but is wrong (an LSN out of sequence, an unknown type),
-  /// or a complete last record that fails its checks.
-  public var nextValidOffset: UInt64?
-  public var nextValidLSN: UInt64?
-}
-
-/// How a log ends after its last complete record.
-public enum WALEnding: Sendable, Equatable {
-  case clean
-  case tornTail(TornTail)
-  case corrupt(Corruption)
-}
-
 /// Reads a native WAL from start to end, yielding only complete records and complete batches,
 /// and says at the end whether the log was clean, torn at its tail, or corrupt in the middle.
+///
+/// With a damage reporter it reads the way a salvage does instead: each damaged region is
+/// reported and reading goes on at the next valid record (any whose frame and chained CRC check
+/// out with an LSN above the last one seen), so every intact record is seen; batches are not
+/// checked whole, which is the caller's decision (`Salvage.plan`).
 ///
 /// The scanner takes no lock and never writes: it can run while a writer appends, and sees the
 /// file as it was when opened (or last refreshed). It is a value (keep it in a `var`), so its hot
 /// loop runs without the dynamic exclusivity checks a class's stored properties would cost.
-public struct WALScanner {
+public struct WALScanner: LogReader {
   public let path: String
   public let header: WALHeader
   /// The size of the file when the scanner opened it; later appends are not read.
@@ -61,29 +23,39 @@ public struct WALScanner {
   /// The CRC of the last record returned, which seeds the next record's (the header's at first).
   public private(set) var lastChecksum: UInt32
 
+  public var format: LogFormat { .native }
+  public var nativeHeader: WALHeader? { header }
+
   private let file: SystemFile
   private var cursor: RecordCursor
   private let materialize: Bool
+  private let onDamage: DamageReporter?
   /// The LSN the next record must carry.
   public private(set) var expectedLSN: UInt64
   /// The end of the batch being returned, which was checked complete before its first record.
   private var validatedBatchEnd: UInt64 = 0
+  /// Reading resumed after damage: the next record may skip LSNs, but not go back.
+  private var afterDamage = false
 
   /// Opens `path` for reading.
   ///
-  /// - Parameter materialize: false to check records without copying keys and values (for
-  ///   verification).
+  /// - Parameters:
+  ///   - materialize: false to check records without copying keys and values (for
+  ///     verification).
+  ///   - onDamage: reports damaged regions and reads on past them (a salvage); nil to stop at the
+  ///     first damage and classify it (`ending`).
   /// - Throws: `notFound` when the file is missing, `corrupt` when its header is damaged.
-  public init(path: String, materialize: Bool = true) throws(SoftadastraError) {
-    try self.init(file: SystemFile.openForReading(path), materialize: materialize)
+  public init(path: String, materialize: Bool = true, onDamage: DamageReporter? = nil) throws(SoftadastraError) {
+    try self.init(file: SystemFile.openForReading(path), materialize: materialize, onDamage: onDamage)
   }
 
   /// Reads the log in an open file, from its start to its size now.
-  public init(file: SystemFile, materialize: Bool = true) throws(SoftadastraError) {
+  public init(file: SystemFile, materialize: Bool = true, onDamage: DamageReporter? = nil) throws(SoftadastraError) {
     self.path = file.path
     self.file = file
     self.fileSize = try file.size()
     self.materialize = materialize
+    self.onDamage = onDamage
     let headerBytes = try file.read(count: WALHeader.maxSize, at: 0)
     switch headerBytes.withUnsafeBytes({ WALHeader.decode($0) }) {
     case .success(let header): self.header = header
@@ -105,38 +77,63 @@ public struct WALScanner {
 
   /// The next complete record, or nil at the end of the log or at the first damage (see `ending`).
   public mutating func next() throws(SoftadastraError) -> ScannedRecord? {
-    guard ending == nil else { return nil }
-    if position == fileSize {
-      ending = .clean
-      return nil
+    while ending == nil {
+      if position == fileSize {
+        ending = .clean
+        return nil
+      }
+      if !materialize, position < validatedBatchEnd {
+        // Checked in full, CRC and payload, when the batch was validated: read the frame only.
+        let frame = try cursor.checkedFrame(at: position)
+        return accept(frame, frame.unreadRecord)
+      }
+      let problem: RecordProblem
+      switch try cursor.read(at: position, seed: lastChecksum, materialize: materialize) {
+      case .record(let frame, let record):
+        if let outOfSequence = sequenceProblem(frame) {
+          problem = outOfSequence
+        } else {
+          if onDamage == nil, frame.batch == .first {
+            guard try validateBatch(startingWith: frame, at: position) else { return nil }
+          }
+          afterDamage = false
+          return accept(frame, record)
+        }
+      case .invalid(let invalid): problem = invalid
+      }
+      if onDamage == nil {
+        try end(at: position, damageAt: position, expectedLSN: expectedLSN, problem)
+      } else {
+        try readPastDamage(problem)
+      }
     }
-    if !materialize, position < validatedBatchEnd {
-      // Checked in full, CRC and payload, when the batch was validated: read the frame only.
-      let frame = try cursor.checkedFrame(at: position)
-      return accept(
-        frame,
-        WALRecord(lsn: frame.lsn, timestamp: frame.timestamp, batch: frame.batch, body: .skipped(type: frame.type, payload: [])))
+    return nil
+  }
+
+  /// Why a valid frame cannot come next. Strictly, its LSN must follow and its batch flags fit
+  /// the position; after damage in a salvage, any LSN above the last one seen will do.
+  private func sequenceProblem(_ frame: RecordFrame) -> RecordProblem? {
+    if onDamage != nil {
+      return frame.lsn == expectedLSN || (afterDamage && frame.lsn > lastLSN)
+        ? nil : .lsnOutOfSequence(expected: expectedLSN, found: frame.lsn)
     }
-    let outcome = try cursor.decode(at: position, seed: lastChecksum, materialize: materialize)
-    guard let frame = outcome.frame else {
-      guard case .invalid(let problem) = outcome else { preconditionFailure("RecordCursor resolves needMoreData") }
-      try end(at: position, damageAt: position, expectedLSN: expectedLSN, problem)
-      return nil
+    return Self.sequenceProblem(frame, expectedLSN: expectedLSN, inBatch: position < validatedBatchEnd)
+  }
+
+  /// Reports the damaged region at `position` up to the next valid record, and goes on there.
+  private mutating func readPastDamage(_ problem: RecordProblem) throws(SoftadastraError) {
+    var probe = RecordCursor(file: file, fileSize: fileSize, capacity: 1 << 16)
+    let next = try probe.firstValidRecord(
+      from: position + 1, minimumLSN: lastLSN, headerSize: header.size,
+      alternateSeed: try Self.alternateSeed(for: problem, at: position, in: &probe))
+    let end = next?.offset ?? fileSize
+    onDamage?(
+      DamagedRegion(offset: position, bytes: end - position, expectedLSN: expectedLSN, problem: problem, isTail: next == nil))
+    position = end
+    if let next {
+      lastChecksum = next.seed
+      afterDamage = true
     }
-    if let problem = Self.sequenceProblem(frame, expectedLSN: expectedLSN, inBatch: position < validatedBatchEnd) {
-      try end(at: position, damageAt: position, expectedLSN: expectedLSN, problem)
-      return nil
-    }
-    if frame.batch == .first {
-      guard try validateBatch(startingWith: frame, at: position) else { return nil }
-    }
-    let record: WALRecord
-    if case .record(let decoded, _) = outcome {
-      record = decoded
-    } else {
-      record = WALRecord(lsn: frame.lsn, timestamp: frame.timestamp, batch: frame.batch, body: .skipped(type: frame.type, payload: []))
-    }
-    return accept(frame, record)
   }
 
   /// Moves past a record that is known good and returns it.
@@ -178,9 +175,10 @@ public struct WALScanner {
         try end(at: start, damageAt: offset, expectedLSN: previous.nextLSN, .unfinishedBatch)
         return false
       }
-      let outcome = try probe.decode(at: offset, seed: previous.checksum, materialize: false)
-      guard let frame = outcome.frame else {
-        guard case .invalid(let problem) = outcome else { preconditionFailure("RecordCursor resolves needMoreData") }
+      let frame: RecordFrame
+      switch try probe.read(at: offset, seed: previous.checksum, materialize: false) {
+      case .record(let read, _): frame = read
+      case .invalid(let problem):
         try end(at: start, damageAt: offset, expectedLSN: previous.nextLSN, problem)
         return false
       }

@@ -74,38 +74,25 @@ public enum WALVerifier {
     -> VerificationReport
   {
     let started = ContinuousClock.now
-    let resolved: LogFormat
-    if let format { resolved = format } else { resolved = try LogFormat.detect(path: path) }
-    if resolved == .cppV1 {
-      var report = try verifyCppLog(path: path)
-      report.seconds = started.duration(to: .now).seconds
-      return report
-    }
-    let file = try SystemFile.openForReading(path)
-    var report = VerificationReport(status: .clean, path: path, fileSize: try file.size())
-    var scanner: WALScanner
-    do throws(SoftadastraError) { scanner = try WALScanner(file: file, materialize: false) } catch {
+    var report = VerificationReport(status: .clean, path: path, fileSize: try SystemFile.openForReading(path).size())
+    var reader: any LogReader
+    do throws(SoftadastraError) { reader = try LogFormat.openReader(path: path, format: format, materialize: false) } catch {
       guard error.kind == .corrupt || error.kind == .configuration else { throw error }
       report.status = .badHeader
       report.headerProblem = error.message
       return report
     }
-    report.header = scanner.header
-    report.fileSize = scanner.fileSize
-    var previous: (timestamp: HybridTimestamp, lsn: UInt64)?
-    while let scanned = try scanner.next() {
-      // A writer's clock never goes back (it moves past every record it finds). The records are
-      // intact, so this is a warning, not damage: `--to-time` cuts at the first record past the
-      // time, and records after a step back are treated as later.
-      if let previous, scanned.record.timestamp < previous.timestamp {
-        report.warnings.append(
-          "the clock goes back at offset \(scanned.offset) (LSN \(scanned.record.lsn)): \(ISO8601.string(milliseconds: scanned.record.timestamp.milliseconds)) after \(ISO8601.string(milliseconds: previous.timestamp.milliseconds)) at LSN \(previous.lsn)")
-      }
-      previous = (scanned.record.timestamp, scanned.record.lsn)
+    report.format = reader.format
+    report.header = reader.nativeHeader
+    report.fileSize = reader.fileSize
+    var previous: ScannedRecord?
+    while let scanned = try reader.next() {
+      if let previous { report.warnings += warnings(scanned, after: previous) }
+      previous = scanned
       report.count(scanned)
     }
-    report.bytesChecked = scanner.position
-    switch scanner.ending {
+    report.bytesChecked = reader.position
+    switch reader.ending {
     case .clean, nil: break
     case .tornTail(let torn):
       if !holdingLock, WriterLock.isHeld(walPath: path) {
@@ -117,50 +104,35 @@ public enum WALVerifier {
     case .corrupt(let corruption):
       report.status = .corrupt
       report.corruption = corruption
-      var seenDamage = false
-      try SalvageWalk.walk(path: path, materialize: false) { event in
-        switch event {
-        case .damage(let region):
-          if region.offset >= corruption.offset { seenDamage = true }
-          if seenDamage { report.damage.append(region) }
-        case .record(let scanned):
-          if seenDamage, scanned.offset > corruption.offset { report.recordsAfterDamage += 1 }
-        }
+      var damage: [DamagedRegion] = []
+      var salvage = try LogFormat.openReader(path: path, format: reader.format, materialize: false) { region in
+        if region.offset >= corruption.offset { damage.append(region) }
       }
+      while let scanned = try salvage.next() {
+        if !damage.isEmpty, scanned.offset > corruption.offset { report.recordsAfterDamage += 1 }
+      }
+      report.damage = damage
       report.bytesChecked = report.fileSize
     }
     report.seconds = started.duration(to: .now).seconds
     return report
   }
 
-  /// The same checks on a C++ runtime log, whose records carry no chained CRC: a valid record
-  /// anywhere after the damage (found by its magic bytes) makes the damage corruption.
-  static func verifyCppLog(path: String) throws(SoftadastraError) -> VerificationReport {
-    var scanner = try CppLogScanner(path: path)
-    var report = VerificationReport(status: .clean, path: path, fileSize: scanner.fileSize)
-    report.format = .cppV1
-    while let scanned = try scanner.next() {
-      if let last = report.lastLSN, scanned.record.lsn <= last {
-        report.warnings.append(
-          "sequence \(scanned.record.lsn) at offset \(scanned.offset) \(scanned.record.lsn == last ? "repeats" : "goes back from") sequence \(last)")
-      }
-      report.count(scanned)
+  /// What is odd but not damage about `scanned` coming after `previous`: a clock that goes
+  /// back (a writer's never does: it moves past every record it finds; `--to-time` cuts at the
+  /// first record past the time, so records after a step back count as later), or a sequence
+  /// that does not increase (a C++ runtime log does not enforce it).
+  static func warnings(_ scanned: ScannedRecord, after previous: ScannedRecord) -> [String] {
+    var warnings: [String] = []
+    let (record, last) = (scanned.record, previous.record)
+    if record.lsn <= last.lsn {
+      warnings.append(
+        "sequence \(record.lsn) at offset \(scanned.offset) \(record.lsn == last.lsn ? "repeats" : "goes back from") sequence \(last.lsn)")
     }
-    report.bytesChecked = UInt64(scanner.position)
-    switch scanner.ending {
-    case .clean, nil: break
-    case .tornTail(let torn):
-      report.setTornTail(torn)
-    case .corrupt(let corruption):
-      report.status = .corrupt
-      report.corruption = corruption
-      var salvage = try CppLogScanner(path: path, resync: true)
-      while let scanned = try salvage.next() {
-        if scanned.offset > corruption.offset { report.recordsAfterDamage += 1 }
-      }
-      report.damage = salvage.damage
-      report.bytesChecked = report.fileSize
+    if record.timestamp < last.timestamp {
+      warnings.append(
+        "the clock goes back at offset \(scanned.offset) (LSN \(record.lsn)): \(ISO8601.string(milliseconds: record.timestamp.milliseconds)) after \(ISO8601.string(milliseconds: last.timestamp.milliseconds)) at LSN \(last.lsn)")
     }
-    return report
+    return warnings
   }
 }

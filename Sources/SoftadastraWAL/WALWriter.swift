@@ -250,7 +250,7 @@ public final class WALWriter {
     guard size >= UInt32(WALFormat.recordOverhead), UInt64(size) <= fileSize - endOffset else { return false }
     let start = fileSize - UInt64(size)
     let seed = try cursor.seed(before: start)
-    guard let frame = try cursor.decode(at: start, seed: seed, materialize: false).frame,
+    guard let frame = try cursor.read(at: start, seed: seed, materialize: false).frame,
       frame.size == Int(size), !frame.batch.continues, frame.lsn >= header.firstLSN
     else { return false }
     adoptTail(nextLSN: frame.nextLSN, checksum: frame.checksum, end: fileSize, timestamp: frame.timestamp)

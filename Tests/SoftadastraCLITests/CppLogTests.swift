@@ -154,7 +154,42 @@ import Testing
     #expect(result.status == 0)
     let warnings = try workspace.json(result)["warnings"] as? [String]
     let size = bytes.count / 5
-    #expect(warnings == ["sequence 2 at offset \(2 * size) repeats sequence 2", "sequence 1 at offset \(3 * size) goes back from sequence 2"])
+    // Each record's time is 1 700 000 000 000 + its sequence: where the sequence goes back, so does the clock.
+    #expect(
+      warnings == [
+        "sequence 2 at offset \(2 * size) repeats sequence 2", "sequence 1 at offset \(3 * size) goes back from sequence 2",
+        "the clock goes back at offset \(3 * size) (LSN 1): 2023-11-14T22:13:20.001Z after 2023-11-14T22:13:20.002Z at LSN 2",
+      ])
+  }
+
+  @Test func followPrintsRecordsTheRuntimeAppends() throws {
+    let workspace = CLIWorkspace()
+    func record(_ sequence: UInt64) -> [UInt8] {
+      var bytes: [UInt8] = []
+      CppLogScanner.appendRecord(
+        sequence: sequence, milliseconds: 1_700_000_000_000 + sequence, operation: .put(key: Array("k\(sequence)".utf8), value: [0x31]),
+        operationMilliseconds: 1_700_000_000_000, to: &bytes)
+      return bytes
+    }
+    FileBytes.write(record(1), to: workspace.file("runtime.log"))
+    FileBytes.write([], to: workspace.file("follow.out"))
+    let follower = Process()
+    follower.executableURL = URL(fileURLWithPath: CommandRunner.binaryPath)
+    follower.arguments = ["wal-dump", "runtime.log", "--follow"]
+    follower.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
+    follower.standardOutput = FileHandle(forWritingAtPath: workspace.file("follow.out"))
+    try follower.run()
+    func lines() -> [Substring] { String(decoding: FileBytes.read(workspace.file("follow.out")), as: UTF8.self).split(separator: "\n") }
+    #expect(waitUntil { lines().count == 1 })
+    let log = try #require(FileHandle(forWritingAtPath: workspace.file("runtime.log")))
+    log.seekToEndOfFile()
+    log.write(Data(record(2) + record(3)))
+    try log.close()
+    waitUntil { lines().count >= 3 }
+    let printed = lines()
+    follower.terminate()
+    follower.waitUntilExit()
+    #expect(printed.count == 3 && printed.last?.contains(#"key="k3""#) == true, "\(printed)")
   }
 
   @Test func statusAndForcedFormatsWorkOnARuntimeLogAndWritesExplainTheConversion() throws {

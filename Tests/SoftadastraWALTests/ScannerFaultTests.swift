@@ -192,11 +192,12 @@ import Testing
     let valid = bytes.count
     bytes += [UInt8](repeating: 0xAB, count: 40)
     for resync in [false, true] {
-      var scanner = CppLogScanner(bytes: bytes, path: "max.wal", resync: resync)
+      var damage: [DamagedRegion] = []
+      var scanner = CppLogScanner(bytes: bytes, path: "max.wal", onDamage: resync ? { damage.append($0) } : nil)
       var sequences: [UInt64] = []
       while let scanned = try scanner.next() { sequences.append(scanned.record.lsn) }
       #expect(sequences == [UInt64.max])
-      #expect(scanner.ending != nil && scanner.ending != .clean || !scanner.damage.isEmpty)
+      #expect(scanner.ending != nil && scanner.ending != WALEnding.clean || !damage.isEmpty)
       if !resync, case .corrupt(let corruption) = scanner.ending { #expect(corruption.offset == UInt64(valid)) }
       if !resync, case .tornTail(let torn) = scanner.ending { #expect(torn.offset == UInt64(valid)) }
     }

@@ -112,7 +112,7 @@ import Testing
       batchSizes: [1, 3])
     let offsets = try WALBuilder.recordOffsets(path)
     FileBytes.flipBit(path, offset: Int(offsets[2]) + 24, bit: 0)  // the middle record of the batch
-    let plan = try SalvageWalk.plan(path: path)
+    let plan = try Salvage.plan(path: path)
     #expect(plan.kept.map(\.record.lsn) == [1, 5])
     #expect(plan.droppedBatchRecords == 2)
     _ = try WALRepair.repair(path: path, salvage: true, dryRun: false, lockTimeout: 1)
