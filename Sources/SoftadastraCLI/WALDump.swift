@@ -71,8 +71,10 @@ extension SoftadastraCommand {
     /// --follow, then reports damage.
     ///
     /// `extraJSON` adds format-specific members to each record's JSON object.
-    private func dump(
-      _ scanner: inout any LogReader, _ walPath: String, extraJSON: (ScannedRecord) -> [(String, JSONValue)]
+    /// Generic, so that the loop runs on the reader itself rather than through an existential box.
+    @_specialize(where R == WALScanner)
+    private func dump<R: LogReader>(
+      _ scanner: inout R, _ walPath: String, extraJSON: (ScannedRecord) -> [(String, JSONValue)]
     ) throws {
       var filter = RecordFilter()
       filter.fromLSN = fromLSN

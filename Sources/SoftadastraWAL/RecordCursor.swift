@@ -53,15 +53,27 @@ struct RecordCursor {
   /// What reading a record at an offset of the file gives: the decoder's states, resolved
   /// against the file (more data either comes from the file or the record is incomplete).
   enum Read {
-    /// A valid record: its frame, and the record itself (its body `.unread` when the payload
-    /// was checked but not copied).
-    case record(RecordFrame, WALRecord)
+    /// A valid record, decoded (boxed, so that a read stays small to copy).
+    indirect case decoded(RecordFrame, WALRecord)
+    /// A valid record whose payload was checked but not copied.
+    case checked(RecordFrame)
     case invalid(RecordProblem)
 
     /// The frame of a valid record.
     var frame: RecordFrame? {
-      if case .record(let frame, _) = self { return frame }
-      return nil
+      switch self {
+      case .decoded(let frame, _), .checked(let frame): frame
+      case .invalid: nil
+      }
+    }
+
+    /// The record of a valid read: decoded, or with an `.unread` body.
+    var record: WALRecord? {
+      switch self {
+      case .decoded(_, let record): record
+      case .checked(let frame): frame.unreadRecord
+      case .invalid: nil
+      }
     }
   }
 
@@ -76,8 +88,8 @@ struct RecordCursor {
       outcome = try withBytes(at: offset, count: size) { RecordDecoder.decode($0, seed: seed, materialize: materialize) }
     }
     switch outcome {
-    case .record(let record, let frame): return .record(frame, record)
-    case .valid(let frame): return .record(frame, frame.unreadRecord)
+    case .record(let record, let frame): return .decoded(frame, record)
+    case .valid(let frame): return .checked(frame)
     case .invalid(let problem): return .invalid(problem)
     case .needMoreData(let size): return .invalid(.incomplete(size: size, available: Int(fileSize - offset)))
     }

@@ -87,9 +87,10 @@ public struct WALScanner: LogReader {
         let frame = try cursor.checkedFrame(at: position)
         return accept(frame, frame.unreadRecord)
       }
+      let read = try cursor.read(at: position, seed: lastChecksum, materialize: materialize)
       let problem: RecordProblem
-      switch try cursor.read(at: position, seed: lastChecksum, materialize: materialize) {
-      case .record(let frame, let record):
+      switch read {
+      case .decoded(let frame, _), .checked(let frame):
         if let outOfSequence = sequenceProblem(frame) {
           problem = outOfSequence
         } else {
@@ -97,7 +98,7 @@ public struct WALScanner: LogReader {
             guard try validateBatch(startingWith: frame, at: position) else { return nil }
           }
           afterDamage = false
-          return accept(frame, record)
+          return accept(frame, read.record ?? frame.unreadRecord)
         }
       case .invalid(let invalid): problem = invalid
       }
@@ -177,7 +178,7 @@ public struct WALScanner: LogReader {
       }
       let frame: RecordFrame
       switch try probe.read(at: offset, seed: previous.checksum, materialize: false) {
-      case .record(let read, _): frame = read
+      case .decoded(let read, _), .checked(let read): frame = read
       case .invalid(let problem):
         try end(at: start, damageAt: offset, expectedLSN: previous.nextLSN, problem)
         return false

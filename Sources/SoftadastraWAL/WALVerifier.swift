@@ -85,12 +85,7 @@ public enum WALVerifier {
     report.format = reader.format
     report.header = reader.nativeHeader
     report.fileSize = reader.fileSize
-    var previous: ScannedRecord?
-    while let scanned = try reader.next() {
-      if let previous { report.warnings += warnings(scanned, after: previous) }
-      previous = scanned
-      report.count(scanned)
-    }
+    try check(&reader, into: &report)
     report.bytesChecked = reader.position
     switch reader.ending {
     case .clean, nil: break
@@ -118,13 +113,27 @@ public enum WALVerifier {
     return report
   }
 
+  /// Counts the records of `reader` up to its end or its damage, with their warnings. Generic,
+  /// so that the loop runs on the reader itself rather than through an existential box.
+  @_specialize(where R == WALScanner)
+  static func check<R: LogReader>(_ reader: inout R, into report: inout VerificationReport) throws(SoftadastraError) {
+    var previous: WALRecord?
+    while let scanned = try reader.next() {
+      if let previous, scanned.record.lsn <= previous.lsn || scanned.record.timestamp < previous.timestamp {
+        report.warnings += warnings(scanned, after: previous)
+      }
+      previous = scanned.record
+      report.count(scanned)
+    }
+  }
+
   /// What is odd but not damage about `scanned` coming after `previous`: a clock that goes
   /// back (a writer's never does: it moves past every record it finds; `--to-time` cuts at the
   /// first record past the time, so records after a step back count as later), or a sequence
   /// that does not increase (a C++ runtime log does not enforce it).
-  static func warnings(_ scanned: ScannedRecord, after previous: ScannedRecord) -> [String] {
+  static func warnings(_ scanned: ScannedRecord, after last: WALRecord) -> [String] {
     var warnings: [String] = []
-    let (record, last) = (scanned.record, previous.record)
+    let record = scanned.record
     if record.lsn <= last.lsn {
       warnings.append(
         "sequence \(record.lsn) at offset \(scanned.offset) \(record.lsn == last.lsn ? "repeats" : "goes back from") sequence \(last.lsn)")
