@@ -21,10 +21,10 @@ struct SoftadastraCommand: ParsableCommand {
       """,
     version: softadastraVersion,
     groupedSubcommands: [
-      CommandGroup(name: "Data", subcommands: [Status.self, Store.self]),
-      CommandGroup(name: "Inspection", subcommands: [WALDump.self, WALVerify.self, WALReplay.self]),
-      CommandGroup(name: "Maintenance", subcommands: [Snapshot.self, Backup.self, Restore.self, WALConvert.self]),
-      CommandGroup(name: "Replication", subcommands: [Sync.self]),
+      CommandGroup(name: "Data", subcommands: [StatusCommand.self, StoreCommand.self]),
+      CommandGroup(name: "Inspection", subcommands: [WALDumpCommand.self, WALVerifyCommand.self, WALReplayCommand.self]),
+      CommandGroup(name: "Maintenance", subcommands: [SnapshotCommand.self, BackupCommand.self, RestoreCommand.self, WALConvertCommand.self]),
+      CommandGroup(name: "Replication", subcommands: [SyncCommand.self]),
     ]
   )
 

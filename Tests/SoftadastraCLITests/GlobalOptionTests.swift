@@ -23,7 +23,7 @@ import Testing
   }
 
   static func global(of command: any ParsableCommand) -> GlobalOptions? {
-    (command as? SoftadastraCommand.Store.Put)?.global
+    (command as? StorePutCommand)?.global
   }
 
   @Test(arguments: GlobalOption.allCases)

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// A compression level option, 0 to 9; each command has its own default.
+struct CompressionLevelOption: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "zlib compression level, 0 (store) to 9 (smallest). Default: 1 for snapshots; for backups, the snapshot's blocks as they are and 6 for the WAL.",
+      valueName: "0-9"))
+  var level: Int?
+
+  func validate() throws {
+    if let level, !(0...9).contains(level) { throw ValidationError("--level must be 0 to 9") }
+  }
+}

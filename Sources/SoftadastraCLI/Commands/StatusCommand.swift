@@ -1,0 +1,150 @@
+import ArgumentParser
+import Softadastra
+
+/// `softadastra status`: the node, its WAL, its store and its sync outbox.
+struct StatusCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "status",
+    abstract: "Show the node's WAL, store and sync state.",
+    discussion: "Reads the WAL without taking the writer lock, so it can run while a writer is working.")
+
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    let options = global.clientOptions(forWriting: false)
+    var summary: WALSummary?
+    var keys = 0
+    var outbox = 0
+    var snapshot: SnapshotInfo?
+    if FileSystem.exists(options.walPath!), try LogFormat.detect(path: options.walPath!) == .cppV1 {
+      try showCppLog(options.walPath!)
+      return
+    }
+    // A WAL deleted beside its snapshots is damage, not a node that has not written yet.
+    if FileSystem.exists(options.walPath!) || NodeFiles(walPath: options.walPath!).hasHistoryFiles {
+      let client = try global.openClient(forWriting: false)
+      summary = try client.walSummary()
+      keys = client.size
+      outbox = try client.syncState().outboxSize
+      snapshot = try client.currentSnapshot()
+      try global.close(client)
+    }
+    if global.json {
+      Output.json(json(options, summary, snapshot, keys: keys, outbox: outbox))
+    } else {
+      text(options, summary, snapshot, keys: keys, outbox: outbox).forEach(Output.line)
+    }
+  }
+
+  /// A C++ runtime log: what verification and replay find (it has no node id, no outbox).
+  private func showCppLog(_ path: String) throws {
+    let report = try WALVerifier.verify(path: path)
+    let result = try Replayer.replay(path: path, policy: .tolerateTail)
+    if global.json {
+      Output.json(
+        .object([
+          ("schema", .number(RecordFormatting.schemaVersion)), ("node_id", .null),
+          (
+            "wal",
+            .object([
+              ("enabled", .bool(true)), ("path", .string(path)), ("format", .string(LogFormat.cppV1.rawValue)),
+              ("exists", .bool(true)), ("size_bytes", .number(report.fileSize)), ("records", .number(report.records)),
+              ("first_lsn", report.firstLSN.map { .number($0) } ?? .null),
+              ("last_lsn", report.lastLSN.map { .number($0) } ?? .null),
+              (
+                "torn_tail",
+                report.tornTail.map { .object([("offset", .number($0.offset)), ("bytes", .number($0.bytes))]) } ?? .null
+              ),
+            ])
+          ),
+          ("store", .object([("keys", .number(result.store.count))])),
+        ]))
+      return
+    }
+    Output.line("node       : - (a log of the C++ Softadastra runtime names no node)")
+    Output.line("WAL")
+    Output.line("  path       : \(path)")
+    Output.line("  format     : cpp-v1 (read-only here; softadastra wal-convert --to native migrates it)")
+    Output.line("  size       : \(report.fileSize) bytes")
+    Output.line("  records    : \(report.records)")
+    Output.line("  first LSN  : \(report.firstLSN.map(String.init) ?? "-")")
+    Output.line("  last LSN   : \(report.lastLSN.map(String.init) ?? "-")")
+    Output.line(
+      "  torn tail  : " + (report.tornTail.map { "\($0.bytes) bytes at offset \($0.offset) (repair: softadastra wal-verify --repair)" } ?? "none"))
+    Output.line("Store")
+    Output.line("  keys       : \(result.store.count)")
+  }
+
+  private func text(_ options: ClientOptions, _ summary: WALSummary?, _ snapshot: SnapshotInfo?, keys: Int, outbox: Int)
+    -> [String]
+  {
+    var lines = ["node       : \(options.nodeID)", "WAL"]
+    lines.append("  enabled    : yes")
+    lines.append("  path       : \(options.walPath!)")
+    lines.append("  durable    : \(options.autoFlush ? "yes" : "no")")
+    guard let summary else {
+      lines.append("  exists     : no (created by the first write)")
+      return lines + ["Store", "  keys       : 0", "Sync", "  outbox     : 0"]
+    }
+    lines.append("  exists     : yes")
+    lines.append("  size       : \(summary.fileSize) bytes")
+    lines.append("  records    : \(summary.records)")
+    lines.append("  first LSN  : \(summary.firstLSN.map(String.init) ?? "-")")
+    lines.append("  last LSN   : \(summary.lastLSN.map(String.init) ?? "-")")
+    lines.append(
+      "  torn tail  : "
+        + (summary.tornTail.map { "\($0.bytes) bytes at offset \($0.offset) (not data; the next writer cuts them off)" }
+          ?? "none"))
+    lines.append(
+      "  last repair: "
+        + (summary.lastTailRepair.map {
+          "\($0.bytes) torn bytes cut at offset \($0.offset) on \(ISO8601.string(milliseconds: $0.timestamp.milliseconds))"
+        } ?? "none"))
+    lines.append("Snapshot")
+    if let snapshot {
+      lines.append("  path       : \(snapshot.path)")
+      lines.append("  LSN        : \(snapshot.lsn)")
+      lines.append("  keys       : \(snapshot.keys)")
+      lines.append("  size       : \(snapshot.sizeText)")
+      lines.append("  created    : \(ISO8601.string(milliseconds: UInt64(max(0, snapshot.createdMilliseconds))))")
+    } else {
+      lines.append("  none (softadastra snapshot saves one)")
+    }
+    return lines + ["Store", "  keys       : \(keys)", "Sync", "  outbox     : \(outbox)"]
+  }
+
+  private func json(_ options: ClientOptions, _ summary: WALSummary?, _ snapshot: SnapshotInfo?, keys: Int, outbox: Int)
+    -> JSONValue
+  {
+    var wal: [(String, JSONValue)] = [
+      ("enabled", .bool(true)), ("path", .string(options.walPath!)), ("format", .string(LogFormat.native.rawValue)),
+      ("durable", .bool(options.autoFlush)),
+      ("exists", .bool(summary != nil)),
+    ]
+    if let summary {
+      wal += [
+        ("size_bytes", .number(summary.fileSize)), ("records", .number(summary.records)),
+        ("first_lsn", summary.firstLSN.map { .number($0) } ?? .null),
+        ("last_lsn", summary.lastLSN.map { .number($0) } ?? .null),
+        (
+          "torn_tail",
+          summary.tornTail.map { .object([("offset", .number($0.offset)), ("bytes", .number($0.bytes))]) } ?? .null
+        ),
+        (
+          "last_tail_repair",
+          summary.lastTailRepair.map {
+            .object([
+              ("offset", .number($0.offset)), ("bytes", .number($0.bytes)),
+              ("time", .string(ISO8601.string(milliseconds: $0.timestamp.milliseconds))),
+            ])
+          } ?? .null
+        ),
+      ]
+    }
+    return .object([
+      ("schema", .number(RecordFormatting.schemaVersion)), ("node_id", .string(options.nodeID)), ("wal", .object(wal)),
+      ("snapshot", snapshot.map(\.json) ?? .null), ("store", .object([("keys", .number(keys))])),
+      ("sync", .object([("outbox_size", .number(outbox))])),
+    ])
+  }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Softadastra
+
+/// `softadastra sync import FILE|-`: applies a bundle atomically.
+struct SyncImportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "import",
+    abstract: "Verify a bundle and apply it atomically.",
+    discussion: """
+      Checks the whole bundle first (checksums, format version, every operation); a damaged, \
+      cut or unknown bundle exits 65 and changes nothing. Then, in one synced WAL batch, applies \
+      each operation whose version beats the key's current one and records the sender's \
+      acknowledgement. Importing a bundle again changes no value. With --reply, then writes the \
+      bundle for the sender (what it lacks, and this acknowledgement).
+      """)
+
+  @Argument(help: ArgumentHelp("The bundle, or - for standard input.", valueName: "file")) var file: String
+  @Option(help: ArgumentHelp("Then write the bundle for the sender here, or - for standard output.", valueName: "file"))
+  var reply: String?
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    let bundle = try BundleIO.load(file)
+    // Checked before the node is opened: a bundle this node cannot take must not create it.
+    try bundle.checkAddressed(to: global.resolvedNodeID)
+    if !FileSystem.exists(global.resolvedWAL) { try bundle.checkFollows(received: .start) }
+    if let reply, reply != "-", !FileSystem.isDirectory(FileSystem.directory(of: reply)) {
+      throw SoftadastraError(
+        .notFound, "cannot write the reply to \(reply): its directory does not exist; nothing was imported", path: reply)
+    }
+    let client = try global.openClient(forWriting: true)
+    let result = try client.applySyncBundle(bundle)
+    let report = global.json ? result.json.serialized : result.line
+    if reply == "-" { Output.diagnostic(report) } else { Output.line(report) }
+    if let reply {
+      do throws(SoftadastraError) {
+        try client.sendSyncBundle(for: bundle.sender) { answer throws(SoftadastraError) in try BundleIO.save(answer, to: reply) }
+      } catch {
+        try? global.close(client)
+        throw SoftadastraError(error.kind, "the bundle was imported, but the reply was not written: \(error.message)", path: error.path)
+      }
+    }
+    try global.close(client)
+  }
+}

@@ -1,0 +1,12 @@
+import Softadastra
+
+extension BackupCatalog.Entry {
+  /// An archive of `backup list --json`.
+  var json: JSONValue {
+    .object([
+      ("path", .string(path)), ("size_bytes", .number(size)),
+      ("manifest", manifest.map(\.json) ?? .null),
+      ("problem", problem.map { .string($0.message) } ?? .null),
+    ])
+  }
+}

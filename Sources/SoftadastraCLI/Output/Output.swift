@@ -1,0 +1,69 @@
+import Softadastra
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Writes to standard output (data only, buffered) and standard error (diagnostics), binary-safe.
+/// `main` flushes standard output before the process exits.
+enum Output {
+  nonisolated(unsafe) private static var buffer: [UInt8] = []
+
+  static func write(_ bytes: [UInt8]) {
+    buffer.append(contentsOf: bytes)
+    if buffer.count >= 1 << 16 { flush() }
+  }
+
+  static func line(_ text: String) {
+    buffer.append(contentsOf: text.utf8)
+    buffer.append(0x0A)
+    if buffer.count >= 1 << 16 { flush() }
+  }
+
+  static func json(_ value: JSONValue) { line(value.serialized) }
+
+  /// Lets `body` append bytes to standard output's buffer directly (for hot loops).
+  static func append(_ body: (inout [UInt8]) -> Void) {
+    body(&buffer)
+    if buffer.count >= 1 << 16 { flush() }
+  }
+
+  /// Writes what is buffered for standard output.
+  static func flush() {
+    writeAll(1, buffer)
+    buffer.removeAll(keepingCapacity: true)
+  }
+
+  /// One diagnostic line: `softadastra: error: …`.
+  static func error(_ message: String) { diagnostic("error: \(message)") }
+
+  /// One line on standard error, prefixed with the program name.
+  static func diagnostic(_ message: String) {
+    flush()
+    writeAll(2, Array("softadastra: \(message)\n".utf8))
+  }
+
+  /// Text on standard error as it is (for progress lines), after what is buffered for standard output.
+  static func standardError(_ text: String) {
+    flush()
+    writeAll(2, Array(text.utf8))
+  }
+
+  /// Writes all of `bytes` to `descriptor`; the errno of a failure, or nil.
+  @discardableResult
+  static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Int32? {
+    bytes.withUnsafeBytes { raw in
+      var done = 0
+      while done < raw.count {
+        let n = Glibc.write(descriptor, raw.baseAddress! + done, raw.count - done)
+        if n < 0, errno == EINTR { continue }
+        if n <= 0 { return n < 0 ? errno : EIO }
+        done += n
+      }
+      return nil
+    }
+  }
+}
+
+/// `1 record`, `2 records`.
+func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
