@@ -16,7 +16,7 @@ cat > "$out/module/module.modulemap" <<MAP
 module CCRC32C { header "$root/Sources/CCRC32C/include/crc32c.h" export * }
 MAP
 swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name SoftadastraWAL \
-  -I "$out/module" "$root"/Sources/SoftadastraWAL/*.swift "$root/fuzz/WALDecoders.swift" "$out/crc32c.o" \
+  -I "$out/module" $(find "$root/Sources/SoftadastraWAL" -name '*.swift') "$root/fuzz/WALDecoders.swift" "$out/crc32c.o" \
   -o "$out/wal-decoders"
 # The store's decoders (snapshot, backup manifest, zlib) in one module with the log's sources;
 # an empty SoftadastraWAL module satisfies their imports.

@@ -1,47 +1,5 @@
 import SoftadastraWAL
 
-/// A snapshot as `status` reports it.
-public struct SnapshotInfo: Sendable, Equatable {
-  public var path: String
-  public var lsn: UInt64
-  public var keys: UInt64
-  /// The file's size, and the entries' size before compression.
-  public var bytes: UInt64
-  public var rawBytes: UInt64
-  public var createdMilliseconds: Int64
-
-  public init(_ reader: SnapshotReader) {
-    path = reader.path
-    lsn = reader.header.lsn
-    keys = reader.valueCount
-    bytes = reader.fileSize
-    rawBytes = reader.rawBytes
-    createdMilliseconds = reader.header.createdMilliseconds
-  }
-}
-
-/// What recovery rebuilt: the state, the live WAL's summary, where history ends, and the snapshots
-/// it could not use.
-public struct RecoveredNode {
-  public var state: NodeState
-  public var summary: WALSummary
-  /// The last LSN of the node's history (the snapshot's when no record follows it; 0 for none).
-  public var lastLSN: UInt64
-  /// The node's clock does not go back past this.
-  public var lastTimestamp: HybridTimestamp
-  /// Snapshots that were damaged or belong to another history; recovery used an older one or the
-  /// full WAL instead, and lost nothing.
-  public var skippedSnapshots: [SoftadastraError]
-  /// The records after the snapshot, in order, when recovery was asked to keep them.
-  public var records: [WALRecord]
-  /// The CRC of each of `records` (what identifies the history up to it), when kept.
-  public var recordChecksums: [UInt32]
-  /// Operations this node wrote itself over its whole history (the snapshot's count plus those
-  /// in the log after it): what its outbox holds while no peer has acknowledged anything.
-  public var localOperations: UInt64
-  public var snapshot: SnapshotInfo? { state.snapshot.map(SnapshotInfo.init) }
-}
-
 /// Rebuilds a node from its files: the newest usable snapshot, then every WAL record after it.
 ///
 /// A snapshot is used only with the log that continues it: the live WAL starts right after it

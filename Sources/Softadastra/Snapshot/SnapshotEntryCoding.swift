@@ -1,0 +1,99 @@
+import SoftadastraWAL
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The bytes of one entry inside a block.
+enum SnapshotEntryCoding {
+  static func append(key: [UInt8], entry: LocalStore.Entry, to bytes: inout [UInt8]) {
+    bytes.append(entry.isTombstone ? SnapshotFormat.tombstoneEntry : SnapshotFormat.valueEntry)
+    bytes.appendLittleEndian(UInt16(key.count))
+    bytes.append(contentsOf: key)
+    if !entry.isTombstone {
+      bytes.appendLittleEndian(UInt32(entry.value.count))
+      bytes.append(contentsOf: entry.value)
+    }
+    bytes.appendLittleEndian(entry.lsn)
+    bytes.appendLittleEndian(entry.timestamp.rawValue)
+    if let origin = entry.origin {
+      bytes.append(1)
+      bytes.append(UInt8(origin.nodeID.utf8.count))
+      bytes.append(contentsOf: origin.nodeID.utf8)
+      bytes.appendLittleEndian(origin.lsn)
+      bytes.appendLittleEndian(origin.timestamp.rawValue)
+    } else {
+      bytes.append(0)
+    }
+  }
+
+  /// Finds `key` among the entries of a block (in increasing key order), stepping over the
+  /// others without copying them.
+  ///
+  /// - Returns: `.some(entry)` (a tombstone included; nil for an absent key), or nil when the
+  ///   bytes are not valid entries.
+  static func find(_ key: [UInt8], in bytes: UnsafeRawBufferPointer) -> LocalStore.Entry?? {
+    var reader = FieldReader(bytes, from: 0, to: bytes.count)
+    while reader.remaining > 0 {
+      let start = reader.position
+      guard let kind = reader.read(UInt8.self), kind <= SnapshotFormat.tombstoneEntry,
+        let keyLength = reader.read(UInt16.self), keyLength > 0, reader.remaining >= Int(keyLength)
+      else { return nil }
+      let order = key.withUnsafeBytes { wanted -> Int32 in
+        let common = min(wanted.count, Int(keyLength))
+        let compared = memcmp(wanted.baseAddress!, bytes.baseAddress! + reader.position, common)
+        return compared != 0 ? compared : Int32(wanted.count) - Int32(keyLength)
+      }
+      if order == 0 {
+        var entryReader = FieldReader(bytes, from: start, to: bytes.count)
+        guard let entry = read(&entryReader) else { return nil }
+        return .some(entry.entry)
+      }
+      if order < 0 { return .some(nil) }
+      guard reader.skip(Int(keyLength)) else { return nil }
+      if kind == SnapshotFormat.valueEntry {
+        guard let valueLength = reader.read(UInt32.self), reader.skip(Int(valueLength)) else { return nil }
+      }
+      guard reader.skip(16), let hasOrigin = reader.read(UInt8.self), hasOrigin <= 1 else { return nil }
+      if hasOrigin == 1 {
+        guard let length = reader.read(UInt8.self), reader.skip(Int(length) + 16) else { return nil }
+      }
+    }
+    return .some(nil)
+  }
+
+  /// Reads the entry at the reader's position (a value or a tombstone); nil when the bytes are
+  /// not a valid entry.
+  static func read(_ reader: inout FieldReader) -> (key: [UInt8], entry: LocalStore.Entry)? {
+    guard let kind = reader.read(UInt8.self), kind <= SnapshotFormat.tombstoneEntry,
+      let keyLength = reader.read(UInt16.self), keyLength > 0, Int(keyLength) <= WALFormat.maxKeyBytes,
+      let key = reader.readBytes(Int(keyLength))
+    else { return nil }
+    var value: [UInt8] = []
+    if kind == SnapshotFormat.valueEntry {
+      guard let valueLength = reader.read(UInt32.self), Int(valueLength) <= WALFormat.maxValueBytes,
+        let bytes = reader.readBytes(Int(valueLength))
+      else { return nil }
+      value = bytes
+    }
+    guard let lsn = reader.read(UInt64.self), let time = reader.read(UInt64.self), let hasOrigin = reader.read(UInt8.self)
+    else { return nil }
+    var origin: Origin?
+    switch hasOrigin {
+    case 0: break
+    case 1:
+      guard let length = reader.read(UInt8.self), length > 0, let id = reader.readBytes(Int(length)),
+        let nodeID = String(validating: id, as: UTF8.self),
+        let originLSN = reader.read(UInt64.self), let originTime = reader.read(UInt64.self)
+      else { return nil }
+      origin = Origin(nodeID: nodeID, lsn: originLSN, timestamp: HybridTimestamp(rawValue: originTime))
+    default: return nil
+    }
+    return (
+      key,
+      LocalStore.Entry(
+        value: value, lsn: lsn, timestamp: HybridTimestamp(rawValue: time), origin: origin,
+        isTombstone: kind == SnapshotFormat.tombstoneEntry)
+    )
+  }
+}
