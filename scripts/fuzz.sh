@@ -15,7 +15,7 @@ clang -O1 -g -fsanitize=fuzzer-no-link,address -I "$root/Sources/CCRC32C/include
 cat > "$out/module/module.modulemap" <<MAP
 module CCRC32C { header "$root/Sources/CCRC32C/include/crc32c.h" export * }
 MAP
-swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name SoftadastraWAL \
+swiftc -O -g -sanitize=fuzzer,address -package-name softadastra -parse-as-library -module-name SoftadastraWAL \
   -I "$out/module" $(find "$root/Sources/SoftadastraWAL" -name '*.swift') "$root/fuzz/WALDecoders.swift" "$out/crc32c.o" \
   -o "$out/wal-decoders"
 # The store's decoders (snapshot, backup manifest, zlib) in one module with the log's sources;
@@ -27,12 +27,12 @@ MAP
 echo "" > "$out/empty.swift"
 swiftc -emit-module -parse-as-library -module-name SoftadastraWAL "$out/empty.swift" \
   -o "$out/store-module/SoftadastraWAL.swiftmodule"
-swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name Softadastra \
+swiftc -O -g -sanitize=fuzzer,address -package-name softadastra -parse-as-library -module-name Softadastra \
   -I "$out/module" -I "$out/store-module" $(find "$root/Sources/SoftadastraWAL" "$root/Sources/Softadastra" -name '*.swift') \
   "$root/fuzz/StoreDecoders.swift" "$out/crc32c.o" -lz -o "$out/store-decoders"
 # Whole operations (verify, recover, read, replay, salvage, put, checkpoint, backup, restore, sync
 # export) over CRC-valid logs built from the input: the same module, another entry point.
-swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name Softadastra \
+swiftc -O -g -sanitize=fuzzer,address -package-name softadastra -parse-as-library -module-name Softadastra \
   -I "$out/module" -I "$out/store-module" $(find "$root/Sources/SoftadastraWAL" "$root/Sources/Softadastra" -name '*.swift') \
   "$root/fuzz/NodeCommands.swift" "$out/crc32c.o" -lz -o "$out/node-commands"
 
