@@ -67,7 +67,8 @@ func removeContents(of directory: String) {
 /// A log of node-a from the choices: a valid header and records with valid CRCs.
 func makeLog(_ choices: inout Choices) -> [UInt8] {
   let firstLSN = choices.edgy()
-  let header = WALHeader(nodeID: "node-a", createdMilliseconds: 0, firstLSN: firstLSN, continuesSnapshot: choices.byte() % 8 == 0)
+  let header = WALHeader(
+    nodeID: "node-a", createdMilliseconds: 0, firstLSN: firstLSN, continuesSnapshot: choices.byte() % 8 == 0)
   var bytes = header.encoded()
   var seed = header.checksum
   var lsn = firstLSN
@@ -87,7 +88,9 @@ func makeLog(_ choices: inout Choices) -> [UInt8] {
     case 3:
       body = .operation(
         .put(key: key, value: choices.text(maximum: 8)),
-        origin: Origin(nodeID: choices.byte() % 2 == 0 ? "peer" : "node-a", lsn: choices.edgy(), timestamp: HybridTimestamp(rawValue: choices.edgy(clock))))
+        origin: Origin(
+          nodeID: choices.byte() % 2 == 0 ? "peer" : "node-a", lsn: choices.edgy(),
+          timestamp: HybridTimestamp(rawValue: choices.edgy(clock))))
     case 4: body = .syncTable(payload: choices.text(maximum: 40))
     default: body = .operation(.put(key: key, value: choices.text(maximum: 8)), origin: nil)
     }
@@ -150,13 +153,16 @@ public func fuzzNodeCommands(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     try writer.close()
   }
   let archivePath = "\(scratch)/node.sdbackup"
-  attempt { _ = try BackupWriter.write(walPath: walPath, to: try SystemFile.createExclusive(archivePath), toolVersion: "fuzz") }
+  attempt {
+    _ = try BackupWriter.write(walPath: walPath, to: try SystemFile.createExclusive(archivePath), toolVersion: "fuzz")
+  }
   if FileSystem.exists(archivePath) {
     attempt { _ = try BackupArchive.verify(path: archivePath, scratchParent: scratch) }
     attempt {
       let archive = try BackupArchive(path: archivePath)
       _ = try Restore.run(
-        archive: archive, walPath: "\(scratch)/restored/node-a.wal", nodeID: "node-a", target: ReplayTarget(lsn: choices.edgy()))
+        archive: archive, walPath: "\(scratch)/restored/node-a.wal", nodeID: "node-a",
+        target: ReplayTarget(lsn: choices.edgy()))
     }
   }
   return 0

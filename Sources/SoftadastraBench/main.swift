@@ -80,7 +80,9 @@ print("| workload (16-byte keys, 100-byte values) | operations/s | vs raw fdatas
 print("|---|---|---|")
 print("| raw append + fdatasync of a 146-byte record | \(rate(rawRate)) | 1.00x |")
 print("| durable put (one fdatasync each) | \(rate(durableRate)) | \(RecordRatio.text(durableRate / rawRate)) |")
-print("| group commit, \(groupSize) puts per batch (puts/s) | \(rate(groupRate)) | \(RecordRatio.text(groupRate / rawRate)) |")
+print(
+  "| group commit, \(groupSize) puts per batch (puts/s) | \(rate(groupRate)) | \(RecordRatio.text(groupRate / rawRate)) |"
+)
 print("| unsynced put (autoFlush off) | \(rate(unsyncedRate)) | \(RecordRatio.text(unsyncedRate / rawRate)) |")
 
 FileSystem.removeFlatDirectory(scratch)

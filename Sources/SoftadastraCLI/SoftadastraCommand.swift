@@ -22,8 +22,11 @@ struct SoftadastraCommand: ParsableCommand {
     version: softadastraVersion,
     groupedSubcommands: [
       CommandGroup(name: "Data", subcommands: [StatusCommand.self, StoreCommand.self]),
-      CommandGroup(name: "Inspection", subcommands: [WALDumpCommand.self, WALVerifyCommand.self, WALReplayCommand.self]),
-      CommandGroup(name: "Maintenance", subcommands: [SnapshotCommand.self, BackupCommand.self, RestoreCommand.self, WALConvertCommand.self]),
+      CommandGroup(
+        name: "Inspection", subcommands: [WALDumpCommand.self, WALVerifyCommand.self, WALReplayCommand.self]),
+      CommandGroup(
+        name: "Maintenance",
+        subcommands: [SnapshotCommand.self, BackupCommand.self, RestoreCommand.self, WALConvertCommand.self]),
       CommandGroup(name: "Replication", subcommands: [SyncCommand.self]),
     ]
   )

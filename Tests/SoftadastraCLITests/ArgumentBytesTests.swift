@@ -26,7 +26,8 @@ import Testing
 
   @Test func valuesKeepTheirBytes() {
     let workspace = CLIWorkspace()
-    expectSuccess(bash("softadastra store put k $'v\\x80' && softadastra store put $'\\xef\\x9e\\x80' private-use", in: workspace))
+    expectSuccess(
+      bash("softadastra store put k $'v\\x80' && softadastra store put $'\\xef\\x9e\\x80' private-use", in: workspace))
     #expect(bash("softadastra store get k", in: workspace).stdout == Array("v".utf8) + [0x80, 0x0A])
     #expect(bash("softadastra store get $'\\xef\\x9e\\x80'", in: workspace).out == "private-use\n")
     // The private-use character is a key of its own, not the byte it stands for internally.
@@ -52,7 +53,8 @@ import Testing
     expectSuccess(listed)
     #expect(listed.out == "$'$\\'x\\''\n$'a\\nb'\nplain\n$'t\\tab'\né\n$'\\xff'\n")
     // Each quoted line, read back by the shell, is the key.
-    let roundTrip = bash("softadastra store list | while IFS= read -r line; do eval \"softadastra store get $line\"; done", in: workspace)
+    let roundTrip = bash(
+      "softadastra store list | while IFS= read -r line; do eval \"softadastra store get $line\"; done", in: workspace)
     #expect(roundTrip.out == "4\n1\n3\n2\n6\n5\n")
     let nul = workspace.run("store", "list", "-0")
     #expect(nul.stdout.split(separator: 0, omittingEmptySubsequences: false).count == 7)

@@ -16,7 +16,8 @@ import Testing
     let header = WALHeader(nodeID: "softadastra", createdMilliseconds: 0, firstLSN: firstLSN)
     var bytes = header.encoded()
     let record = WALRecord(
-      lsn: firstLSN, timestamp: HybridTimestamp(rawValue: clock), body: .operation(.put(key: Array("k".utf8), value: [0x76]), origin: nil))
+      lsn: firstLSN, timestamp: HybridTimestamp(rawValue: clock),
+      body: .operation(.put(key: Array("k".utf8), value: [0x76]), origin: nil))
     RecordEncoder.append(record, seed: header.checksum, to: &bytes)
     return bytes
   }

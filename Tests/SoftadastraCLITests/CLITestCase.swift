@@ -40,7 +40,8 @@ func expectSuccess(_ result: CommandResult, sourceLocation: SourceLocation = #_s
 
 /// Expects a failure with `status`, nothing on standard output and one error line on standard error.
 func expectFailure(
-  _ result: CommandResult, _ status: Int32, mentioning fragment: String, sourceLocation: SourceLocation = #_sourceLocation
+  _ result: CommandResult, _ status: Int32, mentioning fragment: String,
+  sourceLocation: SourceLocation = #_sourceLocation
 ) {
   #expect(result.status == status, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
   #expect(result.stdout.isEmpty, "stdout: \(result.out)", sourceLocation: sourceLocation)

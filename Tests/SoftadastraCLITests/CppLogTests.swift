@@ -54,7 +54,8 @@ import Testing
       #expect(verify.status == 65 && report["status"] as? String == "corrupt")
       let corruption = try #require(report["corruption"] as? [String: Any])
       #expect(corruption["offset"] as? Int == expected["stop_offset"] as? Int)
-      #expect(corruption["valid_records_after"] as? Int == (expected["salvageable_records_after_stop"] as? [Any])?.count)
+      #expect(
+        corruption["valid_records_after"] as? Int == (expected["salvageable_records_after_stop"] as? [Any])?.count)
     default:
       #expect(verify.status == 0 && report["status"] as? String == "clean", "\(name)")
     }
@@ -73,7 +74,8 @@ import Testing
       #expect(record["op"] as? String == want["op"] as? String)
       #expect(record["key"] as? String == want["key"] as? String)
       if want["op"] as? String == "put" { #expect(record["value"] as? String == want["value"] as? String) }
-      #expect(record["wal_type"] as? Int == want["wal_type"] as? Int && record["status"] as? Int == want["status"] as? Int)
+      #expect(
+        record["wal_type"] as? Int == want["wal_type"] as? Int && record["status"] as? Int == want["status"] as? Int)
       #expect(record["op_timestamp"] as? String != nil)
     }
   }
@@ -91,7 +93,8 @@ import Testing
   @Test func theEncoderReproducesTheReferencesWorkedExample() {
     var bytes: [UInt8] = []
     CppLogScanner.appendRecord(
-      sequence: 1, milliseconds: 1_700_000_000_000, operation: .put(key: Array("app/name".utf8), value: Array("Softadastra".utf8)),
+      sequence: 1, milliseconds: 1_700_000_000_000,
+      operation: .put(key: Array("app/name".utf8), value: Array("Softadastra".utf8)),
       operationMilliseconds: 1_700_000_000_000, to: &bytes)
     let hex = bytes.map { String(format: "%02x", $0) }.joined()
     #expect(
@@ -109,19 +112,25 @@ import Testing
     expectSuccess(workspace.run("wal-convert", "--to", "cpp-v1", "n.wal", "back.wal"))
     let fields = { (file: String) throws -> [[String?]] in
       try workspace.jsonLines(workspace.run("wal-dump", file, "--json")).map { record in
-        ["lsn", "timestamp", "op", "key", "value"].map { (record[$0] as? Int).map(String.init) ?? record[$0] as? String }
+        ["lsn", "timestamp", "op", "key", "value"].map {
+          (record[$0] as? Int).map(String.init) ?? record[$0] as? String
+        }
       }
     }
     let original = try fields("\(name).wal")
     #expect(try fields("n.wal") == original)
     #expect(try fields("back.wal") == original)
-    if name == "basic" { #expect(FileBytes.read(workspace.file("back.wal")) == FileBytes.read(workspace.file("basic.wal"))) }
+    if name == "basic" {
+      #expect(FileBytes.read(workspace.file("back.wal")) == FileBytes.read(workspace.file("basic.wal")))
+    }
     expectFailure(workspace.run("wal-convert", "--to", "cpp-v1", "n.wal", "back.wal"), 73, mentioning: "already exists")
   }
 
   @Test func aDamagedLogIsConvertedOnlyWithSalvageAndRepairedInItsOwnFormat() throws {
     let workspace = Self.workspace(with: "bitflip")
-    expectFailure(workspace.run("wal-convert", "--to", "native", "bitflip.wal", "x.wal", "--node-id", "a"), 65, mentioning: "--salvage")
+    expectFailure(
+      workspace.run("wal-convert", "--to", "native", "bitflip.wal", "x.wal", "--node-id", "a"), 65,
+      mentioning: "--salvage")
     #expect(!FileManager.default.fileExists(atPath: workspace.file("x.wal")))
     let salvaged = workspace.run("wal-convert", "--to", "native", "bitflip.wal", "x.wal", "--node-id", "a", "--salvage")
     #expect(salvaged.status == 0 && salvaged.stderr.contains("offset 141"))
@@ -145,7 +154,8 @@ import Testing
     var bytes: [UInt8] = []
     for sequence: UInt64 in [1, 2, 2, 1, 3] {
       CppLogScanner.appendRecord(
-        sequence: sequence, milliseconds: 1_700_000_000_000 + sequence, operation: .put(key: Array("k\(sequence)".utf8), value: [0x31]),
+        sequence: sequence, milliseconds: 1_700_000_000_000 + sequence,
+        operation: .put(key: Array("k\(sequence)".utf8), value: [0x31]),
         operationMilliseconds: 1_700_000_000_000, to: &bytes)
     }
     let workspace = CLIWorkspace()
@@ -157,7 +167,8 @@ import Testing
     // Each record's time is 1 700 000 000 000 + its sequence: where the sequence goes back, so does the clock.
     #expect(
       warnings == [
-        "sequence 2 at offset \(2 * size) repeats sequence 2", "sequence 1 at offset \(3 * size) goes back from sequence 2",
+        "sequence 2 at offset \(2 * size) repeats sequence 2",
+        "sequence 1 at offset \(3 * size) goes back from sequence 2",
         "the clock goes back at offset \(3 * size) (LSN 1): 2023-11-14T22:13:20.001Z after 2023-11-14T22:13:20.002Z at LSN 2",
       ])
   }
@@ -167,7 +178,8 @@ import Testing
     func record(_ sequence: UInt64) -> [UInt8] {
       var bytes: [UInt8] = []
       CppLogScanner.appendRecord(
-        sequence: sequence, milliseconds: 1_700_000_000_000 + sequence, operation: .put(key: Array("k\(sequence)".utf8), value: [0x31]),
+        sequence: sequence, milliseconds: 1_700_000_000_000 + sequence,
+        operation: .put(key: Array("k\(sequence)".utf8), value: [0x31]),
         operationMilliseconds: 1_700_000_000_000, to: &bytes)
       return bytes
     }
@@ -179,7 +191,9 @@ import Testing
     follower.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
     follower.standardOutput = FileHandle(forWritingAtPath: workspace.file("follow.out"))
     try follower.run()
-    func lines() -> [Substring] { String(decoding: FileBytes.read(workspace.file("follow.out")), as: UTF8.self).split(separator: "\n") }
+    func lines() -> [Substring] {
+      String(decoding: FileBytes.read(workspace.file("follow.out")), as: UTF8.self).split(separator: "\n")
+    }
     #expect(waitUntil { lines().count == 1 })
     let log = try #require(FileHandle(forWritingAtPath: workspace.file("runtime.log")))
     log.seekToEndOfFile()
@@ -203,7 +217,8 @@ import Testing
     let forced = workspace.run("wal-verify", "torn-tail.wal", "--format", "native")
     #expect(forced.status == 65 && forced.out.contains("bad-header"))
     let before = FileBytes.read(workspace.file("torn-tail.wal"))
-    expectFailure(workspace.run("store", "put", "k", "v", "--wal", "torn-tail.wal"), 78, mentioning: "wal-convert --to native")
+    expectFailure(
+      workspace.run("store", "put", "k", "v", "--wal", "torn-tail.wal"), 78, mentioning: "wal-convert --to native")
     #expect(FileBytes.read(workspace.file("torn-tail.wal")) == before)
   }
 
@@ -214,7 +229,8 @@ import Testing
       sequence: 1, milliseconds: 1_700_000_000_000, operation: .put(key: Array("small".utf8), value: [1]),
       operationMilliseconds: 1_700_000_000_000, to: &log)
     CppLogScanner.appendRecord(
-      sequence: 2, milliseconds: 1_700_000_000_001, operation: .put(key: [UInt8](repeating: 0x6B, count: 1 << 20), value: [2]),
+      sequence: 2, milliseconds: 1_700_000_000_001,
+      operation: .put(key: [UInt8](repeating: 0x6B, count: 1 << 20), value: [2]),
       operationMilliseconds: 1_700_000_000_001, to: &log)
     FileBytes.write(log, to: workspace.file("big.log"))
     let result = workspace.run("wal-convert", "--to", "native", "big.log", "big.wal", "--node-id", "node-a")
@@ -227,7 +243,8 @@ import Testing
     expectSuccess(workspace.run("store", "put", "a", "1"))
     expectSuccess(workspace.run("snapshot"))
     for salvage in [[], ["--salvage"]] {
-      let result = workspace.run(arguments: ["wal-convert", "--to", "cpp-v1", "data/softadastra.wal", "out.log"] + salvage)
+      let result = workspace.run(
+        arguments: ["wal-convert", "--to", "cpp-v1", "data/softadastra.wal", "out.log"] + salvage)
       expectFailure(result, 64, mentioning: "wal-replay --output whole.wal")
       #expect(!FileManager.default.fileExists(atPath: workspace.file("out.log")))
     }

@@ -1,6 +1,6 @@
 import Foundation
-import SoftadastraWAL
 import SoftadastraTestSupport
+import SoftadastraWAL
 import Testing
 
 /// Every documented exit status, each from a real situation.

@@ -32,7 +32,10 @@ import Testing
     let fast = try #require(FastPath.command(for: arguments).flatMap(Self.global))
     let parsed = try #require(Self.global(of: try SoftadastraCommand.parseAsRoot(arguments)))
     #expect(Self.described(fast) == Self.described(parsed))
-    #expect(Self.described(fast) != Self.described(try #require(Self.global(of: try SoftadastraCommand.parseAsRoot(["store", "put", "k", "v"])))))
+    #expect(
+      Self.described(fast)
+        != Self.described(
+          try #require(Self.global(of: try SoftadastraCommand.parseAsRoot(["store", "put", "k", "v"])))))
   }
 
   @Test func everyOptionInTheHelpIsNamedOnce() {
@@ -41,7 +44,9 @@ import Testing
     #expect(Set(flags.map(String.init)).subtracting(["--help"]) == Set(GlobalOption.allCases.map(\.flag)))
   }
 
-  @Test(arguments: [["--lock-timeout", "-1"], ["--lock-timeout", "x"], ["--checkpoint-bytes", "-5"], ["--json=1"], ["--data-dir=d"]])
+  @Test(arguments: [
+    ["--lock-timeout", "-1"], ["--lock-timeout", "x"], ["--checkpoint-bytes", "-5"], ["--json=1"], ["--data-dir=d"],
+  ])
   func formsTheFastPathLeavesToArgumentParser(extra: [String]) {
     #expect(FastPath.command(for: ["store", "put", "k", "v"] + extra) == nil)
   }

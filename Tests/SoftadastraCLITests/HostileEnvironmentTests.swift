@@ -31,7 +31,8 @@ import Testing
       #expect(result.stderr.contains("softadastra: error:"), "\(arguments): \(result.stderr)")
     }
     expectFailure(Self.asNobody(workspace, ["store", "put", "b", "2"]), 77, mentioning: "Permission denied")
-    expectFailure(Self.asNobody(workspace, ["backup", "--output", "data/b.sdbackup"]), 77, mentioning: "Permission denied")
+    expectFailure(
+      Self.asNobody(workspace, ["backup", "--output", "data/b.sdbackup"]), 77, mentioning: "Permission denied")
     #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.file("data")).sorted() == before)
     #expect(FileBytes.read(workspace.file("data/softadastra.wal")) == wal)
   }
@@ -47,21 +48,26 @@ import Testing
     #expect(workspace.run("store", "list", "--wal", "node.wal").out == "a\nb\nc\n")
     #expect(workspace.run("store", "list", "--wal", "disk/node.wal").out == "a\nb\nc\n")
     #expect(try FileManager.default.destinationOfSymbolicLink(atPath: workspace.file("node.wal")) == "disk/node.wal")
-    #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.file("disk")).contains { $0.hasSuffix(".snapshot") })
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: workspace.file("disk")).contains { $0.hasSuffix(".snapshot") }
+    )
   }
 
   @Test func aFullDiskFailsTheWriteWith74AndLosesNothingAcknowledged() throws {
     let workspace = CLIWorkspace()
     let disk = workspace.file("small")
     try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: false)
-    let mount = CommandRunner.run(executable: "/usr/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", disk], in: workspace.path)
-    try #require(mount.status == 0, "cannot mount a small tmpfs to fill (needs root with CAP_SYS_ADMIN): \(mount.stderr)")
+    let mount = CommandRunner.run(
+      executable: "/usr/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", disk], in: workspace.path)
+    try #require(
+      mount.status == 0, "cannot mount a small tmpfs to fill (needs root with CAP_SYS_ADMIN): \(mount.stderr)")
     defer { _ = CommandRunner.run(executable: "/usr/bin/umount", [disk], in: workspace.path) }
     let value = String(repeating: "v", count: 2000)
     var acknowledged: [String] = []
     var failure: CommandResult?
     for index in 0..<100 {
-      let result = workspace.run("store", "put", "k\(index)", value, "--data-dir", "small/data", "--checkpoint-bytes", "0")
+      let result = workspace.run(
+        "store", "put", "k\(index)", value, "--data-dir", "small/data", "--checkpoint-bytes", "0")
       if result.status != 0 {
         failure = result
         break
@@ -79,14 +85,17 @@ import Testing
     #expect(["clean", "torn-tail"].contains(verify["status"] as? String))
     try FileManager.default.removeItem(atPath: workspace.file("small/data/softadastra.wal.lock"))
     expectSuccess(workspace.run("store", "delete", acknowledged[0], "--data-dir", "small/data"))
-    #expect(workspace.run("store", "list", "--data-dir", "small/data").out.split(separator: "\n").count == acknowledged.count - 1)
+    #expect(
+      workspace.run("store", "list", "--data-dir", "small/data").out.split(separator: "\n").count == acknowledged.count
+        - 1)
   }
 
   @Test func aSnapshotOfANewerFormatIsNamedAsSuch() throws {
     let workspace = CLIWorkspace()
     expectSuccess(workspace.run("store", "put", "a", "1"))
     expectSuccess(workspace.run("snapshot"))
-    let snapshot = try #require(FileManager.default.contentsOfDirectory(atPath: workspace.file("data")).first { $0.hasSuffix(".snapshot") })
+    let snapshot = try #require(
+      FileManager.default.contentsOfDirectory(atPath: workspace.file("data")).first { $0.hasSuffix(".snapshot") })
     var bytes = FileBytes.read(workspace.file("data/" + snapshot))
     bytes[8] = 9
     FileBytes.write(bytes, to: workspace.file("newer.snapshot"))

@@ -13,9 +13,10 @@ import Testing
     workspace.run("store", "delete", "a")
     let text = workspace.run("status")
     expectSuccess(text)
-    for line in ["WAL", "  enabled    : yes", "  path       : data/softadastra.wal", "  durable    : yes", "  records    : 3",
-      "  last LSN   : 3", "  keys       : 1", "  outbox     : 3"]
-    {
+    for line in [
+      "WAL", "  enabled    : yes", "  path       : data/softadastra.wal", "  durable    : yes", "  records    : 3",
+      "  last LSN   : 3", "  keys       : 1", "  outbox     : 3",
+    ] {
       #expect(text.out.split(separator: "\n").contains(Substring(line)), "missing line '\(line)' in\n\(text.out)")
     }
     #expect(workspace.run("status", "--no-auto-flush").out.contains("durable    : no"))
@@ -93,10 +94,13 @@ import Testing
       try loop.run()
       // After some acknowledged puts (a count, not a time: a busy machine only makes it later),
       // kill the loop and whatever put it is running, mid-write if it is writing.
-      func acknowledged() -> Int { FileBytes.read(workspace.file("acked-\(round)")).filter { $0 == UInt8(ascii: "\n") }.count }
+      func acknowledged() -> Int {
+        FileBytes.read(workspace.file("acked-\(round)")).filter { $0 == UInt8(ascii: "\n") }.count
+      }
       let target = Int.random(in: 1...30)
       #expect(waitUntil { acknowledged() >= target })
-      let children = CommandRunner.run(executable: "/usr/bin/pgrep", ["-P", String(loop.processIdentifier)], in: workspace.path)
+      let children = CommandRunner.run(
+        executable: "/usr/bin/pgrep", ["-P", String(loop.processIdentifier)], in: workspace.path)
       kill(loop.processIdentifier, SIGKILL)
       for pid in children.out.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
       loop.waitUntilExit()
@@ -118,7 +122,9 @@ import Testing
     let value = String(repeating: "x", count: 3000)
     let writer = Process()
     writer.executableURL = URL(fileURLWithPath: "/bin/sh")
-    writer.arguments = ["-c", "for i in $(seq 1 150); do \"\(binary)\" store put k$i \(value) --checkpoint-bytes 60000 || exit 1; done"]
+    writer.arguments = [
+      "-c", "for i in $(seq 1 150); do \"\(binary)\" store put k$i \(value) --checkpoint-bytes 60000 || exit 1; done",
+    ]
     writer.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
     try writer.run()
     var rounds = 0

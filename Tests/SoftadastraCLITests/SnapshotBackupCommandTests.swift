@@ -7,7 +7,9 @@ import Testing
   /// A workspace whose default node holds `count` keys, imported in one batch.
   static func workspace(keys count: Int, prefix: String = "key") -> CLIWorkspace {
     let workspace = CLIWorkspace()
-    let lines = (0..<count).map { "\(prefix)/\(String(format: "%06d", $0))\tvalue \($0) \(String(repeating: "x", count: $0 % 50))" }
+    let lines = (0..<count).map {
+      "\(prefix)/\(String(format: "%06d", $0))\tvalue \($0) \(String(repeating: "x", count: $0 % 50))"
+    }
     FileBytes.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: workspace.file("input.tsv"))
     expectSuccess(workspace.run("store", "import", "input.tsv"))
     return workspace
@@ -32,7 +34,9 @@ import Testing
     let again = workspace.run("snapshot", "create")
     #expect(again.out.contains("LSN        : 3002"))
     // Damage a block of the newest snapshot: verify names it, reads fall back and say so.
-    let path = try #require(FileManager.default.contentsOfDirectory(atPath: workspace.file("data")).filter { $0.hasSuffix("3002.snapshot") }.first)
+    let path = try #require(
+      FileManager.default.contentsOfDirectory(atPath: workspace.file("data")).filter { $0.hasSuffix("3002.snapshot") }
+        .first)
     FileBytes.flipBit(workspace.file("data/" + path), offset: 200, bit: 2)
     let verified = workspace.run("snapshot", "verify")
     #expect(verified.status == 65 && verified.out.contains("damaged  data/\(path)") && verified.out.contains("block"))
@@ -61,7 +65,8 @@ import Testing
     // script(1) gives the command a terminal; the progress line goes to it.
     let binary = CommandRunner.binaryPath
     let result = CommandRunner.run(
-      executable: "/usr/bin/script", ["-qec", "\(binary) backup --output tty.sdbackup", "/dev/null"], in: workspace.path)
+      executable: "/usr/bin/script", ["-qec", "\(binary) backup --output tty.sdbackup", "/dev/null"], in: workspace.path
+    )
     #expect(result.status == 0, "\(result.out) \(result.stderr)")
     #expect(result.out.contains("backup: 100%") && result.out.contains("MB/s, ETA"), "\(result.out)")
     // Not a terminal, not asked: no progress line.
@@ -71,7 +76,9 @@ import Testing
 
   @Test func theNextWriterCheckpointsPastTheThreshold() throws {
     let workspace = CLIWorkspace()
-    for index in 0..<30 { expectSuccess(workspace.run("store", "put", "k\(index)", "v\(index)", "--checkpoint-bytes", "400")) }
+    for index in 0..<30 {
+      expectSuccess(workspace.run("store", "put", "k\(index)", "v\(index)", "--checkpoint-bytes", "400"))
+    }
     let listed = try workspace.json(workspace.run("snapshot", "list", "--json"))
     let snapshots = try #require(listed["snapshots"] as? [[String: Any]])
     #expect((1...2).contains(snapshots.count))
@@ -88,7 +95,9 @@ import Testing
   @Test func backupVerifyRestoreAsACronJobWould() throws {
     let workspace = Self.workspace(keys: 2000)
     expectSuccess(workspace.run("snapshot"))
-    for index in 0..<20 { expectSuccess(workspace.run("store", "put", "key/\(String(format: "%06d", index))", "new \(index)")) }
+    for index in 0..<20 {
+      expectSuccess(workspace.run("store", "put", "key/\(String(format: "%06d", index))", "new \(index)"))
+    }
     try FileManager.default.createDirectory(atPath: workspace.file("backups"), withIntermediateDirectories: false)
     let written = try workspace.json(workspace.run("backup", "--dir", "backups", "--json"))
     let archive = try #require(written["path"] as? String)
@@ -107,7 +116,10 @@ import Testing
     let forced = workspace.run("restore", archive, "--data-dir", "restored", "--force", "--to-lsn", "2000")
     #expect(forced.status == 0, "\(forced.stderr)")
     #expect(workspace.run("store", "get", "key/000000", "--data-dir", "restored").out == "value 0 \n")
-    #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.file("restored")).contains { $0.contains(".pre-restore-") })
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: workspace.file("restored")).contains {
+        $0.contains(".pre-restore-")
+      })
 
     // Damage anywhere: verify and restore exit 65, and the target stays byte-identical.
     let original = FileBytes.read(workspace.file(archive))
@@ -118,8 +130,11 @@ import Testing
       bytes[offset] ^= 0x10
       FileBytes.write(bytes, to: workspace.file("bad.sdbackup"))
       let verified = workspace.run("backup", "verify", "bad.sdbackup")
-      #expect(verified.status == 65 && verified.out.contains("DAMAGED") && verified.out.contains("problem"), "flip at \(offset)")
-      expectFailure(workspace.run("restore", "bad.sdbackup", "--data-dir", "restored", "--force"), 65, mentioning: "bad.sdbackup")
+      #expect(
+        verified.status == 65 && verified.out.contains("DAMAGED") && verified.out.contains("problem"),
+        "flip at \(offset)")
+      expectFailure(
+        workspace.run("restore", "bad.sdbackup", "--data-dir", "restored", "--force"), 65, mentioning: "bad.sdbackup")
       #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.file("restored")).sorted() == before)
       #expect(FileBytes.read(workspace.file("restored/softadastra.wal")) == walBefore)
     }
@@ -131,7 +146,9 @@ import Testing
     #expect(workspace.run("store", "export", "--data-dir", "streamed").stdout == expected)
     let cut = workspace.run("backup", "verify", "-", stdin: Array(stream.stdout.dropLast(100)))
     #expect(cut.status == 65 && cut.out.contains("truncated"))
-    expectFailure(workspace.run("restore", "-", "--data-dir", "never", stdin: Array(stream.stdout.dropLast(1))), 65, mentioning: "standard input")
+    expectFailure(
+      workspace.run("restore", "-", "--data-dir", "never", stdin: Array(stream.stdout.dropLast(1))), 65,
+      mentioning: "standard input")
     #expect(!FileManager.default.fileExists(atPath: workspace.file("never")))
 
     // A dry run says what it would do and changes nothing; --progress reports on standard error.
@@ -145,7 +162,8 @@ import Testing
     let renamed = workspace.run("restore", archive, "--data-dir", "other", "--node-id", "node-z")
     #expect(renamed.status == 0 && renamed.stderr.contains("as node node-z"))
     #expect(workspace.run("store", "export", "--data-dir", "other", "--node-id", "node-z").stdout == expected)
-    expectFailure(workspace.run("restore", archive, "--to-lsn", "99", "--dry-run"), 64, mentioning: "outside this backup")
+    expectFailure(
+      workspace.run("restore", archive, "--to-lsn", "99", "--dry-run"), 64, mentioning: "outside this backup")
   }
 
   @Test func backupsTakenWhileAWriterRunsHoldWholeBatchesAtAnExactLSN() throws {
@@ -164,7 +182,11 @@ import Testing
     try writer.run()
     var archives: [String] = []
     // A backup after the 1st, 21st, 41st… batch, while the writer goes on.
-    func imported() -> Int { Int(String(decoding: FileBytes.read(workspace.file("imported")), as: UTF8.self).split(separator: "\n").first ?? "") ?? 0 }
+    func imported() -> Int {
+      Int(
+        String(decoding: FileBytes.read(workspace.file("imported")), as: UTF8.self).split(separator: "\n").first ?? "")
+        ?? 0
+    }
     while writer.isRunning, archives.count < 6 {
       waitUntil { !writer.isRunning || imported() > 20 * archives.count }
       let name = "during-\(archives.count).sdbackup"
@@ -182,8 +204,13 @@ import Testing
       for key in workspace.run("store", "list", "--data-dir", "restored-\(index)").out.split(separator: "\n") {
         perBatch[key.split(separator: "/")[0], default: 0] += 1
       }
-      #expect(perBatch.values.allSatisfy { $0 == 50 }, "a backup holds part of a batch: \(perBatch.filter { $0.value != 50 })")
-      let lsn = try #require(try workspace.json(workspace.run("backup", "verify", archive, "--json"))["manifest"] as? [String: Any])["last_lsn"] as? Int
+      #expect(
+        perBatch.values.allSatisfy { $0 == 50 }, "a backup holds part of a batch: \(perBatch.filter { $0.value != 50 })"
+      )
+      let lsn =
+        try #require(
+          try workspace.json(workspace.run("backup", "verify", archive, "--json"))["manifest"] as? [String: Any])[
+          "last_lsn"] as? Int
       #expect(lsn == perBatch.count * 50)
     }
   }
@@ -239,10 +266,14 @@ import Testing
       try killed(["restore", "good.sdbackup", "--data-dir", target, "--force"], after: delay)
       let after = workspace.run("store", "export", "--data-dir", target)
       #expect(after.status == 0, "restore killed after \(delay) µs: \(after.stderr)")
-      #expect(after.stdout == targetBefore || after.stdout == expected, "restore killed after \(delay) µs (round \(round))")
+      #expect(
+        after.stdout == targetBefore || after.stdout == expected, "restore killed after \(delay) µs (round \(round))")
       // The next restore clears what a killed one left behind.
       expectSuccess(workspace.run("restore", "good.sdbackup", "--data-dir", target, "--force"))
-      #expect(try !FileManager.default.contentsOfDirectory(atPath: workspace.file(target)).contains { $0.hasPrefix(".softadastra-restore-") })
+      #expect(
+        try !FileManager.default.contentsOfDirectory(atPath: workspace.file(target)).contains {
+          $0.hasPrefix(".softadastra-restore-")
+        })
     }
     expectSuccess(workspace.run("snapshot"))
     #expect(workspace.run("store", "export").stdout == expected)
@@ -253,9 +284,12 @@ import Testing
     #expect(workspace.run("backup", "--output", "/dev/null").status == 0)
     var device = stat()
     #expect(stat("/dev/null", &device) == 0 && device.st_mode & S_IFMT == S_IFCHR)
-    try FileManager.default.createSymbolicLink(atPath: workspace.file("latest.sdbackup"), withDestinationPath: "archive.sdbackup")
+    try FileManager.default.createSymbolicLink(
+      atPath: workspace.file("latest.sdbackup"), withDestinationPath: "archive.sdbackup")
     #expect(workspace.run("backup", "--output", "latest.sdbackup").status == 0)
-    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: workspace.file("latest.sdbackup")) == "archive.sdbackup")
+    #expect(
+      try FileManager.default.destinationOfSymbolicLink(atPath: workspace.file("latest.sdbackup")) == "archive.sdbackup"
+    )
     expectSuccess(workspace.run("backup", "verify", "archive.sdbackup"))
   }
 }

@@ -68,7 +68,8 @@ import Testing
     let result = workspace.run("store", "import", stdin: Array("a\t1\nb\t2\nbroken line\nc\t3\n".utf8))
     expectFailure(result, 65, mentioning: "line 3")
     #expect(FileBytes.read(workspace.file("data/softadastra.wal")) == before)
-    let jsonl = workspace.run("store", "import", "--format", "jsonl", stdin: Array("{\"key\":\"a\",\"value\":1}\n".utf8))
+    let jsonl = workspace.run(
+      "store", "import", "--format", "jsonl", stdin: Array("{\"key\":\"a\",\"value\":1}\n".utf8))
     expectFailure(jsonl, 65, mentioning: "line 1")
     #expect(FileBytes.read(workspace.file("data/softadastra.wal")) == before)
   }
@@ -92,8 +93,12 @@ import Testing
     expectSuccess(workspace.run("store", "put", "--data-dir=d", "--node-id=n", "b", "2"))
     expectSuccess(workspace.run("store", "put", "--data-dir", "d", "--node-id", "n", "--", "-c", "3"))
     #expect(workspace.run("store", "list", "--data-dir", "d", "--node-id", "n").out == "-c\na\nb\n")
-    #expect(workspace.run("store", "get", "b", "--data-dir", "d", "--node-id", "n", "--json").out == #"{"key":"b","value":"2"}"# + "\n")
-    #expect(workspace.run("store", "get", "--json", "--data-dir=d", "--node-id=n", "a").out == #"{"key":"a","value":"1"}"# + "\n")
+    #expect(
+      workspace.run("store", "get", "b", "--data-dir", "d", "--node-id", "n", "--json").out
+        == #"{"key":"b","value":"2"}"# + "\n")
+    #expect(
+      workspace.run("store", "get", "--json", "--data-dir=d", "--node-id=n", "a").out == #"{"key":"a","value":"1"}"#
+        + "\n")
     expectSuccess(workspace.run("store", "delete", "a", "--data-dir", "d", "--node-id", "n"))
     #expect(workspace.run("store", "get", "a", "--data-dir=d", "--node-id=n").status == 1)
   }

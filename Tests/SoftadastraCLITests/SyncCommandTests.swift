@@ -6,7 +6,8 @@ import Testing
 /// in text and JSON, refusals that change nothing, and live exchanges between two processes.
 @Suite struct SyncCommandTests {
   /// `softadastra ARGS… --node-id ID` in the workspace.
-  static func on(_ workspace: CLIWorkspace, _ id: String, _ arguments: String..., stdin: [UInt8] = []) -> CommandResult {
+  static func on(_ workspace: CLIWorkspace, _ id: String, _ arguments: String..., stdin: [UInt8] = []) -> CommandResult
+  {
     workspace.run(arguments: arguments + ["--node-id", id], stdin: stdin)
   }
 
@@ -24,9 +25,12 @@ import Testing
     #expect(export.status == 0 && export.stdout.isEmpty)
     #expect(export.stderr.contains("exported 2 operations for phone"))
     let imported = Self.on(workspace, "phone", "sync", "import", "to-phone.sdsync", "--reply", "to-laptop.sdsync")
-    #expect(imported.status == 0 && imported.out.contains("imported 2 operations from laptop (0 applied"), "\(imported.stderr)")
+    #expect(
+      imported.status == 0 && imported.out.contains("imported 2 operations from laptop (0 applied"),
+      "\(imported.stderr)")
     let back = try workspace.json(Self.on(workspace, "laptop", "sync", "import", "to-laptop.sdsync", "--json"))
-    #expect(back["sender"] as? String == "phone" && back["applied"] as? Int == 3 && back["full_state"] as? Bool == false)
+    #expect(
+      back["sender"] as? String == "phone" && back["applied"] as? Int == 3 && back["full_state"] as? Bool == false)
     let expected = "{\"key\":\"notes/1\",\"value\":\"milk\"}\n{\"key\":\"settings/theme\",\"value\":\"light\"}\n"
     #expect(Self.exported(workspace, "laptop") == expected)
     #expect(Self.exported(workspace, "phone") == expected)
@@ -89,7 +93,9 @@ import Testing
     expectFailure(Self.on(workspace, "b", "sync", "import", "newer.sdsync"), 65, mentioning: "version 9")
     expectFailure(Self.on(workspace, "c", "sync", "import", "good.sdsync"), 65, mentioning: "for node 'b'")
     expectFailure(Self.on(workspace, "b", "sync", "import", "missing.sdsync"), 66, mentioning: "no bundle")
-    expectFailure(Self.on(workspace, "b", "sync", "import", "-", stdin: Array("this is not a sync bundle, only some text\n".utf8)), 65, mentioning: "magic")
+    expectFailure(
+      Self.on(workspace, "b", "sync", "import", "-", stdin: Array("this is not a sync bundle, only some text\n".utf8)),
+      65, mentioning: "magic")
     expectFailure(Self.on(workspace, "a", "sync", "export", "--peer", "a"), 64, mentioning: "own id")
     expectFailure(Self.on(workspace, "a", "sync", "export", "--peer", "../x"), 64, mentioning: "peer id")
     #expect(FileBytes.read(workspace.file("data/b.wal")) == walBefore)
@@ -103,7 +109,9 @@ import Testing
     for index in 0..<30 { expectSuccess(Self.on(workspace, "a", "store", "put", "shared/\(index % 10)", "a\(index)")) }
     for index in 0..<30 { expectSuccess(Self.on(workspace, "b", "store", "put", "shared/\(index % 7)", "b\(index)")) }
     expectSuccess(Self.on(workspace, "b", "store", "delete", "shared/9"))
-    let serve = [CommandRunner.binaryPath, "sync", "serve", "--stdio", "--data-dir", workspace.file("other"), "--node-id", "b"]
+    let serve = [
+      CommandRunner.binaryPath, "sync", "serve", "--stdio", "--data-dir", workspace.file("other"), "--node-id", "b",
+    ]
     // b lives in another data directory, as on another host.
     try FileManager.default.createDirectory(atPath: workspace.file("other"), withIntermediateDirectories: true)
     try FileManager.default.moveItem(atPath: workspace.file("data/b.wal"), toPath: workspace.file("other/b.wal"))
@@ -127,18 +135,21 @@ import Testing
     let workspace = CLIWorkspace()
     expectSuccess(Self.on(workspace, "a", "store", "put", "k", "v"))
     expectFailure(workspace.run("sync", "with", "--node-id", "a", "false"), 74, mentioning: "ended the exchange early")
-    expectFailure(workspace.run("sync", "with", "--node-id", "a", "no-such-command-here"), 66, mentioning: "cannot start")
+    expectFailure(
+      workspace.run("sync", "with", "--node-id", "a", "no-such-command-here"), 66, mentioning: "cannot start")
     // The other side greets, then finds its input closed and gives up: the exchange is counted
     // as failed with that peer, and nothing is lost. The pipe from the caller stays open on fd 3
     // until the server exits, so the caller's greeting is never refused before the server's
     // greeting is read (which made this test depend on which process ran first).
     let script = workspace.file("gives-up.sh")
     FileBytes.write(
-      Array("#!/bin/sh\nexec '\(CommandRunner.binaryPath)' sync serve --stdio --node-id b 3<&0 </dev/null\n".utf8), to: script)
+      Array("#!/bin/sh\nexec '\(CommandRunner.binaryPath)' sync serve --stdio --node-id b 3<&0 </dev/null\n".utf8),
+      to: script)
     chmod(script, 0o755)
     let broken = workspace.run("sync", "with", "--node-id", "a", script)
     #expect(broken.status == 74 && broken.stderr.contains("exited with status 74"), "\(broken.stderr)")
-    #expect(broken.stderr.contains("sync serve (node b): the calling node ended the exchange early"), "\(broken.stderr)")
+    #expect(
+      broken.stderr.contains("sync serve (node b): the calling node ended the exchange early"), "\(broken.stderr)")
     let status = try workspace.json(Self.on(workspace, "a", "sync", "status", "--json"))
     #expect(status["failed_count"] as? Int == 1)
     #expect(Self.on(workspace, "a", "store", "get", "k").out == "v\n")
@@ -148,13 +159,16 @@ import Testing
     let workspace = CLIWorkspace()
     expectSuccess(Self.on(workspace, "a", "store", "put", "k", "v"))
     let wal = FileBytes.read(workspace.file("data/a.wal"))
-    expectFailure(Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "missing/x.sdsync"), 73, mentioning: "cannot create")
+    expectFailure(
+      Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "missing/x.sdsync"), 73,
+      mentioning: "cannot create")
     #expect(FileBytes.read(workspace.file("data/a.wal")) == wal)  // not recorded as sent
     let status = try workspace.json(Self.on(workspace, "a", "sync", "status", "--json"))
     #expect((status["peers"] as? [Any])?.isEmpty == true && status["last_submitted_version"] as? Int == 0)
 
     // A symbolic link is written through (and stays a link), even to a file not there yet.
-    try FileManager.default.createSymbolicLink(atPath: workspace.file("link.sdsync"), withDestinationPath: "target.sdsync")
+    try FileManager.default.createSymbolicLink(
+      atPath: workspace.file("link.sdsync"), withDestinationPath: "target.sdsync")
     #expect(Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "link.sdsync").status == 0)
     #expect(try FileManager.default.destinationOfSymbolicLink(atPath: workspace.file("link.sdsync")) == "target.sdsync")
     #expect(Self.on(workspace, "b", "sync", "import", "target.sdsync").status == 0)
@@ -167,7 +181,8 @@ import Testing
     try feeder.run()
     let fromFIFO = Self.on(workspace, "c", "sync", "import", "pipe.sdsync")
     feeder.waitUntilExit()
-    #expect(fromFIFO.status == 65 && fromFIFO.stderr.contains("for node 'b'"), "\(fromFIFO.stderr)")  // read whole, then refused
+    // Read whole, then refused.
+    #expect(fromFIFO.status == 65 && fromFIFO.stderr.contains("for node 'b'"), "\(fromFIFO.stderr)")
     // A device is written to, not replaced.
     #expect(Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "/dev/null").status == 0)
     var device = stat()
@@ -181,7 +196,8 @@ import Testing
     expectFailure(Self.on(workspace, "typo", "sync", "forget", "--peer", "b"), 66, mentioning: "no WAL")
     #expect(!FileManager.default.fileExists(atPath: workspace.file("data/typo.wal")))
     #expect(!FileManager.default.fileExists(atPath: workspace.file("data/typo.wal.lock")))
-    expectFailure(Self.on(workspace, "a", "sync", "export", "--peer", "b", "--data-dir", "nowhere"), 66, mentioning: "no WAL")
+    expectFailure(
+      Self.on(workspace, "a", "sync", "export", "--peer", "b", "--data-dir", "nowhere"), 66, mentioning: "no WAL")
     expectFailure(Self.on(workspace, "a", "snapshot", "--data-dir", "nowhere"), 66, mentioning: "no WAL")
     #expect(!FileManager.default.fileExists(atPath: workspace.file("nowhere")))
 
@@ -197,7 +213,9 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: workspace.file("fresh")))
 
     let before = FileBytes.read(workspace.file("data/b.wal"))
-    expectFailure(Self.on(workspace, "b", "sync", "import", "second.sdsync", "--reply", "missing/r.sdsync"), 66, mentioning: "nothing was imported")
+    expectFailure(
+      Self.on(workspace, "b", "sync", "import", "second.sdsync", "--reply", "missing/r.sdsync"), 66,
+      mentioning: "nothing was imported")
     #expect(FileBytes.read(workspace.file("data/b.wal")) == before)
 
     // forget: a peer known only by a mistyped export stops counting.
@@ -218,7 +236,8 @@ import Testing
     #expect(help.status == 0 && help.out.contains("--timeout"))
     expectFailure(workspace.run("sync", "with", "--bogus", "true"), 64, mentioning: "unknown option '--bogus'")
     expectFailure(workspace.run("sync", "with"), 64, mentioning: "give the command")
-    expectFailure(workspace.run("sync", "with", "--node-id", "a", "--", "false"), 74, mentioning: "ended the exchange early")
+    expectFailure(
+      workspace.run("sync", "with", "--node-id", "a", "--", "false"), 74, mentioning: "ended the exchange early")
     expectFailure(workspace.run("sync", "serve", "--node-id", "a"), 64, mentioning: "--stdio")
     let start = Date()
     let stalled = workspace.run("sync", "with", "--node-id", "a", "--timeout", "1", "sleep", "30")

@@ -120,7 +120,10 @@ import Testing
     let dry = workspace.run("wal-verify", "--repair", "--salvage", "--dry-run")
     #expect(dry.status == 65 && dry.out.contains("would copy the original"))
     #expect(FileBytes.read(wal) == damaged)
-    #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.file("data")).sorted() == ["softadastra.wal", "softadastra.wal.lock"])
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: workspace.file("data")).sorted() == [
+        "softadastra.wal", "softadastra.wal.lock",
+      ])
     expectFailure(workspace.run("wal-verify", "--repair"), 65, mentioning: "--salvage")
     #expect(FileBytes.read(wal) == damaged)
     let repaired = workspace.run("wal-verify", "--repair", "--salvage", "--backup-to", "saved.wal", "--json")

@@ -19,7 +19,8 @@ public enum CommandRunner {
       if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
       directory = directory.deletingLastPathComponent()
     }
-    fatalError("cannot find the softadastra binary near \(executable.path); run swift build first or set SOFTADASTRA_BIN")
+    fatalError(
+      "cannot find the softadastra binary near \(executable.path); run swift build first or set SOFTADASTRA_BIN")
   }
 
   /// Runs `softadastra arguments…` in `directory` with `stdin` as input and a fixed environment

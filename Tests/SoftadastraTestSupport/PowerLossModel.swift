@@ -184,7 +184,8 @@ public final class PowerLossModel: IOObserver, @unchecked Sendable {
       var bytes = state.durable
       var changes = Array(state.pending.prefix(kept(state.pending.count)))
       if survival == .tornWrite, case .write(let offset, let written)? = changes.last, !written.isEmpty {
-        changes[changes.count - 1] = .write(offset: offset, bytes: Array(written.prefix(Int.random(in: 0..<written.count, using: &random))))
+        changes[changes.count - 1] = .write(
+          offset: offset, bytes: Array(written.prefix(Int.random(in: 0..<written.count, using: &random))))
       }
       for change in changes { Self.apply(change, to: &bytes) }
       contents[id] = bytes
@@ -233,10 +234,16 @@ public final class PowerLossModel: IOObserver, @unchecked Sendable {
   private static func apply(_ change: Change, to bytes: inout [UInt8]) {
     switch change {
     case .write(let offset, let written):
-      if bytes.count < offset + written.count { bytes += [UInt8](repeating: 0, count: offset + written.count - bytes.count) }
+      if bytes.count < offset + written.count {
+        bytes += [UInt8](repeating: 0, count: offset + written.count - bytes.count)
+      }
       bytes.replaceSubrange(offset..<offset + written.count, with: written)
     case .truncate(let size):
-      if size < bytes.count { bytes.removeLast(bytes.count - size) } else { bytes += [UInt8](repeating: 0, count: size - bytes.count) }
+      if size < bytes.count {
+        bytes.removeLast(bytes.count - size)
+      } else {
+        bytes += [UInt8](repeating: 0, count: size - bytes.count)
+      }
     }
   }
 

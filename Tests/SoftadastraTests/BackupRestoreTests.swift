@@ -37,7 +37,8 @@ import Testing
     return result
   }
 
-  static let vectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/every-type.sdbackup")
+  static let vectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "Vectors/every-type.sdbackup")
 
   /// The vector in docs/backup-format.md: the WAL test vector every-type.wal backed up at level 0
   /// (stored deflate blocks, independent of the zlib version) at a fixed time.
@@ -64,16 +65,20 @@ import Testing
     let client = try Self.client(wal)
     var random = SplitMix64(seed: 2026)
     for batch in 0..<100 {
-      try client.commit((0..<1000).map { index in
-        .put(key: Array(String(format: "key/%06d", batch * 1000 + index).utf8), value: Array("value-\(random.next() % 1_000_000)".utf8))
-      })
+      try client.commit(
+        (0..<1000).map { index in
+          .put(
+            key: Array(String(format: "key/%06d", batch * 1000 + index).utf8),
+            value: Array("value-\(random.next() % 1_000_000)".utf8))
+        })
     }
     try client.checkpoint()
     for _ in 0..<20 {
-      try client.commit((0..<1000).map { _ in
-        let key = Array(String(format: "key/%06d", random.next() % 120_000).utf8)
-        return random.next() % 3 == 0 ? .delete(key: key) : .put(key: key, value: Array("new-\(random.next())".utf8))
-      })
+      try client.commit(
+        (0..<1000).map { _ in
+          let key = Array(String(format: "key/%06d", random.next() % 120_000).utf8)
+          return random.next() % 3 == 0 ? .delete(key: key) : .put(key: key, value: Array("new-\(random.next())".utf8))
+        })
     }
     try client.close()
     let archive = source.file("node-a.sdbackup")
@@ -106,19 +111,25 @@ import Testing
     try client.close()
     let shelf = TemporaryDirectory()
     for level in [nil, 0, 9] as [Int?] {
-      let byName = try BackupWriter.write(walPath: wal, toPath: shelf.file("named.sdbackup"), level: level, toolVersion: "test")
+      let byName = try BackupWriter.write(
+        walPath: wal, toPath: shelf.file("named.sdbackup"), level: level, toolVersion: "test")
       #expect(byName.path == shelf.file("named.sdbackup") && byName.manifest.lastLSN == 2)
       #expect(try BackupArchive.verify(path: byName.path).isSound)
       #expect(try FileManager.default.contentsOfDirectory(atPath: shelf.path) == ["named.sdbackup"])
     }
     let inDirectory = try BackupWriter.write(walPath: wal, intoDirectory: shelf.path, toolVersion: "test")
     #expect(inDirectory.size == (try SystemFile.openForReading(inDirectory.path).size()))
-    #expect(try Set(FileManager.default.contentsOfDirectory(atPath: shelf.path)) == ["named.sdbackup", inDirectory.path.split(separator: "/").last.map(String.init)!])
+    #expect(
+      try Set(FileManager.default.contentsOfDirectory(atPath: shelf.path)) == [
+        "named.sdbackup", inDirectory.path.split(separator: "/").last.map(String.init)!,
+      ])
     // A name that is taken is never replaced; a failed write leaves no part file.
     let before = FileBytes.read(inDirectory.path)
     try FileManager.default.moveItem(atPath: shelf.file("named.sdbackup"), toPath: shelf.file("held"))
     let taken = #expect(throws: SoftadastraError.self) {
-      _ = try BackupWriter.write(walPath: wal, intoDirectory: shelf.path, toolVersion: "test", createdMilliseconds: inDirectory.manifest.createdMilliseconds)
+      _ = try BackupWriter.write(
+        walPath: wal, intoDirectory: shelf.path, toolVersion: "test",
+        createdMilliseconds: inDirectory.manifest.createdMilliseconds)
     }
     #expect(taken?.kind == .cannotCreate)
     #expect(FileBytes.read(inDirectory.path) == before)
@@ -126,7 +137,10 @@ import Testing
       _ = try BackupWriter.write(walPath: source.file("nobody.wal"), toPath: shelf.file("held"), toolVersion: "test")
     }
     #expect(missing?.kind == .notFound)
-    #expect(try Set(FileManager.default.contentsOfDirectory(atPath: shelf.path)) == ["held", inDirectory.path.split(separator: "/").last.map(String.init)!])
+    #expect(
+      try Set(FileManager.default.contentsOfDirectory(atPath: shelf.path)) == [
+        "held", inDirectory.path.split(separator: "/").last.map(String.init)!,
+      ])
   }
 
   @Test func pointInTimeRestoresEqualAnIndependentModel() throws {
@@ -138,7 +152,9 @@ import Testing
     func step() throws {
       let key = "k\(random.next() % 40)"
       let value: String? = random.next() % 4 == 0 ? nil : "v\(random.next() % 1000)"
-      let lsns = try client.commit([value.map { .put(key: Array(key.utf8), value: Array($0.utf8)) } ?? .delete(key: Array(key.utf8))])!
+      let lsns = try client.commit([
+        value.map { .put(key: Array(key.utf8), value: Array($0.utf8)) } ?? .delete(key: Array(key.utf8))
+      ])!
       log.append((lsns.lowerBound, key, value, 0))
     }
     for _ in 0..<150 { try step() }
@@ -158,7 +174,9 @@ import Testing
     for target in [UInt64(150), 151, 200, 263, 300] {
       let directory = TemporaryDirectory()
       let restored = directory.file("node-a.wal")
-      let result = try Restore.run(archive: try BackupArchive(path: archive), walPath: restored, nodeID: "node-a", target: ReplayTarget(lsn: target))
+      let result = try Restore.run(
+        archive: try BackupArchive(path: archive), walPath: restored, nodeID: "node-a",
+        target: ReplayTarget(lsn: target))
       #expect(result.lsn == target)
       #expect(try Self.export(restored) == model(upTo: target), "LSN \(target)")
     }
@@ -167,7 +185,9 @@ import Testing
     let time = try #require(times[lsn])
     let directory = TemporaryDirectory()
     let restored = directory.file("node-a.wal")
-    let result = try Restore.run(archive: try BackupArchive(path: archive), walPath: restored, nodeID: "node-a", target: ReplayTarget(milliseconds: time))
+    let result = try Restore.run(
+      archive: try BackupArchive(path: archive), walPath: restored, nodeID: "node-a",
+      target: ReplayTarget(milliseconds: time))
     let lastAtTime = times.filter { $0.value <= time }.keys.max()!
     #expect(result.lsn == lastAtTime)
     #expect(try Self.export(restored) == model(upTo: lastAtTime))
@@ -175,7 +195,9 @@ import Testing
     #expect(manifest.snapshotLSN == 150)
     for bad in [UInt64(149), 301] {
       #expect(throws: SoftadastraError.self) {
-        try Restore.run(archive: try BackupArchive(path: archive), walPath: TemporaryDirectory().file("n.wal"), nodeID: "node-a", target: ReplayTarget(lsn: bad))
+        try Restore.run(
+          archive: try BackupArchive(path: archive), walPath: TemporaryDirectory().file("n.wal"), nodeID: "node-a",
+          target: ReplayTarget(lsn: bad))
       }
     }
   }
@@ -240,7 +262,8 @@ import Testing
     #expect {
       try Restore.run(archive: try BackupArchive(path: archive), walPath: targetWAL, nodeID: "node-a")
     } throws: { ($0 as! SoftadastraError).kind == .cannotCreate }
-    let result = try Restore.run(archive: try BackupArchive(path: archive), walPath: targetWAL, nodeID: "node-a", force: true)
+    let result = try Restore.run(
+      archive: try BackupArchive(path: archive), walPath: targetWAL, nodeID: "node-a", force: true)
     #expect(try Self.export(targetWAL) == ["a": "from backup"])
     #expect(result.keptAside.count == 3)
     for path in result.keptAside { #expect(FileManager.default.fileExists(atPath: path), "\(path)") }
@@ -298,17 +321,21 @@ import Testing
     }
     FileBytes.write(Array("not a backup".utf8), to: directory.file("junk.sdbackup"))
     let now: UInt64 = 1_795_594_148_000 + 60_000  // a minute after the archives were made
-    var plan = try BackupCatalog.planPrune(try BackupCatalog.entries(in: directory.path), keep: 2, keepWithinMilliseconds: nil, nowMilliseconds: now)
+    var plan = try BackupCatalog.planPrune(
+      try BackupCatalog.entries(in: directory.path), keep: 2, keepWithinMilliseconds: nil, nowMilliseconds: now)
     #expect(plan.keep.map(\.path) == [paths[3], paths[2]])
     #expect(Set(plan.remove.map(\.path)) == [paths[0], paths[1]])
     #expect(plan.unreadable.map(\.path) == [directory.file("junk.sdbackup")])
     // The two newest are damaged: the newest good one stays as well.
     for path in paths[2...] { FileBytes.flipBit(path, offset: 40, bit: 1) }
-    plan = try BackupCatalog.planPrune(try BackupCatalog.entries(in: directory.path), keep: 2, keepWithinMilliseconds: nil, nowMilliseconds: now)
+    plan = try BackupCatalog.planPrune(
+      try BackupCatalog.entries(in: directory.path), keep: 2, keepWithinMilliseconds: nil, nowMilliseconds: now)
     #expect(plan.keep.map(\.path) == [paths[3], paths[2], paths[1]])
     #expect(plan.remove.map(\.path) == [paths[0]])
     // By age: everything is younger than a day, nothing older than the future.
-    plan = try BackupCatalog.planPrune(try BackupCatalog.entries(in: directory.path), keep: nil, keepWithinMilliseconds: 86_400_000, nowMilliseconds: now)
+    plan = try BackupCatalog.planPrune(
+      try BackupCatalog.entries(in: directory.path), keep: nil, keepWithinMilliseconds: 86_400_000, nowMilliseconds: now
+    )
     #expect(plan.remove.isEmpty)
   }
 }

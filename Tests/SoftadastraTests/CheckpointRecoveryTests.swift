@@ -174,7 +174,8 @@ import Testing
       try blind.entries()
     } throws: { error in
       let error = error as! SoftadastraError
-      return error.kind == .corrupt && error.message.contains("no usable snapshot") && error.message.contains("softadastra restore")
+      return error.kind == .corrupt && error.message.contains("no usable snapshot")
+        && error.message.contains("softadastra restore")
     }
   }
 
@@ -192,7 +193,8 @@ import Testing
     FileBytes.flipBit(snapshots[0].path, offset: 80, bit: 5)
     // A backup reads the whole snapshot: it falls back to the older one and the WAL after it.
     let archive = directory.file("a.sdbackup")
-    let manifest = try BackupWriter.write(walPath: path, to: try SystemFile.createExclusive(archive), toolVersion: "test")
+    let manifest = try BackupWriter.write(
+      walPath: path, to: try SystemFile.createExclusive(archive), toolVersion: "test")
     #expect(manifest.snapshotLSN == snapshots[1].lsn && manifest.keyCount == 101)
     #expect(try BackupArchive.verify(path: archive).isSound)
     // So does the next checkpoint; retention then drops the damaged snapshot, not the sound one.
@@ -290,7 +292,8 @@ import Testing
     for index in 0..<10 { try otherClient.put("k\(index)", "theirs") }
     let foreign = try #require(try otherClient.checkpoint())
     try otherClient.close()
-    try FileManager.default.copyItem(atPath: foreign.snapshot.path, toPath: NodeFiles(walPath: path).snapshotPath(lsn: 10))
+    try FileManager.default.copyItem(
+      atPath: foreign.snapshot.path, toPath: NodeFiles(walPath: path).snapshotPath(lsn: 10))
     let reader = try Self.reopen(path, readOnly: true)
     #expect(try reader.get("k3")?.string == "mine")
     #expect(reader.size == 20)

@@ -43,7 +43,10 @@ import Testing
     options.createsDirectory = true
     let refused = #expect(throws: SoftadastraError.self) { try Client(options).open() }
     #expect(refused?.kind == .notFound)
-    #expect(refused?.message == "no WAL at \(directory.file("node-a.wal")): nothing has been written for this node yet, or the path is wrong")
+    #expect(
+      refused?.message
+        == "no WAL at \(directory.file("node-a.wal")): nothing has been written for this node yet, or the path is wrong"
+    )
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     // Once the node exists, the same options open it and write.
     let creator = Client(.persistent(nodeID: "node-a", walPath: directory.file("node-a.wal")))

@@ -23,7 +23,8 @@ import Testing
 
     func observe(_ event: IOEvent) {
       switch event {
-      case .opened(let handle, let path, _): if path.hasPrefix(root) { handles.insert(handle) } else { handles.remove(handle) }
+      case .opened(let handle, let path, _):
+        if path.hasPrefix(root) { handles.insert(handle) } else { handles.remove(handle) }
       case .synced(let handle): if handles.contains(handle) { syncs += 1 }
       default: break
       }
@@ -78,7 +79,9 @@ import Testing
       } throws: { ($0 as! SoftadastraError).message.contains("No space left on device") }
       try? client.close()
     }
-    #expect(try Client.readOnlyTextEntries(walPath: path) == Dictionary(uniqueKeysWithValues: (0..<5).map { ("k\($0)", "v") }))
+    #expect(
+      try Client.readOnlyTextEntries(walPath: path) == Dictionary(uniqueKeysWithValues: (0..<5).map { ("k\($0)", "v") })
+    )
   }
 
   @Test func withoutAutoFlushNothingIsSyncedUntilFlushOrClose() throws {

@@ -8,7 +8,8 @@ import Testing
   @Test func persistentWrite() throws {
     let directory = TemporaryDirectory()
     try FileManager.default.createDirectory(atPath: directory.file("data"), withIntermediateDirectories: true)
-    var options = ClientOptions.persistent(nodeID: "node-persistent", walPath: directory.file("data/node-persistent.wal"))
+    var options = ClientOptions.persistent(
+      nodeID: "node-persistent", walPath: directory.file("data/node-persistent.wal"))
     options.autoFlush = true
     options.enableTransport = false
     options.enableDiscovery = false

@@ -20,7 +20,8 @@ import Testing
       return error.kind == .malformedInput && error.message.hasPrefix("line 2:")
     }
     #expect {
-      try KeyValueLines.operations(from: Array("{\"key\":\"a\",\"value\":\"1\"}\n{\"key\":\"b\"}\n".utf8), format: .jsonl)
+      try KeyValueLines.operations(
+        from: Array("{\"key\":\"a\",\"value\":\"1\"}\n{\"key\":\"b\"}\n".utf8), format: .jsonl)
     } throws: { error in
       (error as! SoftadastraError).message.hasPrefix("line 2:")
     }
@@ -38,7 +39,9 @@ import Testing
     let lines = pairs.map { KeyValueLines.exportObject(key: $0.0, value: $0.1).serialized }.joined(separator: "\n")
     let operations = try KeyValueLines.operations(from: Array(lines.utf8), format: .jsonl)
     #expect(operations == pairs.map { .put(key: $0.0, value: $0.1) })
-    #expect(KeyValueLines.exportObject(key: [0x61], value: [0xFF]).serialized == #"{"key":"a","value":"/w==","encoding":"base64"}"#)
+    #expect(
+      KeyValueLines.exportObject(key: [0x61], value: [0xFF]).serialized
+        == #"{"key":"a","value":"/w==","encoding":"base64"}"#)
   }
 
   @Test func jsonParsingHandlesEscapesAndRejectsJunk() throws {

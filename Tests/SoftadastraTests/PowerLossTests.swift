@@ -41,10 +41,13 @@ import Testing
           let found = try reader.textEntries()
           try reader.close()
           for write in required {
-            #expect(found[write.key] == write.value, "point \(point) \(survival): acknowledged \(write.key) lost (seed \(seed))")
+            #expect(
+              found[write.key] == write.value,
+              "point \(point) \(survival): acknowledged \(write.key) lost (seed \(seed))")
           }
           for (key, value) in found {
-            #expect(attempted[key] == value, "point \(point) \(survival): \(key)=\(value) was never written (seed \(seed))")
+            #expect(
+              attempted[key] == value, "point \(point) \(survival): \(key)=\(value) was never written (seed \(seed))")
           }
         } catch {
           Issue.record("point \(point) \(survival): recovery failed: \(error) (seed \(seed))")
@@ -83,7 +86,9 @@ import Testing
         let key = "k\(index % 20)-\(index)"
         attempted[key] = "v\(index)"
         if index % 7 == 6 {
-          try client.commit([.put(key: Array(key.utf8), value: Array("v\(index)".utf8)), .put(key: Array("\(key)b".utf8), value: [0x62])])
+          try client.commit([
+            .put(key: Array(key.utf8), value: Array("v\(index)".utf8)), .put(key: Array("\(key)b".utf8), value: [0x62]),
+          ])
           attempted[key + "b"] = "b"
           acknowledged.append(Acknowledged(key: key + "b", value: "b", fromPoint: model.eventCount))
         } else {

@@ -30,7 +30,8 @@ import Testing
     for lsn in 0...UInt64(operations.count) {
       let inclusive = try Replayer.replay(path: path, policy: .strict, target: ReplayTarget(lsn: lsn))
       #expect(Self.state(inclusive) == Self.model(operations.prefix(Int(lsn))), "to LSN \(lsn)")
-      let exclusive = try Replayer.replay(path: path, policy: .strict, target: ReplayTarget(lsn: lsn + 1, exclusive: true))
+      let exclusive = try Replayer.replay(
+        path: path, policy: .strict, target: ReplayTarget(lsn: lsn + 1, exclusive: true))
       #expect(Self.state(exclusive) == Self.state(inclusive))
     }
   }
@@ -65,7 +66,8 @@ import Testing
   @Test func aCompactedWALReplaysToTheSameStateWithoutReusingLSNs() throws {
     let directory = TemporaryDirectory()
     let path = try WALBuilder.make(
-      at: directory.file("n.wal"), operations: [.put("a", "1"), .put("b", "2"), .put("a", "3"), .delete("b"), .put("c", "4")])
+      at: directory.file("n.wal"),
+      operations: [.put("a", "1"), .put("b", "2"), .put("a", "3"), .delete("b"), .put("c", "4")])
     let result = try Replayer.replay(path: path, policy: .strict)
     try result.writeCompactedWAL(to: directory.file("compact.wal"))
     let compacted = try Replayer.replay(path: directory.file("compact.wal"), policy: .strict)

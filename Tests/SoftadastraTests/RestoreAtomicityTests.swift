@@ -56,7 +56,9 @@ import Testing
   }
 
   /// Builds a target node of `kind` at `root/node/node-a.wal`; returns its WAL path and state.
-  static func makeTarget(_ kind: Target, in root: String, source: Source) throws -> (walPath: String, state: [String: String]) {
+  static func makeTarget(_ kind: Target, in root: String, source: Source) throws -> (
+    walPath: String, state: [String: String]
+  ) {
     let directory = root + "/node"
     let walPath = directory + "/node-a.wal"
     var state: [String: String] = [:]
@@ -124,7 +126,8 @@ import Testing
     try IOObservation.with(model) {
       try model.adoptExistingFiles()
       _ = try Restore.run(
-        archive: try BackupArchive(path: source.archive), walPath: walPath, nodeID: "node-a", target: target, force: true)
+        archive: try BackupArchive(path: source.archive), walPath: walPath, nodeID: "node-a", target: target,
+        force: true)
     }
     var random = SplitMix64(seed: 14)
     var states = 0
@@ -151,7 +154,9 @@ import Testing
         } else {
           found = try Client.readOnlyTextEntries(walPath: crashedWAL)
         }
-        #expect(found == oldState || found == newState, "\(kind) point \(point) \(survival): neither the old node nor the restored one")
+        #expect(
+          found == oldState || found == newState,
+          "\(kind) point \(point) \(survival): neither the old node nor the restored one")
         guard found == oldState || found == newState, !(kind == .fresh && found.isEmpty) else { continue }
         // The next writer continues on whichever node it finds.
         let client = Client(.persistent(nodeID: "node-a", walPath: crashedWAL))
@@ -160,7 +165,9 @@ import Testing
         try client.close()
         var expected = found
         expected["next"] = "write"
-        #expect(try Client.readOnlyTextEntries(walPath: crashedWAL) == expected, "\(kind) point \(point) \(survival): the next write")
+        #expect(
+          try Client.readOnlyTextEntries(walPath: crashedWAL) == expected,
+          "\(kind) point \(point) \(survival): the next write")
       }
     }
     #expect(states > 10)
@@ -176,7 +183,8 @@ import Testing
     let counter = OperationInjector(root: counting.path, failAt: nil)
     try IOObservation.with(counter) {
       _ = try Restore.run(
-        archive: try BackupArchive(path: source.archive), walPath: countingTarget.walPath, nodeID: "node-a", force: true)
+        archive: try BackupArchive(path: source.archive), walPath: countingTarget.walPath, nodeID: "node-a", force: true
+      )
     }
     #expect(counter.count > 10)
     for failAt in 0..<counter.count {
@@ -187,17 +195,21 @@ import Testing
         let injector = OperationInjector(root: directory.path, failAt: failAt, code: code)
         let outcome = IOObservation.with(injector) {
           Result { () throws(SoftadastraError) in
-            try Restore.run(archive: try BackupArchive(path: source.archive), walPath: walPath, nodeID: "node-a", force: true)
+            try Restore.run(
+              archive: try BackupArchive(path: source.archive), walPath: walPath, nodeID: "node-a", force: true)
           }
         }
         switch outcome {
         case .success:
-          #expect(try Client.readOnlyTextEntries(walPath: walPath) == source.state, "\(kind): operation \(failAt) (\(injector.failed ?? "none"))")
+          #expect(
+            try Client.readOnlyTextEntries(walPath: walPath) == source.state,
+            "\(kind): operation \(failAt) (\(injector.failed ?? "none"))")
         case .failure(let error):
           let after = Self.snapshotOfFiles(directory.path)
           #expect(
             after == before,
-            "\(kind): failing \(injector.failed ?? "?") changed \(Set(after.keys).symmetricDifference(before.keys).sorted()): \(error)")
+            "\(kind): failing \(injector.failed ?? "?") changed \(Set(after.keys).symmetricDifference(before.keys).sorted()): \(error)"
+          )
           if kind != .fresh { #expect(try Client.readOnlyTextEntries(walPath: walPath) == oldState) }
         }
       }
@@ -210,7 +222,8 @@ import Testing
     let (walPath, _) = try Self.makeTarget(.olderSnapshots, in: directory.path, source: source)
     let original = Self.snapshotOfFiles(directory.path + "/node")
     for _ in 0..<3 {
-      _ = try Restore.run(archive: try BackupArchive(path: source.archive), walPath: walPath, nodeID: "node-a", force: true)
+      _ = try Restore.run(
+        archive: try BackupArchive(path: source.archive), walPath: walPath, nodeID: "node-a", force: true)
     }
     let after = Self.snapshotOfFiles(directory.path + "/node")
     // Every original file's bytes are still there, under some kept-aside name.
@@ -266,7 +279,8 @@ extension RestoreAtomicityTests {
     let directory = TemporaryDirectory()
     let data = directory.file("data")
     #expect {
-      try Restore.run(archive: try BackupArchive(path: source.archive), walPath: "\(data)/\(nodeID).wal", nodeID: nodeID)
+      try Restore.run(
+        archive: try BackupArchive(path: source.archive), walPath: "\(data)/\(nodeID).wal", nodeID: nodeID)
     } throws: { ($0 as! SoftadastraError).kind == .invalidArgument }
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == [])
   }

@@ -9,7 +9,8 @@ import Testing
 @Suite struct SnapshotFileTests {
   static func entry(_ value: String, lsn: UInt64, origin: Origin? = nil) -> LocalStore.Entry {
     LocalStore.Entry(
-      value: Array(value.utf8), lsn: lsn, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_650, counter: UInt16(lsn)),
+      value: Array(value.utf8), lsn: lsn,
+      timestamp: HybridTimestamp(milliseconds: 1_795_594_148_650, counter: UInt16(lsn)),
       origin: origin)
   }
 
@@ -24,12 +25,16 @@ import Testing
     try writer.add(key: Array("app/name".utf8), entry: entry("Softadastra", lsn: 2))
     try writer.add(
       key: Array("doc/1".utf8),
-      entry: entry("remote", lsn: 6, origin: Origin(nodeID: "node-b", lsn: 9, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_600, counter: 1))))
+      entry: entry(
+        "remote", lsn: 6,
+        origin: Origin(
+          nodeID: "node-b", lsn: 9, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_600, counter: 1))))
     try writer.add(key: Array("settings/theme".utf8), entry: entry("dark", lsn: 7))
     try writer.finish()
   }
 
-  static let vectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/small.snapshot")
+  static let vectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "Vectors/small.snapshot")
 
   @Test func theWriterReproducesTheCommittedVector() throws {
     let directory = TemporaryDirectory()
@@ -51,14 +56,18 @@ import Testing
     let directory = TemporaryDirectory()
     let path = directory.file("big.snapshot")
     let header = SnapshotHeader(
-      nodeID: "n", createdMilliseconds: 1, lsn: 30_000, lastTimestamp: HybridTimestamp(rawValue: 9), lastRecordChecksum: 1,
+      nodeID: "n", createdMilliseconds: 1, lsn: 30_000, lastTimestamp: HybridTimestamp(rawValue: 9),
+      lastRecordChecksum: 1,
       successorChecksum: 2, localOperations: 30_000)
     let writer = try SnapshotWriter(path: path, header: header)
     let keys = (0..<30_000).map { String(format: "key/%06d", $0 * 2) }
     for (index, key) in keys.enumerated() {
-      try writer.add(key: Array(key.utf8), entry: Self.entry(String(repeating: "v\(index)", count: 8), lsn: UInt64(index + 1)))
+      try writer.add(
+        key: Array(key.utf8), entry: Self.entry(String(repeating: "v\(index)", count: 8), lsn: UInt64(index + 1)))
     }
-    #expect(throws: SoftadastraError.self) { try writer.add(key: Array("key/000000".utf8), entry: Self.entry("x", lsn: 1)) }
+    #expect(throws: SoftadastraError.self) {
+      try writer.add(key: Array("key/000000".utf8), entry: Self.entry("x", lsn: 1))
+    }
     try writer.finish()
     let reader = try SnapshotReader(path: path)
     try reader.verify()
@@ -76,7 +85,10 @@ import Testing
       return true
     }
     #expect(seen == keys.filter { $0.hasPrefix("key/0123") })
-    #expect(try reader.containsValues([Array("key/000002".utf8), Array("key/000003".utf8), Array(keys.last!.utf8)]) == [true, false, true])
+    #expect(
+      try reader.containsValues([Array("key/000002".utf8), Array("key/000003".utf8), Array(keys.last!.utf8)]) == [
+        true, false, true,
+      ])
   }
 
   @Test func everyBitFlipAndEveryTruncationIsCaught() throws {
@@ -106,7 +118,8 @@ import Testing
     let footer = bytes.count - SnapshotFormat.footerSize
     let indexOffset = 217
     bytes.replaceSubrange(indexOffset + 12..<indexOffset + 16, with: [0xFF, 0xFF, 0xFF, 0x7F])
-    bytes.replaceSubrange(footer + 32..<footer + 40, with: withUnsafeBytes(of: UInt64(0x7FFF_FFFF).littleEndian, Array.init))
+    bytes.replaceSubrange(
+      footer + 32..<footer + 40, with: withUnsafeBytes(of: UInt64(0x7FFF_FFFF).littleEndian, Array.init))
     let indexChecksum = CRC32C.checksum(bytes[indexOffset..<footer])
     bytes.replaceSubrange(footer + 40..<footer + 44, with: withUnsafeBytes(of: indexChecksum.littleEndian, Array.init))
     let footerChecksum = CRC32C.extend(Self.vectorHeader.checksum, bytes[footer..<footer + 52])
@@ -135,7 +148,8 @@ import Testing
       try reader.lookup(Array("app/name".utf8))
     } throws: { error in
       let error = error as! SoftadastraError
-      return error.kind == .corrupt && error.offset == UInt64(Self.vectorHeader.size) && error.message.contains("block 0")
+      return error.kind == .corrupt && error.offset == UInt64(Self.vectorHeader.size)
+        && error.message.contains("block 0")
     }
   }
 }

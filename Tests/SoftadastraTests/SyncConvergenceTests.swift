@@ -54,13 +54,16 @@ import Testing
   }
 
   static func seed() -> UInt64 {
-    ProcessInfo.processInfo.environment["SOFTADASTRA_SYNC_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...UInt64.max)
+    ProcessInfo.processInfo.environment["SOFTADASTRA_SYNC_SEED"].flatMap { UInt64($0) }
+      ?? UInt64.random(in: 1...UInt64.max)
   }
 
   @Test(arguments: [3, 4, 5])
   func randomExchangesConverge(nodeCount: Int) throws {
     let seed = Self.seed() &+ UInt64(nodeCount)
-    print("SyncConvergenceTests: \(nodeCount) nodes, seed \(seed) (rerun with SOFTADASTRA_SYNC_SEED=\(seed &- UInt64(nodeCount)))")
+    print(
+      "SyncConvergenceTests: \(nodeCount) nodes, seed \(seed) (rerun with SOFTADASTRA_SYNC_SEED=\(seed &- UInt64(nodeCount)))"
+    )
     let context = Comment(rawValue: "seed \(seed), \(nodeCount) nodes")
     func note(_ text: String) -> Comment { Comment(rawValue: "\(text) (seed \(seed), \(nodeCount) nodes)") }
     var random = SplitMix64(seed: seed)
@@ -89,7 +92,8 @@ import Testing
         var peer = nodes[Int(random.next() % UInt64(nodeCount))]
         if peer === node { peer = nodes[(nodes.firstIndex { $0 === node }! + 1) % nodeCount] }
         let bundle = try node.client.makeSyncBundle(for: peer.id, fullState: random.next() % 20 == 0)
-        if random.next() % 10 != 0 { inFlight.append(Envelope(recipient: peer.id, bytes: try bundle.encoded())) }  // else lost
+        // One bundle in ten is lost.
+        if random.next() % 10 != 0 { inFlight.append(Envelope(recipient: peer.id, bytes: try bundle.encoded())) }
         stats.exports += 1
       case 80..<96:
         guard !inFlight.isEmpty else { continue }

@@ -27,7 +27,8 @@ import Testing
   /// A backup of node `id` in `directory`; its path.
   static func backUp(_ directory: TemporaryDirectory, _ id: String) throws -> String {
     let archive = directory.file("\(id)-\(UInt64.random(in: 0...UInt64.max)).sdbackup")
-    _ = try BackupWriter.write(walPath: directory.file("\(id).wal"), to: try SystemFile.createExclusive(archive), toolVersion: "test")
+    _ = try BackupWriter.write(
+      walPath: directory.file("\(id).wal"), to: try SystemFile.createExclusive(archive), toolVersion: "test")
     return archive
   }
 
@@ -42,16 +43,26 @@ import Testing
   }
 
   static let sample = SyncBundle(
-    sender: "node-a", recipient: "node-b", created: HybridTimestamp(milliseconds: 1_795_594_148_700, counter: 3), isFullState: false, fromLSN: 3,
+    sender: "node-a", recipient: "node-b", created: HybridTimestamp(milliseconds: 1_795_594_148_700, counter: 3),
+    isFullState: false, fromLSN: 3,
     end: LogPosition(lsn: 9, checksum: 0x1234_5678, localOperations: 7),
     acknowledgement: LogPosition(lsn: 4, checksum: 0x9ABC_DEF0, localOperations: 2),
     operations: [
-      SyncOperation(.put(key: Array("app/name".utf8), value: Array("Softadastra".utf8)), origin: Origin(nodeID: "node-a", lsn: 4, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_650, counter: 4))),
-      SyncOperation(.delete(key: Array("doc/1".utf8)), origin: Origin(nodeID: "node-c", lsn: 12, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_600, counter: 1))),
-      SyncOperation(.put(key: [0xFF, 0x00], value: [0, 1, 2]), origin: Origin(nodeID: "node-a", lsn: 9, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_660))),
+      SyncOperation(
+        .put(key: Array("app/name".utf8), value: Array("Softadastra".utf8)),
+        origin: Origin(
+          nodeID: "node-a", lsn: 4, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_650, counter: 4))),
+      SyncOperation(
+        .delete(key: Array("doc/1".utf8)),
+        origin: Origin(
+          nodeID: "node-c", lsn: 12, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_600, counter: 1))),
+      SyncOperation(
+        .put(key: [0xFF, 0x00], value: [0, 1, 2]),
+        origin: Origin(nodeID: "node-a", lsn: 9, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_660))),
     ])
 
-  static let vectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/small.sdsync")
+  static let vectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "Vectors/small.sdsync")
 
   /// `docs/sync-format.md`'s test vector: the sample at zlib level 0 (stored blocks, so the
   /// bytes do not depend on the zlib version), byte for byte.
@@ -172,7 +183,8 @@ import Testing
     try a.makeSyncBundle(for: "node-b")  // sent, never delivered
     try a.put("k14", "v")
     let state = try a.syncState()
-    #expect(state.outboxSize == 5 && state.inFlightCount == 4 && state.queuedCount == 1 && state.acknowledgedCount == 10)
+    #expect(
+      state.outboxSize == 5 && state.inFlightCount == 4 && state.queuedCount == 1 && state.acknowledgedCount == 10)
     #expect(state.peers.map(\.nodeID) == ["node-b"] && state.peers[0].pendingOperations == 5)
     try a.close()
     try a.open()
@@ -204,7 +216,10 @@ import Testing
     try Self.exchange(a, b)
     #expect(try a.syncState().peers[0].acknowledgedLSN > 0)
     // (A wrong CRC first: once a snapshot covers LSN 2, positions before it are taken as they are.)
-    for wrong in [LogPosition(lsn: 2, checksum: 0xDEAD, localOperations: 2), LogPosition(lsn: 1_000, checksum: 1, localOperations: 1_000)] {
+    for wrong in [
+      LogPosition(lsn: 2, checksum: 0xDEAD, localOperations: 2),
+      LogPosition(lsn: 1_000, checksum: 1, localOperations: 1_000),
+    ] {
       var bundle = try b.makeSyncBundle(for: "node-a")
       bundle.acknowledgement = wrong
       try a.applySyncBundle(bundle)
@@ -220,7 +235,9 @@ import Testing
   @Test func crazySizesInAValidLookingHeaderAreRefusedBeforeAnyAllocation() throws {
     var bytes = try Self.sample.encoded()
     bytes.withUnsafeMutableBytes { $0.storeBytes(of: UInt64(1 << 40).littleEndian, toByteOffset: 16, as: UInt64.self) }
-    let error = try #require(throws: SoftadastraError.self) { try SyncBundle.totalSize(prefix: Array(bytes.prefix(24)), source: "b") }
+    let error = try #require(throws: SoftadastraError.self) {
+      try SyncBundle.totalSize(prefix: Array(bytes.prefix(24)), source: "b")
+    }
     #expect(error.message.contains("over the limit"))
   }
 
@@ -241,7 +258,9 @@ import Testing
     #expect(throws: SoftadastraError.self) { try b.applySyncBundle(SyncBundle.greeting(from: "node-a")) }
     // A write dated far in the future (a broken clock, or a crafted bundle at the clock's
     // maximum) would drag this node's clock along for good: refused.
-    for milliseconds: UInt64 in [HybridTimestamp.wallClockMilliseconds() + 2 * SyncBundle.maxClockAheadMilliseconds, (1 << 48) - 1] {
+    for milliseconds: UInt64 in [
+      HybridTimestamp.wallClockMilliseconds() + 2 * SyncBundle.maxClockAheadMilliseconds, (1 << 48) - 1,
+    ] {
       var future = late
       future.operations[0].origin.timestamp = HybridTimestamp(milliseconds: milliseconds, counter: .max)
       let refused = try #require(throws: SoftadastraError.self) { try b.applySyncBundle(future) }
@@ -266,7 +285,9 @@ import Testing
     crafted[2].acknowledgement.lsn = UInt64.max - 1
     crafted[3].operations[0].origin.lsn = UInt64.max
     for bundle in crafted {
-      let refused = try #require(throws: SoftadastraError.self) { try SyncBundle.decode(bundle.encoded(), source: "crafted") }
+      let refused = try #require(throws: SoftadastraError.self) {
+        try SyncBundle.decode(bundle.encoded(), source: "crafted")
+      }
       #expect(refused.kind == .malformedInput && refused.message.contains("above the highest a log can hold"))
     }
   }
@@ -348,7 +369,8 @@ import Testing
       for descriptor in toAnswerer + toCaller { close(descriptor) }
       #expect(failure.error == nil, "the answering side failed: \(failure.error.map(\.message) ?? "")")
     }
-    return try SyncExchange.call(caller, over: SyncStream(input: toCaller[0], output: toAnswerer[1], peerName: "the answerer"))
+    return try SyncExchange.call(
+      caller, over: SyncStream(input: toCaller[0], output: toAnswerer[1], peerName: "the answerer"))
   }
 
   @Test func aLiveExchangeOverPipesConvergesBothWays() throws {

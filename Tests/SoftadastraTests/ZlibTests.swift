@@ -13,7 +13,9 @@ import Testing
     let inputs = [Self.sample(300_000), Array(Self.sample(200_000).reversed())]
     var compressed: [[UInt8]] = [[], []]
     let compressors = try (0..<2).map { index in
-      try Zlib.Compressor(level: 1 + 8 * index) { (chunk: [UInt8]) throws(SoftadastraError) in compressed[index] += chunk }
+      try Zlib.Compressor(level: 1 + 8 * index) { (chunk: [UInt8]) throws(SoftadastraError) in
+        compressed[index] += chunk
+      }
     }
     // Both streams are alive at once and fed in turns: each must resume where it left off.
     for start in stride(from: 0, to: 300_000, by: 4_096) {
@@ -62,10 +64,14 @@ import Testing
   @Test(arguments: [-1, 10, 42, Int.max])
   func levelsZlibRefusesAreThrownAtEveryEntryPoint(level: Int) throws {
     let bytes: [UInt8] = [1, 2, 3]
-    let oneCall = #expect(throws: SoftadastraError.self) { try bytes.withUnsafeBytes { try Zlib.compress($0, level: level) } }
+    let oneCall = #expect(throws: SoftadastraError.self) {
+      try bytes.withUnsafeBytes { try Zlib.compress($0, level: level) }
+    }
     #expect(oneCall?.kind == .invalidArgument)
     #expect(oneCall?.message == "zlib compression level \(level) is not between 0 and 9")
-    #expect(throws: SoftadastraError.self) { try Zlib.Compressor(level: level) { (_: [UInt8]) throws(SoftadastraError) in } }
+    #expect(throws: SoftadastraError.self) {
+      try Zlib.Compressor(level: level) { (_: [UInt8]) throws(SoftadastraError) in }
+    }
     let directory = TemporaryDirectory()
     let client = Client(.persistent(nodeID: "node-a", walPath: directory.file("node.wal")))
     try client.open()

@@ -60,10 +60,11 @@ import Testing
     carrier[16] = type
     let (records, scanner, _) = try Self.scan(Self.record(1, "a", "1") + carrier)
     #expect(scanner.ending == .clean)
-    #expect(records.map(\.body) == [
-      .operation(.put(key: Array("a".utf8), value: Array("1".utf8)), origin: nil),
-      .operation(.put(key: Array("b".utf8), value: Array("2".utf8)), origin: nil),
-    ])
+    #expect(
+      records.map(\.body) == [
+        .operation(.put(key: Array("a".utf8), value: Array("1".utf8)), origin: nil),
+        .operation(.put(key: Array("b".utf8), value: Array("2".utf8)), origin: nil),
+      ])
   }
 
   @Test(arguments: [1, 2, 3, 5] as [UInt8])
@@ -81,7 +82,8 @@ import Testing
     let inner = Self.record(99, "forged", "x")
     var second: [UInt8] = []
     CppLogScanner.appendRecord(
-      sequence: 2, milliseconds: Self.time, operation: .put(key: Array("b".utf8), value: inner), operationMilliseconds: Self.time,
+      sequence: 2, milliseconds: Self.time, operation: .put(key: Array("b".utf8), value: inner),
+      operationMilliseconds: Self.time,
       to: &second)
     second[30 + 2] ^= 0x01  // a bit of the payload: the checksum no longer matches
     let log = Self.record(1, "a", "1") + second + Self.record(3, "c", "3")

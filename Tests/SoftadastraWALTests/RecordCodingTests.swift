@@ -7,10 +7,12 @@ import Testing
   static let origin = Origin(nodeID: "node-b", lsn: 42, timestamp: HybridTimestamp(milliseconds: 1_795_594_000_000))
 
   static let everyKind: [WALRecord] = [
-    WALRecord(lsn: 1, timestamp: timestamp, body: .operation(.put(key: Array("k".utf8), value: Array("v".utf8)), origin: nil)),
+    WALRecord(
+      lsn: 1, timestamp: timestamp, body: .operation(.put(key: Array("k".utf8), value: Array("v".utf8)), origin: nil)),
     WALRecord(lsn: 2, timestamp: timestamp, body: .operation(.put(key: [0xFF, 0x00], value: []), origin: nil)),
     WALRecord(lsn: 3, timestamp: timestamp, body: .operation(.delete(key: Array("k".utf8)), origin: nil)),
-    WALRecord(lsn: 4, timestamp: timestamp, body: .operation(.put(key: Array("r".utf8), value: [1, 2, 3]), origin: origin)),
+    WALRecord(
+      lsn: 4, timestamp: timestamp, body: .operation(.put(key: Array("r".utf8), value: [1, 2, 3]), origin: origin)),
     WALRecord(lsn: 5, timestamp: timestamp, body: .operation(.delete(key: Array("r".utf8)), origin: origin)),
     WALRecord(lsn: 6, timestamp: timestamp, batch: .first, body: .operation(.put(key: [1], value: [2]), origin: nil)),
     WALRecord(lsn: 6, timestamp: timestamp, batch: .middle, body: .operation(.put(key: [1], value: [2]), origin: nil)),
@@ -78,7 +80,9 @@ import Testing
   func anOriginLSNOutOfRangeIsCorruption(_ originLSN: UInt64) {
     let record = WALRecord(
       lsn: 1, timestamp: HybridTimestamp(milliseconds: 1_000),
-      body: .operation(.put(key: [0x6B], value: []), origin: Origin(nodeID: "peer", lsn: originLSN, timestamp: HybridTimestamp(rawValue: 1))))
+      body: .operation(
+        .put(key: [0x6B], value: []),
+        origin: Origin(nodeID: "peer", lsn: originLSN, timestamp: HybridTimestamp(rawValue: 1))))
     let bytes = RecordEncoder.encode(record, seed: 7)
     let outcome = bytes.withUnsafeBytes { RecordDecoder.decode($0, seed: 7) }
     guard case .invalid(.lsnOutOfRange(originLSN)) = outcome else {
@@ -99,7 +103,8 @@ import Testing
 
   @Test func anUnknownMustUnderstandTypeIsRefusedWithAClearReason() {
     // Re-encode a skippable record under type 7, which old readers must not skip.
-    var bytes = RecordEncoder.encode(WALRecord(lsn: 1, timestamp: Self.timestamp, body: .skipped(type: 7, payload: [1])), seed: 0)
+    var bytes = RecordEncoder.encode(
+      WALRecord(lsn: 1, timestamp: Self.timestamp, body: .skipped(type: 7, payload: [1])), seed: 0)
     let crc = bytes.withUnsafeBytes { CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: $0[0..<bytes.count - 4])) }
     bytes.storeLittleEndian(crc, at: bytes.count - 4)
     let outcome = bytes.withUnsafeBytes { RecordDecoder.decode($0, seed: 0) }
@@ -119,7 +124,8 @@ import Testing
     #expect(!header.continuesSnapshot)
 
     // A log after a snapshot says so in the first byte of the header extension.
-    let continuing = WALHeader(nodeID: "node-a", createdMilliseconds: 1_795_594_148_644, firstLSN: 7, continuesSnapshot: true)
+    let continuing = WALHeader(
+      nodeID: "node-a", createdMilliseconds: 1_795_594_148_644, firstLSN: 7, continuesSnapshot: true)
     let continuingBytes = continuing.encoded()
     #expect(continuingBytes.count == bytes.count + 1 && continuingBytes[29 + 6] == 0x01)
     let decoded = try continuingBytes.withUnsafeBytes { try WALHeader.decode($0).get() }

@@ -8,7 +8,9 @@ import Testing
 /// record, and tells a torn tail from damage in the middle.
 @Suite struct ScannerFaultTests {
   /// Five single puts/deletes and a batch of three, as (records, offsets of each record, units).
-  static func makeLog(in directory: TemporaryDirectory) throws -> (path: String, records: [WALRecord], offsets: [UInt64]) {
+  static func makeLog(in directory: TemporaryDirectory) throws -> (
+    path: String, records: [WALRecord], offsets: [UInt64]
+  ) {
     let path = directory.file("log.wal")
     try WALBuilder.make(
       at: path,
@@ -187,7 +189,8 @@ import Testing
   @Test func damageAfterTheLargestCppSequenceIsReportedWithoutATrap() throws {
     var bytes: [UInt8] = []
     CppLogScanner.appendRecord(
-      sequence: UInt64.max, milliseconds: 1_795_594_148_650, operation: .put(key: Array("k".utf8), value: Array("v".utf8)),
+      sequence: UInt64.max, milliseconds: 1_795_594_148_650,
+      operation: .put(key: Array("k".utf8), value: Array("v".utf8)),
       operationMilliseconds: 1_795_594_148_650, to: &bytes)
     let valid = bytes.count
     bytes += [UInt8](repeating: 0xAB, count: 40)

@@ -8,7 +8,8 @@ import Testing
 @Suite struct VerifyRepairTests {
   static let operations: [StoreOperation] = (0..<8).map { .put("key-\($0)", "value-\($0)") } + [.delete("key-3")]
 
-  static func makeLog(_ directory: TemporaryDirectory, batch: Bool = false) throws -> (path: String, offsets: [UInt64]) {
+  static func makeLog(_ directory: TemporaryDirectory, batch: Bool = false) throws -> (path: String, offsets: [UInt64])
+  {
     let path = directory.file("node.wal")
     try WALBuilder.make(at: path, operations: operations, batchSizes: batch ? [0, 0, 0] : [])
     return (path, try WALBuilder.recordOffsets(path))
@@ -67,7 +68,9 @@ import Testing
       #expect(dry.action == .salvage)
       #expect(FileBytes.read(copy) == bytes, "a dry run changed the file")
 
-      #expect(throws: SoftadastraError.self) { try WALRepair.repair(path: copy, salvage: false, dryRun: false, lockTimeout: 1) }
+      #expect(throws: SoftadastraError.self) {
+        try WALRepair.repair(path: copy, salvage: false, dryRun: false, lockTimeout: 1)
+      }
       #expect(FileBytes.read(copy) == bytes, "a refused repair changed the file")
 
       let result = try WALRepair.repair(path: copy, salvage: true, dryRun: false, lockTimeout: 1)
@@ -99,7 +102,9 @@ import Testing
     #expect(FileBytes.read(backup) == torn)
     let records = try Self.records(path)
     #expect(records.count == Self.operations.count)
-    #expect(records.last?.body == .tailRepairNote(offset: offsets[offsets.count - 2], bytes: UInt64(torn.count) - offsets[offsets.count - 2]))
+    #expect(
+      records.last?.body
+        == .tailRepairNote(offset: offsets[offsets.count - 2], bytes: UInt64(torn.count) - offsets[offsets.count - 2]))
     let again = try WALRepair.repair(path: path, salvage: false, dryRun: false, lockTimeout: 1)
     #expect(again.action == .none)
   }
@@ -144,7 +149,9 @@ import Testing
       try WALWriter(path: path, nodeID: "test-node", lockTimeout: 1)
     } throws: { ($0 as! SoftadastraError).kind == .corrupt }
     #expect(FileBytes.read(path) == damaged)
-    #expect(throws: SoftadastraError.self) { try WALRepair.repair(path: path, salvage: false, dryRun: false, lockTimeout: 1) }
+    #expect(throws: SoftadastraError.self) {
+      try WALRepair.repair(path: path, salvage: false, dryRun: false, lockTimeout: 1)
+    }
     let result = try WALRepair.repair(path: path, salvage: true, dryRun: false, lockTimeout: 1)
     #expect(result.dropped.count == 1)
     let writer = try WALWriter(path: path, nodeID: "test-node", lockTimeout: 1)
@@ -237,6 +244,8 @@ import Testing
     let report = try WALVerifier.verify(path: path)
     #expect(report.status == .clean, "the records are intact")
     #expect(report.warnings.count == 1)
-    #expect(report.warnings.first?.contains("the clock goes back at offset \(offsets[2]) (LSN 3)") == true, "\(report.warnings)")
+    #expect(
+      report.warnings.first?.contains("the clock goes back at offset \(offsets[2]) (LSN 3)") == true,
+      "\(report.warnings)")
   }
 }

@@ -78,7 +78,9 @@ import Testing
     let writer = try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1)
     let before = FileBytes.read(path)
     let tooLong = [UInt8](repeating: 0x61, count: WALFormat.maxKeyBytes + 1)
-    #expect(throws: SoftadastraError.self) { try writer.append([.put(key: [1], value: [2]), .put(key: tooLong, value: [])]) }
+    #expect(throws: SoftadastraError.self) {
+      try writer.append([.put(key: [1], value: [2]), .put(key: tooLong, value: [])])
+    }
     #expect(throws: SoftadastraError.self) { try writer.append([.put(key: [], value: [])]) }
     #expect(throws: SoftadastraError.self) {
       try writer.append([.put(key: [1], value: [UInt8](repeating: 0, count: WALFormat.maxValueBytes + 1))])

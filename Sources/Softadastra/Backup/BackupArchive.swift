@@ -21,13 +21,17 @@ public final class BackupArchive {
     let minimum = UInt64(BackupFormat.headerSize + BackupFormat.trailerSize)
     let header = try file.read(count: BackupFormat.headerSize, at: 0)
     guard header.count == BackupFormat.headerSize, header.starts(with: BackupFormat.magic) else {
-      throw SoftadastraError(.corrupt, "\(path) is not a Softadastra backup (it does not start with SDBACKUP)", path: path, offset: 0)
+      throw SoftadastraError(
+        .corrupt, "\(path) is not a Softadastra backup (it does not start with SDBACKUP)", path: path, offset: 0)
     }
     guard header == BackupFormat.header() else {
       let version = header.withUnsafeBytes { $0.loadLittleEndian(at: 8, as: UInt16.self) }
-      if version != BackupFormat.version, CRC32C.checksum(header[0..<12]) == header.withUnsafeBytes({ $0.loadLittleEndian(at: 12, as: UInt32.self) }) {
+      if version != BackupFormat.version,
+        CRC32C.checksum(header[0..<12]) == header.withUnsafeBytes({ $0.loadLittleEndian(at: 12, as: UInt32.self) })
+      {
         throw SoftadastraError(
-          .corrupt, "backup \(path) is format version \(version); this softadastra reads version \(BackupFormat.version) (upgrade softadastra)",
+          .corrupt,
+          "backup \(path) is format version \(version); this softadastra reads version \(BackupFormat.version) (upgrade softadastra)",
           path: path, offset: 8)
       }
       throw damage(0, "its header is damaged")
@@ -39,15 +43,21 @@ public final class BackupArchive {
     }
     let manifestLength = trailer.withUnsafeBytes { UInt64($0.loadLittleEndian(at: 0, as: UInt32.self)) }
     let manifestChecksum = trailer.withUnsafeBytes { $0.loadLittleEndian(at: 4, as: UInt32.self) }
-    guard manifestLength + minimum <= fileSize else { throw damage(fileSize - UInt64(BackupFormat.trailerSize), "its manifest length is impossible") }
+    guard manifestLength + minimum <= fileSize else {
+      throw damage(fileSize - UInt64(BackupFormat.trailerSize), "its manifest length is impossible")
+    }
     let manifestOffset = fileSize - UInt64(BackupFormat.trailerSize) - manifestLength
     let manifestBytes = try file.read(count: Int(manifestLength), at: manifestOffset)
-    guard CRC32C.checksum(manifestBytes) == manifestChecksum else { throw damage(manifestOffset, "its manifest fails its checksum") }
+    guard CRC32C.checksum(manifestBytes) == manifestChecksum else {
+      throw damage(manifestOffset, "its manifest fails its checksum")
+    }
     guard let manifest = BackupManifest.decode(manifestBytes), manifest.parts.count == 2,
       manifest.parts[0].kind == .snapshot, manifest.parts[1].kind == .wal
     else { throw damage(manifestOffset, "its manifest cannot be read") }
     // The node id names the restored files: it must be a plain file name.
-    if let problem = NodeID.problem(with: manifest.nodeID) { throw damage(manifestOffset, "its manifest's node id is unsafe: \(problem)") }
+    if let problem = NodeID.problem(with: manifest.nodeID) {
+      throw damage(manifestOffset, "its manifest's node id is unsafe: \(problem)")
+    }
     // The parts follow the header back to back, each after its frame, up to the manifest.
     var expected = UInt64(BackupFormat.headerSize)
     for part in manifest.parts {
@@ -82,7 +92,8 @@ public final class BackupArchive {
       if checksum != part.checksum {
         problems.append(
           SoftadastraError(
-            .corrupt, "backup \(path): its \(part.kind) part (offset \(part.offset), \(part.length) bytes) fails its checksum",
+            .corrupt,
+            "backup \(path): its \(part.kind) part (offset \(part.offset), \(part.length) bytes) fails its checksum",
             path: path, offset: part.offset))
       }
     }
@@ -108,7 +119,9 @@ public final class BackupArchive {
     }
     let snapshotPath = files.snapshotPath(lsn: manifest.snapshotLSN)
     let snapshotFile = try SystemFile.createExclusive(snapshotPath)
-    guard try BackupWriter.copy(file, range: snapshotPart.offset, size: snapshotPart.length, to: snapshotFile) == snapshotPart.checksum
+    guard
+      try BackupWriter.copy(file, range: snapshotPart.offset, size: snapshotPart.length, to: snapshotFile)
+        == snapshotPart.checksum
     else { throw damage(snapshotPart, "fails its checksum") }
     try snapshotFile.sync()
     let walFile = try SystemFile.createExclusive(files.walPath)
@@ -129,7 +142,9 @@ public final class BackupArchive {
       position += UInt64(chunk.count)
     }
     guard walChecksum == walPart.checksum else { throw damage(walPart, "fails its checksum") }
-    guard decompressor.isFinished, written == walPart.rawLength else { throw damage(walPart, "decompresses to \(written) bytes, not \(walPart.rawLength)") }
+    guard decompressor.isFinished, written == walPart.rawLength else {
+      throw damage(walPart, "decompresses to \(written) bytes, not \(walPart.rawLength)")
+    }
     try walFile.sync()
 
     let snapshot = try SnapshotReader(path: snapshotPath)
@@ -143,12 +158,14 @@ public final class BackupArchive {
       snapshot.header.successorChecksum == scanner.header.checksum, last == manifest.lastLSN
     else {
       throw SoftadastraError(
-        .corrupt, "backup \(path): its snapshot and WAL parts do not continue each other as the manifest says (LSN \(manifest.snapshotLSN) to \(manifest.lastLSN))",
+        .corrupt,
+        "backup \(path): its snapshot and WAL parts do not continue each other as the manifest says (LSN \(manifest.snapshotLSN) to \(manifest.lastLSN))",
         path: path)
     }
     let keys = try NodeRecovery.recover(walPath: files.walPath, nodeID: manifest.nodeID).state.count()
     guard UInt64(keys) == manifest.keyCount else {
-      throw SoftadastraError(.corrupt, "backup \(path) restores \(keys) keys, its manifest says \(manifest.keyCount)", path: path)
+      throw SoftadastraError(
+        .corrupt, "backup \(path) restores \(keys) keys, its manifest says \(manifest.keyCount)", path: path)
     }
     try FileSystem.syncDirectory(directory)
     return Extracted(walPath: files.walPath, snapshotPath: snapshotPath)

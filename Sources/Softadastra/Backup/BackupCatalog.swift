@@ -31,7 +31,8 @@ public enum BackupCatalog {
         let archive = try BackupArchive(path: path)
         entries.append(Entry(path: path, size: archive.fileSize, manifest: archive.manifest, problem: nil))
       } catch {
-        entries.append(Entry(path: path, size: (try? SystemFile.openForReading(path).size()) ?? 0, manifest: nil, problem: error))
+        entries.append(
+          Entry(path: path, size: (try? SystemFile.openForReading(path).size()) ?? 0, manifest: nil, problem: error))
       }
     }
     return entries.sorted { lhs, rhs in
@@ -72,7 +73,8 @@ public enum BackupCatalog {
       let rank = seen[manifest.nodeID, default: 0]
       seen[manifest.nodeID] = rank + 1
       let byCount = keep.map { rank < $0 } ?? false
-      let byAge = keepWithinMilliseconds.map { UInt64(max(0, manifest.createdMilliseconds)) + $0 >= nowMilliseconds } ?? false
+      let byAge =
+        keepWithinMilliseconds.map { UInt64(max(0, manifest.createdMilliseconds)) + $0 >= nowMilliseconds } ?? false
       if byCount || byAge {
         plan.keep.append(entry)
         if hasGood[manifest.nodeID] != true, try isGood(entry) { hasGood[manifest.nodeID] = true }

@@ -38,16 +38,20 @@ public enum BackupWriter {
   ) throws(SoftadastraError) -> WrittenArchive {
     guard FileSystem.isDirectory(directory) else {
       throw SoftadastraError(
-        .notFound, "backup directory \(directory) does not exist; create it with mkdir -p \(directory)", path: directory)
+        .notFound, "backup directory \(directory) does not exist; create it with mkdir -p \(directory)", path: directory
+      )
     }
     let part = "\(directory)/.softadastra-backup-\(getpid()).part"
     return try writeThroughPart(
-      part, walPath: walPath, level: level, toolVersion: toolVersion, progress: progress, createdMilliseconds: createdMilliseconds
+      part, walPath: walPath, level: level, toolVersion: toolVersion, progress: progress,
+      createdMilliseconds: createdMilliseconds
     ) {
       manifest throws(SoftadastraError) in
       let path =
         "\(directory)/\(BackupCatalog.fileName(nodeID: manifest.nodeID, createdMilliseconds: manifest.createdMilliseconds, lastLSN: manifest.lastLSN))"
-      guard !FileSystem.exists(path) else { throw SoftadastraError(.cannotCreate, "\(path) already exists", path: path) }
+      guard !FileSystem.exists(path) else {
+        throw SoftadastraError(.cannotCreate, "\(path) already exists", path: path)
+      }
       return path
     }
   }
@@ -133,7 +137,9 @@ public enum BackupWriter {
       }
     }
     let snapshotSize = try snapshotWriter.finish()
-    try file.write(BackupFormat.partFrame(kind: .snapshot, length: snapshotSize), at: snapshotStart - UInt64(BackupFormat.partFrameSize))
+    try file.write(
+      BackupFormat.partFrame(kind: .snapshot, length: snapshotSize),
+      at: snapshotStart - UInt64(BackupFormat.partFrameSize))
     offset += snapshotSize
 
     // The WAL part: one zlib stream of a WAL file holding the records after the snapshot.
@@ -149,7 +155,9 @@ public enum BackupWriter {
     while position < walBytes.count {
       let end = min(position + (1 << 20), walBytes.count)
       try walBytes.withUnsafeBytes { buffer in
-        Result { () throws(SoftadastraError) in try compressor.update(UnsafeRawBufferPointer(rebasing: buffer[position..<end])) }
+        Result { () throws(SoftadastraError) in
+          try compressor.update(UnsafeRawBufferPointer(rebasing: buffer[position..<end]))
+        }
       }.get()
       done += UInt64(end - position)
       progress?(min(done, total), total)
@@ -168,7 +176,9 @@ public enum BackupWriter {
         BackupPart(
           kind: .snapshot, offset: snapshotStart, length: snapshotSize, rawLength: snapshotSize,
           checksum: snapshotWriter.checksum),
-        BackupPart(kind: .wal, offset: walStart, length: offset - walStart, rawLength: UInt64(walBytes.count), checksum: walChecksum),
+        BackupPart(
+          kind: .wal, offset: walStart, length: offset - walStart, rawLength: UInt64(walBytes.count),
+          checksum: walChecksum),
       ])
     let manifestBytes = manifest.encoded()
     try append(manifestBytes)

@@ -103,7 +103,8 @@ public enum Restore {
     try RestoreJournal.completePending(for: files)
     existing = existingFiles()
     if !existing.isEmpty, !force {
-      throw SoftadastraError(.cannotCreate, "\(existing[0]) appeared while restoring; nothing was changed", path: existing[0])
+      throw SoftadastraError(
+        .cannotCreate, "\(existing[0]) appeared while restoring; nothing was changed", path: existing[0])
     }
     // Every file of the old node is kept aside under a name nothing has, then the new snapshot
     // and WAL go in: all as one journal, whose durable write is the restore's commit point.
@@ -160,22 +161,27 @@ public enum Restore {
     let names = FileSystem.names(in: directory) ?? []
     guard !names.contains(where: { $0.hasSuffix(RestoreJournal.suffix) }) else { return }
     for name in names {
-      guard name.hasPrefix(scratchPrefix), let pid = Int32(name.dropFirst(scratchPrefix.count).prefix { $0 != "-" }) else { continue }
+      guard name.hasPrefix(scratchPrefix), let pid = Int32(name.dropFirst(scratchPrefix.count).prefix { $0 != "-" })
+      else { continue }
       if kill(pid, 0) != 0, errno == ESRCH { FileSystem.removeFlatDirectory("\(directory)/\(name)") }
     }
   }
 
   static func check(_ target: ReplayTarget, against manifest: BackupManifest) throws(SoftadastraError) {
-    let range = "LSN \(manifest.snapshotLSN) to \(manifest.lastLSN); restore within that range, or from an older backup (softadastra backup list DIR shows each one's range)"
+    let range =
+      "LSN \(manifest.snapshotLSN) to \(manifest.lastLSN); restore within that range, or from an older backup (softadastra backup list DIR shows each one's range)"
     if let lsn = target.lsn {
-      guard lsn >= manifest.snapshotLSN + (target.exclusive ? 1 : 0), lsn <= manifest.lastLSN + (target.exclusive ? 1 : 0) else {
+      guard lsn >= manifest.snapshotLSN + (target.exclusive ? 1 : 0),
+        lsn <= manifest.lastLSN + (target.exclusive ? 1 : 0)
+      else {
         throw SoftadastraError(.invalidArgument, "LSN \(lsn) is outside this backup, which holds \(range)")
       }
     }
     if let time = target.milliseconds, manifest.snapshotLSN > 0, time < manifest.snapshotMilliseconds {
       throw SoftadastraError(
         .invalidArgument,
-        "\(ISO8601.string(milliseconds: time)) is before this backup, which starts at \(ISO8601.string(milliseconds: manifest.snapshotMilliseconds)) (\(range))")
+        "\(ISO8601.string(milliseconds: time)) is before this backup, which starts at \(ISO8601.string(milliseconds: manifest.snapshotMilliseconds)) (\(range))"
+      )
     }
   }
 
@@ -200,7 +206,8 @@ public enum Restore {
   }
 
   /// Rewrites the extracted files under another node id (the id is inside both headers).
-  static func rename(_ extracted: BackupArchive.Extracted, to nodeID: String, in directory: String) throws(SoftadastraError)
+  static func rename(_ extracted: BackupArchive.Extracted, to nodeID: String, in directory: String)
+    throws(SoftadastraError)
     -> BackupArchive.Extracted
   {
     let files = NodeFiles(walPath: "\(directory)/\(nodeID).wal")
@@ -213,7 +220,9 @@ public enum Restore {
     while let scanned = try scanner.next() { seed = RecordEncoder.append(scanned.record, seed: seed, to: &bytes) }
     try FileSystem.writeAtomically(bytes, to: files.walPath)
     FileSystem.removeFile(extracted.walPath)
-    guard let oldSnapshot = extracted.snapshotPath else { return BackupArchive.Extracted(walPath: files.walPath, snapshotPath: nil) }
+    guard let oldSnapshot = extracted.snapshotPath else {
+      return BackupArchive.Extracted(walPath: files.walPath, snapshotPath: nil)
+    }
     let source = try SnapshotReader(path: oldSnapshot)
     let old = source.header
     let path = files.snapshotPath(lsn: old.lsn)

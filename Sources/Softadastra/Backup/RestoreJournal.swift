@@ -69,7 +69,8 @@ public struct RestoreJournal: Sendable, Equatable {
       guard raw.loadLittleEndian(at: bytes.count - 4, as: UInt32.self) == CRC32C.checksum(body) else { return nil }
       var reader = FieldReader(raw, from: 5, to: bytes.count - 4)
       func name() -> String? {
-        guard let length = reader.read(UInt16.self), Int(length) <= maxNameBytes, let text = reader.readBytes(Int(length)),
+        guard let length = reader.read(UInt16.self), Int(length) <= maxNameBytes,
+          let text = reader.readBytes(Int(length)),
           let string = String(validating: text, as: UTF8.self), !string.isEmpty, !string.hasPrefix("/"),
           !string.split(separator: "/").contains("..")
         else { return nil }

@@ -173,7 +173,9 @@ public final class Client {
     // Every block's checksum first, so that damage found while streaming (after some entries went
     // out) cannot happen for want of a check, and recovery can still fall back before any output.
     try reading { state throws(SoftadastraError) in try state.snapshot?.checkBlockChecksums() }
-    try loadedState().forEach(prefix: prefix) { (key, entry) throws(SoftadastraError) -> Bool in try body(key, Value(entry.value)) }
+    try loadedState().forEach(prefix: prefix) { (key, entry) throws(SoftadastraError) -> Bool in
+      try body(key, Value(entry.value))
+    }
   }
 
   /// What replaying the live WAL found (nil for a memory-only client). Loads the state if needed.
@@ -263,7 +265,8 @@ public final class Client {
       throw error
     }
     let writer = try WALWriter(
-      path: walPath, nodeID: options.nodeID, lockTimeout: options.lockTimeout, autoFlush: options.autoFlush, heldLock: lock)
+      path: walPath, nodeID: options.nodeID, lockTimeout: options.lockTimeout, autoFlush: options.autoFlush,
+      heldLock: lock)
     self.writer = writer
     if writer.endOffset == UInt64(writer.header.size), writer.header.firstLSN > 1,
       let newest = NodeFiles(walPath: walPath).snapshots().first, newest.lsn == writer.header.firstLSN - 1,
@@ -292,7 +295,9 @@ public final class Client {
       let node = try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID, skipping: skipped, onlyKey: key)
       for problem in node.skippedSnapshots { skipped[problem.path ?? ""] = problem }
       do throws(SoftadastraError) { return try node.state.entry(for: key) } catch {
-        guard error.kind == .corrupt, let snapshot = node.state.snapshot, error.path == snapshot.path else { throw error }
+        guard error.kind == .corrupt, let snapshot = node.state.snapshot, error.path == snapshot.path else {
+          throw error
+        }
         skipped[snapshot.path] = error
       }
     }
@@ -303,7 +308,9 @@ public final class Client {
     let node = try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID, skipping: skipped)
     var summary = node.summary
     if let torn = writer?.repairedTail { summary.tornTail = torn }
-    if let previous = self.summary, previous.header == summary.header { summary.lastTailRepair = previous.lastTailRepair }
+    if let previous = self.summary, previous.header == summary.header {
+      summary.lastTailRepair = previous.lastTailRepair
+    }
     state = node.state
     localOperations = node.localOperations
     self.summary = summary

@@ -65,7 +65,8 @@ public struct ClientOptions: Sendable, Equatable {
       throw SoftadastraError(.invalidArgument, "the WAL path is empty; use a path such as data/\(nodeID).wal")
     }
     if let walPath, walPath.hasSuffix("/") {
-      throw SoftadastraError(.invalidArgument, "the WAL path \(walPath) names a directory; use a file such as \(walPath)\(nodeID).wal")
+      throw SoftadastraError(
+        .invalidArgument, "the WAL path \(walPath) names a directory; use a file such as \(walPath)\(nodeID).wal")
     }
     guard lockTimeout >= 0, lockTimeout.isFinite else {
       throw SoftadastraError(.invalidArgument, "the lock timeout must be zero or more seconds, not \(lockTimeout)")

@@ -70,7 +70,8 @@ public enum Zlib {
   static func failure(_ status: Int32, _ doing: String) -> SoftadastraError {
     switch status {
     case Z_MEM_ERROR: SoftadastraError(.io, "zlib ran out of memory while \(doing); free memory and try again")
-    case Z_VERSION_ERROR: SoftadastraError(.configuration, "the system zlib is not the version this program was built with")
+    case Z_VERSION_ERROR:
+      SoftadastraError(.configuration, "the system zlib is not the version this program was built with")
     default: SoftadastraError(.io, "zlib failed while \(doing) (status \(status))")
     }
   }

@@ -253,7 +253,8 @@ extension JSONValue {
     }
 
     mutating func hex4() throws(ParseError) -> UInt32 {
-      guard bytes.count - index >= 4, let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
+      guard bytes.count - index >= 4,
+        let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
       else { throw error("invalid \\u escape") }
       index += 4
       return value

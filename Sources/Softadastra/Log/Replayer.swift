@@ -66,7 +66,8 @@ public struct ReplayResult: Sendable {
     if let time = target.milliseconds, time < start.lastTimestamp.milliseconds {
       throw SoftadastraError(
         .invalidArgument,
-        "\(path) starts after a snapshot taken at \(ISO8601.string(milliseconds: start.lastTimestamp.milliseconds)); earlier states are in backups (softadastra restore --to-time)")
+        "\(path) starts after a snapshot taken at \(ISO8601.string(milliseconds: start.lastTimestamp.milliseconds)); earlier states are in backups (softadastra restore --to-time)"
+      )
     }
     try snapshot.forEach { (key, entry) throws(SoftadastraError) -> Bool in
       store.set(key, entry)
@@ -118,11 +119,14 @@ public enum Replayer {
     switch (ending, policy) {
     case (.tornTail(let torn), .strict):
       throw SoftadastraError(
-        .corrupt, "WAL \(path) has a torn tail of \(torn.bytes) bytes at offset \(torn.offset) (strict recovery accepts none)",
+        .corrupt,
+        "WAL \(path) has a torn tail of \(torn.bytes) bytes at offset \(torn.offset) (strict recovery accepts none)",
         path: path, offset: torn.offset, lsn: torn.lastGoodLSN &+ 1)
     case (.tornTail(let torn), _):
       result.damage = [
-        DamagedRegion(offset: torn.offset, bytes: torn.bytes, expectedLSN: torn.lastGoodLSN &+ 1, problem: torn.problem, isTail: true)
+        DamagedRegion(
+          offset: torn.offset, bytes: torn.bytes, expectedLSN: torn.lastGoodLSN &+ 1, problem: torn.problem,
+          isTail: true)
       ]
     case (.corrupt(let corruption), .pointInTime):
       result.damage = [
@@ -164,7 +168,8 @@ extension ReplayResult {
   /// - Throws: `cannotCreate` when `path` exists (it is never overwritten); file errors.
   public func writeCompactedWAL(to path: String) throws(SoftadastraError) {
     guard !FileSystem.exists(path) else {
-      throw SoftadastraError(.cannotCreate, "\(path) already exists; choose a new file for the compacted WAL", path: path)
+      throw SoftadastraError(
+        .cannotCreate, "\(path) already exists; choose a new file for the compacted WAL", path: path)
     }
     let firstLSN = (lastLSN ?? header.firstLSN &- 1) &+ 1
     let compacted = WALHeader(

@@ -59,10 +59,13 @@ public enum WALConverter {
     // keeps one, so a difference is counted as lost.
     let runtime = try? CppLogScanner(path: source)
     let operationTimesLost = scanned.count { record in
-      guard sourceFormat == .cppV1, let own = runtime?.runtimeFields(of: record).operationMilliseconds else { return false }
+      guard sourceFormat == .cppV1, let own = runtime?.runtimeFields(of: record).operationMilliseconds else {
+        return false
+      }
       return (Int64(clamping: record.record.timestamp.milliseconds) &- own).magnitude > 1
     }
-    var operations: [(lsn: UInt64, milliseconds: UInt64, operation: StoreOperation, batch: WALRecord.BatchPosition)] = []
+    var operations: [(lsn: UInt64, milliseconds: UInt64, operation: StoreOperation, batch: WALRecord.BatchPosition)] =
+      []
     var droppedOutOfOrder = 0
     var leftOut = 0
     for record in records {
@@ -73,7 +76,8 @@ public enum WALConverter {
       if let last = operations.last, record.lsn <= last.lsn {
         guard salvage else {
           throw SoftadastraError(
-            .corrupt, "\(source): sequence \(record.lsn) repeats or goes back after \(last.lsn); rerun with --salvage to drop such records",
+            .corrupt,
+            "\(source): sequence \(record.lsn) repeats or goes back after \(last.lsn); rerun with --salvage to drop such records",
             path: source)
         }
         droppedOutOfOrder += 1
@@ -91,11 +95,13 @@ public enum WALConverter {
       }
     case .native:
       guard let node = nodeID ?? sourceNode else {
-        throw SoftadastraError(.invalidArgument, "a C++ runtime log names no node: give the new WAL's node with --node-id")
+        throw SoftadastraError(
+          .invalidArgument, "a C++ runtime log names no node: give the new WAL's node with --node-id")
       }
       if let problem = NodeID.problem(with: node) { throw SoftadastraError(.invalidArgument, problem) }
       let header = WALHeader(
-        nodeID: node, createdMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()), firstLSN: operations.first?.lsn ?? 1)
+        nodeID: node, createdMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()),
+        firstLSN: operations.first?.lsn ?? 1)
       bytes = header.encoded()
       var seed = header.checksum
       var expected = header.firstLSN
@@ -114,12 +120,14 @@ public enum WALConverter {
         }
         let timestamp = HybridTimestamp(milliseconds: entry.milliseconds)
         if entry.lsn > expected {
-          let marker = WALRecord(lsn: expected, timestamp: timestamp, body: .lostRange(count: entry.lsn - expected, offset: 0, bytes: 0))
+          let marker = WALRecord(
+            lsn: expected, timestamp: timestamp, body: .lostRange(count: entry.lsn - expected, offset: 0, bytes: 0))
           seed = RecordEncoder.append(marker, seed: seed, to: &bytes)
         }
         // A C++ log has no batches: every operation is its own.
         let batch: WALRecord.BatchPosition = sourceFormat == .native ? entry.batch : .single
-        let record = WALRecord(lsn: entry.lsn, timestamp: timestamp, batch: batch, body: .operation(entry.operation, origin: nil))
+        let record = WALRecord(
+          lsn: entry.lsn, timestamp: timestamp, batch: batch, body: .operation(entry.operation, origin: nil))
         seed = RecordEncoder.append(record, seed: seed, to: &bytes)
         expected = entry.lsn &+ 1
       }
@@ -142,7 +150,8 @@ public enum WALConverter {
 
   private static func refusal(_ source: String, _ offset: UInt64) -> SoftadastraError {
     SoftadastraError(
-      .corrupt, "\(source) is damaged at offset \(offset); rerun with --salvage to convert every intact record. Nothing was written",
+      .corrupt,
+      "\(source) is damaged at offset \(offset); rerun with --salvage to convert every intact record. Nothing was written",
       path: source, offset: offset)
   }
 }

@@ -46,7 +46,8 @@ public enum Checkpoint {
       path: path,
       header: SnapshotHeader(
         nodeID: writer.header.nodeID, createdMilliseconds: newHeader.createdMilliseconds, lsn: lastLSN,
-        lastTimestamp: writer.clock.last, lastRecordChecksum: writer.lastChecksum, successorChecksum: newHeader.checksum,
+        lastTimestamp: writer.clock.last, lastRecordChecksum: writer.lastChecksum,
+        successorChecksum: newHeader.checksum,
         localOperations: localOperations, syncTable: state.syncTableBytes),
       level: level)
     // A tombstone stays until every known peer has acknowledged the delete (with no peer known,

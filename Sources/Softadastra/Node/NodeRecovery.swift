@@ -32,7 +32,8 @@ public enum NodeRecovery {
         path: walPath)
     }
     return SoftadastraError(
-      .notFound, "no WAL at \(walPath): nothing has been written for this node yet, or the path is wrong", path: walPath)
+      .notFound, "no WAL at \(walPath): nothing has been written for this node yet, or the path is wrong", path: walPath
+    )
   }
 
   /// Recovers the node whose live WAL is `walPath`.
@@ -50,7 +51,8 @@ public enum NodeRecovery {
   ///   - lockTimeout: how long to wait for the writer lock when an interrupted restore must be
   ///     finished first (`RestoreJournal`); no lock is taken otherwise.
   public static func recover(
-    walPath: String, nodeID: String? = nil, skipping known: [String: SoftadastraError] = [:], keepingRecords: Bool = false,
+    walPath: String, nodeID: String? = nil, skipping known: [String: SoftadastraError] = [:],
+    keepingRecords: Bool = false,
     checkingBlocks: Bool = false, onlyKey: [UInt8]? = nil, lockTimeout: Double = 10
   ) throws(SoftadastraError) -> RecoveredNode {
     let files = NodeFiles(walPath: walPath)
@@ -79,7 +81,9 @@ public enum NodeRecovery {
           rereads += 1
           continue
         }
-        if rereads < 10, (try? WALScanner(path: files.walPath, materialize: false).header.checksum) != chain.liveChecksum {
+        if rereads < 10,
+          (try? WALScanner(path: files.walPath, materialize: false).header.checksum) != chain.liveChecksum
+        {
           rereads += 1
           continue
         }
@@ -93,7 +97,8 @@ public enum NodeRecovery {
   /// at the LSN before the log's first, naming the log's header checksum as its successor.
   ///
   /// - Throws: `corrupt` when it is missing, damaged or of another history.
-  public static func snapshot(continuedBy walPath: String, header: WALHeader) throws(SoftadastraError) -> SnapshotReader {
+  public static func snapshot(continuedBy walPath: String, header: WALHeader) throws(SoftadastraError) -> SnapshotReader
+  {
     let files = NodeFiles(walPath: walPath)
     let lsn = header.firstLSN - 1
     let path = files.snapshotPath(lsn: lsn)
@@ -101,7 +106,9 @@ public enum NodeRecovery {
     if FileSystem.exists(path) {
       do throws(SoftadastraError) {
         let snapshot = try SnapshotReader(path: path)
-        if snapshot.header.successorChecksum == header.checksum, snapshot.header.nodeID == header.nodeID { return snapshot }
+        if snapshot.header.successorChecksum == header.checksum, snapshot.header.nodeID == header.nodeID {
+          return snapshot
+        }
         reason = "\(path) belongs to another history"
       } catch {
         reason = error.message
@@ -118,7 +125,9 @@ public enum NodeRecovery {
   /// The CRC of record `lsn` in the node's history, read without decoding any payload: the
   /// snapshot names it at its own LSN, the logs after it hold the later ones. Nil when the
   /// files at hand do not hold it (before the snapshot, or past the end).
-  public static func recordChecksum(at lsn: UInt64, walPath: String, nodeID: String?) throws(SoftadastraError) -> UInt32? {
+  public static func recordChecksum(at lsn: UInt64, walPath: String, nodeID: String?) throws(SoftadastraError)
+    -> UInt32?
+  {
     var skipped: [String: SoftadastraError] = [:]
     let chain = try resolve(NodeFiles(walPath: walPath), nodeID: nodeID, skipping: &skipped)
     if let snapshot = chain.snapshot, snapshot.header.lsn == lsn { return snapshot.header.lastRecordChecksum }
@@ -189,11 +198,14 @@ public enum NodeRecovery {
       let header = snapshot.header
       guard header.nodeID == live.nodeID, header.lsn == lsn else {
         skipped[path] = SoftadastraError(
-          .configuration, "snapshot \(path) belongs to node '\(header.nodeID)' at LSN \(header.lsn), not to this WAL", path: path)
+          .configuration, "snapshot \(path) belongs to node '\(header.nodeID)' at LSN \(header.lsn), not to this WAL",
+          path: path)
         continue
       }
       if live.firstLSN == lsn + 1 {
-        if live.checksum == header.successorChecksum { return Chain(snapshot: snapshot, logs: [files.walPath], linked: true, live: live) }
+        if live.checksum == header.successorChecksum {
+          return Chain(snapshot: snapshot, logs: [files.walPath], linked: true, live: live)
+        }
       } else if live.firstLSN <= lsn {
         return Chain(snapshot: snapshot, logs: [files.walPath], linked: false, live: live)
       } else if let bridge = segments.first(where: { $0.firstLSN == lsn + 1 }),
@@ -203,7 +215,8 @@ public enum NodeRecovery {
         return Chain(snapshot: snapshot, logs: logs, linked: true, live: live)
       }
       skipped[path] = SoftadastraError(
-        .corrupt, "snapshot \(path) (LSN \(lsn)) is not continued by WAL \(files.walPath) or an archived WAL: it belongs to another history",
+        .corrupt,
+        "snapshot \(path) (LSN \(lsn)) is not continued by WAL \(files.walPath) or an archived WAL: it belongs to another history",
         path: path)
     }
     if live.firstLSN == 1 { return Chain(snapshot: nil, logs: [files.walPath], linked: true, live: live) }
@@ -222,7 +235,9 @@ public enum NodeRecovery {
       path: files.walPath, lsn: live.firstLSN)
   }
 
-  static func replay(_ chain: Chain, keepingRecords: Bool, onlyKey: [UInt8]? = nil) throws(SoftadastraError) -> RecoveredNode {
+  static func replay(_ chain: Chain, keepingRecords: Bool, onlyKey: [UInt8]? = nil) throws(SoftadastraError)
+    -> RecoveredNode
+  {
     var state = NodeState(snapshot: chain.snapshot)
     var records: [WALRecord] = []
     var checksums: [UInt32] = []
@@ -233,14 +248,17 @@ public enum NodeRecovery {
     var lastTimestamp = chain.snapshot?.header.lastTimestamp ?? HybridTimestamp(rawValue: 0)
     var summary: WALSummary?
     func mismatch(_ reason: String) -> SoftadastraError {
-      SoftadastraError(.corrupt, "snapshot \(chain.snapshot!.path) does not match WAL \(chain.logs[0]): \(reason)", path: chain.snapshot!.path)
+      SoftadastraError(
+        .corrupt, "snapshot \(chain.snapshot!.path) does not match WAL \(chain.logs[0]): \(reason)",
+        path: chain.snapshot!.path)
     }
     for (index, path) in chain.logs.enumerated() {
       let isLive = index == chain.logs.count - 1
       var scanner = try WALScanner(path: path)
       if index > 0 || chain.linked, scanner.header.firstLSN != expected {
         throw SoftadastraError(
-          .corrupt, "WAL \(path) starts at LSN \(scanner.header.firstLSN) but LSN \(expected) was expected: a WAL segment is missing",
+          .corrupt,
+          "WAL \(path) starts at LSN \(scanner.header.firstLSN) but LSN \(expected) was expected: a WAL segment is missing",
           path: path, lsn: expected)
       }
       if isLive { summary = WALSummary(path: path, header: scanner.header, fileSize: scanner.fileSize) }

@@ -30,9 +30,11 @@ public struct NodeState {
     guard case .operation(let operation, let origin) = record.body else { return }
     switch operation {
     case .put(let key, let value):
-      changes[ByteKey(key)] = LocalStore.Entry(value: value, lsn: record.lsn, timestamp: record.timestamp, origin: origin)
+      changes[ByteKey(key)] = LocalStore.Entry(
+        value: value, lsn: record.lsn, timestamp: record.timestamp, origin: origin)
     case .delete(let key):
-      changes[ByteKey(key)] = LocalStore.Entry(value: [], lsn: record.lsn, timestamp: record.timestamp, origin: origin, isTombstone: true)
+      changes[ByteKey(key)] = LocalStore.Entry(
+        value: [], lsn: record.lsn, timestamp: record.timestamp, origin: origin, isTombstone: true)
     }
   }
 

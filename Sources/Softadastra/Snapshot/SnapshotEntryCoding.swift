@@ -76,7 +76,8 @@ enum SnapshotEntryCoding {
       else { return nil }
       value = bytes
     }
-    guard let lsn = reader.read(UInt64.self), let time = reader.read(UInt64.self), let hasOrigin = reader.read(UInt8.self)
+    guard let lsn = reader.read(UInt64.self), let time = reader.read(UInt64.self),
+      let hasOrigin = reader.read(UInt8.self)
     else { return nil }
     var origin: Origin?
     switch hasOrigin {

@@ -18,7 +18,8 @@ public enum SnapshotFormat {
   public static let blockTargetBytes = 64 << 10
   /// The largest uncompressed block a reader accepts: the target plus one largest entry. A
   /// larger size in the index is damage, not an allocation.
-  public static let maxBlockRawBytes = blockTargetBytes + 1 + 2 + WALFormat.maxKeyBytes + 4 + WALFormat.maxValueBytes + 8 + 8 + 1 + 1 + 255 + 16
+  public static let maxBlockRawBytes =
+    blockTargetBytes + 1 + 2 + WALFormat.maxKeyBytes + 4 + WALFormat.maxValueBytes + 8 + 8 + 1 + 1 + 255 + 16
   /// Entry kinds.
   public static let valueEntry: UInt8 = 0
   public static let tombstoneEntry: UInt8 = 1
@@ -93,26 +94,32 @@ public struct SnapshotHeader: Sendable, Equatable {
   /// The header at the start of `file` (the snapshot at `path`).
   static func read(from file: SystemFile, path: String) throws(SoftadastraError) -> SnapshotHeader {
     var start = try file.read(count: 4096, at: 0)
-    if start.count >= 12, case let size = Int(start.withUnsafeBytes { $0.loadLittleEndian(at: 10, as: UInt16.self) }), size > start.count {
+    if start.count >= 12, case let size = Int(start.withUnsafeBytes { $0.loadLittleEndian(at: 10, as: UInt16.self) }),
+      size > start.count
+    {
       start = try file.read(count: size, at: 0)  // a header with a large sync table
     }
     return try start.withUnsafeBytes { decode($0) }.mapError { SnapshotReader.damage(path, $0) }.get()
   }
 
   static func decode(_ bytes: UnsafeRawBufferPointer) -> Result<SnapshotHeader, SnapshotProblem> {
-    guard bytes.count >= SnapshotFormat.headerFixedSize + 5 else { return .failure(.at(0, "the file is too short for a snapshot header")) }
+    guard bytes.count >= SnapshotFormat.headerFixedSize + 5 else {
+      return .failure(.at(0, "the file is too short for a snapshot header"))
+    }
     guard bytes.prefix(8).elementsEqual(SnapshotFormat.magic) else {
       return .failure(.at(0, "it does not start with the Softadastra snapshot magic bytes"))
     }
     let version: UInt16 = bytes.loadLittleEndian(at: 8)
     guard version == SnapshotFormat.version || version == SnapshotFormat.versionWithSyncTable else {
       return .failure(
-        .at(8, "it is snapshot format version \(version); this softadastra reads versions 1 and 2 (upgrade softadastra)"))
+        .at(
+          8, "it is snapshot format version \(version); this softadastra reads versions 1 and 2 (upgrade softadastra)"))
     }
     let size = Int(bytes.loadLittleEndian(at: 10, as: UInt16.self))
     let idLength = Int(bytes[52])
     let tableLength = size - (SnapshotFormat.headerFixedSize + idLength + 4)
-    guard idLength > 0, version == SnapshotFormat.version ? tableLength == 0 : tableLength > 0, bytes.count >= size else {
+    guard idLength > 0, version == SnapshotFormat.version ? tableLength == 0 : tableLength > 0, bytes.count >= size
+    else {
       return .failure(.at(10, "its header size field (\(size)) is impossible"))
     }
     let stored: UInt32 = bytes.loadLittleEndian(at: size - 4)
@@ -165,7 +172,8 @@ struct SnapshotFooter: Equatable {
   static func decode(_ bytes: UnsafeRawBufferPointer, headerChecksum: UInt32) -> SnapshotFooter? {
     guard bytes.count == SnapshotFormat.footerSize,
       bytes[44..<52].elementsEqual(SnapshotFormat.footerMagic),
-      bytes.loadLittleEndian(at: 52, as: UInt32.self) == CRC32C.extend(headerChecksum, UnsafeRawBufferPointer(rebasing: bytes[0..<52]))
+      bytes.loadLittleEndian(at: 52, as: UInt32.self)
+        == CRC32C.extend(headerChecksum, UnsafeRawBufferPointer(rebasing: bytes[0..<52]))
     else { return nil }
     return SnapshotFooter(
       indexOffset: bytes.loadLittleEndian(at: 0), indexSize: bytes.loadLittleEndian(at: 8),
@@ -217,5 +225,7 @@ public struct SnapshotProblem: Error, Sendable, Equatable, CustomStringConvertib
   public var reason: String
   public var description: String { "at offset \(offset): \(reason)" }
 
-  static func at(_ offset: UInt64, _ reason: String) -> SnapshotProblem { SnapshotProblem(offset: offset, reason: reason) }
+  static func at(_ offset: UInt64, _ reason: String) -> SnapshotProblem {
+    SnapshotProblem(offset: offset, reason: reason)
+  }
 }

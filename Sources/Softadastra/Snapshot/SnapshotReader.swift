@@ -22,10 +22,12 @@ public final class SnapshotReader {
     }
     let footerOffset = fileSize - UInt64(SnapshotFormat.footerSize)
     let footerBytes = try file.read(count: SnapshotFormat.footerSize, at: footerOffset)
-    guard let footer = footerBytes.withUnsafeBytes({ SnapshotFooter.decode($0, headerChecksum: header.checksum) }) else {
+    guard let footer = footerBytes.withUnsafeBytes({ SnapshotFooter.decode($0, headerChecksum: header.checksum) })
+    else {
       throw Self.damage(path, .at(footerOffset, "its footer is damaged or missing (truncated or overwritten)"))
     }
-    guard footer.indexOffset >= UInt64(header.size), footer.indexOffset + UInt64(footer.indexSize) == footerOffset else {
+    guard footer.indexOffset >= UInt64(header.size), footer.indexOffset + UInt64(footer.indexSize) == footerOffset
+    else {
       throw Self.damage(path, .at(footerOffset, "its footer places the index outside the file"))
     }
     let indexBytes = try file.read(count: Int(footer.indexSize), at: footer.indexOffset)
@@ -41,7 +43,9 @@ public final class SnapshotReader {
       }
       return blocks
     }
-    guard let blocks, blocks.count == Int(footer.blockCount), Self.isLaidOut(blocks, from: UInt64(header.size), to: footer) else {
+    guard let blocks, blocks.count == Int(footer.blockCount),
+      Self.isLaidOut(blocks, from: UInt64(header.size), to: footer)
+    else {
       throw Self.damage(path, .at(footer.indexOffset, "its block index does not describe the file"))
     }
     self.path = path
@@ -113,7 +117,11 @@ public final class SnapshotReader {
     var values: UInt64 = 0
     for index in blocks.indices { values += UInt64(try readBlock(index).count { !$0.entry.isTombstone }) }
     guard values == footer.valueCount else {
-      throw Self.damage(path, .at(fileSize - UInt64(SnapshotFormat.footerSize), "its footer counts \(footer.valueCount) values, its blocks hold \(values)"))
+      throw Self.damage(
+        path,
+        .at(
+          fileSize - UInt64(SnapshotFormat.footerSize),
+          "its footer counts \(footer.valueCount) values, its blocks hold \(values)"))
     }
   }
 

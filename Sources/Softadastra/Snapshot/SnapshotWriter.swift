@@ -39,7 +39,8 @@ public final class SnapshotWriter {
   private var finished = false
 
   /// Starts a snapshot at `path`, which must not exist.
-  public convenience init(path: String, header: SnapshotHeader, level: Int = Zlib.defaultLevel) throws(SoftadastraError) {
+  public convenience init(path: String, header: SnapshotHeader, level: Int = Zlib.defaultLevel) throws(SoftadastraError)
+  {
     guard !FileSystem.exists(path) else {
       throw SoftadastraError(.cannotCreate, "snapshot \(path) already exists", path: path)
     }
@@ -47,7 +48,8 @@ public final class SnapshotWriter {
     let temporaryPath = path + ".tmp"
     FileSystem.removeFile(temporaryPath)
     try self.init(
-      file: try SystemFile.createExclusive(temporaryPath), destination: .ownFile(temporaryPath: temporaryPath), path: path,
+      file: try SystemFile.createExclusive(temporaryPath), destination: .ownFile(temporaryPath: temporaryPath),
+      path: path,
       header: header, level: level)
   }
 

@@ -65,7 +65,8 @@ public enum KeyValueLines {
     return (Array(line[..<tab]), Array(line[(tab + 1)...]))
   }
 
-  private static func jsonPair(_ line: ArraySlice<UInt8>, _ number: Int) throws(SoftadastraError) -> ([UInt8], [UInt8]) {
+  private static func jsonPair(_ line: ArraySlice<UInt8>, _ number: Int) throws(SoftadastraError) -> ([UInt8], [UInt8])
+  {
     let object: JSONValue
     do throws(JSONValue.ParseError) { object = try JSONValue.parse(line) } catch {
       throw SoftadastraError(.malformedInput, "line \(number): not valid JSON: \(error)")
@@ -74,11 +75,13 @@ public enum KeyValueLines {
       throw SoftadastraError(.malformedInput, "line \(number): expected a JSON object with \"key\" and \"value\"")
     }
     return (
-      try field(object, "key", encoding: "key_encoding", number), try field(object, "value", encoding: "encoding", number)
+      try field(object, "key", encoding: "key_encoding", number),
+      try field(object, "value", encoding: "encoding", number)
     )
   }
 
-  private static func field(_ object: JSONValue, _ name: String, encoding: String, _ number: Int) throws(SoftadastraError)
+  private static func field(_ object: JSONValue, _ name: String, encoding: String, _ number: Int)
+    throws(SoftadastraError)
     -> [UInt8]
   {
     guard case .string(let text) = object[name] else {
@@ -102,7 +105,8 @@ public enum KeyValueLines {
       throw SoftadastraError(.malformedInput, "line \(number): the key is longer than \(WALFormat.maxKeyBytes) bytes")
     }
     if pair.value.count > WALFormat.maxValueBytes {
-      throw SoftadastraError(.malformedInput, "line \(number): the value is larger than \(WALFormat.maxValueBytes) bytes")
+      throw SoftadastraError(
+        .malformedInput, "line \(number): the value is larger than \(WALFormat.maxValueBytes) bytes")
     }
   }
 }

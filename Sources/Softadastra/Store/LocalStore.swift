@@ -13,7 +13,8 @@ public struct LocalStore: Sendable {
 
     /// The write's version for the conflict rule, with `localNode` standing for this node.
     public func version(localNode: String) -> WriteVersion {
-      origin.map { WriteVersion(timestamp: $0.timestamp, nodeID: $0.nodeID) } ?? WriteVersion(timestamp: timestamp, nodeID: localNode)
+      origin.map { WriteVersion(timestamp: $0.timestamp, nodeID: $0.nodeID) }
+        ?? WriteVersion(timestamp: timestamp, nodeID: localNode)
     }
   }
 

@@ -31,7 +31,8 @@ extension Client {
   /// included; nil when no write to it is known. Which of two clashing writes wins depends only
   /// on it (see `WriteVersion`).
   public func writeVersion(of key: [UInt8]) throws(SoftadastraError) -> WriteVersion? {
-    try reading { state throws(SoftadastraError) in try state.entryOrTombstone(for: key) }?.version(localNode: options.nodeID)
+    try reading { state throws(SoftadastraError) in try state.entryOrTombstone(for: key) }?.version(
+      localNode: options.nodeID)
   }
 
   /// Makes the bundle for `peer`: the operations of this node's log after the peer's
@@ -73,7 +74,10 @@ extension Client {
     if full {
       try node.state.forEach(includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
         let operation: StoreOperation = entry.isTombstone ? .delete(key: key) : .put(key: key, value: entry.value)
-        operations.append(SyncOperation(operation, origin: entry.origin ?? Origin(nodeID: options.nodeID, lsn: entry.lsn, timestamp: entry.timestamp)))
+        operations.append(
+          SyncOperation(
+            operation,
+            origin: entry.origin ?? Origin(nodeID: options.nodeID, lsn: entry.lsn, timestamp: entry.timestamp)))
         if entry.lsn <= record.sent.lsn { resent += 1 }
         return true
       }
@@ -216,8 +220,11 @@ extension Client {
   private func holds(_ position: LogPosition, writer: WALWriter) throws(SoftadastraError) -> Bool {
     if position.lsn == 0 { return true }
     guard position.lsn < writer.nextLSN else { return false }
-    if position.lsn == writer.nextLSN - 1, writer.endOffset > UInt64(writer.header.size) { return position.checksum == writer.lastChecksum }
-    guard let checksum = try NodeRecovery.recordChecksum(at: position.lsn, walPath: writer.path, nodeID: options.nodeID) else {
+    if position.lsn == writer.nextLSN - 1, writer.endOffset > UInt64(writer.header.size) {
+      return position.checksum == writer.lastChecksum
+    }
+    guard let checksum = try NodeRecovery.recordChecksum(at: position.lsn, walPath: writer.path, nodeID: options.nodeID)
+    else {
       return position.lsn < writer.header.firstLSN
     }
     return checksum == position.checksum
@@ -253,7 +260,8 @@ extension Client {
   private func peerRecord(_ peer: String, in table: SyncTable) throws(SoftadastraError) -> PeerRecord {
     if let record = table.peers[peer] { return record }
     guard table.peers.count < SyncTable.maxPeers else {
-      throw SoftadastraError(.invalidArgument, "this node already knows \(SyncTable.maxPeers) peers, the most it can track")
+      throw SoftadastraError(
+        .invalidArgument, "this node already knows \(SyncTable.maxPeers) peers, the most it can track")
     }
     return PeerRecord()
   }

@@ -67,7 +67,8 @@ public struct SyncBundle: Sendable, Equatable {
   /// `Client.applySyncBundle` refuses it.
   public static func greeting(from sender: String) -> SyncBundle {
     SyncBundle(
-      sender: sender, recipient: "", created: HybridTimestamp(milliseconds: HybridTimestamp.wallClockMilliseconds()), isFullState: false,
+      sender: sender, recipient: "", created: HybridTimestamp(milliseconds: HybridTimestamp.wallClockMilliseconds()),
+      isFullState: false,
       fromLSN: 0, end: .start, acknowledgement: .start, operations: [])
   }
 
@@ -78,15 +79,19 @@ public struct SyncBundle: Sendable, Equatable {
   /// - Throws: `malformedInput` for a greeting, a bundle for another node, or one from `nodeID`.
   public func checkAddressed(to nodeID: String) throws(SoftadastraError) {
     guard !isGreeting else {
-      throw SoftadastraError(.malformedInput, "the bundle is the greeting of a live exchange (sync with), not for importing; nothing was imported")
+      throw SoftadastraError(
+        .malformedInput,
+        "the bundle is the greeting of a live exchange (sync with), not for importing; nothing was imported")
     }
     guard recipient == nodeID else {
       throw SoftadastraError(
         .malformedInput,
-        "the bundle is for node '\(recipient)', and this is node '\(nodeID)'; nothing was imported (bundles for this node are made with --peer \(nodeID))")
+        "the bundle is for node '\(recipient)', and this is node '\(nodeID)'; nothing was imported (bundles for this node are made with --peer \(nodeID))"
+      )
     }
     guard sender != nodeID else {
-      throw SoftadastraError(.malformedInput, "the bundle comes from this node ('\(nodeID)') itself; nothing was imported")
+      throw SoftadastraError(
+        .malformedInput, "the bundle comes from this node ('\(nodeID)') itself; nothing was imported")
     }
   }
 
@@ -190,18 +195,31 @@ public struct SyncBundle: Sendable, Equatable {
   ///
   /// - Throws: `malformedInput` when they are not the start of a bundle this version reads.
   public static func totalSize(prefix: [UInt8], source: String) throws(SoftadastraError) -> UInt64 {
-    guard prefix.count >= prefixSize else { throw problem(source, "it is \(prefix.count) bytes long, too short for a sync bundle") }
-    guard prefix.starts(with: magic) else { throw problem(source, "it does not start with the Softadastra sync bundle magic bytes") }
+    guard prefix.count >= prefixSize else {
+      throw problem(source, "it is \(prefix.count) bytes long, too short for a sync bundle")
+    }
+    guard prefix.starts(with: magic) else {
+      throw problem(source, "it does not start with the Softadastra sync bundle magic bytes")
+    }
     let (version, headerSize, stored) = prefix.withUnsafeBytes { bytes in
-      (bytes.loadLittleEndian(at: 8, as: UInt16.self), bytes.loadLittleEndian(at: 12, as: UInt32.self), bytes.loadLittleEndian(at: 16, as: UInt64.self))
+      (
+        bytes.loadLittleEndian(at: 8, as: UInt16.self), bytes.loadLittleEndian(at: 12, as: UInt32.self),
+        bytes.loadLittleEndian(at: 16, as: UInt64.self)
+      )
     }
     guard version == Self.version else {
-      throw problem(source, "it is sync bundle format version \(version); this softadastra reads version \(Self.version) (upgrade softadastra)")
+      throw problem(
+        source,
+        "it is sync bundle format version \(version); this softadastra reads version \(Self.version) (upgrade softadastra)"
+      )
     }
-    guard headerSize >= UInt32(fixedHeaderSize + 2 + 1 + 4), headerSize <= UInt32(fixedHeaderSize + 2 + 2 * 255 + 4) else {
+    guard headerSize >= UInt32(fixedHeaderSize + 2 + 1 + 4), headerSize <= UInt32(fixedHeaderSize + 2 + 2 * 255 + 4)
+    else {
       throw problem(source, "its header sizes are impossible")
     }
-    guard stored <= maxBodyBytes else { throw problem(source, "its body of \(stored) bytes is over the limit of \(maxBodyBytes)") }
+    guard stored <= maxBodyBytes else {
+      throw problem(source, "its body of \(stored) bytes is over the limit of \(maxBodyBytes)")
+    }
     return UInt64(headerSize) + stored + UInt64(trailerSize)
   }
 
@@ -215,7 +233,8 @@ public struct SyncBundle: Sendable, Equatable {
       throw problem(
         source,
         UInt64(bytes.count) < total
-          ? "it is cut short: \(bytes.count) of its \(total) bytes are there" : "\(UInt64(bytes.count) - total) stray bytes follow it")
+          ? "it is cut short: \(bytes.count) of its \(total) bytes are there"
+          : "\(UInt64(bytes.count) - total) stray bytes follow it")
     }
     return try bytes.withUnsafeBytes { buffer in decode(buffer, source: source) }.get()
   }
@@ -223,24 +242,31 @@ public struct SyncBundle: Sendable, Equatable {
   private static func decode(_ buffer: UnsafeRawBufferPointer, source: String) -> Result<SyncBundle, SoftadastraError> {
     Result { () throws(SoftadastraError) -> SyncBundle in
       let headerSize = Int(buffer.loadLittleEndian(at: 12, as: UInt32.self))
-      guard CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: buffer[0..<headerSize - 4])) == buffer.loadLittleEndian(at: headerSize - 4, as: UInt32.self)
+      guard
+        CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: buffer[0..<headerSize - 4]))
+          == buffer.loadLittleEndian(at: headerSize - 4, as: UInt32.self)
       else { throw problem(source, "its header checksum does not match") }
       let trailer = buffer.count - trailerSize
       guard buffer[trailer..<trailer + 8].elementsEqual(endMarker),
-        CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: buffer[0..<buffer.count - 4])) == buffer.loadLittleEndian(at: buffer.count - 4, as: UInt32.self)
+        CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: buffer[0..<buffer.count - 4]))
+          == buffer.loadLittleEndian(at: buffer.count - 4, as: UInt32.self)
       else { throw problem(source, "its checksum does not match (damaged or cut short)") }
       let flags: UInt16 = buffer.loadLittleEndian(at: 10)
       let stored = Int(buffer.loadLittleEndian(at: 16, as: UInt64.self))
       let rawSize: UInt64 = buffer.loadLittleEndian(at: 24)
       let count: UInt64 = buffer.loadLittleEndian(at: 32)
-      guard flags & ~fullStateFlag == 0 else { throw problem(source, "it has flags this version does not know (\(flags))") }
+      guard flags & ~fullStateFlag == 0 else {
+        throw problem(source, "it has flags this version does not know (\(flags))")
+      }
       var header = FieldReader(buffer, from: fixedHeaderSize, to: headerSize - 4)
-      guard let sender = readNodeID(&header), let recipient = readNodeID(&header, allowingEmpty: true), header.remaining == 0,
+      guard let sender = readNodeID(&header), let recipient = readNodeID(&header, allowingEmpty: true),
+        header.remaining == 0,
         !recipient.isEmpty || count == 0
       else { throw problem(source, "its sender or recipient node id is not valid") }
       // zlib expands at most about 1032 times; a larger claim is damage, not an allocation.
       guard rawSize <= UInt64(stored) * 1032 + 64, rawSize <= maxBodyBytes else {
-        throw problem(source, "its operations' size (\(rawSize) bytes) is impossible or over the limit of \(maxBodyBytes)")
+        throw problem(
+          source, "its operations' size (\(rawSize) bytes) is impossible or over the limit of \(maxBodyBytes)")
       }
       guard
         let raw = try Zlib.decompress(
@@ -286,7 +312,8 @@ public struct SyncBundle: Sendable, Equatable {
 
   private static func readNodeID(_ reader: inout FieldReader, allowingEmpty: Bool = false) -> String? {
     guard let length = reader.read(UInt8.self), let bytes = reader.readBytes(Int(length)),
-      let id = String(validating: bytes, as: UTF8.self), NodeID.problem(with: id) == nil || (allowingEmpty && id.isEmpty)
+      let id = String(validating: bytes, as: UTF8.self),
+      NodeID.problem(with: id) == nil || (allowingEmpty && id.isEmpty)
     else { return nil }
     return id
   }
@@ -320,6 +347,9 @@ public struct SyncBundle: Sendable, Equatable {
   }
 
   private static func problem(_ source: String, _ reason: String) -> SoftadastraError {
-    SoftadastraError(.malformedInput, "\(source) is not a valid sync bundle: \(reason); nothing was imported (ask its sender for a new one)", path: source)
+    SoftadastraError(
+      .malformedInput,
+      "\(source) is not a valid sync bundle: \(reason); nothing was imported (ask its sender for a new one)",
+      path: source)
   }
 }

@@ -58,7 +58,8 @@ public enum SyncExchange {
   }
 
   /// Sends this node's greeting and reads the other's; the stream, named after the peer, and its id.
-  private static func greet(_ client: Client, over stream: SyncStream) throws(SoftadastraError) -> (SyncStream, String) {
+  private static func greet(_ client: Client, over stream: SyncStream) throws(SoftadastraError) -> (SyncStream, String)
+  {
     var stream = stream
     try stream.send(SyncBundle.greeting(from: client.options.nodeID))
     let greeting = try expect(stream)
@@ -66,7 +67,8 @@ public enum SyncExchange {
       throw SoftadastraError(.malformedInput, "\(stream.peerName) did not start the exchange with a greeting")
     }
     guard greeting.sender != client.options.nodeID else {
-      throw SoftadastraError(.invalidArgument, "the other side is this node ('\(greeting.sender)') itself; exchange with another node")
+      throw SoftadastraError(
+        .invalidArgument, "the other side is this node ('\(greeting.sender)') itself; exchange with another node")
     }
     stream.peerName = greeting.sender
     return (stream, greeting.sender)
@@ -76,7 +78,8 @@ public enum SyncExchange {
   private static func expect(_ stream: SyncStream, from sender: String? = nil) throws(SoftadastraError) -> SyncBundle {
     guard let bundle = try stream.receive() else { throw stream.ended() }
     if let sender, bundle.sender != sender {
-      throw SoftadastraError(.malformedInput, "\(stream.peerName) greeted as '\(sender)' but sent a bundle from '\(bundle.sender)'")
+      throw SoftadastraError(
+        .malformedInput, "\(stream.peerName) greeted as '\(sender)' but sent a bundle from '\(bundle.sender)'")
     }
     return bundle
   }

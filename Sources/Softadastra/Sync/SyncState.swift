@@ -26,7 +26,8 @@ public struct SyncState: Sendable, Equatable {
 
   public init(
     outboxSize: Int, queuedCount: Int = 0, inFlightCount: Int = 0, acknowledgedCount: Int = 0, failedCount: Int = 0,
-    lastSubmittedVersion: UInt64 = 0, lastAppliedRemoteVersion: UInt64 = 0, totalRetries: Int = 0, peers: [PeerSyncState] = []
+    lastSubmittedVersion: UInt64 = 0, lastAppliedRemoteVersion: UInt64 = 0, totalRetries: Int = 0,
+    peers: [PeerSyncState] = []
   ) {
     self.outboxSize = outboxSize
     self.queuedCount = queuedCount
@@ -42,13 +43,17 @@ public struct SyncState: Sendable, Equatable {
   /// The state of a node that wrote `localOperations` operations and has `table`.
   init(localOperations: UInt64, table: SyncTable) {
     let local = Int(localOperations)
-    let peers = table.peers.keys.sorted().map { PeerSyncState(nodeID: $0, record: table.peers[$0]!, localOperations: localOperations) }
+    let peers = table.peers.keys.sorted().map {
+      PeerSyncState(nodeID: $0, record: table.peers[$0]!, localOperations: localOperations)
+    }
     let acknowledged = min(local, Int(table.peers.values.map(\.acknowledged.localOperations).min() ?? 0))
     let sent = min(local, Int(table.peers.values.map(\.sent.localOperations).min() ?? 0))
     self.init(
-      outboxSize: local - acknowledged, queuedCount: local - max(sent, acknowledged), inFlightCount: max(sent, acknowledged) - acknowledged,
+      outboxSize: local - acknowledged, queuedCount: local - max(sent, acknowledged),
+      inFlightCount: max(sent, acknowledged) - acknowledged,
       acknowledgedCount: acknowledged, failedCount: Int(table.peers.values.reduce(0) { $0 + $1.failures }),
-      lastSubmittedVersion: table.peers.values.map(\.sent.lsn).max() ?? 0, lastAppliedRemoteVersion: table.lastAppliedRemoteLSN,
+      lastSubmittedVersion: table.peers.values.map(\.sent.lsn).max() ?? 0,
+      lastAppliedRemoteVersion: table.lastAppliedRemoteLSN,
       totalRetries: Int(table.peers.values.reduce(0) { $0 + $1.retries }), peers: peers)
   }
 }

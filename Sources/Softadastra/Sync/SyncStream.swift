@@ -33,7 +33,8 @@ public struct SyncStream {
       // that stops reading is then caught by the deadline instead of blocking a large write.
       try wait(for: Int16(POLLOUT), on: output)
       let written = bytes.withUnsafeBytes {
-        Glibc.write(output, $0.baseAddress! + done, min($0.count - done, deadline == nil ? $0.count - done : Int(PIPE_BUF)))
+        Glibc.write(
+          output, $0.baseAddress! + done, min($0.count - done, deadline == nil ? $0.count - done : Int(PIPE_BUF)))
       }
       if written < 0, errno == EINTR || errno == EAGAIN { continue }
       guard written > 0 else {
@@ -60,7 +61,8 @@ public struct SyncStream {
   /// The error for a peer that went away.
   func ended() -> SoftadastraError {
     SoftadastraError(
-      .io, "\(peerName) ended the exchange early; what was applied so far is kept, and the next exchange resumes from there")
+      .io,
+      "\(peerName) ended the exchange early; what was applied so far is kept, and the next exchange resumes from there")
   }
 
   /// Waits until `descriptor` is ready for `events`, or the deadline passes.
@@ -69,7 +71,9 @@ public struct SyncStream {
     while true {
       guard !deadline.hasPassed else {
         throw SoftadastraError(
-          .io, "\(peerName) did not finish the exchange within \(Int(timeout)) seconds (--timeout); what was applied so far is kept")
+          .io,
+          "\(peerName) did not finish the exchange within \(Int(timeout)) seconds (--timeout); what was applied so far is kept"
+        )
       }
       var poller = pollfd(fd: descriptor, events: events, revents: 0)
       let ready = poll(&poller, 1, Int32(deadline.millisecondsLeft(atMost: 60_000)))
@@ -92,7 +96,9 @@ public struct SyncStream {
       if got == 0 {
         if done == 0 { return [] }
         throw SoftadastraError(
-          .io, "\(peerName) ended the exchange in the middle of a bundle (\(done) of \(count) bytes); nothing of it was applied")
+          .io,
+          "\(peerName) ended the exchange in the middle of a bundle (\(done) of \(count) bytes); nothing of it was applied"
+        )
       }
       bytes.append(contentsOf: chunk[0..<got])
       done += got

@@ -115,7 +115,8 @@ public struct SyncTable: Sendable, Equatable {
           guard let position = LogPosition.read(&reader) else { return nil }
           positions.append(position)
         }
-        guard let exchanged = reader.read(Int64.self), let newest = reader.read(UInt64.self), let retries = reader.read(UInt64.self),
+        guard let exchanged = reader.read(Int64.self), let newest = reader.read(UInt64.self),
+          let retries = reader.read(UInt64.self),
           let failures = reader.read(UInt64.self)
         else { return nil }
         (peer.acknowledged, peer.sent, peer.received) = (positions[0], positions[1], positions[2])
@@ -126,7 +127,8 @@ public struct SyncTable: Sendable, Equatable {
       return reader.remaining == 0 ? table : nil
     }
     guard let decoded else {
-      throw SoftadastraError(.corrupt, "the sync table in \(source) does not decode (written by a newer softadastra?)", path: source)
+      throw SoftadastraError(
+        .corrupt, "the sync table in \(source) does not decode (written by a newer softadastra?)", path: source)
     }
     return decoded
   }

@@ -10,7 +10,9 @@ struct ArchiveInput {
       path = try StandardInput.copyToTemporaryFile()
       isScratch = true
     } else {
-      guard FileSystem.exists(argument) else { throw SoftadastraError(.notFound, "no backup at \(argument)", path: argument) }
+      guard FileSystem.exists(argument) else {
+        throw SoftadastraError(.notFound, "no backup at \(argument)", path: argument)
+      }
       path = argument
       isScratch = false
     }

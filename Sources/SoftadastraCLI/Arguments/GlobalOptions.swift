@@ -57,7 +57,8 @@ struct GlobalOptions: ParsableArguments {
   /// The node id given by option or environment, without the default.
   var explicitNodeID: String? { nodeID ?? environment("SOFTADASTRA_NODE_ID") }
   var resolvedCheckpointBytes: UInt64 {
-    checkpointBytes ?? environment("SOFTADASTRA_CHECKPOINT_BYTES").flatMap { UInt64($0) } ?? ClientOptions.defaultCheckpointBytes
+    checkpointBytes ?? environment("SOFTADASTRA_CHECKPOINT_BYTES").flatMap { UInt64($0) }
+      ?? ClientOptions.defaultCheckpointBytes
   }
   var resolvedWAL: String { walPath(forNode: resolvedNodeID) }
   /// The WAL option or variable, or the default path for node `id`.

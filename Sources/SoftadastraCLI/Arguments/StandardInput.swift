@@ -37,7 +37,8 @@ enum StandardInput {
       if count == 0 { return }
       if count < 0 {
         if errno == EINTR { continue }
-        throw SoftadastraError(.io, "cannot read \(descriptor == 0 ? "standard input" : "the input"): \(String(cString: strerror(errno)))")
+        throw SoftadastraError(
+          .io, "cannot read \(descriptor == 0 ? "standard input" : "the input"): \(String(cString: strerror(errno)))")
       }
       try chunk.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
     }

@@ -17,14 +17,16 @@ struct RestoreCommand: ParsableCommand {
       """)
 
   @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "file")) var file: String
-  @Option(name: .customLong("to-lsn"), help: ArgumentHelp("Restore the state at this LSN (inclusive).", valueName: "lsn"))
+  @Option(
+    name: .customLong("to-lsn"), help: ArgumentHelp("Restore the state at this LSN (inclusive).", valueName: "lsn"))
   var toLSN: UInt64?
   @Option(
     name: .customLong("to-time"),
     help: ArgumentHelp("Restore the state at this time (inclusive; ISO 8601 UTC or @unix-seconds).", valueName: "time"))
   var toTime: TimeArgument?
   @Flag(help: "Replace an existing node, keeping its files as *.pre-restore-<UTC time>.") var force = false
-  @Flag(name: .customLong("dry-run"), help: "Verify and print what would be restored; change nothing.") var dryRun = false
+  @Flag(name: .customLong("dry-run"), help: "Verify and print what would be restored; change nothing.") var dryRun =
+    false
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
@@ -32,7 +34,8 @@ struct RestoreCommand: ParsableCommand {
     defer { input.close() }
     let archive: BackupArchive
     do throws(SoftadastraError) { archive = try BackupArchive(path: input.path) } catch {
-      throw SoftadastraError(error.kind, error.message.replacing(input.path, with: file == "-" ? "standard input" : file))
+      throw SoftadastraError(
+        error.kind, error.message.replacing(input.path, with: file == "-" ? "standard input" : file))
     }
     // Only --node-id itself restores under another id; the environment variable does not.
     let nodeID = global.nodeID ?? archive.manifest.nodeID
@@ -40,7 +43,8 @@ struct RestoreCommand: ParsableCommand {
       Output.diagnostic("note: restoring node \(archive.manifest.nodeID)'s backup as node \(nodeID), as --node-id asks")
     } else if let other = global.explicitNodeID, other != nodeID {
       Output.diagnostic(
-        "note: the backup is node \(nodeID)'s, restored as \(nodeID) although SOFTADASTRA_NODE_ID is \(other); pass --node-id \(other) to restore under that id")
+        "note: the backup is node \(nodeID)'s, restored as \(nodeID) although SOFTADASTRA_NODE_ID is \(other); pass --node-id \(other) to restore under that id"
+      )
     }
     let result = try Softadastra.Restore.run(
       archive: archive, walPath: global.walPath(forNode: nodeID), nodeID: nodeID,
@@ -51,13 +55,16 @@ struct RestoreCommand: ParsableCommand {
         .object([
           ("schema", .number(RecordFormatting.schemaVersion)), ("dry_run", .bool(dryRun)), ("node_id", .string(nodeID)),
           ("wal", .string(result.walPath)), ("lsn", .number(result.lsn)), ("keys", .number(result.keys)),
-          ("written", .array(result.written.map { .string($0) })), ("kept_aside", .array(result.keptAside.map { .string($0) })),
+          ("written", .array(result.written.map { .string($0) })),
+          ("kept_aside", .array(result.keptAside.map { .string($0) })),
           ("manifest", result.manifest.json),
         ]))
       return
     }
     let range = "backup holds LSN \(result.manifest.snapshotLSN) to \(result.manifest.lastLSN)"
-    Output.line("\(dryRun ? "would restore" : "restored     "): node \(nodeID) at LSN \(result.lsn), \(result.keys) keys (\(range))")
+    Output.line(
+      "\(dryRun ? "would restore" : "restored     "): node \(nodeID) at LSN \(result.lsn), \(result.keys) keys (\(range))"
+    )
     Output.line("WAL          : \(result.walPath)")
     for path in result.written where path != result.walPath { Output.line("snapshot     : \(path)") }
     for path in result.keptAside { Output.line("\(dryRun ? "would move   " : "kept as      "): \(path)") }

@@ -70,7 +70,9 @@ struct StatusCommand: ParsableCommand {
     Output.line("  first LSN  : \(report.firstLSN.map(String.init) ?? "-")")
     Output.line("  last LSN   : \(report.lastLSN.map(String.init) ?? "-")")
     Output.line(
-      "  torn tail  : " + (report.tornTail.map { "\($0.bytes) bytes at offset \($0.offset) (repair: softadastra wal-verify --repair)" } ?? "none"))
+      "  torn tail  : "
+        + (report.tornTail.map { "\($0.bytes) bytes at offset \($0.offset) (repair: softadastra wal-verify --repair)" }
+          ?? "none"))
     Output.line("Store")
     Output.line("  keys       : \(result.store.count)")
   }

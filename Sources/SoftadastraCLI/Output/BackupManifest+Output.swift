@@ -3,7 +3,9 @@ import Softadastra
 extension BackupManifest {
   /// The manifest in JSON (in `backup create`, `verify`, `list` and `restore`).
   var json: JSONValue {
-    func time(_ milliseconds: UInt64) -> JSONValue { milliseconds == 0 ? .null : .string(ISO8601.string(milliseconds: milliseconds)) }
+    func time(_ milliseconds: UInt64) -> JSONValue {
+      milliseconds == 0 ? .null : .string(ISO8601.string(milliseconds: milliseconds))
+    }
     return .object([
       ("node_id", .string(nodeID)), ("tool_version", .string(toolVersion)),
       ("created", time(UInt64(max(0, createdMilliseconds)))),

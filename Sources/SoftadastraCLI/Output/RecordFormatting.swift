@@ -72,7 +72,10 @@ enum RecordFormatting {
       }
       let fraction = milliseconds % 1000
       out += prefix
-      out += [UInt8(ascii: "0") + UInt8(fraction / 100), UInt8(ascii: "0") + UInt8(fraction / 10 % 10), UInt8(ascii: "0") + UInt8(fraction % 10), UInt8(ascii: "Z")]
+      out += [
+        UInt8(ascii: "0") + UInt8(fraction / 100), UInt8(ascii: "0") + UInt8(fraction / 10 % 10),
+        UInt8(ascii: "0") + UInt8(fraction % 10), UInt8(ascii: "Z"),
+      ]
     }
   }
 
@@ -85,9 +88,12 @@ enum RecordFormatting {
   }
 
   static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
-    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                 UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-      (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var digits:
+      (
+        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+      ) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     var count = 0
     var rest = value
     withUnsafeMutableBytes(of: &digits) { buffer in
@@ -101,7 +107,8 @@ enum RecordFormatting {
   }
 
   /// Appends one logfmt line: `lsn=1 offset=39 time=… op=put key="…" value="…"` and a newline.
-  static func appendLine(_ scanned: ScannedRecord, valueLimit: Int?, times: inout TimeFormatter, to out: inout [UInt8]) {
+  static func appendLine(_ scanned: ScannedRecord, valueLimit: Int?, times: inout TimeFormatter, to out: inout [UInt8])
+  {
     let record = scanned.record
     out += "lsn=".utf8
     appendDecimal(record.lsn, to: &out)
@@ -138,8 +145,10 @@ enum RecordFormatting {
     let record = scanned.record
     var members: [(String, JSONValue)] = [
       ("schema", .number(schemaVersion)), ("lsn", .number(record.lsn)), ("offset", .number(scanned.offset)),
-      ("size", .number(scanned.size)), ("timestamp", .string(ISO8601.string(milliseconds: record.timestamp.milliseconds))),
-      ("hlc", .number(record.timestamp.rawValue)), ("op", .string(opName(record))), ("batch", .string(record.batch.name)),
+      ("size", .number(scanned.size)),
+      ("timestamp", .string(ISO8601.string(milliseconds: record.timestamp.milliseconds))),
+      ("hlc", .number(record.timestamp.rawValue)), ("op", .string(opName(record))),
+      ("batch", .string(record.batch.name)),
     ]
     switch record.body {
     case .operation(let operation, let origin):
@@ -171,7 +180,8 @@ enum RecordFormatting {
 
   static func json(_ region: DamagedRegion) -> JSONValue {
     .object([
-      ("offset", .number(region.offset)), ("bytes", .number(region.bytes)), ("expected_lsn", .number(region.expectedLSN)),
+      ("offset", .number(region.offset)), ("bytes", .number(region.bytes)),
+      ("expected_lsn", .number(region.expectedLSN)),
       ("reason", .string(region.problem.description)), ("tail", .bool(region.isTail)),
     ])
   }

@@ -13,7 +13,8 @@ extension SnapshotInfo {
   /// "10502548 bytes (140000000 bytes of entries, 13.3x smaller)".
   var sizeText: String {
     let ratio = bytes == 0 ? 0 : Double(rawBytes) / Double(bytes)
-    let compression = ratio >= 1 ? "\(RecordFormatting.oneDecimal(ratio))x smaller" : "too small to gain from compression"
+    let compression =
+      ratio >= 1 ? "\(RecordFormatting.oneDecimal(ratio))x smaller" : "too small to gain from compression"
     return "\(bytes) bytes (\(rawBytes) bytes of entries, \(compression))"
   }
 }

@@ -4,16 +4,19 @@ extension SyncImportResult {
   /// What an import did, in one line.
   var line: String {
     if isStale {
-      return "the bundle from \(sender) was made before one already imported from it (a duplicate or an old one): nothing applied"
+      return
+        "the bundle from \(sender) was made before one already imported from it (a duplicate or an old one): nothing applied"
     }
-    return "imported \(counted(received, "operation")) from \(sender) (\(applied) applied, \(ignored) already here or older), its log \(isFullState ? "in full" : "after LSN \(fromLSN)") up to LSN \(endLSN)"
+    return
+      "imported \(counted(received, "operation")) from \(sender) (\(applied) applied, \(ignored) already here or older), its log \(isFullState ? "in full" : "after LSN \(fromLSN)") up to LSN \(endLSN)"
   }
 
   /// What an import did, in JSON (`sync import`, `sync with`).
   var json: JSONValue {
     .object([
       ("sender", .string(sender)), ("received", .number(received)), ("applied", .number(applied)),
-      ("ignored", .number(ignored)), ("full_state", .bool(isFullState)), ("stale", .bool(isStale)), ("from_lsn", .number(fromLSN)),
+      ("ignored", .number(ignored)), ("full_state", .bool(isFullState)), ("stale", .bool(isStale)),
+      ("from_lsn", .number(fromLSN)),
       ("end_lsn", .number(endLSN)),
     ])
   }

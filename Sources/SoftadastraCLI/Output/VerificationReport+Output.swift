@@ -24,7 +24,8 @@ extension VerificationReport {
         "corruption",
         corruption.map {
           .object([
-            ("offset", .number($0.offset)), ("lsn", .number($0.expectedLSN)), ("reason", .string($0.problem.description)),
+            ("offset", .number($0.offset)), ("lsn", .number($0.expectedLSN)),
+            ("reason", .string($0.problem.description)),
             ("valid_records_after", .number(recordsAfterDamage)),
             ("next_valid_offset", $0.nextValidOffset.map { .number($0) } ?? .null),
           ])

@@ -50,7 +50,8 @@ public enum WALRepair {
     if resolvedFormat == .native {
       do throws(SoftadastraError) { _ = try WALScanner(path: path, materialize: false) } catch {
         guard error.kind == .corrupt else { throw error }
-        throw SoftadastraError(.corrupt, "cannot repair \(path): \(error.message); restore it from a backup", path: path, offset: 0)
+        throw SoftadastraError(
+          .corrupt, "cannot repair \(path): \(error.message); restore it from a backup", path: path, offset: 0)
       }
     }
     let lock = dryRun ? nil : try WriterLock.acquire(walPath: path, timeout: lockTimeout)
@@ -68,7 +69,8 @@ public enum WALRepair {
         newSize: report.fileSize)
     case .badHeader:
       throw SoftadastraError(
-        .corrupt, "cannot repair \(path): \(report.headerProblem ?? "bad header"); restore it from a backup", path: path, offset: 0)
+        .corrupt, "cannot repair \(path): \(report.headerProblem ?? "bad header"); restore it from a backup",
+        path: path, offset: 0)
     case .corrupt where !salvage:
       throw SoftadastraError(
         .corrupt,
@@ -143,7 +145,8 @@ public enum WALRepair {
         while let first = droppedRegions.first, first.offset < scanned.offset { droppedRegions.removeFirst() }
         let marker = WALRecord(
           lsn: expected, timestamp: record.timestamp,
-          body: .lostRange(count: record.lsn - expected, offset: region?.offset ?? scanned.offset, bytes: region?.bytes ?? 0))
+          body: .lostRange(
+            count: record.lsn - expected, offset: region?.offset ?? scanned.offset, bytes: region?.bytes ?? 0))
         seed = RecordEncoder.append(marker, seed: seed, to: &bytes)
         records += 1
       }
@@ -161,7 +164,8 @@ public enum WALRepair {
       let count = max(highest - expected + 1, couldHold)
       // Its time is now, or just after the last kept record's if the wall clock is behind it.
       var clock = HybridClock(last: plan.kept.last?.record.timestamp ?? HybridTimestamp(rawValue: 0))
-      let marker = WALRecord(lsn: expected, timestamp: clock.now(), body: .lostRange(count: count, offset: last.offset, bytes: last.bytes))
+      let marker = WALRecord(
+        lsn: expected, timestamp: clock.now(), body: .lostRange(count: count, offset: last.offset, bytes: last.bytes))
       RecordEncoder.append(marker, seed: seed, to: &bytes)
       records += 1
     }
@@ -176,7 +180,9 @@ public enum WALRepair {
     var counter = 1
     while FileSystem.exists(name) || FileSystem.identity(of: name) != nil {
       counter += 1
-      guard counter < 10_000 else { throw SoftadastraError(.cannotCreate, "too many files named \(base)-N", path: base) }
+      guard counter < 10_000 else {
+        throw SoftadastraError(.cannotCreate, "too many files named \(base)-N", path: base)
+      }
       name = "\(base)-\(counter)"
     }
     return name

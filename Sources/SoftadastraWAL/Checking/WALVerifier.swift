@@ -54,7 +54,8 @@ public struct VerificationReport: Sendable {
     status = .tornTail
     tornTail = torn
     damage = [
-      DamagedRegion(offset: torn.offset, bytes: torn.bytes, expectedLSN: torn.lastGoodLSN &+ 1, problem: torn.problem, isTail: true)
+      DamagedRegion(
+        offset: torn.offset, bytes: torn.bytes, expectedLSN: torn.lastGoodLSN &+ 1, problem: torn.problem, isTail: true)
     ]
   }
 }
@@ -76,7 +77,9 @@ public enum WALVerifier {
     let started = ContinuousClock.now
     var report = VerificationReport(status: .clean, path: path, fileSize: try SystemFile.openForReading(path).size())
     var reader: any LogReader
-    do throws(SoftadastraError) { reader = try LogFormat.openReader(path: path, format: format, materialize: false) } catch {
+    do throws(SoftadastraError) {
+      reader = try LogFormat.openReader(path: path, format: format, materialize: false)
+    } catch {
       guard error.kind == .corrupt || error.kind == .configuration else { throw error }
       report.status = .badHeader
       report.headerProblem = error.message
@@ -136,11 +139,13 @@ public enum WALVerifier {
     let record = scanned.record
     if record.lsn <= last.lsn {
       warnings.append(
-        "sequence \(record.lsn) at offset \(scanned.offset) \(record.lsn == last.lsn ? "repeats" : "goes back from") sequence \(last.lsn)")
+        "sequence \(record.lsn) at offset \(scanned.offset) \(record.lsn == last.lsn ? "repeats" : "goes back from") sequence \(last.lsn)"
+      )
     }
     if record.timestamp < last.timestamp {
       warnings.append(
-        "the clock goes back at offset \(scanned.offset) (LSN \(record.lsn)): \(ISO8601.string(milliseconds: record.timestamp.milliseconds)) after \(ISO8601.string(milliseconds: last.timestamp.milliseconds)) at LSN \(last.lsn)")
+        "the clock goes back at offset \(scanned.offset) (LSN \(record.lsn)): \(ISO8601.string(milliseconds: record.timestamp.milliseconds)) after \(ISO8601.string(milliseconds: last.timestamp.milliseconds)) at LSN \(last.lsn)"
+      )
     }
     return warnings
   }

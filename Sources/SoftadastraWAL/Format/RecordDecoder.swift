@@ -186,7 +186,9 @@ public enum RecordDecoder {
     value: inout Range<Int>
   ) -> RecordProblem? {
     if flags & RecordFlags.remoteOrigin != 0 {
-      guard let idLength = payload.read(UInt8.self), idLength > 0 else { return .badPayload("origin node id is missing") }
+      guard let idLength = payload.read(UInt8.self), idLength > 0 else {
+        return .badPayload("origin node id is missing")
+      }
       guard let id = payload.readBytes(Int(idLength)), let nodeID = String(validating: id, as: UTF8.self),
         let lsn = payload.read(UInt64.self), let clock = payload.read(UInt64.self)
       else { return .badPayload("origin is cut short or its node id is not UTF-8") }

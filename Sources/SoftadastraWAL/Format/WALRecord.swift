@@ -29,7 +29,8 @@ public enum StoreOperation: Sendable, Hashable {
     let key = self.key
     guard !key.isEmpty else { throw SoftadastraError(.invalidArgument, "keys must not be empty") }
     guard key.count <= WALFormat.maxKeyBytes else {
-      throw SoftadastraError(.invalidArgument, "key of \(key.count) bytes is longer than the limit of \(WALFormat.maxKeyBytes) bytes")
+      throw SoftadastraError(
+        .invalidArgument, "key of \(key.count) bytes is longer than the limit of \(WALFormat.maxKeyBytes) bytes")
     }
     if case .put(_, let value) = self, value.count > WALFormat.maxValueBytes {
       throw SoftadastraError(

@@ -62,11 +62,14 @@ public struct CppLogScanner: LogReader {
         if next != nil || !looksLikeAnUnfinishedAppend(problem, at: position) {
           ending = .corrupt(
             Corruption(
-              offset: UInt64(position), expectedLSN: lastSequence &+ 1, problem: problem, nextValidOffset: next.map(UInt64.init),
+              offset: UInt64(position), expectedLSN: lastSequence &+ 1, problem: problem,
+              nextValidOffset: next.map(UInt64.init),
               nextValidLSN: next.flatMap { try? Self.decode(bytes, at: $0).get().record.lsn }))
         } else {
           ending = .tornTail(
-            TornTail(offset: UInt64(position), bytes: UInt64(bytes.count - position), lastGoodLSN: lastSequence, problem: problem))
+            TornTail(
+              offset: UInt64(position), bytes: UInt64(bytes.count - position), lastGoodLSN: lastSequence,
+              problem: problem))
         }
       }
     }
@@ -94,7 +97,8 @@ public struct CppLogScanner: LogReader {
       candidate = end
     }
     while candidate + Self.headerSize + 4 <= bytes.count {
-      if bytes[candidate] == Self.magic[0], bytes[candidate + 1] == Self.magic[1], bytes[candidate + 2] == Self.magic[2],
+      if bytes[candidate] == Self.magic[0], bytes[candidate + 1] == Self.magic[1],
+        bytes[candidate + 2] == Self.magic[2],
         bytes[candidate + 3] == Self.magic[3], case .success = Self.decode(bytes, at: candidate)
       {
         return candidate
@@ -141,7 +145,8 @@ public struct CppLogScanner: LogReader {
       // The runtime's reader stops at a status it does not know (above 3, failed): so does this.
       guard sequence > 0, (1...5).contains(type), status <= 3, timestamp > 0, payloadSize <= maxPayload else {
         return .failure(
-          .badPayload("header fields out of range (sequence \(sequence), type \(type), status \(status), size \(payloadSize))"))
+          .badPayload(
+            "header fields out of range (sequence \(sequence), type \(type), status \(status), size \(payloadSize))"))
       }
       let size = headerSize + payloadSize + 4
       guard available >= size else { return .failure(.incomplete(size: size, available: available)) }
@@ -168,7 +173,8 @@ public struct CppLogScanner: LogReader {
     var reader = FieldReader(payload, from: 0, to: payload.count)
     guard reader.read(UInt8.self) == 1, let op = reader.read(UInt8.self), let keyLength = reader.read(UInt32.self),
       keyLength > 0, Int(keyLength) <= maxKey, let key = reader.readBytes(Int(keyLength)),
-      let valueLength = reader.read(UInt32.self), Int(valueLength) <= maxPayload, let value = reader.readBytes(Int(valueLength)),
+      let valueLength = reader.read(UInt32.self), Int(valueLength) <= maxPayload,
+      let value = reader.readBytes(Int(valueLength)),
       reader.read(Int64.self) != nil, reader.remaining == 0
     else { return nil }
     switch op {
@@ -238,4 +244,3 @@ public struct CppLogScanner: LogReader {
     return hash
   }
 }
-

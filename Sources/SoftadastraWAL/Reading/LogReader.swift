@@ -106,4 +106,3 @@ public struct DamagedRegion: Sendable, Equatable {
     self.isTail = isTail
   }
 }
-

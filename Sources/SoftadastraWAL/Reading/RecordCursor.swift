@@ -85,7 +85,9 @@ struct RecordCursor {
     if case .needMoreData(let size) = outcome {
       let available = fileSize - offset
       guard UInt64(size) <= available else { return .invalid(.incomplete(size: size, available: Int(available))) }
-      outcome = try withBytes(at: offset, count: size) { RecordDecoder.decode($0, seed: seed, materialize: materialize) }
+      outcome = try withBytes(at: offset, count: size) {
+        RecordDecoder.decode($0, seed: seed, materialize: materialize)
+      }
     }
     switch outcome {
     case .record(let record, let frame): return .decoded(frame, record)

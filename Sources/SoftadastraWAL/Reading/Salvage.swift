@@ -63,6 +63,7 @@ public enum Salvage {
     dropPendingBatch("a batch lost its end")
     dropped.sort { $0.offset < $1.offset }
     return Plan(
-      header: reader.nativeHeader, kept: kept, dropped: dropped, droppedBatchRecords: droppedBatchRecords, highestLSN: highestLSN)
+      header: reader.nativeHeader, kept: kept, dropped: dropped, droppedBatchRecords: droppedBatchRecords,
+      highestLSN: highestLSN)
   }
 }

@@ -66,7 +66,8 @@ public struct WALScanner: LogReader {
           "\(file.path) is a log of the C++ Softadastra runtime: wal-dump, wal-verify and wal-replay read it; convert it with softadastra wal-convert --to native to write to it",
           path: file.path)
       }
-      throw SoftadastraError(.corrupt, "\(file.path) is not a readable Softadastra WAL: \(problem)", path: file.path, offset: 0)
+      throw SoftadastraError(
+        .corrupt, "\(file.path) is not a readable Softadastra WAL: \(problem)", path: file.path, offset: 0)
     }
     cursor = RecordCursor(file: file, fileSize: fileSize)
     position = UInt64(header.size)
@@ -129,7 +130,8 @@ public struct WALScanner: LogReader {
       alternateSeed: try Self.alternateSeed(for: problem, at: position, in: &probe))
     let end = next?.offset ?? fileSize
     onDamage?(
-      DamagedRegion(offset: position, bytes: end - position, expectedLSN: expectedLSN, problem: problem, isTail: next == nil))
+      DamagedRegion(
+        offset: position, bytes: end - position, expectedLSN: expectedLSN, problem: problem, isTail: next == nil))
     position = end
     if let next {
       lastChecksum = next.seed
@@ -167,7 +169,9 @@ public struct WALScanner: LogReader {
   }
 
   /// Checks that the batch starting with `first` is complete before any of it is returned.
-  private mutating func validateBatch(startingWith first: RecordFrame, at start: UInt64) throws(SoftadastraError) -> Bool {
+  private mutating func validateBatch(startingWith first: RecordFrame, at start: UInt64) throws(SoftadastraError)
+    -> Bool
+  {
     var probe = RecordCursor(file: file, fileSize: fileSize)
     var offset = start + UInt64(first.size)
     var previous = first
@@ -211,7 +215,8 @@ public struct WALScanner: LogReader {
           offset: damageAt, expectedLSN: expectedLSN, problem: problem, nextValidOffset: next?.offset,
           nextValidLSN: next?.frame.lsn))
     } else {
-      ending = .tornTail(TornTail(offset: unitStart, bytes: fileSize - unitStart, lastGoodLSN: lastLSN, problem: problem))
+      ending = .tornTail(
+        TornTail(offset: unitStart, bytes: fileSize - unitStart, lastGoodLSN: lastLSN, problem: problem))
     }
   }
 

@@ -131,7 +131,9 @@ public enum FileSystem {
 
   /// Removes the name `path`, failing when it cannot (no sync).
   public static func unlink(_ path: String) throws(SoftadastraError) {
-    if let code = IOObservation.injectedFailure(.unlink(path: path)) { throw .system(code, "cannot remove \(path)", path: path) }
+    if let code = IOObservation.injectedFailure(.unlink(path: path)) {
+      throw .system(code, "cannot remove \(path)", path: path)
+    }
     guard Glibc.unlink(path) == 0 else { throw .system(errno, "cannot remove \(path)", path: path) }
     IOObservation.report(.unlinked(path: path))
   }

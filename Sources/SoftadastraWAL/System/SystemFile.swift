@@ -49,7 +49,8 @@ public final class SystemFile {
       let fd = Glibc.open(path, flags, mode)
       if fd >= 0 {
         let file = SystemFile(path: path, descriptor: fd)
-        IOObservation.report(.opened(handle: ObjectIdentifier(file), path: path, created: flags & O_CREAT != 0 && !existed))
+        IOObservation.report(
+          .opened(handle: ObjectIdentifier(file), path: path, created: flags & O_CREAT != 0 && !existed))
         return file
       }
       if errno != EINTR { throw .system(errno, "cannot \(action) \(path)", path: path, creating: action == "create") }
@@ -114,7 +115,9 @@ public final class SystemFile {
 
   /// Makes written data durable (`fdatasync`).
   public func syncData() throws(SoftadastraError) {
-    if let code = IOObservation.injectedFailure(.sync(path: path)) { throw .system(code, "cannot sync \(path) to disk", path: path) }
+    if let code = IOObservation.injectedFailure(.sync(path: path)) {
+      throw .system(code, "cannot sync \(path) to disk", path: path)
+    }
     while fdatasync(descriptor) != 0 {
       if errno != EINTR { throw .system(errno, "cannot sync \(path) to disk", path: path) }
     }
@@ -123,7 +126,9 @@ public final class SystemFile {
 
   /// Makes written data and metadata durable (`fsync`).
   public func sync() throws(SoftadastraError) {
-    if let code = IOObservation.injectedFailure(.sync(path: path)) { throw .system(code, "cannot sync \(path) to disk", path: path) }
+    if let code = IOObservation.injectedFailure(.sync(path: path)) {
+      throw .system(code, "cannot sync \(path) to disk", path: path)
+    }
     while fsync(descriptor) != 0 {
       if errno != EINTR { throw .system(errno, "cannot sync \(path) to disk", path: path) }
     }
@@ -132,7 +137,9 @@ public final class SystemFile {
 
   /// Cuts the file to `size` bytes.
   public func truncate(to size: UInt64) throws(SoftadastraError) {
-    if let code = IOObservation.injectedFailure(.truncate(path: path)) { throw .system(code, "cannot truncate \(path)", path: path) }
+    if let code = IOObservation.injectedFailure(.truncate(path: path)) {
+      throw .system(code, "cannot truncate \(path)", path: path)
+    }
     while ftruncate(descriptor, off_t(size)) != 0 {
       if errno != EINTR { throw .system(errno, "cannot truncate \(path)", path: path) }
     }

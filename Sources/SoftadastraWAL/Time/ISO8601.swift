@@ -37,11 +37,16 @@ public enum ISO8601 {
     guard date.count == 3, let year = date[0], let month = date[1], let day = date[2], dateAndTime[0].count == 10,
       (1970...9999).contains(year), (1...12).contains(month), (1...31).contains(day)
     else { return nil }
-    var hour = 0, minute = 0, second = 0, millisecond = 0
+    var hour = 0
+    var minute = 0
+    var second = 0
+    var millisecond = 0
     if dateAndTime.count == 2 {
       let secondsAndFraction = dateAndTime[1].split(separator: ".", omittingEmptySubsequences: false)
       let clock = secondsAndFraction[0].split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
-      guard secondsAndFraction.count <= 2, (2...3).contains(clock.count), clock.allSatisfy({ $0 != nil }) else { return nil }
+      guard secondsAndFraction.count <= 2, (2...3).contains(clock.count), clock.allSatisfy({ $0 != nil }) else {
+        return nil
+      }
       hour = clock[0]!
       minute = clock[1]!
       second = clock.count == 3 ? clock[2]! : 0

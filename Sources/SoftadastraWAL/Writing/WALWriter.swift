@@ -112,7 +112,8 @@ public final class WALWriter {
     let header = try WALScanner(path: path, materialize: false).header
     guard header.nodeID == nodeID else {
       throw SoftadastraError(
-        .configuration, "WAL \(path) belongs to node '\(header.nodeID)', not '\(nodeID)'; use one WAL path per node", path: path)
+        .configuration, "WAL \(path) belongs to node '\(header.nodeID)', not '\(nodeID)'; use one WAL path per node",
+        path: path)
     }
   }
 
@@ -134,7 +135,8 @@ public final class WALWriter {
     try checkUsable()
     guard UInt64(bodies.count) <= WALFormat.maxLSN + 1 - nextLSN else {
       throw SoftadastraError(
-        .corrupt, "WAL \(path) has used every LSN up to \(WALFormat.maxLSN); nothing more can be appended to it", path: path,
+        .corrupt, "WAL \(path) has used every LSN up to \(WALFormat.maxLSN); nothing more can be appended to it",
+        path: path,
         lsn: nextLSN)
     }
     for case .operation(let operation, let origin) in bodies {
@@ -212,7 +214,8 @@ public final class WALWriter {
   public func startNewLog(_ newHeader: WALHeader, archivingAs archivePath: String) throws(SoftadastraError) {
     try checkUsable()
     guard newHeader.firstLSN == nextLSN, newHeader.nodeID == header.nodeID else {
-      throw SoftadastraError(.invalidArgument, "a new log must start at LSN \(nextLSN) for node \(header.nodeID)", path: path)
+      throw SoftadastraError(
+        .invalidArgument, "a new log must start at LSN \(nextLSN) for node \(header.nodeID)", path: path)
     }
     try flush()
     FileSystem.removeFile(archivePath)
@@ -268,7 +271,8 @@ public final class WALWriter {
   private func cutTornTail(_ torn: TornTail) throws(SoftadastraError) {
     try file.truncate(to: torn.offset)
     endOffset = torn.offset
-    let note = WALRecord(lsn: nextLSN, timestamp: clock.now(), body: .tailRepairNote(offset: torn.offset, bytes: torn.bytes))
+    let note = WALRecord(
+      lsn: nextLSN, timestamp: clock.now(), body: .tailRepairNote(offset: torn.offset, bytes: torn.bytes))
     let bytes = RecordEncoder.encode(note, seed: lastChecksum)
     try file.write(bytes, at: endOffset)
     try file.syncData()
@@ -280,7 +284,8 @@ public final class WALWriter {
 
   private func checkUsable() throws(SoftadastraError) {
     if let failure {
-      throw SoftadastraError(.io, "WAL \(path) had a failed write or sync (\(failure)); reopen it to continue", path: path)
+      throw SoftadastraError(
+        .io, "WAL \(path) had a failed write or sync (\(failure)); reopen it to continue", path: path)
     }
     guard lock != nil else { throw SoftadastraError(.notOpen, "WAL \(path) is closed", path: path) }
   }

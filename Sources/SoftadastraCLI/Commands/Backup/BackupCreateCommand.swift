@@ -20,14 +20,18 @@ struct BackupCreateCommand: ParsableCommand {
 
   @Option(name: .shortAndLong, help: ArgumentHelp("The archive to write, or - for standard output.", valueName: "file"))
   var output: String?
-  @Option(help: ArgumentHelp("Write the archive into this directory as <node-id>-<UTC time>-<lsn>.sdbackup.", valueName: "dir"))
+  @Option(
+    help: ArgumentHelp(
+      "Write the archive into this directory as <node-id>-<UTC time>-<lsn>.sdbackup.", valueName: "dir"))
   var dir: String?
   @OptionGroup var compression: CompressionLevelOption
   @Flag(help: "Show progress on standard error (the default when it is a terminal).") var progress = false
   @OptionGroup var global: GlobalOptions
 
   func validate() throws {
-    guard (output == nil) != (dir == nil) else { throw ValidationError("give exactly one of --output FILE (or -) and --dir DIR") }
+    guard (output == nil) != (dir == nil) else {
+      throw ValidationError("give exactly one of --output FILE (or -) and --dir DIR")
+    }
   }
 
   func run() throws {
@@ -35,21 +39,26 @@ struct BackupCreateCommand: ParsableCommand {
     let reporter = ProgressReporter.make("backup", requested: progress)
     defer { reporter?.finish() }
     // Standard output, a FIFO or a device: the archive is built in a scratch file, then copied.
-    let stream = try output.flatMap { output throws(SoftadastraError) in output == "-" ? 1 : try OutputTarget.openIfSpecial(output) }
+    let stream = try output.flatMap { output throws(SoftadastraError) in
+      output == "-" ? 1 : try OutputTarget.openIfSpecial(output)
+    }
     if let stream {
       defer { if stream != 1 { close(stream) } }
-      let scratch = try FileSystem.makeTemporaryDirectory(in: FileSystem.temporaryDirectory, prefix: ".softadastra-backup-")
+      let scratch = try FileSystem.makeTemporaryDirectory(
+        in: FileSystem.temporaryDirectory, prefix: ".softadastra-backup-")
       defer { FileSystem.removeFlatDirectory(scratch) }
       let file = try SystemFile.createExclusive(scratch + "/archive")
       _ = try BackupWriter.write(
-        walPath: walPath, to: file, level: compression.level, toolVersion: softadastraVersion, progress: reporter?.handler)
+        walPath: walPath, to: file, level: compression.level, toolVersion: softadastraVersion,
+        progress: reporter?.handler)
       try copy(file, to: stream, what: output == "-" ? "standard output" : output!)
       return
     }
     let written =
       if let output {
         try BackupWriter.write(
-          walPath: walPath, toPath: OutputTarget.path(output), level: compression.level, toolVersion: softadastraVersion,
+          walPath: walPath, toPath: OutputTarget.path(output), level: compression.level,
+          toolVersion: softadastraVersion,
           progress: reporter?.handler)
       } else {
         try BackupWriter.write(

@@ -6,7 +6,8 @@ struct BackupListCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "list",
     abstract: "List the backup archives in a directory, newest first.",
-    discussion: "Reads each archive's manifest (not its parts). An archive whose manifest cannot be read is listed as damaged.")
+    discussion:
+      "Reads each archive's manifest (not its parts). An archive whose manifest cannot be read is listed as damaged.")
 
   @Argument(help: ArgumentHelp("The directory of archives.", valueName: "dir")) var dir: String
   @OptionGroup var global: GlobalOptions

@@ -44,7 +44,8 @@ struct BackupPruneCommand: ParsableCommand {
       Output.json(
         .object([
           ("schema", .number(RecordFormatting.schemaVersion)), ("dry_run", .bool(dryRun)),
-          ("kept", .array(plan.keep.map { .string($0.path) })), ("removed", .array(plan.remove.map { .string($0.path) })),
+          ("kept", .array(plan.keep.map { .string($0.path) })),
+          ("removed", .array(plan.remove.map { .string($0.path) })),
           ("unreadable", .array(plan.unreadable.map { .string($0.path) })),
         ]))
       return

@@ -33,14 +33,20 @@ struct BackupVerifyCommand: ParsableCommand {
             "problems",
             .array(
               report.problems.map { problem in
-                .object([("message", .string(problem.message)), ("offset", problem.offset.map { .number($0) } ?? .null)])
+                .object([
+                  ("message", .string(problem.message)), ("offset", problem.offset.map { .number($0) } ?? .null),
+                ])
               })
           ),
         ]))
     } else {
       if let manifest = report.manifest { Output.line("contents   : \(manifest.summary)") }
-      for problem in report.problems { Output.line("problem    : \(problem.message.replacing(input.path, with: name))") }
-      Output.line("result     : \(report.isSound ? "ok" : "DAMAGED") (\(quick ? "quick check: manifest and checksums" : "full check"))")
+      for problem in report.problems {
+        Output.line("problem    : \(problem.message.replacing(input.path, with: name))")
+      }
+      Output.line(
+        "result     : \(report.isSound ? "ok" : "DAMAGED") (\(quick ? "quick check: manifest and checksums" : "full check"))"
+      )
     }
     if !report.isSound { throw ExitStatus.dataError.exitCode }
   }

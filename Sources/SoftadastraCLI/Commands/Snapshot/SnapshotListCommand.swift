@@ -16,7 +16,9 @@ struct SnapshotListCommand: ParsableCommand {
     for (lsn, path) in files.snapshots() {
       let reader = try? SnapshotReader(path: path)
       if global.json {
-        snapshots.append(reader.map { SnapshotInfo($0).json } ?? .object([("path", .string(path)), ("lsn", .number(lsn)), ("damaged", .bool(true))]))
+        snapshots.append(
+          reader.map { SnapshotInfo($0).json }
+            ?? .object([("path", .string(path)), ("lsn", .number(lsn)), ("damaged", .bool(true))]))
       } else if let reader {
         let info = SnapshotInfo(reader)
         Output.line("snapshot  LSN \(info.lsn)  \(info.keys) keys  \(info.bytes) bytes  \(path)")
@@ -28,13 +30,18 @@ struct SnapshotListCommand: ParsableCommand {
     for (firstLSN, path) in files.segments() {
       let size = (try? SystemFile.openForReading(path).size()) ?? 0
       if global.json {
-        segments.append(.object([("path", .string(path)), ("first_lsn", .number(firstLSN)), ("size_bytes", .number(size))]))
+        segments.append(
+          .object([("path", .string(path)), ("first_lsn", .number(firstLSN)), ("size_bytes", .number(size))]))
       } else {
         Output.line("archived  LSN \(firstLSN)…  \(size) bytes  \(path)")
       }
     }
     if global.json {
-      Output.json(.object([("schema", .number(RecordFormatting.schemaVersion)), ("snapshots", .array(snapshots)), ("archived_wals", .array(segments))]))
+      Output.json(
+        .object([
+          ("schema", .number(RecordFormatting.schemaVersion)), ("snapshots", .array(snapshots)),
+          ("archived_wals", .array(segments)),
+        ]))
     }
   }
 }

@@ -26,9 +26,11 @@ struct SnapshotVerifyCommand: ParsableCommand {
         try reader.verify()
         let info = SnapshotInfo(reader)
         if global.json {
-          results.append(.object([("path", .string(path)), ("ok", .bool(true)), ("snapshot", info.json), ("error", .null)]))
+          results.append(
+            .object([("path", .string(path)), ("ok", .bool(true)), ("snapshot", info.json), ("error", .null)]))
         } else {
-          Output.line("ok       \(path): LSN \(info.lsn), \(info.keys) keys, \(reader.blockCount) blocks, \(info.sizeText)")
+          Output.line(
+            "ok       \(path): LSN \(info.lsn), \(info.keys) keys, \(reader.blockCount) blocks, \(info.sizeText)")
         }
       } catch {
         if error.kind != .corrupt { throw error }
@@ -37,7 +39,10 @@ struct SnapshotVerifyCommand: ParsableCommand {
           results.append(
             .object([
               ("path", .string(path)), ("ok", .bool(false)), ("snapshot", .null),
-              ("error", .object([("message", .string(error.message)), ("offset", error.offset.map { .number($0) } ?? .null)])),
+              (
+                "error",
+                .object([("message", .string(error.message)), ("offset", error.offset.map { .number($0) } ?? .null)])
+              ),
             ]))
         } else {
           Output.line("damaged  \(path): \(error.message)")
@@ -45,7 +50,11 @@ struct SnapshotVerifyCommand: ParsableCommand {
       }
     }
     if global.json {
-      Output.json(.object([("schema", .number(RecordFormatting.schemaVersion)), ("snapshots", .array(results)), ("damaged", .number(damaged))]))
+      Output.json(
+        .object([
+          ("schema", .number(RecordFormatting.schemaVersion)), ("snapshots", .array(results)),
+          ("damaged", .number(damaged)),
+        ]))
     } else if paths.isEmpty {
       Output.line("no snapshots of \(global.resolvedWAL)")
     }

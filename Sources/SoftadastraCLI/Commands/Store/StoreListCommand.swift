@@ -15,7 +15,9 @@ struct StoreListCommand: ParsableCommand {
       """)
 
   @Option(help: ArgumentHelp("Only keys that start with this prefix.", valueName: "prefix")) var prefix: String = ""
-  @Flag(name: [.customShort("0"), .customLong("null")], help: "End each key with a NUL byte instead of a newline, unquoted.")
+  @Flag(
+    name: [.customShort("0"), .customLong("null")], help: "End each key with a NUL byte instead of a newline, unquoted."
+  )
   var null = false
   @OptionGroup var global: GlobalOptions
 

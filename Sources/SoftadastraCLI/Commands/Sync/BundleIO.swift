@@ -1,5 +1,6 @@
 import ArgumentParser
 import Softadastra
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -9,7 +10,9 @@ enum BundleIO {
   /// The bundle in `argument`, a file or - for standard input (which must hold one bundle).
   static func load(_ argument: String) throws -> SyncBundle {
     if argument == "-" { return try SyncBundle.decode(try StandardInput.readAll(), source: "standard input") }
-    guard FileSystem.exists(argument) else { throw SoftadastraError(.notFound, "no bundle at \(argument)", path: argument) }
+    guard FileSystem.exists(argument) else {
+      throw SoftadastraError(.notFound, "no bundle at \(argument)", path: argument)
+    }
     if let descriptor = try OutputTarget.openIfSpecial(argument, forReading: true) {
       defer { close(descriptor) }  // a FIFO or a device: read to its end, it has no size
       return try SyncBundle.decode(try StandardInput.readAll(from: descriptor), source: argument)

@@ -16,7 +16,9 @@ final class ChildProcess {
   /// - Throws: `invalidArgument` for an empty command, `notFound` when it cannot be started.
   init(_ arguments: [String]) throws(SoftadastraError) {
     guard let program = arguments.first else {
-      throw SoftadastraError(.invalidArgument, "give the command to exchange with, as in: softadastra sync with ssh host softadastra sync serve --stdio")
+      throw SoftadastraError(
+        .invalidArgument,
+        "give the command to exchange with, as in: softadastra sync with ssh host softadastra sync serve --stdio")
     }
     var input: [Int32] = [0, 0]
     var output: [Int32] = [0, 0]
@@ -28,7 +30,9 @@ final class ChildProcess {
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_adddup2(&actions, input[0], 0)
     posix_spawn_file_actions_adddup2(&actions, output[1], 1)
-    for descriptor in [input[0], input[1], output[0], output[1]] { posix_spawn_file_actions_addclose(&actions, descriptor) }
+    for descriptor in [input[0], input[1], output[0], output[1]] {
+      posix_spawn_file_actions_addclose(&actions, descriptor)
+    }
     let argv = arguments.map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0

@@ -16,6 +16,9 @@ struct SyncCommand: ParsableCommand {
       highest version (hybrid timestamp, then node id), so every node that has seen the same \
       writes holds the same values. Without a subcommand, shows the status.
       """,
-    subcommands: [SyncStatusCommand.self, SyncExportCommand.self, SyncImportCommand.self, SyncWithCommand.self, SyncServeCommand.self, SyncForgetCommand.self],
+    subcommands: [
+      SyncStatusCommand.self, SyncExportCommand.self, SyncImportCommand.self, SyncWithCommand.self,
+      SyncServeCommand.self, SyncForgetCommand.self,
+    ],
     defaultSubcommand: SyncStatusCommand.self)
 }

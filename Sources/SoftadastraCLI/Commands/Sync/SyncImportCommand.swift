@@ -26,7 +26,8 @@ struct SyncImportCommand: ParsableCommand {
     if !FileSystem.exists(global.resolvedWAL) { try bundle.checkFollows(received: .start) }
     if let reply, reply != "-", !FileSystem.isDirectory(FileSystem.directory(of: reply)) {
       throw SoftadastraError(
-        .notFound, "cannot write the reply to \(reply): its directory does not exist; nothing was imported", path: reply)
+        .notFound, "cannot write the reply to \(reply): its directory does not exist; nothing was imported", path: reply
+      )
     }
     let client = try global.openClient(forWriting: true)
     let result = try client.applySyncBundle(bundle)
@@ -34,10 +35,13 @@ struct SyncImportCommand: ParsableCommand {
     if reply == "-" { Output.diagnostic(report) } else { Output.line(report) }
     if let reply {
       do throws(SoftadastraError) {
-        try client.sendSyncBundle(for: bundle.sender) { answer throws(SoftadastraError) in try BundleIO.save(answer, to: reply) }
+        try client.sendSyncBundle(for: bundle.sender) { answer throws(SoftadastraError) in
+          try BundleIO.save(answer, to: reply)
+        }
       } catch {
         try? global.close(client)
-        throw SoftadastraError(error.kind, "the bundle was imported, but the reply was not written: \(error.message)", path: error.path)
+        throw SoftadastraError(
+          error.kind, "the bundle was imported, but the reply was not written: \(error.message)", path: error.path)
       }
     }
     try global.close(client)

@@ -23,7 +23,9 @@ struct SyncServeCommand: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func validate() throws {
-    guard stdio else { throw ValidationError("give --stdio: sync serve answers one exchange over standard input and output") }
+    guard stdio else {
+      throw ValidationError("give --stdio: sync serve answers one exchange over standard input and output")
+    }
     guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
   }
 
@@ -32,14 +34,16 @@ struct SyncServeCommand: ParsableCommand {
       signal(SIGPIPE, SIG_IGN)  // a caller that goes away is an error to report, not a reason to die
       let client = try global.openClient(forWriting: true)
       let outcome = Result { () throws(SoftadastraError) -> SyncExchangeResult in
-        try SyncExchange.answer(client, over: SyncStream(input: 0, output: 1, peerName: "the calling node", timeout: timeout))
+        try SyncExchange.answer(
+          client, over: SyncStream(input: 0, output: 1, peerName: "the calling node", timeout: timeout))
       }
       try global.close(client)
       _ = try outcome.get()
     } catch {
       // The caller's terminal shows this too: say which side it comes from.
       guard let problem = error as? SoftadastraError else { throw error }
-      throw SoftadastraError(problem.kind, "sync serve (node \(global.resolvedNodeID)): \(problem.message)", path: problem.path)
+      throw SoftadastraError(
+        problem.kind, "sync serve (node \(global.resolvedNodeID)): \(problem.message)", path: problem.path)
     }
   }
 }

@@ -25,7 +25,8 @@ struct SyncStatusCommand: ParsableCommand {
           ("outbox_size", .number(state.outboxSize)), ("queued_count", .number(state.queuedCount)),
           ("in_flight_count", .number(state.inFlightCount)), ("acknowledged_count", .number(state.acknowledgedCount)),
           ("failed_count", .number(state.failedCount)), ("last_submitted_version", .number(state.lastSubmittedVersion)),
-          ("last_applied_remote_version", .number(state.lastAppliedRemoteVersion)), ("total_retries", .number(state.totalRetries)),
+          ("last_applied_remote_version", .number(state.lastAppliedRemoteVersion)),
+          ("total_retries", .number(state.totalRetries)),
           (
             "peers",
             .array(
@@ -33,7 +34,8 @@ struct SyncStatusCommand: ParsableCommand {
                 .object([
                   ("node_id", .string(peer.nodeID)), ("acknowledged_lsn", .number(peer.acknowledgedLSN)),
                   ("sent_lsn", .number(peer.sentLSN)), ("received_lsn", .number(peer.receivedLSN)),
-                  ("pending_operations", .number(peer.pendingOperations)), ("last_exchange", time(peer.lastExchangeMilliseconds)),
+                  ("pending_operations", .number(peer.pendingOperations)),
+                  ("last_exchange", time(peer.lastExchangeMilliseconds)),
                   ("retries", .number(peer.retries)), ("failures", .number(peer.failures)),
                 ])
               })
@@ -42,12 +44,16 @@ struct SyncStatusCommand: ParsableCommand {
       return
     }
     Output.line("node           : \(global.resolvedNodeID)")
-    Output.line("outbox         : \(counted(state.outboxSize, "operation")) (\(state.queuedCount) queued, \(state.inFlightCount) in flight)")
+    Output.line(
+      "outbox         : \(counted(state.outboxSize, "operation")) (\(state.queuedCount) queued, \(state.inFlightCount) in flight)"
+    )
     Output.line("acknowledged   : \(counted(state.acknowledgedCount, "operation")) (by every known peer)")
     Output.line("failed         : \(counted(state.failedCount, "exchange"))")
     Output.line("retries        : \(counted(state.totalRetries, "operation")) sent again")
     Output.line("last submitted : \(state.lastSubmittedVersion > 0 ? "LSN \(state.lastSubmittedVersion)" : "none")")
-    Output.line("last applied   : \(state.lastAppliedRemoteVersion > 0 ? "LSN \(state.lastAppliedRemoteVersion) (from a peer)" : "none")")
+    Output.line(
+      "last applied   : \(state.lastAppliedRemoteVersion > 0 ? "LSN \(state.lastAppliedRemoteVersion) (from a peer)" : "none")"
+    )
     Output.line("peers          : \(state.peers.count)")
     guard !state.peers.isEmpty else { return }
     let rows =
@@ -55,7 +61,8 @@ struct SyncStatusCommand: ParsableCommand {
       + state.peers.map { peer in
         [
           peer.nodeID, "\(peer.acknowledgedLSN)", "\(peer.sentLSN)", "\(peer.receivedLSN)", "\(peer.pendingOperations)",
-          peer.lastExchangeMilliseconds > 0 ? ISO8601.string(milliseconds: UInt64(peer.lastExchangeMilliseconds)) : "never",
+          peer.lastExchangeMilliseconds > 0
+            ? ISO8601.string(milliseconds: UInt64(peer.lastExchangeMilliseconds)) : "never",
         ]
       }
     let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max()! }

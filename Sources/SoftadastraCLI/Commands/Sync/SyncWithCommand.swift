@@ -24,7 +24,8 @@ struct SyncWithCommand: ParsableCommand {
   @OptionGroup var global: GlobalOptions
   @Argument(
     parsing: .captureForPassthrough,
-    help: ArgumentHelp("The command that runs `softadastra sync serve --stdio` for the other node.", valueName: "command"))
+    help: ArgumentHelp(
+      "The command that runs `softadastra sync serve --stdio` for the other node.", valueName: "command"))
   var command: [String] = []
 
   mutating func validate() throws {
@@ -33,7 +34,9 @@ struct SyncWithCommand: ParsableCommand {
       throw ValidationError("give the command that reaches the other node, after this node's options")
     }
     if first == "-h" || first == "--help" { throw CleanExit.helpRequest(self) }
-    if first.hasPrefix("-") { throw ValidationError("unknown option '\(first)' (options for this node go before the command)") }
+    if first.hasPrefix("-") {
+      throw ValidationError("unknown option '\(first)' (options for this node go before the command)")
+    }
     guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
   }
 
@@ -57,14 +60,18 @@ struct SyncWithCommand: ParsableCommand {
     if global.json {
       Output.json(
         .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("peer", .string(result.peer)), ("sent", .number(result.sent)),
+          ("schema", .number(RecordFormatting.schemaVersion)), ("peer", .string(result.peer)),
+          ("sent", .number(result.sent)),
           ("imports", .array(result.imports.map(\.json))),
         ]))
     } else {
-      Output.line("synced with \(result.peer): sent \(counted(result.sent, "operation")), received \(received) (\(applied) applied)")
+      Output.line(
+        "synced with \(result.peer): sent \(counted(result.sent, "operation")), received \(received) (\(applied) applied)"
+      )
     }
     if status != 0 {
-      throw SoftadastraError(.io, "the exchange completed, but \(command.joined(separator: " ")) exited with status \(status)")
+      throw SoftadastraError(
+        .io, "the exchange completed, but \(command.joined(separator: " ")) exited with status \(status)")
     }
   }
 }

@@ -25,11 +25,13 @@ struct WALConvertCommand: ParsableCommand {
     for region in summary.dropped { Output.diagnostic("warning: skipped damaged \(RecordFormatting.describe(region))") }
     if summary.leftOut > 0 {
       Output.diagnostic(
-        "note: left out \(summary.leftOut) record\(summary.leftOut == 1 ? "" : "s") that \(summary.leftOut == 1 ? "is" : "are") not a store operation (\(to.rawValue) has no equivalent)")
+        "note: left out \(summary.leftOut) record\(summary.leftOut == 1 ? "" : "s") that \(summary.leftOut == 1 ? "is" : "are") not a store operation (\(to.rawValue) has no equivalent)"
+      )
     }
     if summary.operationTimesLost > 0 {
       Output.diagnostic(
-        "note: \(summary.operationTimesLost) operation\(summary.operationTimesLost == 1 ? "" : "s") had a time of \(summary.operationTimesLost == 1 ? "its" : "their") own more than 1 ms from the record's (received from peers); the converted log keeps the record's time")
+        "note: \(summary.operationTimesLost) operation\(summary.operationTimesLost == 1 ? "" : "s") had a time of \(summary.operationTimesLost == 1 ? "its" : "their") own more than 1 ms from the record's (received from peers); the converted log keeps the record's time"
+      )
     }
     if global.json {
       Output.json(
@@ -41,7 +43,9 @@ struct WALConvertCommand: ParsableCommand {
           ("operation_times_lost", .number(summary.operationTimesLost)),
         ]))
     } else {
-      Output.line("converted \(summary.operations) operations from \(summary.sourceFormat.rawValue) to \(to.rawValue): \(destination)")
+      Output.line(
+        "converted \(summary.operations) operations from \(summary.sourceFormat.rawValue) to \(to.rawValue): \(destination)"
+      )
     }
   }
 }

@@ -50,7 +50,13 @@ struct WALDumpCommand: ParsableCommand {
     if header {
       let nativeHeader = reader.nativeHeader
       if global.json {
-        Output.json(.object([("header", nativeHeader.map(RecordFormatting.json) ?? .object([("format", .string(reader.format.rawValue))]))]))
+        Output.json(
+          .object([
+            (
+              "header",
+              nativeHeader.map(RecordFormatting.json) ?? .object([("format", .string(reader.format.rawValue))])
+            )
+          ]))
       } else {
         Output.line(nativeHeader.map(headerLine) ?? "header format=\(reader.format.rawValue)")
       }
@@ -61,7 +67,10 @@ struct WALDumpCommand: ParsableCommand {
       guard let fields = runtime?.runtimeFields(of: scanned) else { return [] }
       return [
         ("wal_type", .number(fields.type)), ("status", .number(fields.status)),
-        ("op_timestamp", fields.operationMilliseconds.map { .string(ISO8601.string(milliseconds: UInt64(max(0, $0)))) } ?? .null),
+        (
+          "op_timestamp",
+          fields.operationMilliseconds.map { .string(ISO8601.string(milliseconds: UInt64(max(0, $0)))) } ?? .null
+        ),
       ]
     }
   }
@@ -102,7 +111,9 @@ struct WALDumpCommand: ParsableCommand {
         guard case .object(let members) = RecordFormatting.json(scanned) else { continue }
         Output.json(.object(members + extraJSON(scanned)))
       } else {
-        Output.append { RecordFormatting.appendLine(scanned, valueLimit: fullValues ? nil : maxValueBytes, times: &times, to: &$0) }
+        Output.append {
+          RecordFormatting.appendLine(scanned, valueLimit: fullValues ? nil : maxValueBytes, times: &times, to: &$0)
+        }
       }
     }
     if stats { printStatistics(statistics) }
@@ -128,7 +139,9 @@ struct WALDumpCommand: ParsableCommand {
   private func printStatistics(_ s: WALStatistics) {
     let time = { (ms: UInt64?) in ms.map { ISO8601.string(milliseconds: $0) } }
     if global.json {
-      let tally = { (t: WALStatistics.Tally) -> JSONValue in .object([("records", .number(t.records)), ("bytes", .number(t.bytes))]) }
+      let tally = { (t: WALStatistics.Tally) -> JSONValue in
+        .object([("records", .number(t.records)), ("bytes", .number(t.bytes))])
+      }
       Output.json(
         .object([
           ("schema", .number(RecordFormatting.schemaVersion)), ("puts", tally(s.puts)), ("deletes", tally(s.deletes)),

@@ -50,7 +50,9 @@ struct WALReplayCommand: ParsableCommand {
     }
     if let output { try result.writeCompactedWAL(to: output) }
     if export {
-      for (key, entry) in result.store.sorted() { Output.json(KeyValueLines.exportObject(key: key, value: entry.value)) }
+      for (key, entry) in result.store.sorted() {
+        Output.json(KeyValueLines.exportObject(key: key, value: entry.value))
+      }
     } else {
       summary(result, seconds: seconds)
     }
@@ -75,7 +77,9 @@ struct WALReplayCommand: ParsableCommand {
         ]))
       return
     }
-    if let base = result.baseSnapshot { Output.line("from snapshot   : \(base.path) (LSN \(base.lsn), \(base.keys) keys)") }
+    if let base = result.baseSnapshot {
+      Output.line("from snapshot   : \(base.path) (LSN \(base.lsn), \(base.keys) keys)")
+    }
     Output.line("records applied : \(result.recordsApplied)")
     Output.line("keys            : \(result.store.count)")
     Output.line("last LSN        : \(result.lastLSN.map(String.init) ?? "-")")

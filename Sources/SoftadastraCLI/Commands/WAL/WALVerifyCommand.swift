@@ -18,7 +18,8 @@ struct WALVerifyCommand: ParsableCommand {
   @Argument(help: "The WAL to check (default: the one the global options name).") var path: String?
   @Flag(help: "Cut a torn tail off (and, with --salvage, repair damage in the middle).") var repair = false
   @Flag(help: "With --repair: keep every intact record around damage in the middle.") var salvage = false
-  @Option(help: ArgumentHelp("With --repair: copy the original here instead of <wal>.broken-<time>.", valueName: "path"))
+  @Option(
+    help: ArgumentHelp("With --repair: copy the original here instead of <wal>.broken-<time>.", valueName: "path"))
   var backupTo: String?
   @Flag(help: "With --repair: say what would be done and change nothing.") var dryRun = false
   @OptionGroup var logFormat: FormatOption
@@ -76,14 +77,18 @@ struct WALVerifyCommand: ParsableCommand {
       lines.append("  appending  : \(report.appendingBytes) bytes being written by a running writer (not data yet)")
     }
     if let torn = report.tornTail {
-      lines.append("  torn tail  : \(torn.bytes) bytes at offset \(torn.offset) after LSN \(torn.lastGoodLSN): \(torn.problem)")
+      lines.append(
+        "  torn tail  : \(torn.bytes) bytes at offset \(torn.offset) after LSN \(torn.lastGoodLSN): \(torn.problem)")
       lines.append("  repair     : softadastra wal-verify --repair \(report.path)")
     }
     if let corruption = report.corruption {
-      lines.append("  damage     : offset \(corruption.offset), expected LSN \(corruption.expectedLSN): \(corruption.problem)")
+      lines.append(
+        "  damage     : offset \(corruption.offset), expected LSN \(corruption.expectedLSN): \(corruption.problem)")
       lines.append("  after it   : \(counted(report.recordsAfterDamage, "valid record"))")
       for region in report.damage { lines.append("  region     : \(RecordFormatting.describe(region))") }
-      lines.append("  repair     : softadastra wal-verify --repair --salvage \(report.path) (keeps every intact record outside broken batches)")
+      lines.append(
+        "  repair     : softadastra wal-verify --repair --salvage \(report.path) (keeps every intact record outside broken batches)"
+      )
     }
     return lines
   }
