@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
 BIN = .build/release/softadastra
 
-.PHONY: help release demo test bench install uninstall docs clean
+.PHONY: help release demo test bench install uninstall docs format lint clean
 
 help:
 	@echo "make release    build $(BIN), statically linked"
@@ -14,6 +14,7 @@ help:
 	@echo "make install    install the binary, man pages and completions under PREFIX=$(PREFIX)"
 	@echo "make uninstall  remove what make install put there"
 	@echo "make docs       regenerate the shell completions from the debug binary"
+	@echo "make format     format the sources as .swift-format says; make lint checks (as CI does)"
 
 release:
 	swift build $(RELEASE_FLAGS)
@@ -42,3 +43,9 @@ docs:
 
 clean:
 	rm -rf .build
+
+format:
+	swift format format --in-place --recursive Sources Tests fuzz Package.swift
+
+lint:
+	swift format lint --strict --recursive Sources Tests fuzz Package.swift
