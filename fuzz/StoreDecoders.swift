@@ -25,7 +25,7 @@ public func fuzzStoreDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
   for key in keys.prefix(4) + [[0x00], [0xFF, 0xFF]] { _ = SnapshotEntryCoding.find(key, in: bytes) }
   // zlib with a size taken from the input; more than the input can expand to is refused.
   let claimed = size >= 2 ? Int(bytes.loadUnaligned(as: UInt16.self)) : 0
-  if let raw = Zlib.decompress(UnsafeRawBufferPointer(rebasing: bytes[min(2, size)...]), size: claimed) {
+  if let raw = try? Zlib.decompress(UnsafeRawBufferPointer(rebasing: bytes[min(2, size)...]), size: claimed) {
     precondition(raw.count == claimed, "decompressed to another size than asked")
   }
   if let manifest = BackupManifest.decode(Array(bytes)) {

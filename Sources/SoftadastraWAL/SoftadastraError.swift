@@ -1,8 +1,14 @@
+/// Data about a failure for code to match on, defined by the area that fails: the log
+/// (`LogDamage`, `LockHeld`), the operating system (`SystemCallFailure`), a snapshot
+/// (`SnapshotFailure`)… The error's message says the same for people.
+public protocol FailureDetail: Sendable {}
+
 /// An error from any layer of Softadastra: what went wrong, where, and what to do about it.
 ///
 /// `kind` says what class of failure this is (the command-line tool maps it to an exit code);
-/// `description` is one sentence a person can act on.
-public struct SoftadastraError: Error, CustomStringConvertible, Sendable, Equatable {
+/// `detail` carries the failing area's data for code to match on (`detail(as:)`); `description`
+/// is one sentence a person can act on. Code never looks at the message.
+public struct SoftadastraError: Error, CustomStringConvertible, Sendable {
   /// What class of failure happened.
   public enum Kind: String, Sendable, Equatable, CaseIterable {
     /// The caller asked for something invalid (bad option, key too long, malformed input).
@@ -23,7 +29,7 @@ public struct SoftadastraError: Error, CustomStringConvertible, Sendable, Equata
     case permissionDenied
     /// The configuration does not match the data (another node's log, a newer format).
     case configuration
-    /// The client is not open, or was closed.
+    /// A client or a log writer is not open, or was closed.
     case notOpen
   }
 
@@ -36,16 +42,31 @@ public struct SoftadastraError: Error, CustomStringConvertible, Sendable, Equata
   public var offset: UInt64?
   /// The log sequence number expected at `offset`, for `corrupt`.
   public var lsn: UInt64?
+  /// The failing area's data, when code may want to act on it.
+  public var detail: (any FailureDetail)?
 
   public init(
-    _ kind: Kind, _ message: String, path: String? = nil, offset: UInt64? = nil, lsn: UInt64? = nil
+    _ kind: Kind, _ message: String, path: String? = nil, offset: UInt64? = nil, lsn: UInt64? = nil,
+    detail: (any FailureDetail)? = nil
   ) {
     self.kind = kind
     self.message = message
     self.path = path
     self.offset = offset
     self.lsn = lsn
+    self.detail = detail
   }
 
   public var description: String { message }
+
+  /// The detail, when it is a `T`: `if let damage = error.detail(as: LogDamage.self) { … }`.
+  public func detail<T: FailureDetail>(as type: T.Type) -> T? { detail as? T }
+
+  /// The same error with `context` before its message (as in "sync serve (node a): …"); kind,
+  /// place and detail are kept.
+  public func inContext(_ context: String) -> SoftadastraError {
+    var error = self
+    error.message = "\(context): \(message)"
+    return error
+  }
 }

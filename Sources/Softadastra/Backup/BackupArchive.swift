@@ -8,21 +8,25 @@ import SoftadastraWAL
 /// everything a restore does before it touches the target.
 public final class BackupArchive {
   public let path: String
+  /// How messages name the archive: its path, or what the caller says (as "standard input" for
+  /// an archive read from a pipe into a scratch file).
+  public let name: String
   public let manifest: BackupManifest
   public let fileSize: UInt64
   private let file: SystemFile
 
-  public init(path: String) throws(SoftadastraError) {
+  public init(path: String, name: String? = nil) throws(SoftadastraError) {
+    let name = name ?? path
     let file = try SystemFile.openForReading(path)
     let fileSize = try file.size()
     func damage(_ offset: UInt64, _ reason: String) -> SoftadastraError {
-      SoftadastraError(.corrupt, "backup \(path) is damaged at offset \(offset): \(reason)", path: path, offset: offset)
+      SoftadastraError(.corrupt, "backup \(name) is damaged at offset \(offset): \(reason)", path: path, offset: offset)
     }
     let minimum = UInt64(BackupFormat.headerSize + BackupFormat.trailerSize)
     let header = try file.read(count: BackupFormat.headerSize, at: 0)
     guard header.count == BackupFormat.headerSize, header.starts(with: BackupFormat.magic) else {
       throw SoftadastraError(
-        .corrupt, "\(path) is not a Softadastra backup (it does not start with SDBACKUP)", path: path, offset: 0)
+        .corrupt, "\(name) is not a Softadastra backup (it does not start with SDBACKUP)", path: path, offset: 0)
     }
     guard header == BackupFormat.header() else {
       let version = header.withUnsafeBytes { $0.loadLittleEndian(at: 8, as: UInt16.self) }
@@ -31,7 +35,7 @@ public final class BackupArchive {
       {
         throw SoftadastraError(
           .corrupt,
-          "backup \(path) is format version \(version); this softadastra reads version \(BackupFormat.version) (upgrade softadastra)",
+          "backup \(name) is format version \(version); this softadastra reads version \(BackupFormat.version) (upgrade softadastra)",
           path: path, offset: 8)
       }
       throw damage(0, "its header is damaged")
@@ -69,6 +73,7 @@ public final class BackupArchive {
     }
     guard expected == manifestOffset else { throw damage(expected, "bytes lie between its parts and its manifest") }
     self.path = path
+    self.name = name
     self.manifest = manifest
     self.fileSize = fileSize
     self.file = file
@@ -93,7 +98,7 @@ public final class BackupArchive {
         problems.append(
           SoftadastraError(
             .corrupt,
-            "backup \(path): its \(part.kind) part (offset \(part.offset), \(part.length) bytes) fails its checksum",
+            "backup \(name): its \(part.kind) part (offset \(part.offset), \(part.length) bytes) fails its checksum",
             path: path, offset: part.offset))
       }
     }
@@ -115,7 +120,7 @@ public final class BackupArchive {
     let snapshotPart = manifest.part(.snapshot)!
     let walPart = manifest.part(.wal)!
     func damage(_ part: BackupPart, _ reason: String) -> SoftadastraError {
-      SoftadastraError(.corrupt, "backup \(path): its \(part.kind) part \(reason)", path: path, offset: part.offset)
+      SoftadastraError(.corrupt, "backup \(name): its \(part.kind) part \(reason)", path: path, offset: part.offset)
     }
     let snapshotPath = files.snapshotPath(lsn: manifest.snapshotLSN)
     let snapshotFile = try SystemFile.createExclusive(snapshotPath)
@@ -159,13 +164,13 @@ public final class BackupArchive {
     else {
       throw SoftadastraError(
         .corrupt,
-        "backup \(path): its snapshot and WAL parts do not continue each other as the manifest says (LSN \(manifest.snapshotLSN) to \(manifest.lastLSN))",
+        "backup \(name): its snapshot and WAL parts do not continue each other as the manifest says (LSN \(manifest.snapshotLSN) to \(manifest.lastLSN))",
         path: path)
     }
     let keys = try NodeRecovery.recover(walPath: files.walPath, nodeID: manifest.nodeID).state.count()
     guard UInt64(keys) == manifest.keyCount else {
       throw SoftadastraError(
-        .corrupt, "backup \(path) restores \(keys) keys, its manifest says \(manifest.keyCount)", path: path)
+        .corrupt, "backup \(name) restores \(keys) keys, its manifest says \(manifest.keyCount)", path: path)
     }
     try FileSystem.syncDirectory(directory)
     return Extracted(walPath: files.walPath, snapshotPath: snapshotPath)

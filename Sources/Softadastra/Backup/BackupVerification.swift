@@ -16,13 +16,14 @@ extension BackupArchive {
   /// Checks the archive at `path` as a restore would, without restoring: the manifest, every
   /// part's CRC-32C, and (unless `quick`) decompression, the snapshot and WAL contents, LSN
   /// continuity and the key count, in a scratch directory under `scratchParent` that is removed.
+  /// `name` is how messages name the archive (its path by default).
   public static func verify(
-    path: String, quick: Bool = false, scratchParent: String = FileSystem.temporaryDirectory,
+    path: String, name: String? = nil, quick: Bool = false, scratchParent: String = FileSystem.temporaryDirectory,
     progress: ProgressHandler? = nil
   ) throws(SoftadastraError) -> BackupReport {
     var report = BackupReport(path: path, manifest: nil, problems: [], quick: quick)
     let archive: BackupArchive
-    do throws(SoftadastraError) { archive = try BackupArchive(path: path) } catch {
+    do throws(SoftadastraError) { archive = try BackupArchive(path: path, name: name) } catch {
       guard error.kind == .corrupt else { throw error }
       report.problems.append(error)
       return report

@@ -136,10 +136,10 @@ public enum Restore {
       try journal.complete(for: files)
     } catch {
       do throws(SoftadastraError) { try journal.rollBack(for: files) } catch let undo {
-        throw SoftadastraError(
-          error.kind,
-          "\(error.message); undoing the restore failed too (\(undo.message)), so it will be finished when the node is next opened",
-          path: error.path)
+        var both = error
+        both.message +=
+          "; undoing the restore failed too (\(undo.message)), so it will be finished when the node is next opened"
+        throw both
       }
       committed = false
       throw error

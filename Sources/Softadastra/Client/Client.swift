@@ -293,9 +293,10 @@ public final class Client {
   private func lookUpWithoutLoading(_ key: [UInt8], walPath: String) throws(SoftadastraError) -> LocalStore.Entry? {
     while true {
       let node = try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID, skipping: skipped, onlyKey: key)
-      for problem in node.skippedSnapshots { skipped[problem.path ?? ""] = problem }
+      for problem in node.skippedSnapshots { skipped[problem.failedSnapshot?.path ?? ""] = problem }
       do throws(SoftadastraError) { return try node.state.entry(for: key) } catch {
-        guard error.kind == .corrupt, let snapshot = node.state.snapshot, error.path == snapshot.path else {
+        guard error.kind == .corrupt, let snapshot = node.state.snapshot, error.failedSnapshot?.path == snapshot.path
+        else {
           throw error
         }
         skipped[snapshot.path] = error
@@ -314,7 +315,7 @@ public final class Client {
     state = node.state
     localOperations = node.localOperations
     self.summary = summary
-    for problem in node.skippedSnapshots { skipped[problem.path ?? ""] = problem }
+    for problem in node.skippedSnapshots { skipped[problem.failedSnapshot?.path ?? ""] = problem }
     writer?.observe(node.lastTimestamp)
   }
 
@@ -331,7 +332,8 @@ public final class Client {
     while true {
       let state = try loadedState()
       do throws(SoftadastraError) { return try body(state) } catch {
-        guard error.kind == .corrupt, let snapshot = state.snapshot, error.path == snapshot.path, let walPath
+        guard error.kind == .corrupt, let snapshot = state.snapshot, error.failedSnapshot?.path == snapshot.path,
+          let walPath
         else { throw error }
         skipped[snapshot.path] = error
         try recover(walPath)

@@ -121,7 +121,7 @@ public enum Replayer {
       throw SoftadastraError(
         .corrupt,
         "WAL \(path) has a torn tail of \(torn.bytes) bytes at offset \(torn.offset) (strict recovery accepts none)",
-        path: path, offset: torn.offset, lsn: torn.lastGoodLSN &+ 1)
+        path: path, offset: torn.offset, lsn: torn.lastGoodLSN &+ 1, detail: LogDamage.tornTail(torn))
     case (.tornTail(let torn), _):
       result.damage = [
         DamagedRegion(

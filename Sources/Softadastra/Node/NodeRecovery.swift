@@ -87,7 +87,7 @@ public enum NodeRecovery {
           rereads += 1
           continue
         }
-        guard let snapshot = chain.snapshot, error.path == snapshot.path else { throw error }
+        guard let snapshot = chain.snapshot, error.failedSnapshot?.path == snapshot.path else { throw error }
         skipped[snapshot.path] = error
       }
     }
@@ -199,7 +199,7 @@ public enum NodeRecovery {
       guard header.nodeID == live.nodeID, header.lsn == lsn else {
         skipped[path] = SoftadastraError(
           .configuration, "snapshot \(path) belongs to node '\(header.nodeID)' at LSN \(header.lsn), not to this WAL",
-          path: path)
+          path: path, detail: SnapshotFailure(path: path))
         continue
       }
       if live.firstLSN == lsn + 1 {
@@ -217,7 +217,7 @@ public enum NodeRecovery {
       skipped[path] = SoftadastraError(
         .corrupt,
         "snapshot \(path) (LSN \(lsn)) is not continued by WAL \(files.walPath) or an archived WAL: it belongs to another history",
-        path: path)
+        path: path, detail: SnapshotFailure(path: path))
     }
     if live.firstLSN == 1 { return Chain(snapshot: nil, logs: [files.walPath], linked: true, live: live) }
     if segments.first?.firstLSN == 1 {
@@ -250,7 +250,7 @@ public enum NodeRecovery {
     func mismatch(_ reason: String) -> SoftadastraError {
       SoftadastraError(
         .corrupt, "snapshot \(chain.snapshot!.path) does not match WAL \(chain.logs[0]): \(reason)",
-        path: chain.snapshot!.path)
+        path: chain.snapshot!.path, detail: SnapshotFailure(path: chain.snapshot!.path))
     }
     for (index, path) in chain.logs.enumerated() {
       let isLive = index == chain.logs.count - 1

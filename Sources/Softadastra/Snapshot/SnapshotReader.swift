@@ -13,7 +13,12 @@ public final class SnapshotReader {
   let blocks: [SnapshotBlock]
   private let file: SystemFile
 
-  public init(path: String) throws(SoftadastraError) {
+  /// Opens the snapshot at `path`; whatever fails carries a `SnapshotFailure`.
+  public convenience init(path: String) throws(SoftadastraError) {
+    do throws(SoftadastraError) { try self.init(opening: path) } catch { throw error.asFailure(ofSnapshot: path) }
+  }
+
+  private init(opening path: String) throws(SoftadastraError) {
     let file = try SystemFile.openForReading(path)
     let fileSize = try file.size()
     let header = try SnapshotHeader.read(from: file, path: path)
@@ -174,7 +179,10 @@ public final class SnapshotReader {
   /// Reads block `index` as stored (compressed) and checks its CRC.
   func storedBlock(_ index: Int) throws(SoftadastraError) -> [UInt8] {
     let block = blocks[index]
-    let stored = try file.read(count: Int(block.storedSize), at: block.offset)
+    let stored: [UInt8]
+    do throws(SoftadastraError) { stored = try file.read(count: Int(block.storedSize), at: block.offset) } catch {
+      throw error.asFailure(ofSnapshot: path)
+    }
     guard stored.count == Int(block.storedSize), CRC32C.checksum(stored) == block.checksum else {
       throw Self.damage(path, .at(block.offset, "block \(index) fails its checksum"))
     }
@@ -228,6 +236,8 @@ public final class SnapshotReader {
   }
 
   static func damage(_ path: String, _ problem: SnapshotProblem) -> SoftadastraError {
-    SoftadastraError(.corrupt, "snapshot \(path) is damaged \(problem)", path: path, offset: problem.offset)
+    SoftadastraError(
+      .corrupt, "snapshot \(path) is damaged \(problem)", path: path, offset: problem.offset,
+      detail: SnapshotFailure(path: path, offset: problem.offset))
   }
 }

@@ -32,11 +32,7 @@ struct RestoreCommand: ParsableCommand {
   func run() throws {
     let input = try ArchiveInput(file)
     defer { input.close() }
-    let archive: BackupArchive
-    do throws(SoftadastraError) { archive = try BackupArchive(path: input.path) } catch {
-      throw SoftadastraError(
-        error.kind, error.message.replacing(input.path, with: file == "-" ? "standard input" : file))
-    }
+    let archive = try BackupArchive(path: input.path, name: input.name)
     // Only --node-id itself restores under another id; the environment variable does not.
     let nodeID = global.nodeID ?? archive.manifest.nodeID
     if nodeID != archive.manifest.nodeID {

@@ -50,8 +50,9 @@ public enum WALRepair {
     if resolvedFormat == .native {
       do throws(SoftadastraError) { _ = try WALScanner(path: path, materialize: false) } catch {
         guard error.kind == .corrupt else { throw error }
-        throw SoftadastraError(
-          .corrupt, "cannot repair \(path): \(error.message); restore it from a backup", path: path, offset: 0)
+        var refused = error.inContext("cannot repair \(path)")
+        refused.message += "; restore it from a backup"
+        throw refused
       }
     }
     let lock = dryRun ? nil : try WriterLock.acquire(walPath: path, timeout: lockTimeout)

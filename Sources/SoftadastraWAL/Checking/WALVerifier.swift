@@ -118,7 +118,6 @@ public enum WALVerifier {
 
   /// Counts the records of `reader` up to its end or its damage, with their warnings. Generic,
   /// so that the loop runs on the reader itself rather than through an existential box.
-  @_specialize(where R == WALScanner)
   static func check<R: LogReader>(_ reader: inout R, into report: inout VerificationReport) throws(SoftadastraError) {
     var previous: WALRecord?
     while let scanned = try reader.next() {

@@ -266,6 +266,6 @@ extension SoftadastraError {
     return SoftadastraError(
       .corrupt,
       "WAL \(path) is damaged at offset \(corruption.offset) (LSN \(corruption.expectedLSN)): \(corruption.problem);\(after) Nothing was changed; inspect it with softadastra wal-verify \(path)",
-      path: path, offset: corruption.offset, lsn: corruption.expectedLSN)
+      path: path, offset: corruption.offset, lsn: corruption.expectedLSN, detail: LogDamage.corrupt(corruption))
   }
 }

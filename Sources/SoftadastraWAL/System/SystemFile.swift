@@ -164,6 +164,6 @@ extension SoftadastraError {
       case EEXIST, EISDIR: creating ? .cannotCreate : .io
       default: .io
       }
-    return SoftadastraError(kind, "\(what): \(reason)", path: path)
+    return SoftadastraError(kind, "\(what): \(reason)", path: path, detail: SystemCallFailure(errno: code))
   }
 }

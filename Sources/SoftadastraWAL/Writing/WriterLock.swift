@@ -36,7 +36,7 @@ public final class WriterLock {
         throw SoftadastraError(
           .lockTimeout,
           "another process is writing \(walPath): lock \(path) still held after \(formatSeconds(timeout)) s; retry later or raise --lock-timeout",
-          path: path)
+          path: path, detail: LockHeld(lockPath: path))
       }
       usleep(pause)
       pause = min(pause * 2, 50_000)

@@ -21,9 +21,8 @@ struct BackupVerifyCommand: ParsableCommand {
     let input = try ArchiveInput(file)
     defer { input.close() }
     let reporter = ProgressReporter.make("verify", requested: progress)
-    let report = try BackupArchive.verify(path: input.path, quick: quick, progress: reporter?.handler)
+    let report = try BackupArchive.verify(path: input.path, name: input.name, quick: quick, progress: reporter?.handler)
     reporter?.finish()
-    let name = file == "-" ? "standard input" : file
     if global.json {
       Output.json(
         .object([
@@ -42,7 +41,7 @@ struct BackupVerifyCommand: ParsableCommand {
     } else {
       if let manifest = report.manifest { Output.line("contents   : \(manifest.summary)") }
       for problem in report.problems {
-        Output.line("problem    : \(problem.message.replacing(input.path, with: name))")
+        Output.line("problem    : \(problem.message)")
       }
       Output.line(
         "result     : \(report.isSound ? "ok" : "DAMAGED") (\(quick ? "quick check: manifest and checksums" : "full check"))"

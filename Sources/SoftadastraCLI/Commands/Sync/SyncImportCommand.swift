@@ -40,8 +40,7 @@ struct SyncImportCommand: ParsableCommand {
         }
       } catch {
         try? global.close(client)
-        throw SoftadastraError(
-          error.kind, "the bundle was imported, but the reply was not written: \(error.message)", path: error.path)
+        throw error.inContext("the bundle was imported, but the reply was not written")
       }
     }
     try global.close(client)

@@ -42,8 +42,7 @@ struct SyncServeCommand: ParsableCommand {
     } catch {
       // The caller's terminal shows this too: say which side it comes from.
       guard let problem = error as? SoftadastraError else { throw error }
-      throw SoftadastraError(
-        problem.kind, "sync serve (node \(global.resolvedNodeID)): \(problem.message)", path: problem.path)
+      throw problem.inContext("sync serve (node \(global.resolvedNodeID))")
     }
   }
 }

@@ -80,7 +80,6 @@ struct WALDumpCommand: ParsableCommand {
   ///
   /// `extraJSON` adds format-specific members to each record's JSON object.
   /// Generic, so that the loop runs on the reader itself rather than through an existential box.
-  @_specialize(where R == WALScanner)
   private func dump<R: LogReader>(
     _ scanner: inout R, _ walPath: String, extraJSON: (ScannedRecord) -> [(String, JSONValue)]
   ) throws {
@@ -130,7 +129,7 @@ struct WALDumpCommand: ParsableCommand {
       throw SoftadastraError(
         .corrupt,
         "WAL \(walPath) ends in a torn tail: \(torn.bytes) bytes at offset \(torn.offset) after LSN \(torn.lastGoodLSN) (\(torn.problem)); repair with softadastra wal-verify --repair \(walPath)",
-        path: walPath, offset: torn.offset)
+        path: walPath, offset: torn.offset, detail: LogDamage.tornTail(torn))
     case .corrupt(let corruption): throw SoftadastraError.damaged(path: walPath, corruption)
     default: break
     }
