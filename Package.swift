@@ -17,7 +17,11 @@ let package = Package(
     .target(name: "CCRC32C"),
     // The system zlib (Debian package zlib1g-dev): snapshot blocks and backup parts.
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
-    // The write-ahead log: format, encoder, decoder, scanner, writer, lock. Knows nothing of stores.
+    // The write-ahead log. Its records are typed, as etcd's WAL entries are: a put or delete of
+    // key and value bytes (with their limits), notes of repairs and lost LSNs, and the sync
+    // table as an opaque payload. It knows what a record holds, not what a store does with it:
+    // no state, no snapshots, no applying. Readers of both log formats, verify and repair, the
+    // writer and its lock, files and clocks.
     .target(name: "SoftadastraWAL", dependencies: ["CCRC32C"]),
     // The local store, snapshots, backups, recovery and the client API.
     .target(name: "Softadastra", dependencies: ["SoftadastraWAL", "CZlib"]),
