@@ -16,8 +16,9 @@ struct StatusCommand: ParsableCommand {
     var keys = 0
     var outbox = 0
     var snapshot: SnapshotInfo?
-    if FileSystem.exists(options.walPath!), try LogFormat.detect(path: options.walPath!) == .cppV1 {
-      try showCppLog(options.walPath!)
+    // A log of another format is read, not opened as a node.
+    if FileSystem.exists(options.walPath!), try LogFormat.detect(path: options.walPath!) != .native {
+      try showForeignLog(options.walPath!)
       return
     }
     // A WAL deleted beside its snapshots is damage, not a node that has not written yet.
@@ -36,8 +37,9 @@ struct StatusCommand: ParsableCommand {
     }
   }
 
-  /// A C++ runtime log: what verification and replay find (it has no node id, no outbox).
-  private func showCppLog(_ path: String) throws {
+  /// A log of another format (the C++ runtime's): what verification and replay find (it has no
+  /// node id, no outbox).
+  private func showForeignLog(_ path: String) throws {
     let report = try WALVerifier.verify(path: path)
     let result = try Replayer.replay(path: path, policy: .tolerateTail)
     if global.json {
@@ -47,7 +49,7 @@ struct StatusCommand: ParsableCommand {
           (
             "wal",
             .object([
-              ("enabled", .bool(true)), ("path", .string(path)), ("format", .string(LogFormat.cppV1.rawValue)),
+              ("enabled", .bool(true)), ("path", .string(path)), ("format", .string(report.format.rawValue)),
               ("exists", .bool(true)), ("size_bytes", .number(report.fileSize)), ("records", .number(report.records)),
               ("first_lsn", report.firstLSN.map { .number($0) } ?? .null),
               ("last_lsn", report.lastLSN.map { .number($0) } ?? .null),
@@ -61,10 +63,11 @@ struct StatusCommand: ParsableCommand {
         ]))
       return
     }
-    Output.line("node       : - (a log of the C++ Softadastra runtime names no node)")
+    Output.line("node       : - (a \(report.format.rawValue) log names no node)")
     Output.line("WAL")
     Output.line("  path       : \(path)")
-    Output.line("  format     : cpp-v1 (read-only here; softadastra wal-convert --to native migrates it)")
+    Output.line(
+      "  format     : \(report.format.rawValue) (read-only here; softadastra wal-convert --to native migrates it)")
     Output.line("  size       : \(report.fileSize) bytes")
     Output.line("  records    : \(report.records)")
     Output.line("  first LSN  : \(report.firstLSN.map(String.init) ?? "-")")
