@@ -124,6 +124,8 @@ import Testing
       #expect(FileBytes.read(workspace.file("back.wal")) == FileBytes.read(workspace.file("basic.wal")))
     }
     expectFailure(workspace.run("wal-convert", "--to", "cpp-v1", "n.wal", "back.wal"), 73, mentioning: "already exists")
+    expectFailure(
+      workspace.run("wal-convert", "--to", "cpp-v1", "gone.wal", "x.wal"), 66, mentioning: "no WAL at gone.wal")
   }
 
   @Test func aDamagedLogIsConvertedOnlyWithSalvageAndRepairedInItsOwnFormat() throws {

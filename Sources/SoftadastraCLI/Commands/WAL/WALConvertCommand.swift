@@ -19,9 +19,9 @@ struct WALConvertCommand: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
-    guard FileSystem.exists(source) else { throw SoftadastraError(.notFound, "no log at \(source)", path: source) }
     let summary = try WALConverter.convert(
-      source: source, to: to, destination: destination, nodeID: global.explicitNodeID, salvage: salvage)
+      source: try global.logToRead(source), to: to, destination: destination, nodeID: global.explicitNodeID,
+      salvage: salvage)
     for region in summary.dropped { Output.diagnostic("warning: skipped damaged \(RecordFormatting.describe(region))") }
     if summary.leftOut > 0 {
       Output.diagnostic(
