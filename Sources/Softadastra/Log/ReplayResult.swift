@@ -1,0 +1,69 @@
+/// The state a replay rebuilt, and what it met on the way.
+public struct ReplayResult: Sendable {
+  public var header: WALHeader
+  public var store = LocalStore()
+  /// Records applied (operations and markers), and the last one's LSN and time.
+  public var recordsApplied = 0
+  public var lastLSN: UInt64?
+  public var lastTimestamp: HybridTimestamp?
+  /// Damage met: the torn tail, the first damage (point in time) or every region (salvage).
+  public var damage: [DamagedRegion] = []
+  /// The replay stopped at damage that valid records follow: the result is not the whole history.
+  public var stoppedBeforeValidRecords = false
+  /// The replay stopped at the target before the end of the log.
+  public var reachedTarget = false
+  /// The snapshot the replay started from, for a log that continues one.
+  public var baseSnapshot: SnapshotInfo?
+
+  /// Starts from the snapshot a log continues, when its header says it continues one.
+  mutating func loadBase(forLogAt path: String, target: ReplayTarget) throws(SoftadastraError) {
+    guard header.continuesSnapshot else { return }
+    let snapshot = try NodeRecovery.snapshot(continuedBy: path, header: header)
+    let start = snapshot.header
+    if let lsn = target.lsn, target.exclusive ? lsn <= start.lsn : lsn < start.lsn {
+      throw SoftadastraError(
+        .invalidArgument,
+        "\(path) starts after snapshot LSN \(start.lsn); earlier states are in backups (softadastra restore --to-lsn)")
+    }
+    if let time = target.milliseconds, time < start.lastTimestamp.milliseconds {
+      throw SoftadastraError(
+        .invalidArgument,
+        "\(path) starts after a snapshot taken at \(ISO8601.string(milliseconds: start.lastTimestamp.milliseconds)); earlier states are in backups (softadastra restore --to-time)"
+      )
+    }
+    try snapshot.forEach { (key, entry) throws(SoftadastraError) -> Bool in
+      store.set(key, entry)
+      return true
+    }
+    baseSnapshot = SnapshotInfo(snapshot)
+  }
+}
+
+extension ReplayResult {
+  /// Writes a new, compacted WAL holding this state: one atomic batch of puts in key order,
+  /// each keeping its origin (node, LSN and time of the write it comes from). Its first LSN
+  /// follows the replayed history, so no LSN is reused.
+  ///
+  /// - Throws: `cannotCreate` when `path` exists (it is never overwritten); file errors.
+  public func writeCompactedWAL(to path: String) throws(SoftadastraError) {
+    guard !FileSystem.exists(path) else {
+      throw SoftadastraError(
+        .cannotCreate, "\(path) already exists; choose a new file for the compacted WAL", path: path)
+    }
+    let firstLSN = (lastLSN ?? header.firstLSN &- 1) &+ 1
+    let compacted = WALHeader(
+      nodeID: header.nodeID, createdMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()), firstLSN: firstLSN)
+    var bytes = compacted.encoded()
+    var seed = compacted.checksum
+    var clock = HybridClock(last: lastTimestamp ?? HybridTimestamp(rawValue: 0))
+    let entries = store.sorted()
+    for (index, (key, entry)) in entries.enumerated() {
+      let origin = entry.origin ?? Origin(nodeID: header.nodeID, lsn: entry.lsn, timestamp: entry.timestamp)
+      let record = WALRecord(
+        lsn: firstLSN + UInt64(index), timestamp: clock.now(), batch: .of(index, in: entries.count),
+        body: .operation(.put(key: key, value: entry.value), origin: origin))
+      seed = RecordEncoder.append(record, seed: seed, to: &bytes)
+    }
+    try FileSystem.writeAtomically(bytes, to: path)
+  }
+}

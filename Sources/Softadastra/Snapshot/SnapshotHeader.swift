@@ -1,0 +1,117 @@
+import SoftadastraWAL
+
+/// A snapshot's header: whose state, up to which LSN, and which log continues it.
+public struct SnapshotHeader: Sendable, Equatable {
+  public var nodeID: String
+  public var createdMilliseconds: Int64
+  /// The state holds every record with an LSN up to this one, and nothing after.
+  public var lsn: UInt64
+  /// The time of record `lsn`: the node's clock does not go back past it.
+  public var lastTimestamp: HybridTimestamp
+  /// The CRC of record `lsn` in the log the snapshot was taken from (0 at LSN 0). A log that
+  /// holds record `lsn` with another CRC is another history, and the snapshot does not apply.
+  public var lastRecordChecksum: UInt32
+  /// The header checksum of the log that starts at `lsn + 1` after this snapshot.
+  public var successorChecksum: UInt32
+  /// How many operations this node wrote itself (not received from peers) up to `lsn`: what its
+  /// outbox counts before the log after the snapshot.
+  public var localOperations: UInt64
+  /// The node's sync table as of `lsn` (`SyncTable`'s encoding), empty when it never synced.
+  public var syncTable: [UInt8]
+  public private(set) var size: Int
+  public private(set) var checksum: UInt32
+
+  public init(
+    nodeID: String, createdMilliseconds: Int64, lsn: UInt64, lastTimestamp: HybridTimestamp,
+    lastRecordChecksum: UInt32, successorChecksum: UInt32, localOperations: UInt64, syncTable: [UInt8] = []
+  ) {
+    self.nodeID = nodeID
+    self.createdMilliseconds = createdMilliseconds
+    self.lsn = lsn
+    self.lastTimestamp = lastTimestamp
+    self.lastRecordChecksum = lastRecordChecksum
+    self.successorChecksum = successorChecksum
+    self.localOperations = localOperations
+    self.syncTable = syncTable
+    self.size = SnapshotFormat.headerFixedSize + nodeID.utf8.count + syncTable.count + 4
+    self.checksum = 0
+    self.checksum = CRC32C.checksum(encoded().dropLast(4))
+  }
+
+  public func encoded() -> [UInt8] {
+    var bytes = SnapshotFormat.magic
+    bytes.reserveCapacity(size)
+    bytes.appendLittleEndian(syncTable.isEmpty ? SnapshotFormat.version : SnapshotFormat.versionWithSyncTable)
+    bytes.appendLittleEndian(UInt16(size))
+    bytes.appendLittleEndian(createdMilliseconds)
+    bytes.appendLittleEndian(lsn)
+    bytes.appendLittleEndian(lastTimestamp.rawValue)
+    bytes.appendLittleEndian(lastRecordChecksum)
+    bytes.appendLittleEndian(successorChecksum)
+    bytes.appendLittleEndian(localOperations)
+    bytes.append(UInt8(nodeID.utf8.count))
+    bytes.append(contentsOf: nodeID.utf8)
+    bytes.append(contentsOf: syncTable)
+    bytes.appendLittleEndian(CRC32C.checksum(bytes))
+    return bytes
+  }
+
+  /// Reads a header from the start of `bytes`; nil with the reason when it is not a valid one.
+  /// The header of the snapshot file at `path`, read alone (no footer, index or block).
+  ///
+  /// - Throws: file errors; `corrupt` when the header does not decode.
+  static func read(path: String) throws(SoftadastraError) -> SnapshotHeader {
+    let file = try SystemFile.openForReading(path)
+    defer { file.close() }
+    return try read(from: file, path: path)
+  }
+
+  /// The header at the start of `file` (the snapshot at `path`).
+  static func read(from file: SystemFile, path: String) throws(SoftadastraError) -> SnapshotHeader {
+    var start = try file.read(count: 4096, at: 0)
+    if start.count >= 12, case let size = Int(start.withUnsafeBytes { $0.loadLittleEndian(at: 10, as: UInt16.self) }),
+      size > start.count
+    {
+      start = try file.read(count: size, at: 0)  // a header with a large sync table
+    }
+    return try start.withUnsafeBytes { decode($0) }.mapError { SnapshotReader.damage(path, $0) }.get()
+  }
+
+  static func decode(_ bytes: UnsafeRawBufferPointer) -> Result<SnapshotHeader, SnapshotProblem> {
+    guard bytes.count >= SnapshotFormat.headerFixedSize + 5 else {
+      return .failure(.at(0, "the file is too short for a snapshot header"))
+    }
+    guard bytes.prefix(8).elementsEqual(SnapshotFormat.magic) else {
+      return .failure(.at(0, "it does not start with the Softadastra snapshot magic bytes"))
+    }
+    let version: UInt16 = bytes.loadLittleEndian(at: 8)
+    guard version == SnapshotFormat.version || version == SnapshotFormat.versionWithSyncTable else {
+      return .failure(
+        .at(
+          8, "it is snapshot format version \(version); this softadastra reads versions 1 and 2 (upgrade softadastra)"))
+    }
+    let size = Int(bytes.loadLittleEndian(at: 10, as: UInt16.self))
+    let idLength = Int(bytes[52])
+    let tableLength = size - (SnapshotFormat.headerFixedSize + idLength + 4)
+    guard idLength > 0, version == SnapshotFormat.version ? tableLength == 0 : tableLength > 0, bytes.count >= size
+    else {
+      return .failure(.at(10, "its header size field (\(size)) is impossible"))
+    }
+    let stored: UInt32 = bytes.loadLittleEndian(at: size - 4)
+    guard stored == CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: bytes[0..<size - 4])) else {
+      return .failure(.at(0, "its header checksum does not match"))
+    }
+    guard let nodeID = String(validating: bytes[53..<53 + idLength], as: UTF8.self) else {
+      return .failure(.at(53, "its node id is not UTF-8"))
+    }
+    let lsn: UInt64 = bytes.loadLittleEndian(at: 20)
+    guard lsn <= WALFormat.maxLSN else { return .failure(.at(20, "its LSN \(lsn) is above \(WALFormat.maxLSN)")) }
+    let header = SnapshotHeader(
+      nodeID: nodeID, createdMilliseconds: bytes.loadLittleEndian(at: 12), lsn: lsn,
+      lastTimestamp: HybridTimestamp(rawValue: bytes.loadLittleEndian(at: 28)),
+      lastRecordChecksum: bytes.loadLittleEndian(at: 36), successorChecksum: bytes.loadLittleEndian(at: 40),
+      localOperations: bytes.loadLittleEndian(at: 44),
+      syncTable: Array(bytes[53 + idLength..<size - 4]))
+    return .success(header)
+  }
+}
