@@ -1,8 +1,11 @@
 /// A local-first node: every accepted write is appended to the WAL (the durable history), applied
 /// to the local store (the current value), and recovered by replay after a restart or crash.
 ///
-/// A client is used from one thread or task at a time. One process at a time may write a WAL;
-/// a second writer waits up to `ClientOptions.lockTimeout` seconds, then fails with `lockTimeout`.
+/// A client is used from one thread or task at a time. Any number of processes may keep the same
+/// node open, each writing: a client takes the writer lock for each commit only (waiting up to
+/// `ClientOptions.lockTimeout` seconds for another process's commit, then failing with
+/// `lockTimeout`), first catching up with what other processes committed; a read first catches
+/// up with every commit acknowledged before it started (docs/concurrency.md).
 ///
 /// ```swift
 /// var options = ClientOptions.persistent(nodeID: "node-a", walPath: "data/node-a.wal")
@@ -25,6 +28,11 @@ public final class Client {
   var summary: WALSummary?
   /// Snapshots found damaged (at recovery or by a later read), with why.
   private var skipped: [String: SoftadastraError] = [:]
+  /// The last LSN applied to `state`: records caught up with later are applied only past it.
+  private var stateLSN: UInt64 = 0
+  /// For a read-only client: the live WAL as it was when the state was loaded (file and size),
+  /// looked at again before each read.
+  private var loadedFrom: (identity: FileIdentity, size: UInt64)?
   /// Operations this node wrote itself, over its whole history (known once the state is loaded).
   private(set) var localOperations: UInt64 = 0
   private var isOpen = false
@@ -70,6 +78,8 @@ public final class Client {
       try? close()
       throw error
     }
+    // Held from here on only while committing: other processes write between this client's commits.
+    writer?.unlock()
   }
 
   /// Sets `key` to `value`; with `autoFlush` it is on disk when this returns.
@@ -105,10 +115,12 @@ public final class Client {
     guard !options.readOnly else {
       throw SoftadastraError(.invalidArgument, "this client was opened read-only; open it without readOnly to write")
     }
-    try checkpointIfDue()
     let records: [WALRecord]
     if writer != nil {
-      records = try append(operations.map { .operation($0, origin: nil) })
+      records = try writing { _ throws(SoftadastraError) in
+        try checkpointIfDue()
+        return try append(operations.map { .operation($0, origin: nil) })
+      }
     } else {
       records = operations.map { operation in
         memoryLSN += 1
@@ -130,9 +142,73 @@ public final class Client {
         state!.apply(record)
         if case .operation(_, origin: nil) = record.body { localOperations += 1 }
       }
+      stateLSN = records.last!.nextLSN - 1
     }
     summary?.noteAppended(records, fileSize: writer!.endOffset)
     return records
+  }
+
+  // MARK: - Other processes
+
+  /// Runs `body` under the writer lock: takes it (waiting up to `lockTimeout`), catches up with
+  /// what other processes committed since this client last held it, runs `body`, and releases
+  /// it, so that other processes commit between this client's commits. Nested calls run under
+  /// the lock already held.
+  func writing<T>(_ body: (WALWriter) throws(SoftadastraError) -> T) throws(SoftadastraError) -> T {
+    guard let held = writer else {
+      throw SoftadastraError(.invalidArgument, "this client was opened read-only; open it without readOnly to write")
+    }
+    if held.isLocked { return try body(held) }
+    defer { writer?.unlock() }
+    try catchUpUnderLock()
+    guard let writer else { throw SoftadastraError(.notOpen, "the client's WAL could not be reopened") }
+    return try body(writer)
+  }
+
+  /// Takes the writer lock and brings the writer and the state up to date with the log.
+  private func catchUpUnderLock() throws(SoftadastraError) {
+    guard let writer, let walPath else { return }
+    switch try writer.relock(timeout: options.lockTimeout) {
+    case .none: break
+    case .appended(let scanned): caughtUp(with: scanned, fileSize: writer.endOffset)
+    case .replaced:
+      // A checkpoint or a restore by another process put a new log in place: reopen it (under
+      // the lock still held) and load the state again if it was loaded.
+      let hadState = state != nil
+      let lock = writer.surrenderLock()
+      self.writer = nil
+      (state, summary) = (nil, nil)
+      try openWriter(walPath, heldLock: lock)
+      if hadState, state == nil { try recover(walPath) }
+    }
+  }
+
+  /// Applies records other processes appended to the state (those past what it holds).
+  private func caughtUp(with scanned: [ScannedRecord], fileSize: UInt64) {
+    guard state != nil else { return }
+    for item in scanned where item.record.lsn > stateLSN {
+      state!.apply(item.record)
+      if case .operation(_, origin: nil) = item.record.body { localOperations += 1 }
+      summary?.count(item)
+      stateLSN = item.record.nextLSN - 1
+    }
+    summary?.fileSize = fileSize
+  }
+
+  /// Brings the state up to date with commits other processes acknowledged, before a read:
+  /// an `lstat` and an `fstat` when nothing changed. A writing client catches up under the
+  /// writer lock (waiting for a commit in progress); a read-only client loads the state again
+  /// when the log changed.
+  private func seePresent() throws(SoftadastraError) {
+    if let writer {
+      guard !writer.isLocked, try writer.hasChanged() else { return }
+      _ = try writing { _ throws(SoftadastraError) in }
+    } else if let walPath, let loadedFrom, state != nil {
+      let identity = FileSystem.identity(of: walPath)
+      let size = identity == nil ? nil : try? SystemFile.openForReading(walPath).size()
+      guard identity != loadedFrom.identity || size != loadedFrom.size else { return }
+      try recover(walPath)
+    }
   }
 
   /// The value of `key`, or nil when it is absent.
@@ -203,10 +279,14 @@ public final class Client {
   @discardableResult
   public func checkpoint(level: Int = Checkpoint.defaultLevel) throws(SoftadastraError) -> CheckpointResult? {
     try checkOpen()
-    guard let writer else {
+    guard writer != nil else {
       throw SoftadastraError(.invalidArgument, "only a persistent client opened for writing can save a snapshot")
     }
     try Zlib.checkLevel(level)
+    return try writing { writer throws(SoftadastraError) in try checkpointUnderLock(writer, level: level) }
+  }
+
+  private func checkpointUnderLock(_ writer: WALWriter, level: Int) throws(SoftadastraError) -> CheckpointResult? {
     let files = NodeFiles(walPath: writer.path)
     // The new snapshot is written from the current one: check its blocks first, so that a
     // damaged one is set aside (recovery falls back) rather than stopping every checkpoint.
@@ -218,6 +298,7 @@ public final class Client {
       return nil
     }
     state = NodeState(snapshot: try SnapshotReader(path: result.snapshot.path))
+    stateLSN = result.snapshot.lsn
     summary = WALSummary(path: writer.path, header: writer.header, fileSize: writer.endOffset)
     skipped = [:]
     return result
@@ -237,6 +318,8 @@ public final class Client {
       state = nil
       summary = nil
       skipped = [:]
+      stateLSN = 0
+      loadedFrom = nil
       localOperations = 0
       memoryLSN = 0
       isOpen = false
@@ -246,10 +329,16 @@ public final class Client {
 
   // MARK: - Recovery
 
-  private func openWriter(_ walPath: String) throws(SoftadastraError) {
+  /// Opens the writer, under `heldLock` when the caller holds the lock already.
+  private func openWriter(_ walPath: String, heldLock: WriterLock? = nil) throws(SoftadastraError) {
     let files = NodeFiles(walPath: walPath)
-    try WALWriter.checkBeforeLocking(path: walPath, nodeID: options.nodeID)
-    let lock = try WriterLock.acquire(walPath: walPath, timeout: options.lockTimeout)
+    let lock: WriterLock
+    if let heldLock {
+      lock = heldLock
+    } else {
+      try WALWriter.checkBeforeLocking(path: walPath, nodeID: options.nodeID)
+      lock = try WriterLock.acquire(walPath: walPath, timeout: options.lockTimeout)
+    }
     // Under the lock: an interrupted restore is finished first, and a node that readers would
     // refuse (a WAL missing beside its snapshots, a WAL whose snapshot is missing or of another
     // history) is refused here too, before anything is appended to it.
@@ -306,7 +395,12 @@ public final class Client {
 
   /// Loads the newest usable snapshot and the records after it.
   private func recover(_ walPath: String) throws(SoftadastraError) {
+    // Noted before reading: a change made while recovery reads is seen at the next look.
+    if options.readOnly, let identity = FileSystem.identity(of: walPath) {
+      loadedFrom = (identity, (try? SystemFile.openForReading(walPath).size()) ?? 0)
+    }
     let node = try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID, skipping: skipped)
+    stateLSN = node.lastLSN
     var summary = node.summary
     if let torn = writer?.repairedTail { summary.tornTail = torn }
     if let previous = self.summary, previous.header == summary.header {
@@ -329,6 +423,8 @@ public final class Client {
   /// Runs a read on the state. A snapshot block found damaged by the read is set aside, the state
   /// is recovered again without it (from an older snapshot or the full WAL), and the read retried.
   func reading<T>(_ body: (NodeState) throws(SoftadastraError) -> T) throws(SoftadastraError) -> T {
+    try checkOpen()
+    try seePresent()
     while true {
       let state = try loadedState()
       do throws(SoftadastraError) { return try body(state) } catch {
@@ -344,9 +440,11 @@ public final class Client {
   func loadedState() throws(SoftadastraError) -> NodeState {
     try checkOpen()
     if let state { return state }
-    // Opened with loadsStoreOnOpen off: this process holds the writer lock, so the files are stable.
-    try recover(walPath!)
-    return state!
+    // Opened with loadsStoreOnOpen off. Recovery reads without the lock (as readers do); records
+    // past it that the writer reads later are applied only past `stateLSN`.
+    guard let walPath else { throw SoftadastraError(.notOpen, "the client is not open; call open() first") }
+    try recover(walPath)
+    return state ?? NodeState(snapshot: nil)
   }
 
   func checkOpen() throws(SoftadastraError) {

@@ -58,7 +58,15 @@ extension Client {
   public func sendSyncBundle(
     for peer: String, fullState: Bool = false, through deliver: (SyncBundle) throws(SoftadastraError) -> Void
   ) throws(SoftadastraError) -> SyncBundle {
-    let writer = try syncWriter()
+    _ = try syncWriter()
+    return try writing { writer throws(SoftadastraError) in
+      try sendSyncBundleUnderLock(for: peer, fullState: fullState, writer: writer, through: deliver)
+    }
+  }
+
+  private func sendSyncBundleUnderLock(
+    for peer: String, fullState: Bool, writer: WALWriter, through deliver: (SyncBundle) throws(SoftadastraError) -> Void
+  ) throws(SoftadastraError) -> SyncBundle {
     try checkPeer(peer)
     // The bundle acknowledges what this node has received: that must be on disk first, even
     // with autoFlush off.
@@ -114,7 +122,13 @@ extension Client {
   ///   changed when it throws.
   @discardableResult
   public func applySyncBundle(_ bundle: SyncBundle) throws(SoftadastraError) -> SyncImportResult {
-    let writer = try syncWriter()
+    _ = try syncWriter()
+    return try writing { writer throws(SoftadastraError) in try applySyncBundleUnderLock(bundle, writer: writer) }
+  }
+
+  private func applySyncBundleUnderLock(_ bundle: SyncBundle, writer: WALWriter) throws(SoftadastraError)
+    -> SyncImportResult
+  {
     try bundle.checkAddressed(to: options.nodeID)
     try bundle.checkTimestamps()
     try checkpointIfDue()
@@ -184,21 +198,25 @@ extension Client {
   @discardableResult
   public func forgetPeer(_ peer: String) throws(SoftadastraError) -> Bool {
     _ = try syncWriter()
-    var table = try reading { state throws(SoftadastraError) in try state.syncTable() }
-    guard table.peers.removeValue(forKey: peer) != nil else { return false }
-    try append([.syncTable(payload: table.encoded())])
-    return true
+    return try writing { _ throws(SoftadastraError) in
+      var table = try reading { state throws(SoftadastraError) in try state.syncTable() }
+      guard table.peers.removeValue(forKey: peer) != nil else { return false }
+      try append([.syncTable(payload: table.encoded())])
+      return true
+    }
   }
 
   /// Records that an exchange with `peer` failed after it started (`failedCount`).
   public func recordSyncFailure(peer: String) throws(SoftadastraError) {
     _ = try syncWriter()
     try checkPeer(peer)
-    var table = try reading { state throws(SoftadastraError) in try state.syncTable() }
-    var record = try peerRecord(peer, in: table)
-    record.failures += 1
-    table.peers[peer] = record
-    try append([.syncTable(payload: table.encoded())])
+    try writing { _ throws(SoftadastraError) in
+      var table = try reading { state throws(SoftadastraError) in try state.syncTable() }
+      var record = try peerRecord(peer, in: table)
+      record.failures += 1
+      table.peers[peer] = record
+      try append([.syncTable(payload: table.encoded())])
+    }
   }
 
   // MARK: - Helpers

@@ -76,6 +76,27 @@ public struct WALScanner: LogReader {
     lastChecksum = header.checksum
   }
 
+  /// Reads the log in `file`, whose header is `header`, from `tail` on: where an earlier reading
+  /// stopped after a complete record (records appended since are read, nothing before).
+  public init(file: SystemFile, header: WALHeader, from tail: LogTail, materialize: Bool = true)
+    throws(SoftadastraError)
+  {
+    self.path = file.path
+    self.file = file
+    self.fileSize = try file.size()
+    self.materialize = materialize
+    self.onDamage = nil
+    self.header = header
+    cursor = RecordCursor(file: file, fileSize: fileSize)
+    position = tail.offset
+    lastLSN = tail.nextLSN &- 1
+    expectedLSN = tail.nextLSN
+    lastChecksum = tail.checksum
+  }
+
+  /// Where reading stands: after the last record returned.
+  public var tail: LogTail { LogTail(offset: position, nextLSN: expectedLSN, checksum: lastChecksum) }
+
   /// The next complete record, or nil at the end of the log or at the first damage (see `ending`).
   public mutating func next() throws(SoftadastraError) -> ScannedRecord? {
     while ending == nil {

@@ -64,6 +64,13 @@ public final class SystemFile {
     return UInt64(info.st_size)
   }
 
+  /// The device and inode of the open file: whether a path still names it.
+  public func identity() throws(SoftadastraError) -> FileIdentity {
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { throw .system(errno, "cannot stat \(path)", path: path) }
+    return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+  }
+
   /// Reads up to `count` bytes at `offset` into `buffer`; fewer only at the end of the file.
   public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(SoftadastraError) -> Int {
     var done = 0

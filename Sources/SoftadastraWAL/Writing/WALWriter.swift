@@ -1,9 +1,13 @@
-/// Appends records to a native WAL as its only writer.
+/// Appends records to a native WAL, as its only writer while it holds the writer lock.
 ///
 /// Opening takes the writer lock, creates the log if it is missing (durably: temporary file,
 /// `fdatasync`, rename, directory `fsync`), checks the header's node id, and validates the tail:
 /// a torn tail is cut off (and the cut is recorded in the log); damage in the middle refuses to
 /// open and changes nothing.
+///
+/// A writer may hold the lock from open to close, or release it between commits (`unlock()`)
+/// so that other processes write too; `relock(timeout:)` then takes it again and reads what they
+/// appended, or says that they replaced the log (a checkpoint, a restore).
 public final class WALWriter {
   public let path: String
   /// The header of the log being appended to (a new one after `startNewLog`).
@@ -21,6 +25,7 @@ public final class WALWriter {
 
   private var file: SystemFile
   private var lock: WriterLock?
+  private var isClosed = false
   /// The CRC of the last record (the header's when there is none), which seeds the next one.
   public private(set) var lastChecksum: UInt32
   private var unsyncedBytes = false
@@ -188,7 +193,11 @@ public final class WALWriter {
 
   /// Syncs appended records to disk (what `autoFlush` does after every append).
   public func flush() throws(SoftadastraError) {
-    try checkUsable()
+    if let failure {
+      throw SoftadastraError(
+        .io, "WAL \(path) had a failed write or sync (\(failure)); reopen it to continue", path: path)
+    }
+    try checkOpen()
     guard unsyncedBytes else { return }
     do throws(SoftadastraError) { try file.syncData() } catch {
       failure = error
@@ -203,8 +212,83 @@ public final class WALWriter {
       file.close()
       lock?.release()
       lock = nil
+      isClosed = true
     }
-    if failure == nil, lock != nil { try flush() }
+    if failure == nil, !isClosed { try flush() }
+  }
+
+  /// Whether the writer holds the writer lock now.
+  public var isLocked: Bool { lock != nil }
+
+  /// Releases the writer lock and keeps the log open; appends need `relock(timeout:)` first.
+  public func unlock() {
+    lock?.release()
+    lock = nil
+  }
+
+  /// What other processes did to the log while this writer did not hold the lock.
+  public enum Change {
+    /// Nothing: the log ends where this writer left it.
+    case none
+    /// They appended these records (now adopted: the next append follows them).
+    case appended([ScannedRecord])
+    /// The file at the log's path is another one (a checkpoint started a new log, a restore or a
+    /// repair put one in place): reopen it (`surrenderLock()`, then a new writer with the lock).
+    case replaced
+  }
+
+  /// Takes the writer lock again (waiting up to `timeout` seconds) and reads what other
+  /// processes appended since this writer last held it, cutting off a torn tail a crashed one
+  /// left. The lock stays held, whatever is returned or thrown; `unlock()` releases it.
+  ///
+  /// - Throws: `lockTimeout`; `corrupt` for damage in what was appended.
+  public func relock(timeout: Double) throws(SoftadastraError) -> Change {
+    try checkOpen()
+    if lock == nil { lock = try WriterLock.acquire(walPath: path, timeout: timeout) }
+    guard try !isReplaced() else { return .replaced }
+    let size = try file.size()
+    guard size != endOffset else { return .none }
+    var scanner = try WALScanner(
+      file: file, header: header, from: LogTail(offset: endOffset, nextLSN: nextLSN, checksum: lastChecksum))
+    var records: [ScannedRecord] = []
+    while let scanned = try scanner.next() { records.append(scanned) }
+    if let last = records.last {
+      adoptTail(
+        nextLSN: scanner.expectedLSN, checksum: scanner.lastChecksum, end: scanner.position,
+        timestamp: last.record.timestamp)
+    }
+    switch scanner.ending {
+    case .clean, nil: break
+    case .corrupt(let corruption): throw SoftadastraError.damaged(path: path, corruption)
+    case .tornTail(let torn): try cutTornTail(torn)
+    }
+    return .appended(records)
+  }
+
+  /// Whether the log has changed since this writer last looked: another file at its path, or
+  /// another size. Costs an `lstat` and an `fstat`; takes no lock.
+  public func hasChanged() throws(SoftadastraError) -> Bool {
+    try checkOpen()
+    if try isReplaced() { return true }
+    return try file.size() != endOffset
+  }
+
+  /// Closes the log and hands its writer lock (if held) to the caller: for reopening a log that
+  /// another process replaced, without letting go of the lock in between.
+  public func surrenderLock() -> WriterLock? {
+    let held = lock
+    lock = nil
+    file.close()
+    isClosed = true
+    return held
+  }
+
+  /// Whether the file at `path` is no longer the one this writer has open (or is gone), or is
+  /// shorter than what this writer wrote (a repair cuts in place only under the lock, and
+  /// replaces the file).
+  private func isReplaced() throws(SoftadastraError) -> Bool {
+    guard let current = FileSystem.identity(of: path), try current == file.identity() else { return true }
+    return try file.size() < endOffset
   }
 
   /// Replaces the log with an empty one whose header is `newHeader` (its first LSN must be the
@@ -231,7 +315,7 @@ public final class WALWriter {
   }
 
   deinit {
-    file.close()
+    if !isClosed { file.close() }
     lock?.release()
   }
 
@@ -287,6 +371,14 @@ public final class WALWriter {
       throw SoftadastraError(
         .io, "WAL \(path) had a failed write or sync (\(failure)); reopen it to continue", path: path)
     }
-    guard lock != nil else { throw SoftadastraError(.notOpen, "WAL \(path) is closed", path: path) }
+    try checkOpen()
+    guard lock != nil else {
+      throw SoftadastraError(
+        .notOpen, "WAL \(path) is not locked for writing: take the lock with relock(timeout:) first", path: path)
+    }
+  }
+
+  private func checkOpen() throws(SoftadastraError) {
+    guard !isClosed else { throw SoftadastraError(.notOpen, "WAL \(path) is closed", path: path) }
   }
 }

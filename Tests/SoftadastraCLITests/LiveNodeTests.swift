@@ -1,0 +1,122 @@
+import Foundation
+import Softadastra
+import SoftadastraTestSupport
+import Testing
+
+/// An app keeps its node open while the toolkit works on the same node, in other processes: each
+/// takes the writer lock for a commit only, and each read sees every commit acknowledged before it.
+@Suite struct LiveNodeTests {
+  /// The app's client: the CLI's default node in `workspace`, open for the whole test.
+  static func app(_ workspace: CLIWorkspace, checkpointBytes: UInt64 = 0) throws -> Client {
+    var options = ClientOptions.persistent(nodeID: "softadastra", walPath: workspace.file("data/softadastra.wal"))
+    options.createsDirectory = true
+    options.checkpointBytes = checkpointBytes
+    options.lockTimeout = 30
+    let client = Client(options)
+    try client.open()
+    return client
+  }
+
+  @Test func theToolkitWritesWhileAnAppHoldsTheNodeOpenAndEachSeesTheOther() throws {
+    let workspace = CLIWorkspace()
+    let app = try Self.app(workspace)
+    defer { try? app.close() }
+    try app.put("from/app", "1")
+    // The CLI writes while the app's client is open (it used to wait 10 s and exit 75).
+    expectSuccess(workspace.run("store", "put", "from/cli", "2"))
+    #expect(workspace.run("store", "get", "from/app").out == "1\n")
+    // The app sees the CLI's write on its next read, without reopening.
+    #expect(try app.get("from/cli")?.string == "2")
+    #expect(app.size == 2)
+    // Deletes and imports too, both ways.
+    expectSuccess(workspace.run("store", "delete", "from/app"))
+    #expect(try app.get("from/app") == nil)
+    FileBytes.write(Array("i/1\tone\ni/2\ttwo\n".utf8), to: workspace.file("batch.tsv"))
+    expectSuccess(workspace.run("store", "import", "batch.tsv"))
+    #expect(try app.entries(prefix: Array("i/".utf8)).map { $0.value.string } == ["one", "two"])
+    try app.put("from/app", "3")
+    #expect(workspace.run("store", "get", "from/app").out == "3\n")
+    // The LSNs stay one sequence: the app's next write follows the CLI's.
+    let lsn = try #require(try app.commit([.put(key: Array("last".utf8), value: [1])]))
+    let dumped = workspace.run("wal-dump", "--json")
+    let last = try #require(try workspace.jsonLines(dumped).last)
+    #expect(last["lsn"] as? Int == Int(lsn.lowerBound) && last["key"] as? String == "last")
+    expectSuccess(workspace.run("wal-verify"))
+  }
+
+  @Test func checkpointsAndRestoresByTheToolkitReplaceTheLogUnderTheApp() throws {
+    let workspace = CLIWorkspace()
+    let app = try Self.app(workspace)
+    defer { try? app.close() }
+    for index in 0..<50 { try app.put("k\(index)", "v\(index)") }
+    expectSuccess(workspace.run("backup", "--output", "fifty.sdbackup"))
+    // A checkpoint by the CLI starts a new log; the app's next commit and read follow it.
+    expectSuccess(workspace.run("snapshot"))
+    try app.put("after-snapshot", "yes")
+    #expect(try app.get("k7")?.string == "v7" && app.size == 51)
+    expectSuccess(workspace.run("store", "put", "cli-after", "1"))
+    #expect(try app.get("cli-after")?.string == "1")
+    let expected = workspace.run("store", "export").stdout
+    // The app's own checkpoint, then the CLI writes after it.
+    try app.checkpoint()
+    expectSuccess(workspace.run("store", "put", "after-app-snapshot", "1"))
+    #expect(app.size == 53)
+    #expect(workspace.run("store", "export").stdout.count > expected.count)
+    // A restore by the CLI (forced: the node exists) puts the backup's state in place; the app
+    // sees it on its next read and writes after it.
+    expectSuccess(workspace.run("restore", "fifty.sdbackup", "--force"))
+    #expect(app.size == 50)
+    #expect(try app.get("after-snapshot") == nil)
+    try app.put("after-restore", "1")
+    #expect(workspace.run("store", "get", "after-restore").out == "1\n")
+    expectSuccess(workspace.run("wal-verify"))
+  }
+
+  @Test func syncBothWaysWhileAnAppHoldsEachNodeOpen() throws {
+    let workspace = CLIWorkspace()
+    let app = try Self.app(workspace)
+    defer { try? app.close() }
+    try app.put("mine", "a")
+    expectSuccess(workspace.run("store", "put", "theirs", "b", "--node-id", "b"))
+    #expect(workspace.run("sync", "export", "--peer", "b", "--output", "to-b.sdsync").status == 0)
+    #expect(workspace.run("sync", "import", "to-b.sdsync", "--node-id", "b", "--reply", "to-a.sdsync").status == 0)
+    #expect(workspace.run("sync", "import", "to-a.sdsync").status == 0)
+    #expect(try app.get("theirs")?.string == "b")
+    #expect(workspace.run("store", "get", "mine", "--node-id", "b").out == "a\n")
+  }
+
+  @Test func processesAndAnAppWritingAtOnceLoseNothing() throws {
+    let workspace = CLIWorkspace()
+    let app = try Self.app(workspace, checkpointBytes: 4096)
+    defer { try? app.close() }
+    let binary = CommandRunner.binaryPath
+    // Three shell loops of CLI puts (checkpointing often), while the app puts and reads.
+    var loops: [Process] = []
+    for writer in 0..<3 {
+      let loop = Process()
+      loop.executableURL = URL(fileURLWithPath: "/bin/sh")
+      loop.arguments = [
+        "-c",
+        "for i in $(seq 1 40); do \"\(binary)\" store put w\(writer)/$i v$i --checkpoint-bytes 4096 --lock-timeout 30 || exit 1; done",
+      ]
+      loop.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
+      try loop.run()
+      loops.append(loop)
+    }
+    let appKeys = 40
+    for index in 1...appKeys {
+      try app.put("app/\(index)", "v\(index)")
+      // Every one of the app's own writes is there at once.
+      #expect(try app.get("app/\(index)")?.string == "v\(index)")
+    }
+    for loop in loops {
+      loop.waitUntilExit()
+      #expect(loop.terminationStatus == 0)
+    }
+    // The app sees every acknowledged write of every process, and so does a fresh reader.
+    #expect(app.size == 120 + appKeys)
+    let listed = workspace.run("store", "list").out.split(separator: "\n")
+    #expect(listed.count == 120 + appKeys)
+    expectSuccess(workspace.run("wal-verify"))
+  }
+}
