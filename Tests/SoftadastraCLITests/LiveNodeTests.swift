@@ -119,4 +119,82 @@ import Testing
     #expect(listed.count == 120 + appKeys)
     expectSuccess(workspace.run("wal-verify"))
   }
+
+  @Test func aWaitThatGivesUpNamesTheHolderAndStatusShowsIt() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(workspace.run("store", "put", "k", "v"))
+    let lock = try WriterLock.acquire(walPath: workspace.file("data/softadastra.wal"), timeout: 0)
+    defer { lock.release() }
+    let refused = workspace.run("store", "put", "k", "w", "--lock-timeout", "0.2")
+    expectFailure(refused, 75, mentioning: "held by pid \(getpid()) (")
+    let status = try workspace.json(workspace.run("status", "--json"))
+    let writer = (status["wal"] as? [String: Any])?["writer"] as? [String: Any]
+    #expect(writer?["pid"] as? Int == Int(getpid()))
+    #expect(workspace.run("status").out.contains("writer     : pid \(getpid()) ("))
+    lock.release()
+    #expect(workspace.run("status").out.contains("writer     : none now"))
+  }
+
+  @Test func anAppCommittingInATightLoopDoesNotStarveTheToolkit() throws {
+    let workspace = CLIWorkspace()
+    let app = try Self.app(workspace)
+    defer { try? app.close() }
+    final class Stop: @unchecked Sendable {
+      private let lock = NSLock()
+      private var stopped = false
+      var isSet: Bool { lock.withLock { stopped } }
+      func set() { lock.withLock { stopped = true } }
+    }
+    let stop = Stop()
+    let finished = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) let writer = app  // used by the writing thread only until it finishes
+    let thread = Thread {
+      var index = 0
+      while !stop.isSet {
+        index += 1
+        try? writer.put("app/\(index)", "v")
+      }
+      finished.signal()
+    }
+    thread.start()
+    defer {
+      stop.set()
+      finished.wait()
+    }
+    // Each CLI put waits its turn among the app's commits; none waits out its 5 s.
+    for index in 0..<5 {
+      expectSuccess(workspace.run("store", "put", "cli/\(index)", "v", "--lock-timeout", "5"))
+    }
+  }
+
+  @Test func aStalledPeerDoesNotHoldUpTheNodesWriters() throws {
+    let workspace = CLIWorkspace()
+    let app = try Self.app(workspace)
+    defer { try? app.close() }
+    try app.put("k", "v")
+    // While the app delivers a bundle, another process commits: delivery holds no lock.
+    var during: CommandResult?
+    try app.sendSyncBundle(for: "b") { _ throws(SoftadastraError) in
+      during = workspace.run("store", "put", "during", "1", "--lock-timeout", "1")
+    }
+    #expect(during?.status == 0)
+    #expect(try app.get("during")?.string == "1")
+    #expect(try app.syncState().peers.first?.sentLSN == 1)
+    // A live exchange with a peer that never answers: the node takes writes meanwhile.
+    let binary = CommandRunner.binaryPath
+    let exchange = Process()
+    exchange.executableURL = URL(fileURLWithPath: binary)
+    exchange.arguments = ["sync", "with", "--timeout", "20", "sh", "-c", "touch peer-started; cat > /dev/null"]
+    exchange.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
+    exchange.standardError = FileHandle(forWritingAtPath: "/dev/null")
+    try exchange.run()
+    defer {
+      exchange.terminate()
+      exchange.waitUntilExit()
+    }
+    #expect(waitUntil { FileManager.default.fileExists(atPath: workspace.file("peer-started")) })
+    expectSuccess(workspace.run("store", "put", "while-syncing", "1", "--lock-timeout", "2"))
+    try app.put("app-while-syncing", "1")
+    #expect(exchange.isRunning)
+  }
 }

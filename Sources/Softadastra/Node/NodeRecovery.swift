@@ -46,8 +46,9 @@ public enum NodeRecovery {
   ///   - keepingRecords: keep the records after the snapshot in the result (for backups).
   ///   - checkingBlocks: check every block's checksum of the snapshot used, and fall back past
   ///     it when one fails (for work that reads the whole snapshot).
-  ///   - onlyKey: apply only the WAL's changes to this key (a single read needs no more), so the
-  ///     result answers `entry(for: onlyKey)` and nothing else, in constant memory.
+  ///   - onlyKey: apply only the WAL's changes to this key (a single read needs no more) and its
+  ///     sync tables, so the result answers `entry(for: onlyKey)` and `syncTable()` and nothing
+  ///     else, in constant memory.
   ///   - lockTimeout: how long to wait for the writer lock when an interrupted restore must be
   ///     finished first (`RestoreJournal`); no lock is taken otherwise.
   public static func recover(
@@ -276,7 +277,11 @@ public enum NodeRecovery {
         }
         guard matchedBase else { throw mismatch("it does not hold the snapshot's last record \(base)") }
         if let onlyKey {
-          if case .operation(let operation, _) = record.body, operation.key == onlyKey { state.apply(record) }
+          switch record.body {
+          case .operation(let operation, _) where operation.key == onlyKey: state.apply(record)
+          case .syncTable: state.apply(record)
+          default: break
+          }
         } else {
           state.apply(record)
         }

@@ -58,23 +58,36 @@ extension Client {
   public func sendSyncBundle(
     for peer: String, fullState: Bool = false, through deliver: (SyncBundle) throws(SoftadastraError) -> Void
   ) throws(SoftadastraError) -> SyncBundle {
-    _ = try syncWriter()
-    return try writing { writer throws(SoftadastraError) in
-      try sendSyncBundleUnderLock(for: peer, fullState: fullState, writer: writer, through: deliver)
-    }
-  }
-
-  private func sendSyncBundleUnderLock(
-    for peer: String, fullState: Bool, writer: WALWriter, through deliver: (SyncBundle) throws(SoftadastraError) -> Void
-  ) throws(SoftadastraError) -> SyncBundle {
+    let writer = try syncWriter()
     try checkPeer(peer)
     // The bundle acknowledges what this node has received: that must be on disk first, even
     // with autoFlush off.
     try writer.flush()
-    try checkpointIfDue()
-    let node = try NodeRecovery.recover(walPath: writer.path, nodeID: options.nodeID, keepingRecords: true)
-    var table = try node.state.syncTable()
-    var record = try peerRecord(peer, in: table)
+    try writing { _ throws(SoftadastraError) in try checkpointIfDue() }
+    // Made and delivered without the writer lock (a reader sees whole commits), so that a slow
+    // or stalled peer never holds up this node's writers; then recorded as sent, under the lock,
+    // in the sync table as it is by then.
+    let (bundle, resent) = try makeBundle(for: peer, fullState: fullState, walPath: writer.path, clock: writer)
+    try deliver(bundle)
+    try writing { _ throws(SoftadastraError) in
+      var table = try currentSyncTable()
+      var record = try peerRecord(peer, in: table)
+      record.sent = max(record.sent, bundle.end)
+      record.retries += resent
+      record.lastExchangeMilliseconds = Int64(HybridTimestamp.wallClockMilliseconds())
+      table.peers[peer] = record
+      try append([.syncTable(payload: table.encoded())])
+    }
+    return bundle
+  }
+
+  /// The bundle for `peer` from the node's files as they are, and how many of its operations
+  /// were sent before.
+  private func makeBundle(for peer: String, fullState: Bool, walPath: String, clock: WALWriter)
+    throws(SoftadastraError) -> (bundle: SyncBundle, resent: UInt64)
+  {
+    let node = try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID, keepingRecords: true)
+    let record = try peerRecord(peer, in: try node.state.syncTable())
     let end = Self.end(of: node)
     let full = fullState || !Self.history(of: node, holds: record.acknowledged)
     var operations: [SyncOperation] = []
@@ -100,16 +113,18 @@ extension Client {
       }
     }
     let bundle = SyncBundle(
-      sender: options.nodeID, recipient: peer, created: writer.readClock(),
+      sender: options.nodeID, recipient: peer, created: clock.readClock(),
       isFullState: full, fromLSN: full ? 0 : record.acknowledged.lsn, end: end, acknowledgement: record.received,
       operations: operations)
-    try deliver(bundle)
-    record.sent = max(record.sent, end)
-    record.retries += resent
-    record.lastExchangeMilliseconds = Int64(HybridTimestamp.wallClockMilliseconds())
-    table.peers[peer] = record
-    try append([.syncTable(payload: table.encoded())])
-    return bundle
+    return (bundle, resent)
+  }
+
+  /// The sync table as the log holds it now: from the state when it is loaded (and caught up),
+  /// else read from the files applying sync tables only.
+  private func currentSyncTable() throws(SoftadastraError) -> SyncTable {
+    if state != nil { return try reading { state throws(SoftadastraError) in try state.syncTable() } }
+    guard let walPath else { throw SoftadastraError(.notOpen, "the client is not open; call open() first") }
+    return try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID, onlyKey: []).state.syncTable()
   }
 
   /// Applies a bundle from a peer atomically: the operations that win the conflict rule and

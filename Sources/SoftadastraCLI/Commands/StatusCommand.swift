@@ -87,6 +87,8 @@ struct StatusCommand: ParsableCommand {
     lines.append("  enabled    : yes")
     lines.append("  path       : \(options.walPath!)")
     lines.append("  durable    : \(options.autoFlush ? "yes" : "no")")
+    lines.append(
+      "  writer     : \(WriterLock.holder(walPath: options.walPath!).map { "\($0) holds the lock" } ?? "none now")")
     guard let summary else {
       lines.append("  exists     : no (created by the first write)")
       return lines + ["Store", "  keys       : 0", "Sync", "  outbox     : 0"]
@@ -124,6 +126,12 @@ struct StatusCommand: ParsableCommand {
     var wal: [(String, JSONValue)] = [
       ("enabled", .bool(true)), ("path", .string(options.walPath!)), ("format", .string(LogFormat.native.rawValue)),
       ("durable", .bool(options.autoFlush)),
+      (
+        "writer",
+        WriterLock.holder(walPath: options.walPath!).map {
+          .object([("pid", .number(UInt64($0.pid))), ("command", .string($0.command))])
+        } ?? .null
+      ),
       ("exists", .bool(summary != nil)),
     ]
     if let summary {

@@ -7,7 +7,14 @@
 /// The exclusive lock that makes a process the only writer of a log: `flock` on `<wal>.lock`.
 ///
 /// Readers never take it. The lock file stays in place; the kernel releases the lock when the
-/// holder closes it or dies, so a crash never leaves a stale lock behind.
+/// holder closes it or dies, so a crash never leaves a stale lock behind. The holder writes its
+/// process id and command line into the file (`LockHolder`), for the message of a wait that
+/// gives up and for `status`.
+///
+/// Waiting is fair enough that a process committing in a tight loop cannot starve the others:
+/// a waiter marks itself in a waiting room (a shared OFD lock on byte 1 of the lock file), and
+/// while anyone waits, a process that wants the lock waits its turn in the room instead of
+/// taking the lock the moment it is released.
 public final class WriterLock {
   public let path: String
   private let file: SystemFile
@@ -27,21 +34,72 @@ public final class WriterLock {
     let path = lockPath(forWAL: walPath)
     let file = try SystemFile.openOrCreate(path)
     let deadline = Deadline(secondsFromNow: timeout)
-    var pause: UInt32 = 1_000
-    while flock(file.descriptor, LOCK_EX | LOCK_NB) != 0 {
-      guard errno == EWOULDBLOCK || errno == EINTR else {
-        throw .system(errno, "cannot lock \(path)", path: path)
-      }
+    if !someoneWaits(file.descriptor), try tryLock(file, path) { return WriterLock(holding: file, path: path) }
+    guard waitingRoom(file.descriptor, enter: true) else { throw .system(errno, "cannot wait for \(path)", path: path) }
+    var pause: UInt32 = 200
+    while try !tryLock(file, path) {
       if deadline.hasPassed {
+        _ = waitingRoom(file.descriptor, enter: false)
+        let holder = holder(walPath: walPath)
         throw SoftadastraError(
           .lockTimeout,
-          "another process is writing \(walPath): lock \(path) still held after \(formatSeconds(timeout)) s; retry later or raise --lock-timeout",
-          path: path, detail: LockHeld(lockPath: path))
+          "another process is writing \(walPath): lock \(path) still held\(holder.map { " by \($0)" } ?? "") after \(formatSeconds(timeout)) s; retry later or raise --lock-timeout",
+          path: path, detail: LockHeld(lockPath: path, holderPID: holder?.pid))
       }
       usleep(pause)
-      pause = min(pause * 2, 50_000)
+      pause = min(pause * 2, 5_000)
     }
-    return WriterLock(path: path, file: file)
+    _ = waitingRoom(file.descriptor, enter: false)
+    return WriterLock(holding: file, path: path)
+  }
+
+  /// Takes the lock if it is free.
+  private static func tryLock(_ file: SystemFile, _ path: String) throws(SoftadastraError) -> Bool {
+    if flock(file.descriptor, LOCK_EX | LOCK_NB) == 0 { return true }
+    guard errno == EWOULDBLOCK || errno == EINTR else { throw .system(errno, "cannot lock \(path)", path: path) }
+    return false
+  }
+
+  /// A lock that `file` holds: records this process as the holder.
+  private convenience init(holding file: SystemFile, path: String) {
+    self.init(path: path, file: file)
+    try? file.truncate(to: 0)
+    try? file.write(LockHolder.current.line, at: 0)
+  }
+
+  /// Byte 1 of the lock file, locked shared by every process waiting for the lock (open file
+  /// description locks: independent of `flock`, and of other descriptors in the same process).
+  private static func waitingRoom(_ descriptor: Int32, enter: Bool) -> Bool {
+    var region = flock()
+    region.l_type = Int16(enter ? F_RDLCK : F_UNLCK)
+    region.l_whence = Int16(SEEK_SET)
+    region.l_start = 1
+    region.l_len = 1
+    return fcntl(descriptor, openFileDescriptionSetLock, &region) == 0
+  }
+
+  /// Whether any process is in the waiting room.
+  private static func someoneWaits(_ descriptor: Int32) -> Bool {
+    var region = flock()
+    region.l_type = Int16(F_WRLCK)
+    region.l_whence = Int16(SEEK_SET)
+    region.l_start = 1
+    region.l_len = 1
+    guard fcntl(descriptor, openFileDescriptionGetLock, &region) == 0 else { return false }
+    return region.l_type != Int16(F_UNLCK)
+  }
+
+  /// `F_OFD_SETLK` and `F_OFD_GETLK` (Linux 3.15), which Glibc's module does not export.
+  private static let openFileDescriptionGetLock: Int32 = 36
+  private static let openFileDescriptionSetLock: Int32 = 37
+
+  /// Who holds the lock of the log at `walPath` now, as the holder recorded it; nil when it is
+  /// free or the holder is not known.
+  public static func holder(walPath: String) -> LockHolder? {
+    guard isHeld(walPath: walPath), let file = try? SystemFile.openForReading(lockPath(forWAL: walPath)),
+      let bytes = try? file.read(count: 512, at: 0)
+    else { return nil }
+    return LockHolder.parse(bytes)
   }
 
   /// Whether a writer holds the lock of the log at `walPath` right now. Checks with a shared,
@@ -54,8 +112,11 @@ public final class WriterLock {
     return flock(descriptor, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK
   }
 
-  /// Releases the lock now rather than when the object goes away.
-  public func release() { file.close() }
+  /// Releases the lock now rather than when the object goes away (the holder's record cleared).
+  public func release() {
+    try? file.truncate(to: 0)
+    file.close()
+  }
 }
 
 func formatSeconds(_ seconds: Double) -> String {
