@@ -58,6 +58,37 @@ import Testing
     try client.close()
   }
 
+  @Test func whatAnotherWriterLeftIsCaughtUpWithBeforeTheNextCommit() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    var options = ClientOptions.persistent(nodeID: "node-a", walPath: path)
+    options.checkpointBytes = 0
+    let app = Client(options)
+    try app.open()
+    defer { try? app.close() }
+    try app.put("a", "1")
+    // Another client (another process would do the same) commits, then a writer dies mid-append.
+    let other = Client(options)
+    try other.open()
+    try other.put("b", "2")
+    try other.close()
+    let sizeBefore = FileBytes.read(path).count
+    FileBytes.append(path, [0x40, 0x00, 0x00, 0x00, 0x01, 0x00, 0x07])
+    // The app sees the other's commit, cuts the torn bytes under the lock, and appends after them.
+    #expect(try app.get("b")?.string == "2")
+    let lsns = try #require(try app.commit([.put(key: Array("c".utf8), value: [0x33])]))
+    #expect(lsns.lowerBound == 4)  // 1 a, 2 b, 3 the note of the cut, 4 c
+    var scanner = try WALScanner(path: path)
+    var bodies: [WALRecord.Body] = []
+    while let scanned = try scanner.next() { bodies.append(scanned.record.body) }
+    #expect(scanner.ending == .clean && bodies.count == 4)
+    #expect(bodies[2] == .tailRepairNote(offset: UInt64(sizeBefore), bytes: 7))
+    let reader = Client(options)
+    try reader.open()
+    #expect(try reader.entries().map { $0.value.string } == ["1", "2", "3"])
+    try reader.close()
+  }
+
   @Test func callsBeforeOpenSayWhatToDo() {
     let client = Client(.memory(nodeID: "node-a"))
     #expect {
