@@ -197,4 +197,42 @@ import Testing
     try app.put("app-while-syncing", "1")
     #expect(exchange.isRunning)
   }
+
+  @Test func theFollowerFollowsAcrossCheckpointsAndRestores() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(workspace.run("store", "put", "first", "1"))
+    expectSuccess(workspace.run("backup", "--output", "one.sdbackup"))
+    FileBytes.write([], to: workspace.file("follow.out"))
+    FileBytes.write([], to: workspace.file("follow.err"))
+    let follower = Process()
+    follower.executableURL = URL(fileURLWithPath: CommandRunner.binaryPath)
+    follower.arguments = ["wal-dump", "--follow", "--json"]
+    follower.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
+    follower.standardOutput = FileHandle(forWritingAtPath: workspace.file("follow.out"))
+    follower.standardError = FileHandle(forWritingAtPath: workspace.file("follow.err"))
+    try follower.run()
+    defer {
+      follower.terminate()
+      follower.waitUntilExit()
+    }
+    func keys() throws -> [String] {
+      String(decoding: FileBytes.read(workspace.file("follow.out")), as: UTF8.self).split(separator: "\n").compactMap {
+        line in
+        (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["key"] as? String
+      }
+    }
+    #expect(try waitUntil { try keys() == ["first"] })
+    // A checkpoint starts a new log: the follower goes on in it, no record missed or repeated.
+    expectSuccess(workspace.run("store", "put", "second", "2"))
+    expectSuccess(workspace.run("snapshot"))
+    expectSuccess(workspace.run("store", "put", "third", "3"))
+    #expect(try waitUntil { try keys().count >= 3 })
+    #expect(try keys() == ["first", "second", "third"])
+    // A restore puts another log in place: the follower says so and reads it from its start.
+    expectSuccess(workspace.run("restore", "one.sdbackup", "--force"))
+    expectSuccess(workspace.run("store", "put", "after-restore", "4"))
+    #expect(try waitUntil { try keys().last == "after-restore" })
+    #expect(try keys() == ["first", "second", "third", "first", "after-restore"])
+    #expect(String(decoding: FileBytes.read(workspace.file("follow.err")), as: UTF8.self).contains("was replaced"))
+  }
 }

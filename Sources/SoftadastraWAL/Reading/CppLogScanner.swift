@@ -36,6 +36,8 @@ public struct CppLogScanner: LogReader {
   public var nativeHeader: WALHeader? { nil }
   public var fileSize: UInt64 { UInt64(bytes.count) }
   public var position: UInt64 { UInt64(offset) }
+  /// The runtime appends to its log and never replaces it.
+  public var replacements: Int { 0 }
 
   public mutating func next() throws(SoftadastraError) -> ScannedRecord? {
     while ending == nil {

@@ -22,8 +22,11 @@ public protocol LogReader {
   var ending: WALEnding? { get }
   /// The next record, or nil at the end or at damage (see `ending`).
   mutating func next() throws(SoftadastraError) -> ScannedRecord?
-  /// Looks again at the file, to read records appended since.
+  /// Looks again at the file, to read records appended since (and, for a native log, the log
+  /// that replaced it: see `WALScanner.refresh()`).
   mutating func refresh() throws(SoftadastraError)
+  /// How many times `refresh()` went on in a log that does not continue the one before.
+  var replacements: Int { get }
 }
 
 extension LogFormat {
@@ -86,6 +89,14 @@ public enum WALEnding: Sendable, Equatable {
   case clean
   case tornTail(TornTail)
   case corrupt(Corruption)
+}
+
+extension WALEnding {
+  /// Damage with valid records after it (not a clean end or a torn tail).
+  public var isCorrupt: Bool {
+    if case .corrupt = self { return true }
+    return false
+  }
 }
 
 /// A stretch of bytes that holds no valid record.

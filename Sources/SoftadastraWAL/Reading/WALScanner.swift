@@ -172,14 +172,33 @@ public struct WALScanner: LogReader {
 
   /// Looks again at the file's size, so that records appended since can be read (for following
   /// a log as it grows). An ending that only meant "nothing more yet" is cleared; damage stays.
+  ///
+  /// Once the file it has open has no more records and another file is at its path (a
+  /// checkpoint started a new log; a restore or a repair put one in place), it reads that one:
+  /// after a checkpoint from the record that follows the last one read; otherwise from the
+  /// start, counted in `replacements`.
   public mutating func refresh() throws(SoftadastraError) {
     let size = try file.size()
-    guard size != fileSize else { return }
-    fileSize = size
-    cursor = RecordCursor(file: file, fileSize: size)
-    if case .corrupt = ending { return }
-    ending = nil
+    if size != fileSize {
+      fileSize = size
+      cursor = RecordCursor(file: file, fileSize: size)
+      if case .corrupt = ending { return }
+      ending = nil
+      return
+    }
+    // Only once this file is read to its end (damage is never stepped over).
+    guard let ending, !ending.isCorrupt, let current = FileSystem.identity(of: path), try current != file.identity()
+    else { return }
+    let next = try WALScanner(file: SystemFile.openForReading(path), materialize: materialize, onDamage: onDamage)
+    let continues = next.header.firstLSN == expectedLSN && next.header.continuesSnapshot
+    let replacements = replacements + (continues ? 0 : 1)
+    self = next
+    self.replacements = replacements
   }
+
+  /// How many times `refresh()` found the log replaced by one that does not continue it (a
+  /// restore, a repair): its records were read from the start, LSNs may repeat.
+  public private(set) var replacements = 0
 
   /// Why a valid frame cannot come next: its LSN, or batch flags that contradict the position.
   static func sequenceProblem(_ frame: RecordFrame, expectedLSN: UInt64, inBatch: Bool) -> RecordProblem? {

@@ -96,10 +96,15 @@ struct WALDumpCommand: ParsableCommand {
     var times = RecordFormatting.TimeFormatter()
     while limit.map({ printed < $0 }) ?? true {
       guard let scanned = try scanner.next() else {
-        guard follow, scanner.ending.map({ if case .corrupt = $0 { false } else { true } }) ?? true else { break }
+        guard follow, !(scanner.ending?.isCorrupt ?? false) else { break }
         Output.flush()
         usleep(200_000)
+        let replacements = scanner.replacements
         try scanner.refresh()
+        if scanner.replacements != replacements {
+          Output.diagnostic(
+            "note: \(walPath) was replaced (a restore or a repair): following the new log from its start")
+        }
         continue
       }
       guard filter.matches(scanned.record) else { continue }
