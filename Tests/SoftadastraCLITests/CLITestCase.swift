@@ -19,6 +19,28 @@ final class CLIWorkspace {
 
   func file(_ name: String) -> String { directory.file(name) }
 
+  /// Starts `softadastra arguments…` in the workspace without waiting for it, its standard output
+  /// (and error, when named) going to new files of the workspace; the caller terminates it.
+  func start(_ arguments: String..., stdout: String, stderr: String? = nil) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandRunner.binaryPath)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: path)
+    FileBytes.write([], to: file(stdout))
+    process.standardOutput = FileHandle(forWritingAtPath: file(stdout))
+    if let stderr {
+      FileBytes.write([], to: file(stderr))
+      process.standardError = FileHandle(forWritingAtPath: file(stderr))
+    }
+    try process.run()
+    return process
+  }
+
+  /// The lines written so far to the workspace's file `name`.
+  func lines(of name: String) -> [Substring] {
+    String(decoding: FileBytes.read(file(name)), as: UTF8.self).split(separator: "\n")
+  }
+
   /// Parses one JSON document from standard output.
   func json(_ result: CommandResult) throws -> [String: Any] {
     try #require(JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])

@@ -186,16 +186,8 @@ import Testing
       return bytes
     }
     FileBytes.write(record(1), to: workspace.file("runtime.log"))
-    FileBytes.write([], to: workspace.file("follow.out"))
-    let follower = Process()
-    follower.executableURL = URL(fileURLWithPath: CommandRunner.binaryPath)
-    follower.arguments = ["wal-dump", "runtime.log", "--follow"]
-    follower.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
-    follower.standardOutput = FileHandle(forWritingAtPath: workspace.file("follow.out"))
-    try follower.run()
-    func lines() -> [Substring] {
-      String(decoding: FileBytes.read(workspace.file("follow.out")), as: UTF8.self).split(separator: "\n")
-    }
+    let follower = try workspace.start("wal-dump", "runtime.log", "--follow", stdout: "follow.out")
+    func lines() -> [Substring] { workspace.lines(of: "follow.out") }
     #expect(waitUntil { lines().count == 1 })
     let log = try #require(FileHandle(forWritingAtPath: workspace.file("runtime.log")))
     log.seekToEndOfFile()

@@ -202,22 +202,13 @@ import Testing
     let workspace = CLIWorkspace()
     expectSuccess(workspace.run("store", "put", "first", "1"))
     expectSuccess(workspace.run("backup", "--output", "one.sdbackup"))
-    FileBytes.write([], to: workspace.file("follow.out"))
-    FileBytes.write([], to: workspace.file("follow.err"))
-    let follower = Process()
-    follower.executableURL = URL(fileURLWithPath: CommandRunner.binaryPath)
-    follower.arguments = ["wal-dump", "--follow", "--json"]
-    follower.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
-    follower.standardOutput = FileHandle(forWritingAtPath: workspace.file("follow.out"))
-    follower.standardError = FileHandle(forWritingAtPath: workspace.file("follow.err"))
-    try follower.run()
+    let follower = try workspace.start("wal-dump", "--follow", "--json", stdout: "follow.out", stderr: "follow.err")
     defer {
       follower.terminate()
       follower.waitUntilExit()
     }
     func keys() throws -> [String] {
-      String(decoding: FileBytes.read(workspace.file("follow.out")), as: UTF8.self).split(separator: "\n").compactMap {
-        line in
+      workspace.lines(of: "follow.out").compactMap { line in
         (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["key"] as? String
       }
     }

@@ -169,16 +169,8 @@ import Testing
   @Test func followPrintsRecordsAsAWriterAppendsThem() throws {
     let workspace = CLIWorkspace()
     workspace.run("store", "put", "first", "1")
-    let follower = Process()
-    follower.executableURL = URL(fileURLWithPath: CommandRunner.binaryPath)
-    follower.arguments = ["wal-dump", "--follow"]
-    follower.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
-    FileBytes.write([], to: workspace.file("follow.out"))
-    follower.standardOutput = FileHandle(forWritingAtPath: workspace.file("follow.out"))
-    try follower.run()
-    func lines() -> [Substring] {
-      String(decoding: FileBytes.read(workspace.file("follow.out")), as: UTF8.self).split(separator: "\n")
-    }
+    let follower = try workspace.start("wal-dump", "--follow", stdout: "follow.out")
+    func lines() -> [Substring] { workspace.lines(of: "follow.out") }
     // Once the record already there is printed, the follower is following.
     #expect(waitUntil { lines().count == 1 })
     workspace.run("store", "put", "second", "2")
