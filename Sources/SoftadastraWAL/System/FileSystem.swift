@@ -205,3 +205,10 @@ public enum FileSystem {
     if Glibc.unlink(path) == 0 { IOObservation.report(.unlinked(path: path)) }
   }
 }
+
+/// A file's size and status-change time, as `SystemFile.status()` reads them: equal twice means
+/// nobody wrote it, truncated it, or linked, renamed or unlinked any of its names in between.
+public struct FileStatus: Sendable, Equatable {
+  public var size: UInt64
+  public var changeNanoseconds: UInt64
+}

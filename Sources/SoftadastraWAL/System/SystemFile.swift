@@ -64,6 +64,17 @@ public final class SystemFile {
     return UInt64(info.st_size)
   }
 
+  /// What one `fstat` says of the open file that changes when anyone changes it: its size, and
+  /// its status-change time (set by a write, a truncation, and by a link, rename or unlink of
+  /// any of its names, so also when another file takes its place at its path).
+  public func status() throws(SoftadastraError) -> FileStatus {
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { throw .system(errno, "cannot stat \(path)", path: path) }
+    return FileStatus(
+      size: UInt64(info.st_size),
+      changeNanoseconds: UInt64(max(0, info.st_ctim.tv_sec)) &* 1_000_000_000 &+ UInt64(max(0, info.st_ctim.tv_nsec)))
+  }
+
   /// The device and inode of the open file: whether a path still names it.
   public func identity() throws(SoftadastraError) -> FileIdentity {
     var info = stat()

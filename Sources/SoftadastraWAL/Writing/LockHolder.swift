@@ -13,10 +13,10 @@ public struct LockHolder: Sendable, Equatable, CustomStringConvertible {
   public var description: String { command.isEmpty ? "pid \(pid)" : "pid \(pid) (\(command))" }
 
   /// This process, as it records itself: its id and its command line (at most 200 bytes).
-  static var current: LockHolder {
+  static let current: LockHolder = {
     let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
     return LockHolder(pid: getpid(), command: String(decoding: command.utf8.prefix(200), as: UTF8.self))
-  }
+  }()
 
   /// The line written into the lock file.
   var line: [UInt8] { Array("\(pid) \(command)\n".utf8) }

@@ -26,6 +26,8 @@ public final class WALWriter {
   private var file: SystemFile
   private var lock: WriterLock?
   private var isClosed = false
+  /// The file's status when this writer last knew everything in it (nil: look in full).
+  private var knownStatus: FileStatus?
   /// The CRC of the last record (the header's when there is none), which seeds the next one.
   public private(set) var lastChecksum: UInt32
   private var unsyncedBytes = false
@@ -181,6 +183,7 @@ public final class WALWriter {
     nextLSN = lsn
     lastChecksum = checksum
     self.clock = clock
+    knownStatus = try? file.status()
     return records
   }
 
@@ -218,13 +221,10 @@ public final class WALWriter {
   }
 
   /// Whether the writer holds the writer lock now.
-  public var isLocked: Bool { lock != nil }
+  public var isLocked: Bool { lock?.holds ?? false }
 
   /// Releases the writer lock and keeps the log open; appends need `relock(timeout:)` first.
-  public func unlock() {
-    lock?.release()
-    lock = nil
-  }
+  public func unlock() { lock?.suspend() }
 
   /// What other processes did to the log while this writer did not hold the lock.
   public enum Change {
@@ -244,10 +244,18 @@ public final class WALWriter {
   /// - Throws: `lockTimeout`; `corrupt` for damage in what was appended.
   public func relock(timeout: Double) throws(SoftadastraError) -> Change {
     try checkOpen()
-    if lock == nil { lock = try WriterLock.acquire(walPath: path, timeout: timeout) }
+    if let lock {
+      try lock.take(timeout: timeout)
+    } else {
+      lock = try WriterLock.acquire(walPath: path, timeout: timeout)
+    }
+    if let knownStatus, try file.status() == knownStatus { return .none }
     guard try !isReplaced() else { return .replaced }
     let size = try file.size()
-    guard size != endOffset else { return .none }
+    guard size != endOffset else {
+      knownStatus = try file.status()
+      return .none
+    }
     var scanner = try WALScanner(
       file: file, header: header, from: LogTail(offset: endOffset, nextLSN: nextLSN, checksum: lastChecksum))
     var records: [ScannedRecord] = []
@@ -262,15 +270,16 @@ public final class WALWriter {
     case .corrupt(let corruption): throw SoftadastraError.damaged(path: path, corruption)
     case .tornTail(let torn): try cutTornTail(torn)
     }
+    knownStatus = try file.status()
     return .appended(records)
   }
 
-  /// Whether the log has changed since this writer last looked: another file at its path, or
-  /// another size. Costs an `lstat` and an `fstat`; takes no lock.
+  /// Whether the log may have changed since this writer last looked (another process appended,
+  /// or put another file at its path). One `fstat`; takes no lock.
   public func hasChanged() throws(SoftadastraError) -> Bool {
     try checkOpen()
-    if try isReplaced() { return true }
-    return try file.size() != endOffset
+    guard let knownStatus else { return true }
+    return try file.status() != knownStatus
   }
 
   /// Closes the log and hands its writer lock (if held) to the caller: for reopening a log that
@@ -312,6 +321,7 @@ public final class WALWriter {
     endOffset = UInt64(newHeader.size)
     lastChecksum = newHeader.checksum
     repairedTail = nil
+    knownStatus = try? file.status()
   }
 
   deinit {
@@ -372,7 +382,7 @@ public final class WALWriter {
         .io, "WAL \(path) had a failed write or sync (\(failure)); reopen it to continue", path: path)
     }
     try checkOpen()
-    guard lock != nil else {
+    guard isLocked else {
       throw SoftadastraError(
         .notOpen, "WAL \(path) is not locked for writing: take the lock with relock(timeout:) first", path: path)
     }

@@ -17,10 +17,14 @@
 /// taking the lock the moment it is released.
 public final class WriterLock {
   public let path: String
+  private let walPath: String
   private let file: SystemFile
+  /// Whether this process holds it now (not after `suspend()` or `release()`).
+  public private(set) var holds = false
 
-  private init(path: String, file: SystemFile) {
+  private init(path: String, walPath: String, file: SystemFile) {
     self.path = path
+    self.walPath = walPath
     self.file = file
   }
 
@@ -29,28 +33,57 @@ public final class WriterLock {
 
   /// Takes the lock of the log at `walPath`, waiting up to `timeout` seconds for another writer.
   ///
-  /// - Throws: `lockTimeout` naming the lock file when it stays held; file errors otherwise.
+  /// - Throws: `lockTimeout` naming the lock file (and its holder) when it stays held; file
+  ///   errors otherwise.
   public static func acquire(walPath: String, timeout: Double) throws(SoftadastraError) -> WriterLock {
     let path = lockPath(forWAL: walPath)
-    let file = try SystemFile.openOrCreate(path)
+    let lock = WriterLock(path: path, walPath: walPath, file: try SystemFile.openOrCreate(path))
+    try lock.take(timeout: timeout)
+    return lock
+  }
+
+  /// Takes the lock (again, after `suspend()`), waiting up to `timeout` seconds as `acquire` does.
+  public func take(timeout: Double) throws(SoftadastraError) {
+    guard !holds else { return }
     let deadline = Deadline(secondsFromNow: timeout)
-    if !someoneWaits(file.descriptor), try tryLock(file, path) { return WriterLock(holding: file, path: path) }
-    guard waitingRoom(file.descriptor, enter: true) else { throw .system(errno, "cannot wait for \(path)", path: path) }
-    var pause: UInt32 = 200
-    while try !tryLock(file, path) {
-      if deadline.hasPassed {
-        _ = waitingRoom(file.descriptor, enter: false)
-        let holder = holder(walPath: walPath)
-        throw SoftadastraError(
-          .lockTimeout,
-          "another process is writing \(walPath): lock \(path) still held\(holder.map { " by \($0)" } ?? "") after \(formatSeconds(timeout)) s; retry later or raise --lock-timeout",
-          path: path, detail: LockHeld(lockPath: path, holderPID: holder?.pid))
+    var free = false
+    if !Self.someoneWaits(file.descriptor) { free = try Self.tryLock(file, path) }
+    if !free {
+      guard Self.waitingRoom(file.descriptor, enter: true) else {
+        throw .system(errno, "cannot wait for \(path)", path: path)
       }
-      usleep(pause)
-      pause = min(pause * 2, 5_000)
+      defer { _ = Self.waitingRoom(file.descriptor, enter: false) }
+      var pause: UInt32 = 200
+      while try !Self.tryLock(file, path) {
+        if deadline.hasPassed {
+          let holder = Self.holder(walPath: walPath)
+          throw SoftadastraError(
+            .lockTimeout,
+            "another process is writing \(walPath): lock \(path) still held\(holder.map { " by \($0)" } ?? "") after \(formatSeconds(timeout)) s; retry later or raise --lock-timeout",
+            path: path, detail: LockHeld(lockPath: path, holderPID: holder?.pid))
+        }
+        usleep(pause)
+        pause = min(pause * 2, 5_000)
+      }
     }
-    _ = waitingRoom(file.descriptor, enter: false)
-    return WriterLock(holding: file, path: path)
+    holds = true
+    // Who holds it, for the message of a wait that gives up and for `status` (a longer line an
+    // earlier holder left is cut off by this one's newline).
+    try? file.write(LockHolder.current.line, at: 0)
+  }
+
+  /// Lets the lock go and keeps the lock file open, for the next `take(timeout:)`. The holder's
+  /// line stays: it is read only while the lock is held, and the next holder writes its own.
+  public func suspend() {
+    guard holds else { return }
+    flock(file.descriptor, LOCK_UN)
+    holds = false
+  }
+
+  /// Releases the lock now rather than when the object goes away.
+  public func release() {
+    suspend()
+    file.close()
   }
 
   /// Takes the lock if it is free.
@@ -58,13 +91,6 @@ public final class WriterLock {
     if flock(file.descriptor, LOCK_EX | LOCK_NB) == 0 { return true }
     guard errno == EWOULDBLOCK || errno == EINTR else { throw .system(errno, "cannot lock \(path)", path: path) }
     return false
-  }
-
-  /// A lock that `file` holds: records this process as the holder.
-  private convenience init(holding file: SystemFile, path: String) {
-    self.init(path: path, file: file)
-    try? file.truncate(to: 0)
-    try? file.write(LockHolder.current.line, at: 0)
   }
 
   /// Byte 1 of the lock file, locked shared by every process waiting for the lock (open file
@@ -112,11 +138,6 @@ public final class WriterLock {
     return flock(descriptor, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK
   }
 
-  /// Releases the lock now rather than when the object goes away (the holder's record cleared).
-  public func release() {
-    try? file.truncate(to: 0)
-    file.close()
-  }
 }
 
 func formatSeconds(_ seconds: Double) -> String {
