@@ -89,6 +89,28 @@ import Testing
     try reader.close()
   }
 
+  @Test func aReadOnlyClientSeesCommitsAndCheckpointsMadeAfterItOpened() throws {
+    let directory = TemporaryDirectory()
+    var options = ClientOptions.persistent(nodeID: "node-a", walPath: directory.file("node-a.wal"))
+    options.checkpointBytes = 0
+    let writer = Client(options)
+    try writer.open()
+    defer { try? writer.close() }
+    try writer.put("a", "1")
+    var readOnly = options
+    readOnly.readOnly = true
+    let reader = Client(readOnly)
+    try reader.open()
+    defer { try? reader.close() }
+    #expect(try reader.get("a")?.string == "1")
+    try writer.put("b", "2")
+    #expect(try reader.get("b")?.string == "2")
+    try writer.checkpoint()
+    try writer.put("c", "3")
+    #expect(try reader.entries().map { $0.value.string } == ["1", "2", "3"])
+    #expect(try reader.currentSnapshot()?.lsn == 2)
+  }
+
   @Test func callsBeforeOpenSayWhatToDo() {
     let client = Client(.memory(nodeID: "node-a"))
     #expect {

@@ -30,9 +30,9 @@ public final class Client {
   private var skipped: [String: SoftadastraError] = [:]
   /// The last LSN applied to `state`: records caught up with later are applied only past it.
   private var stateLSN: UInt64 = 0
-  /// For a read-only client: the live WAL as it was when the state was loaded (file and size),
-  /// looked at again before each read.
-  private var loadedFrom: (identity: FileIdentity, size: UInt64)?
+  /// For a read-only client: the live WAL the state was loaded from, open, and its status then;
+  /// looked at again (one `fstat`) before each read.
+  private var loadedFrom: (file: SystemFile, status: FileStatus)?
   /// Operations this node wrote itself, over its whole history (known once the state is loaded).
   private(set) var localOperations: UInt64 = 0
   private var isOpen = false
@@ -196,17 +196,15 @@ public final class Client {
   }
 
   /// Brings the state up to date with commits other processes acknowledged, before a read:
-  /// an `lstat` and an `fstat` when nothing changed. A writing client catches up under the
-  /// writer lock (waiting for a commit in progress); a read-only client loads the state again
-  /// when the log changed.
+  /// one `fstat` when nothing changed. A writing client catches up under the writer lock
+  /// (waiting for a commit in progress); a read-only client loads the state again when the log
+  /// changed.
   private func seePresent() throws(SoftadastraError) {
     if let writer {
       guard !writer.isLocked, try writer.hasChanged() else { return }
       _ = try writing { _ throws(SoftadastraError) in }
     } else if let walPath, let loadedFrom, state != nil {
-      let identity = FileSystem.identity(of: walPath)
-      let size = identity == nil ? nil : try? SystemFile.openForReading(walPath).size()
-      guard identity != loadedFrom.identity || size != loadedFrom.size else { return }
+      guard (try? loadedFrom.file.status()) != loadedFrom.status else { return }
       try recover(walPath)
     }
   }
@@ -396,8 +394,8 @@ public final class Client {
   /// Loads the newest usable snapshot and the records after it.
   private func recover(_ walPath: String) throws(SoftadastraError) {
     // Noted before reading: a change made while recovery reads is seen at the next look.
-    if options.readOnly, let identity = FileSystem.identity(of: walPath) {
-      loadedFrom = (identity, (try? SystemFile.openForReading(walPath).size()) ?? 0)
+    if options.readOnly, let file = try? SystemFile.openForReading(walPath), let status = try? file.status() {
+      loadedFrom = (file, status)
     }
     let node = try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID, skipping: skipped)
     stateLSN = node.lastLSN
@@ -423,8 +421,6 @@ public final class Client {
   /// Runs a read on the state. A snapshot block found damaged by the read is set aside, the state
   /// is recovered again without it (from an older snapshot or the full WAL), and the read retried.
   func reading<T>(_ body: (NodeState) throws(SoftadastraError) -> T) throws(SoftadastraError) -> T {
-    try checkOpen()
-    try seePresent()
     while true {
       let state = try loadedState()
       do throws(SoftadastraError) { return try body(state) } catch {
@@ -439,6 +435,7 @@ public final class Client {
 
   func loadedState() throws(SoftadastraError) -> NodeState {
     try checkOpen()
+    try seePresent()
     if let state { return state }
     // Opened with loadsStoreOnOpen off. Recovery reads without the lock (as readers do); records
     // past it that the writer reads later are applied only past `stateLSN`.
