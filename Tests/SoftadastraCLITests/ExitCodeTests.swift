@@ -77,4 +77,37 @@ import Testing
     expectSuccess(subhelp)
     #expect(subhelp.out.contains("--lock-timeout") && subhelp.out.contains("SOFTADASTRA_DATA_DIR"))
   }
+
+  @Test func statusAndOtherCommandsSayWhatTheFirstWriteWouldRefuse() {
+    let workspace = CLIWorkspace()
+    FileBytes.write(Array("not a directory".utf8), to: workspace.file("afile"))
+    // status gives no all-clear for a node whose first write would fail.
+    expectFailure(workspace.run("status", "--data-dir", "afile"), 73, mentioning: "afile is not a directory")
+    expectFailure(workspace.run("status", "--node-id", "bad id"), 64, mentioning: "node id 'bad id'")
+    #expect(workspace.run("status", "--data-dir", "fresh").status == 0)
+    // A file where a backup directory is expected, a negative lock timeout.
+    expectSuccess(workspace.run("store", "put", "k", "v"))
+    expectFailure(workspace.run("backup", "--dir", "afile"), 73, mentioning: "afile: it is not a directory")
+    expectFailure(
+      workspace.run("store", "put", "k", "w", "--lock-timeout", "-1"), 64, mentioning: "zero or more seconds")
+    // A replay to an LSN past the log's end refuses, as a restore does.
+    expectFailure(workspace.run("wal-replay", "--to-lsn", "5"), 64, mentioning: "LSN 5 is past the end")
+    expectSuccess(workspace.run("wal-replay", "--to-lsn", "1"))
+    expectSuccess(workspace.run("wal-replay", "--to-lsn", "2", "--exclusive"))
+  }
+
+  @Test func countsAgreeWithTheirNounsAndDefaultsAreShownOnce() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(workspace.run("store", "put", "k", "v"))
+    #expect(workspace.run("snapshot").status == 0)
+    let listed = workspace.run("snapshot", "list").out
+    #expect(listed.contains(" 1 key ") && !listed.contains("1 keys"), "\(listed)")
+    expectSuccess(workspace.run("backup", "--output", "one.sdbackup"))
+    let restored = workspace.run("restore", "one.sdbackup", "--data-dir", "other")
+    #expect(restored.out.contains(", 1 key (") && !restored.out.contains("1 keys"), "\(restored.out)")
+    for command in [["sync", "with"], ["sync", "serve"]] {
+      let help = workspace.run(arguments: command + ["--help"]).out
+      #expect(help.components(separatedBy: "(default: 600").count == 2, "\(help)")
+    }
+  }
 }

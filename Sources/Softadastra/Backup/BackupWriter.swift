@@ -37,6 +37,11 @@ public enum BackupWriter {
     progress: ProgressHandler? = nil, createdMilliseconds: Int64? = nil
   ) throws(SoftadastraError) -> WrittenArchive {
     guard FileSystem.isDirectory(directory) else {
+      if FileSystem.exists(directory) {
+        throw SoftadastraError(
+          .cannotCreate, "cannot write into \(directory): it is not a directory (give --output for a file)",
+          path: directory)
+      }
       throw SoftadastraError(
         .notFound, "backup directory \(directory) does not exist; create it with mkdir -p \(directory)", path: directory
       )

@@ -18,6 +18,7 @@ public enum Replayer {
       for scanned in plan.kept where !result.reachedTarget {
         apply(scanned.record, to: &result, pending: &pending, target: target)
       }
+      try checkReached(target, by: result, path: path)
       return result
     }
     var reader = try LogFormat.openReader(path: path, format: format)
@@ -27,7 +28,21 @@ public enum Replayer {
       apply(scanned.record, to: &result, pending: &pending, target: target)
     }
     try finish(&result, ending: reader.ending, fileSize: reader.fileSize, policy: policy, path: path)
+    try checkReached(target, by: result, path: path)
     return result
+  }
+
+  /// Refuses a target LSN past the log's end: the state at the end is not the state asked for.
+  private static func checkReached(_ target: ReplayTarget, by result: ReplayResult, path: String)
+    throws(SoftadastraError)
+  {
+    guard let lsn = target.lsn, !result.reachedTarget, !result.stoppedBeforeValidRecords else { return }
+    let last = result.lastLSN ?? (result.header.firstLSN &- 1)
+    guard lsn > last &+ (target.exclusive ? 1 : 0) else { return }
+    throw SoftadastraError(
+      .invalidArgument,
+      "LSN \(lsn) is past the end of \(path), whose last record is LSN \(last); replay to an LSN it holds (wal-dump --stats shows its range)",
+      path: path, lsn: lsn)
   }
 
   /// The header a replay of a log without one reports (a C++ runtime log): it names no node.

@@ -30,7 +30,9 @@ struct GlobalOptions: ParsableArguments {
 
   @Option(
     name: .customLong(GlobalOption.lockTimeout.rawValue),
-    help: ArgumentHelp("Seconds to wait for another writer before exiting with 75.", valueName: "seconds"))
+    // Unconditional: `--lock-timeout -1` is a value to refuse with a reason, not a missing one.
+    parsing: .unconditional,
+    help: ArgumentHelp("Seconds to wait for another writer's commit before exiting with 75.", valueName: "seconds"))
   var lockTimeout: Double = GlobalOptions.defaultLockTimeout
 
   @Option(

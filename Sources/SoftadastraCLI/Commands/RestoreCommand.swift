@@ -59,7 +59,7 @@ struct RestoreCommand: ParsableCommand {
     }
     let range = "backup holds LSN \(result.manifest.snapshotLSN) to \(result.manifest.lastLSN)"
     Output.line(
-      "\(dryRun ? "would restore" : "restored     "): node \(nodeID) at LSN \(result.lsn), \(result.keys) keys (\(range))"
+      "\(dryRun ? "would restore" : "restored     "): node \(nodeID) at LSN \(result.lsn), \(counted(result.keys, "key")) (\(range))"
     )
     Output.line("WAL          : \(result.walPath)")
     for path in result.written where path != result.walPath { Output.line("snapshot     : \(path)") }

@@ -21,6 +21,12 @@ struct StatusCommand: ParsableCommand {
       try showForeignLog(options.walPath!)
       return
     }
+    // What the first write would refuse is no all-clear: an invalid node id, a data directory
+    // that is a file.
+    try options.validate()
+    if FileSystem.exists(FileSystem.directory(of: options.walPath!)) {
+      try WALWriter.checkBeforeLocking(path: options.walPath!, nodeID: options.nodeID)
+    }
     // A WAL deleted beside its snapshots is damage, not a node that has not written yet.
     if FileSystem.exists(options.walPath!) || NodeFiles(walPath: options.walPath!).hasHistoryFiles {
       let client = try global.openClient(forWriting: false)

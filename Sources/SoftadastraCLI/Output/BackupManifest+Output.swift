@@ -27,7 +27,7 @@ extension BackupManifest {
 
   /// "node node-a, LSN 1000 to 1500, 42 keys, created 2026-11-25T10:47:16.695Z".
   var summary: String {
-    "node \(nodeID), LSN \(snapshotLSN) to \(lastLSN), \(keyCount) keys, created \(ISO8601.string(milliseconds: UInt64(max(0, createdMilliseconds))))"
+    "node \(nodeID), LSN \(snapshotLSN) to \(lastLSN), \(counted(keyCount, "key")), created \(ISO8601.string(milliseconds: UInt64(max(0, createdMilliseconds))))"
   }
 }
 

@@ -30,7 +30,8 @@ struct SnapshotVerifyCommand: ParsableCommand {
             .object([("path", .string(path)), ("ok", .bool(true)), ("snapshot", info.json), ("error", .null)]))
         } else {
           Output.line(
-            "ok       \(path): LSN \(info.lsn), \(info.keys) keys, \(reader.blockCount) blocks, \(info.sizeText)")
+            "ok       \(path): LSN \(info.lsn), \(counted(info.keys, "key")), \(counted(reader.blockCount, "block")), \(info.sizeText)"
+          )
         }
       } catch {
         if error.kind != .corrupt { throw error }

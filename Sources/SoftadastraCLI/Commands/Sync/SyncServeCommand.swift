@@ -18,7 +18,7 @@ struct SyncServeCommand: ParsableCommand {
       """)
 
   @Flag(help: "Talk over standard input and output (required: the only transport).") var stdio = false
-  @Option(help: ArgumentHelp("Give up when the exchange takes longer than this (default: 600).", valueName: "seconds"))
+  @Option(help: ArgumentHelp("Give up when the exchange takes longer than this.", valueName: "seconds"))
   var timeout: Double = SyncCommon.defaultTimeout
   @OptionGroup var global: GlobalOptions
 

@@ -19,7 +19,7 @@ struct SyncWithCommand: ParsableCommand {
       and the next one resumes. Options for this node go before COMMAND.
       """)
 
-  @Option(help: ArgumentHelp("Give up when the exchange takes longer than this (default: 600).", valueName: "seconds"))
+  @Option(help: ArgumentHelp("Give up when the exchange takes longer than this.", valueName: "seconds"))
   var timeout: Double = SyncCommon.defaultTimeout
   @OptionGroup var global: GlobalOptions
   @Argument(

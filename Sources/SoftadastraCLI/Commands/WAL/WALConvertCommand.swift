@@ -44,7 +44,7 @@ struct WALConvertCommand: ParsableCommand {
         ]))
     } else {
       Output.line(
-        "converted \(summary.operations) operations from \(summary.sourceFormat.rawValue) to \(to.rawValue): \(destination)"
+        "converted \(counted(summary.operations, "operation")) from \(summary.sourceFormat.rawValue) to \(to.rawValue): \(destination)"
       )
     }
   }

@@ -78,7 +78,7 @@ struct WALReplayCommand: ParsableCommand {
       return
     }
     if let base = result.baseSnapshot {
-      Output.line("from snapshot   : \(base.path) (LSN \(base.lsn), \(base.keys) keys)")
+      Output.line("from snapshot   : \(base.path) (LSN \(base.lsn), \(counted(base.keys, "key")))")
     }
     Output.line("records applied : \(result.recordsApplied)")
     Output.line("keys            : \(result.store.count)")
