@@ -110,4 +110,29 @@ import Testing
       #expect(help.components(separatedBy: "(default: 600").count == 2, "\(help)")
     }
   }
+
+  @Test func syncExportAndForgetReportInJSONAndBinaryOutputSparesATerminal() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(workspace.run("store", "put", "k", "v"))
+    expectFailure(workspace.run("sync", "export", "--peer", "b", "--json"), 64, mentioning: "--output FILE")
+    let exported = try workspace.json(workspace.run("sync", "export", "--peer", "b", "--output", "b.sdsync", "--json"))
+    #expect(
+      exported["peer"] as? String == "b" && exported["operations"] as? Int == 1 && exported["end_lsn"] as? Int == 1)
+    #expect(exported["schema"] as? Int == 1 && exported["output"] as? String == "b.sdsync")
+    let forgotten = workspace.run("sync", "forget", "--peer", "b", "--json")
+    let forgottenReport = try workspace.json(forgotten)
+    #expect(forgotten.status == 0 && forgottenReport["forgotten"] as? Bool == true)
+    let unknown = workspace.run("sync", "forget", "--peer", "b", "--json")
+    let unknownReport = try workspace.json(unknown)
+    #expect(unknown.status == 1 && unknownReport["forgotten"] as? Bool == false)
+    // A node with no files at all is a mistake, not an empty list.
+    expectFailure(workspace.run("snapshot", "list", "--data-dir", "missing"), 66, mentioning: "no WAL at missing/")
+    // Binary output to a terminal is refused (util-linux's script gives the command one).
+    for command in ["sync export --peer b", "backup --output -"] {
+      let onTerminal = CommandRunner.run(
+        executable: "/usr/bin/script", ["-qec", "\(CommandRunner.binaryPath) \(command)", "/dev/null"],
+        in: workspace.path)
+      #expect(onTerminal.status == 64 && onTerminal.out.contains("refusing to write a binary"), "\(onTerminal.out)")
+    }
+  }
 }

@@ -24,7 +24,7 @@ public enum NodeRecovery {
   }
 
   /// Why there is no WAL at `walPath`, given the node's other files.
-  static func missingWAL(_ walPath: String, files: NodeFiles) -> SoftadastraError {
+  public static func missingWAL(_ walPath: String, files: NodeFiles) -> SoftadastraError {
     if files.hasHistoryFiles {
       return SoftadastraError(
         .corrupt,

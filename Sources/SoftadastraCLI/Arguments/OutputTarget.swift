@@ -22,4 +22,12 @@ enum OutputTarget {
     guard descriptor >= 0 else { throw SoftadastraError.system(errno, "cannot open", path: argument) }
     return descriptor
   }
+
+  /// Refuses to write binary `what` to standard output when it is a terminal (as gzip does):
+  /// it would garble the screen and help no one.
+  static func refuseTerminal(_ argument: String, what: String) throws(SoftadastraError) {
+    guard argument == "-", isatty(1) == 1 else { return }
+    throw SoftadastraError(
+      .invalidArgument, "refusing to write \(what) to a terminal; redirect standard output or give --output FILE")
+  }
 }

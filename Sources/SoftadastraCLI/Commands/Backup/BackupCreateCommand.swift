@@ -35,6 +35,7 @@ struct BackupCreateCommand: ParsableCommand {
   }
 
   func run() throws {
+    if let output { try OutputTarget.refuseTerminal(output, what: "a binary archive") }
     let walPath = global.resolvedWAL
     let reporter = ProgressReporter.make("backup", requested: progress)
     defer { reporter?.finish() }

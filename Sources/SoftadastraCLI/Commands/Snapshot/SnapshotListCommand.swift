@@ -12,6 +12,10 @@ struct SnapshotListCommand: ParsableCommand {
 
   func run() throws {
     let files = NodeFiles(walPath: global.resolvedWAL)
+    // A node with nothing at all is a mistyped --data-dir or --node-id, not an empty list.
+    guard FileSystem.exists(files.walPath) || files.hasHistoryFiles else {
+      throw NodeRecovery.missingWAL(files.walPath, files: files)
+    }
     var snapshots: [JSONValue] = []
     for (lsn, path) in files.snapshots() {
       let reader = try? SnapshotReader(path: path)

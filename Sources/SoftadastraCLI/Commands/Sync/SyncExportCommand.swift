@@ -21,13 +21,28 @@ struct SyncExportCommand: ParsableCommand {
   @Flag(help: "Send the whole state, not only what the peer has not acknowledged.") var full = false
   @OptionGroup var global: GlobalOptions
 
+  func validate() throws {
+    if global.json, output == "-" {
+      throw ValidationError("--json prints a report on standard output: write the bundle with --output FILE")
+    }
+  }
+
   func run() throws {
+    try OutputTarget.refuseTerminal(output, what: "a binary bundle")
     // The bundle is made from the node's files as the export reads them: no state to load first.
     let client = try global.openClient(forWriting: true, loadsStore: false, createsNode: false)
     let bundle = try client.sendSyncBundle(for: peer, fullState: full) { bundle throws(SoftadastraError) in
       try BundleIO.save(bundle, to: output)
     }
     try global.close(client)
+    if global.json {
+      return Output.json(
+        .object([
+          ("schema", .number(RecordFormatting.schemaVersion)), ("peer", .string(peer)), ("output", .string(output)),
+          ("operations", .number(bundle.operations.count)), ("full_state", .bool(bundle.isFullState)),
+          ("from_lsn", .number(bundle.fromLSN)), ("end_lsn", .number(bundle.end.lsn)),
+        ]))
+    }
     let destination = output == "-" ? "standard output" : output
     Output.diagnostic(
       "exported \(counted(bundle.operations.count, "operation")) for \(peer) (\(bundle.isFullState ? "the whole state" : "log after LSN \(bundle.fromLSN)") up to LSN \(bundle.end.lsn)) to \(destination)"

@@ -19,6 +19,14 @@ struct SyncForgetCommand: ParsableCommand {
     let client = try global.openClient(forWriting: true, createsNode: false)
     let forgotten = try client.forgetPeer(peer)
     try global.close(client)
+    if global.json {
+      Output.json(
+        .object([
+          ("schema", .number(RecordFormatting.schemaVersion)), ("peer", .string(peer)), ("forgotten", .bool(forgotten)),
+        ]))
+      if !forgotten { throw ExitStatus.notFound.exitCode }
+      return
+    }
     guard forgotten else {
       Output.diagnostic("\(peer) is not a known peer of node \(global.resolvedNodeID); nothing changed")
       throw ExitStatus.notFound.exitCode
