@@ -51,6 +51,32 @@ import Testing
     }
   }
 
+  /// The text of `section` in a page.
+  static func section(_ name: String, of page: String) -> String {
+    guard let start = page.range(of: ".Sh \(name)\n") else { return "" }
+    let rest = page[start.upperBound...]
+    return String(rest[..<(rest.range(of: "\n.Sh ")?.lowerBound ?? rest.endIndex)])
+  }
+
+  @Test func theSynopsisAndEveryEnvironmentSectionFollowTheBinary() throws {
+    let top = Set(try Self.commands().filter { $0.path.count == 2 }.map { $0.path[1] })
+    let synopsis = Self.section("SYNOPSIS", of: Self.page(for: ["softadastra"]))
+    for command in top { #expect(synopsis.contains(".Cm \(command)\n"), "softadastra(1)'s SYNOPSIS lacks \(command)") }
+    // Every variable the global options read (their help says "env NAME") is in every page.
+    let help = CommandRunner.run(["status", "--help"], in: Self.root).out
+    let variables = Set(
+      help.split(whereSeparator: { !$0.isLetter && $0 != "_" }).filter { $0.hasPrefix("SOFTADASTRA_") })
+    #expect(variables.count == 4, "\(variables)")
+    for page in try FileManager.default.contentsOfDirectory(atPath: Self.root + "/man") where page.hasSuffix(".1") {
+      let environment = Self.section(
+        "ENVIRONMENT", of: String(decoding: FileBytes.read(Self.root + "/man/" + page), as: UTF8.self))
+      let named = environment.split(separator: "\n").filter { $0.contains("Ev ") }
+      for variable in variables {
+        #expect(named.contains { $0.contains(variable) }, "\(page)'s ENVIRONMENT lacks \(variable)")
+      }
+    }
+  }
+
   @Test func everyManPageHasTheRequiredSectionsAndLintsClean() throws {
     let pages = try FileManager.default.contentsOfDirectory(atPath: Self.root + "/man").filter { $0.hasSuffix(".1") }
     #expect(pages.count == 11)
