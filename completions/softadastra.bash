@@ -194,12 +194,14 @@ _softadastra_status() {
     # Offer option value completions
     case "${prev}" in
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
@@ -244,12 +246,14 @@ _softadastra_store_put() {
     # Offer option value completions
     case "${prev}" in
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
@@ -271,12 +275,14 @@ _softadastra_store_get() {
     # Offer option value completions
     case "${prev}" in
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
@@ -298,12 +304,14 @@ _softadastra_store_delete() {
     # Offer option value completions
     case "${prev}" in
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
@@ -328,12 +336,14 @@ _softadastra_store_list() {
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
@@ -359,18 +369,28 @@ _softadastra_store_import() {
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
         return
         ;;
     '--checkpoint-bytes')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __softadastra_add_completions -f
         return
         ;;
     esac
@@ -389,12 +409,14 @@ _softadastra_store_export() {
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
@@ -448,18 +470,28 @@ _softadastra_wal-dump() {
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
         return
         ;;
     '--checkpoint-bytes')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __softadastra_add_completions -f
         return
         ;;
     esac
@@ -475,6 +507,7 @@ _softadastra_wal-verify() {
     # Offer option value completions
     case "${prev}" in
     '--backup-to')
+        __softadastra_add_completions -f
         return
         ;;
     '--format')
@@ -482,18 +515,28 @@ _softadastra_wal-verify() {
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
         return
         ;;
     '--checkpoint-bytes')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __softadastra_add_completions -f
         return
         ;;
     esac
@@ -519,6 +562,7 @@ _softadastra_wal-replay() {
         return
         ;;
     '--output')
+        __softadastra_add_completions -f
         return
         ;;
     '--format')
@@ -526,18 +570,28 @@ _softadastra_wal-replay() {
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
         return
         ;;
     '--checkpoint-bytes')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __softadastra_add_completions -f
         return
         ;;
     esac
@@ -579,12 +633,14 @@ _softadastra_snapshot_create() {
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
@@ -606,18 +662,28 @@ _softadastra_snapshot_verify() {
     # Offer option value completions
     case "${prev}" in
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
         return
         ;;
     '--checkpoint-bytes')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __softadastra_add_completions -f
         return
         ;;
     esac
@@ -633,12 +699,14 @@ _softadastra_snapshot_list() {
     # Offer option value completions
     case "${prev}" in
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
@@ -683,21 +751,25 @@ _softadastra_backup_create() {
     # Offer option value completions
     case "${prev}" in
     '--output'|'-o')
+        __softadastra_add_completions -f
         return
         ;;
     '--dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--level')
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
@@ -719,18 +791,28 @@ _softadastra_backup_verify() {
     # Offer option value completions
     case "${prev}" in
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
         return
         ;;
     '--checkpoint-bytes')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __softadastra_add_completions -f
         return
         ;;
     esac
@@ -746,18 +828,28 @@ _softadastra_backup_list() {
     # Offer option value completions
     case "${prev}" in
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
         return
         ;;
     '--checkpoint-bytes')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __softadastra_add_completions -d
         return
         ;;
     esac
@@ -779,18 +871,28 @@ _softadastra_backup_prune() {
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
         return
         ;;
     '--checkpoint-bytes')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __softadastra_add_completions -d
         return
         ;;
     esac
@@ -812,18 +914,28 @@ _softadastra_restore() {
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
         return
         ;;
     '--checkpoint-bytes')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __softadastra_add_completions -f
         return
         ;;
     esac
@@ -843,18 +955,32 @@ _softadastra_wal-convert() {
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
         return
         ;;
     '--checkpoint-bytes')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __softadastra_add_completions -f
+        return
+        ;;
+    2)
+        __softadastra_add_completions -f
         return
         ;;
     esac
@@ -893,12 +1019,14 @@ _softadastra_sync_status() {
     # Offer option value completions
     case "${prev}" in
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
@@ -923,15 +1051,18 @@ _softadastra_sync_export() {
         return
         ;;
     '--output'|'-o')
+        __softadastra_add_completions -f
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
@@ -953,21 +1084,32 @@ _softadastra_sync_import() {
     # Offer option value completions
     case "${prev}" in
     '--reply')
+        __softadastra_add_completions -f
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
         return
         ;;
     '--checkpoint-bytes')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __softadastra_add_completions -f
         return
         ;;
     esac
@@ -986,12 +1128,14 @@ _softadastra_sync_with() {
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
@@ -1016,12 +1160,14 @@ _softadastra_sync_serve() {
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')
@@ -1046,12 +1192,14 @@ _softadastra_sync_forget() {
         return
         ;;
     '--data-dir')
+        __softadastra_add_completions -d
         return
         ;;
     '--node-id')
         return
         ;;
     '--wal')
+        __softadastra_add_completions -f
         return
         ;;
     '--lock-timeout')

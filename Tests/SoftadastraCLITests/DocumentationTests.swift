@@ -113,6 +113,33 @@ import Testing
     }
   }
 
+  @Test func completionsOfferFilesAndDirectoriesWhereTheCommandsTakeThem() throws {
+    // bash, run for real: restore's archive completes to files, --data-dir to directories only.
+    let workspace = CLIWorkspace()
+    FileBytes.write([1], to: workspace.file("archive.sdbackup"))
+    try FileManager.default.createDirectory(atPath: workspace.file("adir"), withIntermediateDirectories: false)
+    func bashCompletes(_ words: [String]) -> [String] {
+      let line = words.joined(separator: " ") + " "
+      let script = """
+        source '\(Self.root)/completions/softadastra.bash'
+        COMP_WORDS=(\(words.joined(separator: " ")) ""); COMP_CWORD=\(words.count); COMP_LINE='\(line)'; COMP_POINT=${#COMP_LINE}
+        _softadastra softadastra "" '\(words.last!)'; printf '%s\\n' "${COMPREPLY[@]}"
+        """
+      return CommandRunner.run(executable: "/bin/bash", ["-c", script], in: workspace.path).out.split(separator: "\n")
+        .map(String.init).sorted()
+    }
+    #expect(bashCompletes(["softadastra", "restore"]) == ["adir", "archive.sdbackup"])
+    #expect(bashCompletes(["softadastra", "status", "--data-dir"]) == ["adir"])
+    #expect(bashCompletes(["softadastra", "backup", "create", "--dir"]) == ["adir"])
+    #expect(bashCompletes(["softadastra", "store", "import"]).contains("archive.sdbackup"))
+    // zsh and fish, by what their scripts declare.
+    let zsh = String(decoding: FileBytes.read(Self.root + "/completions/_softadastra"), as: UTF8.self)
+    #expect(zsh.contains("':file:_files'") && zsh.contains(":dir:_files -/"))
+    let fish = String(decoding: FileBytes.read(Self.root + "/completions/softadastra.fish"), as: UTF8.self)
+    #expect(fish.contains("\"softadastra restore\" -eq 1' -F"))
+    #expect(fish.contains("default: data).' -rfa '(__softadastra_complete_directories)'"))
+  }
+
   @Test func theInstallScriptInstallsAFindableManPageAndAWorkingBinaryAndUninstallsThem() throws {
     let prefix = TemporaryDirectory("softadastra-prefix")
     let install = CommandRunner.run(

@@ -10,7 +10,8 @@ import Softadastra
 struct GlobalOptions: ParsableArguments {
   @Option(
     name: .customLong(GlobalOption.dataDir.rawValue),
-    help: ArgumentHelp("Directory of the node's files (env SOFTADASTRA_DATA_DIR; default: data).", valueName: "dir"))
+    help: ArgumentHelp("Directory of the node's files (env SOFTADASTRA_DATA_DIR; default: data).", valueName: "dir"),
+    completion: .directory)
   var dataDir: String?
 
   @Option(
@@ -20,7 +21,8 @@ struct GlobalOptions: ParsableArguments {
 
   @Option(
     name: .customLong(GlobalOption.wal.rawValue),
-    help: ArgumentHelp("The WAL file (env SOFTADASTRA_WAL; default: <data-dir>/<node-id>.wal).", valueName: "path"))
+    help: ArgumentHelp("The WAL file (env SOFTADASTRA_WAL; default: <data-dir>/<node-id>.wal).", valueName: "path"),
+    completion: .file())
   var wal: String?
 
   @Flag(

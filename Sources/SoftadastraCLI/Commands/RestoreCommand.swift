@@ -16,7 +16,8 @@ struct RestoreCommand: ParsableCommand {
       id. Restored files are 0600, directories 0700.
       """)
 
-  @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "file")) var file: String
+  @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "file"), completion: .file())
+  var file: String
   @Option(
     name: .customLong("to-lsn"), help: ArgumentHelp("Restore the state at this LSN (inclusive).", valueName: "lsn"))
   var toLSN: UInt64?

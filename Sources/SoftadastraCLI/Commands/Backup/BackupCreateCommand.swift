@@ -18,11 +18,14 @@ struct BackupCreateCommand: ParsableCommand {
       the archive goes to standard output (its checksums come last, so a cut stream is detected).
       """)
 
-  @Option(name: .shortAndLong, help: ArgumentHelp("The archive to write, or - for standard output.", valueName: "file"))
+  @Option(
+    name: .shortAndLong, help: ArgumentHelp("The archive to write, or - for standard output.", valueName: "file"),
+    completion: .file())
   var output: String?
   @Option(
     help: ArgumentHelp(
-      "Write the archive into this directory as <node-id>-<UTC time>-<lsn>.sdbackup.", valueName: "dir"))
+      "Write the archive into this directory as <node-id>-<UTC time>-<lsn>.sdbackup.", valueName: "dir"),
+    completion: .directory)
   var dir: String?
   @OptionGroup var compression: CompressionLevelOption
   @Flag(help: "Show progress on standard error (the default when it is a terminal).") var progress = false

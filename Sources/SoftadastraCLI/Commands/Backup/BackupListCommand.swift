@@ -9,7 +9,7 @@ struct BackupListCommand: ParsableCommand {
     discussion:
       "Reads each archive's manifest (not its parts). An archive whose manifest cannot be read is listed as damaged.")
 
-  @Argument(help: ArgumentHelp("The directory of archives.", valueName: "dir")) var dir: String
+  @Argument(help: ArgumentHelp("The directory of archives.", valueName: "dir"), completion: .directory) var dir: String
   @OptionGroup var global: GlobalOptions
 
   func run() throws {

@@ -13,7 +13,7 @@ struct BackupPruneCommand: ParsableCommand {
       archives whose manifest cannot be read are never removed, only reported.
       """)
 
-  @Argument(help: ArgumentHelp("The directory of archives.", valueName: "dir")) var dir: String
+  @Argument(help: ArgumentHelp("The directory of archives.", valueName: "dir"), completion: .directory) var dir: String
   @Option(help: ArgumentHelp("Keep the newest N archives of each node.", valueName: "n")) var keep: Int?
   @Option(
     name: .customLong("keep-within"),

@@ -12,7 +12,8 @@ struct BackupVerifyCommand: ParsableCommand {
       record, LSN continuity and the key count. Reports every problem; exits 65 on any.
       """)
 
-  @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "file")) var file: String
+  @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "file"), completion: .file())
+  var file: String
   @Flag(help: "Check only the manifest and the parts' checksums.") var quick = false
   @Flag(help: "Show progress on standard error (the default when it is a terminal).") var progress = false
   @OptionGroup var global: GlobalOptions

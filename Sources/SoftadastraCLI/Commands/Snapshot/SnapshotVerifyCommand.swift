@@ -12,7 +12,9 @@ struct SnapshotVerifyCommand: ParsableCommand {
       when any is damaged, naming the offset.
       """)
 
-  @Argument(help: ArgumentHelp("Snapshot files (default: every snapshot of the node).", valueName: "file"))
+  @Argument(
+    help: ArgumentHelp("Snapshot files (default: every snapshot of the node).", valueName: "file"),
+    completion: .file())
   var files: [String] = []
   @OptionGroup var global: GlobalOptions
 

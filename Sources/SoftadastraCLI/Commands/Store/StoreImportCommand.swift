@@ -12,7 +12,7 @@ struct StoreImportCommand: ParsableCommand {
       there or none. A malformed line rejects the whole import, naming its line, and writes nothing.
       """)
 
-  @Argument(help: "The file to read; '-' or nothing reads standard input.") var file: String = "-"
+  @Argument(help: "The file to read; '-' or nothing reads standard input.", completion: .file()) var file: String = "-"
   @Option(help: "tsv (key<TAB>value) or jsonl.") var format: KeyValueLines.Format = .tsv
   @OptionGroup var global: GlobalOptions
 

@@ -16,7 +16,9 @@ struct SyncExportCommand: ParsableCommand {
       """)
 
   @Option(help: ArgumentHelp("The node the bundle is for.", valueName: "id")) var peer: String
-  @Option(name: .shortAndLong, help: ArgumentHelp("Where to write it, or - for standard output.", valueName: "file"))
+  @Option(
+    name: .shortAndLong, help: ArgumentHelp("Where to write it, or - for standard output.", valueName: "file"),
+    completion: .file())
   var output = "-"
   @Flag(help: "Send the whole state, not only what the peer has not acknowledged.") var full = false
   @OptionGroup var global: GlobalOptions

@@ -14,8 +14,11 @@ struct SyncImportCommand: ParsableCommand {
       bundle for the sender (what it lacks, and this acknowledgement).
       """)
 
-  @Argument(help: ArgumentHelp("The bundle, or - for standard input.", valueName: "file")) var file: String
-  @Option(help: ArgumentHelp("Then write the bundle for the sender here, or - for standard output.", valueName: "file"))
+  @Argument(help: ArgumentHelp("The bundle, or - for standard input.", valueName: "file"), completion: .file())
+  var file: String
+  @Option(
+    help: ArgumentHelp("Then write the bundle for the sender here, or - for standard output.", valueName: "file"),
+    completion: .file())
   var reply: String?
   @OptionGroup var global: GlobalOptions
 

@@ -13,8 +13,8 @@ struct WALConvertCommand: ParsableCommand {
       """)
 
   @Option(help: ArgumentHelp("The format to write: native or cpp-v1.", valueName: "format")) var to: LogFormat
-  @Argument(help: "The log to read (either format, recognised by its bytes).") var source: String
-  @Argument(help: "The new log to write.") var destination: String
+  @Argument(help: "The log to read (either format, recognised by its bytes).", completion: .file()) var source: String
+  @Argument(help: "The new log to write.", completion: .file()) var destination: String
   @Flag(help: "Convert every intact record of a damaged source, skipping the damage.") var salvage = false
   @OptionGroup var global: GlobalOptions
 

@@ -18,7 +18,7 @@ struct WALDumpCommand: ParsableCommand {
       every valid record up to the damage, reports it on standard error and exits 65.
       """)
 
-  @Argument(help: "The WAL to read (default: the one the global options name).") var path: String?
+  @Argument(help: "The WAL to read (default: the one the global options name).", completion: .file()) var path: String?
   @Flag(help: "Print the file header first.") var header = false
   @Option(help: ArgumentHelp("Show at most this many bytes of each value.", valueName: "n")) var maxValueBytes = 64
   @Flag(help: "Show values whole.") var fullValues = false

@@ -12,7 +12,8 @@ struct WALReplayCommand: ParsableCommand {
       salvage skips damaged records and reports each. Batches stay atomic.
       """)
 
-  @Argument(help: "The WAL to replay (default: the one the global options name).") var path: String?
+  @Argument(help: "The WAL to replay (default: the one the global options name).", completion: .file()) var path:
+    String?
   @Option(name: .customLong("to-lsn"), help: ArgumentHelp("Stop at this LSN (inclusive).", valueName: "lsn"))
   var toLSN: UInt64?
   @Option(help: ArgumentHelp("Stop at this time (inclusive; ISO 8601 UTC or @unix-seconds).", valueName: "time"))
@@ -21,7 +22,9 @@ struct WALReplayCommand: ParsableCommand {
   @Option(help: ArgumentHelp("strict, tolerate-tail, point-in-time or salvage.", valueName: "policy"))
   var recovery: RecoveryPolicy = .tolerateTail
   @Flag(help: "Print the resulting state as JSON Lines (as store export does).") var export = false
-  @Option(help: ArgumentHelp("Write the resulting state to a new, compacted WAL.", valueName: "new.wal"))
+  @Option(
+    help: ArgumentHelp("Write the resulting state to a new, compacted WAL.", valueName: "new.wal"),
+    completion: .file())
   var output: String?
   @OptionGroup var logFormat: FormatOption
   @OptionGroup var global: GlobalOptions

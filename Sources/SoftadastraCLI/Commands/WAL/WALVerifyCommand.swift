@@ -15,11 +15,12 @@ struct WALVerifyCommand: ParsableCommand {
       would do and changes nothing.
       """)
 
-  @Argument(help: "The WAL to check (default: the one the global options name).") var path: String?
+  @Argument(help: "The WAL to check (default: the one the global options name).", completion: .file()) var path: String?
   @Flag(help: "Cut a torn tail off (and, with --salvage, repair damage in the middle).") var repair = false
   @Flag(help: "With --repair: keep every intact record around damage in the middle.") var salvage = false
   @Option(
-    help: ArgumentHelp("With --repair: copy the original here instead of <wal>.broken-<time>.", valueName: "path"))
+    help: ArgumentHelp("With --repair: copy the original here instead of <wal>.broken-<time>.", valueName: "path"),
+    completion: .file())
   var backupTo: String?
   @Flag(help: "With --repair: say what would be done and change nothing.") var dryRun = false
   @OptionGroup var logFormat: FormatOption
