@@ -133,6 +133,13 @@ import Testing
     #expect((report["after"] as? [String: Any])?["status"] as? String == "clean")
     #expect(FileBytes.read(workspace.file("saved.wal")) == damaged)
     expectSuccess(workspace.run("wal-verify"))
+    // status says what the salvage dropped, not "none".
+    let status = workspace.run("status").out
+    #expect(status.contains("  last repair: salvage on ") && status.contains("dropped LSN 2 with "), "\(status)")
+    let walStatus = try #require(try workspace.json(workspace.run("status", "--json"))["wal"] as? [String: Any])
+    #expect(
+      walStatus["lost_lsns"] as? Int == 1 && (walStatus["last_lost_range"] as? [String: Any])?["first_lsn"] as? Int == 2
+    )
     expectSuccess(workspace.run("store", "put", "after", "repair"))
     #expect(workspace.run("store", "get", "key-0").out == "value-0\n")
     #expect(workspace.run("store", "get", "key-1").status == 1)  // its put was lost; its delete kept

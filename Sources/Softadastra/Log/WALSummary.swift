@@ -22,6 +22,20 @@ public struct WALSummary: Sendable, Equatable {
   public var tornTail: TornTail?
   /// The latest tail cut recorded in the log (by this open or an earlier one).
   public var lastTailRepair: TailRepair?
+  /// LSNs a salvage repair dropped with damaged bytes, as its lost-range records say: how many
+  /// in all, and the last range.
+  public var lostLSNs: UInt64 = 0
+  public var lastLostRange: LostRange?
+
+  /// LSNs a salvage repair dropped with the damaged bytes they were in.
+  public struct LostRange: Sendable, Equatable {
+    public var firstLSN: UInt64
+    public var count: UInt64
+    /// Where the damage was in the file that was repaired, and how many bytes.
+    public var offset: UInt64
+    public var bytes: UInt64
+    public var timestamp: HybridTimestamp
+  }
 
   init(path: String, header: WALHeader, fileSize: UInt64) {
     self.path = path
@@ -49,7 +63,11 @@ public struct WALSummary: Sendable, Equatable {
     case .operation(_, origin: nil): localOperations += 1
     case .tailRepairNote(let offset, let bytes):
       lastTailRepair = TailRepair(offset: offset, bytes: bytes, timestamp: scanned.record.timestamp)
-    case .operation, .lostRange, .syncTable, .skipped, .unread: break
+    case .lostRange(let count, let offset, let bytes):
+      lostLSNs += count
+      lastLostRange = LostRange(
+        firstLSN: scanned.record.lsn, count: count, offset: offset, bytes: bytes, timestamp: scanned.record.timestamp)
+    case .operation, .syncTable, .skipped, .unread: break
     }
   }
 }

@@ -86,6 +86,17 @@ struct StatusCommand: ParsableCommand {
     Output.line("  keys       : \(result.store.count)")
   }
 
+  /// The latest repair the log records: a torn tail cut, or LSNs a salvage dropped.
+  private func lastRepair(_ summary: WALSummary) -> String {
+    let time = { (timestamp: HybridTimestamp) in ISO8601.string(milliseconds: timestamp.milliseconds) }
+    let cut = summary.lastTailRepair
+    if let lost = summary.lastLostRange, cut.map({ $0.timestamp <= lost.timestamp }) ?? true {
+      return
+        "salvage on \(time(lost.timestamp)) dropped LSN \(lost.firstLSN)\(lost.count > 1 ? "-\(lost.firstLSN + lost.count - 1)" : "") with \(lost.bytes) damaged bytes at offset \(lost.offset) (\(counted(summary.lostLSNs, "LSN")) lost in all)"
+    }
+    return cut.map { "\($0.bytes) torn bytes cut at offset \($0.offset) on \(time($0.timestamp))" } ?? "none"
+  }
+
   private func text(_ options: ClientOptions, _ summary: WALSummary?, _ snapshot: SnapshotInfo?, keys: Int, outbox: Int)
     -> [String]
   {
@@ -108,11 +119,7 @@ struct StatusCommand: ParsableCommand {
       "  torn tail  : "
         + (summary.tornTail.map { "\($0.bytes) bytes at offset \($0.offset) (not data; the next writer cuts them off)" }
           ?? "none"))
-    lines.append(
-      "  last repair: "
-        + (summary.lastTailRepair.map {
-          "\($0.bytes) torn bytes cut at offset \($0.offset) on \(ISO8601.string(milliseconds: $0.timestamp.milliseconds))"
-        } ?? "none"))
+    lines.append("  last repair: " + lastRepair(summary))
     lines.append("Snapshot")
     if let snapshot {
       lines.append("  path       : \(snapshot.path)")
@@ -148,6 +155,18 @@ struct StatusCommand: ParsableCommand {
         (
           "torn_tail",
           summary.tornTail.map { .object([("offset", .number($0.offset)), ("bytes", .number($0.bytes))]) } ?? .null
+        ),
+        (
+          "lost_lsns", .number(summary.lostLSNs)
+        ),
+        (
+          "last_lost_range",
+          summary.lastLostRange.map {
+            .object([
+              ("first_lsn", .number($0.firstLSN)), ("count", .number($0.count)), ("offset", .number($0.offset)),
+              ("bytes", .number($0.bytes)), ("time", .string(ISO8601.string(milliseconds: $0.timestamp.milliseconds))),
+            ])
+          } ?? .null
         ),
         (
           "last_tail_repair",
