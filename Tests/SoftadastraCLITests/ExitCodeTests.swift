@@ -135,4 +135,22 @@ import Testing
       #expect(onTerminal.status == 64 && onTerminal.out.contains("refusing to write a binary"), "\(onTerminal.out)")
     }
   }
+
+  @Test func aDirectoryWhereAFileIsExpectedIsNamedAndExits66Or73() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(workspace.run("store", "put", "k", "v"))
+    try FileManager.default.createDirectory(atPath: workspace.file("adir"), withIntermediateDirectories: false)
+    for input in [
+      ["store", "import", "adir"], ["restore", "adir", "--data-dir", "elsewhere"], ["sync", "import", "adir"],
+      ["wal-dump", "adir"], ["wal-verify", "adir"], ["wal-replay", "adir"], ["backup", "verify", "adir"],
+      ["snapshot", "verify", "adir"], ["wal-convert", "--to", "native", "adir", "out.wal", "--node-id", "a"],
+    ] {
+      expectFailure(workspace.run(arguments: input), 66, mentioning: "adir is a directory, not a file")
+    }
+    for output in [["backup", "--output", "adir"], ["sync", "export", "--peer", "b", "--output", "adir"]] {
+      expectFailure(workspace.run(arguments: output), 73, mentioning: "cannot write to adir: it is a directory")
+    }
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("elsewhere")))
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("out.wal")))
+  }
 }

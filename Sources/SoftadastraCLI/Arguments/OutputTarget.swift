@@ -18,6 +18,11 @@ enum OutputTarget {
     let target = path(argument)
     var status = stat()
     guard stat(target, &status) == 0, status.st_mode & S_IFMT != S_IFREG else { return nil }
+    if status.st_mode & S_IFMT == S_IFDIR {
+      throw forReading
+        ? SoftadastraError(.notFound, "\(argument) is a directory, not a file", path: argument)
+        : SoftadastraError(.cannotCreate, "cannot write to \(argument): it is a directory", path: argument)
+    }
     let descriptor = open(target, (forReading ? O_RDONLY : O_WRONLY) | O_CLOEXEC)
     guard descriptor >= 0 else { throw SoftadastraError.system(errno, "cannot open", path: argument) }
     return descriptor

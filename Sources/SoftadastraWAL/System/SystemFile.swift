@@ -174,6 +174,11 @@ public final class SystemFile {
 extension SoftadastraError {
   /// An error for a failed system call, classified by `errno`.
   public static func system(_ code: Int32, _ what: String, path: String, creating: Bool = false) -> SoftadastraError {
+    // A directory where a file was expected: the input is wrong, not the disk.
+    if code == EISDIR, !creating {
+      return SoftadastraError(
+        .notFound, "\(path) is a directory, not a file", path: path, detail: SystemCallFailure(errno: code))
+    }
     let reason = String(cString: strerror(code))
     let kind: Kind =
       switch code {
