@@ -55,7 +55,8 @@ struct SoftadastraCommand: ParsableCommand {
       Output.flush()
       if let first = arguments.first, GlobalOption(flag: first) != nil {
         Output.diagnostic(fullMessage(for: error))
-        Output.diagnostic("hint: global options go after the subcommand, as in: softadastra status \(first)")
+        Output.diagnostic(
+          "hint: global options go after the subcommand: softadastra \(GlobalOption.movedAfterSubcommand(arguments))")
         Glibc.exit(exitCode(for: error).rawValue)
       }
       exit(withError: error)

@@ -13,6 +13,9 @@ import Testing
     expectFailure(workspace.run("frobnicate"), 64, mentioning: "frobnicate")
     expectFailure(workspace.run("store", "put", "k", "v", "--node-id", "a/b"), 64, mentioning: "node id")
     expectFailure(workspace.run("--data-dir", "x", "status"), 64, mentioning: "global options go after the subcommand")
+    // The hint is the command as it should have been written, values and quoting kept.
+    let misplaced = workspace.run("--data-dir", "my dir", "--json", "store", "put", "k", "v")
+    #expect(misplaced.stderr.contains("softadastra store put k v --data-dir 'my dir' --json"), "\(misplaced.stderr)")
     #expect(!FileManager.default.fileExists(atPath: workspace.file("data")))
   }
 

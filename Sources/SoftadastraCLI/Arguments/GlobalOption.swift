@@ -40,4 +40,29 @@ enum GlobalOption: String, CaseIterable {
     }
     return true
   }
+
+  /// `arguments` (which start with global options) as they should have been written: the
+  /// subcommand and its arguments first, then the global options with their values, quoted for
+  /// a shell where needed.
+  static func movedAfterSubcommand(_ arguments: [String]) -> String {
+    var options: [String] = []
+    var rest = arguments[...]
+    while let first = rest.first, let option = GlobalOption(flag: first) {
+      options.append(first)
+      rest = rest.dropFirst()
+      if option.takesValue, !first.contains("="), let value = rest.first {
+        options.append(value)
+        rest = rest.dropFirst()
+      }
+    }
+    return (rest + options).map(shellWord).joined(separator: " ")
+  }
+
+  /// `word` as a shell reads it back: as it is when it holds only safe characters, else quoted.
+  private static func shellWord(_ word: String) -> String {
+    let safe = word.unicodeScalars.allSatisfy { scalar in
+      scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_./=:@%+,".unicodeScalars.contains(scalar)
+    }
+    return !word.isEmpty && safe ? word : "'" + word.replacing("'", with: "'\\''") + "'"
+  }
 }
