@@ -108,6 +108,10 @@ import Testing
     expectSuccess(workspace.run("backup", "--output", "one.sdbackup"))
     let restored = workspace.run("restore", "one.sdbackup", "--data-dir", "other")
     #expect(restored.out.contains(", 1 key (") && !restored.out.contains("1 keys"), "\(restored.out)")
+    // Progress on a small node is in kB, and its line ends once: no blank line after it.
+    let progress = workspace.run("backup", "--output", "two.sdbackup", "--progress").stderr
+    #expect(progress.contains(" kB, ") && !progress.contains("0.0 of 0.0 MB"), "\(progress)")
+    #expect(progress.hasSuffix("\n") && !progress.contains("\n\n") && progress.filter { $0 == "\n" }.count == 1)
     for command in [["sync", "with"], ["sync", "serve"]] {
       let help = workspace.run(arguments: command + ["--help"]).out
       #expect(help.components(separatedBy: "(default: 600").count == 2, "\(help)")

@@ -68,7 +68,7 @@ import Testing
       executable: "/usr/bin/script", ["-qec", "\(binary) backup --output tty.sdbackup", "/dev/null"], in: workspace.path
     )
     #expect(result.status == 0, "\(result.out) \(result.stderr)")
-    #expect(result.out.contains("backup: 100%") && result.out.contains("MB/s, ETA"), "\(result.out)")
+    #expect(result.out.contains("backup: 100%") && result.out.contains("B/s, ETA"), "\(result.out)")
     // Not a terminal, not asked: no progress line.
     let quiet = workspace.run("backup", "--output", "quiet.sdbackup")
     #expect(quiet.status == 0 && !quiet.stderr.contains("backup:"))

@@ -28,15 +28,21 @@ final class ProgressReporter {
     let rate = Double(done) / elapsed
     let percent = total == 0 ? 100 : Int(Double(done) * 100 / Double(total))
     let left = rate > 0 ? Int(Double(total - min(done, total)) / rate) : 0
+    // Sizes in the unit that suits the total: a small node's backup is kB, not "0.0 of 0.0 MB".
+    let (unit, scale): (String, Double) = total >= 1_000_000 ? ("MB", 1_000_000) : ("kB", 1_000)
+    func size(_ bytes: UInt64) -> String { RecordFormatting.oneDecimal(Double(bytes) / scale) }
     let line =
-      "\r\(label): \(percent)% \(Self.megabytes(done)) of \(Self.megabytes(total)) MB, \(Self.megabytes(UInt64(rate))) MB/s, ETA \(left / 60):\(left % 60 < 10 ? "0" : "")\(left % 60)"
+      "\r\(label): \(percent)% \(size(done)) of \(size(total)) \(unit), \(size(UInt64(rate))) \(unit)/s, ETA \(left / 60):\(left % 60 < 10 ? "0" : "")\(left % 60)"
     Output.standardError(line)
+    isOpenLine = true
   }
 
-  /// Ends the progress line.
+  /// Ends the progress line (once, however often it is called).
   func finish() {
-    if lastShown != nil { Output.standardError("\n") }
+    if isOpenLine { Output.standardError("\n") }
+    isOpenLine = false
   }
 
-  private static func megabytes(_ bytes: UInt64) -> String { RecordFormatting.oneDecimal(Double(bytes) / 1_000_000) }
+  /// A progress line is on the terminal, not yet ended.
+  private var isOpenLine = false
 }
