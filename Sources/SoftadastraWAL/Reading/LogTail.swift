@@ -10,9 +10,4 @@ public struct LogTail: Sendable, Equatable {
     self.nextLSN = nextLSN
     self.checksum = checksum
   }
-
-  /// Right after `header`: a log with no record yet.
-  public init(after header: WALHeader) {
-    self.init(offset: UInt64(header.size), nextLSN: header.firstLSN, checksum: header.checksum)
-  }
 }

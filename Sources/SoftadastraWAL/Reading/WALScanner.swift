@@ -94,9 +94,6 @@ public struct WALScanner: LogReader {
     lastChecksum = tail.checksum
   }
 
-  /// Where reading stands: after the last record returned.
-  public var tail: LogTail { LogTail(offset: position, nextLSN: expectedLSN, checksum: lastChecksum) }
-
   /// The next complete record, or nil at the end of the log or at the first damage (see `ending`).
   public mutating func next() throws(SoftadastraError) -> ScannedRecord? {
     while ending == nil {
