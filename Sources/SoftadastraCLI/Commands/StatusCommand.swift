@@ -74,16 +74,23 @@ struct StatusCommand: ParsableCommand {
     Output.line("  path       : \(path)")
     Output.line(
       "  format     : \(report.format.rawValue) (read-only here; softadastra wal-convert --to native migrates it)")
-    Output.line("  size       : \(report.fileSize) bytes")
-    Output.line("  records    : \(report.records)")
-    Output.line("  first LSN  : \(report.firstLSN.map(String.init) ?? "-")")
-    Output.line("  last LSN   : \(report.lastLSN.map(String.init) ?? "-")")
-    Output.line(
-      "  torn tail  : "
-        + (report.tornTail.map { "\($0.bytes) bytes at offset \($0.offset) (repair: softadastra wal-verify --repair)" }
-          ?? "none"))
+    extentLines(
+      size: report.fileSize, records: report.records, firstLSN: report.firstLSN, lastLSN: report.lastLSN,
+      tornTail: report.tornTail, whatHappensToIt: "repair: softadastra wal-verify --repair"
+    ).forEach(Output.line)
     Output.line("Store")
     Output.line("  keys       : \(result.store.count)")
+  }
+
+  /// A log's size, records, LSN range and torn tail, and what becomes of the tail.
+  private func extentLines(
+    size: UInt64, records: Int, firstLSN: UInt64?, lastLSN: UInt64?, tornTail: TornTail?, whatHappensToIt: String
+  ) -> [String] {
+    [
+      "  size       : \(size) bytes", "  records    : \(records)",
+      "  first LSN  : \(firstLSN.map(String.init) ?? "-")", "  last LSN   : \(lastLSN.map(String.init) ?? "-")",
+      "  torn tail  : " + (tornTail.map { "\($0.bytes) bytes at offset \($0.offset) (\(whatHappensToIt))" } ?? "none"),
+    ]
   }
 
   /// The latest repair the log records: a torn tail cut, or LSNs a salvage dropped.
@@ -111,14 +118,9 @@ struct StatusCommand: ParsableCommand {
       return lines + ["Store", "  keys       : 0", "Sync", "  outbox     : 0"]
     }
     lines.append("  exists     : yes")
-    lines.append("  size       : \(summary.fileSize) bytes")
-    lines.append("  records    : \(summary.records)")
-    lines.append("  first LSN  : \(summary.firstLSN.map(String.init) ?? "-")")
-    lines.append("  last LSN   : \(summary.lastLSN.map(String.init) ?? "-")")
-    lines.append(
-      "  torn tail  : "
-        + (summary.tornTail.map { "\($0.bytes) bytes at offset \($0.offset) (not data; the next writer cuts them off)" }
-          ?? "none"))
+    lines += extentLines(
+      size: summary.fileSize, records: summary.records, firstLSN: summary.firstLSN, lastLSN: summary.lastLSN,
+      tornTail: summary.tornTail, whatHappensToIt: "not data; the next writer cuts them off")
     lines.append("  last repair: " + lastRepair(summary))
     lines.append("Snapshot")
     if let snapshot {
