@@ -125,7 +125,7 @@ import Testing
     let exported = try workspace.json(workspace.run("sync", "export", "--peer", "b", "--output", "b.sdsync", "--json"))
     #expect(
       exported["peer"] as? String == "b" && exported["operations"] as? Int == 1 && exported["end_lsn"] as? Int == 1)
-    #expect(exported["schema"] as? Int == 1 && exported["output"] as? String == "b.sdsync")
+    #expect(exported["schema"] as? Int == 2 && exported["output"] as? String == "b.sdsync")
     let forgotten = workspace.run("sync", "forget", "--peer", "b", "--json")
     let forgottenReport = try workspace.json(forgotten)
     #expect(forgotten.status == 0 && forgottenReport["forgotten"] as? Bool == true)

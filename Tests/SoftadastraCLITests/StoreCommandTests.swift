@@ -95,9 +95,10 @@ import Testing
     #expect(workspace.run("store", "list", "--data-dir", "d", "--node-id", "n").out == "-c\na\nb\n")
     #expect(
       workspace.run("store", "get", "b", "--data-dir", "d", "--node-id", "n", "--json").out
-        == #"{"key":"b","value":"2"}"# + "\n")
+        == #"{"schema":2,"key":"b","value":"2"}"# + "\n")
     #expect(
-      workspace.run("store", "get", "--json", "--data-dir=d", "--node-id=n", "a").out == #"{"key":"a","value":"1"}"#
+      workspace.run("store", "get", "--json", "--data-dir=d", "--node-id=n", "a").out
+        == #"{"schema":2,"key":"a","value":"1"}"#
         + "\n")
     expectSuccess(workspace.run("store", "delete", "a", "--data-dir", "d", "--node-id", "n"))
     #expect(workspace.run("store", "get", "a", "--data-dir=d", "--node-id=n").status == 1)

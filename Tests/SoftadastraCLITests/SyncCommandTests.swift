@@ -46,8 +46,8 @@ import Testing
 
     let status = try workspace.json(Self.on(workspace, "laptop", "sync", "status", "--json"))
     for field in [
-      "outbox_size", "queued_count", "in_flight_count", "acknowledged_count", "failed_count", "last_submitted_version",
-      "last_applied_remote_version", "total_retries",
+      "outbox_size", "queued_count", "in_flight_count", "acknowledged_count", "failed_count", "last_submitted_lsn",
+      "last_applied_remote_lsn", "total_retries",
     ] {
       #expect(status[field] is Int, "sync status --json lacks \(field)")
     }
@@ -164,7 +164,7 @@ import Testing
       mentioning: "cannot create")
     #expect(FileBytes.read(workspace.file("data/a.wal")) == wal)  // not recorded as sent
     let status = try workspace.json(Self.on(workspace, "a", "sync", "status", "--json"))
-    #expect((status["peers"] as? [Any])?.isEmpty == true && status["last_submitted_version"] as? Int == 0)
+    #expect((status["peers"] as? [Any])?.isEmpty == true && status["last_submitted_lsn"] as? Int == 0)
 
     // A symbolic link is written through (and stays a link), even to a file not there yet.
     try FileManager.default.createSymbolicLink(

@@ -50,7 +50,7 @@ import Testing
     workspace.run("store", "put", "bin", "-", stdin: [0xFF])
     let objects = try workspace.jsonLines(workspace.run("wal-dump", "--json"))
     #expect(objects.count == 9)
-    #expect(objects[0]["schema"] as? Int == 1 && objects[0]["lsn"] as? Int == 1)
+    #expect(objects[0]["schema"] as? Int == 2 && objects[0]["lsn"] as? Int == 1)
     #expect(objects[0]["offset"] as? Int == Int(offsets[0]) && objects[0]["op"] as? String == "put")
     #expect(objects[0]["key"] as? String == "key-0" && objects[0]["value"] as? String == "value-0")
     #expect((objects[0]["timestamp"] as? String)?.hasSuffix("Z") == true)

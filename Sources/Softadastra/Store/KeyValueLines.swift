@@ -38,16 +38,19 @@ public enum KeyValueLines {
     return operations
   }
 
-  /// `{"key":…}`, with `"key_encoding":"base64"` for a key that is not UTF-8.
-  public static func keyObject(_ key: [UInt8]) -> JSONValue { .object(keyMembers(key)) }
-
-  private static func keyMembers(_ key: [UInt8]) -> [(String, JSONValue)] {
+  /// The members of `{"key":…}`, with `"key_encoding":"base64"` for a key that is not UTF-8.
+  public static func keyMembers(_ key: [UInt8]) -> [(String, JSONValue)] {
     if let text = String(validating: key, as: UTF8.self) { return [("key", .string(text))] }
     return [("key", .string(Base64.encode(key))), ("key_encoding", .string("base64"))]
   }
 
   /// The export object for one entry: `{"key":…,"value":…}` plus encodings for non-UTF-8 bytes.
   public static func exportObject(key: [UInt8], value: [UInt8]) -> JSONValue {
+    .object(entryMembers(key: key, value: value))
+  }
+
+  /// The members of the export object for one entry.
+  public static func entryMembers(key: [UInt8], value: [UInt8]) -> [(String, JSONValue)] {
     var members = keyMembers(key)
     if let text = String(validating: value, as: UTF8.self) {
       members.append(("value", .string(text)))
@@ -55,7 +58,7 @@ public enum KeyValueLines {
       members.append(("value", .string(Base64.encode(value))))
       members.append(("encoding", .string("base64")))
     }
-    return .object(members)
+    return members
   }
 
   private static func tsvPair(_ line: ArraySlice<UInt8>, _ number: Int) throws(SoftadastraError) -> ([UInt8], [UInt8]) {

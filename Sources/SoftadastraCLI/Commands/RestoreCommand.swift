@@ -48,14 +48,13 @@ struct RestoreCommand: ParsableCommand {
       target: ReplayTarget(lsn: toLSN, milliseconds: toTime?.milliseconds), force: force, dryRun: dryRun,
       lockTimeout: global.lockTimeout)
     if global.json {
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("dry_run", .bool(dryRun)), ("node_id", .string(nodeID)),
-          ("wal", .string(result.walPath)), ("lsn", .number(result.lsn)), ("keys", .number(result.keys)),
-          ("written", .array(result.written.map { .string($0) })),
-          ("kept_aside", .array(result.keptAside.map { .string($0) })),
-          ("manifest", result.manifest.json),
-        ]))
+      Output.document([
+        ("dry_run", .bool(dryRun)), ("node_id", .string(nodeID)),
+        ("wal", .string(result.walPath)), ("lsn", .number(result.lsn)), ("keys", .number(result.keys)),
+        ("written", .array(result.written.map { .string($0) })),
+        ("kept_aside", .array(result.keptAside.map { .string($0) })),
+        ("manifest", result.manifest.json),
+      ])
       return
     }
     let range = "backup holds LSN \(result.manifest.snapshotLSN) to \(result.manifest.lastLSN)"

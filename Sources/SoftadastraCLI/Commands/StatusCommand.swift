@@ -37,7 +37,7 @@ struct StatusCommand: ParsableCommand {
       try global.close(client)
     }
     if global.json {
-      Output.json(json(options, summary, snapshot, keys: keys, outbox: outbox))
+      Output.document(members(options, summary, snapshot, keys: keys, outbox: outbox))
     } else {
       text(options, summary, snapshot, keys: keys, outbox: outbox).forEach(Output.line)
     }
@@ -49,24 +49,23 @@ struct StatusCommand: ParsableCommand {
     let report = try WALVerifier.verify(path: path)
     let result = try Replayer.replay(path: path, policy: .tolerateTail)
     if global.json {
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("node_id", .null),
-          (
-            "wal",
-            .object([
-              ("enabled", .bool(true)), ("path", .string(path)), ("format", .string(report.format.rawValue)),
-              ("exists", .bool(true)), ("size_bytes", .number(report.fileSize)), ("records", .number(report.records)),
-              ("first_lsn", report.firstLSN.map { .number($0) } ?? .null),
-              ("last_lsn", report.lastLSN.map { .number($0) } ?? .null),
-              (
-                "torn_tail",
-                report.tornTail.map { .object([("offset", .number($0.offset)), ("bytes", .number($0.bytes))]) } ?? .null
-              ),
-            ])
-          ),
-          ("store", .object([("keys", .number(result.store.count))])),
-        ]))
+      Output.document([
+        ("node_id", .null),
+        (
+          "wal",
+          .object([
+            ("enabled", .bool(true)), ("path", .string(path)), ("format", .string(report.format.rawValue)),
+            ("exists", .bool(true)), ("size_bytes", .number(report.fileSize)), ("records", .number(report.records)),
+            ("first_lsn", report.firstLSN.map { .number($0) } ?? .null),
+            ("last_lsn", report.lastLSN.map { .number($0) } ?? .null),
+            (
+              "torn_tail",
+              report.tornTail.map { .object([("offset", .number($0.offset)), ("bytes", .number($0.bytes))]) } ?? .null
+            ),
+          ])
+        ),
+        ("store", .object([("keys", .number(result.store.count))])),
+      ])
       return
     }
     Output.line("node       : - (a \(report.format.rawValue) log names no node)")
@@ -135,9 +134,9 @@ struct StatusCommand: ParsableCommand {
     return lines + ["Store", "  keys       : \(keys)", "Sync", "  outbox     : \(outbox)"]
   }
 
-  private func json(_ options: ClientOptions, _ summary: WALSummary?, _ snapshot: SnapshotInfo?, keys: Int, outbox: Int)
-    -> JSONValue
-  {
+  private func members(
+    _ options: ClientOptions, _ summary: WALSummary?, _ snapshot: SnapshotInfo?, keys: Int, outbox: Int
+  ) -> [(String, JSONValue)] {
     var wal: [(String, JSONValue)] = [
       ("enabled", .bool(true)), ("path", .string(options.walPath!)), ("format", .string(LogFormat.native.rawValue)),
       ("durable", .bool(options.autoFlush)),
@@ -181,10 +180,10 @@ struct StatusCommand: ParsableCommand {
         ),
       ]
     }
-    return .object([
-      ("schema", .number(RecordFormatting.schemaVersion)), ("node_id", .string(options.nodeID)), ("wal", .object(wal)),
+    return [
+      ("node_id", .string(options.nodeID)), ("wal", .object(wal)),
       ("snapshot", snapshot.map(\.json) ?? .null), ("store", .object([("keys", .number(keys))])),
       ("sync", .object([("outbox_size", .number(outbox))])),
-    ])
+    ]
   }
 }

@@ -6,7 +6,7 @@ extension BackupCatalog.Entry {
     .object([
       ("path", .string(path)), ("size_bytes", .number(size)),
       ("manifest", manifest.map(\.json) ?? .null),
-      ("problem", problem.map { .string($0.message) } ?? .null),
+      ("problems", .array(problem.map { [$0.problemJSON] } ?? [])),
     ])
   }
 }

@@ -10,7 +10,7 @@ extension BackupManifest {
       ("node_id", .string(nodeID)), ("tool_version", .string(toolVersion)),
       ("created", time(UInt64(max(0, createdMilliseconds)))),
       ("snapshot_lsn", .number(snapshotLSN)), ("last_lsn", .number(lastLSN)),
-      ("first_record_time", time(firstRecordMilliseconds)), ("last_record_time", time(lastRecordMilliseconds)),
+      ("first_time", time(firstRecordMilliseconds)), ("last_time", time(lastRecordMilliseconds)),
       ("keys", .number(keyCount)), ("level", .number(UInt64(level))),
       (
         "parts",

@@ -22,6 +22,18 @@ enum Output {
 
   static func json(_ value: JSONValue) { line(value.serialized) }
 
+  /// The version of every JSON document the toolkit prints: docs/json-output.md says what each
+  /// version changed, docs/schemas/ holds each command's schema.
+  static let schemaVersion = 2
+
+  /// One JSON document (an object on one line) with `"schema"` as its first member.
+  static func document(_ members: [(String, JSONValue)]) { json(documentObject(members)) }
+
+  /// The object `document` prints, for output that goes elsewhere than standard output.
+  static func documentObject(_ members: [(String, JSONValue)]) -> JSONValue {
+    .object([("schema", .number(schemaVersion))] + members)
+  }
+
   /// Lets `body` append bytes to standard output's buffer directly (for hot loops).
   static func append(_ body: (inout [UInt8]) -> Void) {
     body(&buffer)

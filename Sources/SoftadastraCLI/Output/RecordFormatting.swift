@@ -3,9 +3,6 @@ import Softadastra
 /// How `wal-dump` and `wal-verify` show records and damage, as text and as JSON (schema in
 /// docs/json-output.md).
 enum RecordFormatting {
-  /// The version of the JSON objects the WAL commands print.
-  static let schemaVersion = 1
-
   private static let hexDigits = Array("0123456789abcdef".utf8)
 
   /// Appends `"text"` to `out`: quotes, backslashes and control bytes escaped, non-UTF-8 bytes
@@ -140,11 +137,11 @@ enum RecordFormatting {
     out.append(0x0A)
   }
 
-  /// One JSON object for a record (schema `wal-dump` version 1).
-  static func json(_ scanned: ScannedRecord) -> JSONValue {
+  /// The JSON members of a record (a line of `wal-dump --json` after `schema`).
+  static func members(of scanned: ScannedRecord) -> [(String, JSONValue)] {
     let record = scanned.record
     var members: [(String, JSONValue)] = [
-      ("schema", .number(schemaVersion)), ("lsn", .number(record.lsn)), ("offset", .number(scanned.offset)),
+      ("lsn", .number(record.lsn)), ("offset", .number(scanned.offset)),
       ("size", .number(scanned.size)),
       ("timestamp", .string(ISO8601.string(milliseconds: record.timestamp.milliseconds))),
       ("hlc", .number(record.timestamp.rawValue)), ("op", .string(opName(record))),
@@ -152,11 +149,12 @@ enum RecordFormatting {
     ]
     switch record.body {
     case .operation(let operation, let origin):
-      let value: [UInt8]? = if case .put(_, let value) = operation { value } else { nil }
-      if case .object(let pair) = KeyValueLines.exportObject(key: operation.key, value: value ?? []) {
-        members += pair.filter { value != nil || ($0.0 != "value" && $0.0 != "encoding") }
+      if case .put(let key, let value) = operation {
+        members += KeyValueLines.entryMembers(key: key, value: value)
+        members.append(("value_bytes", .number(value.count)))
+      } else {
+        members += KeyValueLines.keyMembers(operation.key)
       }
-      if let value { members.append(("value_bytes", .number(value.count))) }
       members.append(
         (
           "origin",
@@ -175,7 +173,7 @@ enum RecordFormatting {
     case .skipped(_, let payload), .syncTable(let payload): members.append(("payload_bytes", .number(payload.count)))
     case .unread: break
     }
-    return .object(members)
+    return members
   }
 
   static func json(_ region: DamagedRegion) -> JSONValue {

@@ -11,13 +11,16 @@ extension SyncImportResult {
       "imported \(counted(received, "operation")) from \(sender) (\(applied) applied, \(ignored) already here or older), its log \(isFullState ? "in full" : "after LSN \(fromLSN)") up to LSN \(endLSN)"
   }
 
-  /// What an import did, in JSON (`sync import`, `sync with`).
-  var json: JSONValue {
-    .object([
+  /// What an import did, in JSON (`sync with`).
+  var json: JSONValue { .object(members) }
+
+  /// The JSON members of what an import did (`sync import`, `sync with`).
+  var members: [(String, JSONValue)] {
+    [
       ("sender", .string(sender)), ("received", .number(received)), ("applied", .number(applied)),
       ("ignored", .number(ignored)), ("full_state", .bool(isFullState)), ("stale", .bool(isStale)),
       ("from_lsn", .number(fromLSN)),
       ("end_lsn", .number(endLSN)),
-    ])
+    ]
   }
 }

@@ -2,11 +2,14 @@ import Softadastra
 
 extension VerificationReport {
   /// The report in JSON (`wal-verify --json`, before and after a repair).
-  var json: JSONValue {
-    .object([
-      ("schema", .number(RecordFormatting.schemaVersion)), ("path", .string(path)),
+  var json: JSONValue { .object(members) }
+
+  /// The report's JSON members.
+  var members: [(String, JSONValue)] {
+    [
+      ("path", .string(path)),
       ("status", .string(status.rawValue)), ("format", .string(format.rawValue)),
-      ("file_size", .number(fileSize)),
+      ("size_bytes", .number(fileSize)),
       ("header", header.map(RecordFormatting.json) ?? .null),
       ("header_problem", headerProblem.map { .string($0) } ?? .null),
       ("records", .number(records)), ("first_lsn", firstLSN.map { .number($0) } ?? .null),
@@ -35,6 +38,6 @@ extension VerificationReport {
       ("warnings", .array(warnings.map { .string($0) })),
       ("appending_bytes", .number(appendingBytes)), ("bytes_checked", .number(bytesChecked)),
       ("milliseconds", .number(Int(seconds * 1000))),
-    ])
+    ]
   }
 }

@@ -72,11 +72,10 @@ struct BackupCreateCommand: ParsableCommand {
     let (manifest, path, size) = (written.manifest, written.path, written.size)
     reporter?.finish()
     if global.json {
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("path", .string(path)), ("size_bytes", .number(size)),
-          ("manifest", manifest.json),
-        ]))
+      Output.document([
+        ("path", .string(path)), ("size_bytes", .number(size)),
+        ("manifest", manifest.json),
+      ])
     } else {
       Output.line("backup     : \(path)")
       Output.line("contents   : \(manifest.summary)")

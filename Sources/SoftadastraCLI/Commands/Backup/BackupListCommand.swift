@@ -15,11 +15,10 @@ struct BackupListCommand: ParsableCommand {
   func run() throws {
     let entries = try BackupCatalog.entries(in: dir)
     if global.json {
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)),
-          ("backups", .array(entries.map(\.json))),
-        ]))
+      Output.document([
+
+        ("backups", .array(entries.map(\.json)))
+      ])
       return
     }
     for entry in entries {

@@ -41,13 +41,12 @@ struct BackupPruneCommand: ParsableCommand {
       Output.diagnostic("warning: \(entry.path) cannot be read and was left in place: \(entry.problem?.message ?? "")")
     }
     if global.json {
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("dry_run", .bool(dryRun)),
-          ("kept", .array(plan.keep.map { .string($0.path) })),
-          ("removed", .array(plan.remove.map { .string($0.path) })),
-          ("unreadable", .array(plan.unreadable.map { .string($0.path) })),
-        ]))
+      Output.document([
+        ("dry_run", .bool(dryRun)),
+        ("kept", .array(plan.keep.map { .string($0.path) })),
+        ("removed", .array(plan.remove.map { .string($0.path) })),
+        ("unreadable", .array(plan.unreadable.map { .string($0.path) })),
+      ])
       return
     }
     for entry in plan.keep { Output.line("keep    \(entry.path)") }

@@ -25,20 +25,11 @@ struct BackupVerifyCommand: ParsableCommand {
     let report = try BackupArchive.verify(path: input.path, name: input.name, quick: quick, progress: reporter?.handler)
     reporter?.finish()
     if global.json {
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("path", .string(file)), ("ok", .bool(report.isSound)),
-          ("quick", .bool(quick)), ("manifest", report.manifest.map(\.json) ?? .null),
-          (
-            "problems",
-            .array(
-              report.problems.map { problem in
-                .object([
-                  ("message", .string(problem.message)), ("offset", problem.offset.map { .number($0) } ?? .null),
-                ])
-              })
-          ),
-        ]))
+      Output.document([
+        ("path", .string(file)), ("ok", .bool(report.isSound)),
+        ("quick", .bool(quick)), ("manifest", report.manifest.map(\.json) ?? .null),
+        ("problems", .array(report.problems.map(\.problemJSON))),
+      ])
     } else {
       if let manifest = report.manifest { Output.line("contents   : \(manifest.summary)") }
       for problem in report.problems {

@@ -27,14 +27,13 @@ struct SnapshotCreateCommand: ParsableCommand {
     let walFirstLSN = try client.walSummary()?.header.firstLSN ?? 1
     try global.close(client)
     if global.json {
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("created", .bool(result != nil)),
-          ("snapshot", current.map(\.json) ?? .null),
-          ("wal", .object([("path", .string(options.walPath!)), ("first_lsn", .number(walFirstLSN))])),
-          ("archived_wal", result.map { .string($0.archivedWAL) } ?? .null),
-          ("removed", .array((result?.removed ?? []).map { .string($0) })),
-        ]))
+      Output.document([
+        ("created", .bool(result != nil)),
+        ("snapshot", current.map(\.json) ?? .null),
+        ("wal", .object([("path", .string(options.walPath!)), ("first_lsn", .number(walFirstLSN))])),
+        ("archived_wal", result.map { .string($0.archivedWAL) } ?? .null),
+        ("removed", .array((result?.removed ?? []).map { .string($0) })),
+      ])
       return
     }
     guard let result else {

@@ -41,11 +41,10 @@ struct SnapshotListCommand: ParsableCommand {
       }
     }
     if global.json {
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("snapshots", .array(snapshots)),
-          ("archived_wals", .array(segments)),
-        ]))
+      Output.document([
+        ("snapshots", .array(snapshots)),
+        ("archived_wals", .array(segments)),
+      ])
     }
   }
 }

@@ -53,11 +53,10 @@ struct SnapshotVerifyCommand: ParsableCommand {
       }
     }
     if global.json {
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("snapshots", .array(results)),
-          ("damaged", .number(damaged)),
-        ]))
+      Output.document([
+        ("snapshots", .array(results)),
+        ("damaged", .number(damaged)),
+      ])
     } else if paths.isEmpty {
       Output.line("no snapshots of \(global.resolvedWAL)")
     }

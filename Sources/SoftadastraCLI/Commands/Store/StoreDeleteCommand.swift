@@ -17,6 +17,6 @@ struct StoreDeleteCommand: ParsableCommand {
     let client = try global.openClient(forWriting: true, loadsStore: false)
     let lsns = try client.commit([operation])
     try global.close(client)
-    if global.json, let lsns { Output.json(.object([("lsn", .number(lsns.lowerBound))])) }
+    if global.json, let lsns { Output.document([("lsn", .number(lsns.lowerBound))]) }
   }
 }

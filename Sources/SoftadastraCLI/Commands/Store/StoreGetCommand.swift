@@ -22,7 +22,7 @@ struct StoreGetCommand: ParsableCommand {
       throw ExitStatus.notFound.exitCode
     }
     if global.json {
-      Output.json(KeyValueLines.exportObject(key: key, value: value.bytes))
+      Output.document(KeyValueLines.entryMembers(key: key, value: value.bytes))
     } else {
       Output.write(value.bytes + [0x0A])
     }

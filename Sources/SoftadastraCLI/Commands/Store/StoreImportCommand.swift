@@ -23,12 +23,11 @@ struct StoreImportCommand: ParsableCommand {
     let lsns = try client.commit(operations)
     try global.close(client)
     if global.json {
-      Output.json(
-        .object([
-          ("imported", .number(operations.count)),
-          ("first_lsn", lsns.map { .number($0.lowerBound) } ?? .null),
-          ("last_lsn", lsns.map { .number($0.upperBound) } ?? .null),
-        ]))
+      Output.document([
+        ("imported", .number(operations.count)),
+        ("first_lsn", lsns.map { .number($0.lowerBound) } ?? .null),
+        ("last_lsn", lsns.map { .number($0.upperBound) } ?? .null),
+      ])
     }
   }
 

@@ -29,7 +29,7 @@ struct StoreListCommand: ParsableCommand {
     let client = try global.openClient(forWriting: false)
     try client.forEachEntry(prefix: ArgumentBytes.bytes(prefix)) { key, _ in
       if global.json {
-        Output.json(KeyValueLines.keyObject(key))
+        Output.document(KeyValueLines.keyMembers(key))
       } else if null {
         Output.write(key + [0])
       } else {

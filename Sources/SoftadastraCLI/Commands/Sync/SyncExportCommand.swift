@@ -38,12 +38,11 @@ struct SyncExportCommand: ParsableCommand {
     }
     try global.close(client)
     if global.json {
-      return Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("peer", .string(peer)), ("output", .string(output)),
-          ("operations", .number(bundle.operations.count)), ("full_state", .bool(bundle.isFullState)),
-          ("from_lsn", .number(bundle.fromLSN)), ("end_lsn", .number(bundle.end.lsn)),
-        ]))
+      return Output.document([
+        ("peer", .string(peer)), ("output", .string(output)),
+        ("operations", .number(bundle.operations.count)), ("full_state", .bool(bundle.isFullState)),
+        ("from_lsn", .number(bundle.fromLSN)), ("end_lsn", .number(bundle.end.lsn)),
+      ])
     }
     let destination = output == "-" ? "standard output" : output
     Output.diagnostic(

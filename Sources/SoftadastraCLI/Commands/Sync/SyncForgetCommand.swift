@@ -20,10 +20,9 @@ struct SyncForgetCommand: ParsableCommand {
     let forgotten = try client.forgetPeer(peer)
     try global.close(client)
     if global.json {
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("peer", .string(peer)), ("forgotten", .bool(forgotten)),
-        ]))
+      Output.document([
+        ("peer", .string(peer)), ("forgotten", .bool(forgotten)),
+      ])
       if !forgotten { throw ExitStatus.notFound.exitCode }
       return
     }

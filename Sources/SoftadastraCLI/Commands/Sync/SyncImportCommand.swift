@@ -34,8 +34,13 @@ struct SyncImportCommand: ParsableCommand {
     }
     let client = try global.openClient(forWriting: true)
     let result = try client.applySyncBundle(bundle)
-    let report = global.json ? result.json.serialized : result.line
-    if reply == "-" { Output.diagnostic(report) } else { Output.line(report) }
+    if global.json {
+      // With the reply on standard output, the report goes to standard error, still one JSON line.
+      let report = Output.documentObject(result.members).serialized
+      if reply == "-" { Output.standardError(report + "\n") } else { Output.line(report) }
+    } else {
+      if reply == "-" { Output.diagnostic(result.line) } else { Output.line(result.line) }
+    }
     if let reply {
       do throws(SoftadastraError) {
         try client.sendSyncBundle(for: bundle.sender) { answer throws(SoftadastraError) in

@@ -19,28 +19,27 @@ struct SyncStatusCommand: ParsableCommand {
     let state = try client.syncState()
     try global.close(client)
     if global.json {
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("node_id", .string(global.resolvedNodeID)),
-          ("outbox_size", .number(state.outboxSize)), ("queued_count", .number(state.queuedCount)),
-          ("in_flight_count", .number(state.inFlightCount)), ("acknowledged_count", .number(state.acknowledgedCount)),
-          ("failed_count", .number(state.failedCount)), ("last_submitted_version", .number(state.lastSubmittedVersion)),
-          ("last_applied_remote_version", .number(state.lastAppliedRemoteVersion)),
-          ("total_retries", .number(state.totalRetries)),
-          (
-            "peers",
-            .array(
-              state.peers.map { peer in
-                .object([
-                  ("node_id", .string(peer.nodeID)), ("acknowledged_lsn", .number(peer.acknowledgedLSN)),
-                  ("sent_lsn", .number(peer.sentLSN)), ("received_lsn", .number(peer.receivedLSN)),
-                  ("pending_operations", .number(peer.pendingOperations)),
-                  ("last_exchange", time(peer.lastExchangeMilliseconds)),
-                  ("retries", .number(peer.retries)), ("failures", .number(peer.failures)),
-                ])
-              })
-          ),
-        ]))
+      Output.document([
+        ("node_id", .string(global.resolvedNodeID)),
+        ("outbox_size", .number(state.outboxSize)), ("queued_count", .number(state.queuedCount)),
+        ("in_flight_count", .number(state.inFlightCount)), ("acknowledged_count", .number(state.acknowledgedCount)),
+        ("failed_count", .number(state.failedCount)), ("last_submitted_lsn", .number(state.lastSubmittedVersion)),
+        ("last_applied_remote_lsn", .number(state.lastAppliedRemoteVersion)),
+        ("total_retries", .number(state.totalRetries)),
+        (
+          "peers",
+          .array(
+            state.peers.map { peer in
+              .object([
+                ("node_id", .string(peer.nodeID)), ("acknowledged_lsn", .number(peer.acknowledgedLSN)),
+                ("sent_lsn", .number(peer.sentLSN)), ("received_lsn", .number(peer.receivedLSN)),
+                ("pending_operations", .number(peer.pendingOperations)),
+                ("last_exchange", time(peer.lastExchangeMilliseconds)),
+                ("retries", .number(peer.retries)), ("failures", .number(peer.failures)),
+              ])
+            })
+        ),
+      ])
       return
     }
     Output.line("node           : \(global.resolvedNodeID)")

@@ -58,12 +58,11 @@ struct SyncWithCommand: ParsableCommand {
     let received = result.imports.reduce(0) { $0 + $1.received }
     let applied = result.imports.reduce(0) { $0 + $1.applied }
     if global.json {
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("peer", .string(result.peer)),
-          ("sent", .number(result.sent)),
-          ("imports", .array(result.imports.map(\.json))),
-        ]))
+      Output.document([
+        ("peer", .string(result.peer)),
+        ("sent", .number(result.sent)),
+        ("imports", .array(result.imports.map(\.json))),
+      ])
     } else {
       Output.line(
         "synced with \(result.peer): sent \(counted(result.sent, "operation")), received \(received) (\(applied) applied)"

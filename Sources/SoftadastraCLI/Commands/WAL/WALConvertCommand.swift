@@ -34,14 +34,13 @@ struct WALConvertCommand: ParsableCommand {
       )
     }
     if global.json {
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("from", .string(summary.sourceFormat.rawValue)),
-          ("to", .string(to.rawValue)), ("operations", .number(summary.operations)),
-          ("dropped", .array(summary.dropped.map(RecordFormatting.json))),
-          ("dropped_out_of_order", .number(summary.droppedOutOfOrder)), ("left_out", .number(summary.leftOut)),
-          ("operation_times_lost", .number(summary.operationTimesLost)),
-        ]))
+      Output.document([
+        ("from", .string(summary.sourceFormat.rawValue)),
+        ("to", .string(to.rawValue)), ("operations", .number(summary.operations)),
+        ("dropped", .array(summary.dropped.map(RecordFormatting.json))),
+        ("dropped_out_of_order", .number(summary.droppedOutOfOrder)), ("left_out", .number(summary.leftOut)),
+        ("operation_times_lost", .number(summary.operationTimesLost)),
+      ])
     } else {
       Output.line(
         "converted \(counted(summary.operations, "operation")) from \(summary.sourceFormat.rawValue) to \(to.rawValue): \(destination)"

@@ -50,13 +50,9 @@ struct WALDumpCommand: ParsableCommand {
     if header {
       let nativeHeader = reader.nativeHeader
       if global.json {
-        Output.json(
-          .object([
-            (
-              "header",
-              nativeHeader.map(RecordFormatting.json) ?? .object([("format", .string(reader.format.rawValue))])
-            )
-          ]))
+        Output.document([
+          ("header", nativeHeader.map(RecordFormatting.json) ?? .object([("format", .string(reader.format.rawValue))]))
+        ])
       } else {
         Output.line(nativeHeader.map(headerLine) ?? "header format=\(reader.format.rawValue)")
       }
@@ -112,8 +108,7 @@ struct WALDumpCommand: ParsableCommand {
       if stats {
         statistics.add(scanned)
       } else if global.json {
-        guard case .object(let members) = RecordFormatting.json(scanned) else { continue }
-        Output.json(.object(members + extraJSON(scanned)))
+        Output.document(RecordFormatting.members(of: scanned) + extraJSON(scanned))
       } else {
         Output.append {
           RecordFormatting.appendLine(scanned, valueLimit: fullValues ? nil : maxValueBytes, times: &times, to: &$0)
@@ -146,16 +141,15 @@ struct WALDumpCommand: ParsableCommand {
       let tally = { (t: WALStatistics.Tally) -> JSONValue in
         .object([("records", .number(t.records)), ("bytes", .number(t.bytes))])
       }
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("puts", tally(s.puts)), ("deletes", tally(s.deletes)),
-          ("other", tally(s.other)), ("records", .number(s.puts.records + s.deletes.records + s.other.records)),
-          ("first_lsn", s.firstLSN.map { .number($0) } ?? .null), ("last_lsn", s.lastLSN.map { .number($0) } ?? .null),
-          ("first_time", time(s.firstTime).map { .string($0) } ?? .null),
-          ("last_time", time(s.lastTime).map { .string($0) } ?? .null),
-          ("distinct_keys", .number(s.distinctKeys)), ("live_keys", .number(s.liveKeys)),
-          ("reclaimable_bytes", .number(s.reclaimableBytes)),
-        ]))
+      Output.document([
+        ("puts", tally(s.puts)), ("deletes", tally(s.deletes)),
+        ("other", tally(s.other)), ("records", .number(s.puts.records + s.deletes.records + s.other.records)),
+        ("first_lsn", s.firstLSN.map { .number($0) } ?? .null), ("last_lsn", s.lastLSN.map { .number($0) } ?? .null),
+        ("first_time", time(s.firstTime).map { .string($0) } ?? .null),
+        ("last_time", time(s.lastTime).map { .string($0) } ?? .null),
+        ("distinct_keys", .number(s.distinctKeys)), ("live_keys", .number(s.liveKeys)),
+        ("reclaimable_bytes", .number(s.reclaimableBytes)),
+      ])
       return
     }
     Output.line("records       : \(s.puts.records + s.deletes.records + s.other.records)")

@@ -70,14 +70,13 @@ struct WALReplayCommand: ParsableCommand {
   private func summary(_ result: ReplayResult, seconds: Double) {
     let time = result.lastTimestamp.map { ISO8601.string(milliseconds: $0.milliseconds) }
     if global.json {
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("records_applied", .number(result.recordsApplied)),
-          ("keys", .number(result.store.count)), ("last_lsn", result.lastLSN.map { .number($0) } ?? .null),
-          ("last_time", time.map { .string($0) } ?? .null), ("reached_target", .bool(result.reachedTarget)),
-          ("damage", .array(result.damage.map(RecordFormatting.json))), ("output", output.map { .string($0) } ?? .null),
-          ("milliseconds", .number(Int(seconds * 1000))), ("base_snapshot", result.baseSnapshot.map(\.json) ?? .null),
-        ]))
+      Output.document([
+        ("records_applied", .number(result.recordsApplied)),
+        ("keys", .number(result.store.count)), ("last_lsn", result.lastLSN.map { .number($0) } ?? .null),
+        ("last_time", time.map { .string($0) } ?? .null), ("reached_target", .bool(result.reachedTarget)),
+        ("damage", .array(result.damage.map(RecordFormatting.json))), ("output", output.map { .string($0) } ?? .null),
+        ("milliseconds", .number(Int(seconds * 1000))), ("base_snapshot", result.baseSnapshot.map(\.json) ?? .null),
+      ])
       return
     }
     if let base = result.baseSnapshot {

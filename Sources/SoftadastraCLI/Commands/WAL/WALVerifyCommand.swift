@@ -51,7 +51,7 @@ struct WALVerifyCommand: ParsableCommand {
 
   private func show(_ report: VerificationReport) {
     if global.json {
-      Output.json(report.json)
+      Output.document(report.members)
       return
     }
     text(report).forEach(Output.line)
@@ -96,14 +96,13 @@ struct WALVerifyCommand: ParsableCommand {
 
   private func show(_ result: RepairResult, after: VerificationReport?) {
     if global.json {
-      Output.json(
-        .object([
-          ("schema", .number(RecordFormatting.schemaVersion)), ("action", .string(result.action.rawValue)),
-          ("dry_run", .bool(result.dryRun)), ("before", result.before.json),
-          ("backup", result.backupPath.map { .string($0) } ?? .null), ("kept_records", .number(result.keptRecords)),
-          ("dropped", .array(result.dropped.map(RecordFormatting.json))), ("new_size", .number(result.newSize)),
-          ("after", after.map(\.json) ?? .null),
-        ]))
+      Output.document([
+        ("action", .string(result.action.rawValue)),
+        ("dry_run", .bool(result.dryRun)), ("before", result.before.json),
+        ("backup", result.backupPath.map { .string($0) } ?? .null), ("kept_records", .number(result.keptRecords)),
+        ("dropped", .array(result.dropped.map(RecordFormatting.json))), ("new_size", .number(result.newSize)),
+        ("after", after.map(\.json) ?? .null),
+      ])
       return
     }
     let verb = result.dryRun ? "would" : "did"
