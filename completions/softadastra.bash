@@ -900,7 +900,7 @@ _softadastra_backup_prune() {
 
 _softadastra_restore() {
     repeating_flags=()
-    non_repeating_flags=(--force --dry-run --no-auto-flush --json --version -h --help)
+    non_repeating_flags=(--force --dry-run --progress --no-auto-flush --json --version -h --help)
     repeating_options=()
     non_repeating_options=(--to-lsn --to-time --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 1

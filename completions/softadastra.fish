@@ -69,7 +69,7 @@ function __softadastra_parse_tokens -S
                 __softadastra_parse_subcommand 1 'keep=' 'keep-within=' 'dry-run' 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'checkpoint-bytes=' 'json' 'version' 'h/help'
             end
         case 'restore'
-            __softadastra_parse_subcommand 1 'to-lsn=' 'to-time=' 'force' 'dry-run' 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'checkpoint-bytes=' 'json' 'version' 'h/help'
+            __softadastra_parse_subcommand 1 'to-lsn=' 'to-time=' 'force' 'dry-run' 'progress' 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'checkpoint-bytes=' 'json' 'version' 'h/help'
         case 'wal-convert'
             __softadastra_parse_subcommand 2 'to=' 'salvage' 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'checkpoint-bytes=' 'json' 'version' 'h/help'
         case 'sync'
@@ -381,6 +381,7 @@ complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_o
 complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra restore" to-time' -l 'to-time' -d 'Restore the state at this time (inclusive; ISO 8601 UTC or @unix-seconds).' -rfka ''
 complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra restore" force' -l 'force' -d 'Replace an existing node, keeping its files as *.pre-restore-<UTC time>.'
 complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra restore" dry-run' -l 'dry-run' -d 'Verify and print what would be restored; change nothing.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra restore" progress' -l 'progress' -d 'Show progress on standard error (the default when it is a terminal).'
 complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra restore" data-dir' -l 'data-dir' -d 'Directory of the node\'s files (env SOFTADASTRA_DATA_DIR; default: data).' -rfa '(__softadastra_complete_directories)'
 complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra restore" node-id' -l 'node-id' -d 'This node\'s id (env SOFTADASTRA_NODE_ID; default: softadastra).' -rfka ''
 complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra restore" wal' -l 'wal' -d 'The WAL file (env SOFTADASTRA_WAL; default: <data-dir>/<node-id>.wal).' -rF

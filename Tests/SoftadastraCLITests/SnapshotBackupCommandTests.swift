@@ -72,6 +72,21 @@ import Testing
     // Not a terminal, not asked: no progress line.
     let quiet = workspace.run("backup", "--output", "quiet.sdbackup")
     #expect(quiet.status == 0 && !quiet.stderr.contains("backup:"))
+
+    // A restore shows the archive's bytes extracted, then its steps, on one line that ends once.
+    let restored = CommandRunner.run(
+      executable: "/usr/bin/script", ["-qec", "\(binary) restore tty.sdbackup --data-dir restored", "/dev/null"],
+      in: workspace.path)
+    #expect(restored.status == 0, "\(restored.out) \(restored.stderr)")
+    let line = try #require(restored.out.components(separatedBy: "\r\n").first)
+    #expect(line.contains("restore: 100%") && line.contains("B/s, ETA"), "\(restored.out)")
+    #expect(
+      line.contains("restore: checking the restored node")
+        && line.trimmingCharacters(in: .whitespaces).hasSuffix("restore: moving it into place"), "\(line)"
+    )
+    #expect(restored.out.contains("\r\nrestored     : node softadastra"), "\(restored.out)")
+    let quietRestore = workspace.run("restore", "quiet.sdbackup", "--data-dir", "restored-quietly")
+    #expect(quietRestore.status == 0 && quietRestore.stderr.isEmpty, "\(quietRestore.stderr)")
   }
 
   @Test func theNextWriterCheckpointsPastTheThreshold() throws {

@@ -115,17 +115,22 @@ public final class BackupArchive {
   /// Decompresses the parts into `directory` (which must exist) as the node's files, syncs
   /// them, and checks their contents against the manifest: the snapshot block by block, the WAL
   /// record by record, LSN continuity, and the key count at the last LSN.
-  public func extract(into directory: String) throws(SoftadastraError) -> Extracted {
+  public func extract(into directory: String, progress: ((RestoreStage) -> Void)? = nil) throws(SoftadastraError)
+    -> Extracted
+  {
     let files = NodeFiles(walPath: "\(directory)/\(manifest.nodeID).wal")
     let snapshotPart = manifest.part(.snapshot)!
     let walPart = manifest.part(.wal)!
     func damage(_ part: BackupPart, _ reason: String) -> SoftadastraError {
       SoftadastraError(.corrupt, "backup \(name): its \(part.kind) part \(reason)", path: path, offset: part.offset)
     }
+    let total = snapshotPart.length + walPart.length
     let snapshotPath = files.snapshotPath(lsn: manifest.snapshotLSN)
     let snapshotFile = try SystemFile.createExclusive(snapshotPath)
     guard
-      try BackupWriter.copy(file, range: snapshotPart.offset, size: snapshotPart.length, to: snapshotFile)
+      try BackupWriter.copy(
+        file, range: snapshotPart.offset, size: snapshotPart.length, to: snapshotFile,
+        progress: progress.map { report in { done in report(.extracting(done: done, total: total)) } })
         == snapshotPart.checksum
     else { throw damage(snapshotPart, "fails its checksum") }
     try snapshotFile.sync()
@@ -145,6 +150,7 @@ public final class BackupArchive {
       }.get()
       guard fine else { throw damage(walPart, "does not decompress") }
       position += UInt64(chunk.count)
+      progress?(.extracting(done: snapshotPart.length + position, total: total))
     }
     guard walChecksum == walPart.checksum else { throw damage(walPart, "fails its checksum") }
     guard decompressor.isFinished, written == walPart.rawLength else {
@@ -152,6 +158,7 @@ public final class BackupArchive {
     }
     try walFile.sync()
 
+    progress?(.checking)
     let snapshot = try SnapshotReader(path: snapshotPath)
     try snapshot.verify()
     var scanner = try WALScanner(path: files.walPath)

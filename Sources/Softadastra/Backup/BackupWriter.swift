@@ -197,7 +197,8 @@ public enum BackupWriter {
   /// Copies `size` bytes of `source` from offset `start` into `destination` at `offset`;
   /// returns their CRC-32C.
   static func copy(
-    _ source: SystemFile, range start: UInt64, size: UInt64, to destination: SystemFile, at offset: UInt64 = 0
+    _ source: SystemFile, range start: UInt64, size: UInt64, to destination: SystemFile, at offset: UInt64 = 0,
+    progress: ((_ done: UInt64) -> Void)? = nil
   ) throws(SoftadastraError) -> UInt32 {
     var checksum: UInt32 = 0
     var done: UInt64 = 0
@@ -209,6 +210,7 @@ public enum BackupWriter {
       checksum = CRC32C.extend(checksum, chunk)
       try destination.write(chunk, at: offset + done)
       done += UInt64(chunk.count)
+      progress?(done)
     }
     return checksum
   }

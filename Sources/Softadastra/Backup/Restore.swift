@@ -32,12 +32,13 @@ public enum Restore {
   ///   - walPath: the WAL to restore to; its directory is created if missing.
   ///   - nodeID: the node id to restore as (the archive's unless the caller asked for another).
   ///   - target: the point in time to stop at (the archive's last LSN when empty).
+  ///   - progress: told what the restore is doing as it goes.
   /// - Throws: `corrupt` when the archive is damaged; `invalidArgument` for an invalid node id
   ///   or a target outside the archive's range; `cannotCreate` when node files exist and `force` is off;
   ///   `lockTimeout` when a writer holds the node.
   public static func run(
     archive: BackupArchive, walPath: String, nodeID: String, target: ReplayTarget = ReplayTarget(), force: Bool = false,
-    dryRun: Bool = false, lockTimeout: Double = 10
+    dryRun: Bool = false, lockTimeout: Double = 10, progress: ((RestoreStage) -> Void)? = nil
   ) throws(SoftadastraError) -> RestoreResult {
     let manifest = archive.manifest
     // The id names files (`<id>.wal`): one that is not a valid id could name a path elsewhere.
@@ -83,14 +84,17 @@ public enum Restore {
       if !committed { FileSystem.removeFlatDirectory(scratch) }
       removeCreatedDirectory()
     }
-    var extracted = try archive.extract(into: scratch)
+    var extracted = try archive.extract(into: scratch, progress: progress)
     let lsn = try cut(extracted.walPath, to: target)
     if nodeID != manifest.nodeID { extracted = try rename(extracted, to: nodeID, in: scratch) }
     if manifest.snapshotLSN == 0, let snapshot = extracted.snapshotPath {
       FileSystem.removeFile(snapshot)
       extracted.snapshotPath = nil
     }
-    let keys = try NodeRecovery.recover(walPath: extracted.walPath, nodeID: nodeID).state.count()
+    // Extraction counted the archive's keys against its manifest; only a cut changes the count.
+    let keys =
+      lsn == manifest.lastLSN
+      ? Int(manifest.keyCount) : try NodeRecovery.recover(walPath: extracted.walPath, nodeID: nodeID).state.count()
     try FileSystem.syncDirectory(scratch)
     let snapshotTarget = extracted.snapshotPath.map { _ in files.snapshotPath(lsn: manifest.snapshotLSN) }
     var result = RestoreResult(
@@ -98,6 +102,7 @@ public enum Restore {
       written: [snapshotTarget, walPath].compactMap { $0 }, keptAside: existing, dryRun: dryRun)
     guard !dryRun else { return result }
 
+    progress?(.committing)
     let lock = try WriterLock.acquire(walPath: walPath, timeout: lockTimeout)
     defer { lock.release() }
     try RestoreJournal.completePending(for: files)

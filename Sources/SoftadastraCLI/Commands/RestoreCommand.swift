@@ -28,6 +28,7 @@ struct RestoreCommand: ParsableCommand {
   @Flag(help: "Replace an existing node, keeping its files as *.pre-restore-<UTC time>.") var force = false
   @Flag(name: .customLong("dry-run"), help: "Verify and print what would be restored; change nothing.") var dryRun =
     false
+  @Flag(help: "Show progress on standard error (the default when it is a terminal).") var progress = false
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
@@ -43,10 +44,20 @@ struct RestoreCommand: ParsableCommand {
         "note: the backup is node \(nodeID)'s, restored as \(nodeID) although SOFTADASTRA_NODE_ID is \(other); pass --node-id \(other) to restore under that id"
       )
     }
+    let reporter = ProgressReporter.make("restore", requested: progress)
+    defer { reporter?.finish() }
     let result = try Softadastra.Restore.run(
       archive: archive, walPath: global.walPath(forNode: nodeID), nodeID: nodeID,
       target: ReplayTarget(lsn: toLSN, milliseconds: toTime?.milliseconds), force: force, dryRun: dryRun,
-      lockTimeout: global.lockTimeout)
+      lockTimeout: global.lockTimeout
+    ) { stage in
+      switch stage {
+      case .extracting(let done, let total): reporter?.report(done, total)
+      case .checking: reporter?.step("checking the restored node")
+      case .committing: reporter?.step("moving it into place")
+      }
+    }
+    reporter?.finish()
     if global.json {
       Output.document([
         ("dry_run", .bool(dryRun)), ("node_id", .string(nodeID)),

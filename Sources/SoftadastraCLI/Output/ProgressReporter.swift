@@ -33,7 +33,17 @@ final class ProgressReporter {
     func size(_ bytes: UInt64) -> String { RecordFormatting.oneDecimal(Double(bytes) / scale) }
     let line =
       "\r\(label): \(percent)% \(size(done)) of \(size(total)) \(unit), \(size(UInt64(rate))) \(unit)/s, ETA \(left / 60):\(left % 60 < 10 ? "0" : "")\(left % 60)"
-    Output.standardError(line)
+    show(line)
+  }
+
+  /// Replaces the progress line with a step that has no measure: "restore: checking the restored node".
+  func step(_ text: String) { show("\r\(label): \(text)") }
+
+  /// Writes `line` (starting with a carriage return) over the open line, blanking what it leaves.
+  private func show(_ line: String) {
+    let length = line.count
+    Output.standardError(line + String(repeating: " ", count: max(0, shownLength - length)))
+    shownLength = length
     isOpenLine = true
   }
 
@@ -41,8 +51,11 @@ final class ProgressReporter {
   func finish() {
     if isOpenLine { Output.standardError("\n") }
     isOpenLine = false
+    shownLength = 0
   }
 
   /// A progress line is on the terminal, not yet ended.
   private var isOpenLine = false
+  /// The characters of the line shown last.
+  private var shownLength = 0
 }
