@@ -1,6 +1,7 @@
 // Library-level write throughput, without process starts: durable puts with one fdatasync each,
 // group commit, and unsynced puts, against the raw fdatasync rate of the same disk measured in
-// the same run. Usage: swift run -c release softadastra-bench [--count N] [--dir DIR] [--smoke]
+// the same run; then the latency of durable commits while another process checkpoints the node,
+// at two sizes. Usage: swift run -c release softadastra-bench [--count N] [--dir DIR] [--smoke]
 import Softadastra
 
 #if canImport(Glibc)
@@ -14,13 +15,16 @@ func measure(_ operations: Int, _ body: () throws -> Void) rethrows -> Double {
 }
 
 var count = 2000
+var checkpointSizes = [200_000, 1_000_000]
 var directory = FileSystem.temporaryDirectory
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
   switch argument {
   case "--count": count = Int(arguments.next() ?? "") ?? count
   case "--dir": directory = arguments.next() ?? directory
-  case "--smoke": count = 50
+  case "--smoke":
+    count = 50
+    checkpointSizes = [2_000, 4_000]
   default:
     print("usage: softadastra-bench [--count N] [--dir DIR] [--smoke]")
     exit(64)
@@ -85,7 +89,66 @@ print(
 )
 print("| unsynced put (autoFlush off) | \(rate(unsyncedRate)) | \(RecordRatio.text(unsyncedRate / rawRate)) |")
 
+// 5. Commit latency while another process checkpoints the node (`softadastra snapshot`, the
+// binary beside this one): durable puts in a loop, each one timed, before and during the checkpoint.
+func percentiles(_ samples: [Duration]) -> String {
+  let sorted = samples.sorted()
+  func milliseconds(_ duration: Duration) -> String { RecordRatio.text(duration.seconds * 1000).dropLast() + " ms" }
+  let p50 = sorted[sorted.count / 2]
+  let p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
+  return "\(sorted.count) | \(milliseconds(p50)) | \(milliseconds(p99)) | \(milliseconds(sorted.last!))"
+}
+
+func timedPut(_ client: Client, _ index: Int) throws -> Duration {
+  let start = ContinuousClock.now
+  try client.put(key(index), value)
+  return start.duration(to: .now)
+}
+
+let binary = String(CommandLine.arguments[0].reversed().drop { $0 != "/" }.reversed()) + "softadastra"
+print()
+print("| keys in the log when the checkpoint starts | commits | p50 | p99 | max | checkpoint |")
+print("|---|---|---|---|---|---|")
+for keys in checkpointSizes {
+  let node = try client("checkpointed-\(keys)", autoFlush: true)
+  for batch in stride(from: 0, to: keys, by: 10_000) {
+    try node.commit((batch..<min(keys, batch + 10_000)).map { .put(key: key($0), value: value) })
+  }
+  var idle: [Duration] = []
+  for index in 0..<200 { idle.append(try timedPut(node, index)) }
+  var pid: pid_t = 0
+  let arguments = [binary, "snapshot", "--wal", "\(scratch)/checkpointed-\(keys).wal", "--node-id", "bench"]
+  let argv = arguments.map { strdup($0) } + [nil]
+  let started = ContinuousClock.now
+  guard posix_spawn(&pid, binary, nil, nil, argv, environ) == 0 else {
+    print("cannot start \(binary)")
+    exit(69)
+  }
+  argv.forEach { free($0) }
+  var during: [Duration] = []
+  var status: Int32 = 0
+  var index = 0
+  while waitpid(pid, &status, WNOHANG) == 0 {
+    during.append(try timedPut(node, index))
+    index += 1
+  }
+  let checkpoint = started.duration(to: .now)
+  guard status == 0, !during.isEmpty else {
+    print("the snapshot process failed (status \(status)) or ended before a commit")
+    exit(70)
+  }
+  try node.close()
+  print("| \(keys), no checkpoint running | \(percentiles(idle)) | |")
+  print(
+    "| \(keys), during the checkpoint | \(percentiles(during)) | \(RecordRatio.text(checkpoint.seconds).dropLast()) s |"
+  )
+}
+
 FileSystem.removeFlatDirectory(scratch)
+
+extension Duration {
+  var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
 
 enum RecordRatio {
   static func text(_ ratio: Double) -> String {

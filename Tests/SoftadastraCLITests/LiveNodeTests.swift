@@ -226,4 +226,22 @@ import Testing
     #expect(try keys() == ["first", "second", "third", "first", "after-restore"])
     #expect(String(decoding: FileBytes.read(workspace.file("follow.err")), as: UTF8.self).contains("was replaced"))
   }
+
+  @Test func oneProcessCheckpointsANodeAtATimeAndTheOthersStepAside() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(workspace.run("store", "put", "a", "1"))
+    let data = workspace.file("data")
+    let lock = try #require(try CheckpointLock.tryAcquire(walPath: data + "/softadastra.wal"))
+    let refused = workspace.run("snapshot", "--lock-timeout", "0")
+    #expect(refused.status == 75 && refused.stderr.contains("another process is checkpointing"), "\(refused.stderr)")
+    // A writer past the threshold leaves the checkpoint to the one running; nothing is sealed.
+    expectSuccess(workspace.run("store", "put", "b", "2", "--checkpoint-bytes", "1"))
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: data).sorted() == ["softadastra.wal", "softadastra.wal.lock"])
+    lock.release()
+    expectSuccess(workspace.run("snapshot"))
+    #expect(FileManager.default.fileExists(atPath: data + "/softadastra.00000000000000000002.snapshot"))
+    #expect(
+      workspace.run("store", "export").out == #"{"key":"a","value":"1"}"# + "\n" + #"{"key":"b","value":"2"}"# + "\n")
+  }
 }

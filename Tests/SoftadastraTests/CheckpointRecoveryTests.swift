@@ -279,6 +279,147 @@ import Testing
     try final.close()
   }
 
+  /// A node with a snapshot and changes after it, written by `client`; returns the model.
+  static func nodeWithSnapshotAndTail(_ client: Client) throws -> [String: String] {
+    var model: [String: String] = [:]
+    for index in 0..<300 {
+      try client.put("k\(index)", "v\(index)")
+      model["k\(index)"] = "v\(index)"
+    }
+    #expect(try client.checkpoint() != nil)
+    for index in 0..<100 {
+      try client.put("k\(index)", "w\(index)")
+      model["k\(index)"] = "w\(index)"
+    }
+    return model
+  }
+
+  /// Seals `client`'s log as a checkpoint's first step does, holding the checkpoint lock for it.
+  static func seal(_ client: Client, _ files: NodeFiles) throws -> SealedLog {
+    let lock = try #require(try CheckpointLock.tryAcquire(walPath: files.walPath))
+    defer { lock.release() }
+    return try #require(
+      try client.writing { writer throws(SoftadastraError) in try Checkpoint.seal(writer, files: files) })
+  }
+
+  /// A state given by replaying the live WAL alone, as `wal-replay` does (with its base).
+  static func replayedContents(_ path: String) throws -> [String: String] {
+    let result = try Replayer.replay(path: path, policy: .strict)
+    var contents: [String: String] = [:]
+    for (key, entry) in result.store.sorted() {
+      contents[String(decoding: key, as: UTF8.self)] = String(decoding: entry.value, as: UTF8.self)
+    }
+    return contents
+  }
+
+  @Test func nobodyWaitsForTheSnapshotBeingBuiltAndEveryReaderSeesEveryWrite() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let sealer = try Self.reopen(path)
+    var model = try Self.nodeWithSnapshotAndTail(sealer)
+    let other = try Self.reopen(path)
+    #expect(try Self.contents(other) == model)
+    let files = NodeFiles(walPath: path)
+
+    // Seal, under the writer lock for a moment; one checkpointer at a time.
+    let lock = try #require(try CheckpointLock.tryAcquire(walPath: path))
+    #expect(try CheckpointLock.tryAcquire(walPath: path) == nil && CheckpointLock.isHeld(walPath: path))
+    let sealed = try #require(
+      try sealer.writing { writer throws(SoftadastraError) in try Checkpoint.seal(writer, files: files) })
+    #expect(!WriterLock.isHeld(walPath: path))
+
+    // The build needs no writer lock: it runs while another client holds it to commit.
+    var staged: Checkpoint.Staged?
+    try other.writing { _ throws(SoftadastraError) in staged = try Checkpoint.build(sealed, files: files, level: 1) }
+    let built = try #require(staged)
+    #expect(!FileManager.default.fileExists(atPath: built.path))
+
+    // Meanwhile every client commits and reads; new readers rebuild the state from the older
+    // snapshot and the archived WALs; a replay of the live WAL alone starts from them too.
+    try other.put("during", "build")
+    try other.remove("k5")
+    try sealer.put("k6", "sealer")
+    model["during"] = "build"
+    model["k5"] = nil
+    model["k6"] = "sealer"
+    #expect(try Self.contents(other) == model && Self.contents(sealer) == model)
+    #expect(try Client.readOnlyTextEntries(walPath: path) == model)
+    #expect(try Self.replayedContents(path) == model)
+    let archive = directory.file("during.sdbackup")
+    _ = try BackupWriter.write(walPath: path, to: try SystemFile.createExclusive(archive), toolVersion: "test")
+    let restored = directory.file("restored/node-a.wal")
+    try FileManager.default.createDirectory(atPath: directory.file("restored"), withIntermediateDirectories: false)
+    _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: restored, nodeID: "node-a")
+    #expect(try Client.readOnlyTextEntries(walPath: restored) == model)
+
+    // Publish: both clients move onto the snapshot at their next look, keeping only the changes
+    // after it in memory.
+    let result = try #require(
+      try sealer.writing { _ throws(SoftadastraError) in try Checkpoint.publish(built, files: files) })
+    lock.release()
+    #expect(result.snapshot.lsn == sealed.lastLSN && result.archivedWAL == sealed.segmentPath)
+    for client in [sealer, other] {
+      #expect(try Self.contents(client) == model)
+      #expect(try client.currentSnapshot()?.lsn == sealed.lastLSN)
+      #expect(try client.loadedState().changedKeys == 3)
+    }
+    #expect(try Client.readOnlyTextEntries(walPath: path) == model)
+    #expect(try Self.replayedContents(path) == model)
+    try other.close()
+    try sealer.close()
+  }
+
+  @Test func aCheckpointThatDiesAfterSealingLosesNothingAndTheNextOneFinishesIt() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let files = NodeFiles(walPath: path)
+    let client = try Self.reopen(path)
+    var model = try Self.nodeWithSnapshotAndTail(client)
+    let older = try #require(try client.currentSnapshot()).lsn
+    // Sealed, then the process dies: no snapshot for the new log yet.
+    let sealed = try Self.seal(client, files)
+    try client.close()
+    #expect(files.snapshots().map(\.lsn) == [older])
+    #expect(try Client.readOnlyTextEntries(walPath: path) == model)
+    #expect(try Self.replayedContents(path) == model)
+
+    // With nothing written since, the next checkpoint builds that very snapshot.
+    let next = try Self.reopen(path)
+    #expect(try next.checkpoint()?.snapshot.lsn == sealed.lastLSN)
+    #expect(try Self.contents(next) == model && Client.readOnlyTextEntries(walPath: path) == model)
+
+    // Sealed and dead again, then written to: the next checkpoint covers both logs.
+    try next.put("a", "1")
+    _ = try Self.seal(next, files)
+    try next.put("b", "2")
+    model["a"] = "1"
+    model["b"] = "2"
+    let result = try #require(try next.checkpoint())
+    #expect(result.snapshot.lsn == sealed.lastLSN + 2)
+    #expect(files.leftoverSnapshotTemporaries().isEmpty)
+    try next.close()
+    #expect(try Client.readOnlyTextEntries(walPath: path) == model)
+  }
+
+  @Test func aSnapshotBuiltWhileTheNodeIsRestoredIsDroppedNotPublished() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let files = NodeFiles(walPath: path)
+    let client = try Self.reopen(path)
+    let before = try Self.nodeWithSnapshotAndTail(client)
+    let archive = directory.file("node.sdbackup")
+    _ = try BackupWriter.write(walPath: path, to: try SystemFile.createExclusive(archive), toolVersion: "test")
+    try client.put("after", "backup")
+    let staged = try #require(try Checkpoint.build(try Self.seal(client, files), files: files, level: 1))
+    _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: path, nodeID: "node-a", force: true)
+    #expect(try client.writing { _ throws(SoftadastraError) in try Checkpoint.publish(staged, files: files) } == nil)
+    #expect(!FileManager.default.fileExists(atPath: staged.temporaryPath))
+    #expect(!FileManager.default.fileExists(atPath: staged.path))
+    #expect(try Self.contents(client) == before)
+    #expect(try Client.readOnlyTextEntries(walPath: path) == before)
+    try client.close()
+  }
+
   @Test func aSnapshotOfAnotherHistoryIsNeverAppliedToThisWAL() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")
@@ -343,8 +484,14 @@ import Testing
     #expect {
       try Replayer.replay(path: path, policy: .strict, target: ReplayTarget(lsn: 29))
     } throws: { ($0 as! SoftadastraError).kind == .invalidArgument }
-    // Without its snapshot, the log is not the node's state, and every reader says so.
+    // Without its snapshot (as while a checkpoint builds it), the archived WAL before the log
+    // gives the same start, as it does to the node's readers.
     try FileManager.default.removeItem(atPath: result.snapshot.path)
+    let fromArchive = try Replayer.replay(path: path, policy: .strict)
+    #expect(fromArchive.baseSnapshot == nil && fromArchive.store.count == 29)
+    #expect(fromArchive.store.entry(for: Array("k1".utf8))?.value == Array("after".utf8))
+    // Without either, the log is not the node's state, and every reader says so.
+    try FileManager.default.removeItem(atPath: result.archivedWAL)
     #expect {
       try Replayer.replay(path: path, policy: .salvage)
     } throws: { error in

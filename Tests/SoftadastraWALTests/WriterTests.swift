@@ -119,4 +119,57 @@ import Testing
     try writer.close()
     for (a, b) in zip(records, records.dropFirst()) { #expect(a.timestamp < b.timestamp) }
   }
+
+  @Test func aWriterFollowsAnotherWritersSealButNotALogPutInItsPlace() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node.wal")
+    func put(_ key: String) -> WALRecord.Body { .operation(.put(key: Array(key.utf8), value: [1]), origin: nil) }
+    let sealer = try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1)
+    try sealer.append(bodies: [put("a")])
+    sealer.unlock()
+    let follower = try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1)
+    follower.unlock()
+
+    // The sealer appends, seals its log as a segment, starts the next one and appends to it.
+    #expect(try sealer.relock(timeout: 1).isNone)
+    try sealer.append(bodies: [put("b"), put("c")])
+    let segment = directory.file("node.00000000000000000001.wal")
+    let next = WALHeader(nodeID: "node-a", createdMilliseconds: 1, firstLSN: 4, continuesSnapshot: true)
+    try sealer.startNewLog(next, archivingAs: segment)
+    try sealer.append(bodies: [put("d")])
+    sealer.unlock()
+
+    // The follower reads the rest of the sealed log, then the new log, and appends after them.
+    guard case .replaced = try follower.relock(timeout: 1) else {
+      Issue.record("a sealed log is another file at the path")
+      return
+    }
+    let records = try #require(try follower.followSeal(archivedAt: segment))
+    #expect(records.map(\.record.lsn) == [2, 3, 4])
+    #expect(follower.header == next && follower.nextLSN == 5)
+    try follower.append(bodies: [put("e")])
+    follower.unlock()
+    guard case .appended(let seen) = try sealer.relock(timeout: 1) else {
+      Issue.record("the sealer does not see the follower's append")
+      return
+    }
+    #expect(seen.map(\.record.lsn) == [5])
+    sealer.unlock()
+
+    // A log put in place otherwise (as a restore does) is not followed, even one that starts
+    // at the next LSN: the follower's log is not archived as a segment.
+    try FileSystem.writeAtomically(
+      WALHeader(nodeID: "node-a", createdMilliseconds: 2, firstLSN: 6, continuesSnapshot: true).encoded(), to: path)
+    guard case .replaced = try follower.relock(timeout: 1) else {
+      Issue.record("a restored log is another file at the path")
+      return
+    }
+    #expect(try follower.followSeal(archivedAt: directory.file("node.00000000000000000004.wal")) == nil)
+    try follower.close()
+    try sealer.close()
+  }
+}
+
+extension WALWriter.Change {
+  var isNone: Bool { if case .none = self { true } else { false } }
 }

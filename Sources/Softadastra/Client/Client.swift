@@ -36,6 +36,8 @@ public final class Client {
   /// Operations this node wrote itself, over its whole history (known once the state is loaded).
   private(set) var localOperations: UInt64 = 0
   private var isOpen = false
+  /// The checkpoint this client started and that builds its snapshot on a thread of its own.
+  private var backgroundCheckpoint: BackgroundCheckpoint?
   /// For memory-only clients, which have no WAL to number records.
   private(set) var memoryLSN: UInt64 = 0
   private var memoryClock = HybridClock()
@@ -117,10 +119,8 @@ public final class Client {
     }
     let records: [WALRecord]
     if writer != nil {
-      records = try writing { _ throws(SoftadastraError) in
-        try checkpointIfDue()
-        return try append(operations.map { .operation($0, origin: nil) })
-      }
+      records = try writing { _ throws(SoftadastraError) in try append(operations.map { .operation($0, origin: nil) }) }
+      try checkpointIfDue()
     } else {
       records = operations.map { operation in
         memoryLSN += 1
@@ -159,10 +159,16 @@ public final class Client {
       throw SoftadastraError(.invalidArgument, "this client was opened read-only; open it without readOnly to write")
     }
     if held.isLocked { return try body(held) }
-    defer { writer?.unlock() }
-    try catchUpUnderLock()
-    guard let writer else { throw SoftadastraError(.notOpen, "the client's WAL could not be reopened") }
-    return try body(writer)
+    let result: T
+    do {
+      defer { writer?.unlock() }
+      try catchUpUnderLock()
+      guard let writer else { throw SoftadastraError(.notOpen, "the client's WAL could not be reopened") }
+      result = try body(writer)
+    }
+    // After the lock is released: no other process waits for it.
+    adoptPublishedSnapshot()
+    return result
   }
 
   /// Takes the writer lock and brings the writer and the state up to date with the log.
@@ -172,8 +178,15 @@ public final class Client {
     case .none: break
     case .appended(let scanned): caughtUp(with: scanned, fileSize: writer.endOffset)
     case .replaced:
-      // A checkpoint or a restore by another process put a new log in place: reopen it (under
-      // the lock still held) and load the state again if it was loaded.
+      let files = NodeFiles(walPath: writer.path)
+      if let scanned = try writer.followSeal(archivedAt: files.segmentPath(firstLSN: writer.header.firstLSN)) {
+        // Another process's checkpoint sealed the log: its last records, then the new log's.
+        summary = summary.map { _ in WALSummary(path: writer.path, header: writer.header, fileSize: writer.endOffset) }
+        caughtUp(with: scanned, fileSize: writer.endOffset)
+        break
+      }
+      // A restore or a repair by another process put another log in place: reopen it (under the
+      // lock still held) and load the state again if it was loaded.
       let hadState = state != nil
       let lock = writer.surrenderLock()
       self.writer = nil
@@ -183,13 +196,30 @@ public final class Client {
     }
   }
 
+  /// Moves the state onto the snapshot a checkpoint published for the live WAL, once it is there
+  /// (the state holds every record up to it): only the changes after it stay in memory. One
+  /// `stat` while the snapshot is being built; nothing once adopted. Not under the writer lock.
+  private func adoptPublishedSnapshot() {
+    guard let writer, let snapshotLSN = state?.snapshot?.header.lsn ?? (state != nil ? 0 : nil),
+      writer.header.continuesSnapshot, writer.header.firstLSN > 1
+    else { return }
+    let lsn = writer.header.firstLSN - 1
+    guard snapshotLSN != lsn, stateLSN >= lsn else { return }
+    let path = NodeFiles(walPath: writer.path).snapshotPath(lsn: lsn)
+    guard skipped[path] == nil, FileSystem.exists(path), let snapshot = try? SnapshotReader(path: path),
+      snapshot.header.successorChecksum == writer.header.checksum, snapshot.header.nodeID == writer.header.nodeID
+    else { return }
+    state = state.take()!.rebased(on: snapshot)
+  }
+
   /// Applies records other processes appended to the state (those past what it holds).
   private func caughtUp(with scanned: [ScannedRecord], fileSize: UInt64) {
-    guard state != nil else { return }
+    guard state != nil, let writer else { return }
     for item in scanned where item.record.lsn > stateLSN {
       state!.apply(item.record)
       if case .operation(_, origin: nil) = item.record.body { localOperations += 1 }
-      summary?.count(item)
+      // The summary is of the live WAL: records of a log sealed meanwhile are not in it.
+      if item.record.lsn >= writer.header.firstLSN { summary?.count(item) }
       stateLSN = item.record.nextLSN - 1
     }
     summary?.fileSize = fileSize
@@ -270,36 +300,59 @@ public final class Client {
   /// read; the state came from an older snapshot or the full WAL instead. Loads nothing.
   public var skippedSnapshots: [SoftadastraError] { skipped.values.sorted { $0.message < $1.message } }
 
-  /// Saves the state as a snapshot and starts a fresh WAL after it (see `Checkpoint`).
+  /// Saves the state as a snapshot and starts a fresh WAL after it (see `Checkpoint`): seals the
+  /// log under the writer lock, builds the snapshot without it (other processes and clients
+  /// commit meanwhile), and publishes it. Waits up to `lockTimeout` for a checkpoint another
+  /// process is making, and for one this client started in the background.
   ///
   /// - Returns: what was written, or nil when no record follows the newest snapshot.
-  /// - Throws: `invalidArgument` for a read-only or memory client; file errors.
+  /// - Throws: `invalidArgument` for a read-only or memory client; `lockTimeout`; file errors.
   @discardableResult
   public func checkpoint(level: Int = Checkpoint.defaultLevel) throws(SoftadastraError) -> CheckpointResult? {
     try checkOpen()
-    guard writer != nil else {
+    guard let walPath, writer != nil else {
       throw SoftadastraError(.invalidArgument, "only a persistent client opened for writing can save a snapshot")
     }
     try Zlib.checkLevel(level)
-    return try writing { writer throws(SoftadastraError) in try checkpointUnderLock(writer, level: level) }
+    try finishBackgroundCheckpoint()
+    let lock = try CheckpointLock.acquire(walPath: walPath, timeout: options.lockTimeout)
+    defer { lock.release() }
+    let files = NodeFiles(walPath: walPath)
+    guard let sealed = try seal(files) else { return nil }
+    guard let staged = try Checkpoint.build(sealed, files: files, level: level) else { return nil }
+    let published: CheckpointResult?
+    do throws(SoftadastraError) {
+      published = try writing { _ throws(SoftadastraError) in try Checkpoint.publish(staged, files: files) }
+    } catch {
+      FileSystem.removeFile(staged.temporaryPath)
+      throw error
+    }
+    guard let result = published else { throw Checkpoint.replacedMeanwhile(files) }
+    adoptPublishedSnapshot()
+    return result
   }
 
-  private func checkpointUnderLock(_ writer: WALWriter, level: Int) throws(SoftadastraError) -> CheckpointResult? {
-    let files = NodeFiles(walPath: writer.path)
-    // The new snapshot is written from the current one: check its blocks first, so that a
-    // damaged one is set aside (recovery falls back) rather than stopping every checkpoint.
-    try reading { state throws(SoftadastraError) in try state.snapshot?.checkBlockChecksums() }
-    guard
-      let result = try Checkpoint.run(
-        state: try loadedState(), writer: writer, files: files, localOperations: localOperations, level: level)
-    else {
-      return nil
+  /// Seals the live WAL under the writer lock (or picks up an earlier checkpoint's seal whose
+  /// snapshot was never published); the caller holds the checkpoint lock.
+  private func seal(_ files: NodeFiles) throws(SoftadastraError) -> SealedLog? {
+    try writing { writer throws(SoftadastraError) in
+      if let unfinished = try Checkpoint.unfinished(writer, files: files) { return unfinished }
+      guard let sealed = try Checkpoint.seal(writer, files: files) else { return nil }
+      summary = summary.map { _ in WALSummary(path: writer.path, header: writer.header, fileSize: writer.endOffset) }
+      return sealed
     }
-    state = NodeState(snapshot: try SnapshotReader(path: result.snapshot.path))
-    stateLSN = result.snapshot.lsn
-    summary = WALSummary(path: writer.path, header: writer.header, fileSize: writer.endOffset)
-    skipped = [:]
-    return result
+  }
+
+  /// Waits for the checkpoint this client runs in the background, if any; throws what made it fail.
+  private func finishBackgroundCheckpoint() throws(SoftadastraError) {
+    guard let running = backgroundCheckpoint else { return }
+    backgroundCheckpoint = nil
+    if case .failure(let error) = running.wait() {
+      var failure = error
+      failure.message =
+        "a checkpoint this client ran in the background failed (every write is safe in the WAL): \(error.message)"
+      throw failure
+    }
   }
 
   /// Syncs writes made with `autoFlush` off to disk.
@@ -308,8 +361,10 @@ public final class Client {
     try writer?.flush()
   }
 
-  /// Syncs what is not on disk yet and releases the WAL. The client can be opened again.
+  /// Syncs what is not on disk yet, waits for a checkpoint this client runs in the background,
+  /// and releases the WAL. The client can be opened again.
   public func close() throws(SoftadastraError) {
+    let background = Result { () throws(SoftadastraError) in try finishBackgroundCheckpoint() }
     defer {
       writer = nil
       walPath = nil
@@ -323,6 +378,7 @@ public final class Client {
       isOpen = false
     }
     try writer?.close()
+    try background.get()
   }
 
   // MARK: - Recovery
@@ -355,13 +411,29 @@ public final class Client {
       path: walPath, nodeID: options.nodeID, lockTimeout: options.lockTimeout, autoFlush: options.autoFlush,
       heldLock: lock)
     self.writer = writer
-    if writer.endOffset == UInt64(writer.header.size), writer.header.firstLSN > 1,
-      let newest = NodeFiles(walPath: walPath).snapshots().first, newest.lsn == writer.header.firstLSN - 1,
-      let snapshot = try? SnapshotReader(path: newest.path)
-    {
-      writer.observe(snapshot.header.lastTimestamp)
+    if writer.endOffset == UInt64(writer.header.size), writer.header.firstLSN > 1 {
+      // An empty log after a checkpoint: the clock goes on from the history before it.
+      writer.observe(try Self.lastTimestamp(before: writer.header, files: files))
     }
     if options.loadsStoreOnOpen { try recover(walPath) }
+  }
+
+  /// The time of the last record before the live WAL `header` starts: the snapshot it continues
+  /// says, or (while a checkpoint has not published it) the archived WAL that ends there.
+  private static func lastTimestamp(before header: WALHeader, files: NodeFiles) throws(SoftadastraError)
+    -> HybridTimestamp
+  {
+    let lsn = header.firstLSN - 1
+    if let newest = files.snapshots().first, newest.lsn == lsn, let snapshot = try? SnapshotReader(path: newest.path) {
+      return snapshot.header.lastTimestamp
+    }
+    guard let segment = files.segments().last(where: { $0.firstLSN <= lsn }) else {
+      return HybridTimestamp(rawValue: 0)
+    }
+    var scanner = try WALScanner(path: segment.path, materialize: false)
+    var last = HybridTimestamp(rawValue: 0)
+    while let scanned = try scanner.next() { last = max(last, scanned.record.timestamp) }
+    return last
   }
 
   /// Checks that a read-only node can be read (its WAL exists, or its files explain why not,
@@ -411,11 +483,25 @@ public final class Client {
     writer?.observe(node.lastTimestamp)
   }
 
+  /// Starts a checkpoint when the live WAL has grown past `checkpointBytes`: seals it now, and
+  /// builds and publishes the snapshot on a thread of its own (`BackgroundCheckpoint`). Nothing
+  /// when this client's previous one still runs or another process is checkpointing.
   func checkpointIfDue() throws(SoftadastraError) {
-    guard let writer, options.checkpointBytes > 0,
+    guard let writer, let walPath, options.checkpointBytes > 0,
       writer.endOffset - UInt64(writer.header.size) >= options.checkpointBytes
     else { return }
-    try checkpoint()
+    if let running = backgroundCheckpoint {
+      guard running.isFinished else { return }
+      try finishBackgroundCheckpoint()
+    }
+    guard let lock = try CheckpointLock.tryAcquire(walPath: walPath) else { return }
+    let files = NodeFiles(walPath: walPath)
+    guard let sealed = try seal(files) else {
+      lock.release()
+      return
+    }
+    backgroundCheckpoint = try BackgroundCheckpoint(
+      sealed, files: files, level: Checkpoint.defaultLevel, lockTimeout: options.lockTimeout, holding: lock)
   }
 
   /// Runs a read on the state. A snapshot block found damaged by the read is set aside, the state

@@ -15,27 +15,39 @@ public struct ReplayResult: Sendable {
   /// The snapshot the replay started from, for a log that continues one.
   public var baseSnapshot: SnapshotInfo?
 
-  /// Starts from the snapshot a log continues, when its header says it continues one.
+  /// Starts from the snapshot a log continues, when its header says it continues one; while a
+  /// checkpoint has not published that snapshot yet, from the older snapshot and the archived
+  /// WALs that lead up to the log (`baseSnapshot` is then the older one, or nil).
   mutating func loadBase(forLogAt path: String, target: ReplayTarget) throws(SoftadastraError) {
     guard header.continuesSnapshot else { return }
-    let snapshot = try NodeRecovery.snapshot(continuedBy: path, header: header)
-    let start = snapshot.header
-    if let lsn = target.lsn, target.exclusive ? lsn <= start.lsn : lsn < start.lsn {
-      throw SoftadastraError(
-        .invalidArgument,
-        "\(path) starts after snapshot LSN \(start.lsn); earlier states are in backups (softadastra restore --to-lsn)")
+    let startLSN = header.firstLSN - 1
+    let base: NodeState
+    let lastTimestamp: HybridTimestamp
+    do throws(SoftadastraError) {
+      let snapshot = try NodeRecovery.snapshot(continuedBy: path, header: header)
+      (base, lastTimestamp) = (NodeState(snapshot: snapshot), snapshot.header.lastTimestamp)
+    } catch {
+      guard FileSystem.exists(path), !FileSystem.exists(NodeFiles(walPath: path).snapshotPath(lsn: startLSN)),
+        let node = try NodeRecovery.stateBeforeUnpublishedSnapshot(of: path, header: header)
+      else { throw error }
+      (base, lastTimestamp) = (node.state, node.lastTimestamp)
     }
-    if let time = target.milliseconds, time < start.lastTimestamp.milliseconds {
+    if let lsn = target.lsn, target.exclusive ? lsn <= startLSN : lsn < startLSN {
       throw SoftadastraError(
         .invalidArgument,
-        "\(path) starts after a snapshot taken at \(ISO8601.string(milliseconds: start.lastTimestamp.milliseconds)); earlier states are in backups (softadastra restore --to-time)"
+        "\(path) starts after snapshot LSN \(startLSN); earlier states are in backups (softadastra restore --to-lsn)")
+    }
+    if let time = target.milliseconds, time < lastTimestamp.milliseconds {
+      throw SoftadastraError(
+        .invalidArgument,
+        "\(path) starts after a snapshot taken at \(ISO8601.string(milliseconds: lastTimestamp.milliseconds)); earlier states are in backups (softadastra restore --to-time)"
       )
     }
-    try snapshot.forEach { (key, entry) throws(SoftadastraError) -> Bool in
+    try base.forEach { (key, entry) throws(SoftadastraError) -> Bool in
       store.set(key, entry)
       return true
     }
-    baseSnapshot = SnapshotInfo(snapshot)
+    baseSnapshot = base.snapshot.map(SnapshotInfo.init)
   }
 }
 

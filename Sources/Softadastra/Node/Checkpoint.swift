@@ -9,61 +9,144 @@ public struct CheckpointResult: Sendable, Equatable {
   public var removed: [String]
 }
 
-/// Saves a node's state as a snapshot and starts a fresh WAL after it.
+/// A log a checkpoint sealed: its records (to `lastLSN`) are kept as the archived WAL
+/// `segmentPath`, and the live WAL that follows it starts with `successor`.
+public struct SealedLog: Sendable, Equatable {
+  public var segmentPath: String
+  public var lastLSN: UInt64
+  /// The CRC of record `lastLSN`: the snapshot names it, so that it is used only with this history.
+  public var lastRecordChecksum: UInt32
+  /// The node's clock when the log was sealed: no later record is older.
+  public var lastTimestamp: HybridTimestamp
+  /// The header of the live WAL started after it.
+  public var successor: WALHeader
+}
+
+/// Saves a node's state as a snapshot, in three steps so that no commit waits for the snapshot
+/// to be built:
 ///
-/// The steps, each durable before the next: write the snapshot (temporary file, sync, rename,
-/// directory sync); read it back whole and check it; keep the live WAL as an archived segment
-/// (a hard link); replace the live WAL with an empty one whose first LSN follows the snapshot;
-/// then apply the retention policy. A crash at any point leaves the old state or the new one.
+/// 1. **seal** (under the writer lock, milliseconds): keep the live WAL as an archived segment (a
+///    hard link) and start an empty live WAL after it, whose header says it continues a snapshot
+///    at the sealed log's last LSN. Readers meanwhile rebuild the state as before: the older
+///    snapshot and the archived segments after it, then the live WAL.
+/// 2. **build** (no writer lock, seconds on a large node): rebuild the state at the sealed log's
+///    end from the files, write the snapshot beside them as a temporary file, sync it, read it
+///    back whole and check it.
+/// 3. **publish** (under the writer lock, milliseconds): unless the node was replaced meanwhile
+///    (a restore), rename the snapshot into place (directory synced), apply the retention policy,
+///    and mark the live WAL as changed so that open clients move to the new snapshot.
+///
+/// One process checkpoints a node at a time (`CheckpointLock`, held from seal to publish). A crash
+/// at any point leaves a node that reads the same: before publishing, the older snapshot and the
+/// segments; after, the new snapshot. A seal whose snapshot was never published is finished by
+/// the next checkpoint (`finishing`).
 ///
 /// Retention: the new snapshot and the newest sound older one are kept, with every archived WAL
 /// that holds records after the older (so a damaged newest snapshot still has a way back); while
 /// no sound older snapshot exists, every archived WAL back to LSN 1 is kept.
 public enum Checkpoint {
   /// The zlib level of snapshots by default: level 1 compresses this data to within a few percent
-  /// of level 6, in a fraction of the time, and a checkpoint runs in a writer's path.
+  /// of level 6, in a fraction of the time.
   public static let defaultLevel = 1
 
-  /// Checkpoints `state`, the state after every record of `writer`'s log, in which this node
-  /// wrote `localOperations` operations itself. The caller holds the writer (and so the lock);
-  /// returns nil when the log holds no record after the snapshot.
-  static func run(
-    state: NodeState, writer: WALWriter, files: NodeFiles, localOperations: UInt64, level: Int = defaultLevel
-  ) throws(SoftadastraError) -> CheckpointResult? {
-    try Zlib.checkLevel(level)
+  /// A snapshot built and checked, not yet in place.
+  struct Staged: Sendable {
+    var sealed: SealedLog
+    /// Where it goes, and where it is until then.
+    var path: String
+    var temporaryPath: String
+  }
+
+  /// Seals `writer`'s log (step 1). The caller holds the writer lock and the checkpoint lock.
+  /// Nil when the log holds no record.
+  static func seal(_ writer: WALWriter, files: NodeFiles) throws(SoftadastraError) -> SealedLog? {
     let lastLSN = writer.nextLSN - 1
     guard writer.endOffset > UInt64(writer.header.size), lastLSN >= writer.header.firstLSN else { return nil }
-    let newHeader = WALHeader(
-      nodeID: writer.header.nodeID, createdMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()),
-      firstLSN: lastLSN + 1, continuesSnapshot: true)
-    let path = files.snapshotPath(lsn: lastLSN)
-    // A snapshot at this LSN can only be left by a checkpoint that crashed before starting the
-    // new log; the live log still holds everything it holds. Temporary files of checkpoints
-    // killed before their rename are of no use either (this writer holds the lock).
-    FileSystem.removeFile(path)
+    let sealed = SealedLog(
+      segmentPath: files.segmentPath(firstLSN: writer.header.firstLSN), lastLSN: lastLSN,
+      lastRecordChecksum: writer.lastChecksum, lastTimestamp: writer.clock.last,
+      successor: WALHeader(
+        nodeID: writer.header.nodeID, createdMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()),
+        firstLSN: lastLSN + 1, continuesSnapshot: true))
+    try writer.startNewLog(sealed.successor, archivingAs: sealed.segmentPath)
+    return sealed
+  }
+
+  /// The seal of an earlier checkpoint that never published its snapshot (it crashed or failed
+  /// after sealing): the live WAL is still empty, continues a snapshot that is not there, and the
+  /// newest archived WAL ends right before it. Nil when there is none. Under the writer lock.
+  static func unfinished(_ writer: WALWriter, files: NodeFiles) throws(SoftadastraError) -> SealedLog? {
+    let live = writer.header
+    guard writer.endOffset == UInt64(live.size), live.continuesSnapshot, live.firstLSN > 1,
+      !FileSystem.exists(files.snapshotPath(lsn: live.firstLSN - 1)),
+      let segment = files.segments().last, segment.firstLSN < live.firstLSN
+    else { return nil }
+    var scanner = try WALScanner(path: segment.path, materialize: false)
+    var last: ScannedRecord?
+    while let scanned = try scanner.next() { last = scanned }
+    guard case .clean = scanner.ending, let last, last.record.nextLSN == live.firstLSN else { return nil }
+    return SealedLog(
+      segmentPath: segment.path, lastLSN: live.firstLSN - 1, lastRecordChecksum: last.checksum,
+      lastTimestamp: last.record.timestamp, successor: live)
+  }
+
+  /// Builds and checks the snapshot of a sealed log (step 2), without the writer lock. Nil when a
+  /// snapshot past the sealed log is in place already.
+  static func build(_ sealed: SealedLog, files: NodeFiles, level: Int) throws(SoftadastraError) -> Staged? {
+    try Zlib.checkLevel(level)
+    let path = files.snapshotPath(lsn: sealed.lastLSN)
+    guard !FileSystem.exists(path) else { return nil }
+    // Temporary files of checkpoints that died before publishing are of no use (this process
+    // holds the checkpoint lock, so none is another's work in progress).
     for leftover in files.leftoverSnapshotTemporaries() { FileSystem.removeFile(leftover) }
-    let snapshotWriter = try SnapshotWriter(
+    guard
+      let node = try NodeRecovery.recover(
+        files, nodeID: sealed.successor.nodeID, throughSegment: sealed.segmentPath, endingAt: sealed.lastLSN)
+    else { return nil }
+    let writer = try SnapshotWriter(
       path: path,
       header: SnapshotHeader(
-        nodeID: writer.header.nodeID, createdMilliseconds: newHeader.createdMilliseconds, lsn: lastLSN,
-        lastTimestamp: writer.clock.last, lastRecordChecksum: writer.lastChecksum,
-        successorChecksum: newHeader.checksum,
-        localOperations: localOperations, syncTable: state.syncTableBytes),
-      level: level)
+        nodeID: sealed.successor.nodeID, createdMilliseconds: sealed.successor.createdMilliseconds,
+        lsn: sealed.lastLSN, lastTimestamp: sealed.lastTimestamp, lastRecordChecksum: sealed.lastRecordChecksum,
+        successorChecksum: sealed.successor.checksum, localOperations: node.localOperations,
+        syncTable: node.state.syncTableBytes),
+      level: level, staging: true)
     // A tombstone stays until every known peer has acknowledged the delete (with no peer known,
     // none has to see it); after that no older write can reach this node to bring the key back.
-    let tombstonesSeenUpTo = try state.syncTable().acknowledgedByAll?.lsn ?? UInt64.max
-    try state.forEach(includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
-      if !entry.isTombstone || entry.lsn > tombstonesSeenUpTo { try snapshotWriter.add(key: key, entry: entry) }
+    let tombstonesSeenUpTo = try node.state.syncTable().acknowledgedByAll?.lsn ?? UInt64.max
+    try node.state.forEach(includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
+      if !entry.isTombstone || entry.lsn > tombstonesSeenUpTo { try writer.add(key: key, entry: entry) }
       return true
     }
-    try snapshotWriter.finish()
-    let written = try SnapshotReader(path: path)
-    try written.verify()
-    let archive = files.segmentPath(firstLSN: writer.header.firstLSN)
-    try writer.startNewLog(newHeader, archivingAs: archive)
-    let removed = try applyRetention(files, liveFirstLSN: newHeader.firstLSN)
-    return CheckpointResult(snapshot: SnapshotInfo(written), archivedWAL: archive, removed: removed)
+    try writer.finish()
+    let temporaryPath = SnapshotWriter.temporaryPath(for: path)
+    try SnapshotReader(path: temporaryPath).verify()
+    return Staged(sealed: sealed, path: path, temporaryPath: temporaryPath)
+  }
+
+  /// Puts a built snapshot in place (step 3). The caller holds the writer lock. Nil, with the
+  /// snapshot dropped, when the live WAL is no longer the one the seal started (a restore
+  /// replaced the node meanwhile).
+  static func publish(_ staged: Staged, files: NodeFiles) throws(SoftadastraError) -> CheckpointResult? {
+    let live = try SystemFile.openForReading(files.walPath)
+    defer { live.close() }
+    guard try WALScanner(file: live, materialize: false).header.checksum == staged.sealed.successor.checksum else {
+      FileSystem.removeFile(staged.temporaryPath)
+      return nil
+    }
+    try FileSystem.renameDurably(staged.temporaryPath, to: staged.path)
+    let snapshot = SnapshotInfo(try SnapshotReader(path: staged.path))
+    let removed = try applyRetention(files, liveFirstLSN: staged.sealed.successor.firstLSN)
+    try live.touch()
+    return CheckpointResult(snapshot: snapshot, archivedWAL: staged.sealed.segmentPath, removed: removed)
+  }
+
+  /// Why a built snapshot was dropped: the node was replaced while it was built.
+  static func replacedMeanwhile(_ files: NodeFiles) -> SoftadastraError {
+    SoftadastraError(
+      .cannotCreate,
+      "\(files.walPath) was replaced (restored) while the checkpoint built its snapshot: the snapshot was dropped; nothing changed",
+      path: files.walPath)
   }
 
   /// Keeps the newest snapshot and the newest sound one before it (every block checked; damaged

@@ -82,8 +82,10 @@ public enum NodeRecovery {
           rereads += 1
           continue
         }
+        // So did a checkpoint that published a snapshot meanwhile (its retention removes files).
         if rereads < 10,
           (try? WALScanner(path: files.walPath, materialize: false).header.checksum) != chain.liveChecksum
+            || files.snapshots().first(where: { skipped[$0.path] == nil })?.path != chain.snapshot?.path
         {
           rereads += 1
           continue
@@ -92,6 +94,46 @@ public enum NodeRecovery {
         skipped[snapshot.path] = error
       }
     }
+  }
+
+  /// The node's state at the end of the archived WAL `segmentPath`, which a checkpoint sealed at
+  /// `lastLSN`: the newest usable snapshot before it (every block checked; a damaged one is
+  /// passed over) and the logs up to it. Nil when a snapshot past it is in place already, so that
+  /// the live WAL's history no longer goes through it. Takes no lock.
+  static func recover(_ files: NodeFiles, nodeID: String, throughSegment segmentPath: String, endingAt lastLSN: UInt64)
+    throws(SoftadastraError) -> RecoveredNode?
+  {
+    var skipped: [String: SoftadastraError] = [:]
+    while true {
+      var chain = try resolve(files, nodeID: nodeID, skipping: &skipped)
+      guard let end = chain.logs.firstIndex(of: segmentPath) else { return nil }
+      chain.logs = Array(chain.logs[...end])
+      do throws(SoftadastraError) {
+        try chain.snapshot?.checkBlockChecksums()
+        let node = try replay(chain, keepingRecords: false)
+        guard node.lastLSN == lastLSN else {
+          throw SoftadastraError(
+            .corrupt, "sealed WAL \(segmentPath) ends at LSN \(node.lastLSN), not \(lastLSN)", path: segmentPath)
+        }
+        return node
+      } catch {
+        guard let snapshot = chain.snapshot, error.failedSnapshot?.path == snapshot.path else { throw error }
+        skipped[snapshot.path] = error
+      }
+    }
+  }
+
+  /// The state a log that continues a snapshot starts from while that snapshot is not published
+  /// (a checkpoint is building it, or died after sealing): the older snapshot and the archived
+  /// WALs up to the log's first LSN. Nil when the files do not hold it that way either.
+  public static func stateBeforeUnpublishedSnapshot(of walPath: String, header: WALHeader) throws(SoftadastraError)
+    -> RecoveredNode?
+  {
+    let files = NodeFiles(walPath: walPath)
+    guard header.continuesSnapshot, header.firstLSN > 1,
+      let segment = files.segments().last(where: { $0.firstLSN < header.firstLSN })
+    else { return nil }
+    return try recover(files, nodeID: header.nodeID, throughSegment: segment.path, endingAt: header.firstLSN - 1)
   }
 
   /// The snapshot a log that continues one (its header says so) starts from: the one beside it

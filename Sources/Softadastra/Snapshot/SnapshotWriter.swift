@@ -14,6 +14,8 @@ public final class SnapshotWriter {
   private enum Destination {
     /// A new file, renamed from `temporaryPath` to `path` when finished.
     case ownFile(temporaryPath: String)
+    /// A new file left at `temporaryPath` when finished (synced), for the caller to rename.
+    case staged(temporaryPath: String)
     /// Bytes of a file the caller owns, from an offset on; the caller syncs it.
     case part(base: UInt64)
   }
@@ -38,20 +40,25 @@ public final class SnapshotWriter {
   private var rawBytes: UInt64 = 0
   private var finished = false
 
-  /// Starts a snapshot at `path`, which must not exist.
-  public convenience init(path: String, header: SnapshotHeader, level: Int = Zlib.defaultLevel) throws(SoftadastraError)
-  {
+  /// Starts a snapshot at `path`, which must not exist. With `staging`, `finish()` leaves it
+  /// synced at `temporaryPath(for: path)`, for the caller to rename into place when it may.
+  public convenience init(
+    path: String, header: SnapshotHeader, level: Int = Zlib.defaultLevel, staging: Bool = false
+  ) throws(SoftadastraError) {
     guard !FileSystem.exists(path) else {
       throw SoftadastraError(.cannotCreate, "snapshot \(path) already exists", path: path)
     }
     try Zlib.checkLevel(level)
-    let temporaryPath = path + ".tmp"
+    let temporaryPath = Self.temporaryPath(for: path)
     FileSystem.removeFile(temporaryPath)
     try self.init(
-      file: try SystemFile.createExclusive(temporaryPath), destination: .ownFile(temporaryPath: temporaryPath),
-      path: path,
-      header: header, level: level)
+      file: try SystemFile.createExclusive(temporaryPath),
+      destination: staging ? .staged(temporaryPath: temporaryPath) : .ownFile(temporaryPath: temporaryPath),
+      path: path, header: header, level: level)
   }
+
+  /// Where a snapshot for `path` is written before it is renamed into place.
+  public static func temporaryPath(for path: String) -> String { path + ".tmp" }
 
   /// Starts a snapshot written into `file` from byte `base` on (as a part of an archive). The
   /// caller syncs `file`; `finish()` returns the snapshot's size and `checksum` covers its bytes.
@@ -75,16 +82,19 @@ public final class SnapshotWriter {
   }
 
   deinit {
-    if !finished, case .ownFile(let temporaryPath) = destination {
+    guard !finished else { return }
+    switch destination {
+    case .ownFile(let temporaryPath), .staged(let temporaryPath):
       file.close()
       FileSystem.removeFile(temporaryPath)
+    case .part: break
     }
   }
 
   /// Writes `bytes` after those written so far.
   private func append(_ bytes: [UInt8]) throws(SoftadastraError) {
     switch destination {
-    case .ownFile: try file.write(bytes, at: offset)
+    case .ownFile, .staged: try file.write(bytes, at: offset)
     case .part(let base): try file.write(bytes, at: base + offset)
     }
     offset += UInt64(bytes.count)
@@ -121,10 +131,15 @@ public final class SnapshotWriter {
       indexOffset: indexOffset, indexSize: UInt32(index.count), blockCount: blocks, entryCount: entries,
       valueCount: values, rawBytes: rawBytes, indexChecksum: indexChecksum)
     try append(footer.encoded(headerChecksum: header.checksum))
-    if case .ownFile(let temporaryPath) = destination {
+    switch destination {
+    case .ownFile(let temporaryPath):
       try file.sync()
       file.close()
       try FileSystem.renameDurably(temporaryPath, to: path)
+    case .staged:
+      try file.sync()
+      file.close()
+    case .part: break
     }
     finished = true
     return offset

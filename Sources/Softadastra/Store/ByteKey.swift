@@ -1,6 +1,6 @@
 /// A key as a dictionary key: hashed as one run of bytes (an `[UInt8]` hashes byte by byte,
 /// which dominated imports of a million keys).
-struct ByteKey: Hashable {
+struct ByteKey: Hashable, Sendable {
   var bytes: [UInt8]
 
   init(_ bytes: [UInt8]) { self.bytes = bytes }

@@ -75,6 +75,16 @@ public final class SystemFile {
       changeNanoseconds: UInt64(max(0, info.st_ctim.tv_sec)) &* 1_000_000_000 &+ UInt64(max(0, info.st_ctim.tv_nsec)))
   }
 
+  /// Moves the file's status-change time without changing its bytes or its mode (a `fchmod` to
+  /// the mode it has), so that others who watch `status()` look at it again.
+  public func touch() throws(SoftadastraError) {
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { throw .system(errno, "cannot stat \(path)", path: path) }
+    guard fchmod(descriptor, info.st_mode & 0o7777) == 0 else {
+      throw .system(errno, "cannot mark \(path) as changed", path: path)
+    }
+  }
+
   /// The device and inode of the open file: whether a path still names it.
   public func identity() throws(SoftadastraError) -> FileIdentity {
     var info = stat()

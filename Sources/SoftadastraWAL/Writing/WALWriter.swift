@@ -251,27 +251,76 @@ public final class WALWriter {
     }
     if let knownStatus, try file.status() == knownStatus { return .none }
     guard try !isReplaced() else { return .replaced }
-    let size = try file.size()
-    guard size != endOffset else {
-      knownStatus = try file.status()
-      return .none
-    }
-    var scanner = try WALScanner(
-      file: file, header: header, from: LogTail(offset: endOffset, nextLSN: nextLSN, checksum: lastChecksum))
+    let records = try readAppended(cuttingTornTail: true)
+    return records.isEmpty ? .none : .appended(records)
+  }
+
+  /// Reads the records appended to the open file past `endOffset` and adopts them; a torn tail is
+  /// cut off (under the lock) or, in a log another writer sealed, is damage.
+  private func readAppended(cuttingTornTail: Bool) throws(SoftadastraError) -> [ScannedRecord] {
     var records: [ScannedRecord] = []
-    while let scanned = try scanner.next() { records.append(scanned) }
-    if let last = records.last {
-      adoptTail(
-        nextLSN: scanner.expectedLSN, checksum: scanner.lastChecksum, end: scanner.position,
-        timestamp: last.record.timestamp)
-    }
-    switch scanner.ending {
-    case .clean, nil: break
-    case .corrupt(let corruption): throw SoftadastraError.damaged(path: path, corruption)
-    case .tornTail(let torn): try cutTornTail(torn)
+    if try file.size() != endOffset {
+      var scanner = try WALScanner(
+        file: file, header: header, from: LogTail(offset: endOffset, nextLSN: nextLSN, checksum: lastChecksum))
+      while let scanned = try scanner.next() { records.append(scanned) }
+      if let last = records.last {
+        adoptTail(
+          nextLSN: scanner.expectedLSN, checksum: scanner.lastChecksum, end: scanner.position,
+          timestamp: last.record.timestamp)
+      }
+      switch scanner.ending {
+      case .clean, nil: break
+      case .corrupt(let corruption): throw SoftadastraError.damaged(path: path, corruption)
+      case .tornTail(let torn):
+        guard cuttingTornTail else {
+          throw SoftadastraError(
+            .corrupt, "sealed WAL \(path) ends with \(torn.bytes) damaged bytes at offset \(torn.offset)", path: path,
+            offset: torn.offset)
+        }
+        try cutTornTail(torn)
+      }
     }
     knownStatus = try file.status()
-    return .appended(records)
+    return records
+  }
+
+  /// After `relock` said `.replaced`: when a checkpoint sealed this writer's log (it is archived
+  /// as `segmentPath`, the same file) and started the log now at `path` right after it, reads
+  /// what was appended to the sealed log, moves to the new log and reads what was appended to it
+  /// since, and returns all of it, in order: the state needs no reload. Nil when the log was
+  /// replaced otherwise (a restore, a repair): the caller reopens and reloads. Under the lock.
+  public func followSeal(archivedAt segmentPath: String) throws(SoftadastraError) -> [ScannedRecord]? {
+    try checkUsable()
+    guard let sealed = FileSystem.identity(of: segmentPath), try sealed == file.identity() else { return nil }
+    var records = try readAppended(cuttingTornTail: false)
+    guard FileSystem.exists(path) else { return nil }
+    let newFile = try SystemFile.openForUpdate(path)
+    let newHeader = try WALScanner(file: newFile, materialize: false).header
+    guard newHeader.firstLSN == nextLSN, newHeader.nodeID == header.nodeID, newHeader.continuesSnapshot else {
+      return nil
+    }
+    moveTo(newFile, header: newHeader)
+    records += try readAppended(cuttingTornTail: true)
+    return records
+  }
+
+  /// Goes on in `newFile`, a new log whose header is `newHeader` (after a seal).
+  private func moveTo(_ newFile: SystemFile, header newHeader: WALHeader) {
+    file.close()
+    file = newFile
+    header = newHeader
+    endOffset = UInt64(newHeader.size)
+    lastChecksum = newHeader.checksum
+    repairedTail = nil
+  }
+
+  /// Marks the log as changed for other processes without changing its bytes (its status-change
+  /// time moves), so that clients that check it with `hasChanged()` look again: a checkpoint
+  /// calls it once it has published the snapshot that this log continues.
+  public func touch() throws(SoftadastraError) {
+    try checkUsable()
+    try file.touch()
+    knownStatus = try file.status()
   }
 
   /// Whether the log may have changed since this writer last looked (another process appended,
@@ -314,13 +363,7 @@ public final class WALWriter {
     FileSystem.removeFile(archivePath)
     try FileSystem.link(path, to: archivePath)
     try FileSystem.writeAtomically(newHeader.encoded(), to: path)
-    let newFile = try SystemFile.openForUpdate(path)
-    file.close()
-    file = newFile
-    header = newHeader
-    endOffset = UInt64(newHeader.size)
-    lastChecksum = newHeader.checksum
-    repairedTail = nil
+    moveTo(try SystemFile.openForUpdate(path), header: newHeader)
     knownStatus = try? file.status()
   }
 

@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The lock that makes a process the only checkpointer of a node, from sealing its log to
+/// publishing the snapshot: an open-file-description lock on byte 2 of the writer's lock file
+/// (`<wal>.lock`).
+///
+/// It is independent of the writer lock (`flock` on the same file) and of the waiting room on
+/// byte 1: a checkpointer holds it for seconds without keeping anyone from committing. The
+/// kernel releases it when the holder closes it or dies. Take it before the writer lock, never
+/// while holding the writer lock except with `tryAcquire`, so that no two processes wait for
+/// each other.
+///
+/// `@unchecked Sendable`: a lock is handed from the thread that seals a log to the one that
+/// builds the snapshot, never used by two threads at once.
+public final class CheckpointLock: @unchecked Sendable {
+  private let file: SystemFile
+
+  private init(file: SystemFile) { self.file = file }
+
+  /// The lock when no other checkpointer holds it; nil when one does.
+  public static func tryAcquire(walPath: String) throws(SoftadastraError) -> CheckpointLock? {
+    let path = WriterLock.lockPath(forWAL: walPath)
+    let file = try SystemFile.openOrCreate(path)
+    guard try lockByte(file, path) else {
+      file.close()
+      return nil
+    }
+    return CheckpointLock(file: file)
+  }
+
+  /// The lock, waiting up to `timeout` seconds for another checkpointer to finish.
+  ///
+  /// - Throws: `lockTimeout` when another checkpoint still runs after `timeout` seconds.
+  public static func acquire(walPath: String, timeout: Double) throws(SoftadastraError) -> CheckpointLock {
+    let deadline = Deadline(secondsFromNow: timeout)
+    var pause: UInt32 = 1_000
+    while true {
+      if let lock = try tryAcquire(walPath: walPath) { return lock }
+      if deadline.hasPassed {
+        throw SoftadastraError(
+          .lockTimeout,
+          "another process is checkpointing \(walPath) and still was after \(formatSeconds(timeout)) s; retry later or raise --lock-timeout",
+          path: WriterLock.lockPath(forWAL: walPath))
+      }
+      usleep(pause)
+      pause = min(pause * 2, 50_000)
+    }
+  }
+
+  /// Whether a checkpointer holds the lock of the log at `walPath` now.
+  public static func isHeld(walPath: String) -> Bool {
+    guard let file = try? SystemFile.openForReading(WriterLock.lockPath(forWAL: walPath)) else { return false }
+    defer { file.close() }
+    var region = byteTwo(type: F_WRLCK)
+    guard fcntl(file.descriptor, openFileDescriptionGetLock, &region) == 0 else { return false }
+    return region.l_type != Int16(F_UNLCK)
+  }
+
+  /// Lets the lock go (as does the object going away).
+  public func release() { file.close() }
+
+  private static func lockByte(_ file: SystemFile, _ path: String) throws(SoftadastraError) -> Bool {
+    var region = byteTwo(type: F_WRLCK)
+    if fcntl(file.descriptor, openFileDescriptionSetLock, &region) == 0 { return true }
+    guard errno == EAGAIN || errno == EACCES || errno == EINTR else {
+      throw .system(errno, "cannot lock \(path) for a checkpoint", path: path)
+    }
+    return false
+  }
+
+  private static func byteTwo(type: Int32) -> flock {
+    var region = flock()
+    region.l_type = Int16(type)
+    region.l_whence = Int16(SEEK_SET)
+    region.l_start = 2
+    region.l_len = 1
+    return region
+  }
+
+  /// `F_OFD_GETLK` and `F_OFD_SETLK` (Linux 3.15), which Glibc's module does not export.
+  private static let openFileDescriptionGetLock: Int32 = 36
+  private static let openFileDescriptionSetLock: Int32 = 37
+}
