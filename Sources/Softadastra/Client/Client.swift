@@ -30,9 +30,9 @@ public final class Client {
   private var skipped: [String: SoftadastraError] = [:]
   /// The last LSN applied to `state`: records caught up with later are applied only past it.
   private var stateLSN: UInt64 = 0
-  /// For a read-only client: the live WAL the state was loaded from, open, and its status then;
-  /// looked at again (one `fstat`) before each read.
-  private var loadedFrom: (file: SystemFile, status: FileStatus)?
+  /// For a read-only client: the reader of the live WAL, where the state ends, and the file's
+  /// status when it was last read to its end; looked at again (one `fstat`) before each read.
+  private var follower: (log: WALScanner, status: FileStatus?)?
   /// Operations this node wrote itself, over its whole history (known once the state is loaded).
   private(set) var localOperations: UInt64 = 0
   private var isOpen = false
@@ -176,13 +176,12 @@ public final class Client {
     guard let writer, let walPath else { return }
     switch try writer.relock(timeout: options.lockTimeout) {
     case .none: break
-    case .appended(let scanned): caughtUp(with: scanned, fileSize: writer.endOffset)
+    case .appended(let scanned): caughtUp(with: scanned, liveHeader: writer.header, fileSize: writer.endOffset)
     case .replaced:
       let files = NodeFiles(walPath: writer.path)
       if let scanned = try writer.followSeal(archivedAt: files.segmentPath(firstLSN: writer.header.firstLSN)) {
         // Another process's checkpoint sealed the log: its last records, then the new log's.
-        summary = summary.map { _ in WALSummary(path: writer.path, header: writer.header, fileSize: writer.endOffset) }
-        caughtUp(with: scanned, fileSize: writer.endOffset)
+        caughtUp(with: scanned, liveHeader: writer.header, fileSize: writer.endOffset)
         break
       }
       // A restore or a repair by another process put another log in place: reopen it (under the
@@ -200,29 +199,65 @@ public final class Client {
   /// (the state holds every record up to it): only the changes after it stay in memory. One
   /// `stat` while the snapshot is being built; nothing once adopted. Not under the writer lock.
   private func adoptPublishedSnapshot() {
-    guard let writer, let snapshotLSN = state?.snapshot?.header.lsn ?? (state != nil ? 0 : nil),
-      writer.header.continuesSnapshot, writer.header.firstLSN > 1
+    guard let walPath, let live = writer?.header ?? follower?.log.header,
+      let snapshotLSN = state?.snapshot?.header.lsn ?? (state != nil ? 0 : nil), live.continuesSnapshot,
+      live.firstLSN > 1
     else { return }
-    let lsn = writer.header.firstLSN - 1
+    let lsn = live.firstLSN - 1
     guard snapshotLSN != lsn, stateLSN >= lsn else { return }
-    let path = NodeFiles(walPath: writer.path).snapshotPath(lsn: lsn)
+    let path = NodeFiles(walPath: walPath).snapshotPath(lsn: lsn)
     guard skipped[path] == nil, FileSystem.exists(path), let snapshot = try? SnapshotReader(path: path),
-      snapshot.header.successorChecksum == writer.header.checksum, snapshot.header.nodeID == writer.header.nodeID
+      snapshot.header.successorChecksum == live.checksum, snapshot.header.nodeID == live.nodeID
     else { return }
     state = state.take()!.rebased(on: snapshot)
   }
 
   /// Applies records other processes appended to the state (those past what it holds).
-  private func caughtUp(with scanned: [ScannedRecord], fileSize: UInt64) {
-    guard state != nil, let writer else { return }
+  /// The summary is of the live WAL, whose header is `liveHeader` now: records of a log sealed
+  /// meanwhile are applied to the state, not counted in it.
+  private func caughtUp(with scanned: [ScannedRecord], liveHeader: WALHeader, fileSize: UInt64) {
+    guard state != nil else { return }
+    if let current = summary, current.header != liveHeader {
+      summary = WALSummary(path: current.path, header: liveHeader, fileSize: fileSize)
+    }
     for item in scanned where item.record.lsn > stateLSN {
       state!.apply(item.record)
       if case .operation(_, origin: nil) = item.record.body { localOperations += 1 }
-      // The summary is of the live WAL: records of a log sealed meanwhile are not in it.
-      if item.record.lsn >= writer.header.firstLSN { summary?.count(item) }
+      if item.record.lsn >= liveHeader.firstLSN { summary?.count(item) }
       stateLSN = item.record.nextLSN - 1
     }
     summary?.fileSize = fileSize
+  }
+
+  /// For a read-only client: reads what other processes committed since the state was loaded,
+  /// from where it ended and across checkpoints' seals; loads the state again when another log
+  /// was put in place (a restore, a repair) or reading meets damage.
+  private func followLog(_ walPath: String) throws(SoftadastraError) {
+    guard var log = follower?.log else { return }
+    let files = NodeFiles(walPath: walPath)
+    let replacements = log.replacements
+    while true {
+      // Noted before reading: a change made while this reads is seen at the next look.
+      let status = try? log.fileStatus()
+      var scanned: [ScannedRecord] = []
+      while let record = try log.next() { scanned.append(record) }
+      guard log.ending?.isCorrupt != true else { return try reload(walPath) }
+      caughtUp(with: scanned, liveHeader: log.header, fileSize: log.fileSize)
+      let header = log.header
+      try log.refresh(archivedAs: { files.segmentPath(firstLSN: $0.firstLSN) })
+      guard log.replacements == replacements else { return try reload(walPath) }
+      if log.header == header, log.ending != nil {
+        follower = (log, status)
+        break
+      }
+    }
+    adoptPublishedSnapshot()
+  }
+
+  /// Loads the state again from the files, from scratch.
+  private func reload(_ walPath: String) throws(SoftadastraError) {
+    follower = nil
+    try recover(walPath)
   }
 
   /// Brings the state up to date with commits other processes acknowledged, before a read:
@@ -233,9 +268,9 @@ public final class Client {
     if let writer {
       guard !writer.isLocked, try writer.hasChanged() else { return }
       _ = try writing { _ throws(SoftadastraError) in }
-    } else if let walPath, let loadedFrom, state != nil {
-      guard (try? loadedFrom.file.status()) != loadedFrom.status else { return }
-      try recover(walPath)
+    } else if let walPath, let follower, state != nil {
+      guard follower.status == nil || (try? follower.log.fileStatus()) != follower.status else { return }
+      try followLog(walPath)
     }
   }
 
@@ -338,7 +373,7 @@ public final class Client {
     try writing { writer throws(SoftadastraError) in
       if let unfinished = try Checkpoint.unfinished(writer, files: files) { return unfinished }
       guard let sealed = try Checkpoint.seal(writer, files: files) else { return nil }
-      summary = summary.map { _ in WALSummary(path: writer.path, header: writer.header, fileSize: writer.endOffset) }
+      summary = summary.map { WALSummary(path: $0.path, header: writer.header, fileSize: writer.endOffset) }
       return sealed
     }
   }
@@ -372,7 +407,7 @@ public final class Client {
       summary = nil
       skipped = [:]
       stateLSN = 0
-      loadedFrom = nil
+      follower = nil
       localOperations = 0
       memoryLSN = 0
       isOpen = false
@@ -463,12 +498,12 @@ public final class Client {
     }
   }
 
+  /// How many times this client loaded the state from the files (a full read).
+  private(set) var stateLoads = 0
+
   /// Loads the newest usable snapshot and the records after it.
   private func recover(_ walPath: String) throws(SoftadastraError) {
-    // Noted before reading: a change made while recovery reads is seen at the next look.
-    if options.readOnly, let file = try? SystemFile.openForReading(walPath), let status = try? file.status() {
-      loadedFrom = (file, status)
-    }
+    stateLoads += 1
     let node = try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID, skipping: skipped)
     stateLSN = node.lastLSN
     var summary = node.summary
@@ -481,6 +516,11 @@ public final class Client {
     self.summary = summary
     for problem in node.skippedSnapshots { skipped[problem.failedSnapshot?.path ?? ""] = problem }
     writer?.observe(node.lastTimestamp)
+    // A read-only client goes on reading the live WAL from where recovery ended.
+    if options.readOnly, let log = node.liveLog {
+      follower = (log, nil)
+      try followLog(walPath)
+    }
   }
 
   /// Starts a checkpoint when the live WAL has grown past `checkpointBytes`: seals it now, and

@@ -290,6 +290,7 @@ public enum NodeRecovery {
     var expected = base + 1
     var lastTimestamp = chain.snapshot?.header.lastTimestamp ?? HybridTimestamp(rawValue: 0)
     var summary: WALSummary?
+    var liveLog: WALScanner?
     func mismatch(_ reason: String) -> SoftadastraError {
       SoftadastraError(
         .corrupt, "snapshot \(chain.snapshot!.path) does not match WAL \(chain.logs[0]): \(reason)",
@@ -346,10 +347,11 @@ public enum NodeRecovery {
         summary!.tornTail = torn
       case .clean, nil: break
       }
+      if isLive { liveLog = scanner }
     }
     guard matchedBase else { throw mismatch("it does not hold the snapshot's last record \(base)") }
     return RecoveredNode(
       state: state, summary: summary!, lastLSN: expected - 1, lastTimestamp: lastTimestamp, skippedSnapshots: [],
-      records: records, recordChecksums: checksums, localOperations: localOperations)
+      records: records, recordChecksums: checksums, localOperations: localOperations, liveLog: liveLog)
   }
 }

@@ -19,5 +19,7 @@ public struct RecoveredNode {
   /// Operations this node wrote itself over its whole history (the snapshot's count plus those
   /// in the log after it): what its outbox holds while no peer has acknowledged anything.
   public var localOperations: UInt64
+  /// The reader of the live WAL, at its end: a reader of the node goes on from there.
+  var liveLog: WALScanner?
   public var snapshot: SnapshotInfo? { state.snapshot.map(SnapshotInfo.init) }
 }

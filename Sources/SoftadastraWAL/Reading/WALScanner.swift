@@ -173,8 +173,14 @@ public struct WALScanner: LogReader {
   /// Once the file it has open has no more records and another file is at its path (a
   /// checkpoint started a new log; a restore or a repair put one in place), it reads that one:
   /// after a checkpoint from the record that follows the last one read; otherwise from the
-  /// start, counted in `replacements`.
-  public mutating func refresh() throws(SoftadastraError) {
+  /// start, counted in `replacements`. With `archivedAs` (where a checkpoint keeps a sealed log
+  /// of this header), a new log continues this one only when this file is kept there: a log a
+  /// restore put in place that happens to start at the next LSN is a replacement.
+  public mutating func refresh() throws(SoftadastraError) { try refresh(archivedAs: nil) }
+
+  /// `refresh()`, telling a checkpoint's new log from a restored one by where checkpoints keep
+  /// the sealed log of a header.
+  public mutating func refresh(archivedAs: ((WALHeader) -> String)?) throws(SoftadastraError) {
     let size = try file.size()
     if size != fileSize {
       fileSize = size
@@ -187,11 +193,19 @@ public struct WALScanner: LogReader {
     guard let ending, !ending.isCorrupt, let current = FileSystem.identity(of: path), try current != file.identity()
     else { return }
     let next = try WALScanner(file: SystemFile.openForReading(path), materialize: materialize, onDamage: onDamage)
-    let continues = next.header.firstLSN == expectedLSN && next.header.continuesSnapshot
+    var continues = next.header.firstLSN == expectedLSN && next.header.continuesSnapshot
+    if continues, let archivedAs { continues = try FileSystem.identity(of: archivedAs(header)) == file.identity() }
     let replacements = replacements + (continues ? 0 : 1)
     self = next
     self.replacements = replacements
   }
+
+  /// Where reading stands: after the last complete record read.
+  public var tail: LogTail { LogTail(offset: position, nextLSN: expectedLSN, checksum: lastChecksum) }
+
+  /// The status of the file being read (one `fstat`): it changes when anyone appends to it or
+  /// puts another file at its path.
+  public func fileStatus() throws(SoftadastraError) -> FileStatus { try file.status() }
 
   /// How many times `refresh()` found the log replaced by one that does not continue it (a
   /// restore, a repair): its records were read from the start, LSNs may repeat.
