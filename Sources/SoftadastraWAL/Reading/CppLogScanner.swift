@@ -78,7 +78,8 @@ public struct CppLogScanner: LogReader {
     return nil
   }
 
-  public mutating func refresh() throws(SoftadastraError) {
+  /// (The C++ runtime neither seals nor replaces its log: `archivedAs` has nothing to tell.)
+  public mutating func refresh(archivedAs: ((WALHeader) -> String)? = nil) throws(SoftadastraError) {
     let file = try SystemFile.openForReading(path)
     let size = try file.size()
     guard size > UInt64(bytes.count) else { return }

@@ -176,11 +176,7 @@ public struct WALScanner: LogReader {
   /// start, counted in `replacements`. With `archivedAs` (where a checkpoint keeps a sealed log
   /// of this header), a new log continues this one only when this file is kept there: a log a
   /// restore put in place that happens to start at the next LSN is a replacement.
-  public mutating func refresh() throws(SoftadastraError) { try refresh(archivedAs: nil) }
-
-  /// `refresh()`, telling a checkpoint's new log from a restored one by where checkpoints keep
-  /// the sealed log of a header.
-  public mutating func refresh(archivedAs: ((WALHeader) -> String)?) throws(SoftadastraError) {
+  public mutating func refresh(archivedAs: ((WALHeader) -> String)? = nil) throws(SoftadastraError) {
     let size = try file.size()
     if size != fileSize {
       fileSize = size
