@@ -244,4 +244,39 @@ import Testing
     #expect(
       workspace.run("store", "export").out == #"{"key":"a","value":"1"}"# + "\n" + #"{"key":"b","value":"2"}"# + "\n")
   }
+
+  @Test(.timeLimit(.minutes(1)))
+  func theAppIsToldOfEveryCommitAcrossCheckpointsAndRestores() async throws {
+    let workspace = CLIWorkspace()
+    let app = try Self.app(workspace)
+    defer { try? app.close() }
+    func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+    try app.put("settings/seed", "0")
+    expectSuccess(workspace.run("backup", "--output", "seed.sdbackup"))
+    var changes = try app.changes(prefix: bytes("settings/")).makeAsyncIterator()
+
+    // The toolkit's puts and deletes under the prefix, in order; others are not delivered.
+    expectSuccess(workspace.run("store", "put", "settings/theme", "dark"))
+    expectSuccess(workspace.run("store", "put", "other/key", "x"))
+    expectSuccess(workspace.run("store", "delete", "settings/seed"))
+    #expect(try await changes.next() == .put(key: bytes("settings/theme"), value: Value("dark"), lsn: 2, origin: nil))
+    #expect(try await changes.next() == .delete(key: bytes("settings/seed"), lsn: 4, origin: nil))
+
+    // The app's own commits, then an import after a checkpoint started a new log.
+    try app.put("settings/lang", "fr")
+    expectSuccess(workspace.run("snapshot"))
+    FileBytes.write(Array("settings/a\t1\nsettings/b\t2\n".utf8), to: workspace.file("batch.tsv"))
+    expectSuccess(workspace.run("store", "import", "batch.tsv"))
+    #expect(try await changes.next() == .put(key: bytes("settings/lang"), value: Value("fr"), lsn: 5, origin: nil))
+    #expect(try await changes.next() == .put(key: bytes("settings/a"), value: Value("1"), lsn: 6, origin: nil))
+    #expect(try await changes.next() == .put(key: bytes("settings/b"), value: Value("2"), lsn: 7, origin: nil))
+
+    // A restore puts another history in place: the app is told, and the feed goes on after it.
+    expectSuccess(workspace.run("restore", "seed.sdbackup", "--force"))
+    #expect(try await changes.next() == .reset)
+    expectSuccess(workspace.run("store", "put", "settings/after", "restore"))
+    #expect(
+      try await changes.next() == .put(key: bytes("settings/after"), value: Value("restore"), lsn: 2, origin: nil))
+    #expect(try app.get("settings/theme") == nil && app.get("settings/seed")?.string == "0")
+  }
 }

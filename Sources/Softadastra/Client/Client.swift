@@ -32,7 +32,7 @@ public final class Client {
   private var stateLSN: UInt64 = 0
   /// For a read-only client: the reader of the live WAL, where the state ends, and the file's
   /// status when it was last read to its end; looked at again (one `fstat`) before each read.
-  private var follower: (log: WALScanner, status: FileStatus?)?
+  private(set) var follower: (log: WALScanner, status: FileStatus?)?
   /// Operations this node wrote itself, over its whole history (known once the state is loaded).
   private(set) var localOperations: UInt64 = 0
   private var isOpen = false
@@ -264,12 +264,12 @@ public final class Client {
   /// one `fstat` when nothing changed. A writing client catches up under the writer lock
   /// (waiting for a commit in progress); a read-only client loads the state again when the log
   /// changed.
-  private func seePresent() throws(SoftadastraError) {
+  func seePresent() throws(SoftadastraError) {
     if let writer {
       guard !writer.isLocked, try writer.hasChanged() else { return }
       _ = try writing { _ throws(SoftadastraError) in }
     } else if let walPath, let follower, state != nil {
-      guard follower.status == nil || (try? follower.log.fileStatus()) != follower.status else { return }
+      guard follower.log.mayHaveChanged(since: follower.status) else { return }
       try followLog(walPath)
     }
   }
@@ -349,7 +349,7 @@ public final class Client {
       throw SoftadastraError(.invalidArgument, "only a persistent client opened for writing can save a snapshot")
     }
     try Zlib.checkLevel(level)
-    try finishBackgroundCheckpoint()
+    finishBackgroundCheckpoint()
     let lock = try CheckpointLock.acquire(walPath: walPath, timeout: options.lockTimeout)
     defer { lock.release() }
     let files = NodeFiles(walPath: walPath)
@@ -378,15 +378,21 @@ public final class Client {
     }
   }
 
-  /// Waits for the checkpoint this client runs in the background, if any; throws what made it fail.
-  private func finishBackgroundCheckpoint() throws(SoftadastraError) {
+  /// Why the last checkpoint this client ran in the background failed, once it is done (nil when
+  /// it succeeded). Its failure loses nothing: every write is in the WAL, and the next checkpoint
+  /// finishes what it sealed. Kept after `close()`.
+  public private(set) var backgroundCheckpointFailure: SoftadastraError?
+
+  /// Waits for the checkpoint this client runs in the background, if any, and notes its failure.
+  private func finishBackgroundCheckpoint() {
     guard let running = backgroundCheckpoint else { return }
     backgroundCheckpoint = nil
     if case .failure(let error) = running.wait() {
       var failure = error
-      failure.message =
-        "a checkpoint this client ran in the background failed (every write is safe in the WAL): \(error.message)"
-      throw failure
+      failure.message = "the checkpoint that ran in the background failed (every write is in the WAL): \(error.message)"
+      backgroundCheckpointFailure = failure
+    } else {
+      backgroundCheckpointFailure = nil
     }
   }
 
@@ -396,10 +402,10 @@ public final class Client {
     try writer?.flush()
   }
 
-  /// Syncs what is not on disk yet, waits for a checkpoint this client runs in the background,
-  /// and releases the WAL. The client can be opened again.
+  /// Syncs what is not on disk yet, waits for a checkpoint this client runs in the background
+  /// (see `backgroundCheckpointFailure`), and releases the WAL. The client can be opened again.
   public func close() throws(SoftadastraError) {
-    let background = Result { () throws(SoftadastraError) in try finishBackgroundCheckpoint() }
+    finishBackgroundCheckpoint()
     defer {
       writer = nil
       walPath = nil
@@ -413,7 +419,6 @@ public final class Client {
       isOpen = false
     }
     try writer?.close()
-    try background.get()
   }
 
   // MARK: - Recovery
@@ -532,7 +537,7 @@ public final class Client {
     else { return }
     if let running = backgroundCheckpoint {
       guard running.isFinished else { return }
-      try finishBackgroundCheckpoint()
+      finishBackgroundCheckpoint()
     }
     guard let lock = try CheckpointLock.tryAcquire(walPath: walPath) else { return }
     let files = NodeFiles(walPath: walPath)

@@ -39,8 +39,8 @@ final class BackgroundCheckpoint: Sendable {
       throw error
     }
     defer { writerLock.release() }
-    guard let result = try Checkpoint.publish(staged, files: files) else { throw Checkpoint.replacedMeanwhile(files) }
-    return result
+    // Nil when a restore replaced the node meanwhile: nothing to save, nothing failed.
+    return try Checkpoint.publish(staged, files: files)
   }
 
   /// Whether the checkpoint is done (published, or failed).

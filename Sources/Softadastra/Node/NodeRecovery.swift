@@ -231,7 +231,10 @@ public enum NodeRecovery {
       throw SoftadastraError(
         .configuration, "WAL \(files.walPath) belongs to node '\(live.nodeID)', not '\(nodeID)'", path: files.walPath)
     }
-    let segments = files.segments()
+    // Archived WALs are older than the live one. One that is not is the live WAL itself under
+    // its archive name: a checkpoint sealing it right now, or one that died between the link
+    // and putting the next log in place.
+    let segments = files.segments().filter { $0.firstLSN < live.firstLSN }
     for (lsn, path) in files.snapshots() where skipped[path] == nil {
       let snapshot: SnapshotReader
       do throws(SoftadastraError) { snapshot = try SnapshotReader(path: path) } catch {

@@ -199,9 +199,20 @@ public struct WALScanner: LogReader {
   /// Where reading stands: after the last complete record read.
   public var tail: LogTail { LogTail(offset: position, nextLSN: expectedLSN, checksum: lastChecksum) }
 
-  /// The status of the file being read (one `fstat`): it changes when anyone appends to it or
-  /// puts another file at its path.
+  /// The status of the file being read (one `fstat`).
   public func fileStatus() throws(SoftadastraError) -> FileStatus { try file.status() }
+
+  /// Whether the log may have changed since its file's status was `status` (nil: not known):
+  /// one `fstat`, and one `stat` of the path, since a file put in its place is told by identity.
+  public func mayHaveChanged(since status: FileStatus?) -> Bool {
+    guard let status, (try? file.status()) == status, let current = FileSystem.identity(of: path),
+      (try? file.identity()) == current
+    else { return true }
+    return false
+  }
+
+  /// The device and inode of the file being read.
+  public func fileIdentity() throws(SoftadastraError) -> FileIdentity { try file.identity() }
 
   /// How many times `refresh()` found the log replaced by one that does not continue it (a
   /// restore, a repair): its records were read from the start, LSNs may repeat.

@@ -206,9 +206,14 @@ public enum FileSystem {
   }
 }
 
-/// A file's size and status-change time, as `SystemFile.status()` reads them: equal twice means
-/// nobody wrote it, truncated it, or linked, renamed or unlinked any of its names in between.
+/// A file's size, link count and status-change time, as `SystemFile.status()` reads them. A
+/// change in any means someone wrote, truncated, linked, renamed or unlinked it; equal twice
+/// means nobody appended, truncated or linked it, but not always that nobody renamed it or
+/// changed it otherwise: the status-change time only ticks once per clock tick of the kernel on
+/// some systems (a few milliseconds), so whether another file took its place at its path is
+/// checked by identity (`FileSystem.identity(of:)`), not by this.
 public struct FileStatus: Sendable, Equatable {
   public var size: UInt64
+  public var links: UInt64
   public var changeNanoseconds: UInt64
 }

@@ -71,7 +71,7 @@ public final class SystemFile {
     var info = stat()
     guard fstat(descriptor, &info) == 0 else { throw .system(errno, "cannot stat \(path)", path: path) }
     return FileStatus(
-      size: UInt64(info.st_size),
+      size: UInt64(info.st_size), links: UInt64(info.st_nlink),
       changeNanoseconds: UInt64(max(0, info.st_ctim.tv_sec)) &* 1_000_000_000 &+ UInt64(max(0, info.st_ctim.tv_nsec)))
   }
 

@@ -249,8 +249,10 @@ public final class WALWriter {
     } else {
       lock = try WriterLock.acquire(walPath: path, timeout: timeout)
     }
-    if let knownStatus, try file.status() == knownStatus { return .none }
+    // Whether another file is at the path is checked by identity every time: a status-change
+    // time can stay the same across a rename within one tick of the kernel's clock.
     guard try !isReplaced() else { return .replaced }
+    if let knownStatus, try file.status() == knownStatus { return .none }
     let records = try readAppended(cuttingTornTail: true)
     return records.isEmpty ? .none : .appended(records)
   }
@@ -314,6 +316,12 @@ public final class WALWriter {
     repairedTail = nil
   }
 
+  /// Where the log ends: the next record goes there, with this LSN, chained to this CRC.
+  public var tail: LogTail { LogTail(offset: endOffset, nextLSN: nextLSN, checksum: lastChecksum) }
+
+  /// The device and inode of the log file this writer has open.
+  public func fileIdentity() throws(SoftadastraError) -> FileIdentity { try file.identity() }
+
   /// Marks the log as changed for other processes without changing its bytes (its status-change
   /// time moves), so that clients that check it with `hasChanged()` look again: a checkpoint
   /// calls it once it has published the snapshot that this log continues.
@@ -324,11 +332,11 @@ public final class WALWriter {
   }
 
   /// Whether the log may have changed since this writer last looked (another process appended,
-  /// or put another file at its path). One `fstat`; takes no lock.
+  /// or put another file at its path): one `fstat` and one `stat` of the path; takes no lock.
   public func hasChanged() throws(SoftadastraError) -> Bool {
     try checkOpen()
-    guard let knownStatus else { return true }
-    return try file.status() != knownStatus
+    guard let knownStatus, try file.status() == knownStatus else { return true }
+    return try isReplaced()
   }
 
   /// Closes the log and hands its writer lock (if held) to the caller: for reopening a log that
