@@ -64,15 +64,20 @@ public final class SystemFile {
     return UInt64(info.st_size)
   }
 
-  /// What one `fstat` says of the open file that changes when anyone changes it: its size, and
-  /// its status-change time (set by a write, a truncation, and by a link, rename or unlink of
-  /// any of its names, so also when another file takes its place at its path).
-  public func status() throws(SoftadastraError) -> FileStatus {
+  /// What one `fstat` says of the open file that changes when someone changes it: its size, its
+  /// link count and its status-change time (see `FileStatus` for what it does not tell).
+  public func status() throws(SoftadastraError) -> FileStatus { try identityAndStatus().status }
+
+  /// `identity()` and `status()` from one `fstat`.
+  public func identityAndStatus() throws(SoftadastraError) -> (identity: FileIdentity, status: FileStatus) {
     var info = stat()
     guard fstat(descriptor, &info) == 0 else { throw .system(errno, "cannot stat \(path)", path: path) }
-    return FileStatus(
-      size: UInt64(info.st_size), links: UInt64(info.st_nlink),
-      changeNanoseconds: UInt64(max(0, info.st_ctim.tv_sec)) &* 1_000_000_000 &+ UInt64(max(0, info.st_ctim.tv_nsec)))
+    return (
+      FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)),
+      FileStatus(
+        size: UInt64(info.st_size), links: UInt64(info.st_nlink),
+        changeNanoseconds: UInt64(max(0, info.st_ctim.tv_sec)) &* 1_000_000_000 &+ UInt64(max(0, info.st_ctim.tv_nsec)))
+    )
   }
 
   /// Moves the file's status-change time without changing its bytes or its mode (a `fchmod` to
@@ -86,11 +91,7 @@ public final class SystemFile {
   }
 
   /// The device and inode of the open file: whether a path still names it.
-  public func identity() throws(SoftadastraError) -> FileIdentity {
-    var info = stat()
-    guard fstat(descriptor, &info) == 0 else { throw .system(errno, "cannot stat \(path)", path: path) }
-    return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
-  }
+  public func identity() throws(SoftadastraError) -> FileIdentity { try identityAndStatus().identity }
 
   /// Reads up to `count` bytes at `offset` into `buffer`; fewer only at the end of the file.
   public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(SoftadastraError) -> Int {

@@ -251,8 +251,9 @@ public final class WALWriter {
     }
     // Whether another file is at the path is checked by identity every time: a status-change
     // time can stay the same across a rename within one tick of the kernel's clock.
-    guard try !isReplaced() else { return .replaced }
-    if let knownStatus, try file.status() == knownStatus { return .none }
+    let now = try look()
+    guard !now.replaced else { return .replaced }
+    if now.status == knownStatus { return .none }
     let records = try readAppended(cuttingTornTail: true)
     return records.isEmpty ? .none : .appended(records)
   }
@@ -335,8 +336,9 @@ public final class WALWriter {
   /// or put another file at its path): one `fstat` and one `stat` of the path; takes no lock.
   public func hasChanged() throws(SoftadastraError) -> Bool {
     try checkOpen()
-    guard let knownStatus, try file.status() == knownStatus else { return true }
-    return try isReplaced()
+    guard let knownStatus else { return true }
+    let now = try look()
+    return now.replaced || now.status != knownStatus
   }
 
   /// Closes the log and hands its writer lock (if held) to the caller: for reopening a log that
@@ -352,9 +354,9 @@ public final class WALWriter {
   /// Whether the file at `path` is no longer the one this writer has open (or is gone), or is
   /// shorter than what this writer wrote (a repair cuts in place only under the lock, and
   /// replaces the file).
-  private func isReplaced() throws(SoftadastraError) -> Bool {
-    guard let current = FileSystem.identity(of: path), try current == file.identity() else { return true }
-    return try file.size() < endOffset
+  private func look() throws(SoftadastraError) -> (replaced: Bool, status: FileStatus) {
+    let (identity, status) = try file.identityAndStatus()
+    return (FileSystem.identity(of: path) != identity || status.size < endOffset, status)
   }
 
   /// Replaces the log with an empty one whose header is `newHeader` (its first LSN must be the

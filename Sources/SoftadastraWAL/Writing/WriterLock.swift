@@ -68,8 +68,10 @@ public final class WriterLock {
     }
     holds = true
     // Who holds it, for the message of a wait that gives up and for `status` (a longer line an
-    // earlier holder left is cut off by this one's newline).
-    try? file.write(LockHolder.current.line, at: 0)
+    // earlier holder left is cut off by this one's newline). Written only when another holder's
+    // is there: a page dirtied at every commit would be flushed with the WAL at every sync.
+    let line = LockHolder.current.line
+    if (try? file.read(count: line.count, at: 0)) != line { try? file.write(line, at: 0) }
   }
 
   /// Lets the lock go and keeps the lock file open, for the next `take(timeout:)`. The holder's
