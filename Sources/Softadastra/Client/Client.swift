@@ -354,17 +354,13 @@ public final class Client {
     defer { lock.release() }
     let files = NodeFiles(walPath: walPath)
     guard let sealed = try seal(files) else { return nil }
-    guard let staged = try Checkpoint.build(sealed, files: files, level: level) else { return nil }
-    let published: CheckpointResult?
-    do throws(SoftadastraError) {
-      published = try writing { _ throws(SoftadastraError) in try Checkpoint.publish(staged, files: files) }
-    } catch {
-      FileSystem.removeFile(staged.temporaryPath)
-      throw error
+    switch try Checkpoint.finish(sealed, files: files, level: level, lockTimeout: options.lockTimeout) {
+    case .alreadyThere: return nil
+    case .replaced: throw Checkpoint.replacedMeanwhile(files)
+    case .published(let result):
+      adoptPublishedSnapshot()
+      return result
     }
-    guard let result = published else { throw Checkpoint.replacedMeanwhile(files) }
-    adoptPublishedSnapshot()
-    return result
   }
 
   /// Seals the live WAL under the writer lock (or picks up an earlier checkpoint's seal whose

@@ -20,27 +20,15 @@ final class BackgroundCheckpoint: Sendable {
     thread = try NativeThread {
       defer { checkpointLock.release() }
       let result = Result { () throws(SoftadastraError) -> CheckpointResult? in
-        try Self.finish(sealed, files: files, level: level, lockTimeout: lockTimeout)
+        // A restore that made the snapshot pointless is no failure.
+        guard
+          case .published(let result) = try Checkpoint.finish(
+            sealed, files: files, level: level, lockTimeout: lockTimeout)
+        else { return nil }
+        return result
       }
       outcome.value.withLock { $0 = result }
     }
-  }
-
-  /// Builds the snapshot, then publishes it under the writer lock.
-  static func finish(_ sealed: SealedLog, files: NodeFiles, level: Int, lockTimeout: Double) throws(SoftadastraError)
-    -> CheckpointResult?
-  {
-    guard let staged = try Checkpoint.build(sealed, files: files, level: level) else { return nil }
-    let writerLock: WriterLock
-    do throws(SoftadastraError) {
-      writerLock = try WriterLock.acquire(walPath: files.walPath, timeout: lockTimeout)
-    } catch {
-      FileSystem.removeFile(staged.temporaryPath)
-      throw error
-    }
-    defer { writerLock.release() }
-    // Nil when a restore replaced the node meanwhile: nothing to save, nothing failed.
-    return try Checkpoint.publish(staged, files: files)
   }
 
   /// Whether the checkpoint is done (published, or failed).

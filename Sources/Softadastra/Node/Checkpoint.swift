@@ -141,6 +141,38 @@ public enum Checkpoint {
     return CheckpointResult(snapshot: snapshot, archivedWAL: staged.sealed.segmentPath, removed: removed)
   }
 
+  /// What building and publishing a sealed log's snapshot came to.
+  enum Outcome {
+    case published(CheckpointResult)
+    /// A snapshot past the sealed log was in place already.
+    case alreadyThere
+    /// A restore replaced the node while the snapshot was built: it was dropped.
+    case replaced
+  }
+
+  /// Steps 2 and 3 for a sealed log: builds its snapshot, then publishes it under a writer lock
+  /// of its own (taken, waiting up to `lockTimeout`, only to publish). The caller holds the
+  /// checkpoint lock and not the writer lock.
+  static func finish(_ sealed: SealedLog, files: NodeFiles, level: Int, lockTimeout: Double) throws(SoftadastraError)
+    -> Outcome
+  {
+    guard let staged = try build(sealed, files: files, level: level) else {
+      // The sealed log is no longer in the node's history: a snapshot covers it, or a restore
+      // put another history in place.
+      let live = try WALScanner(path: files.walPath, materialize: false).header
+      return live.checksum == sealed.successor.checksum ? .alreadyThere : .replaced
+    }
+    let writerLock: WriterLock
+    do throws(SoftadastraError) {
+      writerLock = try WriterLock.acquire(walPath: files.walPath, timeout: lockTimeout)
+    } catch {
+      FileSystem.removeFile(staged.temporaryPath)
+      throw error
+    }
+    defer { writerLock.release() }
+    return try publish(staged, files: files).map { .published($0) } ?? .replaced
+  }
+
   /// Why a built snapshot was dropped: the node was replaced while it was built.
   static func replacedMeanwhile(_ files: NodeFiles) -> SoftadastraError {
     SoftadastraError(
