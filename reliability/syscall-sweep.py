@@ -87,6 +87,9 @@ class Sweep:
         batch = "".join(f"imp{i}\ti{i}\n" for i in range(50)).encode()
         return [
             ("put", ["store", "put", "k", "v"], None, "data", [old, with_put]),
+            # A put past the checkpoint threshold: it seals the log, then builds and publishes the
+            # snapshot on a thread of its own before it exits (a failure there is only a warning).
+            ("put-checkpointing", ["store", "put", "k", "v", "--checkpoint-bytes", "1"], None, "data", [old, with_put]),
             ("delete", ["store", "delete", "tail0"], None, "data", [old, without]),
             ("import", ["store", "import"], batch, "data", [old, imported]),
             ("snapshot", ["snapshot"], None, "data", [old]),
