@@ -22,6 +22,18 @@ import Testing
     #expect(error?.offset == offsets[1] && error?.lsn == 2)
   }
 
+  @Test func anAppShowsTheMessageNotTheOperationCouldNotBeCompleted() throws {
+    let client = Client(ClientOptions.persistent(nodeID: "node-a", walPath: "/nonexistent-directory/node-a.wal"))
+    do {
+      try client.open()
+      Issue.record("a WAL in a missing directory was opened")
+    } catch {
+      let shown = (error as any Error).localizedDescription
+      #expect(shown == error.message && shown.contains("/nonexistent-directory"), "\(shown)")
+      #expect("\(error)" == error.message)
+    }
+  }
+
   @Test func aTornTailRefusedByStrictRecoveryCarriesItsPlace() throws {
     let directory = TemporaryDirectory()
     let path = try WALBuilder.make(at: directory.file("node.wal"), operations: [.put("a", "1"), .put("b", "2")])
