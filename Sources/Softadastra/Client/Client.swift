@@ -76,10 +76,7 @@ public final class Client {
       try openWriter(walPath)
     }
     isOpen = true
-    do throws(SoftadastraError) { try checkpointIfDue() } catch {
-      try? close()
-      throw error
-    }
+    checkpointIfDue()
     // Held from here on only while committing: other processes write between this client's commits.
     writer?.unlock()
   }
@@ -120,7 +117,7 @@ public final class Client {
     let records: [WALRecord]
     if writer != nil {
       records = try writing { _ throws(SoftadastraError) in try append(operations.map { .operation($0, origin: nil) }) }
-      try checkpointIfDue()
+      checkpointIfDue()
     } else {
       records = operations.map { operation in
         memoryLSN += 1
@@ -129,6 +126,48 @@ public final class Client {
       for record in records { state!.apply(record) }
     }
     return records.first!.lsn...records.last!.lsn
+  }
+
+  /// Writes each of `batches` as an atomic batch of its own, all under one hold of the writer lock
+  /// and with one sync for all of them (group commit): what several writers waiting at once share.
+  /// Each batch succeeds or fails on its own when its operations are invalid; a failed write or
+  /// sync fails every batch not yet acknowledged, and none is acknowledged before the sync.
+  ///
+  /// - Returns: for each batch, the LSNs it was given (nil for an empty one), or why it failed.
+  func commit(batches: [[StoreOperation]]) -> [Result<ClosedRange<UInt64>?, SoftadastraError>] {
+    guard writer != nil, !options.readOnly else {
+      return batches.map { batch in Result { () throws(SoftadastraError) in try commit(batch) } }
+    }
+    var results: [Result<ClosedRange<UInt64>?, SoftadastraError>] = []
+    do throws(SoftadastraError) {
+      try writing { writer throws(SoftadastraError) in
+        let syncs = writer.autoFlush
+        writer.autoFlush = false
+        defer { writer.autoFlush = syncs }
+        for batch in batches {
+          guard !batch.isEmpty else {
+            results.append(.success(nil))
+            continue
+          }
+          do throws(SoftadastraError) {
+            let records = try append(batch.map { .operation($0, origin: nil) })
+            results.append(.success(records.first!.lsn...records.last!.lsn))
+          } catch {
+            guard error.kind == .invalidArgument else { throw error }
+            results.append(.failure(error))
+          }
+        }
+        if syncs { try writer.flush() }
+      }
+      checkpointIfDue()
+    } catch {
+      // Nothing unsynced is acknowledged: every batch that had not failed on its own fails.
+      return batches.indices.map { index in
+        if index < results.count, case .failure = results[index] { return results[index] }
+        return .failure(error)
+      }
+    }
+    return results
   }
 
   /// Appends records with these bodies to the WAL as one atomic batch and applies them to the
@@ -526,8 +565,17 @@ public final class Client {
 
   /// Starts a checkpoint when the live WAL has grown past `checkpointBytes`: seals it now, and
   /// builds and publishes the snapshot on a thread of its own (`BackgroundCheckpoint`). Nothing
-  /// when this client's previous one still runs or another process is checkpointing.
-  func checkpointIfDue() throws(SoftadastraError) {
+  /// when this client's previous one still runs or another process is checkpointing. It never
+  /// fails the write it follows: a failure to start is kept in `backgroundCheckpointFailure`.
+  func checkpointIfDue() {
+    do throws(SoftadastraError) { try startCheckpointIfDue() } catch {
+      var failure = error
+      failure.message = "the automatic checkpoint could not start (every write is in the WAL): \(error.message)"
+      backgroundCheckpointFailure = failure
+    }
+  }
+
+  private func startCheckpointIfDue() throws(SoftadastraError) {
     guard let writer, let walPath, options.checkpointBytes > 0,
       writer.endOffset - UInt64(writer.header.size) >= options.checkpointBytes
     else { return }

@@ -63,7 +63,7 @@ extension Client {
     // The bundle acknowledges what this node has received: that must be on disk first, even
     // with autoFlush off.
     try writer.flush()
-    try writing { _ throws(SoftadastraError) in try checkpointIfDue() }
+    try writing { _ throws(SoftadastraError) in checkpointIfDue() }
     // Made and delivered without the writer lock (a reader sees whole commits), so that a slow
     // or stalled peer never holds up this node's writers; then recorded as sent, under the lock,
     // in the sync table as it is by then.
@@ -146,7 +146,7 @@ extension Client {
   {
     try bundle.checkAddressed(to: options.nodeID)
     try bundle.checkTimestamps()
-    try checkpointIfDue()
+    checkpointIfDue()
     var table = try reading { state throws(SoftadastraError) in try state.syncTable() }
     var record = try peerRecord(bundle.sender, in: table)
     guard bundle.created > record.newestBundle else {
