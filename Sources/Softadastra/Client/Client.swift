@@ -138,35 +138,27 @@ public final class Client {
     guard writer != nil, !options.readOnly else {
       return batches.map { batch in Result { () throws(SoftadastraError) in try commit(batch) } }
     }
-    var results: [Result<ClosedRange<UInt64>?, SoftadastraError>] = []
-    do throws(SoftadastraError) {
-      try writing { writer throws(SoftadastraError) in
-        let syncs = writer.autoFlush
-        writer.autoFlush = false
-        defer { writer.autoFlush = syncs }
-        for batch in batches {
-          guard !batch.isEmpty else {
-            results.append(.success(nil))
-            continue
-          }
-          do throws(SoftadastraError) {
-            let records = try append(batch.map { .operation($0, origin: nil) })
-            results.append(.success(records.first!.lsn...records.last!.lsn))
-          } catch {
-            guard error.kind == .invalidArgument else { throw error }
-            results.append(.failure(error))
-          }
-        }
-        if syncs { try writer.flush() }
-      }
-      checkpointIfDue()
-    } catch {
-      // Nothing unsynced is acknowledged: every batch that had not failed on its own fails.
-      return batches.indices.map { index in
-        if index < results.count, case .failure = results[index] { return results[index] }
-        return .failure(error)
+    // A batch with an invalid operation fails alone; the others are written with one write.
+    var results: [Result<ClosedRange<UInt64>?, SoftadastraError>] = batches.map { batch in
+      Result { () throws(SoftadastraError) in
+        for operation in batch { try operation.checkLimits() }
+        return nil
       }
     }
+    let valid = batches.indices.filter { index in
+      guard !batches[index].isEmpty, case .success = results[index] else { return false }
+      return true
+    }
+    guard !valid.isEmpty else { return results }
+    do throws(SoftadastraError) {
+      let written = try writing { _ throws(SoftadastraError) in
+        try append(batches: valid.map { batches[$0].map { .operation($0, origin: nil) } })
+      }
+      for (index, records) in zip(valid, written) { results[index] = .success(records.first!.lsn...records.last!.lsn) }
+    } catch {
+      for index in valid { results[index] = .failure(error) }
+    }
+    checkpointIfDue()
     return results
   }
 
@@ -174,17 +166,23 @@ public final class Client {
   /// state (when it is loaded).
   @discardableResult
   func append(_ bodies: [WALRecord.Body]) throws(SoftadastraError) -> [WALRecord] {
-    let records = try writer!.append(bodies: bodies)
+    try append(batches: [bodies])[0]
+  }
+
+  /// Appends several atomic batches with one write and one sync (group commit) and applies them.
+  func append(batches: [[WALRecord.Body]]) throws(SoftadastraError) -> [[WALRecord]] {
+    let written = try writer!.append(batches: batches)
+    let records = Array(written.joined())
     if state != nil {
       state!.reserveCapacity(forMoreChanges: records.count)
       for record in records {
         state!.apply(record)
         if case .operation(_, origin: nil) = record.body { localOperations += 1 }
       }
-      stateLSN = records.last!.nextLSN - 1
+      if let last = records.last { stateLSN = last.nextLSN - 1 }
     }
     summary?.noteAppended(records, fileSize: writer!.endOffset)
-    return records
+    return written
   }
 
   // MARK: - Other processes

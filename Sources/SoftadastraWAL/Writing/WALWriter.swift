@@ -139,37 +139,51 @@ public final class WALWriter {
   /// received from peers (with their origin) and sync tables, for example.
   @discardableResult
   public func append(bodies: [WALRecord.Body]) throws(SoftadastraError) -> [WALRecord] {
+    try append(batches: [bodies])[0]
+  }
+
+  /// Appends several atomic batches with one write (and, with `autoFlush`, one sync): group
+  /// commit. Each batch is whole or absent after a crash, independently of the others. Nothing
+  /// is written when any batch is invalid.
+  @discardableResult
+  public func append(batches: [[WALRecord.Body]]) throws(SoftadastraError) -> [[WALRecord]] {
     try checkUsable()
-    guard UInt64(bodies.count) <= WALFormat.maxLSN + 1 - nextLSN else {
+    let total = batches.reduce(0) { $0 + $1.count }
+    guard UInt64(total) <= WALFormat.maxLSN + 1 - nextLSN else {
       throw SoftadastraError(
         .corrupt, "WAL \(path) has used every LSN up to \(WALFormat.maxLSN); nothing more can be appended to it",
         path: path,
         lsn: nextLSN)
     }
-    for case .operation(let operation, let origin) in bodies {
+    for case .operation(let operation, let origin) in batches.joined() {
       try operation.checkLimits()
       if let origin, origin.nodeID.utf8.isEmpty || origin.nodeID.utf8.count > WALFormat.maxNodeIDBytes {
         throw SoftadastraError(.invalidArgument, "an origin node id must be 1 to \(WALFormat.maxNodeIDBytes) bytes")
       }
     }
-    var records: [WALRecord] = []
-    records.reserveCapacity(bodies.count)
+    var written: [[WALRecord]] = []
+    written.reserveCapacity(batches.count)
     var buffer: [UInt8] = []
     var checksum = lastChecksum
     var offset = endOffset
     var lsn = nextLSN
     var clock = self.clock
     do throws(SoftadastraError) {
-      for (index, body) in bodies.enumerated() {
-        let record = WALRecord(lsn: lsn, timestamp: clock.now(), batch: .of(index, in: bodies.count), body: body)
-        checksum = RecordEncoder.append(record, seed: checksum, to: &buffer)
-        records.append(record)
-        lsn = record.nextLSN
-        if buffer.count >= 4 << 20 {
-          try file.write(buffer, at: offset)
-          offset += UInt64(buffer.count)
-          buffer.removeAll(keepingCapacity: true)
+      for bodies in batches {
+        var records: [WALRecord] = []
+        records.reserveCapacity(bodies.count)
+        for (index, body) in bodies.enumerated() {
+          let record = WALRecord(lsn: lsn, timestamp: clock.now(), batch: .of(index, in: bodies.count), body: body)
+          checksum = RecordEncoder.append(record, seed: checksum, to: &buffer)
+          records.append(record)
+          lsn = record.nextLSN
+          if buffer.count >= 4 << 20 {
+            try file.write(buffer, at: offset)
+            offset += UInt64(buffer.count)
+            buffer.removeAll(keepingCapacity: true)
+          }
         }
+        written.append(records)
       }
       try file.write(buffer, at: offset)
       offset += UInt64(buffer.count)
@@ -184,7 +198,7 @@ public final class WALWriter {
     lastChecksum = checksum
     self.clock = clock
     knownStatus = try? file.status()
-    return records
+    return written
   }
 
   /// Moves the clock past `timestamp` (the time of records this log no longer holds).

@@ -1,0 +1,97 @@
+import Foundation
+import SoftadastraTestSupport
+import Synchronization
+import Testing
+
+@testable import Softadastra
+@testable import SoftadastraWAL
+
+/// `Node`: a client shared by many tasks and threads at once, whose concurrent durable writes
+/// share their syncs.
+@Suite(.serialized) struct NodeTests {
+  /// Counts the syncs of one file (events of other tests' files are ignored).
+  final class SyncCounter: IOObserver, @unchecked Sendable {
+    let path: String
+    private let state = Mutex<(handles: Set<ObjectIdentifier>, syncs: Int)>(([], 0))
+    init(path: String) { self.path = path }
+    func observe(_ event: IOEvent) {
+      state.withLock { state in
+        switch event {
+        case .opened(let handle, let path, _) where path == self.path: state.handles.insert(handle)
+        case .synced(let handle) where state.handles.contains(handle): state.syncs += 1
+        default: break
+        }
+      }
+    }
+    var syncs: Int { state.withLock { $0.syncs } }
+  }
+
+  @Test func concurrentTasksWriteAndReadSafely() async throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let writers = 8
+    let each = 40
+    let node = try Node(.persistent(nodeID: "node-a", walPath: path))
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for writer in 0..<writers {
+        group.addTask {
+          for index in 0..<each {
+            try await node.put("w\(writer)/\(index)", "v\(index)")
+            // Each task reads its own write at once.
+            #expect(try await node.get("w\(writer)/\(index)")?.string == "v\(index)")
+          }
+        }
+      }
+      try await group.waitForAll()
+    }
+    try node.close()
+    // Every write is there, for a fresh reader too.
+    let contents = try Client.readOnlyTextEntries(walPath: path)
+    #expect(contents.count == writers * each)
+    #expect((0..<writers).allSatisfy { writer in (0..<each).allSatisfy { contents["w\(writer)/\($0)"] == "v\($0)" } })
+  }
+
+  @Test func concurrentDurableWritersShareTheirSyncs() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let counter = SyncCounter(path: path)
+    let writers = 8
+    let each = 40
+    try IOObservation.with(counter) {
+      let node = try Node(.persistent(nodeID: "node-a", walPath: path))
+      let threads = try (0..<writers).map { writer in
+        try NativeThread { for index in 0..<each { try? node.put("w\(writer)/\(index)", "v\(index)") } }
+      }
+      threads.forEach { $0.join() }
+      try node.close()
+    }
+    #expect(try Client.readOnlyTextEntries(walPath: path).count == writers * each)
+    #expect(counter.syncs < writers * each * 3 / 4, "\(counter.syncs) syncs for \(writers * each) writes")
+  }
+
+  @Test func threadsUseTheBlockingCallsAndABadBatchFailsAlone() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let node = try Node(.persistent(nodeID: "node-a", walPath: path))
+    let failures = Mutex(0)
+    let threads = try (0..<4).map { thread in
+      try NativeThread {
+        for index in 0..<25 {
+          do throws(SoftadastraError) {
+            try node.put("t\(thread)/\(index)", "\(index)")
+            // An empty key is invalid: that batch fails, the others go on.
+            if index == 10 { try node.commit([.put(key: [], value: [1])]) }
+          } catch {
+            if error.kind == .invalidArgument { failures.withLock { $0 += 1 } }
+          }
+        }
+      }
+    }
+    threads.forEach { $0.join() }
+    #expect(failures.withLock { $0 } == 4)
+    #expect(try node.perform { client throws(SoftadastraError) in client.size } == 100)
+    try node.close()
+    #expect(throws: SoftadastraError.self) { try node.put("after", "close") }
+    #expect(try Client.readOnlyTextEntries(walPath: path).count == 100)
+  }
+}
