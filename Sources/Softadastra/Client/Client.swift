@@ -1,7 +1,8 @@
 /// A local-first node: every accepted write is appended to the WAL (the durable history), applied
 /// to the local store (the current value), and recovered by replay after a restart or crash.
 ///
-/// A client is used from one thread or task at a time. Any number of processes may keep the same
+/// A client is used from one thread or task at a time (`Node` wraps one for many threads and
+/// tasks at once, with `async` calls and group commit). Any number of processes may keep the same
 /// node open, each writing: a client takes the writer lock for each commit only (waiting up to
 /// `ClientOptions.lockTimeout` seconds for another process's commit, then failing with
 /// `lockTimeout`), first catching up with what other processes committed; a read first catches
