@@ -304,4 +304,27 @@ import Testing
       try await changes.next() == .put(key: bytes("settings/after"), value: Value("restore"), lsn: 2, origin: nil))
     #expect(try app.get("settings/theme") == nil && app.get("settings/seed")?.string == "0")
   }
+
+  @Test(.timeLimit(.minutes(1)))
+  func theAppObservesOneKeyAsAnyProcessChangesIt() async throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(workspace.run("store", "put", "settings/theme", "light"))
+    expectSuccess(workspace.run("backup", "--output", "light.sdbackup"))
+    expectSuccess(workspace.run("store", "delete", "settings/theme"))
+    let node = try Node(
+      ClientOptions.persistent(nodeID: "softadastra", walPath: workspace.file("data/softadastra.wal")))
+    defer { try? node.close() }
+    var values = try node.values(of: "settings/theme").makeAsyncIterator()
+    #expect(try await values.next() == .some(nil))  // its value now: none
+    expectSuccess(workspace.run("store", "put", "settings/theme", "dark"))
+    expectSuccess(workspace.run("store", "put", "settings/themes", "other key"))
+    try await node.put("settings/theme", "blue")
+    expectSuccess(workspace.run("store", "delete", "settings/theme"))
+    #expect(try await values.next() == Value("dark"))
+    #expect(try await values.next() == Value("blue"))
+    #expect(try await values.next() == .some(nil))
+    // A restore: the value the restored node holds.
+    expectSuccess(workspace.run("restore", "light.sdbackup", "--force"))
+    #expect(try await values.next() == Value("light"))
+  }
 }

@@ -132,3 +132,43 @@ extension Client {
     return try WALScanner(file: file, header: log.header, from: log.tail)
   }
 }
+
+extension Client {
+  /// `key`'s value now, then each value it takes as commits change it (nil when it is deleted),
+  /// by any process; after a restore, its value in the restored node. Ends when the consumer
+  /// stops iterating.
+  ///
+  /// ```swift
+  /// for try await theme in try client.values(of: Array("settings/theme".utf8)) { apply(theme) }
+  /// ```
+  public func values(of key: [UInt8], pollInterval: Duration = .milliseconds(20)) throws(SoftadastraError)
+    -> AsyncThrowingStream<Value?, any Error>
+  {
+    let current = try get(key)
+    let feed = try changes(prefix: key, pollInterval: pollInterval)
+    guard let walPath else { throw SoftadastraError(.notOpen, "the client is not open; call open() first") }
+    let nodeID = options.nodeID
+    return AsyncThrowingStream { continuation in
+      continuation.yield(current)
+      let task = Task {
+        do {
+          for try await change in feed {
+            switch change {
+            case .put(key, let value, _, _): continuation.yield(value)
+            case .delete(key, _, _): continuation.yield(nil)
+            case .reset:
+              // Another history: the key's value in it, read for that key alone.
+              let node = try NodeRecovery.recover(walPath: walPath, nodeID: nodeID, onlyKey: key)
+              continuation.yield(try node.state.entry(for: key).map { Value($0.value) })
+            default: break
+            }
+          }
+          continuation.finish()
+        } catch {
+          continuation.finish(throwing: error)
+        }
+      }
+      continuation.onTermination = { _ in task.cancel() }
+    }
+  }
+}

@@ -79,6 +79,11 @@ public final class Node: Sendable {
     try perform { client throws(SoftadastraError) in try client.changes(prefix: prefix) }
   }
 
+  /// `key`'s value now, then each value it takes (see `Client.values(of:)`).
+  public func values(of key: String) throws(SoftadastraError) -> AsyncThrowingStream<Value?, any Error> {
+    try perform { client throws(SoftadastraError) in try client.values(of: Array(key.utf8)) }
+  }
+
   /// Runs `body` with the node's client on the node's thread, between other calls, and waits for
   /// it: for anything `Client` offers that `Node` does not.
   public func perform<T: Sendable>(_ body: @escaping @Sendable (Client) throws(SoftadastraError) -> T)
