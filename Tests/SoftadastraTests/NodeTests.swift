@@ -94,4 +94,49 @@ import Testing
     #expect(throws: SoftadastraError.self) { try node.put("after", "close") }
     #expect(try Client.readOnlyTextEntries(walPath: path).count == 100)
   }
+
+  @Test(.timeLimit(.minutes(1)))
+  func theFeedReadsEveryLogSealedBetweenTwoLooks() async throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    var options = ClientOptions.persistent(nodeID: "node-a", walPath: path)
+    options.checkpointBytes = 0
+    let client = Client(options)
+    try client.open()
+    defer { try? client.close() }
+    try client.put("seed", "0")
+    // A feed that looks every 2 s: two logs are sealed (their snapshots not yet published, so
+    // both are still archived) before its next look.
+    var changes = try client.changes(pollInterval: .seconds(2)).makeAsyncIterator()
+    let files = NodeFiles(walPath: path)
+    for key in ["a", "b", "c"] {
+      try client.put(key, "1")
+      if key != "c" {
+        _ = try client.writing { writer throws(SoftadastraError) in try Checkpoint.seal(writer, files: files) }
+      }
+    }
+    for key in ["a", "b", "c"] {
+      let change = try await changes.next()
+      #expect(change?.key == Array(key.utf8), "\(String(describing: change))")
+    }
+  }
+
+  @Test(.timeLimit(.minutes(1)))
+  func twoClosesAtOnceEndWithOneClosedNode() throws {
+    let directory = TemporaryDirectory()
+    let node = try Node(.persistent(nodeID: "node-a", walPath: directory.file("node-a.wal")))
+    let release = Semaphore()
+    let busy = try NativeThread { _ = try? node.perform { _ throws(SoftadastraError) in release.wait() } }
+    let outcomes = Mutex<[Bool]>([])
+    let closers = try (0..<2).map { _ in
+      try NativeThread {
+        let closed = (try? node.close()) != nil
+        outcomes.withLock { $0.append(closed) }
+      }
+    }
+    release.signal()
+    busy.join()
+    closers.forEach { $0.join() }
+    #expect(outcomes.withLock { $0.filter { $0 }.count == 1 && $0.count == 2 })
+  }
 }

@@ -22,7 +22,7 @@ public struct NodeChanges: AsyncSequence, Sendable {
   }
 
   /// Starts following `log` (positioned where the feed starts) on a thread of its own.
-  init(following log: WALScanner, walPath: String, prefix: [UInt8], pollInterval: Duration) {
+  init(following log: WALScanner, walPath: String, prefix: [UInt8], pollInterval: Duration) throws(SoftadastraError) {
     let (stream, continuation) = AsyncThrowingStream.makeStream(of: NodeChange.self)
     self.stream = stream
     let stopped = StopFlag()
@@ -30,7 +30,7 @@ public struct NodeChanges: AsyncSequence, Sendable {
     let (seconds, attoseconds) = pollInterval.components
     let pause = UInt32(clamping: Swift.max(1, seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
     let box = LogBox(log)
-    NativeThread.detach {
+    try NativeThread.startDetached {
       do throws(SoftadastraError) {
         try Self.follow(box.take(), walPath: walPath, prefix: prefix, pause: pause, stopped: stopped) {
           continuation.yield($0)
@@ -50,7 +50,6 @@ public struct NodeChanges: AsyncSequence, Sendable {
     var log = log
     let files = NodeFiles(walPath: walPath)
     var seen: FileStatus?
-    var delivering = true
     while !stopped.value.withLock({ $0 }) {
       guard log.ending == nil || log.mayHaveChanged(since: seen) else {
         usleep(pause)
@@ -58,17 +57,16 @@ public struct NodeChanges: AsyncSequence, Sendable {
       }
       seen = try? log.fileStatus()
       while let scanned = try log.next() {
-        if delivering, let change = NodeChange(scanned.record), change.key!.starts(with: prefix) { deliver(change) }
+        if let change = NodeChange(scanned.record), change.key!.starts(with: prefix) { deliver(change) }
       }
       if case .corrupt(let corruption) = log.ending { throw SoftadastraError.damaged(path: log.path, corruption) }
       let replacements = log.replacements
-      try log.refresh(archivedAs: { files.segmentPath(firstLSN: $0.firstLSN) })
+      try log.refresh(archivedAs: files.segmentPath(firstLSN:))
       if log.replacements != replacements {
-        // Another history: say so, then go on after what it holds already.
+        // Another history: say so, then go on after what it holds now (every later record is
+        // delivered; the consumer reads the state again).
         deliver(.reset)
-        delivering = false
-      } else if log.ending != nil {
-        delivering = true
+        while try log.next() != nil {}
       }
     }
   }
@@ -109,7 +107,8 @@ extension Client {
     guard let walPath else {
       throw SoftadastraError(.invalidArgument, "a memory-only client has no log to follow; give it a walPath")
     }
-    return NodeChanges(following: try feedStart(walPath), walPath: walPath, prefix: prefix, pollInterval: pollInterval)
+    return try NodeChanges(
+      following: try feedStart(walPath), walPath: walPath, prefix: prefix, pollInterval: pollInterval)
   }
 
   /// A reader of the live WAL of its own, where this client's state ends (after catching up with
@@ -144,22 +143,32 @@ extension Client {
   public func values(of key: [UInt8], pollInterval: Duration = .milliseconds(20)) throws(SoftadastraError)
     -> AsyncThrowingStream<Value?, any Error>
   {
-    let current = try get(key)
+    // The feed first, then the value: every change after the value's own is delivered (changes
+    // the value already holds are told by their LSN and skipped).
     let feed = try changes(prefix: key, pollInterval: pollInterval)
+    let entry = try entryOrTombstone(key)
     guard let walPath else { throw SoftadastraError(.notOpen, "the client is not open; call open() first") }
     let nodeID = options.nodeID
     return AsyncThrowingStream { continuation in
-      continuation.yield(current)
+      continuation.yield(entry.flatMap { $0.isTombstone ? nil : Value($0.value) })
       let task = Task {
         do {
+          var shown = entry?.lsn ?? 0
           for try await change in feed {
             switch change {
-            case .put(key, let value, _, _): continuation.yield(value)
-            case .delete(key, _, _): continuation.yield(nil)
+            case .put(key, let value, let lsn, _) where lsn > shown:
+              continuation.yield(value)
+              shown = lsn
+            case .delete(key, let lsn, _) where lsn > shown:
+              continuation.yield(nil)
+              shown = lsn
             case .reset:
-              // Another history: the key's value in it, read for that key alone.
+              // Another history: the key's value in it, read for that key alone; later changes
+              // to it are told by their LSN in that history.
               let node = try NodeRecovery.recover(walPath: walPath, nodeID: nodeID, onlyKey: key)
-              continuation.yield(try node.state.entry(for: key).map { Value($0.value) })
+              let restored = try node.state.entryOrTombstone(for: key)
+              continuation.yield(restored.flatMap { $0.isTombstone ? nil : Value($0.value) })
+              shown = restored?.lsn ?? 0
             default: break
             }
           }

@@ -282,7 +282,7 @@ public final class Client {
       guard log.ending?.isCorrupt != true else { return try reload(walPath) }
       caughtUp(with: scanned, liveHeader: log.header, fileSize: log.fileSize)
       let header = log.header
-      try log.refresh(archivedAs: { files.segmentPath(firstLSN: $0.firstLSN) })
+      try log.refresh(archivedAs: files.segmentPath(firstLSN:))
       guard log.replacements == replacements else { return try reload(walPath) }
       if log.header == header, log.ending != nil {
         follower = (log, status)
@@ -320,7 +320,7 @@ public final class Client {
   public func get(_ key: [UInt8]) throws(SoftadastraError) -> Value? {
     try checkOpen()
     if state == nil, options.readOnly, let walPath {
-      return try lookUpWithoutLoading(key, walPath: walPath).map { Value($0.value) }
+      return try lookUpWithoutLoading(key, walPath: walPath).flatMap { $0.isTombstone ? nil : Value($0.value) }
     }
     return try reading { state throws(SoftadastraError) in try state.entry(for: key) }.map { Value($0.value) }
   }
@@ -523,11 +523,18 @@ public final class Client {
 
   /// One key's entry from a recovery that applies only that key's changes; like `reading`, it
   /// sets a damaged snapshot aside and tries again.
+  /// `key`'s entry or tombstone now (with the LSN that set it), reading as `get` does.
+  func entryOrTombstone(_ key: [UInt8]) throws(SoftadastraError) -> LocalStore.Entry? {
+    try checkOpen()
+    if state == nil, options.readOnly, let walPath { return try lookUpWithoutLoading(key, walPath: walPath) }
+    return try reading { state throws(SoftadastraError) in try state.entryOrTombstone(for: key) }
+  }
+
   private func lookUpWithoutLoading(_ key: [UInt8], walPath: String) throws(SoftadastraError) -> LocalStore.Entry? {
     while true {
       let node = try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID, skipping: skipped, onlyKey: key)
       for problem in node.skippedSnapshots { skipped[problem.failedSnapshot?.path ?? ""] = problem }
-      do throws(SoftadastraError) { return try node.state.entry(for: key) } catch {
+      do throws(SoftadastraError) { return try node.state.entryOrTombstone(for: key) } catch {
         guard error.kind == .corrupt, let snapshot = node.state.snapshot, error.failedSnapshot?.path == snapshot.path
         else {
           throw error

@@ -85,7 +85,8 @@ public final class Node: Sendable {
   }
 
   /// Runs `body` with the node's client on the node's thread, between other calls, and waits for
-  /// it: for anything `Client` offers that `Node` does not.
+  /// it: for anything `Client` offers that `Node` does not. `body` must not call the node (it
+  /// would wait for itself): it has the client.
   public func perform<T: Sendable>(_ body: @escaping @Sendable (Client) throws(SoftadastraError) -> T)
     throws(SoftadastraError) -> T
   {
@@ -116,6 +117,8 @@ extension Node {
     private struct Queue {
       var requests: [(Request, @Sendable (Result<ClosedRange<UInt64>?, SoftadastraError>) -> Void)] = []
       var closed = false
+      /// A `close()` has begun: a second one fails at once instead of joining the thread again.
+      var closing = false
     }
 
     /// What callers and the thread share: the requests waiting, and the count of them.
@@ -188,6 +191,11 @@ extension Node {
     }
 
     func close() throws(SoftadastraError) {
+      let first = shared.queue.withLock { queue in
+        defer { queue.closing = true }
+        return !queue.closing
+      }
+      guard first else { throw SoftadastraError(.notOpen, "the node is closed") }
       let result = Mutex<Result<Void, SoftadastraError>?>(nil)
       _ = try wait(
         for: .call { client in result.withLock { $0 = Result { () throws(SoftadastraError) in try client.close() } } })

@@ -79,7 +79,7 @@ public struct CppLogScanner: LogReader {
   }
 
   /// (The C++ runtime neither seals nor replaces its log: `archivedAs` has nothing to tell.)
-  public mutating func refresh(archivedAs: ((WALHeader) -> String)? = nil) throws(SoftadastraError) {
+  public mutating func refresh(archivedAs: ((UInt64) -> String)? = nil) throws(SoftadastraError) {
     let file = try SystemFile.openForReading(path)
     let size = try file.size()
     guard size > UInt64(bytes.count) else { return }

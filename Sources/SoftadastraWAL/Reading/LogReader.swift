@@ -24,8 +24,8 @@ public protocol LogReader {
   mutating func next() throws(SoftadastraError) -> ScannedRecord?
   /// Looks again at the file, to read records appended since (and, for a native log, the log
   /// that replaced it: see `WALScanner.refresh(archivedAs:)`, which tells a checkpoint's next log
-  /// from a restored one by where checkpoints keep the sealed log of a header).
-  mutating func refresh(archivedAs: ((WALHeader) -> String)?) throws(SoftadastraError)
+  /// from a restored one by where checkpoints keep the sealed log that starts at an LSN).
+  mutating func refresh(archivedAs: ((UInt64) -> String)?) throws(SoftadastraError)
   /// How many times `refresh()` went on in a log that does not continue the one before.
   var replacements: Int { get }
 }

@@ -10,7 +10,8 @@
 /// file as it was when opened (or last refreshed). It is a value (keep it in a `var`), so its hot
 /// loop runs without the dynamic exclusivity checks a class's stored properties would cost.
 public struct WALScanner: LogReader {
-  public let path: String
+  /// The log's path (a reader that follows the log keeps it when it reads archived logs).
+  public private(set) var path: String
   public let header: WALHeader
   /// The size of the file when the scanner opened it; later appends are not read.
   public private(set) var fileSize: UInt64
@@ -173,10 +174,11 @@ public struct WALScanner: LogReader {
   /// Once the file it has open has no more records and another file is at its path (a
   /// checkpoint started a new log; a restore or a repair put one in place), it reads that one:
   /// after a checkpoint from the record that follows the last one read; otherwise from the
-  /// start, counted in `replacements`. With `archivedAs` (where a checkpoint keeps a sealed log
-  /// of this header), a new log continues this one only when this file is kept there: a log a
-  /// restore put in place that happens to start at the next LSN is a replacement.
-  public mutating func refresh(archivedAs: ((WALHeader) -> String)? = nil) throws(SoftadastraError) {
+  /// start, counted in `replacements`. With `archivedAs` (where a checkpoint keeps the sealed log
+  /// whose first LSN is given), a new log continues this one only when this file is kept there (a
+  /// log a restore put in place that happens to start at the next LSN is a replacement), and when
+  /// several checkpoints sealed logs since the last look, the archived ones are read in turn.
+  public mutating func refresh(archivedAs: ((UInt64) -> String)? = nil) throws(SoftadastraError) {
     let size = try file.size()
     if size != fileSize {
       fileSize = size
@@ -188,12 +190,30 @@ public struct WALScanner: LogReader {
     // Only once this file is read to its end (damage is never stepped over).
     guard let ending, !ending.isCorrupt, let current = FileSystem.identity(of: path), try current != file.identity()
     else { return }
+    var sealed: Bool?
+    if let archivedAs { sealed = try FileSystem.identity(of: archivedAs(header.firstLSN)) == file.identity() }
+    // The log that follows a sealed one: archived too when another checkpoint sealed it since.
+    if sealed == true, let archivedAs, let next = try? Self.continuation(at: archivedAs(expectedLSN), of: self) {
+      let (path, replacements) = (self.path, self.replacements)
+      self = next
+      (self.path, self.replacements) = (path, replacements)
+      return
+    }
     let next = try WALScanner(file: SystemFile.openForReading(path), materialize: materialize, onDamage: onDamage)
-    var continues = next.header.firstLSN == expectedLSN && next.header.continuesSnapshot
-    if continues, let archivedAs { continues = try FileSystem.identity(of: archivedAs(header)) == file.identity() }
+    let continues = next.header.firstLSN == expectedLSN && next.header.continuesSnapshot && sealed != false
     let replacements = replacements + (continues ? 0 : 1)
     self = next
     self.replacements = replacements
+  }
+
+  /// A reader of the log at `path` when it starts right where `previous` ended.
+  private static func continuation(at path: String, of previous: WALScanner) throws(SoftadastraError) -> WALScanner {
+    let next = try WALScanner(
+      file: SystemFile.openForReading(path), materialize: previous.materialize, onDamage: previous.onDamage)
+    guard next.header.firstLSN == previous.expectedLSN, next.header.continuesSnapshot else {
+      throw SoftadastraError(.notFound, "\(path) does not continue \(previous.path)", path: path)
+    }
+    return next
   }
 
   /// Where reading stands: after the last complete record read.

@@ -17,10 +17,15 @@ package final class NativeThread: Sendable {
   package func join() { pthread_join(thread, nil) }
 
   /// Runs `body` on a new thread that nobody waits for; on the caller's thread when no thread
-  /// can be started.
+  /// can be started (for work that ends by itself).
   package static func detach(_ body: @escaping @Sendable () -> Void) {
     guard let thread = try? start(body) else { return body() }
     pthread_detach(thread)
+  }
+
+  /// Runs `body` on a new thread that nobody waits for; throws when none can be started.
+  package static func startDetached(_ body: @escaping @Sendable () -> Void) throws(SoftadastraError) {
+    pthread_detach(try start(body))
   }
 
   private static func start(_ body: @escaping @Sendable () -> Void) throws(SoftadastraError) -> pthread_t {
