@@ -337,15 +337,6 @@ public final class WALWriter {
   /// The device and inode of the log file this writer has open.
   public func fileIdentity() throws(SoftadastraError) -> FileIdentity { try file.identity() }
 
-  /// Marks the log as changed for other processes without changing its bytes (its status-change
-  /// time moves), so that clients that check it with `hasChanged()` look again: a checkpoint
-  /// calls it once it has published the snapshot that this log continues.
-  public func touch() throws(SoftadastraError) {
-    try checkUsable()
-    try file.touch()
-    knownStatus = try file.status()
-  }
-
   /// Whether the log may have changed since this writer last looked (another process appended,
   /// or put another file at its path): one `fstat` and one `stat` of the path; takes no lock.
   public func hasChanged() throws(SoftadastraError) -> Bool {
