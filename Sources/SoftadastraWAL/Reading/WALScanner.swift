@@ -223,12 +223,10 @@ public struct WALScanner: LogReader {
   public func fileStatus() throws(SoftadastraError) -> FileStatus { try file.status() }
 
   /// Whether the log may have changed since its file's status was `status` (nil: not known):
-  /// one `fstat`, and one `stat` of the path, since a file put in its place is told by identity.
+  /// one `lstat` of the path (a file put in its place is told by identity).
   public func mayHaveChanged(since status: FileStatus?) -> Bool {
-    guard let status, (try? file.status()) == status, let current = FileSystem.identity(of: path),
-      (try? file.identity()) == current
-    else { return true }
-    return false
+    guard let status, let now = try? file.status(ifStillAt: path) else { return true }
+    return now != status
   }
 
   /// The device and inode of the file being read.

@@ -8,6 +8,11 @@
 public struct FileIdentity: Sendable, Equatable, Hashable {
   public var device: UInt64
   public var inode: UInt64
+
+  init(_ info: stat) {
+    device = UInt64(info.st_dev)
+    inode = UInt64(info.st_ino)
+  }
 }
 
 /// File-system operations on paths.
@@ -143,7 +148,7 @@ public enum FileSystem {
   public static func identity(of path: String) -> FileIdentity? {
     var info = stat()
     guard lstat(path, &info) == 0 else { return nil }
-    return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    return FileIdentity(info)
   }
 
   /// Creates a new directory (mode 0700) named `prefix` plus six random characters in `parent`.
@@ -216,4 +221,11 @@ public struct FileStatus: Sendable, Equatable {
   public var size: UInt64
   public var links: UInt64
   public var changeNanoseconds: UInt64
+
+  init(_ info: stat) {
+    size = UInt64(info.st_size)
+    links = UInt64(info.st_nlink)
+    changeNanoseconds =
+      UInt64(max(0, info.st_ctim.tv_sec)) &* 1_000_000_000 &+ UInt64(max(0, info.st_ctim.tv_nsec))
+  }
 }

@@ -338,7 +338,7 @@ public final class WALWriter {
   public func fileIdentity() throws(SoftadastraError) -> FileIdentity { try file.identity() }
 
   /// Whether the log may have changed since this writer last looked (another process appended,
-  /// or put another file at its path): one `fstat` and one `stat` of the path; takes no lock.
+  /// or put another file at its path): one `lstat` of the path; takes no lock.
   public func hasChanged() throws(SoftadastraError) -> Bool {
     try checkOpen()
     guard let knownStatus else { return true }
@@ -358,10 +358,10 @@ public final class WALWriter {
 
   /// Whether the file at `path` is no longer the one this writer has open (or is gone), or is
   /// shorter than what this writer wrote (a repair cuts in place only under the lock, and
-  /// replaces the file).
-  private func look() throws(SoftadastraError) -> (replaced: Bool, status: FileStatus) {
-    let (identity, status) = try file.identityAndStatus()
-    return (FileSystem.identity(of: path) != identity || status.size < endOffset, status)
+  /// replaces the file); with the file's status when it is still there. One `lstat`.
+  private func look() throws(SoftadastraError) -> (replaced: Bool, status: FileStatus?) {
+    guard let status = try file.status(ifStillAt: path) else { return (true, nil) }
+    return (status.size < endOffset, status)
   }
 
   /// Replaces the log with an empty one whose header is `newHeader` (its first LSN must be the
