@@ -484,6 +484,43 @@ import Testing
     for client in [writer, reader, otherWriter] { try client.close() }
   }
 
+  /// Two checkpoints between two reads: retention removed the log a reader had open (its records
+  /// are older than the older snapshot kept), but the snapshot published at its last record
+  /// proves that the next archived log continues it: a read-only reader and a writing client
+  /// that wrote nothing meanwhile go on there, without loading the state again. After three
+  /// checkpoints that next log is gone too: then they reload.
+  @Test func clientsFollowTwoCheckpointsBetweenTwoReadsAndReloadOnlyWhenRecordsAreGone() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let writer = try Self.reopen(path)
+    try writer.put("seed", "v")
+    var model = ["seed": "v"]
+    let readers = [try Self.reopen(path, readOnly: true), try Self.reopen(path)]
+    for checkpoints in [2, 3] {
+      for reader in readers { #expect(try Self.contents(reader) == model) }
+      let loads = readers.map(\.stateLoads)
+      let firstSegment = try #require(writer.walSummary()?.header.firstLSN)
+      for round in 0..<checkpoints {
+        try writer.put("c\(checkpoints)/\(round)", "v")
+        model["c\(checkpoints)/\(round)"] = "v"
+        _ = try #require(try writer.checkpoint())
+      }
+      try writer.put("c\(checkpoints)/last", "v")
+      model["c\(checkpoints)/last"] = "v"
+      // The log the readers read to its end is no longer kept.
+      #expect(!FileSystem.exists(NodeFiles(walPath: path).segmentPath(firstLSN: firstSegment)))
+      for (reader, loadsBefore) in zip(readers, loads) {
+        #expect(try Self.contents(reader) == model)
+        #expect(reader.stateLoads == loadsBefore + (checkpoints == 2 ? 0 : 1), "after \(checkpoints) checkpoints")
+      }
+    }
+    // The writing reader appends after what it followed.
+    try readers[1].put("from the reader", "v")
+    model["from the reader"] = "v"
+    #expect(try Self.contents(writer) == model)
+    for client in [writer] + readers { try client.close() }
+  }
+
   @Test func aSnapshotOfAnotherHistoryIsNeverAppliedToThisWAL() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")

@@ -122,6 +122,31 @@ import Testing
   }
 
   @Test(.timeLimit(.minutes(1)))
+  func theFeedFollowsTwoCheckpointsBetweenTwoLooksWithoutAReset() async throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    var options = ClientOptions.persistent(nodeID: "node-a", walPath: path)
+    options.checkpointBytes = 0
+    let client = Client(options)
+    try client.open()
+    defer { try? client.close() }
+    try client.put("seed", "0")
+    // Two checkpoints before the feed's next look: retention removes the log it has open, and the
+    // first snapshot tells that the log archived after it continues it.
+    var changes = try client.changes(pollInterval: .seconds(2)).makeAsyncIterator()
+    for key in ["a", "b"] {
+      try client.put(key, "1")
+      _ = try #require(try client.checkpoint())
+    }
+    try client.put("c", "1")
+    #expect(!FileSystem.exists(NodeFiles(walPath: path).segmentPath(firstLSN: 1)))
+    for key in ["a", "b", "c"] {
+      let change = try await changes.next()
+      #expect(change?.key == Array(key.utf8), "\(String(describing: change))")
+    }
+  }
+
+  @Test(.timeLimit(.minutes(1)))
   func twoClosesAtOnceEndWithOneClosedNode() throws {
     let directory = TemporaryDirectory()
     let node = try Node(.persistent(nodeID: "node-a", walPath: directory.file("node-a.wal")))

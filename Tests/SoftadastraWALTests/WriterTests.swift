@@ -144,7 +144,10 @@ import Testing
       Issue.record("a sealed log is another file at the path")
       return
     }
-    let records = try #require(try follower.followSeal(archivedAt: segment))
+    let sealedLogs = SealedLogs(archivedPath: { lsn in
+      directory.file("node.\(String(repeating: "0", count: 20 - String(lsn).count))\(lsn).wal")
+    })
+    let records = try #require(try follower.followSeals(sealedLogs))
     #expect(records.map(\.record.lsn) == [2, 3, 4])
     #expect(follower.header == next && follower.nextLSN == 5)
     try follower.append(bodies: [put("e")])
@@ -164,7 +167,7 @@ import Testing
       Issue.record("a restored log is another file at the path")
       return
     }
-    #expect(try follower.followSeal(archivedAt: directory.file("node.00000000000000000004.wal")) == nil)
+    #expect(try follower.followSeals(sealedLogs) == nil)
     try follower.close()
     try sealer.close()
   }

@@ -9,7 +9,7 @@ import Synchronization
 /// order: `Client.changes(prefix:)`.
 ///
 /// A thread of its own reads the live WAL from where the client's state ended when the feed was
-/// made, looking at the file (one `fstat`) every poll interval: it delivers each whole batch once
+/// made, looking at the file (one `lstat`) every poll interval: it delivers each whole batch once
 /// it is committed, follows checkpoints into the next log, and says `reset` when a restore or a
 /// repair put another log in place (then goes on after that log's records). It stops when the
 /// consumer stops iterating or its task is cancelled; damage met in the log ends it with the error.
@@ -61,7 +61,7 @@ public struct NodeChanges: AsyncSequence, Sendable {
       }
       if case .corrupt(let corruption) = log.ending { throw SoftadastraError.damaged(path: log.path, corruption) }
       let replacements = log.replacements
-      try log.refresh(archivedAs: files.segmentPath(firstLSN:))
+      try log.refresh(sealed: files.sealedLogs)
       if log.replacements != replacements {
         // Another history: say so, then go on after what it holds now (every later record is
         // delivered; the consumer reads the state again).

@@ -32,7 +32,7 @@ public final class Client {
   /// The last LSN applied to `state`: records caught up with later are applied only past it.
   private var stateLSN: UInt64 = 0
   /// For a read-only client: the reader of the live WAL, where the state ends, and the file's
-  /// status when it was last read to its end; looked at again (one `fstat`) before each read.
+  /// status when it was last read to its end; looked at again (one `lstat`) before each read.
   private(set) var follower: (log: WALScanner, status: FileStatus?)?
   /// Operations this node wrote itself, over its whole history (known once the state is loaded).
   private(set) var localOperations: UInt64 = 0
@@ -216,9 +216,8 @@ public final class Client {
     case .none: break
     case .appended(let scanned): caughtUp(with: scanned, liveHeader: writer.header, fileSize: writer.endOffset)
     case .replaced:
-      let files = NodeFiles(walPath: writer.path)
-      if let scanned = try writer.followSeal(archivedAt: files.segmentPath(firstLSN: writer.header.firstLSN)) {
-        // Another process's checkpoint sealed the log: its last records, then the new log's.
+      if let scanned = try writer.followSeals(NodeFiles(walPath: writer.path).sealedLogs) {
+        // Other processes' checkpoints sealed the log: the sealed logs' last records, then the live log's.
         caughtUp(with: scanned, liveHeader: writer.header, fileSize: writer.endOffset)
         break
       }
@@ -282,7 +281,7 @@ public final class Client {
       guard log.ending?.isCorrupt != true else { return try reload(walPath) }
       caughtUp(with: scanned, liveHeader: log.header, fileSize: log.fileSize)
       let header = log.header
-      try log.refresh(archivedAs: files.segmentPath(firstLSN:))
+      try log.refresh(sealed: files.sealedLogs)
       guard log.replacements == replacements else { return try reload(walPath) }
       if log.header == header, log.ending != nil {
         follower = (log, status)
@@ -299,9 +298,9 @@ public final class Client {
   }
 
   /// Brings the state up to date with commits other processes acknowledged, before a read:
-  /// one `fstat` when nothing changed. A writing client catches up under the writer lock
-  /// (waiting for a commit in progress); a read-only client loads the state again when the log
-  /// changed.
+  /// one `lstat` when nothing changed. A writing client catches up under the writer lock
+  /// (waiting for a commit in progress); a read-only client reads what was appended and follows
+  /// checkpoints, loading the state again only when another log was put in place.
   func seePresent() throws(SoftadastraError) {
     if let writer {
       guard !writer.isLocked, try writer.hasChanged() else { return }

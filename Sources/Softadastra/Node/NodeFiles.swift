@@ -25,6 +25,21 @@ public struct NodeFiles: Sendable {
   public func snapshotPath(lsn: UInt64) -> String { path("\(baseName).\(Self.digits(lsn)).snapshot") }
   public func segmentPath(firstLSN: UInt64) -> String { path("\(baseName).\(Self.digits(firstLSN)).wal") }
 
+  /// What checkpoints keep of the logs they seal, for readers that follow the live WAL: the
+  /// sealed log at `segmentPath(firstLSN:)`, and the snapshot published at its last record,
+  /// which names the header checksum of the log that follows it.
+  public var sealedLogs: SealedLogs {
+    let files = self
+    return SealedLogs(archivedPath: { files.segmentPath(firstLSN: $0) }) { lsn, checksum in
+      let path = files.snapshotPath(lsn: lsn)
+      guard let file = try? SystemFile.openForReading(path),
+        let header = try? SnapshotHeader.read(from: file, path: path),
+        header.lsn == lsn, header.lastRecordChecksum == checksum
+      else { return nil }
+      return header.successorChecksum
+    }
+  }
+
   /// Snapshot files, newest (highest LSN) first.
   public func snapshots() -> [(lsn: UInt64, path: String)] {
     list(suffix: ".snapshot").sorted { $0.0 > $1.0 }.map { (lsn: $0.0, path: $0.1) }

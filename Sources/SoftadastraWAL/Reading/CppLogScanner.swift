@@ -78,8 +78,8 @@ public struct CppLogScanner: LogReader {
     return nil
   }
 
-  /// (The C++ runtime neither seals nor replaces its log: `archivedAs` has nothing to tell.)
-  public mutating func refresh(archivedAs: ((UInt64) -> String)? = nil) throws(SoftadastraError) {
+  /// (The C++ runtime neither seals nor replaces its log: `logs` has nothing to tell.)
+  public mutating func refresh(sealed logs: SealedLogs? = nil) throws(SoftadastraError) {
     let file = try SystemFile.openForReading(path)
     let size = try file.size()
     guard size > UInt64(bytes.count) else { return }

@@ -23,9 +23,9 @@ public protocol LogReader {
   /// The next record, or nil at the end or at damage (see `ending`).
   mutating func next() throws(SoftadastraError) -> ScannedRecord?
   /// Looks again at the file, to read records appended since (and, for a native log, the log
-  /// that replaced it: see `WALScanner.refresh(archivedAs:)`, which tells a checkpoint's next log
-  /// from a restored one by where checkpoints keep the sealed log that starts at an LSN).
-  mutating func refresh(archivedAs: ((UInt64) -> String)?) throws(SoftadastraError)
+  /// that replaced it: see `WALScanner.refresh(sealed:)`, which tells a checkpoint's next log
+  /// from a restored one by what checkpoints keep of the logs they seal).
+  mutating func refresh(sealed logs: SealedLogs?) throws(SoftadastraError)
   /// How many times `refresh()` went on in a log that does not continue the one before.
   var replacements: Int { get }
 }

@@ -174,11 +174,13 @@ public struct WALScanner: LogReader {
   /// Once the file it has open has no more records and another file is at its path (a
   /// checkpoint started a new log; a restore or a repair put one in place), it reads that one:
   /// after a checkpoint from the record that follows the last one read; otherwise from the
-  /// start, counted in `replacements`. With `archivedAs` (where a checkpoint keeps the sealed log
-  /// whose first LSN is given), a new log continues this one only when this file is kept there (a
-  /// log a restore put in place that happens to start at the next LSN is a replacement), and when
-  /// several checkpoints sealed logs since the last look, the archived ones are read in turn.
-  public mutating func refresh(archivedAs: ((UInt64) -> String)? = nil) throws(SoftadastraError) {
+  /// start, counted in `replacements`. With `sealed` (where checkpoints keep the logs they seal),
+  /// a new log continues this one only when this file was sealed: it is kept where a checkpoint
+  /// keeps it, or (once retention removed it) a snapshot published at this log's last record
+  /// names the next log's header checksum. A log a restore put in place that happens to start at
+  /// the next LSN is a replacement. When several checkpoints sealed logs since the last look, the
+  /// archived ones are read in turn.
+  public mutating func refresh(sealed logs: SealedLogs? = nil) throws(SoftadastraError) {
     let size = try file.size()
     if size != fileSize {
       fileSize = size
@@ -190,30 +192,38 @@ public struct WALScanner: LogReader {
     // Only once this file is read to its end (damage is never stepped over).
     guard let ending, !ending.isCorrupt, let current = FileSystem.identity(of: path), try current != file.identity()
     else { return }
+    // Whether this file was sealed (nil: not known), and the next log's header checksum when
+    // only a snapshot proves it.
     var sealed: Bool?
-    if let archivedAs { sealed = try FileSystem.identity(of: archivedAs(header.firstLSN)) == file.identity() }
+    var successor: UInt32?
+    if let logs {
+      sealed = try FileSystem.identity(of: logs.archivedPath(header.firstLSN)) == file.identity()
+      if sealed == false, expectedLSN > header.firstLSN,
+        let proven = logs.successorChecksum(expectedLSN - 1, lastChecksum)
+      {
+        (sealed, successor) = (true, proven)
+      }
+    }
+    let expectedLSN = self.expectedLSN
+    func follows(_ next: WALHeader) -> Bool {
+      next.firstLSN == expectedLSN && next.continuesSnapshot && successor.map { next.checksum == $0 } ?? true
+    }
     // The log that follows a sealed one: archived too when another checkpoint sealed it since.
-    if sealed == true, let archivedAs, let next = try? Self.continuation(at: archivedAs(expectedLSN), of: self) {
+    if sealed == true, let logs,
+      let next = try? WALScanner(
+        file: SystemFile.openForReading(logs.archivedPath(expectedLSN)), materialize: materialize, onDamage: onDamage),
+      follows(next.header)
+    {
       let (path, replacements) = (self.path, self.replacements)
       self = next
       (self.path, self.replacements) = (path, replacements)
       return
     }
     let next = try WALScanner(file: SystemFile.openForReading(path), materialize: materialize, onDamage: onDamage)
-    let continues = next.header.firstLSN == expectedLSN && next.header.continuesSnapshot && sealed != false
+    let continues = follows(next.header) && sealed != false
     let replacements = replacements + (continues ? 0 : 1)
     self = next
     self.replacements = replacements
-  }
-
-  /// A reader of the log at `path` when it starts right where `previous` ended.
-  private static func continuation(at path: String, of previous: WALScanner) throws(SoftadastraError) -> WALScanner {
-    let next = try WALScanner(
-      file: SystemFile.openForReading(path), materialize: previous.materialize, onDamage: previous.onDamage)
-    guard next.header.firstLSN == previous.expectedLSN, next.header.continuesSnapshot else {
-      throw SoftadastraError(.notFound, "\(path) does not continue \(previous.path)", path: path)
-    }
-    return next
   }
 
   /// Where reading stands: after the last complete record read.

@@ -301,22 +301,44 @@ public final class WALWriter {
     return records
   }
 
-  /// After `relock` said `.replaced`: when a checkpoint sealed this writer's log (it is archived
-  /// as `segmentPath`, the same file) and started the log now at `path` right after it, reads
-  /// what was appended to the sealed log, moves to the new log and reads what was appended to it
-  /// since, and returns all of it, in order: the state needs no reload. Nil when the log was
-  /// replaced otherwise (a restore, a repair): the caller reopens and reloads. Under the lock.
-  public func followSeal(archivedAt segmentPath: String) throws(SoftadastraError) -> [ScannedRecord]? {
+  /// After `relock` said `.replaced`: when checkpoints sealed this writer's log (one or several
+  /// since it last held the lock: `logs` tells where they keep sealed logs and proves which log
+  /// follows which) and the log now at `path` continues the last one they sealed, reads what was
+  /// appended to each sealed log since, moves to the live log and reads what was appended to it,
+  /// and returns all of it, in order: the state needs no reload. Nil when the log was replaced
+  /// otherwise (a restore, a repair) or records in between are no longer kept: the caller reopens
+  /// and reloads. Under the lock.
+  ///
+  /// - Throws: `corrupt` for damage in a sealed log (a torn tail included: a checkpoint seals a
+  ///   log only after cutting one off).
+  public func followSeals(_ logs: SealedLogs) throws(SoftadastraError) -> [ScannedRecord]? {
     try checkUsable()
-    guard let sealed = FileSystem.identity(of: segmentPath), try sealed == file.identity() else { return nil }
-    var records = try readAppended(cuttingTornTail: false)
-    guard FileSystem.exists(path) else { return nil }
-    let newFile = try SystemFile.openForUpdate(path)
-    let newHeader = try WALScanner(file: newFile, materialize: false).header
-    guard newHeader.firstLSN == nextLSN, newHeader.nodeID == header.nodeID, newHeader.continuesSnapshot else {
+    var scanner = try WALScanner(file: file, header: header, from: tail)
+    var records: [ScannedRecord] = []
+    while true {
+      while let scanned = try scanner.next() { records.append(scanned) }
+      let identity = try scanner.fileIdentity()
+      switch scanner.ending {
+      case .corrupt(let corruption): throw SoftadastraError.damaged(path: path, corruption)
+      case .tornTail(let torn) where FileSystem.identity(of: path) != identity:
+        throw SoftadastraError(
+          .corrupt, "sealed WAL \(path) ends with \(torn.bytes) damaged bytes at offset \(torn.offset)", path: path,
+          offset: torn.offset)
+      default: break
+      }
+      let replacements = scanner.replacements
+      try scanner.refresh(sealed: logs)
+      guard scanner.replacements == replacements else { return nil }
+      // Read to the end of the file at the path (refreshing again only when it grew).
+      if try scanner.fileIdentity() == identity, scanner.ending != nil { break }
+    }
+    guard let live = try? SystemFile.openForUpdate(path), try live.identity() == scanner.fileIdentity() else {
       return nil
     }
-    moveTo(newFile, header: newHeader)
+    moveTo(live, header: scanner.header)
+    (nextLSN, lastChecksum, endOffset) = (scanner.expectedLSN, scanner.lastChecksum, scanner.position)
+    if let last = records.last { clock.observe(last.record.timestamp) }
+    // A torn tail in the live log: cut off, as `relock` does.
     records += try readAppended(cuttingTornTail: true)
     return records
   }

@@ -96,7 +96,7 @@ struct WALDumpCommand: ParsableCommand {
         Output.flush()
         usleep(200_000)
         let replacements = scanner.replacements
-        try scanner.refresh(archivedAs: NodeFiles(walPath: walPath).segmentPath(firstLSN:))
+        try scanner.refresh(sealed: NodeFiles(walPath: walPath).sealedLogs)
         if scanner.replacements != replacements {
           Output.diagnostic(
             "note: \(walPath) was replaced (a restore or a repair): following the new log from its start")
