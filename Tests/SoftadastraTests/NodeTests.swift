@@ -95,16 +95,22 @@ import Testing
     #expect(try Client.readOnlyTextEntries(walPath: path).count == 100)
   }
 
-  @Test(.timeLimit(.minutes(1)))
-  func theFeedReadsEveryLogSealedBetweenTwoLooks() async throws {
-    let directory = TemporaryDirectory()
-    let path = directory.file("node-a.wal")
+  /// An open client of a node at `path` holding one key, that checkpoints only when told.
+  static func seededClientThatNeverCheckpointsByItself(_ path: String) throws -> Client {
     var options = ClientOptions.persistent(nodeID: "node-a", walPath: path)
     options.checkpointBytes = 0
     let client = Client(options)
     try client.open()
-    defer { try? client.close() }
     try client.put("seed", "0")
+    return client
+  }
+
+  @Test(.timeLimit(.minutes(1)))
+  func theFeedReadsEveryLogSealedBetweenTwoLooks() async throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try Self.seededClientThatNeverCheckpointsByItself(path)
+    defer { try? client.close() }
     // A feed that looks every 2 s: two logs are sealed (their snapshots not yet published, so
     // both are still archived) before its next look.
     var changes = try client.changes(pollInterval: .seconds(2)).makeAsyncIterator()
@@ -125,12 +131,8 @@ import Testing
   func theFeedFollowsTwoCheckpointsBetweenTwoLooksWithoutAReset() async throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")
-    var options = ClientOptions.persistent(nodeID: "node-a", walPath: path)
-    options.checkpointBytes = 0
-    let client = Client(options)
-    try client.open()
+    let client = try Self.seededClientThatNeverCheckpointsByItself(path)
     defer { try? client.close() }
-    try client.put("seed", "0")
     // Two checkpoints before the feed's next look: retention removes the log it has open, and the
     // first snapshot tells that the log archived after it continues it.
     var changes = try client.changes(pollInterval: .seconds(2)).makeAsyncIterator()

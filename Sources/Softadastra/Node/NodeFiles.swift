@@ -30,14 +30,16 @@ public struct NodeFiles: Sendable {
   /// which names the header checksum of the log that follows it.
   public var sealedLogs: SealedLogs {
     let files = self
-    return SealedLogs(archivedPath: { files.segmentPath(firstLSN: $0) }) { lsn, checksum in
-      let path = files.snapshotPath(lsn: lsn)
-      guard let file = try? SystemFile.openForReading(path),
-        let header = try? SnapshotHeader.read(from: file, path: path),
-        header.lsn == lsn, header.lastRecordChecksum == checksum
-      else { return nil }
-      return header.successorChecksum
-    }
+    return SealedLogs(
+      archivedPath: { files.segmentPath(firstLSN: $0) },
+      successorChecksum: { lsn, checksum in
+        let path = files.snapshotPath(lsn: lsn)
+        guard let file = try? SystemFile.openForReading(path),
+          let header = try? SnapshotHeader.read(from: file, path: path),
+          header.lsn == lsn, header.lastRecordChecksum == checksum
+        else { return nil }
+        return header.successorChecksum
+      })
   }
 
   /// Snapshot files, newest (highest LSN) first.
