@@ -166,4 +166,33 @@ import Testing
     closers.forEach { $0.join() }
     #expect(outcomes.withLock { $0.filter { $0 }.count == 1 && $0.count == 2 })
   }
+
+  /// Calls queued before `close()` are served; a call made after it fails at once, saying the node
+  /// is closed (not that the client was never opened).
+  @Test(.timeLimit(.minutes(1)))
+  func callsAfterCloseFailSayingTheNodeIsClosed() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let node = try Node(.persistent(nodeID: "node-a", walPath: path))
+    let (running, release) = (Semaphore(), Semaphore())
+    let busy = try NativeThread {
+      _ = try? node.perform { _ throws(SoftadastraError) in
+        running.signal()
+        release.wait()
+      }
+    }
+    running.wait()
+    let queued = try NativeThread { try? node.put("before", "close") }
+    #expect(waitUntil { node.queuedRequests == 1 })
+    let closer = try NativeThread { try? node.close() }
+    #expect(waitUntil { node.isClosed })
+    #expect {
+      try node.put("after", "close")
+    } throws: { error in
+      (error as? SoftadastraError)?.kind == .notOpen && "\(error)".contains("the node is closed")
+    }
+    release.signal()
+    for thread in [busy, queued, closer] { thread.join() }
+    #expect(try Client.readOnlyTextEntries(walPath: path) == ["before": "close"])
+  }
 }

@@ -103,6 +103,10 @@ public final class Node: Sendable {
   /// Finishes what was asked before, closes the client and stops the thread. Later calls fail
   /// with `notOpen`. A node that is never closed keeps its thread and its files open.
   public func close() throws(SoftadastraError) { try server.close() }
+
+  /// Whether a `close()` is queued, and how many requests wait (for tests).
+  var isClosed: Bool { server.isClosed }
+  var queuedRequests: Int { server.queuedRequests }
 }
 
 extension Node {
@@ -116,9 +120,8 @@ extension Node {
 
     private struct Queue {
       var requests: [(Request, @Sendable (Result<ClosedRange<UInt64>?, SoftadastraError>) -> Void)] = []
+      /// A `close()` is queued: later requests (a second `close()` too) fail at once.
       var closed = false
-      /// A `close()` has begun: a second one fails at once instead of joining the thread again.
-      var closing = false
     }
 
     /// What callers and the thread share: the requests waiting, and the count of them.
@@ -141,23 +144,31 @@ extension Node {
       thread = try NativeThread { Self.serve(owned.client, shared) }
     }
 
-    /// Enqueues a request; `done` is called on the node's thread with its outcome.
+    /// Whether a `close()` is queued, and how many requests wait (for tests that need a call to
+    /// come before or after another).
+    var isClosed: Bool { shared.queue.withLock { $0.closed } }
+    var queuedRequests: Int { shared.queue.withLock { $0.requests.count } }
+
+    /// Enqueues a request (the last one, when `closing`); `done` is called on the node's thread
+    /// with its outcome.
     private func submit(
-      _ request: Request, _ done: @escaping @Sendable (Result<ClosedRange<UInt64>?, SoftadastraError>) -> Void
+      _ request: Request, closing: Bool = false,
+      _ done: @escaping @Sendable (Result<ClosedRange<UInt64>?, SoftadastraError>) -> Void
     ) {
       let accepted = shared.queue.withLock { queue in
         guard !queue.closed else { return false }
         queue.requests.append((request, done))
+        queue.closed = closing
         return true
       }
       guard accepted else { return done(.failure(SoftadastraError(.notOpen, "the node is closed"))) }
       shared.work.signal()
     }
 
-    func wait(for request: Request) throws(SoftadastraError) -> ClosedRange<UInt64>? {
+    func wait(for request: Request, closing: Bool = false) throws(SoftadastraError) -> ClosedRange<UInt64>? {
       let answered = Semaphore()
       let outcome = Mutex<Result<ClosedRange<UInt64>?, SoftadastraError>?>(nil)
-      submit(request) { result in
+      submit(request, closing: closing) { result in
         outcome.withLock { $0 = result }
         answered.signal()
       }
@@ -190,17 +201,12 @@ extension Node {
       return try box.withLock { $0! }.get()
     }
 
+    /// Queues the client's close after every request queued before, and refuses the later ones.
     func close() throws(SoftadastraError) {
-      let first = shared.queue.withLock { queue in
-        defer { queue.closing = true }
-        return !queue.closing
-      }
-      guard first else { throw SoftadastraError(.notOpen, "the node is closed") }
       let result = Mutex<Result<Void, SoftadastraError>?>(nil)
       _ = try wait(
-        for: .call { client in result.withLock { $0 = Result { () throws(SoftadastraError) in try client.close() } } })
-      shared.queue.withLock { $0.closed = true }
-      shared.work.signal()
+        for: .call { client in result.withLock { $0 = Result { () throws(SoftadastraError) in try client.close() } } },
+        closing: true)
       thread.join()
       try result.withLock { $0! }.get()
     }
