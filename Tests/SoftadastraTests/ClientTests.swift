@@ -23,6 +23,13 @@ import Testing
     var negative = ClientOptions.persistent(nodeID: "node-a", walPath: directory.file("a.wal"))
     negative.lockTimeout = -1
     #expect(throws: SoftadastraError.self) { try Client(negative).open() }
+    // The SDK's network options are refused, not ignored: this library has neither.
+    for option in [\ClientOptions.enableTransport, \ClientOptions.enableDiscovery] {
+      var options = ClientOptions.persistent(nodeID: "node-a", walPath: directory.file("a.wal"))
+      options[keyPath: option] = true
+      let refused = #expect(throws: SoftadastraError.self) { try Client(options).open() }
+      #expect(refused?.kind == .invalidArgument && refused?.message.contains("is not supported") == true)
+    }
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
   }
 

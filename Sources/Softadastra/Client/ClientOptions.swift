@@ -7,9 +7,13 @@ public struct ClientOptions: Sendable, Equatable {
   /// Sync each accepted write to disk before it is acknowledged. On by default for persistent
   /// clients; when off, writes reach the disk at `flush()` and `close()`.
   public var autoFlush: Bool
-  /// Accepted for compatibility with the Softadastra SDK; this client has no network transport.
+  /// Kept so that programs written for the Softadastra SDK compile unchanged; it must stay
+  /// false (the default): this library has no network transport of its own, and `open()`
+  /// refuses true rather than ignore it. Data moves between nodes as sync bundles
+  /// (`makeSyncBundle(for:)`, `applySyncBundle(_:)`) over any carrier, or with `softadastra sync`.
   public var enableTransport: Bool
-  /// Accepted for compatibility with the Softadastra SDK; this client has no peer discovery.
+  /// Kept for the Softadastra SDK's programs, as `enableTransport`; must stay false: there is no
+  /// peer discovery (peers are named by their node ids), and `open()` refuses true.
   public var enableDiscovery: Bool
   /// Seconds to wait for another process that is writing the same WAL.
   public var lockTimeout: Double
@@ -67,6 +71,12 @@ public struct ClientOptions: Sendable, Equatable {
     if let walPath, walPath.hasSuffix("/") {
       throw SoftadastraError(
         .invalidArgument, "the WAL path \(walPath) names a directory; use a file such as \(walPath)\(nodeID).wal")
+    }
+    if enableTransport || enableDiscovery {
+      throw SoftadastraError(
+        .invalidArgument,
+        "\(enableTransport ? "enableTransport" : "enableDiscovery") is not supported: this library has no network transport or peer discovery; leave it false and move data between nodes with sync bundles (makeSyncBundle(for:), applySyncBundle(_:)) or softadastra sync"
+      )
     }
     guard lockTimeout >= 0, lockTimeout.isFinite else {
       throw SoftadastraError(.invalidArgument, "the lock timeout must be zero or more seconds, not \(lockTimeout)")
