@@ -49,7 +49,7 @@ struct SoftadastraCommand: ParsableCommand {
       try command.run()
       Output.flush()
     } catch let error as SoftadastraError {
-      Output.error(error.message)
+      Output.error(error.commandLineDescription)
       Glibc.exit(ExitStatus(error.kind).rawValue)
     } catch {
       Output.flush()

@@ -4,8 +4,8 @@
   import Foundation
 #endif
 
-/// So that `localizedDescription` (what apps and SwiftUI alerts show) is the error's message,
-/// not "The operation could not be completed".
+/// So that `localizedDescription` (what apps and SwiftUI alerts show) is the error's
+/// description, not "The operation could not be completed".
 extension SoftadastraError: LocalizedError {
-  public var errorDescription: String? { message }
+  public var errorDescription: String? { description }
 }

@@ -6,8 +6,9 @@ public protocol FailureDetail: Sendable {}
 /// An error from any layer of Softadastra: what went wrong, where, and what to do about it.
 ///
 /// `kind` says what class of failure this is (the command-line tool maps it to an exit code);
-/// `detail` carries the failing area's data for code to match on (`detail(as:)`); `description`
-/// is one sentence a person can act on. Code never looks at the message.
+/// `detail` carries the failing area's data for code to match on (`detail(as:)`), `remedy` what
+/// can be done about it; `description` is one sentence a person can act on. Code never looks at
+/// the message.
 public struct SoftadastraError: Error, CustomStringConvertible, Sendable {
   /// What class of failure happened.
   public enum Kind: String, Sendable, Equatable, CaseIterable {
@@ -34,7 +35,7 @@ public struct SoftadastraError: Error, CustomStringConvertible, Sendable {
   }
 
   public var kind: Kind
-  /// One line for a person: what happened and, where possible, how to fix it.
+  /// One line for a person: what happened (`description` adds what to do about it).
   public var message: String
   /// The file concerned, when there is one.
   public var path: String?
@@ -44,10 +45,12 @@ public struct SoftadastraError: Error, CustomStringConvertible, Sendable {
   public var lsn: UInt64?
   /// The failing area's data, when code may want to act on it.
   public var detail: (any FailureDetail)?
+  /// What the caller can do about it, when something can be done.
+  public var remedy: Remedy?
 
   public init(
     _ kind: Kind, _ message: String, path: String? = nil, offset: UInt64? = nil, lsn: UInt64? = nil,
-    detail: (any FailureDetail)? = nil
+    detail: (any FailureDetail)? = nil, remedy: Remedy? = nil
   ) {
     self.kind = kind
     self.message = message
@@ -55,9 +58,11 @@ public struct SoftadastraError: Error, CustomStringConvertible, Sendable {
     self.offset = offset
     self.lsn = lsn
     self.detail = detail
+    self.remedy = remedy
   }
 
-  public var description: String { message }
+  /// The message, then the remedy in the library's words.
+  public var description: String { message + (remedy.map { "; \($0.wording)" } ?? "") }
 
   /// The detail, when it is a `T`: `if let damage = error.detail(as: LogDamage.self) { … }`.
   public func detail<T: FailureDetail>(as type: T.Type) -> T? { detail as? T }

@@ -33,13 +33,13 @@ import Testing
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
   }
 
-  @Test func aMissingDataDirectoryIsAnErrorThatSaysMkdir() throws {
+  @Test func aMissingDataDirectoryIsAnErrorThatSaysToCreateIt() throws {
     let directory = TemporaryDirectory()
     let client = Client(.persistent(nodeID: "node-a", walPath: directory.file("data/node-a.wal")))
     #expect {
       try client.open()
     } throws: { error in
-      (error as! SoftadastraError).message.contains("mkdir -p \(directory.file("data"))")
+      (error as! SoftadastraError).remedy == .createDirectory(directory.file("data"))
     }
   }
 

@@ -22,16 +22,41 @@ import Testing
     #expect(error?.offset == offsets[1] && error?.lsn == 2)
   }
 
-  @Test func anAppShowsTheMessageNotTheOperationCouldNotBeCompleted() throws {
+  @Test func anAppShowsTheMessageAndTheRemedyInTheLibrarysWords() throws {
     let client = Client(ClientOptions.persistent(nodeID: "node-a", walPath: "/nonexistent-directory/node-a.wal"))
     do {
       try client.open()
       Issue.record("a WAL in a missing directory was opened")
     } catch {
+      #expect(error.remedy == .createDirectory("/nonexistent-directory"))
       let shown = (error as any Error).localizedDescription
-      #expect(shown == error.message && shown.contains("/nonexistent-directory"), "\(shown)")
-      #expect("\(error)" == error.message)
+      #expect(
+        shown
+          == "cannot open WAL /nonexistent-directory/node-a.wal: directory /nonexistent-directory does not exist; create /nonexistent-directory first (a client creates it when its options say createsDirectory)"
+      )
+      #expect("\(error)" == shown)
     }
+  }
+
+  /// The library speaks to code, not to a shell: no message or remedy of the library names a
+  /// flag of the command-line tool or tells to run a shell command. (The tool words remedies its
+  /// own way: `Remedy.commandLineWording`.)
+  @Test func noLibraryMessageNamesACommandLineFlag() throws {
+    let sources = URL(filePath: #filePath).deletingLastPathComponent().appending(path: "../../Sources")
+    var offending: [String] = []
+    for module in ["Softadastra", "SoftadastraWAL"] {
+      let directory = sources.appending(path: module)
+      let files = try #require(FileManager.default.enumerator(atPath: directory.path)).compactMap { $0 as? String }
+      for file in files where file.hasSuffix(".swift") {
+        let text = try String(contentsOf: directory.appending(path: file), encoding: .utf8)
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+          let code = line.trimmingCharacters(in: .whitespaces)
+          guard !code.hasPrefix("//"), code.contains("\"") else { continue }
+          if code.firstMatch(of: /\s--[a-z]|mkdir -p/) != nil { offending.append("\(module)/\(file):\(number + 1)") }
+        }
+      }
+    }
+    #expect(offending.isEmpty, "library messages that speak to a shell: \(offending)")
   }
 
   @Test func aTornTailRefusedByStrictRecoveryCarriesItsPlace() throws {

@@ -267,7 +267,8 @@ import Testing
       #expect(refused.message.contains("ahead of this node's clock"))
     }
     let error = try #require(throws: SoftadastraError.self) { try b.applySyncBundle(gap) }
-    #expect(error.kind == .malformedInput && error.message.contains("--full"))
+    #expect(error.kind == .malformedInput && error.remedy == .closeTheGap(sender: "node-a", recipient: "node-b"))
+    #expect(error.description.contains("fullState: true"))
     #expect(FileBytes.read(directory.file("node-b.wal")) == before)
     #expect(try b.get("k")?.string == "1")
     try b.applySyncBundle(late)

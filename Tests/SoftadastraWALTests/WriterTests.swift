@@ -60,14 +60,14 @@ import Testing
     #expect((1...500).contains(soon))
   }
 
-  @Test func aMissingDirectoryIsNamedWithTheCommandThatFixesIt() throws {
+  @Test func aMissingDirectoryIsNamedWithWhatFixesIt() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("missing/node.wal")
     #expect {
       try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1)
     } throws: { error in
       let error = error as! SoftadastraError
-      return error.kind == .notFound && error.message.contains("mkdir -p \(directory.file("missing"))")
+      return error.kind == .notFound && error.remedy == .createDirectory(directory.file("missing"))
     }
     #expect(!FileManager.default.fileExists(atPath: directory.file("missing")))
   }

@@ -39,12 +39,12 @@ public enum BackupWriter {
     guard FileSystem.isDirectory(directory) else {
       if FileSystem.exists(directory) {
         throw SoftadastraError(
-          .cannotCreate, "cannot write into \(directory): it is not a directory (give --output for a file)",
-          path: directory)
+          .cannotCreate, "cannot write into \(directory): it is not a directory", path: directory,
+          remedy: .writeToAFile)
       }
       throw SoftadastraError(
-        .notFound, "backup directory \(directory) does not exist; create it with mkdir -p \(directory)", path: directory
-      )
+        .notFound, "backup directory \(directory) does not exist", path: directory,
+        remedy: .createDirectory(directory))
     }
     let part = "\(directory)/.softadastra-backup-\(getpid()).part"
     return try writeThroughPart(

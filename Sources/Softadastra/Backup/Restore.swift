@@ -54,8 +54,7 @@ public enum Restore {
     if !existing.isEmpty, !force {
       throw SoftadastraError(
         .cannotCreate,
-        "\(existing[0]) already exists; restore into another --data-dir, or pass --force to replace the node (its files are kept as *.pre-restore-<time>)",
-        path: existing[0])
+        "\(existing[0]) already exists", path: existing[0], remedy: .restoreElsewhereOrReplace)
     }
     let createdDirectory = !FileSystem.isDirectory(files.directory)
     let scratchParent = dryRun ? FileSystem.temporaryDirectory : files.directory

@@ -35,13 +35,13 @@ public struct ReplayResult: Sendable {
     if let lsn = target.lsn, target.exclusive ? lsn <= startLSN : lsn < startLSN {
       throw SoftadastraError(
         .invalidArgument,
-        "\(path) starts after snapshot LSN \(startLSN); earlier states are in backups (softadastra restore --to-lsn)")
+        "\(path) starts after snapshot LSN \(startLSN)", remedy: .restoreEarlierStateFromBackup(byTime: false))
     }
     if let time = target.milliseconds, time < lastTimestamp.milliseconds {
       throw SoftadastraError(
         .invalidArgument,
-        "\(path) starts after a snapshot taken at \(ISO8601.string(milliseconds: lastTimestamp.milliseconds)); earlier states are in backups (softadastra restore --to-time)"
-      )
+        "\(path) starts after a snapshot taken at \(ISO8601.string(milliseconds: lastTimestamp.milliseconds))",
+        remedy: .restoreEarlierStateFromBackup(byTime: true))
     }
     try base.forEach { (key, entry) throws(SoftadastraError) -> Bool in
       store.set(key, entry)

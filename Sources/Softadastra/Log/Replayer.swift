@@ -41,8 +41,8 @@ public enum Replayer {
     guard lsn > last &+ (target.exclusive ? 1 : 0) else { return }
     throw SoftadastraError(
       .invalidArgument,
-      "LSN \(lsn) is past the end of \(path), whose last record is LSN \(last); replay to an LSN it holds (wal-dump --stats shows its range)",
-      path: path, lsn: lsn)
+      "LSN \(lsn) is past the end of \(path), whose last record is LSN \(last)", path: path, lsn: lsn,
+      remedy: .chooseAnLSNTheLogHolds)
   }
 
   /// The header a replay of a log without one reports (a C++ runtime log): it names no node.

@@ -77,8 +77,8 @@ public enum WALConverter {
         guard salvage else {
           throw SoftadastraError(
             .corrupt,
-            "\(source): sequence \(record.lsn) repeats or goes back after \(last.lsn); rerun with --salvage to drop such records",
-            path: source)
+            "\(source): sequence \(record.lsn) repeats or goes back after \(last.lsn); nothing was written",
+            path: source, remedy: .salvage)
         }
         droppedOutOfOrder += 1
         continue
@@ -96,7 +96,7 @@ public enum WALConverter {
     case .native:
       guard let node = nodeID ?? sourceNode else {
         throw SoftadastraError(
-          .invalidArgument, "a C++ runtime log names no node: give the new WAL's node with --node-id")
+          .invalidArgument, "a C++ runtime log names no node", remedy: .nameTheNode)
       }
       if let problem = NodeID.problem(with: node) { throw SoftadastraError(.invalidArgument, problem) }
       let header = WALHeader(
@@ -144,14 +144,13 @@ public enum WALConverter {
     guard header.continuesSnapshot else { return }
     throw SoftadastraError(
       .invalidArgument,
-      "\(source) continues a snapshot: the node's history up to LSN \(header.firstLSN - 1) is in snapshots, not in this log, and converting the log alone would drop it. Write the whole state as one log first (softadastra wal-replay --output whole.wal), then convert whole.wal. Nothing was written",
-      path: source)
+      "\(source) continues a snapshot: the node's history up to LSN \(header.firstLSN - 1) is in snapshots, not in this log, and converting the log alone would drop it; nothing was written",
+      path: source, remedy: .replayIntoOneLogFirst)
   }
 
   private static func refusal(_ source: String, _ offset: UInt64) -> SoftadastraError {
     SoftadastraError(
       .corrupt,
-      "\(source) is damaged at offset \(offset); rerun with --salvage to convert every intact record. Nothing was written",
-      path: source, offset: offset)
+      "\(source) is damaged at offset \(offset); nothing was written", path: source, offset: offset, remedy: .salvage)
   }
 }

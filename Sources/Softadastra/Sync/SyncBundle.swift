@@ -86,8 +86,8 @@ public struct SyncBundle: Sendable, Equatable {
     guard recipient == nodeID else {
       throw SoftadastraError(
         .malformedInput,
-        "the bundle is for node '\(recipient)', and this is node '\(nodeID)'; nothing was imported (bundles for this node are made with --peer \(nodeID))"
-      )
+        "the bundle is for node '\(recipient)', and this is node '\(nodeID)'; nothing was imported",
+        remedy: .addressBundlesTo(nodeID))
     }
     guard sender != nodeID else {
       throw SoftadastraError(
@@ -103,8 +103,8 @@ public struct SyncBundle: Sendable, Equatable {
     guard !isFullState, fromLSN > received.lsn else { return }
     throw SoftadastraError(
       .malformedInput,
-      "the bundle holds the log of node '\(sender)' after LSN \(fromLSN), but this node has applied it only up to LSN \(received.lsn); nothing was imported. Import the bundles made before it first, or send '\(sender)' a bundle from this node (softadastra sync export --peer \(sender)) so that it learns where this node stands (after a restore from a backup, for example), or ask it for a full one (softadastra sync export --peer \(recipient) --full)"
-    )
+      "the bundle holds the log of node '\(sender)' after LSN \(fromLSN), but this node has applied it only up to LSN \(received.lsn); nothing was imported",
+      remedy: .closeTheGap(sender: sender, recipient: recipient))
   }
 
   /// How far ahead of this node's wall clock an operation's timestamp may be. A node's clock

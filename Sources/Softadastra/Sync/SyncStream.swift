@@ -72,8 +72,8 @@ public struct SyncStream {
       guard !deadline.hasPassed else {
         throw SoftadastraError(
           .io,
-          "\(peerName) did not finish the exchange within \(Int(timeout)) seconds (--timeout); what was applied so far is kept"
-        )
+          "\(peerName) did not finish the exchange within \(Int(timeout)) seconds; what was applied so far is kept",
+          remedy: .allowMoreTime)
       }
       var poller = pollfd(fd: descriptor, events: events, revents: 0)
       let ready = poll(&poller, 1, Int32(deadline.millisecondsLeft(atMost: 60_000)))

@@ -102,7 +102,9 @@ struct GlobalOptions: ParsableArguments {
       Output.diagnostic("warning: \(problem.message); read from an older snapshot or the full WAL instead")
     }
     try client.close()
-    if let failure = client.backgroundCheckpointFailure { Output.diagnostic("warning: \(failure.message)") }
+    if let failure = client.backgroundCheckpointFailure {
+      Output.diagnostic("warning: \(failure.commandLineDescription)")
+    }
   }
 
   private func environment(_ name: String) -> String? {

@@ -75,8 +75,8 @@ public enum WALRepair {
     case .corrupt where !salvage:
       throw SoftadastraError(
         .corrupt,
-        "\(path) is damaged in the middle (offset \(report.corruption!.offset)) with \(report.recordsAfterDamage) valid record\(report.recordsAfterDamage == 1 ? "" : "s") after it; rerun with --salvage to keep every intact record. Nothing was changed",
-        path: path, offset: report.corruption!.offset)
+        "\(path) is damaged in the middle (offset \(report.corruption!.offset)) with \(report.recordsAfterDamage) valid record\(report.recordsAfterDamage == 1 ? "" : "s") after it; nothing was changed",
+        path: path, offset: report.corruption!.offset, remedy: .salvage)
     case .tornTail:
       let torn = report.tornTail!
       var scanner = try WALScanner(path: path, materialize: false)
@@ -110,8 +110,8 @@ public enum WALRepair {
     if report.status == .corrupt, !salvage {
       throw SoftadastraError(
         .corrupt,
-        "\(path) is damaged in the middle (offset \(report.corruption!.offset)) with \(report.recordsAfterDamage) valid records after it; rerun with --salvage to keep them. Nothing was changed",
-        path: path, offset: report.corruption!.offset)
+        "\(path) is damaged in the middle (offset \(report.corruption!.offset)) with \(report.recordsAfterDamage) valid record\(report.recordsAfterDamage == 1 ? "" : "s") after it; nothing was changed",
+        path: path, offset: report.corruption!.offset, remedy: .salvage)
     }
     if report.status == .tornTail, report.tornTail?.offset == 0 {
       throw SoftadastraError(

@@ -64,8 +64,8 @@ public struct WALScanner: LogReader {
       if headerBytes.starts(with: CppLogScanner.magic) {
         throw SoftadastraError(
           .configuration,
-          "\(file.path) is a log of the C++ Softadastra runtime: wal-dump, wal-verify and wal-replay read it; convert it with softadastra wal-convert --to native to write to it",
-          path: file.path)
+          "\(file.path) is a log of the C++ Softadastra runtime",
+          path: file.path, remedy: .convertToNative)
       }
       throw SoftadastraError(
         .corrupt, "\(file.path) is not a readable Softadastra WAL: \(problem)", path: file.path, offset: 0)

@@ -41,8 +41,8 @@ public final class CheckpointLock: @unchecked Sendable {
       if deadline.hasPassed {
         throw SoftadastraError(
           .lockTimeout,
-          "another process is checkpointing \(walPath) and still was after \(formatSeconds(timeout)) s; retry later or raise --lock-timeout",
-          path: WriterLock.lockPath(forWAL: walPath))
+          "another process is checkpointing \(walPath) and still was after \(formatSeconds(timeout)) s",
+          path: WriterLock.lockPath(forWAL: walPath), remedy: .waitLonger)
       }
       usleep(pause)
       pause = min(pause * 2, 50_000)

@@ -109,8 +109,8 @@ public final class WALWriter {
         FileSystem.exists(directory) ? .cannotCreate : .notFound,
         FileSystem.exists(directory)
           ? "cannot use WAL path \(path): \(directory) is not a directory"
-          : "cannot open WAL \(path): directory \(directory) does not exist; create it with mkdir -p \(directory)",
-        path: directory)
+          : "cannot open WAL \(path): directory \(directory) does not exist",
+        path: directory, remedy: FileSystem.exists(directory) ? nil : .createDirectory(directory))
     }
     guard FileSystem.exists(path) else { return }
     guard !FileSystem.isDirectory(path) else {

@@ -59,8 +59,8 @@ public final class WriterLock {
           let holder = Self.holder(walPath: walPath)
           throw SoftadastraError(
             .lockTimeout,
-            "another process is writing \(walPath): lock \(path) still held\(holder.map { " by \($0)" } ?? "") after \(formatSeconds(timeout)) s; retry later or raise --lock-timeout",
-            path: path, detail: LockHeld(lockPath: path, holderPID: holder?.pid))
+            "another process is writing \(walPath): lock \(path) still held\(holder.map { " by \($0)" } ?? "") after \(formatSeconds(timeout)) s",
+            path: path, detail: LockHeld(lockPath: path, holderPID: holder?.pid), remedy: .waitLonger)
         }
         usleep(pause)
         pause = min(pause * 2, 5_000)
