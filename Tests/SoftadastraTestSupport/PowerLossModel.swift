@@ -92,7 +92,7 @@ public final class PowerLossModel: IOObserver, @unchecked Sendable {
     try adopt(root)
   }
 
-  public func observe(_ event: IOEvent) {
+  package func observe(_ event: IOEvent) {
     lock.lock()
     defer { lock.unlock() }
     switch event {

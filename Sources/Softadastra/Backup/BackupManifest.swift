@@ -16,9 +16,9 @@ public struct BackupManifest: Sendable, Equatable {
   /// Keys with a value at `lastLSN`.
   public var keyCount: UInt64
   public var level: UInt8
-  public var parts: [BackupPart]
+  package var parts: [BackupPart]
 
-  public func part(_ kind: BackupPart.Kind) -> BackupPart? { parts.first { $0.kind == kind } }
+  package func part(_ kind: BackupPart.Kind) -> BackupPart? { parts.first { $0.kind == kind } }
 
   func encoded() -> [UInt8] {
     var bytes: [UInt8] = []

@@ -15,10 +15,11 @@ public struct BackupReport: Sendable {
 extension BackupArchive {
   /// Checks the archive at `path` as a restore would, without restoring: the manifest, every
   /// part's CRC-32C, and (unless `quick`) decompression, the snapshot and WAL contents, LSN
-  /// continuity and the key count, in a scratch directory under `scratchParent` that is removed.
+  /// continuity and the key count, in a scratch directory under `scratchParent` (by default
+  /// `$TMPDIR`, else /tmp) that is removed.
   /// `name` is how messages name the archive (its path by default).
   public static func verify(
-    path: String, name: String? = nil, quick: Bool = false, scratchParent: String = FileSystem.temporaryDirectory,
+    path: String, name: String? = nil, quick: Bool = false, scratchParent: String? = nil,
     progress: ProgressHandler? = nil
   ) throws(SoftadastraError) -> BackupReport {
     var report = BackupReport(path: path, manifest: nil, problems: [], quick: quick)
@@ -31,7 +32,8 @@ extension BackupArchive {
     report.manifest = archive.manifest
     report.problems = try archive.checkParts(progress: progress)
     guard report.problems.isEmpty, !quick else { return report }
-    let scratch = try FileSystem.makeTemporaryDirectory(in: scratchParent, prefix: ".softadastra-verify-")
+    let scratch = try FileSystem.makeTemporaryDirectory(
+      in: scratchParent ?? FileSystem.temporaryDirectory, prefix: ".softadastra-verify-")
     defer { FileSystem.removeFlatDirectory(scratch) }
     do throws(SoftadastraError) { _ = try archive.extract(into: scratch) } catch {
       guard error.kind == .corrupt else { throw error }

@@ -92,7 +92,7 @@ public enum BackupWriter {
   ///     and compresses the WAL part at zlib's default level.
   ///   - createdMilliseconds: the creation time to record (now by default; fixed for the
   ///     format's test vector).
-  public static func write(
+  package static func write(
     walPath: String, to file: SystemFile, level requestedLevel: Int? = nil, toolVersion: String,
     progress: ProgressHandler? = nil, createdMilliseconds: Int64? = nil
   ) throws(SoftadastraError) -> BackupManifest {

@@ -21,16 +21,16 @@ import SoftadastraWAL
 /// its progress can be read off the files: done (source gone, destination there), half done
 /// (both names, one inode), or not started. Moves run in order, so the done ones are a prefix.
 /// The byte format is in `docs/snapshot-format.md` ("Restore journal").
-public struct RestoreJournal: Sendable, Equatable {
+package struct RestoreJournal: Sendable, Equatable {
   /// One rename, by names relative to the node's directory.
-  public struct Move: Sendable, Equatable {
-    public var from: String
-    public var to: String
+  package struct Move: Sendable, Equatable {
+    package var from: String
+    package var to: String
   }
 
-  public var moves: [Move]
+  package var moves: [Move]
   /// The scratch directory (relative to the node's directory) removed once the moves are done.
-  public var scratch: String
+  package var scratch: String
 
   static let magic: [UInt8] = Array("SDRJ".utf8)
   static let version: UInt8 = 1
@@ -39,7 +39,7 @@ public struct RestoreJournal: Sendable, Equatable {
   static let maxMoves = 1 << 16
 
   /// The journal's path for the node whose files `files` names.
-  public static func path(for files: NodeFiles) -> String { files.path(files.baseName + suffix) }
+  package static func path(for files: NodeFiles) -> String { files.path(files.baseName + suffix) }
   static let suffix = ".restore-journal"
 
   /// The bytes of the journal: magic, version, scratch name, move count, each move's two names
@@ -165,14 +165,14 @@ public struct RestoreJournal: Sendable, Equatable {
   // MARK: - Finding and finishing an interrupted restore
 
   /// Whether an interrupted restore's journal is beside the node's WAL (one `stat`).
-  public static func isPending(for files: NodeFiles) -> Bool { FileSystem.exists(path(for: files)) }
+  package static func isPending(for files: NodeFiles) -> Bool { FileSystem.exists(path(for: files)) }
 
   /// Finishes an interrupted restore of this node, if there is one. The caller holds the writer
   /// lock.
   ///
   /// - Throws: `corrupt` for a journal that cannot be read whole or names missing files;
   ///   file errors.
-  public static func completePending(for files: NodeFiles) throws(SoftadastraError) {
+  package static func completePending(for files: NodeFiles) throws(SoftadastraError) {
     let journalPath = path(for: files)
     guard FileSystem.exists(journalPath) else { return }
     let file = try SystemFile.openForReading(journalPath)
@@ -189,7 +189,7 @@ public struct RestoreJournal: Sendable, Equatable {
 
   /// Finishes an interrupted restore of the node at `walPath` without holding its writer lock
   /// (a reader): takes the lock, finishes it, releases the lock. One `stat` when there is none.
-  public static func completePending(walPath: String, lockTimeout: Double) throws(SoftadastraError) {
+  package static func completePending(walPath: String, lockTimeout: Double) throws(SoftadastraError) {
     let files = NodeFiles(walPath: walPath)
     guard isPending(for: files) else { return }
     let lock = try WriterLock.acquire(walPath: files.walPath, timeout: lockTimeout)

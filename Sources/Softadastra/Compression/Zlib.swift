@@ -5,21 +5,21 @@ import SoftadastraWAL
 ///
 /// Every failure zlib can report (out of memory included) is thrown, never trapped: a host app
 /// that runs short of memory gets an error it can handle, not an abort.
-public enum Zlib {
+package enum Zlib {
   /// The compression level used when none is given (zlib's own default).
-  public static let defaultLevel = 6
+  package static let defaultLevel = 6
   /// The levels zlib accepts: 0 stores, 9 compresses most.
-  public static let levels = 0...9
+  package static let levels = 0...9
 
   /// Refuses a level zlib does not accept.
-  public static func checkLevel(_ level: Int) throws(SoftadastraError) {
+  package static func checkLevel(_ level: Int) throws(SoftadastraError) {
     guard levels.contains(level) else {
       throw SoftadastraError(.invalidArgument, "zlib compression level \(level) is not between 0 and 9")
     }
   }
 
   /// Compresses `bytes` in one call at `level` (0 stores, 9 compresses most).
-  public static func compress(_ bytes: UnsafeRawBufferPointer, level: Int = defaultLevel) throws(SoftadastraError)
+  package static func compress(_ bytes: UnsafeRawBufferPointer, level: Int = defaultLevel) throws(SoftadastraError)
     -> [UInt8]
   {
     try checkLevel(level)
@@ -39,7 +39,7 @@ public enum Zlib {
   ///
   /// - Returns: nil when the stream is damaged or its size is not `size`.
   /// - Throws: when zlib itself fails (out of memory), which says nothing about the data.
-  public static func decompress(_ bytes: UnsafeRawBufferPointer, size: Int) throws(SoftadastraError) -> [UInt8]? {
+  package static func decompress(_ bytes: UnsafeRawBufferPointer, size: Int) throws(SoftadastraError) -> [UInt8]? {
     guard size >= 0 else { return nil }
     var output = [UInt8](repeating: 0, count: size)
     let stream = try Stream(.inflate)
@@ -136,12 +136,12 @@ public enum Zlib {
   }
 
   /// Compresses a stream of chunks into one zlib stream, passing the output to a sink.
-  public final class Compressor {
+  package final class Compressor {
     private let stream: Stream
     private var buffer = [UInt8](repeating: 0, count: 1 << 16)
     private let sink: ([UInt8]) throws(SoftadastraError) -> Void
 
-    public init(level: Int = Zlib.defaultLevel, sink: @escaping ([UInt8]) throws(SoftadastraError) -> Void)
+    package init(level: Int = Zlib.defaultLevel, sink: @escaping ([UInt8]) throws(SoftadastraError) -> Void)
       throws(SoftadastraError)
     {
       self.sink = sink
@@ -149,16 +149,16 @@ public enum Zlib {
     }
 
     /// Compresses `bytes`, passing whatever output is ready to the sink.
-    public func update(_ bytes: UnsafeRawBufferPointer) throws(SoftadastraError) {
+    package func update(_ bytes: UnsafeRawBufferPointer) throws(SoftadastraError) {
       try run(bytes, flush: Z_NO_FLUSH)
     }
 
-    public func update(_ bytes: [UInt8]) throws(SoftadastraError) {
+    package func update(_ bytes: [UInt8]) throws(SoftadastraError) {
       try bytes.withUnsafeBytes { buffer in Result { () throws(SoftadastraError) in try update(buffer) } }.get()
     }
 
     /// Ends the stream and passes the last output to the sink.
-    public func finish() throws(SoftadastraError) {
+    package func finish() throws(SoftadastraError) {
       try run(UnsafeRawBufferPointer(start: nil, count: 0), flush: Z_FINISH)
     }
 
@@ -178,14 +178,14 @@ public enum Zlib {
   }
 
   /// Decompresses one zlib stream given in chunks, passing the output to a sink.
-  public final class Decompressor {
+  package final class Decompressor {
     private let stream: Stream
     private var buffer = [UInt8](repeating: 0, count: 1 << 16)
     private let sink: (UnsafeRawBufferPointer) throws(SoftadastraError) -> Void
     /// Whether the stream's end (with its checksum) has been seen.
-    public private(set) var isFinished = false
+    package private(set) var isFinished = false
 
-    public init(sink: @escaping (UnsafeRawBufferPointer) throws(SoftadastraError) -> Void) throws(SoftadastraError) {
+    package init(sink: @escaping (UnsafeRawBufferPointer) throws(SoftadastraError) -> Void) throws(SoftadastraError) {
       self.sink = sink
       stream = try Stream(.inflate)
     }
@@ -194,7 +194,7 @@ public enum Zlib {
     ///
     /// - Returns: false when the stream is damaged or bytes follow its end.
     /// - Throws: what the sink throws, or when zlib itself fails (out of memory).
-    public func update(_ bytes: UnsafeRawBufferPointer) throws(SoftadastraError) -> Bool {
+    package func update(_ bytes: UnsafeRawBufferPointer) throws(SoftadastraError) -> Bool {
       guard !isFinished else { return bytes.isEmpty }
       stream.setInput(bytes)
       while stream.hasInput || !isFinished {

@@ -1,8 +1,8 @@
 /// Standard base64 (RFC 4648, with padding), for values that are not UTF-8 in JSON output.
-public enum Base64 {
+package enum Base64 {
   private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-  public static func encode(_ bytes: [UInt8]) -> String {
+  package static func encode(_ bytes: [UInt8]) -> String {
     var out: [UInt8] = []
     out.reserveCapacity((bytes.count + 2) / 3 * 4)
     var index = 0
@@ -20,7 +20,7 @@ public enum Base64 {
   }
 
   /// The bytes `text` encodes, or nil when it is not valid padded base64.
-  public static func decode(_ text: String) -> [UInt8]? {
+  package static func decode(_ text: String) -> [UInt8]? {
     let input = Array(text.utf8)
     guard input.count % 4 == 0 else { return nil }
     var out: [UInt8] = []

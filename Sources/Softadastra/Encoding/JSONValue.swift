@@ -1,6 +1,6 @@
 /// A JSON value with object members kept in order, for stable machine-readable output and for
 /// reading JSON Lines input, without Foundation.
-public enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Equatable {
   case null
   case bool(Bool)
   case integer(Int64)
@@ -10,7 +10,7 @@ public enum JSONValue: Sendable, Equatable {
   case array([JSONValue])
   case object([(String, JSONValue)])
 
-  public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+  package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
     switch (lhs, rhs) {
     case (.null, .null): true
     case (.bool(let a), .bool(let b)): a == b
@@ -24,20 +24,20 @@ public enum JSONValue: Sendable, Equatable {
   }
 
   /// A JSON number for a count, an LSN, an offset or a time: any 64-bit value, signed or not.
-  public static func number(_ value: some BinaryInteger) -> JSONValue {
+  package static func number(_ value: some BinaryInteger) -> JSONValue {
     if let signed = Int64(exactly: value) { return .integer(signed) }
     if let unsigned = UInt64(exactly: value) { return .unsigned(unsigned) }
     return .integer(Int64(clamping: value))
   }
 
   /// The member named `name` of an object.
-  public subscript(name: String) -> JSONValue? {
+  package subscript(name: String) -> JSONValue? {
     guard case .object(let members) = self else { return nil }
     return members.first { $0.0 == name }?.1
   }
 
   /// Compact JSON text on one line.
-  public var serialized: String {
+  package var serialized: String {
     var out = ""
     write(to: &out)
     return out
@@ -90,14 +90,14 @@ public enum JSONValue: Sendable, Equatable {
 
 extension JSONValue {
   /// Why JSON text could not be read, with the byte position.
-  public struct ParseError: Error, CustomStringConvertible, Sendable {
-    public var position: Int
-    public var reason: String
-    public var description: String { "\(reason) at byte \(position + 1)" }
+  package struct ParseError: Error, CustomStringConvertible, Sendable {
+    package var position: Int
+    package var reason: String
+    package var description: String { "\(reason) at byte \(position + 1)" }
   }
 
   /// Parses one JSON document; only white space may surround it.
-  public static func parse(_ text: some Collection<UInt8>) throws(ParseError) -> JSONValue {
+  package static func parse(_ text: some Collection<UInt8>) throws(ParseError) -> JSONValue {
     var parser = Parser(bytes: Array(text))
     let value = try parser.value(depth: 0)
     parser.skipSpace()

@@ -1,7 +1,7 @@
 /// The state a replay rebuilt, and what it met on the way.
 public struct ReplayResult: Sendable {
   public var header: WALHeader
-  public var store = LocalStore()
+  package var store = LocalStore()
   /// Records applied (operations and markers), and the last one's LSN and time.
   public var recordsApplied = 0
   public var lastLSN: UInt64?

@@ -11,15 +11,15 @@ public struct CheckpointResult: Sendable, Equatable {
 
 /// A log a checkpoint sealed: its records (to `lastLSN`) are kept as the archived WAL
 /// `segmentPath`, and the live WAL that follows it starts with `successor`.
-public struct SealedLog: Sendable, Equatable {
-  public var segmentPath: String
-  public var lastLSN: UInt64
+package struct SealedLog: Sendable, Equatable {
+  package var segmentPath: String
+  package var lastLSN: UInt64
   /// The CRC of record `lastLSN`: the snapshot names it, so that it is used only with this history.
-  public var lastRecordChecksum: UInt32
+  package var lastRecordChecksum: UInt32
   /// The node's clock when the log was sealed: no later record is older.
-  public var lastTimestamp: HybridTimestamp
+  package var lastTimestamp: HybridTimestamp
   /// The header of the live WAL started after it.
-  public var successor: WALHeader
+  package var successor: WALHeader
 }
 
 /// Saves a node's state as a snapshot, in three steps so that no commit waits for the snapshot
@@ -44,10 +44,7 @@ public struct SealedLog: Sendable, Equatable {
 /// Retention: the new snapshot and the newest sound older one are kept, with every archived WAL
 /// that holds records after the older (so a damaged newest snapshot still has a way back); while
 /// no sound older snapshot exists, every archived WAL back to LSN 1 is kept.
-public enum Checkpoint {
-  /// The zlib level of snapshots by default: level 1 compresses this data to within a few percent
-  /// of level 6, in a fraction of the time.
-  public static let defaultLevel = 1
+package enum Checkpoint {
 
   /// A snapshot built and checked, not yet in place.
   struct Staged: Sendable {

@@ -6,15 +6,15 @@ import SoftadastraWAL
 /// - `<base>.<LSN>.snapshot`: the state up to LSN (20 decimal digits);
 /// - `<base>.<LSN>.wal`: an archived WAL whose first record is LSN, kept after a snapshot as the
 ///   way back to an older snapshot (see `docs/snapshot-format.md` for the retention policy).
-public struct NodeFiles: Sendable {
-  public let walPath: String
-  public let directory: String
+package struct NodeFiles: Sendable {
+  package let walPath: String
+  package let directory: String
   /// The WAL's file name without its ".wal" extension.
   let baseName: String
 
   /// - Parameter walPath: the live WAL; a symbolic link is followed, so the node's other files
   ///   live beside the real WAL and a checkpoint replaces the real file, not the link.
-  public init(walPath: String) {
+  package init(walPath: String) {
     let walPath = FileSystem.resolvingSymbolicLink(walPath)
     self.walPath = walPath
     directory = FileSystem.directory(of: walPath)
@@ -22,13 +22,13 @@ public struct NodeFiles: Sendable {
     baseName = name.hasSuffix(".wal") ? String(name.dropLast(4)) : name
   }
 
-  public func snapshotPath(lsn: UInt64) -> String { path("\(baseName).\(Self.digits(lsn)).snapshot") }
-  public func segmentPath(firstLSN: UInt64) -> String { path("\(baseName).\(Self.digits(firstLSN)).wal") }
+  package func snapshotPath(lsn: UInt64) -> String { path("\(baseName).\(Self.digits(lsn)).snapshot") }
+  package func segmentPath(firstLSN: UInt64) -> String { path("\(baseName).\(Self.digits(firstLSN)).wal") }
 
   /// What checkpoints keep of the logs they seal, for readers that follow the live WAL: the
   /// sealed log at `segmentPath(firstLSN:)`, and the snapshot published at its last record,
   /// which names the header checksum of the log that follows it.
-  public var sealedLogs: SealedLogs {
+  package var sealedLogs: SealedLogs {
     let files = self
     return SealedLogs(
       archivedPath: { files.segmentPath(firstLSN: $0) },
@@ -43,21 +43,21 @@ public struct NodeFiles: Sendable {
   }
 
   /// Snapshot files, newest (highest LSN) first.
-  public func snapshots() -> [(lsn: UInt64, path: String)] {
+  package func snapshots() -> [(lsn: UInt64, path: String)] {
     list(suffix: ".snapshot").sorted { $0.0 > $1.0 }.map { (lsn: $0.0, path: $0.1) }
   }
 
   /// Archived WAL segments, oldest (lowest first LSN) first.
-  public func segments() -> [(firstLSN: UInt64, path: String)] {
+  package func segments() -> [(firstLSN: UInt64, path: String)] {
     list(suffix: ".wal").sorted { $0.0 < $1.0 }.map { (firstLSN: $0.0, path: $0.1) }
   }
 
   /// Temporary snapshot files (`<base>.<LSN>.snapshot.tmp`) that checkpoints killed before their
   /// rename left behind. Only a writer holding the lock may remove them (one may be in progress).
-  public func leftoverSnapshotTemporaries() -> [String] { list(suffix: ".snapshot.tmp").map(\.1) }
+  package func leftoverSnapshotTemporaries() -> [String] { list(suffix: ".snapshot.tmp").map(\.1) }
 
   /// Whether any snapshot or archived segment exists (then a missing live WAL is damage, not a new node).
-  public var hasHistoryFiles: Bool { !snapshots().isEmpty || !segments().isEmpty }
+  package var hasHistoryFiles: Bool { !snapshots().isEmpty || !segments().isEmpty }
 
   /// `name` in the node's directory.
   func path(_ name: String) -> String { directory == "." && !walPath.hasPrefix("./") ? name : "\(directory)/\(name)" }

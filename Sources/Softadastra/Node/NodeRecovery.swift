@@ -6,14 +6,14 @@ import SoftadastraWAL
 /// with the header checksum the snapshot names, or holds the snapshot's last record with the
 /// checksum the snapshot names, or archived segments bridge the gap. A damaged snapshot, or one
 /// from another history, is skipped (and reported) in favour of an older one or the full WAL.
-public enum NodeRecovery {
+package enum NodeRecovery {
   /// Checks that the log at `walPath` is there to be read, after finishing a restore of it that
   /// was interrupted (`RestoreJournal`; waits up to `lockTimeout` seconds for the writer lock
   /// only then). Every reader of a node or a log file asks this one question.
   ///
   /// - Throws: `notFound` when nothing was ever written there; `corrupt` when the WAL is gone but
   ///   snapshots or archived WALs of it remain.
-  public static func requireWAL(at walPath: String, lockTimeout: Double) throws(SoftadastraError) {
+  package static func requireWAL(at walPath: String, lockTimeout: Double) throws(SoftadastraError) {
     try RestoreJournal.completePending(walPath: walPath, lockTimeout: lockTimeout)
     if !FileSystem.exists(walPath) {
       // A restore that started since may have moved the old WAL aside: it has a journal until done.
@@ -24,7 +24,7 @@ public enum NodeRecovery {
   }
 
   /// Why there is no WAL at `walPath`, given the node's other files.
-  public static func missingWAL(_ walPath: String, files: NodeFiles) -> SoftadastraError {
+  package static func missingWAL(_ walPath: String, files: NodeFiles) -> SoftadastraError {
     if files.hasHistoryFiles {
       return SoftadastraError(
         .corrupt,
@@ -51,7 +51,7 @@ public enum NodeRecovery {
   ///     else, in constant memory.
   ///   - lockTimeout: how long to wait for the writer lock when an interrupted restore must be
   ///     finished first (`RestoreJournal`); no lock is taken otherwise.
-  public static func recover(
+  package static func recover(
     walPath: String, nodeID: String? = nil, skipping known: [String: SoftadastraError] = [:],
     keepingRecords: Bool = false,
     checkingBlocks: Bool = false, onlyKey: [UInt8]? = nil, lockTimeout: Double = 10
@@ -126,7 +126,7 @@ public enum NodeRecovery {
   /// The state a log that continues a snapshot starts from while that snapshot is not published
   /// (a checkpoint is building it, or died after sealing): the older snapshot and the archived
   /// WALs up to the log's first LSN. Nil when the files do not hold it that way either.
-  public static func stateBeforeUnpublishedSnapshot(of walPath: String, header: WALHeader) throws(SoftadastraError)
+  package static func stateBeforeUnpublishedSnapshot(of walPath: String, header: WALHeader) throws(SoftadastraError)
     -> RecoveredNode?
   {
     let files = NodeFiles(walPath: walPath)
@@ -140,7 +140,8 @@ public enum NodeRecovery {
   /// at the LSN before the log's first, naming the log's header checksum as its successor.
   ///
   /// - Throws: `corrupt` when it is missing, damaged or of another history.
-  public static func snapshot(continuedBy walPath: String, header: WALHeader) throws(SoftadastraError) -> SnapshotReader
+  package static func snapshot(continuedBy walPath: String, header: WALHeader) throws(SoftadastraError)
+    -> SnapshotReader
   {
     let files = NodeFiles(walPath: walPath)
     let lsn = header.firstLSN - 1
@@ -168,7 +169,7 @@ public enum NodeRecovery {
   /// The CRC of record `lsn` in the node's history, read without decoding any payload: the
   /// snapshot names it at its own LSN, the logs after it hold the later ones. Nil when the
   /// files at hand do not hold it (before the snapshot, or past the end).
-  public static func recordChecksum(at lsn: UInt64, walPath: String, nodeID: String?) throws(SoftadastraError)
+  package static func recordChecksum(at lsn: UInt64, walPath: String, nodeID: String?) throws(SoftadastraError)
     -> UInt32?
   {
     var skipped: [String: SoftadastraError] = [:]

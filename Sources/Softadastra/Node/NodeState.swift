@@ -2,9 +2,9 @@ import SoftadastraWAL
 
 /// A node's current state: a snapshot, read a block at a time, under the changes the WAL made
 /// after it. Reads never load the whole snapshot; only the changes live in memory.
-public struct NodeState {
+package struct NodeState {
   /// The snapshot the state starts from, or nil to start empty.
-  public let snapshot: SnapshotReader?
+  package let snapshot: SnapshotReader?
   /// Keys changed after the snapshot: their entry, or a tombstone for a key deleted since.
   private(set) var changes: [ByteKey: LocalStore.Entry] = [:]
 
@@ -19,7 +19,7 @@ public struct NodeState {
   /// The node's sync table (empty when it never synced).
   ///
   /// - Throws: `corrupt` when the table does not decode.
-  public func syncTable() throws(SoftadastraError) -> SyncTable {
+  package func syncTable() throws(SoftadastraError) -> SyncTable {
     try SyncTable.decode(syncTableBytes, source: snapshot?.path ?? "the WAL")
   }
 
@@ -56,15 +56,15 @@ public struct NodeState {
   mutating func reserveCapacity(forMoreChanges count: Int) { changes.reserveCapacity(changes.count + count) }
 
   /// The number of keys changed since the snapshot.
-  public var changedKeys: Int { changes.count }
+  package var changedKeys: Int { changes.count }
 
   /// `key`'s entry, reading at most one snapshot block; nil when it has no value.
-  public func entry(for key: [UInt8]) throws(SoftadastraError) -> LocalStore.Entry? {
+  package func entry(for key: [UInt8]) throws(SoftadastraError) -> LocalStore.Entry? {
     try entryOrTombstone(for: key).flatMap { $0.isTombstone ? nil : $0 }
   }
 
   /// `key`'s entry or tombstone, reading at most one snapshot block.
-  public func entryOrTombstone(for key: [UInt8]) throws(SoftadastraError) -> LocalStore.Entry? {
+  package func entryOrTombstone(for key: [UInt8]) throws(SoftadastraError) -> LocalStore.Entry? {
     if let change = changes[ByteKey(key)] { return change }
     return try snapshot?.lookup(key, includingTombstones: true)
   }
@@ -81,7 +81,7 @@ public struct NodeState {
   }
 
   /// The number of keys with a value.
-  public func count() throws(SoftadastraError) -> Int {
+  package func count() throws(SoftadastraError) -> Int {
     guard let snapshot else { return changes.values.count { !$0.isTombstone } }
     let keys = changes.keys.map(\.bytes).sorted { keyPrecedes($0, $1) }
     let inSnapshot = try snapshot.containsValues(keys)
@@ -96,7 +96,7 @@ public struct NodeState {
   /// Calls `body` with every key starting with `prefix` that has a value (and each tombstone,
   /// when `includingTombstones`), in byte order, streaming the snapshot; stops when `body`
   /// returns false.
-  public func forEach(
+  package func forEach(
     prefix: [UInt8] = [], includingTombstones: Bool = false,
     _ body: ([UInt8], LocalStore.Entry) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
@@ -134,7 +134,7 @@ public struct NodeState {
   }
 
   /// Every key starting with `prefix` with its entry, in byte order.
-  public func sorted(prefix: [UInt8] = []) throws(SoftadastraError) -> [(key: [UInt8], entry: LocalStore.Entry)] {
+  package func sorted(prefix: [UInt8] = []) throws(SoftadastraError) -> [(key: [UInt8], entry: LocalStore.Entry)] {
     var result: [(key: [UInt8], entry: LocalStore.Entry)] = []
     try forEach(prefix: prefix) { key, entry in
       result.append((key, entry))

@@ -1,26 +1,26 @@
 import SoftadastraWAL
 
 /// Constants of the snapshot format, version 1. `docs/snapshot-format.md` is the specification.
-public enum SnapshotFormat {
+package enum SnapshotFormat {
   /// The first eight bytes of every snapshot: "SDSNP", CR, LF, 0x1A.
-  public static let magic: [UInt8] = [0x53, 0x44, 0x53, 0x4E, 0x50, 0x0D, 0x0A, 0x1A]
+  package static let magic: [UInt8] = [0x53, 0x44, 0x53, 0x4E, 0x50, 0x0D, 0x0A, 0x1A]
   /// The last eight bytes before the footer's CRC: "SNAPEND" and a zero byte.
-  public static let footerMagic: [UInt8] = [0x53, 0x4E, 0x41, 0x50, 0x45, 0x4E, 0x44, 0x00]
+  package static let footerMagic: [UInt8] = [0x53, 0x4E, 0x41, 0x50, 0x45, 0x4E, 0x44, 0x00]
   /// The version written for a snapshot without a sync table (1) and with one (2); readers read both.
-  public static let version: UInt16 = 1
-  public static let versionWithSyncTable: UInt16 = 2
+  package static let version: UInt16 = 1
+  package static let versionWithSyncTable: UInt16 = 2
   /// Header bytes before the node id.
-  public static let headerFixedSize = 53
+  package static let headerFixedSize = 53
   /// The footer's size: index offset, index size, block count, entry count, value count, raw
   /// bytes, index CRC, magic, CRC.
-  public static let footerSize = 56
+  package static let footerSize = 56
   /// A block is closed once its uncompressed entries reach this many bytes.
-  public static let blockTargetBytes = 64 << 10
+  package static let blockTargetBytes = 64 << 10
   /// The largest uncompressed block a reader accepts: the target plus one largest entry. A
   /// larger size in the index is damage, not an allocation.
-  public static let maxBlockRawBytes =
+  package static let maxBlockRawBytes =
     blockTargetBytes + 1 + 2 + WALFormat.maxKeyBytes + 4 + WALFormat.maxValueBytes + 8 + 8 + 1 + 1 + 255 + 16
   /// Entry kinds.
-  public static let valueEntry: UInt8 = 0
-  public static let tombstoneEntry: UInt8 = 1
+  package static let valueEntry: UInt8 = 0
+  package static let tombstoneEntry: UInt8 = 1
 }

@@ -1,27 +1,27 @@
 import SoftadastraWAL
 
 /// A snapshot's header: whose state, up to which LSN, and which log continues it.
-public struct SnapshotHeader: Sendable, Equatable {
-  public var nodeID: String
-  public var createdMilliseconds: Int64
+package struct SnapshotHeader: Sendable, Equatable {
+  package var nodeID: String
+  package var createdMilliseconds: Int64
   /// The state holds every record with an LSN up to this one, and nothing after.
-  public var lsn: UInt64
+  package var lsn: UInt64
   /// The time of record `lsn`: the node's clock does not go back past it.
-  public var lastTimestamp: HybridTimestamp
+  package var lastTimestamp: HybridTimestamp
   /// The CRC of record `lsn` in the log the snapshot was taken from (0 at LSN 0). A log that
   /// holds record `lsn` with another CRC is another history, and the snapshot does not apply.
-  public var lastRecordChecksum: UInt32
+  package var lastRecordChecksum: UInt32
   /// The header checksum of the log that starts at `lsn + 1` after this snapshot.
-  public var successorChecksum: UInt32
+  package var successorChecksum: UInt32
   /// How many operations this node wrote itself (not received from peers) up to `lsn`: what its
   /// outbox counts before the log after the snapshot.
-  public var localOperations: UInt64
+  package var localOperations: UInt64
   /// The node's sync table as of `lsn` (`SyncTable`'s encoding), empty when it never synced.
-  public var syncTable: [UInt8]
-  public private(set) var size: Int
-  public private(set) var checksum: UInt32
+  package var syncTable: [UInt8]
+  package private(set) var size: Int
+  package private(set) var checksum: UInt32
 
-  public init(
+  package init(
     nodeID: String, createdMilliseconds: Int64, lsn: UInt64, lastTimestamp: HybridTimestamp,
     lastRecordChecksum: UInt32, successorChecksum: UInt32, localOperations: UInt64, syncTable: [UInt8] = []
   ) {
@@ -38,7 +38,7 @@ public struct SnapshotHeader: Sendable, Equatable {
     self.checksum = CRC32C.checksum(encoded().dropLast(4))
   }
 
-  public func encoded() -> [UInt8] {
+  package func encoded() -> [UInt8] {
     var bytes = SnapshotFormat.magic
     bytes.reserveCapacity(size)
     bytes.appendLittleEndian(syncTable.isEmpty ? SnapshotFormat.version : SnapshotFormat.versionWithSyncTable)

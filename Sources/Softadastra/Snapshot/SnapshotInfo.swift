@@ -10,7 +10,7 @@ public struct SnapshotInfo: Sendable, Equatable {
   public var rawBytes: UInt64
   public var createdMilliseconds: Int64
 
-  public init(_ reader: SnapshotReader) {
+  package init(_ reader: SnapshotReader) {
     path = reader.path
     lsn = reader.header.lsn
     keys = reader.valueCount

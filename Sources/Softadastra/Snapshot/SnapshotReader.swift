@@ -5,16 +5,16 @@ import SoftadastraWAL
 /// Opening checks the header, footer and index (their CRCs and layout) but not the blocks; each
 /// block is checked (CRC, size, entry layout, key order) when it is read, and `verify()` reads
 /// them all. Every problem is a `corrupt` error naming the snapshot and the offset.
-public final class SnapshotReader {
-  public let path: String
-  public let header: SnapshotHeader
-  public let fileSize: UInt64
+package final class SnapshotReader {
+  package let path: String
+  package let header: SnapshotHeader
+  package let fileSize: UInt64
   let footer: SnapshotFooter
   let blocks: [SnapshotBlock]
   private let file: SystemFile
 
   /// Opens the snapshot at `path`; whatever fails carries a `SnapshotFailure`.
-  public convenience init(path: String) throws(SoftadastraError) {
+  package convenience init(path: String) throws(SoftadastraError) {
     do throws(SoftadastraError) { try self.init(opening: path) } catch { throw error.asFailure(ofSnapshot: path) }
   }
 
@@ -83,16 +83,16 @@ public final class SnapshotReader {
   }
 
   /// The number of entries (keys with a value, and tombstones).
-  public var entryCount: UInt64 { footer.entryCount }
+  package var entryCount: UInt64 { footer.entryCount }
   /// The number of keys with a value.
-  public var valueCount: UInt64 { footer.valueCount }
+  package var valueCount: UInt64 { footer.valueCount }
   /// The uncompressed size of the entries.
-  public var rawBytes: UInt64 { footer.rawBytes }
-  public var blockCount: Int { blocks.count }
+  package var rawBytes: UInt64 { footer.rawBytes }
+  package var blockCount: Int { blocks.count }
 
   /// The entry for `key`, reading at most one block; nil when the snapshot has no value for it
   /// (or, with `includingTombstones`, neither a value nor a tombstone).
-  public func lookup(_ key: [UInt8], includingTombstones: Bool = false) throws(SoftadastraError) -> LocalStore.Entry? {
+  package func lookup(_ key: [UInt8], includingTombstones: Bool = false) throws(SoftadastraError) -> LocalStore.Entry? {
     guard let index = blockIndex(for: key), let entry = try find(key, inBlock: index) else { return nil }
     return entry.isTombstone && !includingTombstones ? nil : entry
   }
@@ -100,7 +100,7 @@ public final class SnapshotReader {
   /// Calls `body` with every key starting with `prefix` that has a value (and each tombstone,
   /// when `includingTombstones`), in key order, reading one block at a time; stops early when
   /// `body` returns false.
-  public func forEach(
+  package func forEach(
     prefix: [UInt8] = [], includingTombstones: Bool = false,
     _ body: ([UInt8], LocalStore.Entry) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
@@ -118,7 +118,7 @@ public final class SnapshotReader {
   }
 
   /// Reads and checks every block.
-  public func verify() throws(SoftadastraError) {
+  package func verify() throws(SoftadastraError) {
     var values: UInt64 = 0
     for index in blocks.indices { values += UInt64(try readBlock(index).count { !$0.entry.isTombstone }) }
     guard values == footer.valueCount else {
@@ -131,18 +131,18 @@ public final class SnapshotReader {
   }
 
   /// Checks every block's CRC without decompressing: a cheap check before streaming them all.
-  public func checkBlockChecksums() throws(SoftadastraError) {
+  package func checkBlockChecksums() throws(SoftadastraError) {
     for index in blocks.indices { _ = try storedBlock(index) }
   }
 
   /// Which of `keys` (in increasing order) have a value, reading each block they fall in once.
-  public func containsValues(_ keys: [[UInt8]]) throws(SoftadastraError) -> [Bool] {
+  package func containsValues(_ keys: [[UInt8]]) throws(SoftadastraError) -> [Bool] {
     try entries(for: keys).map { $0.map { !$0.isTombstone } ?? false }
   }
 
   /// The entry or tombstone of each of `keys` (in increasing order), nil where there is none,
   /// reading each block they fall in once and walking it alongside the keys.
-  public func entries(for keys: [[UInt8]]) throws(SoftadastraError) -> [LocalStore.Entry?] {
+  package func entries(for keys: [[UInt8]]) throws(SoftadastraError) -> [LocalStore.Entry?] {
     var result: [LocalStore.Entry?] = []
     result.reserveCapacity(keys.count)
     var loadedBlock = -1

@@ -9,7 +9,7 @@ import SoftadastraWAL
 ///
 /// A file of its own is written as `path` + ".tmp", synced, and renamed into place by `finish()`
 /// (which also syncs the directory): a crash leaves no file at `path` or the complete one.
-public final class SnapshotWriter {
+package final class SnapshotWriter {
   /// Where the snapshot's bytes go.
   private enum Destination {
     /// A new file, renamed from `temporaryPath` to `path` when finished.
@@ -20,15 +20,15 @@ public final class SnapshotWriter {
     case part(base: UInt64)
   }
 
-  public let path: String
-  public let header: SnapshotHeader
+  package let path: String
+  package let header: SnapshotHeader
   private let level: Int
   private let file: SystemFile
   private let destination: Destination
   /// Bytes written so far, from the snapshot's first byte.
   private var offset: UInt64 = 0
   /// The CRC-32C of the bytes written so far.
-  public private(set) var checksum: UInt32 = 0
+  package private(set) var checksum: UInt32 = 0
   private var block: [UInt8] = []
   private var blockCount: UInt32 = 0
   private var blockFirstKey: [UInt8] = []
@@ -42,7 +42,7 @@ public final class SnapshotWriter {
 
   /// Starts a snapshot at `path`, which must not exist. With `staging`, `finish()` leaves it
   /// synced at `temporaryPath(for: path)`, for the caller to rename into place when it may.
-  public convenience init(
+  package convenience init(
     path: String, header: SnapshotHeader, level: Int = Zlib.defaultLevel, staging: Bool = false
   ) throws(SoftadastraError) {
     guard !FileSystem.exists(path) else {
@@ -58,11 +58,11 @@ public final class SnapshotWriter {
   }
 
   /// Where a snapshot for `path` is written before it is renamed into place.
-  public static func temporaryPath(for path: String) -> String { path + ".tmp" }
+  package static func temporaryPath(for path: String) -> String { path + ".tmp" }
 
   /// Starts a snapshot written into `file` from byte `base` on (as a part of an archive). The
   /// caller syncs `file`; `finish()` returns the snapshot's size and `checksum` covers its bytes.
-  public convenience init(partOf file: SystemFile, at base: UInt64, header: SnapshotHeader, level: Int)
+  package convenience init(partOf file: SystemFile, at base: UInt64, header: SnapshotHeader, level: Int)
     throws(SoftadastraError)
   {
     try Zlib.checkLevel(level)
@@ -102,10 +102,10 @@ public final class SnapshotWriter {
   }
 
   /// The number of entries added so far.
-  public var entryCount: UInt64 { entries }
+  package var entryCount: UInt64 { entries }
 
   /// Adds `key` with its entry; keys must come in strictly increasing byte order.
-  public func add(key: [UInt8], entry: LocalStore.Entry) throws(SoftadastraError) {
+  package func add(key: [UInt8], entry: LocalStore.Entry) throws(SoftadastraError) {
     if let lastKey, !keyPrecedes(lastKey, key) {
       throw SoftadastraError(.invalidArgument, "snapshot keys must be added in increasing order")
     }
@@ -122,7 +122,7 @@ public final class SnapshotWriter {
   ///
   /// - Returns: the size of the finished snapshot.
   @discardableResult
-  public func finish() throws(SoftadastraError) -> UInt64 {
+  package func finish() throws(SoftadastraError) -> UInt64 {
     try closeBlock()
     let indexOffset = offset
     let indexChecksum = CRC32C.checksum(index)
@@ -148,7 +148,7 @@ public final class SnapshotWriter {
   /// Adds every entry of `source` without decompressing them: each block's stored bytes are
   /// copied (after checking their CRC) and indexed anew. Only into a writer with no entries yet;
   /// `finish()` then completes the snapshot under this writer's header.
-  public func addBlocks(of source: SnapshotReader, progress: ((UInt64) -> Void)? = nil) throws(SoftadastraError) {
+  package func addBlocks(of source: SnapshotReader, progress: ((UInt64) -> Void)? = nil) throws(SoftadastraError) {
     guard entries == 0 else {
       throw SoftadastraError(.invalidArgument, "a snapshot's blocks can only be copied into an empty snapshot")
     }

@@ -1,7 +1,7 @@
 /// The line formats that `store import` reads and `store export` writes.
-public enum KeyValueLines {
+package enum KeyValueLines {
   /// An input format.
-  public enum Format: String, Sendable, CaseIterable {
+  package enum Format: String, Sendable, CaseIterable {
     /// `key<TAB>value` per line; the value runs to the end of the line and may hold tabs.
     case tsv
     /// One JSON object per line: `{"key":"…","value":"…"}`, with `"encoding":"base64"` when the
@@ -14,7 +14,7 @@ public enum KeyValueLines {
   /// Empty lines are skipped; a final line without a newline counts. A line ending in CR LF
   /// loses the CR.
   /// - Throws: `malformedInput` naming the first bad line.
-  public static func operations(from input: [UInt8], format: Format) throws(SoftadastraError) -> [StoreOperation] {
+  package static func operations(from input: [UInt8], format: Format) throws(SoftadastraError) -> [StoreOperation] {
     var operations: [StoreOperation] = []
     var lineNumber = 0
     var start = 0
@@ -39,18 +39,18 @@ public enum KeyValueLines {
   }
 
   /// The members of `{"key":…}`, with `"key_encoding":"base64"` for a key that is not UTF-8.
-  public static func keyMembers(_ key: [UInt8]) -> [(String, JSONValue)] {
+  package static func keyMembers(_ key: [UInt8]) -> [(String, JSONValue)] {
     if let text = String(validating: key, as: UTF8.self) { return [("key", .string(text))] }
     return [("key", .string(Base64.encode(key))), ("key_encoding", .string("base64"))]
   }
 
   /// The export object for one entry: `{"key":…,"value":…}` plus encodings for non-UTF-8 bytes.
-  public static func exportObject(key: [UInt8], value: [UInt8]) -> JSONValue {
+  package static func exportObject(key: [UInt8], value: [UInt8]) -> JSONValue {
     .object(entryMembers(key: key, value: value))
   }
 
   /// The members of the export object for one entry.
-  public static func entryMembers(key: [UInt8], value: [UInt8]) -> [(String, JSONValue)] {
+  package static func entryMembers(key: [UInt8], value: [UInt8]) -> [(String, JSONValue)] {
     var members = keyMembers(key)
     if let text = String(validating: value, as: UTF8.self) {
       members.append(("value", .string(text)))

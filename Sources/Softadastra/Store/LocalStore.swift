@@ -1,18 +1,18 @@
 /// The current value of every key: what replaying the WAL in order produces.
-public struct LocalStore: Sendable {
+package struct LocalStore: Sendable {
   /// A key's current value and the record that set it.
-  public struct Entry: Sendable, Hashable {
-    public var value: [UInt8]
-    public var lsn: UInt64
-    public var timestamp: HybridTimestamp
+  package struct Entry: Sendable, Hashable {
+    package var value: [UInt8]
+    package var lsn: UInt64
+    package var timestamp: HybridTimestamp
     /// Where the put came from, when another node wrote it.
-    public var origin: Origin?
+    package var origin: Origin?
     /// A deleted key, kept with the delete's version so that no older write from a peer brings
     /// it back. Reads treat it as absent.
-    public var isTombstone = false
+    package var isTombstone = false
 
     /// The write's version for the conflict rule, with `localNode` standing for this node.
-    public func version(localNode: String) -> WriteVersion {
+    package func version(localNode: String) -> WriteVersion {
       origin.map { WriteVersion(timestamp: $0.timestamp, nodeID: $0.nodeID) }
         ?? WriteVersion(timestamp: timestamp, nodeID: localNode)
     }
@@ -20,10 +20,10 @@ public struct LocalStore: Sendable {
 
   private var entries: [[UInt8]: Entry] = [:]
 
-  public init() {}
+  package init() {}
 
   /// Applies one record: puts set, deletes remove, other records change nothing.
-  public mutating func apply(_ record: WALRecord) {
+  package mutating func apply(_ record: WALRecord) {
     guard case .operation(let operation, let origin) = record.body else { return }
     switch operation {
     case .put(let key, let value):
@@ -32,15 +32,15 @@ public struct LocalStore: Sendable {
     }
   }
 
-  public func entry(for key: [UInt8]) -> Entry? { entries[key] }
+  package func entry(for key: [UInt8]) -> Entry? { entries[key] }
 
   /// Sets `key`'s entry directly (loading a snapshot).
   mutating func set(_ key: [UInt8], _ entry: Entry) { entries[key] = entry }
 
-  public var count: Int { entries.count }
+  package var count: Int { entries.count }
 
   /// Every key starting with `prefix`, with its entry, in byte order.
-  public func sorted(prefix: [UInt8] = []) -> [(key: [UInt8], entry: Entry)] {
+  package func sorted(prefix: [UInt8] = []) -> [(key: [UInt8], entry: Entry)] {
     entries.filter { $0.key.starts(with: prefix) }
       .map { (key: $0.key, entry: $0.value) }
       .sorted { keyPrecedes($0.key, $1.key) }

@@ -1,17 +1,17 @@
 import SoftadastraWAL
 
 /// An operation as it travels between nodes: what it does and where it was first written.
-public struct SyncOperation: Sendable, Hashable {
-  public var operation: StoreOperation
-  public var origin: Origin
+package struct SyncOperation: Sendable, Hashable {
+  package var operation: StoreOperation
+  package var origin: Origin
 
-  public init(_ operation: StoreOperation, origin: Origin) {
+  package init(_ operation: StoreOperation, origin: Origin) {
     self.operation = operation
     self.origin = origin
   }
 
   /// The write's version for the conflict rule.
-  public var version: WriteVersion { WriteVersion(timestamp: origin.timestamp, nodeID: origin.nodeID) }
+  package var version: WriteVersion { WriteVersion(timestamp: origin.timestamp, nodeID: origin.nodeID) }
 }
 
 /// What one node sends another: the operations of its log the recipient lacks, where in the
@@ -32,9 +32,9 @@ public struct SyncBundle: Sendable, Equatable {
   public var end: LogPosition
   /// How far the sender has applied the recipient's log.
   public var acknowledgement: LogPosition
-  public var operations: [SyncOperation]
+  package var operations: [SyncOperation]
 
-  public init(
+  package init(
     sender: String, recipient: String, created: HybridTimestamp, isFullState: Bool, fromLSN: UInt64, end: LogPosition,
     acknowledgement: LogPosition, operations: [SyncOperation]
   ) {

@@ -4,22 +4,22 @@ import SoftadastraWAL
 /// records in the WAL, the last one winning, and the snapshot header), so it survives restarts,
 /// checkpoints, backups and restores like the data it describes. `docs/sync-format.md` has the
 /// encoding.
-public struct SyncTable: Sendable, Equatable {
+package struct SyncTable: Sendable, Equatable {
   /// Known peers by node id.
-  public var peers: [String: PeerRecord] = [:]
+  package var peers: [String: PeerRecord] = [:]
   /// This node's LSN of the last operation it applied from a peer (0: none).
-  public var lastAppliedRemoteLSN: UInt64 = 0
+  package var lastAppliedRemoteLSN: UInt64 = 0
 
-  public init() {}
+  package init() {}
 
   static let version: UInt8 = 1
   /// At most this many peers, so that the table fits a snapshot header.
-  public static let maxPeers = 256
+  package static let maxPeers = 256
 
   /// The lowest position every known peer acknowledged; nil when no peer is known.
-  public var acknowledgedByAll: LogPosition? { peers.values.map(\.acknowledged).min() }
+  package var acknowledgedByAll: LogPosition? { peers.values.map(\.acknowledged).min() }
 
-  public func encoded() -> [UInt8] {
+  package func encoded() -> [UInt8] {
     var bytes: [UInt8] = [Self.version]
     bytes.appendLittleEndian(lastAppliedRemoteLSN)
     bytes.appendLittleEndian(UInt16(peers.count))
@@ -39,7 +39,7 @@ public struct SyncTable: Sendable, Equatable {
   /// Decodes a table; an empty payload is the empty table.
   ///
   /// - Throws: `corrupt` (naming `source`) when the bytes are not a table this version reads.
-  public static func decode(_ bytes: [UInt8], source: String) throws(SoftadastraError) -> SyncTable {
+  package static func decode(_ bytes: [UInt8], source: String) throws(SoftadastraError) -> SyncTable {
     var table = SyncTable()
     guard !bytes.isEmpty else { return table }
     let decoded = bytes.withUnsafeBytes { buffer -> SyncTable? in

@@ -1,7 +1,7 @@
 /// Decodes records of the native WAL format from bytes in memory.
-public enum RecordDecoder {
+package enum RecordDecoder {
   /// What the bytes at an offset turned out to be.
-  public enum Outcome {
+  package enum Outcome {
     /// A decoded record (boxed, so that the outcome of a check stays small to copy).
     indirect case record(WALRecord, RecordFrame)
     /// A valid record whose payload was checked but not copied (`materialize: false`).
@@ -11,7 +11,7 @@ public enum RecordDecoder {
     case invalid(RecordProblem)
 
     /// The frame of a valid record, decoded or not.
-    public var frame: RecordFrame? {
+    package var frame: RecordFrame? {
       switch self {
       case .record(_, let frame), .valid(let frame): frame
       case .needMoreData, .invalid: nil
@@ -27,7 +27,7 @@ public enum RecordDecoder {
   ///   - materialize: false to check the payload without copying keys and values.
   /// - Returns: the record, a request for more bytes, or the problem. Not an error: callers
   ///   decide whether a problem is a torn tail or corruption.
-  public static func decode(
+  package static func decode(
     _ bytes: UnsafeRawBufferPointer, seed: UInt32, materialize: Bool = true
   ) -> Outcome {
     guard bytes.count >= 4 else { return .needMoreData(size: WALFormat.recordOverhead) }

@@ -1,5 +1,5 @@
 /// Turns records into the bytes of the native WAL format.
-public enum RecordEncoder {
+package enum RecordEncoder {
   /// Appends `record`'s bytes to `buffer` and returns its CRC, which seeds the next record's.
   ///
   /// - Parameters:
@@ -8,7 +8,7 @@ public enum RecordEncoder {
   ///   - buffer: where the bytes go.
   /// - Returns: the record's CRC.
   @discardableResult
-  public static func append(_ record: WALRecord, seed: UInt32, to buffer: inout [UInt8]) -> UInt32 {
+  package static func append(_ record: WALRecord, seed: UInt32, to buffer: inout [UInt8]) -> UInt32 {
     let start = buffer.count
     buffer.appendLittleEndian(UInt32(0))  // size, patched below
     buffer.append(record.type)
@@ -56,7 +56,7 @@ public enum RecordEncoder {
   }
 
   /// The bytes of one record.
-  public static func encode(_ record: WALRecord, seed: UInt32) -> [UInt8] {
+  package static func encode(_ record: WALRecord, seed: UInt32) -> [UInt8] {
     var buffer: [UInt8] = []
     append(record, seed: seed, to: &buffer)
     return buffer

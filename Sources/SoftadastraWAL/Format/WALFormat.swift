@@ -28,31 +28,31 @@ public enum WALFormat {
 }
 
 /// The type byte of a record.
-public enum RecordType {
+package enum RecordType {
   /// Never valid, so zero-filled space is never read as a record.
-  public static let invalid: UInt8 = 0
+  package static let invalid: UInt8 = 0
   /// Set a key to a value.
-  public static let put: UInt8 = 1
+  package static let put: UInt8 = 1
   /// Remove a key (a tombstone).
-  public static let delete: UInt8 = 2
+  package static let delete: UInt8 = 2
   /// Stands in for LSNs whose records were lost to damage and dropped by a salvage repair.
-  public static let lostRange: UInt8 = 3
+  package static let lostRange: UInt8 = 3
   /// Written after a torn tail was cut off: where, and how many bytes. Readers may skip it.
-  public static let tailRepairNote: UInt8 = 128
+  package static let tailRepairNote: UInt8 = 128
   /// The node's sync table (peers' positions) as of this record; the last one in the log wins.
   /// Readers that do not sync may skip it.
-  public static let syncTable: UInt8 = 129
+  package static let syncTable: UInt8 = 129
   /// Types from here up may be skipped by readers that do not know them.
-  public static let firstSkippable: UInt8 = 128
+  package static let firstSkippable: UInt8 = 128
 }
 
 /// Bits of a record's flags byte. Unknown bits are corruption.
-public enum RecordFlags {
+package enum RecordFlags {
   /// The operation came from another node: its origin node id, LSN and HLC precede the key.
-  public static let remoteOrigin: UInt8 = 0x01
+  package static let remoteOrigin: UInt8 = 0x01
   /// The record belongs to an atomic batch, and at least one more record of the batch follows.
-  public static let batchContinues: UInt8 = 0x02
+  package static let batchContinues: UInt8 = 0x02
   /// The record belongs to an atomic batch that an earlier record started.
-  public static let batchContinuation: UInt8 = 0x04
+  package static let batchContinuation: UInt8 = 0x04
   static let known: UInt8 = remoteOrigin | batchContinues | batchContinuation
 }

@@ -1,23 +1,23 @@
 /// What a salvage of a log keeps: every intact record, however much damage lies before it,
 /// except those of batches that lost their start or their end.
-public enum Salvage {
+package enum Salvage {
   /// The records a salvage keeps: every valid record except those of batches that lost their
   /// start or their end, in order, with what was dropped.
-  public struct Plan: Sendable {
+  package struct Plan: Sendable {
     /// The log's header (nil for a format without one).
-    public var header: WALHeader?
-    public var kept: [ScannedRecord]
+    package var header: WALHeader?
+    package var kept: [ScannedRecord]
     /// Damaged regions, and valid records dropped with a broken batch, in file order.
-    public var dropped: [DamagedRegion]
+    package var dropped: [DamagedRegion]
     /// Valid records dropped because their batch was not whole.
-    public var droppedBatchRecords: Int
+    package var droppedBatchRecords: Int
     /// The highest LSN the log used or may have used (valid records, kept or dropped, and the
     /// LSN expected at each damaged region): a rebuilt log must never hand one out again.
-    public var highestLSN: UInt64?
+    package var highestLSN: UInt64?
   }
 
   /// Reads the log at `path` past every damaged region and decides what a salvage keeps.
-  public static func plan(path: String, format: LogFormat? = nil) throws(SoftadastraError) -> Plan {
+  package static func plan(path: String, format: LogFormat? = nil) throws(SoftadastraError) -> Plan {
     var kept: [ScannedRecord] = []
     var dropped: [DamagedRegion] = []
     var droppedBatchRecords = 0

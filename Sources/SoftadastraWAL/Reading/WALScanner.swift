@@ -51,7 +51,7 @@ public struct WALScanner: LogReader {
   }
 
   /// Reads the log in an open file, from its start to its size now.
-  public init(file: SystemFile, materialize: Bool = true, onDamage: DamageReporter? = nil) throws(SoftadastraError) {
+  package init(file: SystemFile, materialize: Bool = true, onDamage: DamageReporter? = nil) throws(SoftadastraError) {
     self.path = file.path
     self.file = file
     self.fileSize = try file.size()
@@ -79,7 +79,7 @@ public struct WALScanner: LogReader {
 
   /// Reads the log in `file`, whose header is `header`, from `tail` on: where an earlier reading
   /// stopped after a complete record (records appended since are read, nothing before).
-  public init(file: SystemFile, header: WALHeader, from tail: LogTail, materialize: Bool = true)
+  package init(file: SystemFile, header: WALHeader, from tail: LogTail, materialize: Bool = true)
     throws(SoftadastraError)
   {
     self.path = file.path
@@ -230,17 +230,17 @@ public struct WALScanner: LogReader {
   public var tail: LogTail { LogTail(offset: position, nextLSN: expectedLSN, checksum: lastChecksum) }
 
   /// The status of the file being read (one `fstat`).
-  public func fileStatus() throws(SoftadastraError) -> FileStatus { try file.status() }
+  package func fileStatus() throws(SoftadastraError) -> FileStatus { try file.status() }
 
   /// Whether the log may have changed since its file's status was `status` (nil: not known):
   /// one `lstat` of the path (a file put in its place is told by identity).
-  public func mayHaveChanged(since status: FileStatus?) -> Bool {
+  package func mayHaveChanged(since status: FileStatus?) -> Bool {
     guard let status, let now = try? file.status(ifStillAt: path) else { return true }
     return now != status
   }
 
   /// The device and inode of the file being read.
-  public func fileIdentity() throws(SoftadastraError) -> FileIdentity { try file.identity() }
+  package func fileIdentity() throws(SoftadastraError) -> FileIdentity { try file.identity() }
 
   /// How many times `refresh()` found the log replaced by one that does not continue it (a
   /// restore, a repair): its records were read from the start, LSNs may repeat.

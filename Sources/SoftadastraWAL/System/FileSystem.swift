@@ -5,9 +5,9 @@
 #endif
 
 /// A file as the file system knows it, whatever its names.
-public struct FileIdentity: Sendable, Equatable, Hashable {
-  public var device: UInt64
-  public var inode: UInt64
+package struct FileIdentity: Sendable, Equatable, Hashable {
+  package var device: UInt64
+  package var inode: UInt64
 
   init(_ info: stat) {
     device = UInt64(info.st_dev)
@@ -16,11 +16,11 @@ public struct FileIdentity: Sendable, Equatable, Hashable {
 }
 
 /// File-system operations on paths.
-public enum FileSystem {
+package enum FileSystem {
   /// Whether something exists at `path` (a dangling symbolic link counts as missing). A path
   /// that cannot be checked for lack of permission counts as existing, so that opening it
   /// reports the permission problem rather than a missing file.
-  public static func exists(_ path: String) -> Bool {
+  package static func exists(_ path: String) -> Bool {
     var info = stat()
     return stat(path, &info) == 0 || (errno != ENOENT && errno != ENOTDIR)
   }
@@ -29,7 +29,7 @@ public enum FileSystem {
   /// file that does not exist yet, to the link's target), so that files created beside a WAL,
   /// and atomic renames over it, happen where the file really is and the link stays; `path`
   /// itself when it is not a symbolic link.
-  public static func resolvingSymbolicLink(_ path: String) -> String {
+  package static func resolvingSymbolicLink(_ path: String) -> String {
     var info = stat()
     guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return path }
     if let resolved = realpath(path, nil) {
@@ -44,20 +44,20 @@ public enum FileSystem {
   }
 
   /// Whether `path` is a directory (following symbolic links).
-  public static func isDirectory(_ path: String) -> Bool {
+  package static func isDirectory(_ path: String) -> Bool {
     var info = stat()
     return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
   }
 
   /// The directory part of `path` ("." for a bare file name).
-  public static func directory(of path: String) -> String {
+  package static func directory(of path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }
     let parent = String(path[..<slash])
     return parent.isEmpty ? "/" : parent
   }
 
   /// Makes the directory entry changes in `directory` durable (after a create or rename).
-  public static func syncDirectory(_ directory: String) throws(SoftadastraError) {
+  package static func syncDirectory(_ directory: String) throws(SoftadastraError) {
     if let code = IOObservation.injectedFailure(.syncDirectory(path: directory)) {
       throw .system(code, "cannot sync \(directory) to disk", path: directory)
     }
@@ -69,7 +69,7 @@ public enum FileSystem {
   }
 
   /// Renames `source` to `destination` atomically, then syncs the destination's directory.
-  public static func renameDurably(_ source: String, to destination: String) throws(SoftadastraError) {
+  package static func renameDurably(_ source: String, to destination: String) throws(SoftadastraError) {
     try rename(source, to: destination)
     try syncDirectory(directory(of: destination))
   }
@@ -77,7 +77,7 @@ public enum FileSystem {
   /// Puts `bytes` at `path` atomically: writes `path` + `temporarySuffix` (mode 0600), syncs it,
   /// renames it over `path` and syncs the directory. A crash leaves the old file or the new one,
   /// never a partial one.
-  public static func writeAtomically(_ bytes: [UInt8], to path: String, temporarySuffix: String = ".new")
+  package static func writeAtomically(_ bytes: [UInt8], to path: String, temporarySuffix: String = ".new")
     throws(SoftadastraError)
   {
     let temporary = path + temporarySuffix
@@ -97,7 +97,7 @@ public enum FileSystem {
   }
 
   /// Creates `path` and missing parents with mode 0700; syncs each parent it changed.
-  public static func createDirectories(_ path: String) throws(SoftadastraError) {
+  package static func createDirectories(_ path: String) throws(SoftadastraError) {
     if isDirectory(path) { return }
     let parent = directory(of: path)
     if parent != path, !isDirectory(parent) { try createDirectories(parent) }
@@ -117,14 +117,14 @@ public enum FileSystem {
 
   /// Gives the file at `source` a second name `destination` (a hard link, in the same file
   /// system), then syncs the destination's directory.
-  public static func link(_ source: String, to destination: String) throws(SoftadastraError) {
+  package static func link(_ source: String, to destination: String) throws(SoftadastraError) {
     try hardLink(source, to: destination)
     try syncDirectory(directory(of: destination))
   }
 
   /// Gives the file at `source` a second name `destination` (a hard link, never replacing a
   /// file), without syncing: the caller syncs the directory once for several changes.
-  public static func hardLink(_ source: String, to destination: String) throws(SoftadastraError) {
+  package static func hardLink(_ source: String, to destination: String) throws(SoftadastraError) {
     if let code = IOObservation.injectedFailure(.link(from: source, to: destination)) {
       throw .system(code, "cannot link \(source) to \(destination)", path: destination, creating: true)
     }
@@ -135,7 +135,7 @@ public enum FileSystem {
   }
 
   /// Removes the name `path`, failing when it cannot (no sync).
-  public static func unlink(_ path: String) throws(SoftadastraError) {
+  package static func unlink(_ path: String) throws(SoftadastraError) {
     if let code = IOObservation.injectedFailure(.unlink(path: path)) {
       throw .system(code, "cannot remove \(path)", path: path)
     }
@@ -145,14 +145,14 @@ public enum FileSystem {
 
   /// The device and inode of the file at `path` (a symbolic link itself, not its target), or nil
   /// when nothing is there: two names with one identity are one file.
-  public static func identity(of path: String) -> FileIdentity? {
+  package static func identity(of path: String) -> FileIdentity? {
     var info = stat()
     guard lstat(path, &info) == 0 else { return nil }
     return FileIdentity(info)
   }
 
   /// Creates a new directory (mode 0700) named `prefix` plus six random characters in `parent`.
-  public static func makeTemporaryDirectory(in parent: String, prefix: String) throws(SoftadastraError) -> String {
+  package static func makeTemporaryDirectory(in parent: String, prefix: String) throws(SoftadastraError) -> String {
     var template = Array("\(parent)/\(prefix)XXXXXX".utf8CString)
     guard let made = mkdtemp(&template) else {
       throw .system(errno, "cannot create a temporary directory in \(parent)", path: parent, creating: true)
@@ -163,14 +163,14 @@ public enum FileSystem {
   }
 
   /// The directory for scratch files: $TMPDIR, or /tmp.
-  public static var temporaryDirectory: String {
+  package static var temporaryDirectory: String {
     guard let value = getenv("TMPDIR"), value.pointee != 0 else { return "/tmp" }
     return String(cString: value)
   }
 
   /// The names in `directory` (without "." and ".."), or nil when it cannot be listed (`errno`
   /// says why).
-  public static func names(in directory: String) -> [String]? {
+  package static func names(in directory: String) -> [String]? {
     guard let handle = opendir(directory) else { return nil }
     defer { closedir(handle) }
     var names: [String] = []
@@ -182,13 +182,13 @@ public enum FileSystem {
   }
 
   /// Removes a directory that holds only files (no subdirectories), and the files.
-  public static func removeFlatDirectory(_ path: String) {
+  package static func removeFlatDirectory(_ path: String) {
     for name in names(in: path) ?? [] { removeFile("\(path)/\(name)") }
     _ = removeEmptyDirectory(path)
   }
 
   /// Renames `source` to `destination` (no sync: the caller syncs the directory once).
-  public static func rename(_ source: String, to destination: String) throws(SoftadastraError) {
+  package static func rename(_ source: String, to destination: String) throws(SoftadastraError) {
     if let code = IOObservation.injectedFailure(.rename(from: source, to: destination)) {
       throw .system(code, "cannot rename \(source) to \(destination)", path: destination)
     }
@@ -199,14 +199,14 @@ public enum FileSystem {
   }
 
   /// Removes `path` if it is an empty directory; returns whether it did.
-  public static func removeEmptyDirectory(_ path: String) -> Bool {
+  package static func removeEmptyDirectory(_ path: String) -> Bool {
     guard rmdir(path) == 0 else { return false }
     IOObservation.report(.removedDirectory(path: path))
     return true
   }
 
   /// Removes the file at `path` if there is one.
-  public static func removeFile(_ path: String) {
+  package static func removeFile(_ path: String) {
     if Glibc.unlink(path) == 0 { IOObservation.report(.unlinked(path: path)) }
   }
 }
@@ -217,10 +217,10 @@ public enum FileSystem {
 /// changed it otherwise: the status-change time only ticks once per clock tick of the kernel on
 /// some systems (a few milliseconds), so whether another file took its place at its path is
 /// checked by identity (`FileSystem.identity(of:)`), not by this.
-public struct FileStatus: Sendable, Equatable {
-  public var size: UInt64
-  public var links: UInt64
-  public var changeNanoseconds: UInt64
+package struct FileStatus: Sendable, Equatable {
+  package var size: UInt64
+  package var links: UInt64
+  package var changeNanoseconds: UInt64
 
   init(_ info: stat) {
     size = UInt64(info.st_size)

@@ -5,7 +5,7 @@ import Synchronization
 /// This is the seam under the library's file I/O: tests install an `IOObserver` that records
 /// these events and rebuilds every state a power cut could leave (synced data kept, unsynced
 /// writes and directory changes dropped or kept in order). Paths are as the library passed them.
-public enum IOEvent: Sendable {
+package enum IOEvent: Sendable {
   /// A file was opened (`created`: the call created it); `handle` names it in later events.
   case opened(handle: ObjectIdentifier, path: String, created: Bool)
   case wrote(handle: ObjectIdentifier, offset: UInt64, bytes: [UInt8])
@@ -22,7 +22,7 @@ public enum IOEvent: Sendable {
 }
 
 /// An operation about to be made, which an observer may make fail (fault injection).
-public enum IOOperation: Sendable {
+package enum IOOperation: Sendable {
   case write(path: String, offset: UInt64, count: Int)
   case sync(path: String)
   /// `fsync` of a directory.
@@ -36,7 +36,7 @@ public enum IOOperation: Sendable {
   case create(path: String)
 
   /// The path the operation changes (the new name for a rename or link).
-  public var path: String {
+  package var path: String {
     switch self {
     case .write(let path, _, _), .sync(let path), .syncDirectory(let path), .unlink(let path), .makeDirectory(let path),
       .truncate(let path), .create(let path):
@@ -48,18 +48,18 @@ public enum IOOperation: Sendable {
 
 /// Receives every `IOEvent` while installed, and may make operations fail. For tests; nothing is
 /// installed in normal use.
-public protocol IOObserver: AnyObject, Sendable {
+package protocol IOObserver: AnyObject, Sendable {
   func observe(_ event: IOEvent)
   /// An `errno` to fail `operation` with instead of making it, or nil to let it happen.
   func failure(for operation: IOOperation) -> Int32?
 }
 
 extension IOObserver {
-  public func failure(for operation: IOOperation) -> Int32? { nil }
+  package func failure(for operation: IOOperation) -> Int32? { nil }
 }
 
 /// The installed observer, if any (one at a time).
-public enum IOObservation {
+package enum IOObservation {
   private static let current = Mutex<(any IOObserver)?>(nil)
 
   /// Held while an observer is installed, so that two callers (tests running in parallel) take
@@ -67,7 +67,7 @@ public enum IOObservation {
   private static let installation = Mutex<Void>(())
 
   /// Installs `observer` for the duration of `body`; waits while another one is installed.
-  public static func with<T>(_ observer: any IOObserver, _ body: () throws -> T) rethrows -> T {
+  package static func with<T>(_ observer: any IOObserver, _ body: () throws -> T) rethrows -> T {
     try installation.withLock { _ in
       current.withLock { $0 = observer }
       defer { current.withLock { $0 = nil } }

@@ -6,9 +6,9 @@
 
 /// An open file descriptor with the few operations the log needs, each retried on EINTR and
 /// turned into a `SoftadastraError` that names the file.
-public final class SystemFile {
-  public let path: String
-  public private(set) var descriptor: Int32
+package final class SystemFile {
+  package let path: String
+  package private(set) var descriptor: Int32
   /// The device and inode, once read: an open descriptor's never change.
   private var knownIdentity: FileIdentity?
 
@@ -20,22 +20,22 @@ public final class SystemFile {
   deinit { if descriptor >= 0 { _ = Glibc.close(descriptor) } }
 
   /// Opens `path` read-only.
-  public static func openForReading(_ path: String) throws(SoftadastraError) -> SystemFile {
+  package static func openForReading(_ path: String) throws(SoftadastraError) -> SystemFile {
     try open(path, flags: O_RDONLY | O_CLOEXEC, mode: 0, doing: "open")
   }
 
   /// Opens an existing `path` for reading and writing.
-  public static func openForUpdate(_ path: String) throws(SoftadastraError) -> SystemFile {
+  package static func openForUpdate(_ path: String) throws(SoftadastraError) -> SystemFile {
     try open(path, flags: O_RDWR | O_CLOEXEC, mode: 0, doing: "open")
   }
 
   /// Creates `path`, which must not exist, with mode 0600.
-  public static func createExclusive(_ path: String) throws(SoftadastraError) -> SystemFile {
+  package static func createExclusive(_ path: String) throws(SoftadastraError) -> SystemFile {
     try open(path, flags: O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o600, doing: "create")
   }
 
   /// Opens `path`, creating it with mode 0600 when missing.
-  public static func openOrCreate(_ path: String) throws(SoftadastraError) -> SystemFile {
+  package static func openOrCreate(_ path: String) throws(SoftadastraError) -> SystemFile {
     try open(path, flags: O_RDWR | O_CREAT | O_CLOEXEC, mode: 0o600, doing: "create")
   }
 
@@ -60,7 +60,7 @@ public final class SystemFile {
   }
 
   /// The file's current size in bytes.
-  public func size() throws(SoftadastraError) -> UInt64 {
+  package func size() throws(SoftadastraError) -> UInt64 {
     var info = stat()
     guard fstat(descriptor, &info) == 0 else { throw .system(errno, "cannot stat \(path)", path: path) }
     return UInt64(info.st_size)
@@ -68,10 +68,10 @@ public final class SystemFile {
 
   /// What one `fstat` says of the open file that changes when someone changes it: its size, its
   /// link count and its status-change time (see `FileStatus` for what it does not tell).
-  public func status() throws(SoftadastraError) -> FileStatus { try identityAndStatus().status }
+  package func status() throws(SoftadastraError) -> FileStatus { try identityAndStatus().status }
 
   /// `identity()` and `status()` from one `fstat`.
-  public func identityAndStatus() throws(SoftadastraError) -> (identity: FileIdentity, status: FileStatus) {
+  package func identityAndStatus() throws(SoftadastraError) -> (identity: FileIdentity, status: FileStatus) {
     var info = stat()
     guard fstat(descriptor, &info) == 0 else { throw .system(errno, "cannot stat \(path)", path: path) }
     let identity = FileIdentity(info)
@@ -81,7 +81,7 @@ public final class SystemFile {
 
   /// This file's status, read with one `lstat` of `path`, when `path` still names this file;
   /// nil when another file (or nothing) is there now. Equal to `status()`, one `fstat` fewer.
-  public func status(ifStillAt path: String) throws(SoftadastraError) -> FileStatus? {
+  package func status(ifStillAt path: String) throws(SoftadastraError) -> FileStatus? {
     var info = stat()
     guard lstat(path, &info) == 0, FileIdentity(info) == (try identity()) else { return nil }
     return FileStatus(info)
@@ -89,7 +89,7 @@ public final class SystemFile {
 
   /// Moves the file's status-change time without changing its bytes or its mode (a `fchmod` to
   /// the mode it has), so that others who watch `status()` look at it again.
-  public func touch() throws(SoftadastraError) {
+  package func touch() throws(SoftadastraError) {
     var info = stat()
     guard fstat(descriptor, &info) == 0 else { throw .system(errno, "cannot stat \(path)", path: path) }
     guard fchmod(descriptor, info.st_mode & 0o7777) == 0 else {
@@ -98,13 +98,13 @@ public final class SystemFile {
   }
 
   /// The device and inode of the open file: whether a path still names it.
-  public func identity() throws(SoftadastraError) -> FileIdentity {
+  package func identity() throws(SoftadastraError) -> FileIdentity {
     if let knownIdentity { return knownIdentity }
     return try identityAndStatus().identity
   }
 
   /// Reads up to `count` bytes at `offset` into `buffer`; fewer only at the end of the file.
-  public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(SoftadastraError) -> Int {
+  package func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(SoftadastraError) -> Int {
     var done = 0
     while done < buffer.count {
       let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
@@ -119,7 +119,7 @@ public final class SystemFile {
   }
 
   /// Reads `count` bytes at `offset`; fewer only at the end of the file.
-  public func read(count: Int, at offset: UInt64) throws(SoftadastraError) -> [UInt8] {
+  package func read(count: Int, at offset: UInt64) throws(SoftadastraError) -> [UInt8] {
     var bytes = [UInt8](repeating: 0, count: count)
     let got = try bytes.withUnsafeMutableBytes { buffer in
       Result { () throws(SoftadastraError) in try read(into: buffer, at: offset) }
@@ -129,7 +129,7 @@ public final class SystemFile {
   }
 
   /// Writes all of `bytes` at `offset`.
-  public func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(SoftadastraError) {
+  package func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(SoftadastraError) {
     if let code = IOObservation.injectedFailure(.write(path: path, offset: offset, count: bytes.count)) {
       throw .system(code, "cannot write \(path) at offset \(offset)", path: path)
     }
@@ -146,14 +146,14 @@ public final class SystemFile {
   }
 
   /// Writes all of `bytes` at `offset`.
-  public func write(_ bytes: [UInt8], at offset: UInt64) throws(SoftadastraError) {
+  package func write(_ bytes: [UInt8], at offset: UInt64) throws(SoftadastraError) {
     try bytes.withUnsafeBytes { buffer in
       Result { () throws(SoftadastraError) in try write(buffer, at: offset) }
     }.get()
   }
 
   /// Makes written data durable (`fdatasync`).
-  public func syncData() throws(SoftadastraError) {
+  package func syncData() throws(SoftadastraError) {
     if let code = IOObservation.injectedFailure(.sync(path: path)) {
       throw .system(code, "cannot sync \(path) to disk", path: path)
     }
@@ -164,7 +164,7 @@ public final class SystemFile {
   }
 
   /// Makes written data and metadata durable (`fsync`).
-  public func sync() throws(SoftadastraError) {
+  package func sync() throws(SoftadastraError) {
     if let code = IOObservation.injectedFailure(.sync(path: path)) {
       throw .system(code, "cannot sync \(path) to disk", path: path)
     }
@@ -175,7 +175,7 @@ public final class SystemFile {
   }
 
   /// Cuts the file to `size` bytes.
-  public func truncate(to size: UInt64) throws(SoftadastraError) {
+  package func truncate(to size: UInt64) throws(SoftadastraError) {
     if let code = IOObservation.injectedFailure(.truncate(path: path)) {
       throw .system(code, "cannot truncate \(path)", path: path)
     }
@@ -186,7 +186,7 @@ public final class SystemFile {
   }
 
   /// Closes the descriptor; later calls fail.
-  public func close() {
+  package func close() {
     if descriptor >= 0 { _ = Glibc.close(descriptor) }
     descriptor = -1
   }

@@ -5,9 +5,9 @@
 #endif
 
 /// ISO 8601 renderings of UTC times, as every command prints them.
-public enum ISO8601 {
+package enum ISO8601 {
   /// `2026-11-25T08:25:38.123Z` for milliseconds since the Unix epoch.
-  public static func string(milliseconds: UInt64) -> String {
+  package static func string(milliseconds: UInt64) -> String {
     var seconds = time_t(milliseconds / 1000)
     var parts = tm()
     gmtime_r(&seconds, &parts)
@@ -17,14 +17,14 @@ public enum ISO8601 {
   }
 
   /// `20261125T082538Z`, for file names.
-  public static func compactString(milliseconds: UInt64) -> String {
+  package static func compactString(milliseconds: UInt64) -> String {
     string(milliseconds: milliseconds).filter { $0 != "-" && $0 != ":" }.split(separator: ".")[0] + "Z"
   }
 
   /// Milliseconds since the Unix epoch for `2026-11-25`, `2026-11-25T08:25`,
   /// `2026-11-25T08:25:38`, `2026-11-25T08:25:38.123` (each optionally ending in `Z`; all UTC),
   /// or `@1795594148` (Unix seconds). Nil for anything else.
-  public static func milliseconds(parsing text: String) -> UInt64? {
+  package static func milliseconds(parsing text: String) -> UInt64? {
     if text.hasPrefix("@") {
       guard let seconds = UInt64(text.dropFirst()), seconds < UInt64.max / 1000 else { return nil }
       return seconds * 1000

@@ -14,13 +14,13 @@
 ///
 /// `@unchecked Sendable`: a lock is handed from the thread that seals a log to the one that
 /// builds the snapshot, never used by two threads at once.
-public final class CheckpointLock: @unchecked Sendable {
+package final class CheckpointLock: @unchecked Sendable {
   private let file: SystemFile
 
   private init(file: SystemFile) { self.file = file }
 
   /// The lock when no other checkpointer holds it; nil when one does.
-  public static func tryAcquire(walPath: String) throws(SoftadastraError) -> CheckpointLock? {
+  package static func tryAcquire(walPath: String) throws(SoftadastraError) -> CheckpointLock? {
     let path = WriterLock.lockPath(forWAL: walPath)
     let file = try SystemFile.openOrCreate(path)
     guard try lockByte(file, path) else {
@@ -33,7 +33,7 @@ public final class CheckpointLock: @unchecked Sendable {
   /// The lock, waiting up to `timeout` seconds for another checkpointer to finish.
   ///
   /// - Throws: `lockTimeout` when another checkpoint still runs after `timeout` seconds.
-  public static func acquire(walPath: String, timeout: Double) throws(SoftadastraError) -> CheckpointLock {
+  package static func acquire(walPath: String, timeout: Double) throws(SoftadastraError) -> CheckpointLock {
     let deadline = Deadline(secondsFromNow: timeout)
     var pause: UInt32 = 1_000
     while true {
@@ -50,7 +50,7 @@ public final class CheckpointLock: @unchecked Sendable {
   }
 
   /// Whether a checkpointer holds the lock of the log at `walPath` now.
-  public static func isHeld(walPath: String) -> Bool {
+  package static func isHeld(walPath: String) -> Bool {
     guard let file = try? SystemFile.openForReading(WriterLock.lockPath(forWAL: walPath)) else { return false }
     defer { file.close() }
     var region = byteTwo(type: F_WRLCK)
@@ -59,7 +59,7 @@ public final class CheckpointLock: @unchecked Sendable {
   }
 
   /// Lets the lock go (as does the object going away).
-  public func release() { file.close() }
+  package func release() { file.close() }
 
   private static func lockByte(_ file: SystemFile, _ path: String) throws(SoftadastraError) -> Bool {
     var region = byteTwo(type: F_WRLCK)

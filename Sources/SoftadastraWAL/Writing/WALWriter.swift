@@ -19,7 +19,7 @@ public final class WALWriter {
   /// The size of the log, which is where the next record goes.
   public private(set) var endOffset: UInt64
   /// The node's clock, past every record in the log.
-  public private(set) var clock: HybridClock
+  package private(set) var clock: HybridClock
   /// The torn tail that opening cut off, if any.
   public private(set) var repairedTail: TornTail?
 
@@ -54,7 +54,7 @@ public final class WALWriter {
   ///     it before the log is opened); the writer then owns it.
   /// - Throws: `notFound` for a missing directory, `lockTimeout`, `configuration` for another
   ///   node's log, `corrupt` for damage before the tail, and file errors.
-  public init(
+  package init(
     path: String, nodeID: String, lockTimeout: Double, autoFlush: Bool = true, tailCheck: TailCheck = .lastRecordOnly,
     heldLock: WriterLock? = nil
   ) throws(SoftadastraError) {
@@ -357,7 +357,7 @@ public final class WALWriter {
   public var tail: LogTail { LogTail(offset: endOffset, nextLSN: nextLSN, checksum: lastChecksum) }
 
   /// The device and inode of the log file this writer has open.
-  public func fileIdentity() throws(SoftadastraError) -> FileIdentity { try file.identity() }
+  package func fileIdentity() throws(SoftadastraError) -> FileIdentity { try file.identity() }
 
   /// Whether the log may have changed since this writer last looked (another process appended,
   /// or put another file at its path): one `lstat` of the path; takes no lock.
@@ -370,7 +370,7 @@ public final class WALWriter {
 
   /// Closes the log and hands its writer lock (if held) to the caller: for reopening a log that
   /// another process replaced, without letting go of the lock in between.
-  public func surrenderLock() -> WriterLock? {
+  package func surrenderLock() -> WriterLock? {
     let held = lock
     lock = nil
     file.close()

@@ -15,12 +15,12 @@
 /// a waiter marks itself in a waiting room (a shared OFD lock on byte 1 of the lock file), and
 /// while anyone waits, a process that wants the lock waits its turn in the room instead of
 /// taking the lock the moment it is released.
-public final class WriterLock {
-  public let path: String
+package final class WriterLock {
+  package let path: String
   private let walPath: String
   private let file: SystemFile
   /// Whether this process holds it now (not after `suspend()` or `release()`).
-  public private(set) var holds = false
+  package private(set) var holds = false
 
   private init(path: String, walPath: String, file: SystemFile) {
     self.path = path
@@ -29,13 +29,13 @@ public final class WriterLock {
   }
 
   /// The lock file that guards the log at `walPath`.
-  public static func lockPath(forWAL walPath: String) -> String { walPath + ".lock" }
+  package static func lockPath(forWAL walPath: String) -> String { walPath + ".lock" }
 
   /// Takes the lock of the log at `walPath`, waiting up to `timeout` seconds for another writer.
   ///
   /// - Throws: `lockTimeout` naming the lock file (and its holder) when it stays held; file
   ///   errors otherwise.
-  public static func acquire(walPath: String, timeout: Double) throws(SoftadastraError) -> WriterLock {
+  package static func acquire(walPath: String, timeout: Double) throws(SoftadastraError) -> WriterLock {
     let path = lockPath(forWAL: walPath)
     let lock = WriterLock(path: path, walPath: walPath, file: try SystemFile.openOrCreate(path))
     try lock.take(timeout: timeout)
@@ -43,7 +43,7 @@ public final class WriterLock {
   }
 
   /// Takes the lock (again, after `suspend()`), waiting up to `timeout` seconds as `acquire` does.
-  public func take(timeout: Double) throws(SoftadastraError) {
+  package func take(timeout: Double) throws(SoftadastraError) {
     guard !holds else { return }
     let deadline = Deadline(secondsFromNow: timeout)
     var free = false
@@ -76,14 +76,14 @@ public final class WriterLock {
 
   /// Lets the lock go and keeps the lock file open, for the next `take(timeout:)`. The holder's
   /// line stays: it is read only while the lock is held, and the next holder writes its own.
-  public func suspend() {
+  package func suspend() {
     guard holds else { return }
     flock(file.descriptor, LOCK_UN)
     holds = false
   }
 
   /// Releases the lock now rather than when the object goes away.
-  public func release() {
+  package func release() {
     suspend()
     file.close()
   }
@@ -123,7 +123,7 @@ public final class WriterLock {
 
   /// Who holds the lock of the log at `walPath` now, as the holder recorded it; nil when it is
   /// free or the holder is not known.
-  public static func holder(walPath: String) -> LockHolder? {
+  package static func holder(walPath: String) -> LockHolder? {
     guard isHeld(walPath: walPath), let file = try? SystemFile.openForReading(lockPath(forWAL: walPath)),
       let bytes = try? file.read(count: 512, at: 0)
     else { return nil }
@@ -133,7 +133,7 @@ public final class WriterLock {
   /// Whether a writer holds the lock of the log at `walPath` right now. Checks with a shared,
   /// non-blocking `flock` that is released at once, so it never waits and never blocks a writer
   /// for longer than the check.
-  public static func isHeld(walPath: String) -> Bool {
+  package static func isHeld(walPath: String) -> Bool {
     let descriptor = open(lockPath(forWAL: walPath), O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { return false }
     defer { close(descriptor) }
