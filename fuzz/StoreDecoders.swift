@@ -1,5 +1,5 @@
 // libFuzzer target for the snapshot, backup and sync decoders: snapshot header, footer and index
-// lines, block entries (decoded whole and searched in place), zlib decompression to an exact
+// lines, block entries (decoded whole, searched in place and through their starts), zlib decompression to an exact
 // size, the backup manifest, sync bundles and the sync table. Built by scripts/fuzz.sh into one module with Sources/Softadastra
 // and Sources/SoftadastraWAL, so internal entry points are reachable. A crash, a hang or a
 // sanitizer report is a bug; a decoder saying "invalid" is not.
@@ -23,6 +23,16 @@ public func fuzzStoreDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
     keys.append(entry.key)
   }
   for key in keys.prefix(4) + [[0x00], [0xFF, 0xFF]] { _ = SnapshotEntryCoding.find(key, in: bytes) }
+  // The same search through the entries' starts, as a block kept in the cache is searched: it
+  // finds what the linear search finds.
+  if let starts = SnapshotEntryCoding.entryStarts(in: bytes) {
+    precondition(starts.allSatisfy { Int($0) < size }, "an entry starts past the block")
+    for key in keys.prefix(4) + [[0x00], [0xFF, 0xFF]] {
+      let linear = SnapshotEntryCoding.find(key, in: bytes)
+      let binary = SnapshotEntryCoding.find(key, in: bytes, starts: starts)
+      precondition((linear ?? nil)?.value == (binary ?? nil)?.value, "binary and linear searches disagree")
+    }
+  }
   // zlib with a size taken from the input; more than the input can expand to is refused.
   let claimed = size >= 2 ? Int(bytes.loadUnaligned(as: UInt16.self)) : 0
   if let raw = try? Zlib.decompress(UnsafeRawBufferPointer(rebasing: bytes[min(2, size)...]), size: claimed) {

@@ -1,6 +1,5 @@
 import Foundation
 import SoftadastraTestSupport
-import Synchronization
 import Testing
 
 @testable import Softadastra
@@ -12,7 +11,7 @@ import Testing
   /// Counts the syncs of one file (events of other tests' files are ignored).
   final class SyncCounter: IOObserver, @unchecked Sendable {
     let path: String
-    private let state = Mutex<(handles: Set<ObjectIdentifier>, syncs: Int)>(([], 0))
+    private let state = Locked<(handles: Set<ObjectIdentifier>, syncs: Int)>(([], 0))
     init(path: String) { self.path = path }
     func observe(_ event: IOEvent) {
       state.withLock { state in
@@ -73,7 +72,7 @@ import Testing
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")
     let node = try Node(.persistent(nodeID: "node-a", walPath: path))
-    let failures = Mutex(0)
+    let failures = Locked(0)
     let threads = try (0..<4).map { thread in
       try NativeThread {
         for index in 0..<25 {
@@ -154,7 +153,7 @@ import Testing
     let node = try Node(.persistent(nodeID: "node-a", walPath: directory.file("node-a.wal")))
     let release = Semaphore()
     let busy = try NativeThread { _ = try? node.perform { _ throws(SoftadastraError) in release.wait() } }
-    let outcomes = Mutex<[Bool]>([])
+    let outcomes = Locked<[Bool]>([])
     let closers = try (0..<2).map { _ in
       try NativeThread {
         let closed = (try? node.close()) != nil

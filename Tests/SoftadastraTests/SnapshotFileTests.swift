@@ -89,6 +89,50 @@ import Testing
       try reader.containsValues([Array("key/000002".utf8), Array("key/000003".utf8), Array(keys.last!.utf8)]) == [
         true, false, true,
       ])
+
+    // Through a cache smaller than the snapshot: every key, present or not, reads the same as
+    // without it, twice (blocks read from the file, then kept ones), and the cache stays in bounds.
+    let uncached = try SnapshotReader(path: path)
+    reader.cache.capacity = 64 << 10
+    for _ in 0..<2 {
+      for index in 0..<30_000 {
+        for key in [keys[index], String(format: "key/%06d", index * 2 + 1)] {
+          #expect(try reader.lookup(Array(key.utf8)) == uncached.lookup(Array(key.utf8)))
+        }
+      }
+      #expect(reader.cache.bytes > 0 && reader.cache.bytes <= 64 << 10)
+    }
+    reader.cache.capacity = 0
+    #expect(reader.cache.bytes == 0)
+  }
+
+  @Test func theBlockCacheKeepsWhatIsReadAndLetsTheRestGo() {
+    func block(_ size: Int) -> BlockCache.Block {
+      BlockCache.Block(bytes: [UInt8](repeating: 0, count: size), starts: [])
+    }
+    let cache = BlockCache(capacity: 3_000)
+    for index in 0..<3 { cache.keep(block(1_000), as: index) }
+    #expect(cache.bytes == 3_000)
+    // Block 0 is read again: the next one to make room for goes instead.
+    _ = cache.block(0)
+    cache.keep(block(1_000), as: 3)
+    #expect(cache.block(0) != nil && cache.block(1) == nil && cache.block(3) != nil)
+    // A block larger than the whole cache is not kept; nothing else goes for it.
+    cache.keep(block(5_000), as: 4)
+    #expect(cache.block(4) == nil && cache.bytes == 3_000)
+    // A block just kept is not the next to go: a set of blocks read in turn stays once kept, while
+    // blocks read once make room for it.
+    let full = BlockCache(capacity: 5_000)
+    for index in 0..<5 { full.keep(block(1_000), as: index) }
+    let hot = [10, 11]
+    for round in 0..<3 {
+      for index in hot where full.block(index) == nil {
+        #expect(round == 0, "block \(index) went though it was read in every round")
+        full.keep(block(1_000), as: index)
+      }
+    }
+    cache.capacity = 1_000
+    #expect(cache.bytes <= 1_000)
   }
 
   @Test func everyBitFlipAndEveryTruncationIsCaught() throws {

@@ -1,5 +1,4 @@
 import SoftadastraWAL
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -73,7 +72,7 @@ public struct NodeChanges: AsyncSequence, Sendable {
 
   /// Set when the consumer is done.
   private final class StopFlag: Sendable {
-    let value = Mutex(false)
+    let value = Locked(false)
   }
 
   /// Hands the reader to the feed's thread (it is used there only).

@@ -246,6 +246,7 @@ public final class Client {
     guard skipped[path] == nil, FileSystem.exists(path), let snapshot = try? SnapshotReader(path: path),
       snapshot.header.successorChecksum == live.checksum, snapshot.header.nodeID == live.nodeID
     else { return }
+    snapshot.cache.capacity = options.blockCacheBytes
     state = state.take()!.rebased(on: snapshot)
   }
 
@@ -560,6 +561,7 @@ public final class Client {
     if let previous = self.summary, previous.header == summary.header {
       summary.lastTailRepair = previous.lastTailRepair
     }
+    node.state.snapshot?.cache.capacity = options.blockCacheBytes
     state = node.state
     localOperations = node.localOperations
     self.summary = summary

@@ -32,6 +32,14 @@ public struct ClientOptions: Sendable, Equatable {
   /// starts a fresh WAL (at open, or before its next write). 0 turns automatic checkpoints off.
   public var checkpointBytes: UInt64
 
+  /// The most bytes of decompressed snapshot blocks a client keeps for reads (8 MiB by default;
+  /// 0 keeps none): a read in a kept block costs a binary search, one elsewhere a read and a
+  /// decompression of one block (4 KiB in snapshots written since 2026-12).
+  public var blockCacheBytes: Int
+
+  /// The default `blockCacheBytes`: 8 MiB.
+  public static let defaultBlockCacheBytes = 8 << 20
+
   /// The default `checkpointBytes`: 64 MiB.
   public static let defaultCheckpointBytes: UInt64 = 64 << 20
 
@@ -57,6 +65,7 @@ public struct ClientOptions: Sendable, Equatable {
     self.createsDirectory = false
     self.createsNode = true
     self.checkpointBytes = Self.defaultCheckpointBytes
+    self.blockCacheBytes = Self.defaultBlockCacheBytes
   }
 
   /// Whether writes go to a WAL.
@@ -77,6 +86,9 @@ public struct ClientOptions: Sendable, Equatable {
         .invalidArgument,
         "\(enableTransport ? "enableTransport" : "enableDiscovery") is not supported: this library has no network transport or peer discovery; leave it false and move data between nodes with sync bundles (makeSyncBundle(for:), applySyncBundle(_:)) or softadastra sync"
       )
+    }
+    guard blockCacheBytes >= 0 else {
+      throw SoftadastraError(.invalidArgument, "the block cache must be zero or more bytes, not \(blockCacheBytes)")
     }
     guard lockTimeout >= 0, lockTimeout.isFinite else {
       throw SoftadastraError(.invalidArgument, "the lock timeout must be zero or more seconds, not \(lockTimeout)")

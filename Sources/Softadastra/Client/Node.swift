@@ -1,5 +1,4 @@
 import SoftadastraWAL
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -32,19 +31,31 @@ public final class Node: Sendable {
 
   /// Sets `key` to `value`; on disk (with `autoFlush`) when this returns.
   public func put(_ key: String, _ value: String) throws(SoftadastraError) {
-    _ = try commit([.put(key: Array(key.utf8), value: Array(value.utf8))])
+    try put(Array(key.utf8), Array(value.utf8))
   }
 
   public func put(_ key: String, _ value: String) async throws(SoftadastraError) {
-    _ = try await commit([.put(key: Array(key.utf8), value: Array(value.utf8))])
+    try await put(Array(key.utf8), Array(value.utf8))
+  }
+
+  /// Sets `key` to `value` (any bytes); on disk (with `autoFlush`) when this returns.
+  public func put(_ key: [UInt8], _ value: [UInt8]) throws(SoftadastraError) {
+    _ = try commit([.put(key: key, value: value)])
+  }
+
+  public func put(_ key: [UInt8], _ value: [UInt8]) async throws(SoftadastraError) {
+    _ = try await commit([.put(key: key, value: value)])
   }
 
   /// Removes `key` (the delete is recorded whether or not it was there).
-  public func remove(_ key: String) throws(SoftadastraError) { _ = try commit([.delete(key: Array(key.utf8))]) }
+  public func remove(_ key: String) throws(SoftadastraError) { try remove(Array(key.utf8)) }
 
-  public func remove(_ key: String) async throws(SoftadastraError) {
-    _ = try await commit([.delete(key: Array(key.utf8))])
-  }
+  public func remove(_ key: String) async throws(SoftadastraError) { try await remove(Array(key.utf8)) }
+
+  /// Removes `key` (any bytes).
+  public func remove(_ key: [UInt8]) throws(SoftadastraError) { _ = try commit([.delete(key: key)]) }
+
+  public func remove(_ key: [UInt8]) async throws(SoftadastraError) { _ = try await commit([.delete(key: key)]) }
 
   /// Writes `operations` as one atomic batch; returns the LSNs they were given.
   @discardableResult
@@ -60,11 +71,16 @@ public final class Node: Sendable {
   // MARK: Reads and the rest
 
   /// The value of `key`, or nil; sees every commit acknowledged before the call, by any process.
-  public func get(_ key: String) throws(SoftadastraError) -> Value? {
+  public func get(_ key: String) throws(SoftadastraError) -> Value? { try get(Array(key.utf8)) }
+
+  public func get(_ key: String) async throws(SoftadastraError) -> Value? { try await get(Array(key.utf8)) }
+
+  /// The value of `key` (any bytes), or nil.
+  public func get(_ key: [UInt8]) throws(SoftadastraError) -> Value? {
     try perform { client throws(SoftadastraError) in try client.get(key) }
   }
 
-  public func get(_ key: String) async throws(SoftadastraError) -> Value? {
+  public func get(_ key: [UInt8]) async throws(SoftadastraError) -> Value? {
     try await performing { client throws(SoftadastraError) in try client.get(key) }
   }
 
@@ -126,7 +142,7 @@ extension Node {
 
     /// What callers and the thread share: the requests waiting, and the count of them.
     private final class Shared: Sendable {
-      let queue = Mutex(Queue())
+      let queue = Locked(Queue())
       let work = Semaphore()
     }
 
@@ -167,7 +183,7 @@ extension Node {
 
     func wait(for request: Request, closing: Bool = false) throws(SoftadastraError) -> ClosedRange<UInt64>? {
       let answered = Semaphore()
-      let outcome = Mutex<Result<ClosedRange<UInt64>?, SoftadastraError>?>(nil)
+      let outcome = Locked<Result<ClosedRange<UInt64>?, SoftadastraError>?>(nil)
       submit(request, closing: closing) { result in
         outcome.withLock { $0 = result }
         answered.signal()
@@ -186,7 +202,7 @@ extension Node {
     func run<T: Sendable>(_ body: @escaping @Sendable (Client) throws(SoftadastraError) -> T) throws(SoftadastraError)
       -> T
     {
-      let box = Mutex<Result<T, SoftadastraError>?>(nil)
+      let box = Locked<Result<T, SoftadastraError>?>(nil)
       _ = try wait(
         for: .call { client in box.withLock { $0 = Result { () throws(SoftadastraError) in try body(client) } } })
       return try box.withLock { $0! }.get()
@@ -195,7 +211,7 @@ extension Node {
     func running<T: Sendable>(_ body: @escaping @Sendable (Client) throws(SoftadastraError) -> T)
       async throws(SoftadastraError) -> T
     {
-      let box = Mutex<Result<T, SoftadastraError>?>(nil)
+      let box = Locked<Result<T, SoftadastraError>?>(nil)
       _ = try await self.await(
         .call { client in box.withLock { $0 = Result { () throws(SoftadastraError) in try body(client) } } })
       return try box.withLock { $0! }.get()
@@ -203,7 +219,7 @@ extension Node {
 
     /// Queues the client's close after every request queued before, and refuses the later ones.
     func close() throws(SoftadastraError) {
-      let result = Mutex<Result<Void, SoftadastraError>?>(nil)
+      let result = Locked<Result<Void, SoftadastraError>?>(nil)
       _ = try wait(
         for: .call { client in result.withLock { $0 = Result { () throws(SoftadastraError) in try client.close() } } },
         closing: true)

@@ -1,5 +1,4 @@
 import SoftadastraWAL
-import Synchronization
 
 /// The build and publish steps of a checkpoint (`Checkpoint`), on a thread of their own, while
 /// the client that sealed the log goes on committing: no commit waits for the snapshot.
@@ -10,7 +9,7 @@ import Synchronization
 final class BackgroundCheckpoint: Sendable {
   private let thread: NativeThread
   private let outcome = Outcome()
-  private let joined = Mutex(false)
+  private let joined = Locked(false)
 
   /// Starts building the snapshot of `sealed`.
   init(
@@ -45,7 +44,7 @@ final class BackgroundCheckpoint: Sendable {
 
   /// What the thread did, once it is done.
   private final class Outcome: Sendable {
-    let value = Mutex<Result<CheckpointResult?, SoftadastraError>?>(nil)
+    let value = Locked<Result<CheckpointResult?, SoftadastraError>?>(nil)
   }
 
 }

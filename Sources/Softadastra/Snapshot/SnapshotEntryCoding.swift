@@ -27,6 +27,87 @@ enum SnapshotEntryCoding {
     }
   }
 
+  /// Where each entry of a block starts, and each key in increasing order; nil when the bytes
+  /// are not valid entries (an entry's own fields are checked when it is read).
+  static func entryStarts(in bytes: UnsafeRawBufferPointer) -> [UInt32]? {
+    // Plain loads at known offsets: this runs for every block a client keeps.
+    func u16(_ offset: Int) -> Int {
+      Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+    }
+    func u32(_ offset: Int) -> Int {
+      Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+    }
+    var starts: [UInt32] = []
+    var position = 0
+    var previous: (start: Int, length: Int)?
+    while position < bytes.count {
+      let start = position
+      guard bytes.count - position >= 3, bytes[position] <= SnapshotFormat.tombstoneEntry else { return nil }
+      let kind = bytes[position]
+      let keyLength = u16(position + 1)
+      position += 3
+      guard keyLength > 0, bytes.count - position >= keyLength else { return nil }
+      if let previous,
+        compare(bytes, at: previous.start + 3, length: previous.length, with: bytes, at: start + 3, length: keyLength)
+          >= 0
+      {
+        return nil
+      }
+      previous = (start, keyLength)
+      starts.append(UInt32(start))
+      position += keyLength
+      if kind == SnapshotFormat.valueEntry {
+        guard bytes.count - position >= 4 else { return nil }
+        let valueLength = u32(position)
+        position += 4
+        guard bytes.count - position >= valueLength else { return nil }
+        position += valueLength
+      }
+      // LSN and time (16 bytes), then whether an origin follows.
+      guard bytes.count - position >= 17, bytes[position + 16] <= 1 else { return nil }
+      let hasOrigin = bytes[position + 16] == 1
+      position += 17
+      if hasOrigin {
+        guard bytes.count - position >= 1, bytes.count - position - 1 >= Int(bytes[position]) + 16 else { return nil }
+        position += 1 + Int(bytes[position]) + 16
+      }
+    }
+    return starts
+  }
+
+  /// Finds `key` in a block whose entries start at `starts` (from `entryStarts`), by binary
+  /// search: `.some(entry)` (a tombstone included; nil for an absent key), or nil when the entry
+  /// found is not valid.
+  static func find(_ key: [UInt8], in bytes: UnsafeRawBufferPointer, starts: [UInt32]) -> LocalStore.Entry?? {
+    var low = 0
+    var high = starts.count
+    while low < high {
+      let middle = (low + high) / 2
+      let start = Int(starts[middle])
+      let length = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: start + 1, as: UInt16.self)))
+      let order = key.withUnsafeBytes {
+        compare($0, at: 0, length: $0.count, with: bytes, at: start + 3, length: length)
+      }
+      if order == 0 {
+        var reader = FieldReader(bytes, from: start, to: bytes.count)
+        guard let entry = read(&reader) else { return nil }
+        return .some(entry.entry)
+      }
+      if order < 0 { high = middle } else { low = middle + 1 }
+    }
+    return .some(nil)
+  }
+
+  /// The byte order of two keys in buffers.
+  private static func compare(
+    _ left: UnsafeRawBufferPointer, at leftStart: Int, length leftLength: Int,
+    with right: UnsafeRawBufferPointer, at rightStart: Int, length rightLength: Int
+  ) -> Int32 {
+    let common = min(leftLength, rightLength)
+    let compared = common == 0 ? 0 : memcmp(left.baseAddress! + leftStart, right.baseAddress! + rightStart, common)
+    return compared != 0 ? compared : Int32(leftLength) - Int32(rightLength)
+  }
+
   /// Finds `key` among the entries of a block (in increasing key order), stepping over the
   /// others without copying them.
   ///

@@ -12,6 +12,8 @@ package final class SnapshotReader {
   let footer: SnapshotFooter
   let blocks: [SnapshotBlock]
   private let file: SystemFile
+  /// Blocks kept for point reads (none until a client gives it a capacity).
+  package let cache = BlockCache(capacity: 0)
 
   /// Opens the snapshot at `path`; whatever fails carries a `SnapshotFailure`.
   package convenience init(path: String) throws(SoftadastraError) {
@@ -202,14 +204,35 @@ package final class SnapshotReader {
     return raw
   }
 
-  /// `key`'s entry in block `index`, decoding only that entry (the others are stepped over).
+  /// `key`'s entry in block `index`, decoding only that entry: by binary search in a kept block
+  /// (reading and keeping it first when the cache has room for blocks), else stepping over the
+  /// others.
   private func find(_ key: [UInt8], inBlock index: Int) throws(SoftadastraError) -> LocalStore.Entry? {
-    let raw = try rawBlock(index)
-    let found = raw.withUnsafeBytes { SnapshotEntryCoding.find(key, in: $0) }
-    guard let found else {
-      throw Self.damage(path, .at(blocks[index].offset, "block \(index) holds entries that do not match the index"))
+    let found: LocalStore.Entry??
+    if cache.capacity > 0 {
+      let block = try keptBlock(index)
+      found = block.bytes.withUnsafeBytes { SnapshotEntryCoding.find(key, in: $0, starts: block.starts) }
+    } else {
+      found = try rawBlock(index).withUnsafeBytes { SnapshotEntryCoding.find(key, in: $0) }
     }
+    guard let found else { throw mismatch(index) }
     return found
+  }
+
+  /// Block `index` from the cache, or read, checked and kept there.
+  private func keptBlock(_ index: Int) throws(SoftadastraError) -> BlockCache.Block {
+    if let block = cache.block(index) { return block }
+    let raw = try rawBlock(index)
+    guard let starts = raw.withUnsafeBytes({ SnapshotEntryCoding.entryStarts(in: $0) }),
+      starts.count == Int(blocks[index].entryCount)
+    else { throw mismatch(index) }
+    let block = BlockCache.Block(bytes: raw, starts: starts)
+    cache.keep(block, as: index)
+    return block
+  }
+
+  private func mismatch(_ index: Int) -> SoftadastraError {
+    Self.damage(path, .at(blocks[index].offset, "block \(index) holds entries that do not match the index"))
   }
 
   /// Reads, checks and decodes block `index`.
@@ -229,9 +252,7 @@ package final class SnapshotReader {
     }
     guard let entries, entries.count == Int(block.entryCount), entries.first?.key == block.firstKey,
       entries.last?.key == block.lastKey
-    else {
-      throw Self.damage(path, .at(block.offset, "block \(index) holds entries that do not match the index"))
-    }
+    else { throw mismatch(index) }
     return entries
   }
 

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A file-system operation that changes what is on disk, as `SystemFile` and `FileSystem` make it.
 ///
 /// This is the seam under the library's file I/O: tests install an `IOObserver` that records
@@ -60,11 +58,11 @@ extension IOObserver {
 
 /// The installed observer, if any (one at a time).
 package enum IOObservation {
-  private static let current = Mutex<(any IOObserver)?>(nil)
+  private static let current = Locked<(any IOObserver)?>(nil)
 
   /// Held while an observer is installed, so that two callers (tests running in parallel) take
   /// turns instead of replacing each other's observer.
-  private static let installation = Mutex<Void>(())
+  private static let installation = Locked<Void>(())
 
   /// Installs `observer` for the duration of `body`; waits while another one is installed.
   package static func with<T>(_ observer: any IOObserver, _ body: () throws -> T) rethrows -> T {
