@@ -6,7 +6,7 @@ package struct NodeState {
   /// The snapshot the state starts from, or nil to start empty.
   package let snapshot: SnapshotReader?
   /// Keys changed after the snapshot: their entry, or a tombstone for a key deleted since.
-  private(set) var changes: [ByteKey: LocalStore.Entry] = [:]
+  private(set) var changes = ChangeTable()
 
   /// The node's sync table as encoded: the last sync-table record applied, or the snapshot's.
   private(set) var syncTableBytes: [UInt8]
@@ -30,25 +30,21 @@ package struct NodeState {
     guard case .operation(let operation, let origin) = record.body else { return }
     switch operation {
     case .put(let key, let value):
-      changes[ByteKey(key)] = LocalStore.Entry(
-        value: value, lsn: record.lsn, timestamp: record.timestamp, origin: origin)
+      changes.set(key, LocalStore.Entry(value: value, lsn: record.lsn, timestamp: record.timestamp, origin: origin))
     case .delete(let key):
-      changes[ByteKey(key)] = LocalStore.Entry(
-        value: [], lsn: record.lsn, timestamp: record.timestamp, origin: origin, isTombstone: true)
+      changes.set(
+        key,
+        LocalStore.Entry(value: [], lsn: record.lsn, timestamp: record.timestamp, origin: origin, isTombstone: true))
     }
   }
 
   /// The same state over `snapshot`, a newer one that holds every change up to its LSN: only
-  /// the changes after it stay in memory. The others are freed on a thread of their own (a
-  /// million of them take a quarter of a second to free, which no commit should wait for).
+  /// the changes after it stay in memory (the others go with this state: a few large blocks).
   consuming func rebased(on snapshot: SnapshotReader) -> NodeState {
     var state = NodeState(snapshot: snapshot)
     let lsn = snapshot.header.lsn
-    for (key, entry) in changes where entry.lsn > lsn { state.changes[key] = entry }
+    changes.forEach { key, entry in if entry.lsn > lsn { state.changes.set(key, entry) } }
     state.syncTableBytes = syncTableBytes
-    let superseded = changes
-    changes = [:]
-    NativeThread.detach { _ = superseded.count }
     return state
   }
 
@@ -65,14 +61,14 @@ package struct NodeState {
 
   /// `key`'s entry or tombstone, reading at most one snapshot block.
   package func entryOrTombstone(for key: [UInt8]) throws(SoftadastraError) -> LocalStore.Entry? {
-    if let change = changes[ByteKey(key)] { return change }
+    if let change = changes[key] { return change }
     return try snapshot?.lookup(key, includingTombstones: true)
   }
 
   /// The entry or tombstone of each of `keys`, nil where there is none, reading each snapshot
   /// block once.
   func entriesOrTombstones(for keys: [[UInt8]]) throws(SoftadastraError) -> [LocalStore.Entry?] {
-    var found = keys.map { changes[ByteKey($0)] }
+    var found = keys.map { changes[$0] }
     guard let snapshot else { return found }
     let unchanged = keys.indices.filter { found[$0] == nil }.sorted { keyPrecedes(keys[$0], keys[$1]) }
     guard !unchanged.isEmpty else { return found }
@@ -82,12 +78,12 @@ package struct NodeState {
 
   /// The number of keys with a value.
   package func count() throws(SoftadastraError) -> Int {
-    guard let snapshot else { return changes.values.count { !$0.isTombstone } }
-    let keys = changes.keys.map(\.bytes).sorted { keyPrecedes($0, $1) }
+    guard let snapshot else { return changes.valueCount }
+    let keys = changes.sortedKeys()
     let inSnapshot = try snapshot.containsValues(keys)
     var count = Int(snapshot.valueCount)
     for (key, wasThere) in zip(keys, inSnapshot) {
-      let isThere = !changes[ByteKey(key)]!.isTombstone
+      let isThere = !changes[key]!.isTombstone
       count += (isThere ? 1 : 0) - (wasThere ? 1 : 0)
     }
     return count
@@ -100,8 +96,7 @@ package struct NodeState {
     prefix: [UInt8] = [], includingTombstones: Bool = false,
     _ body: ([UInt8], LocalStore.Entry) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
-    // Sorting the keys alone (not key-entry pairs) keeps the sort to moving references.
-    let changed = changes.keys.lazy.map(\.bytes).filter { $0.starts(with: prefix) }.sorted(by: keyPrecedes)
+    let changed = changes.sortedKeys(prefix: prefix)
     var next = 0
     var stopped = false
     /// Passes on an entry unless it is a hidden tombstone; false when `body` asked to stop.
@@ -118,7 +113,7 @@ package struct NodeState {
       while next < changed.count, limit.map({ keyPrecedes(changed[next], $0) }) ?? true {
         let key = changed[next]
         next += 1
-        guard try emit(key, changes[ByteKey(key)]!) else { return false }
+        guard try emit(key, changes[key]!) else { return false }
       }
       return true
     }
@@ -126,7 +121,7 @@ package struct NodeState {
       guard try emitChanges(before: key) else { return false }
       if next < changed.count, changed[next] == key {
         next += 1
-        return try emit(key, changes[ByteKey(key)]!)
+        return try emit(key, changes[key]!)
       }
       return try emit(key, entry)
     }

@@ -1,0 +1,51 @@
+import Testing
+
+@testable import Softadastra
+
+/// The packed table of a node's changes against a `Dictionary` doing the same: every lookup,
+/// count, order and entry agrees after random puts, overwrites and deletes of keys and values of
+/// every size (values larger than a chunk among them) and with origins.
+@Suite struct ChangeTableTests {
+  @Test(arguments: [1, 2, 3])
+  func agreesWithADictionaryThroughRandomChanges(seed: UInt64) {
+    var random = SplitMix64(seed: seed)
+    var table = ChangeTable()
+    var model: [[UInt8]: LocalStore.Entry] = [:]
+    var order: [[UInt8]] = []
+    let keys = (0..<400).map { index in
+      [UInt8](repeating: UInt8(index % 251), count: 1 + Int(random.next() % 40)) + [
+        UInt8(index >> 8), UInt8(index & 255),
+      ]
+    }
+    for step in 0..<3_000 {
+      let key = keys[Int(random.next() % UInt64(keys.count))]
+      let size = random.next() % 50 == 0 ? (1 << 20) + Int(random.next() % 5_000) : Int(random.next() % 300)
+      let origin =
+        random.next() % 5 == 0
+        ? Origin(nodeID: "peer-\(random.next() % 3)", lsn: UInt64(step), timestamp: HybridTimestamp(rawValue: 9)) : nil
+      let isTombstone = random.next() % 6 == 0
+      let entry = LocalStore.Entry(
+        value: isTombstone
+          ? [] : [UInt8](repeating: UInt8(truncatingIfNeeded: step), count: size) + [UInt8(size & 255)],
+        lsn: UInt64(step + 1),
+        timestamp: HybridTimestamp(rawValue: UInt64(step) << 16), origin: origin, isTombstone: isTombstone)
+      if step == 500 { table.reserveCapacity(table.count + 1_000) }
+      table.set(key, entry)
+      if model[key] == nil { order.append(key) }
+      model[key] = entry
+    }
+    #expect(table.count == model.count)
+    #expect(table.valueCount == model.values.count { !$0.isTombstone })
+    for key in keys { #expect(table[key] == model[key]) }
+    #expect(table[[0xFF, 0xFF, 0xFF]] == nil)
+    var seen: [[UInt8]] = []
+    table.forEach { key, entry in
+      seen.append(key)
+      #expect(model[key] == entry)
+    }
+    #expect(seen == order)
+    for prefix in [[], [UInt8(7)], [UInt8(7), 7]] {
+      #expect(table.sortedKeys(prefix: prefix) == model.keys.filter { $0.starts(with: prefix) }.sorted(by: keyPrecedes))
+    }
+  }
+}
