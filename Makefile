@@ -4,13 +4,14 @@ PREFIX ?= /usr/local
 RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
 BIN = .build/release/softadastra
 
-.PHONY: help release demo test bench install uninstall docs format lint clean
+.PHONY: help release demo test tsan bench install uninstall docs format lint clean
 
 help:
 	@echo "make release    build $(BIN), statically linked"
 	@echo "make demo       build, then put and get a key in data/ (the default embedded setup)"
 	@echo "make test       install what the tests need (mandoc) when missing, then run swift test"
-	@echo "make bench      run the benchmark suite against sqlite3 and RocksDB's ldb (bench/run.sh)"
+	@echo "make tsan       run the tests of threads and processes at once under ThreadSanitizer"
+	@echo "make bench      run the benchmark suite against sqlite3, RocksDB's ldb and GRDB (bench/run.sh)"
 	@echo "make install    install the binary, man pages and completions under PREFIX=$(PREFIX)"
 	@echo "make uninstall  remove what make install put there"
 	@echo "make docs       regenerate the shell completions from the debug binary"
@@ -28,6 +29,13 @@ test:
 	scripts/test-deps.sh
 	swift test
 
+# Any report of ThreadSanitizer stops the run (a failure), not just a warning in the log.
+TSAN = --sanitize=thread --scratch-path .build-tsan
+TSAN_SUITES = NodeTests|ClientTests|LiveNodeTests|CheckpointRecoveryTests|ChangeTableTests
+tsan:
+	swift build --build-tests $(TSAN)
+	TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 swift test --skip-build $(TSAN) --filter "$(TSAN_SUITES)"
+
 bench:
 	bench/run.sh
 
@@ -44,8 +52,10 @@ docs:
 clean:
 	rm -rf .build
 
+SWIFT_SOURCES = Sources Tests fuzz Package.swift bench/library/Package.swift bench/library/Sources
+
 format:
-	swift format format --in-place --recursive Sources Tests fuzz Package.swift
+	swift format format --in-place --recursive $(SWIFT_SOURCES)
 
 lint:
-	swift format lint --strict --recursive Sources Tests fuzz Package.swift
+	swift format lint --strict --recursive $(SWIFT_SOURCES)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The whole benchmark suite in one command: installs the peers when missing (Debian packages
-# hyperfine, sqlite3, rocksdb-tools, redis-tools, time), builds the release binaries, records the machine, and
+# hyperfine, sqlite3, rocksdb-tools, redis-tools, time, libsqlite3-dev for GRDB), builds the release binaries, records the machine, and
 # prints every table. `bench/run.sh --smoke` runs each script on tiny inputs: it checks the
 # harness works (CI runs it), not the timings.
 set -eu
@@ -11,6 +11,7 @@ smoke=""
 missing=""
 for tool in hyperfine sqlite3 ldb gzip redis-check-aof; do command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"; done
 [ -x /usr/bin/time ] || missing="$missing time"
+[ -f /usr/include/sqlite3.h ] || missing="$missing libsqlite3-dev"
 if [ -n "$missing" ]; then
   packages=$(echo "$missing" | sed 's/ldb/rocksdb-tools/; s/redis-check-aof/redis-tools/')
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -45,3 +46,11 @@ echo
 echo "## Library writes against the disk's fdatasync rate"
 echo
 .build/release/softadastra-bench $smoke
+echo
+echo "## The library against GRDB: reads after a snapshot, memory, concurrent writers"
+echo
+# A package of its own (GRDB is no dependency of the library); its build of the library is kept
+# in step with the tree even when files were added since its last build.
+rm -f bench/library/.build/release/description.json
+swift build -c release --package-path bench/library >/dev/null
+bench/library/.build/release/library-bench $smoke
