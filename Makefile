@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
 BIN = .build/release/softadastra
 
-.PHONY: help release demo test tsan bench install uninstall docs format lint clean
+.PHONY: help release demo test tsan bench install uninstall docs docs-site format lint clean
 
 help:
 	@echo "make release    build $(BIN), statically linked"
@@ -15,6 +15,7 @@ help:
 	@echo "make install    install the binary, man pages and completions under PREFIX=$(PREFIX)"
 	@echo "make uninstall  remove what make install put there"
 	@echo "make docs       regenerate the shell completions from the debug binary"
+	@echo "make docs-site  build the library's DocC documentation (any DocC warning fails)"
 	@echo "make format     format the sources as .swift-format says; make lint checks (as CI does)"
 
 release:
@@ -48,6 +49,9 @@ uninstall:
 docs:
 	swift build
 	scripts/update-completions.sh
+
+docs-site:
+	swift package generate-documentation --target Softadastra --warnings-as-errors
 
 clean:
 	rm -rf .build

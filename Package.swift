@@ -10,7 +10,9 @@ let package = Package(
     .executable(name: "softadastra-bench", targets: ["SoftadastraBench"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // `swift package generate-documentation --target Softadastra` (make docs-site).
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: [
     // CRC-32C (Castagnoli): SSE4.2 / ARMv8 CRC instructions chosen at run time, portable fallback.

@@ -28,10 +28,16 @@ public struct RestoreResult: Sendable {
 /// by the next process that opens the node; a failed one is undone). Files in the way are kept
 /// as `*.pre-restore-<UTC time>` (with a counter when that name is taken), and only with `force`.
 public enum Restore {
+  /// Restores the node whose WAL is at `walPath` from `archive`.
+  ///
   /// - Parameters:
+  ///   - archive: the backup, opened (its manifest read and checked).
   ///   - walPath: the WAL to restore to; its directory is created if missing.
   ///   - nodeID: the node id to restore as (the archive's unless the caller asked for another).
   ///   - target: the point in time to stop at (the archive's last LSN when empty).
+  ///   - force: replace a node that is there (its files are kept aside); without it, refuse.
+  ///   - dryRun: check everything a restore would, and change nothing.
+  ///   - lockTimeout: seconds to wait for the node's writers to let it go.
   ///   - progress: told what the restore is doing as it goes.
   /// - Throws: `corrupt` when the archive is damaged; `invalidArgument` for an invalid node id
   ///   or a target outside the archive's range; `cannotCreate` when node files exist and `force` is off;

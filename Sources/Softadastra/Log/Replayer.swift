@@ -4,8 +4,13 @@ public enum Replayer {
   ///
   /// Batches stay atomic: a batch is applied whole when its last record is within the target,
   /// and not at all otherwise.
+  ///
+  /// - Parameters:
+  ///   - path: the log, of either format.
+  ///   - policy: what damage to accept (a torn tail, a salvage) and what to refuse.
+  ///   - target: the point in time to stop at (the log's end when empty).
+  ///   - format: the log's format; nil to recognise it by its first bytes.
   /// - Throws: `corrupt` for damage the policy does not accept; `notFound`; I/O errors.
-  /// - Parameter format: the log's format; nil to recognise it by its first bytes.
   public static func replay(
     path: String, policy: RecoveryPolicy, target: ReplayTarget = ReplayTarget(), format: LogFormat? = nil
   ) throws(SoftadastraError) -> ReplayResult {

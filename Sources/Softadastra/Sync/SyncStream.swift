@@ -16,7 +16,11 @@ public struct SyncStream {
   private let deadline: Deadline?
   private let timeout: Double?
 
-  /// - Parameter timeout: seconds the whole exchange may take; nil for no limit.
+  /// - Parameters:
+  ///   - input: the descriptor bundles arrive on.
+  ///   - output: the descriptor bundles leave by.
+  ///   - peerName: who is at the other end, for messages.
+  ///   - timeout: seconds the whole exchange may take; nil for no limit.
   public init(input: Int32, output: Int32, peerName: String, timeout: Double? = nil) {
     self.input = input
     self.output = output
