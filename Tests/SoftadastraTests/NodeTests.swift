@@ -50,6 +50,32 @@ import Testing
     #expect((0..<writers).allSatisfy { writer in (0..<each).allSatisfy { contents["w\(writer)/\($0)"] == "v\($0)" } })
   }
 
+  /// Tasks cancelled while they await their commits: each batch is in the log whole or not at
+  /// all, and every batch whose call returned is there (a cancelled caller still learns the
+  /// outcome of a write it asked for).
+  @Test func cancellingAwaitingTasksLeavesNoHalfWrittenBatch() async throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let node = try Node(.persistent(nodeID: "node-a", walPath: path))
+    let batches = 64
+    let tasks = (0..<batches).map { batch in
+      Task { () throws -> Int in
+        try await node.commit((0..<10).map { .put(key: Array("b\(batch)/\($0)".utf8), value: Array("v".utf8)) })
+        return batch
+      }
+    }
+    for (index, task) in tasks.enumerated() where index % 2 == 0 { task.cancel() }
+    var acknowledged: Set<Int> = []
+    for task in tasks { if let batch = try? await task.value { acknowledged.insert(batch) } }
+    try node.close()
+    let contents = try Client.readOnlyTextEntries(walPath: path)
+    for batch in 0..<batches {
+      let present = (0..<10).filter { contents["b\(batch)/\($0)"] == "v" }.count
+      #expect(present == 0 || present == 10, "batch \(batch) is in the log in part: \(present) of 10")
+      if acknowledged.contains(batch) { #expect(present == 10, "acknowledged batch \(batch) is missing") }
+    }
+  }
+
   @Test func concurrentDurableWritersShareTheirSyncs() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")

@@ -10,7 +10,9 @@ import SoftadastraWAL
 /// One thread of its own serves every call in the order they arrive. Writes that arrive while it
 /// is busy are committed together, each as its own atomic batch, with one sync for all of them
 /// (group commit): many concurrent durable writers share `fdatasync`s. A write is acknowledged
-/// (the call returns) only once it is on disk, as with `Client`.
+/// (the call returns) only once it is on disk, as with `Client`. Cancelling a task that awaits a
+/// call does not withdraw it: a batch asked for is committed whole or fails whole, and the call
+/// returns its outcome.
 ///
 /// ```swift
 /// let node = try Node(.persistent(nodeID: "phone", walPath: path))
