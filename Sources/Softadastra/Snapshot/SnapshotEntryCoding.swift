@@ -79,27 +79,28 @@ enum SnapshotEntryCoding {
   /// search: `.some(entry)` (a tombstone included; nil for an absent key), or nil when the entry
   /// found is not valid.
   static func find(_ key: [UInt8], in bytes: UnsafeRawBufferPointer, starts: [UInt32]) -> LocalStore.Entry?? {
-    var low = 0
-    var high = starts.count
-    while low < high {
-      let middle = (low + high) / 2
-      let start = Int(starts[middle])
-      let length = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: start + 1, as: UInt16.self)))
-      let order = key.withUnsafeBytes {
-        compare($0, at: 0, length: $0.count, with: bytes, at: start + 3, length: length)
+    let found = key.withUnsafeBytes { wanted in
+      starts.withUnsafeBufferPointer { starts -> Int? in
+        var (low, high) = (0, starts.count)
+        while low < high {
+          let middle = (low + high) / 2
+          let start = Int(starts[middle])
+          let length = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: start + 1, as: UInt16.self)))
+          let order = compare(wanted, at: 0, length: wanted.count, with: bytes, at: start + 3, length: length)
+          if order == 0 { return start }
+          if order < 0 { high = middle } else { low = middle + 1 }
+        }
+        return nil
       }
-      if order == 0 {
-        var reader = FieldReader(bytes, from: start, to: bytes.count)
-        guard let entry = read(&reader) else { return nil }
-        return .some(entry.entry)
-      }
-      if order < 0 { high = middle } else { low = middle + 1 }
     }
-    return .some(nil)
+    guard let found else { return .some(nil) }
+    var reader = FieldReader(bytes, from: found, to: bytes.count)
+    guard let entry = read(&reader) else { return nil }
+    return .some(entry.entry)
   }
 
   /// The byte order of two keys in buffers.
-  private static func compare(
+  static func compare(
     _ left: UnsafeRawBufferPointer, at leftStart: Int, length leftLength: Int,
     with right: UnsafeRawBufferPointer, at rightStart: Int, length rightLength: Int
   ) -> Int32 {

@@ -11,6 +11,10 @@ package final class SnapshotReader {
   package let fileSize: UInt64
   let footer: SnapshotFooter
   let blocks: [SnapshotBlock]
+  /// The blocks' first keys laid end to end, and where each starts (one more at the end): a
+  /// lookup's binary search compares bytes in place instead of going through arrays.
+  private let firstKeys: [UInt8]
+  private let firstKeyStarts: [Int]
   private let file: SystemFile
   /// Blocks kept for point reads (none until a client gives it a capacity).
   package let cache = BlockCache(capacity: 0)
@@ -60,6 +64,8 @@ package final class SnapshotReader {
     self.fileSize = fileSize
     self.footer = footer
     self.blocks = blocks
+    firstKeys = Array(blocks.map(\.firstKey).joined())
+    firstKeyStarts = blocks.reduce(into: [0]) { starts, block in starts.append(starts.last! + block.firstKey.count) }
     self.file = file
   }
 
@@ -168,11 +174,24 @@ package final class SnapshotReader {
 
   /// The block that would hold `key`, if any.
   private func blockIndex(for key: [UInt8]) -> Int? {
-    var low = 0
-    var high = blocks.count
-    while low < high {
-      let middle = (low + high) / 2
-      if keyPrecedes(key, blocks[middle].firstKey) { high = middle } else { low = middle + 1 }
+    let low = key.withUnsafeBytes { wanted in
+      firstKeys.withUnsafeBytes { keys in
+        firstKeyStarts.withUnsafeBufferPointer { starts in
+          var (low, high) = (0, blocks.count)
+          while low < high {
+            let middle = (low + high) / 2
+            let first = UnsafeRawBufferPointer(rebasing: keys[starts[middle]..<starts[middle + 1]])
+            if SnapshotEntryCoding.compare(wanted, at: 0, length: wanted.count, with: first, at: 0, length: first.count)
+              < 0
+            {
+              high = middle
+            } else {
+              low = middle + 1
+            }
+          }
+          return low
+        }
+      }
     }
     guard low > 0, !keyPrecedes(blocks[low - 1].lastKey, key) else { return nil }
     return low - 1
