@@ -69,6 +69,14 @@ struct ChangeTable {
     if size > index.count { grow(to: size) }
   }
 
+  /// A table of the keys last changed after `lsn` alone (what stays in memory once a snapshot at
+  /// `lsn` holds the rest): a pass over the slots, copying only the keys kept.
+  func changed(after lsn: UInt64) -> ChangeTable {
+    var kept = ChangeTable()
+    for slot in slots where slot.lsn > lsn { kept.set(key(slot), entry(slot)) }
+    return kept
+  }
+
   /// Every key with its entry, in the order they were first set.
   func forEach<Failure: Error>(_ body: ([UInt8], LocalStore.Entry) throws(Failure) -> Void) throws(Failure) {
     for slot in slots { try body(key(slot), entry(slot)) }

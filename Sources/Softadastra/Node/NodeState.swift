@@ -42,8 +42,7 @@ package struct NodeState {
   /// the changes after it stay in memory (the others go with this state: a few large blocks).
   consuming func rebased(on snapshot: SnapshotReader) -> NodeState {
     var state = NodeState(snapshot: snapshot)
-    let lsn = snapshot.header.lsn
-    changes.forEach { key, entry in if entry.lsn > lsn { state.changes.set(key, entry) } }
+    state.changes = changes.changed(after: snapshot.header.lsn)
     state.syncTableBytes = syncTableBytes
     return state
   }
