@@ -3,8 +3,8 @@
 #endif
 
 /// A thread of the operating system running one closure: for work that must not hold up the
-/// caller (a checkpoint's build, the release of a large structure), without Foundation or
-/// Dispatch in a statically linked binary.
+/// caller (a checkpoint's build, a change feed), without Foundation or Dispatch in a statically
+/// linked binary.
 package final class NativeThread: Sendable {
   private let thread: pthread_t
 
@@ -15,13 +15,6 @@ package final class NativeThread: Sendable {
 
   /// Waits for the thread to end. Call it once.
   package func join() { pthread_join(thread, nil) }
-
-  /// Runs `body` on a new thread that nobody waits for; on the caller's thread when no thread
-  /// can be started (for work that ends by itself).
-  package static func detach(_ body: @escaping @Sendable () -> Void) {
-    guard let thread = try? start(body) else { return body() }
-    pthread_detach(thread)
-  }
 
   /// Runs `body` on a new thread that nobody waits for; throws when none can be started.
   package static func startDetached(_ body: @escaping @Sendable () -> Void) throws(SoftadastraError) {
