@@ -53,4 +53,31 @@ import Testing
     #expect(kept.count == later.count)
     for key in keys { #expect(kept[key] == later[key]) }
   }
+
+  /// One key written again and again (longer and shorter values in turn, by this node and by a
+  /// peer in turn): what the table holds stays near one value, not the sum of every write.
+  @Test func rewritingAKeyKeepsMemoryBounded() {
+    var table = ChangeTable()
+    let key = Array("hot".utf8)
+    var last = LocalStore.Entry(value: [], lsn: 0, timestamp: HybridTimestamp(rawValue: 0))
+    for step in 0..<100_000 {
+      let origin =
+        step % 3 == 0 ? Origin(nodeID: "peer", lsn: UInt64(step), timestamp: HybridTimestamp(rawValue: 1)) : nil
+      last = LocalStore.Entry(
+        value: [UInt8](repeating: UInt8(step & 255), count: step % 2 == 0 ? 1_000 : 500), lsn: UInt64(step + 1),
+        timestamp: HybridTimestamp(rawValue: UInt64(step)), origin: origin)
+      table.set(key, last)
+      // A large value now and then, which gets a chunk of its own.
+      if step % 10_000 == 0 {
+        table.set(
+          Array("big".utf8),
+          LocalStore.Entry(
+            value: [UInt8](repeating: 1, count: 700_000), lsn: 1, timestamp: HybridTimestamp(rawValue: 0)))
+      }
+    }
+    #expect(table[key] == last)
+    #expect(table.count == 2)
+    // 100 MB were written; at most 32 MiB left behind are kept before the chunks are rewritten.
+    #expect(table.storedBytes < 40 << 20, "\(table.storedBytes) bytes held for two keys")
+  }
 }

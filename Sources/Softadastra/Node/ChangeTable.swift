@@ -6,8 +6,9 @@ import SoftadastraWAL
 
 /// The keys a node changed after its snapshot, with their entries, packed to take little more
 /// memory than their bytes: keys and values laid end to end in large shared chunks, one small
-/// fixed-size slot per key, and an open-addressing index of 32-bit slot numbers. A changed value
-/// is written anew at the end (its old bytes stay until the table goes, at the next checkpoint).
+/// fixed-size slot per key, and an open-addressing index of 32-bit slot numbers. A value no
+/// longer than the one it replaces is written in its place; a longer one at the end, and once
+/// the bytes left behind so outweigh the live ones, the chunks are written again without them.
 ///
 /// About 1.5x the raw key and value bytes for 16-byte keys and 100-byte values, against 3x for a
 /// `Dictionary` of arrays (one heap object per key and per value, and a wide entry per slot).
@@ -26,7 +27,13 @@ struct ChangeTable {
   }
 
   private static let chunkBytes = 1 << 20
+  /// Bytes left behind by keys written again elsewhere, before the chunks are rewritten.
+  private static let compactionFloor = 32 << 20
   private var chunks: [[UInt8]] = []
+  /// The chunk small records go to (a record larger than a chunk gets one of its own).
+  private var current = -1
+  private var liveBytes = 0
+  private var deadBytes = 0
   private var slots: [Slot] = []
   /// Slot number + 1 for each position (0: empty); a power of two long, at most 3/4 full.
   private var index: [Int32] = []
@@ -45,13 +52,39 @@ struct ChangeTable {
   mutating func set(_ key: [UInt8], _ entry: LocalStore.Entry) {
     if (slots.count + 1) * 4 > index.count * 3 { grow(to: max(16, index.count * 2)) }
     let (position, existing) = position(of: key)
-    var slot = store(key, entry.isTombstone ? [] : entry.value)
+    let value = entry.isTombstone ? [] : entry.value
+    var slot: Slot
+    if let existing, value.count <= Int(slots[existing].valueLength) {
+      // In place: the key is the same, the value fits where the old one was.
+      slot = slots[existing]
+      let start = Int(slot.offset) + Int(slot.keyLength)
+      chunks[Int(slot.chunk)].withUnsafeMutableBytes { chunk in
+        value.withUnsafeBytes {
+          chunk.baseAddress!.advanced(by: start).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+        }
+      }
+      deadBytes += Int(slot.valueLength) - value.count
+      liveBytes -= Int(slot.valueLength) - value.count
+      slot.valueLength = UInt32(value.count)
+    } else {
+      if let existing { retire(slots[existing]) }
+      let origin = existing.map { slots[$0].origin } ?? -1
+      slot = store(key, value)
+      slot.origin = origin
+    }
     slot.isTombstone = entry.isTombstone
     slot.lsn = entry.lsn
     slot.timestamp = entry.timestamp
-    if let origin = entry.origin {
+    // A key written again by a peer reuses its place in `origins`.
+    switch (entry.origin, slot.origin >= 0) {
+    case (let origin?, true): origins[Int(slot.origin)] = origin
+    case (let origin?, false):
       slot.origin = Int32(origins.count)
       origins.append(origin)
+    case (nil, true):
+      deadBytes += MemoryLayout<Origin>.stride
+      slot.origin = -1
+    case (nil, false): break
     }
     if let existing {
       slots[existing] = slot
@@ -59,6 +92,7 @@ struct ChangeTable {
       slots.append(slot)
       index[position] = Int32(slots.count)
     }
+    if deadBytes > Self.compactionFloor, deadBytes > liveBytes { compact() }
   }
 
   /// Makes room for `count` more keys without growing the index on the way.
@@ -87,6 +121,9 @@ struct ChangeTable {
     slots.lazy.map(key).filter { $0.starts(with: prefix) }.sorted(by: keyPrecedes)
   }
 
+  /// The bytes the chunks hold, live and left behind.
+  var storedBytes: Int { chunks.reduce(0) { $0 + $1.count } }
+
   /// How many keys have a value (not a tombstone).
   var valueCount: Int { slots.count { !$0.isTombstone } }
 
@@ -108,18 +145,42 @@ struct ChangeTable {
   /// Appends the key's and the value's bytes to the chunks; a slot that points at them.
   private mutating func store(_ key: [UInt8], _ value: [UInt8]) -> Slot {
     let size = key.count + value.count
-    if chunks.isEmpty || chunks[chunks.count - 1].capacity - chunks[chunks.count - 1].count < size {
-      var chunk: [UInt8] = []
-      chunk.reserveCapacity(max(Self.chunkBytes, size))
-      chunks.append(chunk)
+    let target: Int
+    if size > Self.chunkBytes / 2 {
+      // A large record gets a chunk of its own; small ones go on filling the current one.
+      chunks.append([])
+      chunks[chunks.count - 1].reserveCapacity(size)
+      target = chunks.count - 1
+    } else {
+      if current < 0 || chunks[current].capacity - chunks[current].count < size {
+        chunks.append([])
+        chunks[chunks.count - 1].reserveCapacity(Self.chunkBytes)
+        current = chunks.count - 1
+      }
+      target = current
     }
-    let last = chunks.count - 1
-    let offset = chunks[last].count
-    chunks[last].append(contentsOf: key)
-    chunks[last].append(contentsOf: value)
+    let offset = chunks[target].count
+    chunks[target].append(contentsOf: key)
+    chunks[target].append(contentsOf: value)
+    liveBytes += size
     return Slot(
-      chunk: UInt32(last), offset: UInt32(offset), valueLength: UInt32(value.count), keyLength: UInt16(key.count),
+      chunk: UInt32(target), offset: UInt32(offset), valueLength: UInt32(value.count), keyLength: UInt16(key.count),
       isTombstone: false, lsn: 0, timestamp: HybridTimestamp(rawValue: 0), origin: -1)
+  }
+
+  /// Counts a slot's bytes as left behind (its key is written again elsewhere).
+  private mutating func retire(_ slot: Slot) {
+    let size = Int(slot.keyLength) + Int(slot.valueLength)
+    liveBytes -= size
+    deadBytes += size
+  }
+
+  /// Writes the chunks (and the origins) again with the live records alone, in slot order.
+  private mutating func compact() {
+    var table = ChangeTable()
+    table.reserveCapacity(slots.count)
+    for slot in slots { table.set(key(slot), entry(slot)) }
+    self = table
   }
 
   // MARK: - Index

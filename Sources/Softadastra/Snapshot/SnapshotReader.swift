@@ -242,8 +242,14 @@ package final class SnapshotReader {
   private func keptBlock(_ index: Int) throws(SoftadastraError) -> BlockCache.Block {
     if let block = cache.block(index) { return block }
     let raw = try rawBlock(index)
+    // Its entries as the index describes them: their count, its first key and its last.
+    func key(at start: UInt32) -> ArraySlice<UInt8> {
+      let length = Int(raw[Int(start) + 1]) | Int(raw[Int(start) + 2]) << 8
+      return raw[Int(start) + 3..<Int(start) + 3 + length]
+    }
     guard let starts = raw.withUnsafeBytes({ SnapshotEntryCoding.entryStarts(in: $0) }),
-      starts.count == Int(blocks[index].entryCount)
+      starts.count == Int(blocks[index].entryCount), let first = starts.first, let last = starts.last,
+      key(at: first).elementsEqual(blocks[index].firstKey), key(at: last).elementsEqual(blocks[index].lastKey)
     else { throw mismatch(index) }
     let block = BlockCache.Block(bytes: raw, starts: starts)
     cache.keep(block, as: index)

@@ -25,11 +25,14 @@ public enum RecordProblem: Error, Sendable, Equatable, CustomStringConvertible {
   /// Batch flags that contradict their neighbours (a continuation with no batch started, or a
   /// record that does not continue the batch in progress).
   case batchFraming(String)
+  /// The file was cut or written over in place (it is `size` bytes now): the records already
+  /// read from it are no longer there.
+  case changedInPlace(size: UInt64)
 
   /// Whether the bytes passed their CRC, so the damage is not a torn write but a wrong record.
   public var framingIsValid: Bool {
     switch self {
-    case .badSize, .incomplete, .sizeMismatch, .checksumMismatch, .unfinishedBatch: false
+    case .badSize, .incomplete, .sizeMismatch, .checksumMismatch, .unfinishedBatch, .changedInPlace: false
     case .invalidType, .unknownType, .unknownFlags, .badPayload, .lsnOutOfSequence, .lsnOutOfRange, .batchFraming: true
     }
   }
@@ -49,6 +52,8 @@ public enum RecordProblem: Error, Sendable, Equatable, CustomStringConvertible {
     case .lsnOutOfSequence(let expected, let found): "LSN \(found) where \(expected) was expected"
     case .lsnOutOfRange(let lsn): "LSN \(lsn) is outside 1 to \(WALFormat.maxLSN)"
     case .batchFraming(let reason): "batch framing: \(reason)"
+    case .changedInPlace(let size):
+      "the file was cut or written over in place (\(size) bytes now): records already read from it are gone"
     }
   }
 }

@@ -102,6 +102,13 @@ public struct WALScanner: LogReader {
         ending = .clean
         return nil
       }
+      // A file cut in place below what was read is not this log any more: damage, never a
+      // read past its end.
+      guard position < fileSize else {
+        ending = .corrupt(
+          Corruption(offset: fileSize, expectedLSN: expectedLSN, problem: .changedInPlace(size: fileSize)))
+        return nil
+      }
       if !materialize, position < validatedBatchEnd {
         // Checked in full, CRC and payload, when the batch was validated: read the frame only.
         let frame = try cursor.checkedFrame(at: position)
@@ -182,6 +189,12 @@ public struct WALScanner: LogReader {
   /// archived ones are read in turn.
   public mutating func refresh(sealed logs: SealedLogs? = nil) throws(SoftadastraError) {
     let size = try file.size()
+    // The last record read still ends where it did with its checksum (every record, and the
+    // header, ends with its CRC): otherwise the file was written over in place.
+    if size >= position, try !file.endsRecord(at: position, withChecksum: lastChecksum) {
+      ending = .corrupt(Corruption(offset: position, expectedLSN: expectedLSN, problem: .changedInPlace(size: size)))
+      return
+    }
     if size != fileSize {
       fileSize = size
       cursor = RecordCursor(file: file, fileSize: size)
@@ -192,27 +205,33 @@ public struct WALScanner: LogReader {
     // Only once this file is read to its end (damage is never stepped over).
     guard let ending, !ending.isCorrupt, let current = FileSystem.identity(of: path), try current != file.identity()
     else { return }
-    // Whether this file was sealed (nil: not known), and the next log's header checksum when
-    // only a snapshot proves it.
+    // Whether this file was sealed (nil: not known): kept where checkpoints keep sealed logs, or
+    // (once retention removed it) proven by the snapshot published at its last record, which
+    // names the next log's header checksum (`successor`; required of the next log whenever that
+    // snapshot is there).
     var sealed: Bool?
     var successor: UInt32?
+    let identity = try file.identity()
+    func isArchived() -> Bool {
+      logs.map { FileSystem.identity(of: $0.archivedPath(header.firstLSN)) == identity } ?? false
+    }
     if let logs {
-      sealed = try FileSystem.identity(of: logs.archivedPath(header.firstLSN)) == file.identity()
-      if sealed == false, expectedLSN > header.firstLSN,
-        let proven = logs.successorChecksum(expectedLSN - 1, lastChecksum)
-      {
-        (sealed, successor) = (true, proven)
-      }
+      if expectedLSN > header.firstLSN { successor = logs.successorChecksum(expectedLSN - 1, lastChecksum) }
+      sealed = isArchived() || successor != nil
     }
-    let expectedLSN = self.expectedLSN
+    let (expectedLSN, nodeID) = (self.expectedLSN, header.nodeID)
     func follows(_ next: WALHeader) -> Bool {
-      next.firstLSN == expectedLSN && next.continuesSnapshot && successor.map { next.checksum == $0 } ?? true
+      next.firstLSN == expectedLSN && next.continuesSnapshot && next.nodeID == nodeID
+        && successor.map { next.checksum == $0 } ?? true
     }
+    // Still sealed once the next log is open: a restore that finished meanwhile moved the
+    // archived logs aside.
+    func stillSealed() -> Bool { successor != nil || isArchived() }
     // The log that follows a sealed one: archived too when another checkpoint sealed it since.
     if sealed == true, let logs,
       let next = try? WALScanner(
         file: SystemFile.openForReading(logs.archivedPath(expectedLSN)), materialize: materialize, onDamage: onDamage),
-      follows(next.header)
+      follows(next.header), stillSealed()
     {
       let (path, replacements) = (self.path, self.replacements)
       self = next
@@ -220,7 +239,7 @@ public struct WALScanner: LogReader {
       return
     }
     let next = try WALScanner(file: SystemFile.openForReading(path), materialize: materialize, onDamage: onDamage)
-    let continues = follows(next.header) && sealed != false
+    let continues = follows(next.header) && sealed != false && (sealed == nil || stillSealed())
     let replacements = replacements + (continues ? 0 : 1)
     self = next
     self.replacements = replacements

@@ -103,6 +103,14 @@ package final class SystemFile {
     return try identityAndStatus().identity
   }
 
+  /// Whether the four bytes before `offset` are `checksum`: a record (or a log's header) ending
+  /// there with that CRC is still in place.
+  package func endsRecord(at offset: UInt64, withChecksum checksum: UInt32) throws(SoftadastraError) -> Bool {
+    guard offset >= 4 else { return false }
+    let bytes = try read(count: 4, at: offset - 4)
+    return bytes.count == 4 && bytes.withUnsafeBytes { $0.loadLittleEndian(at: 0, as: UInt32.self) } == checksum
+  }
+
   /// Reads up to `count` bytes at `offset` into `buffer`; fewer only at the end of the file.
   package func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(SoftadastraError) -> Int {
     var done = 0

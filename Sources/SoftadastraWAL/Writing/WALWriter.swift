@@ -268,6 +268,8 @@ public final class WALWriter {
     let now = try look()
     guard !now.replaced else { return .replaced }
     if now.status == knownStatus { return .none }
+    // Written over in place (the records this writer knows are gone): not this log any more.
+    guard try file.endsRecord(at: endOffset, withChecksum: lastChecksum) else { return .replaced }
     let records = try readAppended(cuttingTornTail: true)
     return records.isEmpty ? .none : .appended(records)
   }
@@ -306,31 +308,28 @@ public final class WALWriter {
   /// follows which) and the log now at `path` continues the last one they sealed, reads what was
   /// appended to each sealed log since, moves to the live log and reads what was appended to it,
   /// and returns all of it, in order: the state needs no reload. Nil when the log was replaced
-  /// otherwise (a restore, a repair) or records in between are no longer kept: the caller reopens
-  /// and reloads. Under the lock.
+  /// otherwise (a restore, a repair, a copy over it in place), when records in between are no
+  /// longer kept, or when a log no longer at the path does not end cleanly: the caller reopens
+  /// and reloads (and recovery reports damage it needs to read). Under the lock.
   ///
-  /// - Throws: `corrupt` for damage in a sealed log (a torn tail included: a checkpoint seals a
-  ///   log only after cutting one off).
+  /// - Throws: `corrupt` for damage in the live log, as `relock` does.
   public func followSeals(_ logs: SealedLogs) throws(SoftadastraError) -> [ScannedRecord]? {
     try checkUsable()
+    // Shorter than what this writer wrote, or written over: changed in place, never sealed.
+    guard try file.size() >= endOffset, try file.endsRecord(at: endOffset, withChecksum: lastChecksum) else {
+      return nil
+    }
     var scanner = try WALScanner(file: file, header: header, from: tail)
     var records: [ScannedRecord] = []
     while true {
       while let scanned = try scanner.next() { records.append(scanned) }
       let identity = try scanner.fileIdentity()
-      switch scanner.ending {
-      case .corrupt(let corruption): throw SoftadastraError.damaged(path: path, corruption)
-      case .tornTail(let torn) where FileSystem.identity(of: path) != identity:
-        throw SoftadastraError(
-          .corrupt, "sealed WAL \(path) ends with \(torn.bytes) damaged bytes at offset \(torn.offset)", path: path,
-          offset: torn.offset)
-      default: break
-      }
+      // The live log: its tail, torn or damaged, is dealt with below as `relock` does.
+      if FileSystem.identity(of: path) == identity { break }
+      guard case .clean = scanner.ending else { return nil }
       let replacements = scanner.replacements
       try scanner.refresh(sealed: logs)
-      guard scanner.replacements == replacements else { return nil }
-      // Read to the end of the file at the path (refreshing again only when it grew).
-      if try scanner.fileIdentity() == identity, scanner.ending != nil { break }
+      guard scanner.replacements == replacements, try scanner.fileIdentity() != identity else { return nil }
     }
     guard let live = try? SystemFile.openForUpdate(path), try live.identity() == scanner.fileIdentity() else {
       return nil
