@@ -23,6 +23,9 @@ import Testing
     var negative = ClientOptions.persistent(nodeID: "node-a", walPath: directory.file("a.wal"))
     negative.lockTimeout = -1
     #expect(throws: SoftadastraError.self) { try Client(negative).open() }
+    var negativeCache = ClientOptions.persistent(nodeID: "node-a", walPath: directory.file("a.wal"))
+    negativeCache.blockCacheBytes = -1
+    #expect(throws: SoftadastraError.self) { try Client(negativeCache).open() }
     // The SDK's network options are refused, not ignored: this library has neither.
     for option in [\ClientOptions.enableTransport, \ClientOptions.enableDiscovery] {
       var options = ClientOptions.persistent(nodeID: "node-a", walPath: directory.file("a.wal"))
