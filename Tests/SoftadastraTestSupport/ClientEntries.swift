@@ -14,11 +14,17 @@ extension Client {
   /// The text entries of the node at `walPath` as a fresh read-only client sees them (one that
   /// finishes an interrupted restore first, as every opening process does).
   public static func readOnlyTextEntries(walPath: String, nodeID: String = "node-a") throws -> [String: String] {
+    let client = try openedReadOnly(walPath: walPath, nodeID: nodeID)
+    defer { try? client.close() }
+    return try client.textEntries()
+  }
+
+  /// An open read-only client of the node at `walPath`.
+  public static func openedReadOnly(walPath: String, nodeID: String = "node-a") throws -> Client {
     var options = ClientOptions.persistent(nodeID: nodeID, walPath: walPath)
     options.readOnly = true
     let client = Client(options)
     try client.open()
-    defer { try? client.close() }
-    return try client.textEntries()
+    return client
   }
 }

@@ -245,10 +245,7 @@ import Testing
     try writer.put("a", "1")
     let afterA = FileBytes.read(path).count
     try writer.put("b", "2")
-    var options = ClientOptions.persistent(nodeID: "node-a", walPath: path)
-    options.readOnly = true
-    let reader = Client(options)
-    try reader.open()
+    let reader = try Client.openedReadOnly(walPath: path)
     #expect(try reader.get("b")?.string == "2")
     #expect(truncate(path, off_t(afterA)) == 0)
     #expect(try writer.get("b") == nil && writer.get("a")?.string == "1")
