@@ -173,6 +173,24 @@ import Testing
     }
   }
 
+  /// A log cut and written over in place under a feed: the feed says `.reset` (read the state
+  /// again), as for another log put in place; it neither stalls nor reports damage.
+  @Test(.timeLimit(.minutes(1)))
+  func aLogChangedInPlaceUnderAFeedIsAReset() async throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try Self.seededClientThatNeverCheckpointsByItself(path)
+    defer { try? client.close() }
+    var changes = try client.changes().makeAsyncIterator()
+    let afterSeed = FileBytes.read(path).count
+    try client.put("b", "2")
+    #expect(try await changes.next()?.key == Array("b".utf8))
+    #expect(truncate(path, off_t(afterSeed)) == 0)
+    try client.put("c", "33")
+    let change = try await changes.next()
+    #expect(change == .reset, "\(String(describing: change))")
+  }
+
   @Test(.timeLimit(.minutes(1)))
   func twoClosesAtOnceEndWithOneClosedNode() throws {
     let directory = TemporaryDirectory()

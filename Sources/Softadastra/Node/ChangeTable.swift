@@ -58,9 +58,11 @@ struct ChangeTable {
       // In place: the key is the same, the value fits where the old one was.
       slot = slots[existing]
       let start = Int(slot.offset) + Int(slot.keyLength)
-      chunks[Int(slot.chunk)].withUnsafeMutableBytes { chunk in
-        value.withUnsafeBytes {
-          chunk.baseAddress!.advanced(by: start).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+      if !value.isEmpty {
+        chunks[Int(slot.chunk)].withUnsafeMutableBytes { chunk in
+          value.withUnsafeBytes {
+            chunk.baseAddress!.advanced(by: start).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+          }
         }
       }
       deadBytes += Int(slot.valueLength) - value.count

@@ -181,7 +181,8 @@ public struct WALScanner: LogReader {
   /// Once the file it has open has no more records and another file is at its path (a
   /// checkpoint started a new log; a restore or a repair put one in place), it reads that one:
   /// after a checkpoint from the record that follows the last one read; otherwise from the
-  /// start, counted in `replacements`. With `sealed` (where checkpoints keep the logs they seal),
+  /// start, counted in `replacements`, as is a file cut or written over in place below what was
+  /// read. With `sealed` (where checkpoints keep the logs they seal),
   /// a new log continues this one only when this file was sealed: it is kept where a checkpoint
   /// keeps it, or (once retention removed it) a snapshot published at this log's last record
   /// names the next log's header checksum. A log a restore put in place that happens to start at
@@ -190,9 +191,15 @@ public struct WALScanner: LogReader {
   public mutating func refresh(sealed logs: SealedLogs? = nil) throws(SoftadastraError) {
     let size = try file.size()
     // The last record read still ends where it did with its checksum (every record, and the
-    // header, ends with its CRC): otherwise the file was written over in place.
-    if size >= position, try !file.endsRecord(at: position, withChecksum: lastChecksum) {
-      ending = .corrupt(Corruption(offset: position, expectedLSN: expectedLSN, problem: .changedInPlace(size: size)))
+    // header, ends with its CRC); otherwise the file was cut or written over in place: it is
+    // read anew from the path, as another log put in place. (A salvage's checksum may be a
+    // recomputed one: not checked.)
+    var intact = size >= position
+    if intact, onDamage == nil { intact = try file.endsRecord(at: position, withChecksum: lastChecksum) }
+    if !intact {
+      let replacements = replacements + 1
+      self = try WALScanner(file: SystemFile.openForReading(path), materialize: materialize, onDamage: onDamage)
+      self.replacements = replacements
       return
     }
     if size != fileSize {
