@@ -283,7 +283,7 @@ public final class Client {
       caughtUp(with: scanned, liveHeader: log.header, fileSize: log.fileSize)
       let header = log.header
       try log.refresh(sealed: files.sealedLogs)
-      guard log.replacements == replacements, log.ending?.isCorrupt != true else { return try reload(walPath) }
+      guard log.replacements == replacements else { return try reload(walPath) }
       if log.header == header, log.ending != nil {
         follower = (log, status)
         break
