@@ -1,3 +1,4 @@
+@_spi(Storage) import SoftadastraWAL
 import Testing
 
 @testable import Softadastra

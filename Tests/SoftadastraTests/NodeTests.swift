@@ -3,7 +3,7 @@ import SoftadastraTestSupport
 import Testing
 
 @testable import Softadastra
-@testable import SoftadastraWAL
+@_spi(Storage) @testable import SoftadastraWAL
 
 /// `Node`: a client shared by many tasks and threads at once, whose concurrent durable writes
 /// share their syncs.

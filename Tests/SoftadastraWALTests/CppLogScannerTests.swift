@@ -1,6 +1,6 @@
 import Testing
 
-@testable import SoftadastraWAL
+@_spi(Storage) @testable import SoftadastraWAL
 
 /// The C++ runtime's log read as the runtime itself reads and applies it, on records its own
 /// `WalWriter` can write: unknown statuses stop the reader, store payloads under any record

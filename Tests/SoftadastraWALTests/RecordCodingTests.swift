@@ -1,6 +1,6 @@
 import Testing
 
-@testable import SoftadastraWAL
+@_spi(Storage) @testable import SoftadastraWAL
 
 @Suite struct RecordCodingTests {
   static let timestamp = HybridTimestamp(milliseconds: 1_795_594_148_644, counter: 3)

@@ -1,4 +1,4 @@
-import SoftadastraWAL
+@_spi(Storage) import SoftadastraWAL
 
 /// Reads and checks a backup archive.
 ///

@@ -1,4 +1,4 @@
-import SoftadastraWAL
+@_spi(Storage) import SoftadastraWAL
 
 /// Constants of the backup archive format, version 1. `docs/backup-format.md` is the specification.
 package enum BackupFormat {

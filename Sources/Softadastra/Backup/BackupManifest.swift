@@ -1,4 +1,4 @@
-import SoftadastraWAL
+@_spi(Storage) import SoftadastraWAL
 
 /// What an archive holds: whose data, which LSN range, when, and each part's size and checksum.
 public struct BackupManifest: Sendable, Equatable {

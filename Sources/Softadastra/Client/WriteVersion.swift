@@ -1,4 +1,4 @@
-import SoftadastraWAL
+@_spi(Storage) import SoftadastraWAL
 
 /// The version of a write for the conflict rule between nodes: the later hybrid timestamp wins,
 /// and of two writes with the same timestamp, the one from the greater node id (in byte order).

@@ -1,4 +1,4 @@
-import SoftadastraWAL
+@_spi(Storage) import SoftadastraWAL
 
 /// The build and publish steps of a checkpoint (`Checkpoint`), on a thread of their own, while
 /// the client that sealed the log goes on committing: no commit waits for the snapshot.

@@ -1,4 +1,4 @@
-import SoftadastraWAL
+@_spi(Storage) import SoftadastraWAL
 
 /// A node's current state: a snapshot, read a block at a time, under the changes the WAL made
 /// after it. Reads never load the whole snapshot; only the changes live in memory.

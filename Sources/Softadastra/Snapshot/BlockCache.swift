@@ -1,3 +1,5 @@
+@_spi(Storage) import SoftadastraWAL
+
 /// Decompressed blocks of one snapshot, kept for point reads with where each entry starts, so
 /// that a lookup in a kept block is a binary search. Bounded by the bytes it keeps (`capacity`;
 /// 0 keeps nothing). When full, the block not read for longest goes first, near enough: a clock

@@ -1,4 +1,4 @@
-import SoftadastraWAL
+@_spi(Storage) import SoftadastraWAL
 
 /// One block's line in the index.
 struct SnapshotBlock: Equatable {

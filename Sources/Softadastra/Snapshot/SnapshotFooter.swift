@@ -1,4 +1,4 @@
-import SoftadastraWAL
+@_spi(Storage) import SoftadastraWAL
 
 /// The footer at the end of a snapshot: where the index is and what the file holds.
 struct SnapshotFooter: Equatable {

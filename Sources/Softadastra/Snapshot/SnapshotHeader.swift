@@ -1,4 +1,4 @@
-import SoftadastraWAL
+@_spi(Storage) import SoftadastraWAL
 
 /// A snapshot's header: whose state, up to which LSN, and which log continues it.
 package struct SnapshotHeader: Sendable, Equatable {

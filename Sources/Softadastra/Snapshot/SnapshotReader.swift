@@ -1,4 +1,4 @@
-import SoftadastraWAL
+@_spi(Storage) import SoftadastraWAL
 
 /// Reads a snapshot: its header, footer and index at open, then single blocks on demand.
 ///

@@ -1,3 +1,5 @@
+@_spi(Storage) import SoftadastraWAL
+
 /// The current value of every key: what replaying the WAL in order produces.
 package struct LocalStore: Sendable {
   /// A key's current value and the record that set it.

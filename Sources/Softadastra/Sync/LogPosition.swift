@@ -1,4 +1,4 @@
-import SoftadastraWAL
+@_spi(Storage) import SoftadastraWAL
 
 /// A point in a node's log: an LSN, the CRC of the record there (which, chained, identifies the
 /// whole history up to it: a node restored from an older backup writes another history under

@@ -1,4 +1,4 @@
-import SoftadastraWAL
+@_spi(Storage) import SoftadastraWAL
 
 /// An operation as it travels between nodes: what it does and where it was first written.
 package struct SyncOperation: Sendable, Hashable {

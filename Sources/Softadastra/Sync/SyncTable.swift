@@ -1,4 +1,4 @@
-import SoftadastraWAL
+@_spi(Storage) import SoftadastraWAL
 
 /// A node's sync table: one record per known peer. It lives in the node's history (sync-table
 /// records in the WAL, the last one winning, and the snapshot header), so it survives restarts,

@@ -6,11 +6,11 @@
 /// library's `Mutex` would do as well, but on Linux it waits on a futex that ThreadSanitizer
 /// cannot see, so every access it guards reads as a race there; this one keeps TSan runs
 /// meaningful.
-package final class Locked<Value>: @unchecked Sendable {
+@_spi(Storage) public final class Locked<Value>: @unchecked Sendable {
   @usableFromInline let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   @usableFromInline var value: Value
 
-  package init(_ value: Value) {
+  public init(_ value: Value) {
     self.value = value
     pthread_mutex_init(mutex, nil)
   }
@@ -22,7 +22,7 @@ package final class Locked<Value>: @unchecked Sendable {
 
   /// Runs `body` with the value, holding the lock.
   @inlinable
-  package func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure)
+  public func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure)
     -> Result
   {
     pthread_mutex_lock(mutex)
