@@ -17,6 +17,8 @@ let package = Package(
   targets: [
     // CRC-32C (Castagnoli): SSE4.2 / ARMv8 CRC instructions chosen at run time, portable fallback.
     .target(name: "CCRC32C"),
+    // fstatfs(2)'s file system type, which Swift's Glibc module does not export.
+    .target(name: "CFileSystemType"),
     // The system zlib (Debian package zlib1g-dev): snapshot blocks and backup parts.
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
     // The write-ahead log. Its records are typed, as etcd's WAL entries are: a put or delete of
@@ -24,7 +26,7 @@ let package = Package(
     // table as an opaque payload. It knows what a record holds, not what a store does with it:
     // no state, no snapshots, no applying. Readers of both log formats, verify and repair, the
     // writer and its lock, files and clocks.
-    .target(name: "SoftadastraWAL", dependencies: ["CCRC32C"]),
+    .target(name: "SoftadastraWAL", dependencies: ["CCRC32C", "CFileSystemType"]),
     // The local store, snapshots, backups, recovery and the client API.
     .target(name: "Softadastra", dependencies: ["SoftadastraWAL", "CZlib"]),
     // The `softadastra` command: parses, calls the libraries, formats output.

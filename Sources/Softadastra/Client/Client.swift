@@ -34,6 +34,8 @@ public final class Client {
   /// For a read-only client: the reader of the live WAL, where the state ends, and the file's
   /// status when it was last read to its end; looked at again (one `lstat`) before each read.
   private(set) var follower: (log: WALScanner, status: FileStatus?)?
+  /// For a read-only client: whether a read must look at the log first (`ChangeWatch`).
+  private var followerWatch = ChangeWatch(nil)
   /// Operations this node wrote itself, over its whole history (known once the state is loaded).
   private(set) var localOperations: UInt64 = 0
   private var isOpen = false
@@ -65,6 +67,7 @@ public final class Client {
     self.walPath = walPath
     if options.readOnly {
       try RestoreJournal.completePending(walPath: walPath, lockTimeout: options.lockTimeout)
+      followerWatch = ChangeWatch(ChangeCounter.forReader(walPath: walPath))
       if options.loadsStoreOnOpen {
         try recover(walPath)
       } else {
@@ -299,7 +302,8 @@ public final class Client {
   }
 
   /// Brings the state up to date with commits other processes acknowledged, before a read:
-  /// one `lstat` when nothing changed. A writing client catches up under the writer lock
+  /// one load of the shared change count when nothing changed (`ChangeWatch`; one `lstat` where
+  /// there is no such count). A writing client catches up under the writer lock
   /// (waiting for a commit in progress); a read-only client reads what was appended and follows
   /// checkpoints, loading the state again only when another log was put in place.
   func seePresent() throws(SoftadastraError) {
@@ -307,8 +311,10 @@ public final class Client {
       guard !writer.isLocked, try writer.hasChanged() else { return }
       _ = try writing { _ throws(SoftadastraError) in }
     } else if let walPath, let follower, state != nil {
-      guard follower.log.mayHaveChanged(since: follower.status) else { return }
-      try followLog(walPath)
+      guard followerWatch.mustLook() else { return }
+      let count = followerWatch.count
+      if follower.log.mayHaveChanged(since: follower.status) { try followLog(walPath) }
+      followerWatch.looked(atCount: count)
     }
   }
 
@@ -554,6 +560,7 @@ public final class Client {
   /// Loads the newest usable snapshot and the records after it.
   private func recover(_ walPath: String) throws(SoftadastraError) {
     stateLoads += 1
+    let count = followerWatch.count
     let node = try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID, skipping: skipped)
     stateLSN = node.lastLSN
     var summary = node.summary
@@ -571,6 +578,7 @@ public final class Client {
     if options.readOnly, let log = node.liveLog {
       follower = (log, nil)
       try followLog(walPath)
+      followerWatch.looked(atCount: count)
     }
   }
 

@@ -28,6 +28,13 @@ public final class WALWriter {
   private var isClosed = false
   /// The file's status when this writer last knew everything in it (nil: look in full).
   private var knownStatus: FileStatus?
+  /// Whether a read must look at the file first (`hasChanged()`).
+  private var watch: ChangeWatch
+  /// The change count when the lock was last taken: what a catch-up under it brings this writer to.
+  private var countAtTake: UInt64?
+  /// Where the log ended, and which log it was (its header's CRC), when the change count last
+  /// told other processes about it: a change past it advances the count (`announceChanges()`).
+  private var announced: (end: UInt64, log: UInt32)?
   /// The CRC of the last record (the header's when there is none), which seeds the next one.
   public private(set) var lastChecksum: UInt32
   private var unsyncedBytes = false
@@ -75,6 +82,7 @@ public final class WALWriter {
     self.autoFlush = autoFlush
     self.file = file
     self.lock = lock
+    watch = ChangeWatch(lock.changes)
     nextLSN = scanner.header.firstLSN
     endOffset = UInt64(scanner.header.size)
     lastChecksum = scanner.header.checksum
@@ -198,6 +206,7 @@ public final class WALWriter {
     lastChecksum = checksum
     self.clock = clock
     knownStatus = try? file.status()
+    announceChanges()
     return written
   }
 
@@ -226,8 +235,9 @@ public final class WALWriter {
   /// Syncs what is not yet on disk, then releases the file and the writer lock.
   public func close() throws(SoftadastraError) {
     defer {
+      announceChanges()
       file.close()
-      lock?.release()
+      lock?.release(advancing: false)
       lock = nil
       isClosed = true
     }
@@ -238,7 +248,29 @@ public final class WALWriter {
   public var isLocked: Bool { lock?.holds ?? false }
 
   /// Releases the writer lock and keeps the log open; appends need `relock(timeout:)` first.
-  public func unlock() { lock?.suspend() }
+  public func unlock() {
+    announceChanges()
+    lock?.suspend(advancing: false)
+  }
+
+  /// Advances the change count when this writer changed the log since the count last told of
+  /// it (appended, sealed it, cut a torn tail, created it): other processes' next reads look at
+  /// the log. Done after every append (after its sync), so that it comes before the commit is
+  /// acknowledged even when the lock is held across commits.
+  private func announceChanges() {
+    guard let lock, lock.holds else { return }
+    let now = (end: endOffset, log: header.checksum)
+    guard announced?.end != now.end || announced?.log != now.log else { return }
+    watch.looked(atCount: lock.changes?.advance())
+    announced = now
+  }
+
+  /// Notes that this writer caught up, under the lock, with what other processes changed (which
+  /// they told of): nothing to announce, and no look needed before the next read.
+  private func caughtUp() {
+    announced = (endOffset, header.checksum)
+    watch.looked(atCount: countAtTake)
+  }
 
   /// What other processes did to the log while this writer did not hold the lock.
   public enum Change {
@@ -261,16 +293,23 @@ public final class WALWriter {
     if let lock {
       try lock.take(timeout: timeout)
     } else {
-      lock = try WriterLock.acquire(walPath: path, timeout: timeout)
+      let lock = try WriterLock.acquire(walPath: path, timeout: timeout)
+      self.lock = lock
+      watch = ChangeWatch(lock.changes)
     }
+    countAtTake = lock?.changes?.value
     // Whether another file is at the path is checked by identity every time: a status-change
     // time can stay the same across a rename within one tick of the kernel's clock.
     let now = try look()
     guard !now.replaced else { return .replaced }
-    if now.status == knownStatus { return .none }
+    if now.status == knownStatus {
+      caughtUp()
+      return .none
+    }
     // Written over in place (the records this writer knows are gone): not this log any more.
     guard try file.endsRecord(at: endOffset, withChecksum: lastChecksum) else { return .replaced }
     let records = try readAppended(cuttingTornTail: true)
+    caughtUp()
     return records.isEmpty ? .none : .appended(records)
   }
 
@@ -339,6 +378,7 @@ public final class WALWriter {
     if let last = records.last { clock.observe(last.record.timestamp) }
     // A torn tail in the live log: cut off, as `relock` does.
     records += try readAppended(cuttingTornTail: true)
+    caughtUp()
     return records
   }
 
@@ -359,12 +399,17 @@ public final class WALWriter {
   package func fileIdentity() throws(SoftadastraError) -> FileIdentity { try file.identity() }
 
   /// Whether the log may have changed since this writer last looked (another process appended,
-  /// or put another file at its path): one `lstat` of the path; takes no lock.
+  /// or put another file at its path): one load of the shared change count when it has not moved
+  /// (`ChangeWatch`), one `lstat` of the path otherwise; takes no lock.
   public func hasChanged() throws(SoftadastraError) -> Bool {
     try checkOpen()
+    guard watch.mustLook() else { return false }
+    let count = watch.count
     guard let knownStatus else { return true }
     let now = try look()
-    return now.replaced || now.status != knownStatus
+    let changed = now.replaced || now.status != knownStatus
+    if !changed { watch.looked(atCount: count) }
+    return changed
   }
 
   /// Closes the log and hands its writer lock (if held) to the caller: for reopening a log that
@@ -401,6 +446,7 @@ public final class WALWriter {
     try FileSystem.writeAtomically(newHeader.encoded(), to: path)
     moveTo(try SystemFile.openForUpdate(path), header: newHeader)
     knownStatus = try? file.status()
+    announceChanges()
   }
 
   deinit {

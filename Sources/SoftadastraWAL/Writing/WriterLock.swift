@@ -15,18 +15,28 @@
 /// a waiter marks itself in a waiting room (a shared OFD lock on byte 1 of the lock file), and
 /// while anyone waits, a process that wants the lock waits its turn in the room instead of
 /// taking the lock the moment it is released.
+///
+/// The file's second page holds the log's change count (`ChangeCounter`): a holder that lets the
+/// lock go advances it, unless it says it changed nothing or advanced it itself (`WALWriter`).
 package final class WriterLock {
   package let path: String
   private let walPath: String
   private let file: SystemFile
+  /// The log's change count, shared with every process that has the log open; nil where there
+  /// is none (`ChangeCounter`).
+  package let changes: ChangeCounter?
   /// Whether this process holds it now (not after `suspend()` or `release()`).
   package private(set) var holds = false
 
-  private init(path: String, walPath: String, file: SystemFile) {
+  private init(path: String, walPath: String, file: SystemFile) throws(SoftadastraError) {
     self.path = path
     self.walPath = walPath
     self.file = file
+    changes = try ChangeCounter.forWriter(lockFile: file)
   }
+
+  /// A lock dropped while held (an error between taking and letting go) counts as a change.
+  deinit { if holds { changes?.advance() } }
 
   /// The lock file that guards the log at `walPath`.
   package static func lockPath(forWAL walPath: String) -> String { walPath + ".lock" }
@@ -37,7 +47,7 @@ package final class WriterLock {
   ///   errors otherwise.
   package static func acquire(walPath: String, timeout: Double) throws(SoftadastraError) -> WriterLock {
     let path = lockPath(forWAL: walPath)
-    let lock = WriterLock(path: path, walPath: walPath, file: try SystemFile.openOrCreate(path))
+    let lock = try WriterLock(path: path, walPath: walPath, file: try SystemFile.openOrCreate(path))
     try lock.take(timeout: timeout)
     return lock
   }
@@ -76,15 +86,19 @@ package final class WriterLock {
 
   /// Lets the lock go and keeps the lock file open, for the next `take(timeout:)`. The holder's
   /// line stays: it is read only while the lock is held, and the next holder writes its own.
-  package func suspend() {
+  ///
+  /// - Parameter advancing: whether to advance the change count first: pass false only when the
+  ///   holder changed nothing or advanced it after each change itself.
+  package func suspend(advancing: Bool = true) {
     guard holds else { return }
+    if advancing { changes?.advance() }
     flock(file.descriptor, LOCK_UN)
     holds = false
   }
 
-  /// Releases the lock now rather than when the object goes away.
-  package func release() {
-    suspend()
+  /// Releases the lock now rather than when the object goes away (`advancing` as for `suspend`).
+  package func release(advancing: Bool = true) {
+    suspend(advancing: advancing)
     file.close()
   }
 
