@@ -284,6 +284,28 @@ import Testing
     for client in [writer, reader] { try client.close() }
   }
 
+  /// Another node's log put in place of this client's (an operator's mistake): the client cannot
+  /// reopen it, and every later call says so; none writes to memory only or reads a stale state.
+  @Test func aClientThatCannotReopenItsReplacedLogRefusesEveryCall() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = Client(.persistent(nodeID: "node-a", walPath: path))
+    try client.open()
+    try client.put("a", "1")
+    let otherPath = directory.file("node-b.wal")
+    let other = Client(.persistent(nodeID: "node-b", walPath: otherPath))
+    try other.open()
+    try other.put("b", "2")
+    try other.close()
+    #expect(rename(otherPath, path) == 0)
+    for attempt in 0..<3 {
+      #expect(throws: SoftadastraError.self, "attempt \(attempt)") { try client.put("c", "3") }
+      #expect(throws: SoftadastraError.self, "attempt \(attempt)") { try client.get("a") }
+    }
+    try client.close()
+    #expect(try Client.readOnlyTextEntries(walPath: path, nodeID: "node-b") == ["b": "2"])
+  }
+
   /// Another process left a torn tail after this client's last record, then a repair put a
   /// repaired log in place: the client reads the new log (it does not report the old one's
   /// damage at every call).

@@ -65,6 +65,37 @@ import Testing
     #expect(try Client.readOnlyTextEntries(walPath: path) == ["a": "1", "c": "3"])
   }
 
+  /// Another process committed, then died mid-append; this client's catch-up reads the commit and
+  /// fails to cut the torn tail (a full disk): its reads fail, then, once the disk is fine,
+  /// return the commit. They never return the state without it.
+  @Test func aCatchUpThatFailsMidwayLeavesNoCommitUnread() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let injector = Injector(root: directory.path, code: ENOSPC) { _ in false }
+    try IOObservation.with(injector) {
+      let client = Client(.persistent(nodeID: "node-a", walPath: path))
+      try client.open()
+      try client.put("a", "1")
+      let other = Client(.persistent(nodeID: "node-a", walPath: path))
+      try other.open()
+      try other.put("b", "2")
+      try other.close()
+      let torn = try #require(FileHandle(forWritingAtPath: path))
+      try torn.seekToEnd()
+      try torn.write(contentsOf: Data([0x40, 0, 0, 0, 1, 2, 3]))
+      try torn.close()
+      injector.shouldFail = { if case .truncate = $0 { true } else { false } }
+      #expect(throws: SoftadastraError.self) { try client.get("b") }
+      #expect(throws: SoftadastraError.self) { try client.get("b") }
+      injector.shouldFail = { _ in false }
+      #expect(try client.get("b")?.string == "2")
+      try client.put("c", "3")
+      #expect(try client.get("b")?.string == "2" && client.get("a")?.string == "1")
+      try client.close()
+    }
+    #expect(try Client.readOnlyTextEntries(walPath: path) == ["a": "1", "b": "2", "c": "3"])
+  }
+
   @Test func aFullDiskMidBatchLosesNothingAcknowledgedAndWritesNoPartOfTheBatch() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")

@@ -65,10 +65,13 @@ public enum Restore {
     let createdDirectory = !FileSystem.isDirectory(files.directory)
     let scratchParent = dryRun ? FileSystem.temporaryDirectory : files.directory
     var committed = false
-    // A directory this restore created goes again when it fails (with the lock file in it).
+    // A directory this restore created goes again when it fails (with the lock file in it), unless
+    // another process started a node in it meanwhile: then its lock file stays (processes that
+    // have it open would no longer exclude new ones, nor share their change count with them).
     func removeCreatedDirectory() {
       guard !committed, createdDirectory, !dryRun else { return }
-      FileSystem.removeFile(WriterLock.lockPath(forWAL: walPath))
+      let lockPath = WriterLock.lockPath(forWAL: walPath)
+      if FileSystem.names(in: files.directory) == [fileName(lockPath)] { FileSystem.removeFile(lockPath) }
       _ = FileSystem.removeEmptyDirectory(files.directory)
     }
     if !dryRun {

@@ -39,6 +39,9 @@ public final class Client {
   /// Operations this node wrote itself, over its whole history (known once the state is loaded).
   private(set) var localOperations: UInt64 = 0
   private var isOpen = false
+  /// Why the writer, closed when another process replaced the log, could not be reopened: every
+  /// call fails with it until the client is opened again.
+  private var lostWriter: SoftadastraError?
   /// The checkpoint this client started and that builds its snapshot on a thread of its own.
   private var backgroundCheckpoint: BackgroundCheckpoint?
   /// For memory-only clients, which have no WAL to number records.
@@ -212,8 +215,17 @@ public final class Client {
     return result
   }
 
-  /// Takes the writer lock and brings the writer and the state up to date with the log.
+  /// Takes the writer lock and brings the writer and the state up to date with the log. When
+  /// that fails after the writer read part of what was appended, the state is dropped (and loaded
+  /// again at the next read): the writer does not read those records twice.
   private func catchUpUnderLock() throws(SoftadastraError) {
+    do throws(SoftadastraError) { try catchUpOrThrow() } catch {
+      if error.kind != .lockTimeout { (state, summary) = (nil, nil) }
+      throw error
+    }
+  }
+
+  private func catchUpOrThrow() throws(SoftadastraError) {
     guard let writer, let walPath else { return }
     switch try writer.relock(timeout: options.lockTimeout) {
     case .none: break
@@ -230,8 +242,17 @@ public final class Client {
       let lock = writer.surrenderLock()
       self.writer = nil
       (state, summary) = (nil, nil)
-      try openWriter(walPath, heldLock: lock)
-      if hadState, state == nil { try recover(walPath) }
+      do throws(SoftadastraError) {
+        try openWriter(walPath, heldLock: lock)
+        if hadState, state == nil { try recover(walPath) }
+      } catch {
+        // Without its writer the client neither writes nor follows other processes' commits.
+        var lost = error
+        lost.message =
+          "the client could not reopen its WAL after another process replaced it (\(error.message)); close it and open it again"
+        lostWriter = lost
+        throw lost
+      }
     }
   }
 
@@ -460,6 +481,8 @@ public final class Client {
       follower = nil
       localOperations = 0
       memoryLSN = 0
+      lostWriter = nil
+      followerWatch = ChangeWatch(nil)
       isOpen = false
     }
     try writer?.close()
@@ -640,5 +663,6 @@ public final class Client {
 
   func checkOpen() throws(SoftadastraError) {
     guard isOpen else { throw SoftadastraError(.notOpen, "the client is not open; call open() first") }
+    if let lostWriter { throw lostWriter }
   }
 }

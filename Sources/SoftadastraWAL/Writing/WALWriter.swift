@@ -32,6 +32,9 @@ public final class WALWriter {
   private var watch: ChangeWatch
   /// The change count when the lock was last taken: what a catch-up under it brings this writer to.
   private var countAtTake: UInt64?
+  /// Whether this writer knows every change other processes made to the log (false from taking
+  /// the lock until its catch-up succeeds: one that failed is tried again at the next read).
+  private var isCaughtUp = true
   /// Where the log ended, and which log it was (its header's CRC), when the change count last
   /// told other processes about it: a change past it advances the count (`announceChanges()`).
   private var announced: (end: UInt64, log: UInt32)?
@@ -254,21 +257,24 @@ public final class WALWriter {
   }
 
   /// Advances the change count when this writer changed the log since the count last told of
-  /// it (appended, sealed it, cut a torn tail, created it): other processes' next reads look at
-  /// the log. Done after every append (after its sync), so that it comes before the commit is
-  /// acknowledged even when the lock is held across commits.
+  /// it (appended, sealed it, opened it): other processes' next reads look at the log. Done after
+  /// every append (after its sync), so that it comes before the commit is acknowledged even when
+  /// the lock is held across commits. (A torn tail a catch-up cut is not told of: it held no
+  /// data.)
   private func announceChanges() {
     guard let lock, lock.holds else { return }
     let now = (end: endOffset, log: header.checksum)
     guard announced?.end != now.end || announced?.log != now.log else { return }
-    watch.looked(atCount: lock.changes?.advance())
+    lock.advanceChanges()
     announced = now
+    if isCaughtUp { watch.looked(atCount: lock.changes?.value) } else { watch.forget() }
   }
 
   /// Notes that this writer caught up, under the lock, with what other processes changed (which
   /// they told of): nothing to announce, and no look needed before the next read.
   private func caughtUp() {
     announced = (endOffset, header.checksum)
+    isCaughtUp = true
     watch.looked(atCount: countAtTake)
   }
 
@@ -298,6 +304,7 @@ public final class WALWriter {
       watch = ChangeWatch(lock.changes)
     }
     countAtTake = lock?.changes?.value
+    isCaughtUp = false
     // Whether another file is at the path is checked by identity every time: a status-change
     // time can stay the same across a rename within one tick of the kernel's clock.
     let now = try look()
@@ -443,8 +450,25 @@ public final class WALWriter {
     try flush()
     FileSystem.removeFile(archivePath)
     try FileSystem.link(path, to: archivePath)
-    try FileSystem.writeAtomically(newHeader.encoded(), to: path)
-    moveTo(try SystemFile.openForUpdate(path), header: newHeader)
+    do throws(SoftadastraError) { try FileSystem.writeAtomically(newHeader.encoded(), to: path) } catch {
+      // The new log may be in place, not yet durably (its directory's sync failed): this writer
+      // goes on in it either way, never in the sealed one. When it is not, the seal did not happen.
+      if FileSystem.identity(of: path) == (try? file.identity()) {
+        FileSystem.removeFile(archivePath)
+        throw error
+      }
+      try? adoptNewLog(newHeader)
+      throw error
+    }
+    try adoptNewLog(newHeader)
+  }
+
+  /// Goes on in the new log a seal put at `path`.
+  private func adoptNewLog(_ newHeader: WALHeader) throws(SoftadastraError) {
+    do throws(SoftadastraError) { moveTo(try SystemFile.openForUpdate(path), header: newHeader) } catch {
+      failure = error
+      throw error
+    }
     knownStatus = try? file.status()
     announceChanges()
   }

@@ -16,27 +16,36 @@
 /// while anyone waits, a process that wants the lock waits its turn in the room instead of
 /// taking the lock the moment it is released.
 ///
-/// The file's second page holds the log's change count (`ChangeCounter`): a holder that lets the
-/// lock go advances it, unless it says it changed nothing or advanced it itself (`WALWriter`).
+/// The file's second page holds the log's change count (`ChangeCounter`), which the holder writes
+/// when it is missing: a holder that lets the lock go advances it, unless it says it changed
+/// nothing or advanced it itself (`WALWriter`).
 package final class WriterLock {
   package let path: String
   private let walPath: String
   private let file: SystemFile
   /// The log's change count, shared with every process that has the log open; nil where there
-  /// is none (`ChangeCounter`).
-  package let changes: ChangeCounter?
+  /// is none (`ChangeCounter`). Set once the lock is first taken.
+  package private(set) var changes: ChangeCounter?
+  private var countPrepared = false
   /// Whether this process holds it now (not after `suspend()` or `release()`).
   package private(set) var holds = false
 
-  private init(path: String, walPath: String, file: SystemFile) throws(SoftadastraError) {
+  private init(path: String, walPath: String, file: SystemFile) {
     self.path = path
     self.walPath = walPath
     self.file = file
-    changes = try ChangeCounter.forWriter(lockFile: file)
   }
 
   /// A lock dropped while held (an error between taking and letting go) counts as a change.
-  deinit { if holds { changes?.advance() } }
+  deinit { if holds { advanceChanges() } }
+
+  /// Advances the log's change count; only while holding the lock. A failure (an I/O error on
+  /// the lock file's page, which its creation allocated) leaves other processes to notice the
+  /// change at their next look, within a tick of the coarse clock (`ChangeWatch`).
+  package func advanceChanges() {
+    guard holds else { return }
+    changes?.advance(through: file.descriptor)
+  }
 
   /// The lock file that guards the log at `walPath`.
   package static func lockPath(forWAL walPath: String) -> String { walPath + ".lock" }
@@ -47,7 +56,7 @@ package final class WriterLock {
   ///   errors otherwise.
   package static func acquire(walPath: String, timeout: Double) throws(SoftadastraError) -> WriterLock {
     let path = lockPath(forWAL: walPath)
-    let lock = try WriterLock(path: path, walPath: walPath, file: try SystemFile.openOrCreate(path))
+    let lock = WriterLock(path: path, walPath: walPath, file: try SystemFile.openOrCreate(path))
     try lock.take(timeout: timeout)
     return lock
   }
@@ -77,6 +86,13 @@ package final class WriterLock {
       }
     }
     holds = true
+    if !countPrepared {
+      do throws(SoftadastraError) { changes = try ChangeCounter.prepare(lockFile: file) } catch {
+        suspend(advancing: false)
+        throw error
+      }
+      countPrepared = true
+    }
     // Who holds it, for the message of a wait that gives up and for `status` (a longer line an
     // earlier holder left is cut off by this one's newline). Written only when another holder's
     // is there: a page dirtied at every commit would be flushed with the WAL at every sync.
@@ -91,7 +107,7 @@ package final class WriterLock {
   ///   holder changed nothing or advanced it after each change itself.
   package func suspend(advancing: Bool = true) {
     guard holds else { return }
-    if advancing { changes?.advance() }
+    if advancing { advanceChanges() }
     flock(file.descriptor, LOCK_UN)
     holds = false
   }
