@@ -96,6 +96,36 @@ import Testing
     #expect(try Client.readOnlyTextEntries(walPath: path) == ["a": "1", "b": "2", "c": "3"])
   }
 
+  /// A seal whose new live log is renamed into place but whose directory sync fails: the seal
+  /// fails, and the writer's next appends (under the same hold of the lock, as a sync import's)
+  /// go to the new log, never to the sealed one, whose records a snapshot covers.
+  @Test func aSealWhoseNewLogIsNotDurableGoesOnInTheNewLog() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let injector = Injector(root: directory.path, code: EIO) { _ in false }
+    try IOObservation.with(injector) {
+      let writer = try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1)
+      _ = try writer.append([.put(key: Array("a".utf8), value: Array("1".utf8))])
+      var renamed = false
+      injector.shouldFail = { operation in
+        if case .rename(_, let to) = operation, to == path { renamed = true }
+        if case .syncDirectory = operation { return renamed }
+        return false
+      }
+      let next = WALHeader(nodeID: "node-a", createdMilliseconds: 1, firstLSN: writer.nextLSN, continuesSnapshot: true)
+      #expect(throws: SoftadastraError.self) {
+        try writer.startNewLog(next, archivingAs: NodeFiles(walPath: path).segmentPath(firstLSN: 1))
+      }
+      #expect(renamed)
+      injector.shouldFail = { _ in false }
+      _ = try writer.append([.put(key: Array("b".utf8), value: Array("2".utf8))])
+      try writer.close()
+    }
+    var live = try WALScanner(path: path)
+    #expect(live.header.firstLSN == 2)
+    #expect(try live.next()?.record.body == .operation(.put(key: Array("b".utf8), value: Array("2".utf8)), origin: nil))
+  }
+
   @Test func aFullDiskMidBatchLosesNothingAcknowledgedAndWritesNoPartOfTheBatch() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")
