@@ -12,7 +12,7 @@ mkdir -p "$out/module" "$out/work"
 # The C targets (CRC, file system type), built with the same sanitizers, and a module map for
 # Swift to import them.
 clang -O1 -g -fsanitize=fuzzer-no-link,address -I "$root/Sources/CCRC32C/include" \
-  -c "$root/Sources/CCRC32C/crc32c.c" -o "$out/crc32c.o" "$out/filesystem_type.o"
+  -c "$root/Sources/CCRC32C/crc32c.c" -o "$out/crc32c.o"
 clang -O1 -g -fsanitize=fuzzer-no-link,address -I "$root/Sources/CFileSystemType/include" \
   -c "$root/Sources/CFileSystemType/filesystem_type.c" -o "$out/filesystem_type.o"
 cat > "$out/module/module.modulemap" <<MAP
