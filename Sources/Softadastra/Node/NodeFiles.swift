@@ -52,9 +52,16 @@ package struct NodeFiles: Sendable {
     list(suffix: ".wal").sorted { $0.0 < $1.0 }.map { (firstLSN: $0.0, path: $0.1) }
   }
 
-  /// Temporary snapshot files (`<base>.<LSN>.snapshot.tmp`) that checkpoints killed before their
-  /// rename left behind. Only a writer holding the lock may remove them (one may be in progress).
-  package func leftoverSnapshotTemporaries() -> [String] { list(suffix: ".snapshot.tmp").map(\.1) }
+  /// Where the build of the snapshot at `lsn` moves the changes that outgrow memory
+  /// (`SpilledChanges`).
+  package func spillPath(lsn: UInt64) -> String { path("\(baseName).\(Self.digits(lsn)).spill.tmp") }
+
+  /// Temporary files of snapshot builds that checkpoints killed before their rename left behind:
+  /// snapshots (`<base>.<LSN>.snapshot.tmp`) and spilled changes (`<base>.<LSN>.spill.tmp`). Only
+  /// the checkpoint lock's holder may remove them (one may be in progress).
+  package func leftoverSnapshotTemporaries() -> [String] {
+    (list(suffix: ".snapshot.tmp") + list(suffix: ".spill.tmp")).map(\.1)
+  }
 
   /// Whether any snapshot or archived segment exists (then a missing live WAL is damage, not a new node).
   package var hasHistoryFiles: Bool { !snapshots().isEmpty || !segments().isEmpty }

@@ -100,6 +100,8 @@ package enum NodeRecovery {
   /// `lastLSN`: the newest usable snapshot before it (every block checked; a damaged one is
   /// passed over) and the logs up to it. Nil when a snapshot past it is in place already, so that
   /// the live WAL's history no longer goes through it. Takes no lock.
+  /// Its changes go to a spill file (`NodeFiles.spillPath(lsn:)`) as they outgrow memory: the
+  /// state answers `forEach` and its sync table only, in memory that does not grow with the node.
   static func recover(_ files: NodeFiles, nodeID: String, throughSegment segmentPath: String, endingAt lastLSN: UInt64)
     throws(SoftadastraError) -> RecoveredNode?
   {
@@ -110,7 +112,7 @@ package enum NodeRecovery {
       chain.logs = Array(chain.logs[...end])
       do throws(SoftadastraError) {
         try chain.snapshot?.checkBlockChecksums()
-        let node = try replay(chain, keepingRecords: false)
+        let node = try replay(chain, keepingRecords: false, spillingTo: files.spillPath(lsn: lastLSN))
         guard node.lastLSN == lastLSN else {
           throw SoftadastraError(
             .corrupt, "sealed WAL \(segmentPath) ends at LSN \(node.lastLSN), not \(lastLSN)", path: segmentPath)
@@ -282,10 +284,12 @@ package enum NodeRecovery {
       path: files.walPath, lsn: live.firstLSN)
   }
 
-  static func replay(_ chain: Chain, keepingRecords: Bool, onlyKey: [UInt8]? = nil) throws(SoftadastraError)
-    -> RecoveredNode
+  static func replay(_ chain: Chain, keepingRecords: Bool, onlyKey: [UInt8]? = nil, spillingTo spillPath: String? = nil)
+    throws(SoftadastraError) -> RecoveredNode
   {
-    var state = NodeState(snapshot: chain.snapshot)
+    var state =
+      try spillPath.map { path throws(SoftadastraError) in try NodeState(snapshot: chain.snapshot, spillingTo: path) }
+      ?? NodeState(snapshot: chain.snapshot)
     var records: [WALRecord] = []
     var checksums: [UInt32] = []
     var localOperations = chain.snapshot?.header.localOperations ?? 0
@@ -330,7 +334,7 @@ package enum NodeRecovery {
           default: break
           }
         } else {
-          state.apply(record)
+          try state.applySpilling(record)
         }
         if case .operation(_, origin: nil) = record.body { localOperations += 1 }
         if keepingRecords {

@@ -11,9 +11,31 @@ package struct NodeState {
   /// The node's sync table as encoded: the last sync-table record applied, or the snapshot's.
   private(set) var syncTableBytes: [UInt8]
 
+  /// For a state built to be written out whole (`forEach`): the changes moved out of memory, a
+  /// sorted run each time the table outgrew `spillBudgetBytes`. Such a state answers `forEach`
+  /// and the sync table only.
+  private var spilled: SpilledChanges?
+  private var appliedSinceSpillCheck = 0
+  /// How many bytes of keys and values the table of a spilling state holds at most.
+  private var spillBudgetBytes = Int.max
+  /// The budget of a snapshot's build: with the table's slots and index (about 50 bytes a key
+  /// more) and the sort of its keys when it spills, a build stays within about 200 MB.
+  static let buildBudgetBytes = 64 << 20
+
   init(snapshot: SnapshotReader?) {
     self.snapshot = snapshot
     syncTableBytes = snapshot?.header.syncTable ?? []
+  }
+
+  /// A state that moves its changes to sorted runs in a temporary file at `spillPath` whenever
+  /// they outgrow `budgetBytes` (`applySpilling(_:)`): for building a snapshot in memory that
+  /// does not grow with the node.
+  init(snapshot: SnapshotReader?, spillingTo spillPath: String, budgetBytes: Int = buildBudgetBytes)
+    throws(SoftadastraError)
+  {
+    self.init(snapshot: snapshot)
+    spilled = try SpilledChanges(path: spillPath)
+    spillBudgetBytes = budgetBytes
   }
 
   /// The node's sync table (empty when it never synced).
@@ -38,9 +60,27 @@ package struct NodeState {
     }
   }
 
+  /// Applies one record as `apply(_:)` does; in a spilling state, first moves the changes to a
+  /// new run when they outgrew the budget (checked every 1,024 records).
+  mutating func applySpilling(_ record: WALRecord) throws(SoftadastraError) {
+    apply(record)
+    guard let spilled else { return }
+    appliedSinceSpillCheck += 1
+    guard appliedSinceSpillCheck >= 1_024 else { return }
+    appliedSinceSpillCheck = 0
+    guard changes.storedBytes > spillBudgetBytes else { return }
+    try spilled.spill(changes)
+    changes = ChangeTable()
+  }
+
+  /// Whether the state holds every change in memory (not a spilling state that spilled): what
+  /// lookups need.
+  private var isWhole: Bool { spilled?.runs.isEmpty ?? true }
+
   /// The same state over `snapshot`, a newer one that holds every change up to its LSN: only
   /// the changes after it stay in memory (the others go with this state: a few large blocks).
   consuming func rebased(on snapshot: SnapshotReader) -> NodeState {
+    precondition(isWhole, "a state that spilled its changes is only written out")
     var state = NodeState(snapshot: snapshot)
     state.changes = changes.changed(after: snapshot.header.lsn)
     state.syncTableBytes = syncTableBytes
@@ -60,6 +100,7 @@ package struct NodeState {
 
   /// `key`'s entry or tombstone, reading at most one snapshot block.
   package func entryOrTombstone(for key: [UInt8]) throws(SoftadastraError) -> LocalStore.Entry? {
+    precondition(isWhole, "a state that spilled its changes is only written out")
     if let change = changes[key] { return change }
     return try snapshot?.lookup(key, includingTombstones: true)
   }
@@ -67,6 +108,7 @@ package struct NodeState {
   /// The entry or tombstone of each of `keys`, nil where there is none, reading each snapshot
   /// block once.
   func entriesOrTombstones(for keys: [[UInt8]]) throws(SoftadastraError) -> [LocalStore.Entry?] {
+    precondition(isWhole, "a state that spilled its changes is only written out")
     var found = keys.map { changes[$0] }
     guard let snapshot else { return found }
     let unchanged = keys.indices.filter { found[$0] == nil }.sorted { keyPrecedes(keys[$0], keys[$1]) }
@@ -77,6 +119,7 @@ package struct NodeState {
 
   /// The number of keys with a value.
   package func count() throws(SoftadastraError) -> Int {
+    precondition(isWhole, "a state that spilled its changes is only written out")
     guard let snapshot else { return changes.valueCount }
     let keys = changes.sortedKeys()
     let inSnapshot = try snapshot.containsValues(keys)
@@ -89,14 +132,13 @@ package struct NodeState {
   }
 
   /// Calls `body` with every key starting with `prefix` that has a value (and each tombstone,
-  /// when `includingTombstones`), in byte order, streaming the snapshot; stops when `body`
-  /// returns false.
+  /// when `includingTombstones`), in byte order, streaming the snapshot (and the spilled runs);
+  /// stops when `body` returns false.
   package func forEach(
     prefix: [UInt8] = [], includingTombstones: Bool = false,
     _ body: ([UInt8], LocalStore.Entry) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
-    let changed = changes.sortedKeys(prefix: prefix)
-    var next = 0
+    var changed = try SortedChanges(changes, spilled: spilled, prefix: prefix)
     var stopped = false
     /// Passes on an entry unless it is a hidden tombstone; false when `body` asked to stop.
     func emit(_ key: [UInt8], _ entry: LocalStore.Entry) throws(SoftadastraError) -> Bool {
@@ -109,19 +151,14 @@ package struct NodeState {
     }
     /// Emits the changed keys before `limit` (all when nil).
     func emitChanges(before limit: [UInt8]?) throws(SoftadastraError) -> Bool {
-      while next < changed.count, limit.map({ keyPrecedes(changed[next], $0) }) ?? true {
-        let key = changed[next]
-        next += 1
-        guard try emit(key, changes[key]!) else { return false }
+      while let key = changed.nextKey, limit.map({ keyPrecedes(key, $0) }) ?? true {
+        guard let (key, entry) = try changed.next(), try emit(key, entry) else { return false }
       }
       return true
     }
     try snapshot?.forEach(prefix: prefix, includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
       guard try emitChanges(before: key) else { return false }
-      if next < changed.count, changed[next] == key {
-        next += 1
-        return try emit(key, changes[key]!)
-      }
+      if changed.nextKey == key, let (_, newer) = try changed.next() { return try emit(key, newer) }
       return try emit(key, entry)
     }
     if !stopped { _ = try emitChanges(before: nil) }

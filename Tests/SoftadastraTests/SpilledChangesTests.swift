@@ -1,0 +1,93 @@
+import Foundation
+import SoftadastraTestSupport
+import Testing
+
+@testable import Softadastra
+@_spi(Storage) @testable import SoftadastraWAL
+
+/// A state that moves its changes to sorted runs on disk as they outgrow its budget (the build
+/// of a snapshot) lists exactly what a state holding them all in memory lists.
+@Suite struct SpilledChangesTests {
+  /// A node with a snapshot of `keys` keys; returns the snapshot's path.
+  static func snapshotted(_ directory: TemporaryDirectory, keys: Int) throws -> String {
+    let path = directory.file("node-a.wal")
+    let client = Client(.persistent(nodeID: "node-a", walPath: path))
+    try client.open()
+    try client.commit((0..<keys).map { .put(key: Self.key($0), value: Array("base-\($0)".utf8)) })
+    _ = try client.checkpoint()
+    try client.close()
+    return try #require(NodeFiles(walPath: path).snapshots().first?.path)
+  }
+
+  static func key(_ index: Int) -> [UInt8] { Array("key-\(index)".utf8) }
+
+  static func listing(_ state: NodeState, prefix: [UInt8] = [], tombstones: Bool = true) throws -> [String] {
+    var lines: [String] = []
+    try state.forEach(prefix: prefix, includingTombstones: tombstones) { key, entry in
+      lines.append("\(key) \(entry)")
+      return true
+    }
+    return lines
+  }
+
+  @Test(arguments: 0..<4)
+  func aSpillingStateListsWhatAWholeStateDoes(seed: UInt64) throws {
+    let directory = TemporaryDirectory()
+    let snapshotPath = try Self.snapshotted(directory, keys: 3_000)
+    var whole = NodeState(snapshot: try SnapshotReader(path: snapshotPath))
+    // A budget of 1 byte: a run every 1,024 records.
+    var spilling = try NodeState(
+      snapshot: try SnapshotReader(path: snapshotPath), spillingTo: directory.file("spill.tmp"), budgetBytes: 1)
+    var random = SplitMix64(seed: seed)
+    for lsn in UInt64(3_001)...23_000 {
+      let key = Self.key(Int(random.next() % 5_000))
+      let origin =
+        random.next() % 7 == 0 ? Origin(nodeID: "peer", lsn: lsn, timestamp: HybridTimestamp(rawValue: 5)) : nil
+      let operation: StoreOperation =
+        random.next() % 4 == 0
+        ? .delete(key: key)
+        : .put(key: key, value: [UInt8](repeating: UInt8(lsn % 251), count: Int(random.next() % 300)))
+      let record = WALRecord(
+        lsn: lsn, timestamp: HybridTimestamp(rawValue: lsn), body: .operation(operation, origin: origin))
+      whole.apply(record)
+      try spilling.applySpilling(record)
+    }
+    #expect(FileBytes.read(directory.file("spill.tmp")).count > 100_000, "it spilled")
+    #expect(try Self.listing(spilling) == Self.listing(whole), "seed \(seed)")
+    #expect(try Self.listing(spilling, tombstones: false) == Self.listing(whole, tombstones: false))
+    let prefix = Array("key-12".utf8)
+    #expect(try Self.listing(spilling, prefix: prefix) == Self.listing(whole, prefix: prefix))
+    #expect(try Self.listing(spilling, prefix: prefix).count > 10)
+  }
+
+  /// A spill file damaged between its write and its read is reported with its offset, and the
+  /// snapshot is not built from it; the file goes with the state.
+  @Test func aDamagedSpillIsReportedAndTheFileGoesWithTheState() throws {
+    let directory = TemporaryDirectory()
+    let snapshotPath = try Self.snapshotted(directory, keys: 10)
+    let spillPath = directory.file("spill.tmp")
+    do {
+      var spilling = try NodeState(
+        snapshot: try SnapshotReader(path: snapshotPath), spillingTo: spillPath, budgetBytes: 1)
+      for lsn in UInt64(11)...3_000 {
+        let record = WALRecord(
+          lsn: lsn, timestamp: HybridTimestamp(rawValue: lsn),
+          body: .operation(.put(key: Self.key(Int(lsn)), value: [1, 2, 3]), origin: nil))
+        try spilling.applySpilling(record)
+      }
+      // In place: the state reads the file it has open.
+      let bytes = FileBytes.read(spillPath)
+      let handle = try #require(FileHandle(forWritingAtPath: spillPath))
+      try handle.seek(toOffset: UInt64(bytes.count / 2))
+      try handle.write(contentsOf: [bytes[bytes.count / 2] ^ 0x40])
+      try handle.close()
+      #expect {
+        try Self.listing(spilling)
+      } throws: { error in
+        let error = error as! SoftadastraError
+        return error.kind == .corrupt && error.path == spillPath && error.offset != nil
+      }
+    }
+    #expect(!FileManager.default.fileExists(atPath: spillPath))
+  }
+}
