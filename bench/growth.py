@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""How each step's cost grows with the store: every step at N keys and at 8N keys (16-byte keys,
+100-byte values) in one run, with its time, its peak memory (RSS) and its growth factor (the 8N
+time over the N time: 8x is linear), beside sqlite3 doing the same where it has a peer.
+
+A node eight times larger should cost eight times as much, or less (issue 17's goal: at most
+8.5x), in memory that does not grow with it.
+
+Usage: bench/growth.py [--binary PATH] [--keys N] [--smoke]
+(default N = 1,000,000, so 8N = 8,000,000: about 25 minutes and 10 GB of disk; --smoke: 2,000 and
+16,000 keys, which checks the script, not the figures)
+"""
+import argparse, os, shutil, subprocess, tempfile, time
+
+from harness import require, write_records
+
+MORE = 200_000  # the writes a checkpoint saves after the bulk import (fewer in --smoke)
+
+
+def run(command, cwd, stdin=None, stdout=subprocess.DEVNULL):
+    """Seconds and peak RSS in MB of one command (GNU time's maximum resident set size)."""
+    start = time.monotonic()
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", *command], cwd=cwd, stdin=stdin, stdout=stdout,
+                            stderr=subprocess.PIPE, text=True)
+    seconds = time.monotonic() - start
+    if result.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(command)} failed:\n{result.stderr}")
+    return seconds, int(result.stderr.strip().splitlines()[-1]) / 1024
+
+
+def write_more(workdir, count, keys):
+    """`count` new values for keys spread over the whole store, as more.tsv."""
+    step = max(1, keys // count)
+    with open(os.path.join(workdir, "more.tsv"), "w") as tsv:
+        for i in range(count):
+            tsv.write("key-%012d\t%s\n" % ((i * step) % keys, ("changed-%d-" % i).ljust(100, "y")))
+
+
+def measure(sd, keys, more):
+    """Every step at `keys` keys: {step: (seconds, MB, sqlite3 seconds or None)}."""
+    work = tempfile.mkdtemp(prefix=f"softadastra-growth-{keys}-")
+    try:
+        write_records(work, keys)
+        write_more(work, more, keys)
+        probe = "key-%012d" % (keys * 2 // 3)
+        steps = {}
+
+        def step(name, command, peer=None, **kwargs):
+            seconds, megabytes = run(command, work, **kwargs)
+            peer_seconds = run(peer, work)[0] if peer else None
+            steps[name] = (seconds, megabytes, peer_seconds)
+
+        step("store import, one batch (vs sqlite3 .import, one transaction)",
+             [sd, "store", "import", "data.tsv", "--checkpoint-bytes", "0"],
+             ["sqlite3", "kv.db", "PRAGMA journal_mode=WAL;", "CREATE TABLE kv(k TEXT PRIMARY KEY, v TEXT);",
+              ".mode tabs", ".import data.tsv kv"])
+        step("store get right after the import, no snapshot yet (vs sqlite3 select)",
+             [sd, "store", "get", probe, "--checkpoint-bytes", "0"],
+             ["sqlite3", "kv.db", f"SELECT v FROM kv WHERE k='{probe}'"])
+        shutil.copy(os.path.join(work, "data", "softadastra.wal"), os.path.join(work, "imported.wal"))
+        step("wal-replay of the imported WAL", [sd, "wal-replay", "imported.wal"])
+        step("snapshot of the imported WAL", [sd, "snapshot"])
+        step("store get after the snapshot (vs sqlite3 select)", [sd, "store", "get", probe],
+             ["sqlite3", "kv.db", f"SELECT v FROM kv WHERE k='{probe}'"])
+        run([sd, "store", "import", "more.tsv", "--checkpoint-bytes", "0"], work)
+        step(f"checkpoint of {more:,} changes (snapshot)", [sd, "snapshot"])
+        with open(os.path.join(work, "export.jsonl"), "w") as out:
+            step("store export, JSON Lines (vs sqlite3 -json)", [sd, "store", "export"],
+                 ["sh", "-c", "sqlite3 -json kv.db 'SELECT k AS key, v AS value FROM kv ORDER BY k' > sqlite.json"],
+                 stdout=out)
+        step("sync export --full", [sd, "sync", "export", "--peer", "n2", "--full", "--output", "full.sdsync"])
+        step("sync import of it into a new node (vs sqlite3 .dump piped to sqlite3)",
+             [sd, "sync", "import", "full.sdsync", "--data-dir", "n2", "--node-id", "n2"],
+             ["sh", "-c", "rm -f copy.db && sqlite3 kv.db .dump | sqlite3 copy.db"])
+        return steps
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=os.path.abspath(".build/release/softadastra"))
+    parser.add_argument("--keys", type=int, default=1_000_000)
+    parser.add_argument("--smoke", action="store_true", help="tiny run that checks the script, not the figures")
+    args = parser.parse_args()
+    keys, more = (2_000, 400) if args.smoke else (args.keys, MORE)
+    require("sqlite3")
+    if not os.path.exists("/usr/bin/time"):
+        raise SystemExit("bench: /usr/bin/time is missing: apt-get install -y time")
+    small, large = measure(args.binary, keys, more), measure(args.binary, keys * 8, more)
+    print(f"| step | {keys:,} keys: s, peak MB | {keys * 8:,} keys: s, peak MB | growth (8x is linear) "
+          f"| sqlite3 s at {keys:,} / {keys * 8:,} | softadastra / sqlite3 at {keys * 8:,} |")
+    print("|---|---|---|---|---|---|")
+    for name, (seconds, megabytes, peer) in small.items():
+        big_seconds, big_megabytes, big_peer = large[name]
+        growth = big_seconds / seconds if seconds > 0 else float("nan")
+        peers = f"{peer:.2f} / {big_peer:.2f}" if peer is not None else "-"
+        ratio = f"{big_seconds / big_peer:.2f}x" if big_peer else "-"
+        print(f"| {name} | {seconds:.2f}, {megabytes:.0f} | {big_seconds:.2f}, {big_megabytes:.0f} | {growth:.1f}x "
+              f"| {peers} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
