@@ -43,6 +43,10 @@ echo "## A large store: reads, recovery, backup, restore, memory"
 echo
 python3 bench/store-scale.py $smoke
 echo
+echo "## Growth: every step at N and 8N keys"
+echo
+python3 bench/growth.py $smoke
+echo
 echo "## Library writes against the disk's fdatasync rate"
 echo
 .build/release/softadastra-bench $smoke

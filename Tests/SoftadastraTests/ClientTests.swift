@@ -284,6 +284,41 @@ import Testing
     for client in [writer, reader] { try client.close() }
   }
 
+  /// A batch streamed into the log (`commit(streaming:)`) is written 4 MiB at a time as it comes:
+  /// one that fails midway, past several such writes, leaves the log exactly as it was; one that
+  /// succeeds is read by this client (its loaded state is loaded again) and by others.
+  @Test func aStreamedBatchIsWholeOrAbsent() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = Client(.persistent(nodeID: "node-a", walPath: path))
+    try client.open()
+    try client.put("before", "1")
+    let before = FileBytes.read(path)
+    let value = [UInt8](repeating: 0x76, count: 100)
+    var count = 0
+    #expect {
+      try client.commit { () throws(SoftadastraError) in
+        count += 1
+        if count == 100_000 { throw SoftadastraError(.malformedInput, "line 100000: no tab between key and value") }
+        return .put(key: Array("k-\(count)".utf8), value: value)
+      }
+    } throws: { ($0 as! SoftadastraError).kind == .malformedInput }
+    #expect(FileBytes.read(path) == before)
+    #expect(try client.get("k-1") == nil && client.size == 1)
+    count = 0
+    let lsns = try client.commit { () throws(SoftadastraError) in
+      count += 1
+      return count <= 50_000 ? .put(key: Array("k-\(count)".utf8), value: value) : nil
+    }
+    #expect(lsns == 2...50_001)
+    #expect(try client.get("k-50000")?.bytes == value && client.size == 50_001)
+    #expect(try client.commit { () throws(SoftadastraError) in nil } == nil)
+    try client.close()
+    let reader = try Client.openedReadOnly(walPath: path)
+    #expect(try reader.get("k-1")?.bytes == value && reader.size == 50_001)
+    try reader.close()
+  }
+
   /// Another node's log put in place of this client's (an operator's mistake): the client cannot
   /// reopen it, and every later call says so; none writes to memory only or reads a stale state.
   @Test func aClientThatCannotReopenItsReplacedLogRefusesEveryCall() throws {

@@ -1,10 +1,55 @@
+import Foundation
 import Softadastra
 import Testing
 
 @Suite struct KeyValueLinesTests {
+  /// Every operation of `input`, read `chunk` bytes at a time (a line may span many reads).
+  static func operations(from input: [UInt8], format: KeyValueLines.Format, chunk: Int = 1 << 20) throws
+    -> [StoreOperation]
+  {
+    var offset = 0
+    var reader = KeyValueLines.Reader(format: format) { buffer in
+      let count = min(buffer.count, chunk, input.count - offset)
+      input.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + count])) }
+      offset += count
+      return count
+    }
+    var operations: [StoreOperation] = []
+    while let operation = try reader.next() { operations.append(operation) }
+    return operations
+  }
+
+  /// Reads of any size give the same operations: lines, CR LF and a last line without a newline
+  /// across every boundary.
+  @Test func linesSplitAcrossReadsOfAnySizeReadTheSame() throws {
+    let input = Array("a\t1\r\n\nbb\tx\ty\n\r\n{no}\tz\nc\t".utf8)
+    let whole = try Self.operations(from: input, format: .tsv)
+    #expect(whole.count == 4)
+    for chunk in 1...input.count { #expect(try Self.operations(from: input, format: .tsv, chunk: chunk) == whole) }
+    #expect(try KeyValueLinesTests.operations(from: [], format: .tsv).isEmpty)
+  }
+
+  /// A line longer than any key and value could make is refused before it is read whole.
+  @Test func aLineLongerThanAnyKeyAndValueIsRefused() {
+    var offset = 0
+    var reader = KeyValueLines.Reader(format: .tsv) { buffer in
+      let count = min(buffer.count, 1 << 20)
+      memset(buffer.baseAddress!, 0x78, count)
+      offset += count
+      return count
+    }
+    #expect {
+      try reader.next()
+    } throws: { error in
+      let error = error as! SoftadastraError
+      return error.kind == .malformedInput && error.message.hasPrefix("line 1: longer than")
+    }
+    #expect(offset <= KeyValueLines.Reader.maxLineBytes + 2 << 20)
+  }
+
   @Test func tsvLinesBecomePutsAndValuesKeepTheirTabs() throws {
     let input = Array("a\t1\r\n\nb\tx\ty\nc\t".utf8)
-    let operations = try KeyValueLines.operations(from: input, format: .tsv)
+    let operations = try Self.operations(from: input, format: .tsv)
     #expect(
       operations == [
         .put(key: Array("a".utf8), value: Array("1".utf8)), .put(key: Array("b".utf8), value: Array("x\ty".utf8)),
@@ -14,19 +59,19 @@ import Testing
 
   @Test func aMalformedLineIsNamedByNumber() {
     #expect {
-      try KeyValueLines.operations(from: Array("a\t1\nno tab here\n".utf8), format: .tsv)
+      try Self.operations(from: Array("a\t1\nno tab here\n".utf8), format: .tsv)
     } throws: { error in
       let error = error as! SoftadastraError
       return error.kind == .malformedInput && error.message.hasPrefix("line 2:")
     }
     #expect {
-      try KeyValueLines.operations(
+      try Self.operations(
         from: Array("{\"key\":\"a\",\"value\":\"1\"}\n{\"key\":\"b\"}\n".utf8), format: .jsonl)
     } throws: { error in
       (error as! SoftadastraError).message.hasPrefix("line 2:")
     }
     #expect {
-      try KeyValueLines.operations(from: Array("\t1\n".utf8), format: .tsv)
+      try Self.operations(from: Array("\t1\n".utf8), format: .tsv)
     } throws: { error in
       (error as! SoftadastraError).message == "line 1: the key is empty"
     }
@@ -37,7 +82,7 @@ import Testing
       (Array("k\"ey\n".utf8), Array("välue ✓".utf8)), ([0xFF, 0xFE], [0x00, 0x80, 0xFF]), (Array("e".utf8), []),
     ]
     let lines = pairs.map { KeyValueLines.exportObject(key: $0.0, value: $0.1).serialized }.joined(separator: "\n")
-    let operations = try KeyValueLines.operations(from: Array(lines.utf8), format: .jsonl)
+    let operations = try Self.operations(from: Array(lines.utf8), format: .jsonl)
     #expect(operations == pairs.map { .put(key: $0.0, value: $0.1) })
     #expect(
       KeyValueLines.exportObject(key: [0x61], value: [0xFF]).serialized

@@ -135,6 +135,34 @@ public final class Client {
     return records.first!.lsn...records.last!.lsn
   }
 
+  /// Writes the operations `next` yields, until it returns nil, as one atomic batch, without
+  /// holding them in memory (an import larger than memory): after a crash, recovery sees all of
+  /// them or none, and one sync covers them all. A state this client had loaded is loaded again
+  /// at its next read.
+  ///
+  /// - Returns: the LSNs the operations were given (nil for none).
+  /// - Throws: what `next` throws, or `invalidArgument` for an operation over the limits: then
+  ///   nothing is written.
+  @discardableResult
+  public func commit(streaming next: () throws(SoftadastraError) -> StoreOperation?) throws(SoftadastraError)
+    -> ClosedRange<UInt64>?
+  {
+    try checkOpen()
+    guard !options.readOnly else {
+      throw SoftadastraError(.invalidArgument, "this client was opened read-only; open it without readOnly to write")
+    }
+    guard walPath != nil else {
+      var operations: [StoreOperation] = []
+      while let operation = try next() { operations.append(operation) }
+      return try commit(operations)
+    }
+    let lsns = try writing { writer throws(SoftadastraError) in try writer.appendBatch(next) }
+    // The records are in the log, not in the state.
+    if lsns != nil, state != nil { (state, summary) = (nil, nil) }
+    checkpointIfDue()
+    return lsns
+  }
+
   /// Writes each of `batches` as an atomic batch of its own, all under one hold of the writer lock
   /// and with one sync for all of them (group commit): what several writers waiting at once share.
   /// Each batch succeeds or fails on its own when its operations are invalid; a failed write or

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The line formats that `store import` reads and `store export` writes.
 package enum KeyValueLines {
   /// An input format.
@@ -9,33 +13,140 @@ package enum KeyValueLines {
     case jsonl
   }
 
-  /// Parses a whole input into put operations; any malformed line rejects all of it.
+  /// Put operations read from an input a line at a time, in memory that does not grow with the
+  /// input (a chunk and the longest line): what `store import` streams into one batch.
   ///
   /// Empty lines are skipped; a final line without a newline counts. A line ending in CR LF
-  /// loses the CR.
-  /// - Throws: `malformedInput` naming the first bad line.
-  package static func operations(from input: [UInt8], format: Format) throws(SoftadastraError) -> [StoreOperation] {
-    var operations: [StoreOperation] = []
-    var lineNumber = 0
-    var start = 0
-    while start < input.count {
-      lineNumber += 1
-      var end = input[start...].firstIndex(of: 0x0A) ?? input.count
-      let next = end + 1
-      if end > start, input[end - 1] == 0x0D { end -= 1 }
-      if end > start {
-        let line = input[start..<end]
-        let pair: (key: [UInt8], value: [UInt8])
-        switch format {
-        case .tsv: pair = try tsvPair(line, lineNumber)
-        case .jsonl: pair = try jsonPair(line, lineNumber)
-        }
-        try check(pair, lineNumber)
-        operations.append(.put(key: pair.key, value: pair.value))
-      }
-      start = next
+  /// loses the CR. A malformed line throws `malformedInput` naming it by number.
+  package struct Reader {
+    package let format: Format
+    /// Reads up to the buffer's size into it; 0 at the end of the input.
+    private let read: (UnsafeMutableRawBufferPointer) throws(SoftadastraError) -> Int
+    /// Read bytes, valid up to `filled`; a line longer than it grows it.
+    private var buffer = [UInt8](repeating: 0, count: chunkBytes)
+    private var filled = 0
+    /// Where the next line starts in `buffer`, and where to go on looking for its newline.
+    private var lineStart = 0
+    private var scanned = 0
+    private var atEnd = false
+    private var lineNumber = 0
+
+    /// The longest line read: the largest key and value, JSON-escaped (up to 6 bytes a byte).
+    package static let maxLineBytes = 6 * (WALFormat.maxKeyBytes + WALFormat.maxValueBytes) + 1024
+    static let chunkBytes = 1 << 20
+
+    package init(format: Format, read: @escaping (UnsafeMutableRawBufferPointer) throws(SoftadastraError) -> Int) {
+      self.format = format
+      self.read = read
     }
-    return operations
+
+    /// Lines of standard input.
+    package static func standardInput(format: Format) -> Reader {
+      Reader(format: format) { buffer throws(SoftadastraError) in
+        while true {
+          let count = Glibc.read(0, buffer.baseAddress, buffer.count)
+          if count >= 0 { return count }
+          if errno != EINTR { throw .system(errno, "cannot read standard input", path: "-") }
+        }
+      }
+    }
+
+    /// Lines of `file`, from its start.
+    package init(file: SystemFile, format: Format) {
+      var offset: UInt64 = 0
+      self.init(format: format) { buffer throws(SoftadastraError) in
+        let count = try file.read(into: buffer, at: offset)
+        offset += UInt64(count)
+        return count
+      }
+    }
+
+    /// Lines of `bytes`.
+    package init(bytes: [UInt8], format: Format) {
+      var offset = 0
+      self.init(format: format) { buffer in
+        let count = min(buffer.count, bytes.count - offset)
+        bytes.withUnsafeBytes { source in
+          buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<offset + count]))
+        }
+        offset += count
+        return count
+      }
+    }
+
+    /// The next line's operation; nil at the end of the input.
+    package mutating func next() throws(SoftadastraError) -> StoreOperation? {
+      while let line = try nextLine() {
+        var end = line.upperBound
+        if end > line.lowerBound, buffer[end - 1] == 0x0D { end -= 1 }
+        guard end > line.lowerBound else { continue }
+        return try KeyValueLines.operation(buffer[line.lowerBound..<end], number: lineNumber, format: format)
+      }
+      return nil
+    }
+
+    /// Where the next line is in `buffer` (without its newline); nil at the end of the input.
+    private mutating func nextLine() throws(SoftadastraError) -> Range<Int>? {
+      while true {
+        let (from, to) = (scanned, filled)
+        let found = buffer.withUnsafeBytes { bytes -> Int? in
+          guard to > from, let hit = memchr(bytes.baseAddress! + from, 0x0A, to - from) else { return nil }
+          return UnsafeRawPointer(hit) - bytes.baseAddress!
+        }
+        if let newline = found {
+          lineNumber += 1
+          defer { (lineStart, scanned) = (newline + 1, newline + 1) }
+          return lineStart..<newline
+        }
+        scanned = filled
+        if atEnd {
+          guard lineStart < filled else { return nil }
+          lineNumber += 1
+          defer { (lineStart, scanned) = (filled, filled) }
+          return lineStart..<filled
+        }
+        try readMore()
+      }
+    }
+
+    /// Moves the line begun to the front of the buffer (growing it when the line fills it), then
+    /// reads what follows it.
+    private mutating func readMore() throws(SoftadastraError) {
+      let kept = filled - lineStart
+      guard kept <= Self.maxLineBytes else {
+        throw SoftadastraError(
+          .malformedInput,
+          "line \(lineNumber + 1): longer than \(Self.maxLineBytes) bytes, the most a key and value take")
+      }
+      let start = lineStart
+      if start > 0 {
+        buffer.withUnsafeMutableBytes { bytes in _ = memmove(bytes.baseAddress!, bytes.baseAddress! + start, kept) }
+      }
+      (lineStart, scanned, filled) = (0, scanned - start, kept)
+      if filled == buffer.count {
+        let grown = min(buffer.count * 2, Self.maxLineBytes + Self.chunkBytes)
+        buffer.append(contentsOf: [UInt8](repeating: 0, count: grown - buffer.count))
+      }
+      let (read, from) = (self.read, filled)
+      let count = try buffer.withUnsafeMutableBytes { bytes in
+        Result { () throws(SoftadastraError) in try read(UnsafeMutableRawBufferPointer(rebasing: bytes[from...])) }
+      }.get()
+      filled += count
+      atEnd = count == 0
+    }
+  }
+
+  /// The put operation of one line (without its newline), number `number` of the input.
+  static func operation(_ line: ArraySlice<UInt8>, number: Int, format: Format) throws(SoftadastraError)
+    -> StoreOperation
+  {
+    let pair: (key: [UInt8], value: [UInt8])
+    switch format {
+    case .tsv: pair = try tsvPair(line, number)
+    case .jsonl: pair = try jsonPair(line, number)
+    }
+    try check(pair, number)
+    return .put(key: pair.key, value: pair.value)
   }
 
   /// The members of `{"key":…}`, with `"key_encoding":"base64"` for a key that is not UTF-8.

@@ -160,12 +160,7 @@ public final class WALWriter {
   public func append(batches: [[WALRecord.Body]]) throws(SoftadastraError) -> [[WALRecord]] {
     try checkUsable()
     let total = batches.reduce(0) { $0 + $1.count }
-    guard UInt64(total) <= WALFormat.maxLSN + 1 - nextLSN else {
-      throw SoftadastraError(
-        .corrupt, "WAL \(path) has used every LSN up to \(WALFormat.maxLSN); nothing more can be appended to it",
-        path: path,
-        lsn: nextLSN)
-    }
+    guard UInt64(total) <= WALFormat.maxLSN + 1 - nextLSN else { throw Self.everyLSNUsed(path, at: nextLSN) }
     for case .operation(let operation, let origin) in batches.joined() {
       try operation.checkLimits()
       if let origin, origin.nodeID.utf8.isEmpty || origin.nodeID.utf8.count > WALFormat.maxNodeIDBytes {
@@ -174,43 +169,109 @@ public final class WALWriter {
     }
     var written: [[WALRecord]] = []
     written.reserveCapacity(batches.count)
-    var buffer: [UInt8] = []
-    var checksum = lastChecksum
-    var offset = endOffset
-    var lsn = nextLSN
-    var clock = self.clock
-    do throws(SoftadastraError) {
+    try appending { pending throws(SoftadastraError) in
       for bodies in batches {
         var records: [WALRecord] = []
         records.reserveCapacity(bodies.count)
         for (index, body) in bodies.enumerated() {
-          let record = WALRecord(lsn: lsn, timestamp: clock.now(), batch: .of(index, in: bodies.count), body: body)
-          checksum = RecordEncoder.append(record, seed: checksum, to: &buffer)
-          records.append(record)
-          lsn = record.nextLSN
-          if buffer.count >= 4 << 20 {
-            try file.write(buffer, at: offset)
-            offset += UInt64(buffer.count)
-            buffer.removeAll(keepingCapacity: true)
-          }
+          records.append(try pending.add(body, batch: .of(index, in: bodies.count)))
         }
         written.append(records)
       }
+    }
+    return written
+  }
+
+  /// Appends the operations `next` yields, until it returns nil, as one atomic batch, without
+  /// holding them in memory: they are encoded and written 4 MiB at a time, and recovery applies
+  /// the batch whole or not at all (its last record closes it). With `autoFlush` it is on disk
+  /// when this returns (one sync).
+  ///
+  /// - Returns: the LSNs of the batch (nil when `next` yielded nothing).
+  /// - Throws: what `next` throws, or `invalidArgument` for an operation over the limits: the
+  ///   log is then cut back to where it ended (nothing is written); `io` as `append(_:)`.
+  public func appendBatch(_ next: () throws(SoftadastraError) -> StoreOperation?) throws(SoftadastraError)
+    -> ClosedRange<UInt64>?
+  {
+    try checkUsable()
+    let first = nextLSN
+    var count = 0
+    try appending { pending throws(SoftadastraError) in
+      // One operation is held back until the next shows whether it closes the batch.
+      var held = try next()
+      while let operation = held {
+        try operation.checkLimits()
+        held = try next()
+        let position: WALRecord.BatchPosition =
+          held == nil ? (count == 0 ? .single : .last) : (count == 0 ? .first : .middle)
+        _ = try pending.add(.operation(operation, origin: nil), batch: position)
+        count += 1
+      }
+    }
+    return count == 0 ? nil : first...(first + UInt64(count) - 1)
+  }
+
+  static func everyLSNUsed(_ path: String, at lsn: UInt64) -> SoftadastraError {
+    SoftadastraError(
+      .corrupt, "WAL \(path) has used every LSN up to \(WALFormat.maxLSN); nothing more can be appended to it",
+      path: path, lsn: lsn)
+  }
+
+  /// Records being appended past the log's end: encoded into a buffer that is written out every
+  /// 4 MiB, each chained to the CRC of the one before.
+  struct PendingAppend {
+    let file: SystemFile
+    let path: String
+    var buffer: [UInt8] = []
+    var checksum: UInt32
+    var offset: UInt64
+    var lsn: UInt64
+    var clock: HybridClock
+
+    /// Encodes a record with `body` at the next LSN.
+    mutating func add(_ body: WALRecord.Body, batch: WALRecord.BatchPosition) throws(SoftadastraError) -> WALRecord {
+      guard lsn <= WALFormat.maxLSN else { throw WALWriter.everyLSNUsed(path, at: lsn) }
+      let record = WALRecord(lsn: lsn, timestamp: clock.now(), batch: batch, body: body)
+      checksum = RecordEncoder.append(record, seed: checksum, to: &buffer)
+      lsn = record.nextLSN
+      if buffer.count >= 4 << 20 { try writeOut() }
+      return record
+    }
+
+    mutating func writeOut() throws(SoftadastraError) {
       try file.write(buffer, at: offset)
       offset += UInt64(buffer.count)
+      buffer.removeAll(keepingCapacity: true)
+    }
+  }
+
+  /// Runs `body` to add records past the log's end, then writes them out and syncs them (with
+  /// `autoFlush`), and moves the log's end past them. When anything fails, the log is cut back to
+  /// where it ended; a failed write or sync also stops the writer (what reached the disk is
+  /// unknown), a failure of `body` does not.
+  private func appending(_ body: (inout PendingAppend) throws(SoftadastraError) -> Void) throws(SoftadastraError) {
+    var pending = PendingAppend(
+      file: file, path: path, checksum: lastChecksum, offset: endOffset, lsn: nextLSN, clock: clock)
+    do throws(SoftadastraError) { try body(&pending) } catch {
+      if pending.offset != endOffset {
+        do throws(SoftadastraError) { try file.truncate(to: endOffset) } catch { failure = error }
+      }
+      throw error
+    }
+    do throws(SoftadastraError) {
+      try pending.writeOut()
       if autoFlush { try file.syncData() } else { unsyncedBytes = true }
     } catch {
       failure = error
       try? file.truncate(to: endOffset)
       throw error
     }
-    endOffset = offset
-    nextLSN = lsn
-    lastChecksum = checksum
-    self.clock = clock
+    endOffset = pending.offset
+    nextLSN = pending.lsn
+    lastChecksum = pending.checksum
+    clock = pending.clock
     knownStatus = try? file.status()
     announceChanges()
-    return written
   }
 
   /// Moves the clock past `timestamp` (the time of records this log no longer holds).

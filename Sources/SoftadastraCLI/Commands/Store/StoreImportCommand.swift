@@ -9,7 +9,8 @@ struct StoreImportCommand: ParsableCommand {
     discussion: """
       Reads key<TAB>value lines (or JSON Lines with --format jsonl, the objects store export \
       writes). The whole file is one batch with one sync: after a crash either all of it is \
-      there or none. A malformed line rejects the whole import, naming its line, and writes nothing.
+      there or none. A malformed line rejects the whole import, naming its line, and writes nothing. \
+      The input is streamed into the batch, in memory that does not grow with it.
       """)
 
   @Argument(help: "The file to read; '-' or nothing reads standard input.", completion: .file()) var file: String = "-"
@@ -17,22 +18,35 @@ struct StoreImportCommand: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
-    let input = file == "-" ? try StandardInput.readAll() : try readFile(file)
-    let operations = try KeyValueLines.operations(from: input, format: format)
+    // Standard input is read twice only when the node is new (see below), from a copy.
+    let createsNode = !FileSystem.exists(global.resolvedWAL)
+    let copied = file == "-" && createsNode ? try StandardInput.copyToTemporaryFile() : nil
+    defer { copied.map(StandardInput.removeTemporaryFile) }
+    let path = copied ?? file
+    // A new node is made only for an input that is valid throughout: it is read once to check it
+    // first. An existing node takes the batch as it is read; a bad line cuts it back off.
+    if createsNode {
+      var check = try lines(path)
+      while try check.next() != nil {}
+    }
+    var input = try lines(path)
     let client = try global.openClient(forWriting: true, loadsStore: false)
-    let lsns = try client.commit(operations)
+    let lsns = try client.commit { () throws(SoftadastraError) in try input.next() }
     try global.close(client)
     if global.json {
+      let count: Int = lsns.map { $0.count } ?? 0
       Output.document([
-        ("imported", .number(operations.count)),
+        ("imported", .number(count)),
         ("first_lsn", lsns.map { .number($0.lowerBound) } ?? .null),
         ("last_lsn", lsns.map { .number($0.upperBound) } ?? .null),
       ])
     }
   }
 
-  private func readFile(_ path: String) throws -> [UInt8] {
-    let file = try SystemFile.openForReading(path)
-    return try file.read(count: Int(file.size()), at: 0)
+  /// The input at `path` (`-`: standard input) as lines of `format`, read as they are needed.
+  private func lines(_ path: String) throws -> KeyValueLines.Reader {
+    path == "-"
+      ? KeyValueLines.Reader.standardInput(format: format)
+      : KeyValueLines.Reader(file: try SystemFile.openForReading(path), format: format)
   }
 }
