@@ -61,19 +61,6 @@ package enum KeyValueLines {
       }
     }
 
-    /// Lines of `bytes`.
-    package init(bytes: [UInt8], format: Format) {
-      var offset = 0
-      self.init(format: format) { buffer in
-        let count = min(buffer.count, bytes.count - offset)
-        bytes.withUnsafeBytes { source in
-          buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<offset + count]))
-        }
-        offset += count
-        return count
-      }
-    }
-
     /// The next line's operation; nil at the end of the input.
     package mutating func next() throws(SoftadastraError) -> StoreOperation? {
       while let line = try nextLine() {
