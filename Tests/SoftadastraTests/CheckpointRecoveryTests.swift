@@ -311,7 +311,7 @@ import Testing
   static func replayedContents(_ path: String) throws -> [String: String] {
     let result = try Replayer.replay(path: path, policy: .strict)
     var contents: [String: String] = [:]
-    for (key, entry) in result.store.sorted() {
+    for (key, entry) in try result.state.sorted() {
       contents[String(decoding: key, as: UTF8.self)] = String(decoding: entry.value, as: UTF8.self)
     }
     return contents
@@ -577,11 +577,11 @@ import Testing
     #expect(try WALScanner(path: path).header.continuesSnapshot)
     let replayed = try Replayer.replay(path: path, policy: .strict)
     #expect(replayed.baseSnapshot?.lsn == 30)
-    #expect(replayed.store.count == 29)
-    #expect(replayed.store.entry(for: Array("k1".utf8))?.value == Array("after".utf8))
-    #expect(replayed.store.entry(for: Array("k29".utf8))?.value == Array("v29".utf8))
+    #expect(try replayed.keyCount() == 29)
+    #expect(try replayed.state.entry(for: Array("k1".utf8))?.value == Array("after".utf8))
+    #expect(try replayed.state.entry(for: Array("k29".utf8))?.value == Array("v29".utf8))
     let atSnapshot = try Replayer.replay(path: path, policy: .strict, target: ReplayTarget(lsn: 30))
-    #expect(atSnapshot.store.count == 30)
+    #expect(try atSnapshot.keyCount() == 30)
     #expect {
       try Replayer.replay(path: path, policy: .strict, target: ReplayTarget(lsn: 29))
     } throws: { ($0 as! SoftadastraError).kind == .invalidArgument }
@@ -589,8 +589,8 @@ import Testing
     // gives the same start, as it does to the node's readers.
     try FileManager.default.removeItem(atPath: result.snapshot.path)
     let fromArchive = try Replayer.replay(path: path, policy: .strict)
-    #expect(fromArchive.baseSnapshot == nil && fromArchive.store.count == 29)
-    #expect(fromArchive.store.entry(for: Array("k1".utf8))?.value == Array("after".utf8))
+    #expect(try fromArchive.baseSnapshot == nil && fromArchive.keyCount() == 29)
+    #expect(try fromArchive.state.entry(for: Array("k1".utf8))?.value == Array("after".utf8))
     // Without either, the log is not the node's state, and every reader says so.
     try FileManager.default.removeItem(atPath: result.archivedWAL)
     #expect {

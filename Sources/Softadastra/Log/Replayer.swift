@@ -3,7 +3,9 @@ public enum Replayer {
   /// Replays the log at `path`.
   ///
   /// Batches stay atomic: a batch is applied whole when its last record is within the target,
-  /// and not at all otherwise.
+  /// and not at all otherwise. The log is read twice: once to find where the last batch the
+  /// target holds whole ends, once to apply every record up to there; so no batch is held in
+  /// memory, and the state spills to a temporary file past 64 MiB of changes (`NodeState`).
   ///
   /// - Parameters:
   ///   - path: the log, of either format.
@@ -14,25 +16,25 @@ public enum Replayer {
   public static func replay(
     path: String, policy: RecoveryPolicy, target: ReplayTarget = ReplayTarget(), format: LogFormat? = nil
   ) throws(SoftadastraError) -> ReplayResult {
-    var pending: [WALRecord] = []
     if policy == .salvage {
       let plan = try Salvage.plan(path: path, format: format)
       var result = ReplayResult(header: plan.header ?? runtimeHeader)
       try result.loadBase(forLogAt: path, target: target)
       result.damage = plan.dropped
-      for scanned in plan.kept where !result.reachedTarget {
-        apply(scanned.record, to: &result, pending: &pending, target: target)
-      }
+      var kept = plan.kept.makeIterator()
+      let end = try ReplayEnd.find(target) { () throws(SoftadastraError) in kept.next() }
+      var again = plan.kept.makeIterator()
+      try result.apply(through: end, path: path) { () throws(SoftadastraError) in again.next() }
       try checkReached(target, by: result, path: path)
       return result
     }
     var reader = try LogFormat.openReader(path: path, format: format)
     var result = ReplayResult(header: reader.nativeHeader ?? runtimeHeader)
     try result.loadBase(forLogAt: path, target: target)
-    while !result.reachedTarget, let scanned = try reader.next() {
-      apply(scanned.record, to: &result, pending: &pending, target: target)
-    }
+    let end = try ReplayEnd.find(target) { () throws(SoftadastraError) in try reader.next() }
     try finish(&result, ending: reader.ending, fileSize: reader.fileSize, policy: policy, path: path)
+    var again = try LogFormat.openReader(path: path, format: format)
+    try result.apply(through: end, path: path) { () throws(SoftadastraError) in try again.next() }
     try checkReached(target, by: result, path: path)
     return result
   }
@@ -81,22 +83,34 @@ public enum Replayer {
     default: break
     }
   }
+}
 
-  private static func apply(
-    _ record: WALRecord, to result: inout ReplayResult, pending: inout [WALRecord], target: ReplayTarget
-  ) {
-    guard target.includes(record) else {
-      result.reachedTarget = true
-      return
+/// Where a replay to a target ends: after the last batch the target holds whole (its last
+/// record's number in the log, LSN, time and CRC), and whether the target stopped it.
+struct ReplayEnd {
+  var records = 0
+  var lastLSN: UInt64?
+  var lastTimestamp: HybridTimestamp?
+  var lastChecksum: UInt32?
+  var reachedTarget = false
+
+  /// Reads the records `next` gives up to the target or their end, applying none.
+  static func find(_ target: ReplayTarget, _ next: () throws(SoftadastraError) -> ScannedRecord?)
+    throws(SoftadastraError) -> ReplayEnd
+  {
+    var end = ReplayEnd()
+    var seen = 0
+    while let scanned = try next() {
+      guard target.includes(scanned.record) else {
+        end.reachedTarget = true
+        break
+      }
+      seen += 1
+      guard !scanned.record.batch.continues else { continue }
+      end.records = seen
+      (end.lastLSN, end.lastTimestamp, end.lastChecksum) =
+        (scanned.record.lsn, scanned.record.timestamp, scanned.checksum)
     }
-    pending.append(record)
-    guard !record.batch.continues else { return }
-    for member in pending {
-      result.store.apply(member)
-      result.recordsApplied += 1
-    }
-    result.lastLSN = record.lsn
-    result.lastTimestamp = record.timestamp
-    pending.removeAll(keepingCapacity: true)
+    return end
   }
 }

@@ -288,8 +288,7 @@ package enum NodeRecovery {
     throws(SoftadastraError) -> RecoveredNode
   {
     var state =
-      try spillPath.map { path throws(SoftadastraError) in try NodeState(snapshot: chain.snapshot, spillingTo: path) }
-      ?? NodeState(snapshot: chain.snapshot)
+      spillPath.map { NodeState(snapshot: chain.snapshot, spillingTo: $0) } ?? NodeState(snapshot: chain.snapshot)
     var records: [WALRecord] = []
     var checksums: [UInt32] = []
     var localOperations = chain.snapshot?.header.localOperations ?? 0

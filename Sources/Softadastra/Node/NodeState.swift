@@ -15,6 +15,8 @@ package struct NodeState {
   /// sorted run each time the table outgrew `spillBudgetBytes`. Such a state answers `forEach`
   /// and the sync table only.
   private var spilled: SpilledChanges?
+  /// Where `spilled` goes, made at the first spill.
+  private var spillPath: String?
   private var appliedSinceSpillCheck = 0
   /// How many bytes of keys and values the table of a spilling state holds at most.
   private var spillBudgetBytes = Int.max
@@ -30,11 +32,9 @@ package struct NodeState {
   /// A state that moves its changes to sorted runs in a temporary file at `spillPath` whenever
   /// they outgrow `budgetBytes` (`applySpilling(_:)`): for building a snapshot in memory that
   /// does not grow with the node.
-  init(snapshot: SnapshotReader?, spillingTo spillPath: String, budgetBytes: Int = buildBudgetBytes)
-    throws(SoftadastraError)
-  {
+  init(snapshot: SnapshotReader?, spillingTo spillPath: String, budgetBytes: Int = buildBudgetBytes) {
     self.init(snapshot: snapshot)
-    spilled = try SpilledChanges(path: spillPath)
+    self.spillPath = spillPath
     spillBudgetBytes = budgetBytes
   }
 
@@ -64,12 +64,13 @@ package struct NodeState {
   /// new run when they outgrew the budget (checked every 1,024 records).
   mutating func applySpilling(_ record: WALRecord) throws(SoftadastraError) {
     apply(record)
-    guard let spilled else { return }
+    guard let spillPath else { return }
     appliedSinceSpillCheck += 1
     guard appliedSinceSpillCheck >= 1_024 else { return }
     appliedSinceSpillCheck = 0
     guard changes.storedBytes > spillBudgetBytes else { return }
-    try spilled.spill(changes)
+    if spilled == nil { spilled = try SpilledChanges(path: spillPath) }
+    try spilled!.spill(changes)
     changes = ChangeTable()
   }
 

@@ -48,6 +48,7 @@ struct StatusCommand: ParsableCommand {
   private func showForeignLog(_ path: String) throws {
     let report = try WALVerifier.verify(path: path)
     let result = try Replayer.replay(path: path, policy: .tolerateTail)
+    let keys = try result.keyCount()
     if global.json {
       Output.document([
         ("node_id", .null),
@@ -64,7 +65,7 @@ struct StatusCommand: ParsableCommand {
             ),
           ])
         ),
-        ("store", .object([("keys", .number(result.store.count))])),
+        ("store", .object([("keys", .number(keys))])),
       ])
       return
     }
@@ -78,7 +79,7 @@ struct StatusCommand: ParsableCommand {
       tornTail: report.tornTail, whatHappensToIt: "repair: softadastra wal-verify --repair"
     ).forEach(Output.line)
     Output.line("Store")
-    Output.line("  keys       : \(result.store.count)")
+    Output.line("  keys       : \(keys)")
   }
 
   /// A log's size, records, LSN range and torn tail, and what becomes of the tail.

@@ -53,11 +53,12 @@ struct WALReplayCommand: ParsableCommand {
     }
     if let output { try result.writeCompactedWAL(to: output) }
     if export {
-      for (key, entry) in result.store.sorted() {
+      try result.state.forEach { key, entry in
         Output.json(KeyValueLines.exportObject(key: key, value: entry.value))
+        return true
       }
     } else {
-      summary(result, seconds: seconds)
+      try summary(result, seconds: seconds)
     }
     if result.stoppedBeforeValidRecords {
       throw SoftadastraError(
@@ -67,12 +68,13 @@ struct WALReplayCommand: ParsableCommand {
     }
   }
 
-  private func summary(_ result: ReplayResult, seconds: Double) {
+  private func summary(_ result: ReplayResult, seconds: Double) throws {
+    let keys = try result.keyCount()
     let time = result.lastTimestamp.map { ISO8601.string(milliseconds: $0.milliseconds) }
     if global.json {
       Output.document([
         ("records_applied", .number(result.recordsApplied)),
-        ("keys", .number(result.store.count)), ("last_lsn", result.lastLSN.map { .number($0) } ?? .null),
+        ("keys", .number(keys)), ("last_lsn", result.lastLSN.map { .number($0) } ?? .null),
         ("last_time", time.map { .string($0) } ?? .null), ("reached_target", .bool(result.reachedTarget)),
         ("damage", .array(result.damage.map(RecordFormatting.json))), ("output", output.map { .string($0) } ?? .null),
         ("milliseconds", .number(Int(seconds * 1000))), ("base_snapshot", result.baseSnapshot.map(\.json) ?? .null),
@@ -83,7 +85,7 @@ struct WALReplayCommand: ParsableCommand {
       Output.line("from snapshot   : \(base.path) (LSN \(base.lsn), \(counted(base.keys, "key")))")
     }
     Output.line("records applied : \(result.recordsApplied)")
-    Output.line("keys            : \(result.store.count)")
+    Output.line("keys            : \(keys)")
     Output.line("last LSN        : \(result.lastLSN.map(String.init) ?? "-")")
     Output.line("last time       : \(time ?? "-")")
     if let output { Output.line("compacted WAL   : \(output)") }
