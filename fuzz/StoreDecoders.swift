@@ -13,9 +13,14 @@ public func fuzzStoreDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
   if size >= SnapshotFormat.footerSize {
     _ = SnapshotFooter.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<SnapshotFormat.footerSize]), headerChecksum: 0)
   }
-  // The input as index lines, then as block entries: decoded in order, and searched in place.
-  var index = FieldReader(bytes, from: 0, to: size)
-  while index.remaining > 0, SnapshotBlock.read(&index) != nil {}
+  // The input as a block index: every line's fields and keys read in place, and searched.
+  if let index = SnapshotIndex(Array(bytes)) {
+    for block in index.indices { _ = index[block] }
+    for key: [UInt8] in [[0x00], [0x61], [0xFF, 0xFF]] {
+      if let found = index.block(for: key) { precondition(index.indices.contains(found), "a block past the index") }
+    }
+  }
+  // The input as block entries: decoded in order, and searched in place.
   var entries = FieldReader(bytes, from: 0, to: size)
   var keys: [[UInt8]] = []
   while entries.remaining > 0, let entry = SnapshotEntryCoding.read(&entries) {

@@ -1,6 +1,6 @@
 @_spi(Storage) import SoftadastraWAL
 
-/// One block's line in the index.
+/// One block's line in the index, as the writer makes it (`SnapshotIndex` reads them in place).
 struct SnapshotBlock: Equatable {
   var offset: UInt64
   var storedSize: UInt32
@@ -21,17 +21,5 @@ struct SnapshotBlock: Equatable {
     bytes.append(contentsOf: firstKey)
     bytes.appendLittleEndian(UInt16(lastKey.count))
     bytes.append(contentsOf: lastKey)
-  }
-
-  static func read(_ reader: inout FieldReader) -> SnapshotBlock? {
-    guard let offset = reader.read(UInt64.self), let storedSize = reader.read(UInt32.self),
-      let rawSize = reader.read(UInt32.self), let entryCount = reader.read(UInt32.self),
-      let checksum = reader.read(UInt32.self),
-      let firstLength = reader.read(UInt16.self), let firstKey = reader.readBytes(Int(firstLength)),
-      let lastLength = reader.read(UInt16.self), let lastKey = reader.readBytes(Int(lastLength))
-    else { return nil }
-    return SnapshotBlock(
-      offset: offset, storedSize: storedSize, rawSize: rawSize, entryCount: entryCount, checksum: checksum,
-      firstKey: firstKey, lastKey: lastKey)
   }
 }

@@ -10,11 +10,8 @@ package final class SnapshotReader {
   package let header: SnapshotHeader
   package let fileSize: UInt64
   let footer: SnapshotFooter
-  let blocks: [SnapshotBlock]
-  /// The blocks' first keys laid end to end, and where each starts (one more at the end): a
-  /// lookup's binary search compares bytes in place instead of going through arrays.
-  private let firstKeys: [UInt8]
-  private let firstKeyStarts: [Int]
+  /// The block index, read in place: a lookup's binary search compares bytes where they are.
+  let index: SnapshotIndex
   private let file: SystemFile
   /// Blocks kept for point reads (none until a client gives it a capacity).
   package let cache = BlockCache(capacity: 0)
@@ -45,17 +42,8 @@ package final class SnapshotReader {
     guard CRC32C.checksum(indexBytes) == footer.indexChecksum else {
       throw Self.damage(path, .at(footer.indexOffset, "its block index checksum does not match"))
     }
-    let blocks = indexBytes.withUnsafeBytes { buffer -> [SnapshotBlock]? in
-      var reader = FieldReader(buffer, from: 0, to: buffer.count)
-      var blocks: [SnapshotBlock] = []
-      while reader.remaining > 0 {
-        guard let block = SnapshotBlock.read(&reader) else { return nil }
-        blocks.append(block)
-      }
-      return blocks
-    }
-    guard let blocks, blocks.count == Int(footer.blockCount),
-      Self.isLaidOut(blocks, from: UInt64(header.size), to: footer)
+    guard let index = SnapshotIndex(indexBytes), index.count == Int(footer.blockCount),
+      index.isLaidOut(from: UInt64(header.size), to: footer)
     else {
       throw Self.damage(path, .at(footer.indexOffset, "its block index does not describe the file"))
     }
@@ -63,31 +51,8 @@ package final class SnapshotReader {
     self.header = header
     self.fileSize = fileSize
     self.footer = footer
-    self.blocks = blocks
-    firstKeys = Array(blocks.map(\.firstKey).joined())
-    firstKeyStarts = blocks.reduce(into: [0]) { starts, block in starts.append(starts.last! + block.firstKey.count) }
+    self.index = index
     self.file = file
-  }
-
-  /// Blocks follow each other from the header to the index, with keys in increasing order.
-  private static func isLaidOut(_ blocks: [SnapshotBlock], from start: UInt64, to footer: SnapshotFooter) -> Bool {
-    var offset = start
-    var entries: UInt64 = 0
-    var raw: UInt64 = 0
-    var previousLast: [UInt8]?
-    for block in blocks {
-      guard block.offset == offset, block.entryCount > 0, !block.firstKey.isEmpty,
-        Int(block.rawSize) <= SnapshotFormat.maxBlockRawBytes,
-        !keyPrecedes(block.lastKey, block.firstKey)
-      else { return false }
-      if let previousLast, !keyPrecedes(previousLast, block.firstKey) { return false }
-      previousLast = block.lastKey
-      offset += UInt64(block.storedSize)
-      entries += UInt64(block.entryCount)
-      raw += UInt64(block.rawSize)
-    }
-    return offset == footer.indexOffset && entries == footer.entryCount && raw == footer.rawBytes
-      && footer.valueCount <= footer.entryCount
   }
 
   /// The number of entries (keys with a value, and tombstones).
@@ -96,12 +61,12 @@ package final class SnapshotReader {
   package var valueCount: UInt64 { footer.valueCount }
   /// The uncompressed size of the entries.
   package var rawBytes: UInt64 { footer.rawBytes }
-  package var blockCount: Int { blocks.count }
+  package var blockCount: Int { index.count }
 
   /// The entry for `key`, reading at most one block; nil when the snapshot has no value for it
   /// (or, with `includingTombstones`, neither a value nor a tombstone).
   package func lookup(_ key: [UInt8], includingTombstones: Bool = false) throws(SoftadastraError) -> LocalStore.Entry? {
-    guard let index = blockIndex(for: key), let entry = try find(key, inBlock: index) else { return nil }
+    guard let block = index.block(for: key), let entry = try find(key, inBlock: block) else { return nil }
     return entry.isTombstone && !includingTombstones ? nil : entry
   }
 
@@ -112,13 +77,13 @@ package final class SnapshotReader {
     prefix: [UInt8] = [], includingTombstones: Bool = false,
     _ body: ([UInt8], LocalStore.Entry) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
-    for index in blocks.indices {
-      let block = blocks[index]
+    for block in index.indices {
       if !prefix.isEmpty {
-        if keyPrecedes(block.lastKey, prefix) { continue }
-        if !block.firstKey.starts(with: prefix) && keyPrecedes(prefix, block.firstKey) { return }
+        if index.block(block, endsBefore: prefix) { continue }
+        let first = index.firstKey(block)
+        if !first.starts(with: prefix) && prefix.lexicographicallyPrecedes(first) { return }
       }
-      for (key, entry) in try readBlock(index) where key.starts(with: prefix) {
+      for (key, entry) in try readBlock(block) where key.starts(with: prefix) {
         if entry.isTombstone && !includingTombstones { continue }
         guard try body(key, entry) else { return }
       }
@@ -128,7 +93,7 @@ package final class SnapshotReader {
   /// Reads and checks every block.
   package func verify() throws(SoftadastraError) {
     var values: UInt64 = 0
-    for index in blocks.indices { values += UInt64(try readBlock(index).count { !$0.entry.isTombstone }) }
+    for block in index.indices { values += UInt64(try readBlock(block).count { !$0.entry.isTombstone }) }
     guard values == footer.valueCount else {
       throw Self.damage(
         path,
@@ -140,7 +105,7 @@ package final class SnapshotReader {
 
   /// Checks every block's CRC without decompressing: a cheap check before streaming them all.
   package func checkBlockChecksums() throws(SoftadastraError) {
-    for index in blocks.indices { _ = try storedBlock(index) }
+    for block in index.indices { _ = try storedBlock(block) }
   }
 
   /// Which of `keys` (in increasing order) have a value, reading each block they fall in once.
@@ -157,13 +122,13 @@ package final class SnapshotReader {
     var loaded: [(key: [UInt8], entry: LocalStore.Entry)] = []
     var next = 0
     for key in keys {
-      guard let index = blockIndex(for: key) else {
+      guard let block = index.block(for: key) else {
         result.append(nil)
         continue
       }
-      if index != loadedBlock {
-        loaded = try readBlock(index)
-        loadedBlock = index
+      if block != loadedBlock {
+        loaded = try readBlock(block)
+        loadedBlock = block
         next = 0
       }
       while next < loaded.count, keyPrecedes(loaded[next].key, key) { next += 1 }
@@ -172,53 +137,28 @@ package final class SnapshotReader {
     return result
   }
 
-  /// The block that would hold `key`, if any.
-  private func blockIndex(for key: [UInt8]) -> Int? {
-    let low = key.withUnsafeBytes { wanted in
-      firstKeys.withUnsafeBytes { keys in
-        firstKeyStarts.withUnsafeBufferPointer { starts in
-          var (low, high) = (0, blocks.count)
-          while low < high {
-            let middle = (low + high) / 2
-            let first = UnsafeRawBufferPointer(rebasing: keys[starts[middle]..<starts[middle + 1]])
-            if SnapshotEntryCoding.compare(wanted, at: 0, length: wanted.count, with: first, at: 0, length: first.count)
-              < 0
-            {
-              high = middle
-            } else {
-              low = middle + 1
-            }
-          }
-          return low
-        }
-      }
-    }
-    guard low > 0, !keyPrecedes(blocks[low - 1].lastKey, key) else { return nil }
-    return low - 1
-  }
-
   /// Reads block `index` as stored (compressed) and checks its CRC.
-  func storedBlock(_ index: Int) throws(SoftadastraError) -> [UInt8] {
-    let block = blocks[index]
+  func storedBlock(_ block: Int) throws(SoftadastraError) -> [UInt8] {
+    let (offset, size) = (index.offset(block), Int(index.storedSize(block)))
     let stored: [UInt8]
-    do throws(SoftadastraError) { stored = try file.read(count: Int(block.storedSize), at: block.offset) } catch {
+    do throws(SoftadastraError) { stored = try file.read(count: size, at: offset) } catch {
       throw error.asFailure(ofSnapshot: path)
     }
-    guard stored.count == Int(block.storedSize), CRC32C.checksum(stored) == block.checksum else {
-      throw Self.damage(path, .at(block.offset, "block \(index) fails its checksum"))
+    guard stored.count == size, CRC32C.checksum(stored) == index.checksum(block) else {
+      throw Self.damage(path, .at(offset, "block \(block) fails its checksum"))
     }
     return stored
   }
 
   /// Reads block `index`, checks its CRC, and decompresses it.
-  private func rawBlock(_ index: Int) throws(SoftadastraError) -> [UInt8] {
-    let block = blocks[index]
-    let stored = try storedBlock(index)
+  private func rawBlock(_ block: Int) throws(SoftadastraError) -> [UInt8] {
+    let stored = try storedBlock(block)
+    let size = Int(index.rawSize(block))
     let raw = try stored.withUnsafeBytes { buffer in
-      Result { () throws(SoftadastraError) in try Zlib.decompress(buffer, size: Int(block.rawSize)) }
+      Result { () throws(SoftadastraError) in try Zlib.decompress(buffer, size: size) }
     }.get()
     guard let raw else {
-      throw Self.damage(path, .at(block.offset, "block \(index) does not decompress to its recorded size"))
+      throw Self.damage(path, .at(index.offset(block), "block \(block) does not decompress to its recorded size"))
     }
     return raw
   }
@@ -248,8 +188,8 @@ package final class SnapshotReader {
       return raw[Int(start) + 3..<Int(start) + 3 + length]
     }
     guard let starts = raw.withUnsafeBytes({ SnapshotEntryCoding.entryStarts(in: $0) }),
-      starts.count == Int(blocks[index].entryCount), let first = starts.first, let last = starts.last,
-      key(at: first).elementsEqual(blocks[index].firstKey), key(at: last).elementsEqual(blocks[index].lastKey)
+      starts.count == Int(self.index.entryCount(index)), let first = starts.first, let last = starts.last,
+      key(at: first).elementsEqual(self.index.firstKey(index)), key(at: last).elementsEqual(self.index.lastKey(index))
     else { throw mismatch(index) }
     let block = BlockCache.Block(bytes: raw, starts: starts)
     cache.keep(block, as: index)
@@ -257,17 +197,17 @@ package final class SnapshotReader {
   }
 
   private func mismatch(_ index: Int) -> SoftadastraError {
-    Self.damage(path, .at(blocks[index].offset, "block \(index) holds entries that do not match the index"))
+    Self.damage(path, .at(self.index.offset(index), "block \(index) holds entries that do not match the index"))
   }
 
   /// Reads, checks and decodes block `index`.
-  func readBlock(_ index: Int) throws(SoftadastraError) -> [(key: [UInt8], entry: LocalStore.Entry)] {
-    let block = blocks[index]
-    let raw = try rawBlock(index)
+  func readBlock(_ block: Int) throws(SoftadastraError) -> [(key: [UInt8], entry: LocalStore.Entry)] {
+    let raw = try rawBlock(block)
+    let count = Int(index.entryCount(block))
     let entries = raw.withUnsafeBytes { buffer -> [(key: [UInt8], entry: LocalStore.Entry)]? in
       var reader = FieldReader(buffer, from: 0, to: buffer.count)
       var entries: [(key: [UInt8], entry: LocalStore.Entry)] = []
-      entries.reserveCapacity(Int(block.entryCount))
+      entries.reserveCapacity(count)
       while reader.remaining > 0 {
         guard let entry = SnapshotEntryCoding.read(&reader) else { return nil }
         if let last = entries.last, !keyPrecedes(last.key, entry.key) { return nil }
@@ -275,9 +215,9 @@ package final class SnapshotReader {
       }
       return entries
     }
-    guard let entries, entries.count == Int(block.entryCount), entries.first?.key == block.firstKey,
-      entries.last?.key == block.lastKey
-    else { throw mismatch(index) }
+    guard let entries, entries.count == count, entries.first?.key.elementsEqual(index.firstKey(block)) == true,
+      entries.last?.key.elementsEqual(index.lastKey(block)) == true
+    else { throw mismatch(block) }
     return entries
   }
 

@@ -152,8 +152,8 @@ package final class SnapshotWriter {
     guard entries == 0 else {
       throw SoftadastraError(.invalidArgument, "a snapshot's blocks can only be copied into an empty snapshot")
     }
-    for index in source.blocks.indices {
-      var block = source.blocks[index]
+    for index in source.index.indices {
+      var block = source.index[index]
       let stored = try source.storedBlock(index)
       block.offset = offset
       block.append(to: &self.index)
