@@ -77,6 +77,28 @@ import Testing
     }
   }
 
+  /// The export line built byte by byte for ASCII keys and values is exactly the serialized
+  /// export object, for keys and values of every byte (escapes, control bytes, UTF-8, bytes that
+  /// are not UTF-8), and reads back.
+  @Test func exportLinesAreTheSerializedExportObjects() throws {
+    var random = SystemRandomNumberGenerator()
+    let alphabets: [[UInt8]] = [
+      Array(0..<0x80), Array("ab\"\\\n\r\t".utf8) + [0x00, 0x1F, 0x7F], Array("é✓".utf8), [0xFF, 0xC3, 0x28],
+    ]
+    for round in 0..<2_000 {
+      func bytes(minimum: Int) -> [UInt8] {
+        let alphabet = alphabets[round % alphabets.count] + alphabets[1]
+        return (0..<Int.random(in: minimum...40, using: &random)).map { _ in alphabet.randomElement(using: &random)! }
+      }
+      let (key, value) = (bytes(minimum: 1), bytes(minimum: 0))
+      var line: [UInt8] = []
+      KeyValueLines.appendExportLine(key: key, value: value, to: &line)
+      #expect(line == Array((KeyValueLines.exportObject(key: key, value: value).serialized + "\n").utf8))
+      let read = try Self.operations(from: line, format: .jsonl)
+      #expect(read == [.put(key: key, value: value)], "\(key) \(value)")
+    }
+  }
+
   @Test func exportObjectsImportBackIncludingBinary() throws {
     let pairs: [([UInt8], [UInt8])] = [
       (Array("k\"ey\n".utf8), Array("välue ✓".utf8)), ([0xFF, 0xFE], [0x00, 0x80, 0xFF]), (Array("e".utf8), []),

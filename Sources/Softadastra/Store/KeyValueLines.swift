@@ -136,6 +136,62 @@ package enum KeyValueLines {
     return .put(key: pair.key, value: pair.value)
   }
 
+  /// Appends the export line of one entry (`exportObject` serialized, then a newline) to `out`:
+  /// built byte by byte when the key and value are ASCII (what export spends its time on), through
+  /// `exportObject` otherwise.
+  package static func appendExportLine(key: [UInt8], value: [UInt8], to out: inout [UInt8]) {
+    guard isASCII(key), isASCII(value) else {
+      out.append(contentsOf: exportObject(key: key, value: value).serialized.utf8)
+      out.append(0x0A)
+      return
+    }
+    out.append(contentsOf: #"{"key":""#.utf8)
+    appendEscaped(key, to: &out)
+    out.append(contentsOf: #"","value":""#.utf8)
+    appendEscaped(value, to: &out)
+    out.append(contentsOf: "\"}\n".utf8)
+  }
+
+  private static func isASCII(_ bytes: [UInt8]) -> Bool {
+    bytes.withUnsafeBytes { buffer in
+      var index = 0
+      while index + 8 <= buffer.count {
+        if buffer.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+        index += 8
+      }
+      while index < buffer.count {
+        if buffer[index] >= 0x80 { return false }
+        index += 1
+      }
+      return true
+    }
+  }
+
+  /// ASCII bytes as the inside of a JSON string, escaped as `JSONValue` escapes them: runs that
+  /// need no escape are copied whole.
+  private static func appendEscaped(_ bytes: [UInt8], to out: inout [UInt8]) {
+    bytes.withUnsafeBufferPointer { buffer in
+      var runStart = 0
+      for index in buffer.indices {
+        let byte = buffer[index]
+        guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F else { continue }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<index]))
+        runStart = index + 1
+        switch byte {
+        case 0x22, 0x5C: out.append(contentsOf: [0x5C, byte])
+        case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+        case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+        case 0x09: out.append(contentsOf: [0x5C, 0x74])
+        default:
+          out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+        }
+      }
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart...]))
+    }
+  }
+
+  private static let hexDigits = Array("0123456789abcdef".utf8)
+
   /// The members of `{"key":…}`, with `"key_encoding":"base64"` for a key that is not UTF-8.
   package static func keyMembers(_ key: [UInt8]) -> [(String, JSONValue)] {
     if let text = String(validating: key, as: UTF8.self) { return [("key", .string(text))] }

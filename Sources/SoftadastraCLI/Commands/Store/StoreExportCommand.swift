@@ -17,7 +17,7 @@ struct StoreExportCommand: ParsableCommand {
   func run() throws {
     let client = try global.openClient(forWriting: false)
     try client.forEachEntry(prefix: ArgumentBytes.bytes(prefix)) { key, value in
-      Output.json(KeyValueLines.exportObject(key: key, value: value.bytes))
+      Output.exportLine(key: key, value: value.bytes)
       return true
     }
     try global.close(client)

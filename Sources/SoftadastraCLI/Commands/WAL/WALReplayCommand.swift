@@ -54,7 +54,7 @@ struct WALReplayCommand: ParsableCommand {
     if let output { try result.writeCompactedWAL(to: output) }
     if export {
       try result.state.forEach { key, entry in
-        Output.json(KeyValueLines.exportObject(key: key, value: entry.value))
+        Output.exportLine(key: key, value: entry.value)
         return true
       }
     } else {
