@@ -126,6 +126,41 @@ import Testing
     #expect(try live.next()?.record.body == .operation(.put(key: Array("b".utf8), value: Array("2".utf8)), origin: nil))
   }
 
+  /// A streamed batch is written 4 MiB at a time: a write that fails at any of them (the first
+  /// or a later one) cuts the log back to where it ended and stops the writer, as a failed write
+  /// of a small batch does.
+  @Test(arguments: [1, 2, 3])
+  func aWriteThatFailsMidStreamCutsTheBatchOffAndStopsTheWriter(failingWrite: Int) throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let injector = Injector(root: directory.path, code: ENOSPC) { _ in false }
+    try IOObservation.with(injector) {
+      let client = Client(.persistent(nodeID: "node-a", walPath: path))
+      try client.open()
+      try client.put("before", "1")
+      let before = FileBytes.read(path)
+      var writes = 0
+      injector.shouldFail = { operation in
+        guard case .write = operation else { return false }
+        writes += 1
+        return writes == failingWrite
+      }
+      var count = 0
+      let value = [UInt8](repeating: 0x76, count: 1_000)
+      #expect(throws: SoftadastraError.self) {
+        try client.commit { () throws(SoftadastraError) in
+          count += 1
+          return count <= 20_000 ? .put(key: Array("k-\(count)".utf8), value: value) : nil
+        }
+      }
+      injector.shouldFail = { _ in false }
+      #expect(FileBytes.read(path) == before, "write \(failingWrite)")
+      #expect { try client.put("after", "2") } throws: { ($0 as! SoftadastraError).message.contains("reopen it") }
+      try? client.close()
+    }
+    #expect(try Client.readOnlyTextEntries(walPath: path) == ["before": "1"])
+  }
+
   @Test func aFullDiskMidBatchLosesNothingAcknowledgedAndWritesNoPartOfTheBatch() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")

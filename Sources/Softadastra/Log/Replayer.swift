@@ -28,12 +28,14 @@ public enum Replayer {
       try checkReached(target, by: result, path: path)
       return result
     }
-    var reader = try LogFormat.openReader(path: path, format: format)
+    // Both reads read the file open here, even when a checkpoint puts another log at its path.
+    let file = try SystemFile.openForReading(path)
+    var reader = try LogFormat.openReader(file: file, format: format)
     var result = ReplayResult(header: reader.nativeHeader ?? runtimeHeader)
     try result.loadBase(forLogAt: path, target: target)
     let end = try ReplayEnd.find(target) { () throws(SoftadastraError) in try reader.next() }
     try finish(&result, ending: reader.ending, fileSize: reader.fileSize, policy: policy, path: path)
-    var again = try LogFormat.openReader(path: path, format: format)
+    var again = try LogFormat.openReader(file: file, format: format)
     try result.apply(through: end, path: path) { () throws(SoftadastraError) in try again.next() }
     try checkReached(target, by: result, path: path)
     return result

@@ -98,7 +98,8 @@ package enum Checkpoint {
     for leftover in files.leftoverSnapshotTemporaries() { FileSystem.removeFile(leftover) }
     guard
       let node = try NodeRecovery.recover(
-        files, nodeID: sealed.successor.nodeID, throughSegment: sealed.segmentPath, endingAt: sealed.lastLSN)
+        files, nodeID: sealed.successor.nodeID, throughSegment: sealed.segmentPath, endingAt: sealed.lastLSN,
+        spillingTo: files.spillPath(lsn: sealed.lastLSN))
     else { return nil }
     let writer = try SnapshotWriter(
       path: path,

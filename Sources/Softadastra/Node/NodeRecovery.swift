@@ -100,11 +100,12 @@ package enum NodeRecovery {
   /// `lastLSN`: the newest usable snapshot before it (every block checked; a damaged one is
   /// passed over) and the logs up to it. Nil when a snapshot past it is in place already, so that
   /// the live WAL's history no longer goes through it. Takes no lock.
-  /// Its changes go to a spill file (`NodeFiles.spillPath(lsn:)`) as they outgrow memory: the
-  /// state answers `forEach` and its sync table only, in memory that does not grow with the node.
-  static func recover(_ files: NodeFiles, nodeID: String, throughSegment segmentPath: String, endingAt lastLSN: UInt64)
-    throws(SoftadastraError) -> RecoveredNode?
-  {
+  /// With `spillPath`, its changes go to a spill file there as they outgrow memory: the state
+  /// then answers `forEach` and its sync table only, in memory that does not grow with the node.
+  static func recover(
+    _ files: NodeFiles, nodeID: String, throughSegment segmentPath: String, endingAt lastLSN: UInt64,
+    spillingTo spillPath: String? = nil
+  ) throws(SoftadastraError) -> RecoveredNode? {
     var skipped: [String: SoftadastraError] = [:]
     while true {
       var chain = try resolve(files, nodeID: nodeID, skipping: &skipped)
@@ -112,7 +113,7 @@ package enum NodeRecovery {
       chain.logs = Array(chain.logs[...end])
       do throws(SoftadastraError) {
         try chain.snapshot?.checkBlockChecksums()
-        let node = try replay(chain, keepingRecords: false, spillingTo: files.spillPath(lsn: lastLSN))
+        let node = try replay(chain, keepingRecords: false, spillingTo: spillPath)
         guard node.lastLSN == lastLSN else {
           throw SoftadastraError(
             .corrupt, "sealed WAL \(segmentPath) ends at LSN \(node.lastLSN), not \(lastLSN)", path: segmentPath)

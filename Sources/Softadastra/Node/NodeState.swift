@@ -14,10 +14,11 @@ package struct NodeState {
   /// For a state built to be written out whole (`forEach`): the changes moved out of memory, a
   /// sorted run each time the table outgrew `spillBudgetBytes`. Such a state answers `forEach`
   /// and the sync table only.
-  private var spilled: SpilledChanges?
+  private(set) var spilled: SpilledChanges?
   /// Where `spilled` goes, made at the first spill.
   private var spillPath: String?
-  private var appliedSinceSpillCheck = 0
+  /// Records and key and value bytes applied since the table's size was last checked.
+  private var appliedSinceSpillCheck = (records: 0, bytes: 0)
   /// How many bytes of keys and values the table of a spilling state holds at most.
   private var spillBudgetBytes = Int.max
   /// The budget of a snapshot's build: with the table's slots and index (about 50 bytes a key
@@ -60,14 +61,19 @@ package struct NodeState {
     }
   }
 
-  /// Applies one record as `apply(_:)` does; in a spilling state, first moves the changes to a
-  /// new run when they outgrew the budget (checked every 1,024 records).
+  /// Applies one record as `apply(_:)` does; in a spilling state, then moves the changes to a
+  /// new run when they outgrew the budget (checked every 1,024 records or 1 MiB of keys and
+  /// values, so it is passed by at most one value).
   mutating func applySpilling(_ record: WALRecord) throws(SoftadastraError) {
     apply(record)
     guard let spillPath else { return }
-    appliedSinceSpillCheck += 1
-    guard appliedSinceSpillCheck >= 1_024 else { return }
-    appliedSinceSpillCheck = 0
+    appliedSinceSpillCheck.records += 1
+    if case .operation(let operation, _) = record.body {
+      appliedSinceSpillCheck.bytes += operation.key.count
+      if case .put(_, let value) = operation { appliedSinceSpillCheck.bytes += value.count }
+    }
+    guard appliedSinceSpillCheck.records >= 1_024 || appliedSinceSpillCheck.bytes >= 1 << 20 else { return }
+    appliedSinceSpillCheck = (0, 0)
     guard changes.storedBytes > spillBudgetBytes else { return }
     if spilled == nil { spilled = try SpilledChanges(path: spillPath) }
     try spilled!.spill(changes)

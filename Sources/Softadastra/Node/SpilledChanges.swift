@@ -1,34 +1,31 @@
 @_spi(Storage) import SoftadastraWAL
 
 /// The changes of a replay that outgrew memory (the build of a snapshot of a large node): sorted
-/// runs written one after another into a temporary file beside the node
-/// (`<base>.<LSN>.spill.tmp`), and read back merged in key order.
+/// runs written one after another into a temporary file (`<base>.<LSN>.spill.tmp` beside the
+/// node for a checkpoint, in `TMPDIR` for a replay), and read back merged in key order.
 ///
 /// A run is a sequence of frames: the frame's size (a little-endian UInt32), the CRC-32C of its
 /// entries, then whole snapshot entries (`SnapshotEntryCoding`) in increasing key order. A frame
-/// whose CRC does not match is reported as damage, never read past. The file is not synced (it
-/// is of no use after a crash) and goes with this object; one a crash left behind is removed by
-/// the next checkpoint (`NodeFiles.leftoverSpills()`).
+/// whose CRC does not match is reported as damage, never read past. The file is removed as soon
+/// as it is made (it lives while this object keeps it open, and a crash or a kill leaves nothing
+/// behind), and it is not synced.
 package final class SpilledChanges {
   /// About how many bytes of entries a frame holds (one more entry may end it).
   static let frameTargetBytes = 256 << 10
   static let frameHeaderBytes = 8
 
-  private let file: SystemFile
+  let file: SystemFile
   /// Where each run starts and ends in the file, oldest first.
   private(set) var runs: [Range<UInt64>] = []
   private var end: UInt64 = 0
 
-  /// Creates the spill file at `path` (one left there before is replaced).
+  /// Creates the spill file at `path`, and removes its name at once.
   init(path: String) throws(SoftadastraError) {
-    FileSystem.removeFile(path)
     file = try SystemFile.createExclusive(path)
+    FileSystem.removeFile(path)
   }
 
-  deinit {
-    FileSystem.removeFile(file.path)
-    file.close()
-  }
+  deinit { file.close() }
 
   /// Writes `changes` as a new run, newer than every run before it.
   func spill(_ changes: ChangeTable) throws(SoftadastraError) {
@@ -61,12 +58,15 @@ package final class SpilledChanges {
     let range: Range<UInt64>
     private var position: UInt64
     private var frame: [UInt8] = []
+    /// Where the frame being read starts.
+    private var frameStart: UInt64
     private var cursor = 0
 
     init(file: SystemFile, range: Range<UInt64>) {
       self.file = file
       self.range = range
       position = range.lowerBound
+      frameStart = range.lowerBound
     }
 
     /// The next entry; nil after the last.
@@ -83,12 +83,13 @@ package final class SpilledChanges {
         defer { cursor = reader.position }
         return SnapshotEntryCoding.read(&reader)
       }
-      guard let decoded else { throw damage("an entry that does not decode", at: position) }
+      guard let decoded else { throw damage("an entry that does not decode", at: frameStart) }
       return decoded
     }
 
     private mutating func readFrame() throws(SoftadastraError) {
       let offset = position
+      frameStart = offset
       guard range.upperBound - offset >= UInt64(SpilledChanges.frameHeaderBytes) else {
         throw damage("a cut frame header", at: offset)
       }

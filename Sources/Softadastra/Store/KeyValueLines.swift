@@ -40,17 +40,6 @@ package enum KeyValueLines {
       self.read = read
     }
 
-    /// Lines of standard input.
-    package static func standardInput(format: Format) -> Reader {
-      Reader(format: format) { buffer throws(SoftadastraError) in
-        while true {
-          let count = Glibc.read(0, buffer.baseAddress, buffer.count)
-          if count >= 0 { return count }
-          if errno != EINTR { throw .system(errno, "cannot read standard input", path: "-") }
-        }
-      }
-    }
-
     /// Lines of `file`, from its start.
     package init(file: SystemFile, format: Format) {
       var offset: UInt64 = 0

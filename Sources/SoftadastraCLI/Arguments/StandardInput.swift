@@ -17,11 +17,16 @@ enum StandardInput {
   static func copyToTemporaryFile(in directory: String = FileSystem.temporaryDirectory) throws -> String {
     let scratch = try FileSystem.makeTemporaryDirectory(in: directory, prefix: ".softadastra-stdin-")
     let path = scratch + "/input"
-    let file = try SystemFile.createExclusive(path)
-    var offset: UInt64 = 0
-    try forEachChunk { chunk in
-      try file.write(chunk, at: offset)
-      offset += UInt64(chunk.count)
+    do {
+      let file = try SystemFile.createExclusive(path)
+      var offset: UInt64 = 0
+      try forEachChunk { chunk in
+        try file.write(chunk, at: offset)
+        offset += UInt64(chunk.count)
+      }
+    } catch {
+      FileSystem.removeFlatDirectory(scratch)
+      throw error
     }
     return path
   }

@@ -25,7 +25,7 @@ public struct CppLogScanner: LogReader {
   }
 
   /// Reads a log already in memory (`path` names it in reports).
-  init(bytes: [UInt8], path: String, onDamage: DamageReporter? = nil) {
+  package init(bytes: [UInt8], path: String, onDamage: DamageReporter? = nil) {
     self.path = path
     self.bytes = bytes
     self.onDamage = onDamage

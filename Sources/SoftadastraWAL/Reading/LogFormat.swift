@@ -9,7 +9,12 @@ public enum LogFormat: String, Sendable, CaseIterable {
   /// runtime log whose first record was torn after 1 to 3 bytes); anything else is taken as
   /// native (and its header check then says what is wrong).
   public static func detect(path: String) throws(SoftadastraError) -> LogFormat {
-    let first = try SystemFile.openForReading(path).read(count: 4, at: 0)
+    try detect(file: SystemFile.openForReading(path))
+  }
+
+  /// The format of the log open as `file`, by its first bytes.
+  package static func detect(file: SystemFile) throws(SoftadastraError) -> LogFormat {
+    let first = try file.read(count: 4, at: 0)
     return !first.isEmpty && CppLogScanner.magic.starts(with: first) ? .cppV1 : .native
   }
 }

@@ -40,11 +40,20 @@ extension LogFormat {
   public static func openReader(
     path: String, format: LogFormat? = nil, materialize: Bool = true, onDamage: DamageReporter? = nil
   ) throws(SoftadastraError) -> any LogReader {
+    try openReader(file: SystemFile.openForReading(path), format: format, materialize: materialize, onDamage: onDamage)
+  }
+
+  /// Opens the log open as `file` from its start, as `openReader(path:)` does: a reader that must
+  /// read the very file another read (of the same file) read, whatever was put at its path since.
+  package static func openReader(
+    file: SystemFile, format: LogFormat? = nil, materialize: Bool = true, onDamage: DamageReporter? = nil
+  ) throws(SoftadastraError) -> any LogReader {
     let resolved: LogFormat
-    if let format { resolved = format } else { resolved = try detect(path: path) }
+    if let format { resolved = format } else { resolved = try detect(file: file) }
     switch resolved {
-    case .native: return try WALScanner(path: path, materialize: materialize, onDamage: onDamage)
-    case .cppV1: return try CppLogScanner(path: path, onDamage: onDamage)
+    case .native: return try WALScanner(file: file, materialize: materialize, onDamage: onDamage)
+    case .cppV1:
+      return CppLogScanner(bytes: try file.read(count: Int(file.size()), at: 0), path: file.path, onDamage: onDamage)
     }
   }
 }

@@ -227,6 +227,9 @@ public final class WALWriter {
     var offset: UInt64
     var lsn: UInt64
     var clock: HybridClock
+    /// Whether a write was tried (bytes may be past the log's end), and the one that failed.
+    var triedWrite = false
+    var writeFailure: SoftadastraError?
 
     /// Encodes a record with `body` at the next LSN.
     mutating func add(_ body: WALRecord.Body, batch: WALRecord.BatchPosition) throws(SoftadastraError) -> WALRecord {
@@ -239,7 +242,11 @@ public final class WALWriter {
     }
 
     mutating func writeOut() throws(SoftadastraError) {
-      try file.write(buffer, at: offset)
+      triedWrite = true
+      do throws(SoftadastraError) { try file.write(buffer, at: offset) } catch {
+        writeFailure = error
+        throw error
+      }
       offset += UInt64(buffer.count)
       buffer.removeAll(keepingCapacity: true)
     }
@@ -248,16 +255,18 @@ public final class WALWriter {
   /// Runs `body` to add records past the log's end, then writes them out and syncs them (with
   /// `autoFlush`), and moves the log's end past them. When anything fails, the log is cut back to
   /// where it ended; a failed write or sync also stops the writer (what reached the disk is
-  /// unknown), a failure of `body` does not.
+  /// unknown), as does a failed cut; an input `body` refuses does not.
   private func appending(_ body: (inout PendingAppend) throws(SoftadastraError) -> Void) throws(SoftadastraError) {
     var pending = PendingAppend(
       file: file, path: path, checksum: lastChecksum, offset: endOffset, lsn: nextLSN, clock: clock)
     do throws(SoftadastraError) { try body(&pending) } catch {
-      if pending.offset != endOffset {
-        do throws(SoftadastraError) { try file.truncate(to: endOffset) } catch { failure = error }
+      if let writeFailure = pending.writeFailure { failure = writeFailure }
+      if pending.triedWrite {
+        do throws(SoftadastraError) { try file.truncate(to: endOffset) } catch { failure = failure ?? error }
       }
       throw error
     }
+    guard pending.lsn != nextLSN else { return }
     do throws(SoftadastraError) {
       try pending.writeOut()
       if autoFlush { try file.syncData() } else { unsyncedBytes = true }

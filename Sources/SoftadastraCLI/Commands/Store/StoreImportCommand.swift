@@ -18,11 +18,11 @@ struct StoreImportCommand: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
-    // Standard input is read twice only when the node is new (see below), from a copy.
-    let createsNode = !FileSystem.exists(global.resolvedWAL)
-    let copied = file == "-" && createsNode ? try StandardInput.copyToTemporaryFile() : nil
+    // Standard input is copied first: the writer lock is not held while it arrives.
+    let copied = file == "-" ? try StandardInput.copyToTemporaryFile() : nil
     defer { copied.map(StandardInput.removeTemporaryFile) }
     let path = copied ?? file
+    let createsNode = !FileSystem.exists(global.resolvedWAL)
     // A new node is made only for an input that is valid throughout: it is read once to check it
     // first. An existing node takes the batch as it is read; a bad line cuts it back off.
     if createsNode {
@@ -43,10 +43,8 @@ struct StoreImportCommand: ParsableCommand {
     }
   }
 
-  /// The input at `path` (`-`: standard input) as lines of `format`, read as they are needed.
+  /// The file at `path` as lines of `format`, read as they are needed.
   private func lines(_ path: String) throws -> KeyValueLines.Reader {
-    path == "-"
-      ? KeyValueLines.Reader.standardInput(format: format)
-      : KeyValueLines.Reader(file: try SystemFile.openForReading(path), format: format)
+    KeyValueLines.Reader(file: try SystemFile.openForReading(path), format: format)
   }
 }
