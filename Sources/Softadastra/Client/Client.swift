@@ -32,7 +32,8 @@ public final class Client {
   /// The last LSN applied to `state`: records caught up with later are applied only past it.
   private var stateLSN: UInt64 = 0
   /// For a read-only client: the reader of the live WAL, where the state ends, and the file's
-  /// status when it was last read to its end; looked at again (one `lstat`) before each read.
+  /// status when it was last read to its end; looked at again (one `lstat`) before a read when
+  /// `followerWatch` says another process may have committed.
   private(set) var follower: (log: WALScanner, status: FileStatus?)?
   /// For a read-only client: whether a read must look at the log first (`ChangeWatch`).
   private var followerWatch = ChangeWatch(nil)
