@@ -441,6 +441,40 @@ import Testing
     try client.close()
   }
 
+  /// A bulk import by another process is not read into an open writer's memory record by record
+  /// (its catch-up would hold every record, then the state every key): past the catch-up budget
+  /// the client loads its state again from the files, whether the import was appended to its log
+  /// or sealed by a checkpoint since. Small commits are still read as appended.
+  @Test func aLargeCatchUpLoadsTheStateAgainInstead() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try Self.reopen(path)
+    try client.put("a", "1")
+    let importer = try Self.reopen(path)
+    func bulk(_ round: Int) throws {
+      var count = 0
+      try importer.commit { () throws(SoftadastraError) in
+        count += 1
+        return count <= 1_000 ? .put(key: Array("bulk\(round)/\(count)".utf8), value: Array("v\(count)".utf8)) : nil
+      }
+    }
+    // Far smaller than the default, so that a thousand records pass it.
+    client.writer?.catchUpBudgetBytes = 10_000
+    _ = try client.get("a")
+    var loads = client.stateLoads
+    try bulk(1)
+    #expect(try client.get("bulk1/1000")?.string == "v1000" && client.get("a")?.string == "1")
+    #expect(client.stateLoads == loads + 1, "loaded again, not caught up record by record")
+    loads = client.stateLoads
+    try importer.put("small", "1")
+    #expect(try client.get("small")?.string == "1" && client.stateLoads == loads, "a small commit is read")
+    try bulk(2)
+    _ = try importer.checkpoint()
+    #expect(try client.get("bulk2/1")?.string == "v1" && client.size == 2_002)
+    #expect(client.stateLoads == loads + 1)
+    for other in [client, importer] { try other.close() }
+  }
+
   @Test func openClientsFollowCommitsAndCheckpointsWithoutLoadingTheStateAgain() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")

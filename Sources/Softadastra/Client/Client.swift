@@ -259,6 +259,9 @@ public final class Client {
     switch try writer.relock(timeout: options.lockTimeout) {
     case .none: break
     case .appended(let scanned): caughtUp(with: scanned, liveHeader: writer.header, fileSize: writer.endOffset)
+    // A bulk import by another process: the state is loaded again from the files (its snapshot,
+    // once published), not grown by every record read here.
+    case .appendedMany: (state, summary) = (nil, nil)
     case .replaced:
       if let scanned = try writer.followSeals(NodeFiles(walPath: writer.path).sealedLogs) {
         // Other processes' checkpoints sealed the log: the sealed logs' last records, then the live log's.

@@ -354,10 +354,18 @@ public final class WALWriter {
     case none
     /// They appended these records (now adopted: the next append follows them).
     case appended([ScannedRecord])
+    /// They appended more than a catch-up holds in memory (`catchUpBudgetBytes` of records, a
+    /// bulk import): adopted, but not returned; read them from the files (a client loads its
+    /// state again).
+    case appendedMany
     /// The file at the log's path is another one (a checkpoint started a new log, a restore or a
     /// repair put one in place): reopen it (`surrenderLock()`, then a new writer with the lock).
     case replaced
   }
+
+  /// How many bytes of records a catch-up (`relock`, `followSeals`) returns at most; past that,
+  /// it only adopts them (see `Change.appendedMany`), in memory that does not grow with them.
+  package var catchUpBudgetBytes = 64 << 20
 
   /// Takes the writer lock again (waiting up to `timeout` seconds) and reads what other
   /// processes appended since this writer last held it, cutting off a torn tail a crashed one
@@ -385,20 +393,29 @@ public final class WALWriter {
     }
     // Written over in place (the records this writer knows are gone): not this log any more.
     guard try file.endsRecord(at: endOffset, withChecksum: lastChecksum) else { return .replaced }
-    let records = try readAppended(cuttingTornTail: true)
+    let records = try readAppended(cuttingTornTail: true, keepingUpTo: catchUpBudgetBytes)
     caughtUp()
+    guard let records else { return .appendedMany }
     return records.isEmpty ? .none : .appended(records)
   }
 
   /// Reads the records appended to the open file past `endOffset` and adopts them; a torn tail is
-  /// cut off (under the lock) or, in a log another writer sealed, is damage.
-  private func readAppended(cuttingTornTail: Bool) throws(SoftadastraError) -> [ScannedRecord] {
-    var records: [ScannedRecord] = []
+  /// cut off (under the lock) or, in a log another writer sealed, is damage. Returns them, or nil
+  /// when they take more than `budget` bytes (they are adopted all the same).
+  private func readAppended(cuttingTornTail: Bool, keepingUpTo budget: Int) throws(SoftadastraError)
+    -> [ScannedRecord]?
+  {
+    var records: [ScannedRecord]? = []
     if try file.size() != endOffset {
       var scanner = try WALScanner(
         file: file, header: header, from: LogTail(offset: endOffset, nextLSN: nextLSN, checksum: lastChecksum))
-      while let scanned = try scanner.next() { records.append(scanned) }
-      if let last = records.last {
+      var (kept, last) = (0, ScannedRecord?.none)
+      while let scanned = try scanner.next() {
+        kept += scanned.size
+        last = scanned
+        if kept <= budget { records?.append(scanned) } else { records = nil }
+      }
+      if let last {
         adoptTail(
           nextLSN: scanner.expectedLSN, checksum: scanner.lastChecksum, end: scanner.position,
           timestamp: last.record.timestamp)
@@ -437,8 +454,14 @@ public final class WALWriter {
     }
     var scanner = try WALScanner(file: file, header: header, from: tail)
     var records: [ScannedRecord] = []
+    var kept = 0
     while true {
-      while let scanned = try scanner.next() { records.append(scanned) }
+      while let scanned = try scanner.next() {
+        kept += scanned.size
+        // More than a catch-up holds: the caller reopens the log and reads the files instead.
+        guard kept <= catchUpBudgetBytes else { return nil }
+        records.append(scanned)
+      }
       let identity = try scanner.fileIdentity()
       // The live log: its tail, torn or damaged, is dealt with below as `relock` does.
       if FileSystem.identity(of: path) == identity { break }
@@ -454,9 +477,11 @@ public final class WALWriter {
     (nextLSN, lastChecksum, endOffset) = (scanner.expectedLSN, scanner.lastChecksum, scanner.position)
     if let last = records.last { clock.observe(last.record.timestamp) }
     // A torn tail in the live log: cut off, as `relock` does.
-    records += try readAppended(cuttingTornTail: true)
+    guard let appended = try readAppended(cuttingTornTail: true, keepingUpTo: catchUpBudgetBytes - kept) else {
+      return nil
+    }
     caughtUp()
-    return records
+    return records + appended
   }
 
   /// Goes on in `newFile`, a new log whose header is `newHeader` (after a seal).
