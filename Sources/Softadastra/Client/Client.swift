@@ -37,6 +37,9 @@ public final class Client {
   private(set) var follower: (log: WALScanner, status: FileStatus?)?
   /// For a read-only client: whether a read must look at the log first (`ChangeWatch`).
   private var followerWatch = ChangeWatch(nil)
+  /// How many bytes of records a read-only client's catch-up holds at most before it loads the
+  /// state again instead (as a writer's, `WALWriter.catchUpBudgetBytes`).
+  var followerBudgetBytes = WALWriter.defaultCatchUpBudgetBytes
   /// Operations this node wrote itself, over its whole history (known once the state is loaded).
   private(set) var localOperations: UInt64 = 0
   private var isOpen = false
@@ -334,7 +337,13 @@ public final class Client {
       // Noted before reading: a change made while this reads is seen at the next look.
       let status = try? log.fileStatus()
       var scanned: [ScannedRecord] = []
-      while let record = try log.next() { scanned.append(record) }
+      var bytes = 0
+      while let record = try log.next() {
+        bytes += record.size
+        // A bulk import: loaded from the files (its snapshot, once published), not held here.
+        guard bytes <= followerBudgetBytes else { return try reload(walPath) }
+        scanned.append(record)
+      }
       guard log.ending?.isCorrupt != true else { return try reload(walPath) }
       caughtUp(with: scanned, liveHeader: log.header, fileSize: log.fileSize)
       let header = log.header

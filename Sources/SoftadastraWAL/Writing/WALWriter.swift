@@ -365,7 +365,8 @@ public final class WALWriter {
 
   /// How many bytes of records a catch-up (`relock`, `followSeals`) returns at most; past that,
   /// it only adopts them (see `Change.appendedMany`), in memory that does not grow with them.
-  package var catchUpBudgetBytes = 64 << 20
+  package var catchUpBudgetBytes = WALWriter.defaultCatchUpBudgetBytes
+  package static let defaultCatchUpBudgetBytes = 64 << 20
 
   /// Takes the writer lock again (waiting up to `timeout` seconds) and reads what other
   /// processes appended since this writer last held it, cutting off a torn tail a crashed one
