@@ -31,7 +31,7 @@ package final class ChangeCounter: @unchecked Sendable {
   package static let pageOffset = 4096
   static let pageSize = 4096
   /// `SACHANGE`, little-endian.
-  package static let magic = UInt64(littleEndian: 0x4547_4E41_4843_4153)
+  private static let magic = UInt64(littleEndian: 0x4547_4E41_4843_4153)
 
   private let page: UnsafeMutableRawPointer
   private let count: UnsafeMutablePointer<Atomic<UInt64>>

@@ -13,7 +13,7 @@
 /// milliseconds) otherwise: a change made to the file without the writer lock, by a tool outside
 /// the toolkit (`truncate`, a copy over the file), is noticed within a tick.
 package struct ChangeWatch {
-  package let counter: ChangeCounter?
+  private let counter: ChangeCounter?
   /// The count read before the last look that found the process up to date, and that look's tick.
   private var seen: (count: UInt64, tick: Int64)?
 
