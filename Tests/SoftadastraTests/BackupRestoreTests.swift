@@ -295,8 +295,8 @@ import Testing
     var evil = manifest
     evil.nodeID = "../../etc/evil"
     let newManifest = evil.encoded()
-    bytes.removeLast(oldManifest.count + BackupFormat.trailerSize)
-    bytes += newManifest + BackupFormat.trailer(manifest: newManifest)
+    bytes.removeLast(oldManifest.count + ArchiveContainer.trailerSize)
+    bytes += newManifest + BackupFormat.container.trailer(manifest: newManifest)
     FileBytes.write(bytes, to: archive)
     #expect {
       try BackupArchive(path: archive)

@@ -12,70 +12,30 @@ public final class BackupArchive {
   /// an archive read from a pipe into a scratch file).
   public let name: String
   public let manifest: BackupManifest
+  /// The manifest's CRC-32C, from the trailer: it covers every part's checksum, so it identifies
+  /// the archive's contents (an archive segment names the base it continues by it).
+  public let manifestChecksum: UInt32
   public let fileSize: UInt64
   private let file: SystemFile
 
   public init(path: String, name: String? = nil) throws(SoftadastraError) {
     let name = name ?? path
     let file = try SystemFile.openForReading(path)
-    let fileSize = try file.size()
-    func damage(_ offset: UInt64, _ reason: String) -> SoftadastraError {
-      SoftadastraError(.corrupt, "backup \(name) is damaged at offset \(offset): \(reason)", path: path, offset: offset)
-    }
-    let minimum = UInt64(BackupFormat.headerSize + BackupFormat.trailerSize)
-    let header = try file.read(count: BackupFormat.headerSize, at: 0)
-    guard header.count == BackupFormat.headerSize, header.starts(with: BackupFormat.magic) else {
-      throw SoftadastraError(
-        .corrupt, "\(name) is not a Softadastra backup (it does not start with SDBACKUP)", path: path, offset: 0)
-    }
-    guard header == BackupFormat.header() else {
-      let version = header.withUnsafeBytes { $0.loadLittleEndian(at: 8, as: UInt16.self) }
-      if version != BackupFormat.version,
-        CRC32C.checksum(header[0..<12]) == header.withUnsafeBytes({ $0.loadLittleEndian(at: 12, as: UInt32.self) })
-      {
-        throw SoftadastraError(
-          .corrupt,
-          "backup \(name) is format version \(version); this softadastra reads version \(BackupFormat.version) (upgrade softadastra)",
-          path: path, offset: 8)
-      }
-      throw damage(0, "its header is damaged")
-    }
-    guard fileSize >= minimum else { throw damage(fileSize, "the archive ends early (truncated)") }
-    let trailer = try file.read(count: BackupFormat.trailerSize, at: fileSize - UInt64(BackupFormat.trailerSize))
-    guard trailer.suffix(8).elementsEqual(BackupFormat.endMagic) else {
-      throw damage(fileSize, "it has no end marker: the archive is truncated or was not finished")
-    }
-    let manifestLength = trailer.withUnsafeBytes { UInt64($0.loadLittleEndian(at: 0, as: UInt32.self)) }
-    let manifestChecksum = trailer.withUnsafeBytes { $0.loadLittleEndian(at: 4, as: UInt32.self) }
-    guard manifestLength + minimum <= fileSize else {
-      throw damage(fileSize - UInt64(BackupFormat.trailerSize), "its manifest length is impossible")
-    }
-    let manifestOffset = fileSize - UInt64(BackupFormat.trailerSize) - manifestLength
-    let manifestBytes = try file.read(count: Int(manifestLength), at: manifestOffset)
-    guard CRC32C.checksum(manifestBytes) == manifestChecksum else {
-      throw damage(manifestOffset, "its manifest fails its checksum")
-    }
-    guard let manifest = BackupManifest.decode(manifestBytes), manifest.parts.count == 2,
+    let container = BackupFormat.container
+    let opened = try container.open(file, path: path, name: name)
+    guard let manifest = BackupManifest.decode(opened.manifest), manifest.parts.count == 2,
       manifest.parts[0].kind == .snapshot, manifest.parts[1].kind == .wal
-    else { throw damage(manifestOffset, "its manifest cannot be read") }
+    else { throw container.damage(path, name, opened.manifestOffset, "its manifest cannot be read") }
     // The node id names the restored files: it must be a plain file name.
     if let problem = NodeID.problem(with: manifest.nodeID) {
-      throw damage(manifestOffset, "its manifest's node id is unsafe: \(problem)")
+      throw container.damage(path, name, opened.manifestOffset, "its manifest's node id is unsafe: \(problem)")
     }
-    // The parts follow the header back to back, each after its frame, up to the manifest.
-    var expected = UInt64(BackupFormat.headerSize)
-    for part in manifest.parts {
-      let frame = try file.read(count: BackupFormat.partFrameSize, at: expected)
-      guard part.offset == expected + UInt64(BackupFormat.partFrameSize),
-        frame == BackupFormat.partFrame(kind: part.kind, length: part.length)
-      else { throw damage(expected, "the frame of its \(part.kind) part does not match the manifest") }
-      expected = part.offset + part.length
-    }
-    guard expected == manifestOffset else { throw damage(expected, "bytes lie between its parts and its manifest") }
+    try container.checkFrames(manifest.parts, of: file, path: path, name: name, manifestOffset: opened.manifestOffset)
     self.path = path
     self.name = name
     self.manifest = manifest
-    self.fileSize = fileSize
+    self.manifestChecksum = opened.manifestChecksum
+    self.fileSize = opened.fileSize
     self.file = file
   }
 
@@ -85,16 +45,11 @@ public final class BackupArchive {
     var done: UInt64 = 0
     let total = manifest.parts.reduce(0) { $0 + $1.length }
     for part in manifest.parts {
-      var checksum: UInt32 = 0
-      var position: UInt64 = 0
-      while position < part.length {
-        let chunk = try file.read(count: Int(min(1 << 20, part.length - position)), at: part.offset + position)
-        checksum = CRC32C.extend(checksum, chunk)
-        position += UInt64(chunk.count)
-        done += UInt64(chunk.count)
+      let sound = try ArchiveContainer.partIsSound(part, of: file) { bytes in
+        done += bytes
         progress?(done, total)
       }
-      if checksum != part.checksum {
+      if !sound {
         problems.append(
           SoftadastraError(
             .corrupt,

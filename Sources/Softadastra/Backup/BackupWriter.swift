@@ -116,11 +116,11 @@ public enum BackupWriter {
       try file.write(bytes, at: offset)
       offset += UInt64(bytes.count)
     }
-    try append(BackupFormat.header())
+    try append(BackupFormat.container.header())
 
     // The snapshot part: the state at `snapshotLSN`, compressed at `level`, bound to the WAL part;
     // written in place, its frame completed once its length is known.
-    try append(BackupFormat.partFrame(kind: .snapshot, length: 0))
+    try append(ArchiveContainer.partFrame(kind: .snapshot, length: 0))
     let snapshotStart = offset
     let snapshotHeader = SnapshotHeader(
       nodeID: nodeID, createdMilliseconds: created, lsn: snapshotLSN,
@@ -143,13 +143,13 @@ public enum BackupWriter {
     }
     let snapshotSize = try snapshotWriter.finish()
     try file.write(
-      BackupFormat.partFrame(kind: .snapshot, length: snapshotSize),
-      at: snapshotStart - UInt64(BackupFormat.partFrameSize))
+      ArchiveContainer.partFrame(kind: .snapshot, length: snapshotSize),
+      at: snapshotStart - UInt64(ArchiveContainer.partFrameSize))
     offset += snapshotSize
 
     // The WAL part: one zlib stream of a WAL file holding the records after the snapshot.
     let frameOffset = offset
-    try append(BackupFormat.partFrame(kind: .wal, length: 0))
+    try append(ArchiveContainer.partFrame(kind: .wal, length: 0))
     let walStart = offset
     var walChecksum: UInt32 = 0
     let compressor = try Zlib.Compressor(level: level) { (chunk: [UInt8]) throws(SoftadastraError) in
@@ -169,7 +169,7 @@ public enum BackupWriter {
       position = end
     }
     try compressor.finish()
-    try file.write(BackupFormat.partFrame(kind: .wal, length: offset - walStart), at: frameOffset)
+    try file.write(ArchiveContainer.partFrame(kind: .wal, length: offset - walStart), at: frameOffset)
 
     let manifest = BackupManifest(
       toolVersion: toolVersion, nodeID: nodeID, createdMilliseconds: created, snapshotLSN: snapshotLSN,
@@ -187,7 +187,7 @@ public enum BackupWriter {
       ])
     let manifestBytes = manifest.encoded()
     try append(manifestBytes)
-    try append(BackupFormat.trailer(manifest: manifestBytes))
+    try append(BackupFormat.container.trailer(manifest: manifestBytes))
     try file.truncate(to: offset)
     try file.sync()
     progress?(total, total)
