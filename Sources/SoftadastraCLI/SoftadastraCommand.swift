@@ -26,7 +26,9 @@ struct SoftadastraCommand: ParsableCommand {
         name: "Inspection", subcommands: [WALDumpCommand.self, WALVerifyCommand.self, WALReplayCommand.self]),
       CommandGroup(
         name: "Maintenance",
-        subcommands: [SnapshotCommand.self, BackupCommand.self, RestoreCommand.self, WALConvertCommand.self]),
+        subcommands: [
+          SnapshotCommand.self, BackupCommand.self, ArchiveCommand.self, RestoreCommand.self, WALConvertCommand.self,
+        ]),
       CommandGroup(name: "Replication", subcommands: [SyncCommand.self]),
     ]
   )

@@ -14,6 +14,9 @@ public enum BackupWriter {
     public var manifest: BackupManifest
     public var path: String
     public var size: UInt64
+    /// The CRC, in the node's log, of the record at the archive's last LSN (0 for LSN 0): what
+    /// an archive segment that continues this archive names as its previous record's.
+    package var lastRecordChecksum: UInt32
   }
 
   /// Writes an archive of the node at `walPath` to `path`: as `path`.part, synced, then renamed
@@ -70,13 +73,14 @@ public enum BackupWriter {
     defer { file.close() }
     var renamed = false
     defer { if !renamed { FileSystem.removeFile(partPath) } }
-    let manifest = try write(
+    let (manifest, lastRecordChecksum) = try writeContents(
       walPath: walPath, to: file, level: level, toolVersion: toolVersion, progress: progress,
       createdMilliseconds: createdMilliseconds)
     let path = try finalPath(manifest)
     try FileSystem.renameDurably(partPath, to: path)
     renamed = true
-    return WrittenArchive(manifest: manifest, path: path, size: try file.size())
+    return WrittenArchive(
+      manifest: manifest, path: path, size: try file.size(), lastRecordChecksum: lastRecordChecksum)
   }
 
   /// Writes an archive of the node whose live WAL is `walPath` into `file` (from offset 0) and
@@ -93,9 +97,20 @@ public enum BackupWriter {
   ///   - createdMilliseconds: the creation time to record (now by default; fixed for the
   ///     format's test vector).
   package static func write(
-    walPath: String, to file: SystemFile, level requestedLevel: Int? = nil, toolVersion: String,
+    walPath: String, to file: SystemFile, level: Int? = nil, toolVersion: String,
     progress: ProgressHandler? = nil, createdMilliseconds: Int64? = nil
   ) throws(SoftadastraError) -> BackupManifest {
+    try writeContents(
+      walPath: walPath, to: file, level: level, toolVersion: toolVersion, progress: progress,
+      createdMilliseconds: createdMilliseconds
+    ).manifest
+  }
+
+  /// `write(walPath:to:…)`, also returning the CRC of the last record in the node's log.
+  private static func writeContents(
+    walPath: String, to file: SystemFile, level requestedLevel: Int?, toolVersion: String,
+    progress: ProgressHandler?, createdMilliseconds: Int64?
+  ) throws(SoftadastraError) -> (manifest: BackupManifest, lastRecordChecksum: UInt32) {
     let level = requestedLevel ?? Zlib.defaultLevel
     try Zlib.checkLevel(level)
     let node = try NodeRecovery.recover(walPath: walPath, keepingRecords: true, checkingBlocks: true)
@@ -191,7 +206,7 @@ public enum BackupWriter {
     try file.truncate(to: offset)
     try file.sync()
     progress?(total, total)
-    return manifest
+    return (manifest, node.recordChecksums.last ?? source?.header.lastRecordChecksum ?? 0)
   }
 
   /// Copies `size` bytes of `source` from offset `start` into `destination` at `offset`;

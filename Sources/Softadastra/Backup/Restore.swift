@@ -4,6 +4,25 @@ import SoftadastraWAL
   import Glibc
 #endif
 
+/// What a restore puts back: a backup archive, or a chain of continuous archiving (a base and
+/// the segments after it).
+public protocol RestoreSource {
+  /// The manifest of the backup the state starts from (a chain's base).
+  var manifest: BackupManifest { get }
+  /// The last LSN it holds.
+  var lastLSN: UInt64 { get }
+  /// How many keys hold a value at `lastLSN`, when known without counting them.
+  var keyCountAtEnd: UInt64? { get }
+  /// Writes the node's files (its WAL and snapshot) into `directory`, checked and synced.
+  func extract(into directory: String, progress: ((RestoreStage) -> Void)?) throws(SoftadastraError)
+    -> BackupArchive.Extracted
+}
+
+extension BackupArchive: RestoreSource {
+  public var lastLSN: UInt64 { manifest.lastLSN }
+  public var keyCountAtEnd: UInt64? { manifest.keyCount }
+}
+
 /// What a restore did, or would do with `dryRun`.
 public struct RestoreResult: Sendable {
   public var manifest: BackupManifest
@@ -43,13 +62,14 @@ public enum Restore {
   ///   or a target outside the archive's range; `cannotCreate` when node files exist and `force` is off;
   ///   `lockTimeout` when a writer holds the node.
   public static func run(
-    archive: BackupArchive, walPath: String, nodeID: String, target: ReplayTarget = ReplayTarget(), force: Bool = false,
+    archive: some RestoreSource, walPath: String, nodeID: String, target: ReplayTarget = ReplayTarget(),
+    force: Bool = false,
     dryRun: Bool = false, lockTimeout: Double = 10, progress: ((RestoreStage) -> Void)? = nil
   ) throws(SoftadastraError) -> RestoreResult {
     let manifest = archive.manifest
     // The id names files (`<id>.wal`): one that is not a valid id could name a path elsewhere.
     if let problem = NodeID.problem(with: nodeID) { throw SoftadastraError(.invalidArgument, problem) }
-    try check(target, against: manifest)
+    try check(target, against: manifest, lastLSN: archive.lastLSN)
     let files = NodeFiles(walPath: walPath)
     // A symbolic link to the WAL is followed: the real file is replaced, the link stays.
     let walPath = files.walPath
@@ -101,8 +121,8 @@ public enum Restore {
     }
     // Extraction counted the archive's keys against its manifest; only a cut changes the count.
     let keys =
-      lsn == manifest.lastLSN
-      ? Int(manifest.keyCount) : try NodeRecovery.recover(walPath: extracted.walPath, nodeID: nodeID).state.count()
+      lsn == archive.lastLSN && archive.keyCountAtEnd != nil
+      ? Int(archive.keyCountAtEnd!) : try NodeRecovery.recover(walPath: extracted.walPath, nodeID: nodeID).state.count()
     try FileSystem.syncDirectory(scratch)
     let snapshotTarget = extracted.snapshotPath.map { _ in files.snapshotPath(lsn: manifest.snapshotLSN) }
     var result = RestoreResult(
@@ -180,12 +200,13 @@ public enum Restore {
     }
   }
 
-  static func check(_ target: ReplayTarget, against manifest: BackupManifest) throws(SoftadastraError) {
+  static func check(_ target: ReplayTarget, against manifest: BackupManifest, lastLSN: UInt64) throws(SoftadastraError)
+  {
     let range =
-      "LSN \(manifest.snapshotLSN) to \(manifest.lastLSN); restore within that range, or from an older backup (softadastra backup list DIR shows each one's range)"
+      "LSN \(manifest.snapshotLSN) to \(lastLSN); restore within that range, or from an older backup (softadastra backup list DIR shows each one's range)"
     if let lsn = target.lsn {
       guard lsn >= manifest.snapshotLSN + (target.exclusive ? 1 : 0),
-        lsn <= manifest.lastLSN + (target.exclusive ? 1 : 0)
+        lsn <= lastLSN + (target.exclusive ? 1 : 0)
       else {
         throw SoftadastraError(.invalidArgument, "LSN \(lsn) is outside this backup, which holds \(range)")
       }

@@ -180,7 +180,8 @@ package enum Checkpoint {
   }
 
   /// Keeps the newest snapshot and the newest sound one before it (every block checked; damaged
-  /// ones are no way back and go), and the archived WALs after that one.
+  /// ones are no way back and go), and the archived WALs after that one, and those holding
+  /// records continuous archiving has not shipped yet (a damaged archiving state keeps them all).
   static func applyRetention(_ files: NodeFiles, liveFirstLSN: UInt64) throws(SoftadastraError) -> [String] {
     let snapshots = files.snapshots()
     guard let olderIndex = snapshots.indices.dropFirst().first(where: { isSound(snapshots[$0].path) }) else {
@@ -188,10 +189,16 @@ package enum Checkpoint {
     }
     let older = snapshots[olderIndex].lsn
     var removed = snapshots.indices.dropFirst().filter { $0 != olderIndex }.map { snapshots[$0].path }
+    let shipped: UInt64 =
+      if FileSystem.exists(ArchiveState.path(walPath: files.walPath)) {
+        (try? ArchiveState.load(walPath: files.walPath))??.shippedLSN ?? 0
+      } else {
+        .max
+      }
     let segments = files.segments()
     for (index, segment) in segments.enumerated() {
       let nextStart = index + 1 < segments.count ? segments[index + 1].firstLSN : liveFirstLSN
-      if nextStart <= older + 1 { removed.append(segment.path) }
+      if nextStart <= older + 1, nextStart - 1 <= shipped { removed.append(segment.path) }
     }
     for path in removed { FileSystem.removeFile(path) }
     if !removed.isEmpty { try FileSystem.syncDirectory(files.directory) }

@@ -16,8 +16,31 @@ struct RestoreCommand: ParsableCommand {
       id. Restored files are 0600, directories 0700.
       """)
 
-  @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "file"), completion: .file())
-  var file: String
+  @Argument(
+    help: ArgumentHelp(
+      "The archive, - for standard input, or a directory of continuous archiving (softadastra archive --dir).",
+      valueName: "file|dir"),
+    completion: .file())
+  var file: String?
+  @Option(
+    name: .customLong("restore-command"),
+    help: ArgumentHelp(
+      "Restore from continuous archiving through this shell command, which writes the file %f to stdout.",
+      valueName: "cmd"))
+  var restoreCommand: String?
+  @Option(
+    name: .customLong("list-command"),
+    help: ArgumentHelp(
+      "With --restore-command: the shell command that lists the archive's file names.", valueName: "cmd"))
+  var listCommand: String?
+  @Option(
+    name: .customLong("from-node"),
+    help: ArgumentHelp("The node whose archive chain to restore, when the archive holds several.", valueName: "id"))
+  var fromNode: String?
+  @Option(
+    name: .customLong("command-timeout"),
+    help: ArgumentHelp("Stop a command that runs longer than this many seconds (default 600).", valueName: "seconds"))
+  var commandTimeout: Double = 600
   @Option(
     name: .customLong("to-lsn"), help: ArgumentHelp("Restore the state at this LSN (inclusive).", valueName: "lsn"))
   var toLSN: UInt64?
@@ -31,10 +54,30 @@ struct RestoreCommand: ParsableCommand {
   @Flag(help: "Show progress on standard error (the default when it is a terminal).") var progress = false
   @OptionGroup var global: GlobalOptions
 
+  func validate() throws {
+    guard (file == nil) != (restoreCommand == nil) else {
+      throw ValidationError("give an archive (or a directory), or --restore-command CMD with --list-command CMD")
+    }
+    guard (restoreCommand == nil) == (listCommand == nil) else {
+      throw ValidationError("--restore-command and --list-command go together")
+    }
+  }
+
   func run() throws {
-    let input = try ArchiveInput(file)
-    defer { input.close() }
-    let archive = try BackupArchive(path: input.path, name: input.name)
+    let target = ReplayTarget(lsn: toLSN, milliseconds: toTime?.milliseconds)
+    if let file, file != "-", FileSystem.isDirectory(file) {
+      try restore(try ArchiveChain(location: ArchiveDirectory(file), nodeID: fromNode, target: target))
+    } else if let restoreCommand {
+      let carrier = ShellCarrier(fetchCommand: restoreCommand, listCommand: listCommand, timeout: commandTimeout)
+      try restore(try ArchiveChain(location: carrier, nodeID: fromNode, target: target))
+    } else {
+      let input = try ArchiveInput(file!)
+      defer { input.close() }
+      try restore(try BackupArchive(path: input.path, name: input.name))
+    }
+  }
+
+  private func restore(_ archive: some RestoreSource) throws {
     // Only --node-id itself restores under another id; the environment variable does not.
     let nodeID = global.nodeID ?? archive.manifest.nodeID
     if nodeID != archive.manifest.nodeID {
@@ -65,15 +108,29 @@ struct RestoreCommand: ParsableCommand {
         ("written", .array(result.written.map { .string($0) })),
         ("kept_aside", .array(result.keptAside.map { .string($0) })),
         ("manifest", result.manifest.json),
+        ("chain", chainJSON(archive)),
       ])
       return
     }
-    let range = "backup holds LSN \(result.manifest.snapshotLSN) to \(result.manifest.lastLSN)"
+    let range =
+      if let chain = archive as? ArchiveChain {
+        "archive chain from \(chain.baseName) holds LSN \(result.manifest.snapshotLSN) to \(chain.lastLSN), \(counted(chain.segments.count, "segment"))"
+      } else {
+        "backup holds LSN \(result.manifest.snapshotLSN) to \(result.manifest.lastLSN)"
+      }
     Output.line(
       "\(dryRun ? "would restore" : "restored     "): node \(nodeID) at LSN \(result.lsn), \(counted(result.keys, "key")) (\(range))"
     )
     Output.line("WAL          : \(result.walPath)")
     for path in result.written where path != result.walPath { Output.line("snapshot     : \(path)") }
     for path in result.keptAside { Output.line("\(dryRun ? "would move   " : "kept as      "): \(path)") }
+  }
+
+  private func chainJSON(_ archive: some RestoreSource) -> JSONValue {
+    guard let chain = archive as? ArchiveChain else { return .null }
+    return .object([
+      ("location", .string(chain.location)), ("base", .string(chain.baseName)),
+      ("segments", .array(chain.segments.map { .string($0.name) })), ("last_lsn", .number(chain.lastLSN)),
+    ])
   }
 }

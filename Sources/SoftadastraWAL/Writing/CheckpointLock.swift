@@ -14,16 +14,27 @@
 ///
 /// `@unchecked Sendable`: a lock is handed from the thread that seals a log to the one that
 /// builds the snapshot, never used by two threads at once.
+///
+/// The same kind of lock on byte 3 makes a process the node's only archiver
+/// (`softadastra archive`), independent of the checkpointer and the writers.
 package final class CheckpointLock: @unchecked Sendable {
+  /// Which byte of the lock file: which role the lock gives.
+  package enum Role: Int, Sendable {
+    case checkpointer = 2
+    case archiver = 3
+  }
+
   private let file: SystemFile
 
   private init(file: SystemFile) { self.file = file }
 
-  /// The lock when no other checkpointer holds it; nil when one does.
-  package static func tryAcquire(walPath: String) throws(SoftadastraError) -> CheckpointLock? {
+  /// The lock when no other process holds it in that role; nil when one does.
+  package static func tryAcquire(walPath: String, role: Role = .checkpointer) throws(SoftadastraError)
+    -> CheckpointLock?
+  {
     let path = WriterLock.lockPath(forWAL: walPath)
     let file = try SystemFile.openOrCreate(path)
-    guard try lockByte(file, path) else {
+    guard try lockByte(file, path, role) else {
       file.close()
       return nil
     }
@@ -50,10 +61,10 @@ package final class CheckpointLock: @unchecked Sendable {
   }
 
   /// Whether a checkpointer holds the lock of the log at `walPath` now.
-  package static func isHeld(walPath: String) -> Bool {
+  package static func isHeld(walPath: String, role: Role = .checkpointer) -> Bool {
     guard let file = try? SystemFile.openForReading(WriterLock.lockPath(forWAL: walPath)) else { return false }
     defer { file.close() }
-    var region = byteTwo(type: F_WRLCK)
+    var region = region(role, type: F_WRLCK)
     guard fcntl(file.descriptor, openFileDescriptionGetLock, &region) == 0 else { return false }
     return region.l_type != Int16(F_UNLCK)
   }
@@ -61,20 +72,20 @@ package final class CheckpointLock: @unchecked Sendable {
   /// Lets the lock go (as does the object going away).
   package func release() { file.close() }
 
-  private static func lockByte(_ file: SystemFile, _ path: String) throws(SoftadastraError) -> Bool {
-    var region = byteTwo(type: F_WRLCK)
+  private static func lockByte(_ file: SystemFile, _ path: String, _ role: Role) throws(SoftadastraError) -> Bool {
+    var region = region(role, type: F_WRLCK)
     if fcntl(file.descriptor, openFileDescriptionSetLock, &region) == 0 { return true }
     guard errno == EAGAIN || errno == EACCES || errno == EINTR else {
-      throw .system(errno, "cannot lock \(path) for a checkpoint", path: path)
+      throw .system(errno, "cannot lock \(path) for \(role == .archiver ? "archiving" : "a checkpoint")", path: path)
     }
     return false
   }
 
-  private static func byteTwo(type: Int32) -> flock {
+  private static func region(_ role: Role, type: Int32) -> flock {
     var region = flock()
     region.l_type = Int16(type)
     region.l_whence = Int16(SEEK_SET)
-    region.l_start = 2
+    region.l_start = off_t(role.rawValue)
     region.l_len = 1
     return region
   }

@@ -1,0 +1,207 @@
+@_spi(Storage) import SoftadastraWAL
+
+/// A base and the segments that continue it, fetched from an `ArchiveLocation` and checked:
+/// what a restore from continuous archiving puts back (`Restore.run(archive:…)`).
+///
+/// `init` picks the newest base the target is not before, then follows the segments that
+/// continue it (each names the base by its manifest checksum and the record before it by its
+/// CRC) up to the target, fetching each into a scratch directory. It refuses a chain with a hole
+/// (a segment of the chain exists past where the chain stops), two segments that both continue
+/// it from one LSN, and a target past the chain's end. `extract(into:)` checks every segment
+/// whole before the target is touched.
+public final class ArchiveChain: RestoreSource {
+  public let base: BackupArchive
+  public let baseName: String
+  /// The segments, in order, with the names they were fetched by.
+  public let segments: [(name: String, segment: ArchiveSegment)]
+  public let location: String
+  private let scratch: String
+
+  public var manifest: BackupManifest { base.manifest }
+  public var lastLSN: UInt64 { segments.last?.segment.manifest.lastLSN ?? base.manifest.lastLSN }
+  public var keyCountAtEnd: UInt64? { segments.isEmpty ? base.manifest.keyCount : nil }
+  /// The time of the last record the chain holds (ms since the Unix epoch).
+  public var lastRecordMilliseconds: UInt64 {
+    segments.last?.segment.manifest.lastRecordMilliseconds ?? base.manifest.lastRecordMilliseconds
+  }
+
+  /// Finds and fetches the chain that restores `nodeID` (nil: the one node `location` holds) to
+  /// `target` (empty: its last record).
+  ///
+  /// - Throws: `notFound` when no base is there; `invalidArgument` when several nodes are there
+  ///   and none was named, or the target is outside every chain; `corrupt` for a chain with a
+  ///   hole, an overlap or a damaged file.
+  public init(
+    location: any ArchiveLocation, nodeID: String?, target: ReplayTarget = ReplayTarget(),
+    scratchParent: String? = nil
+  ) throws(SoftadastraError) {
+    let parsed = try location.names().compactMap { name in ArchiveNames.parse(name).map { (name, $0) } }
+    let nodes = Set(parsed.map(\.1.nodeID))
+    guard let node = nodeID ?? nodes.first else {
+      throw SoftadastraError(.notFound, "no archive base in \(location.description)")
+    }
+    if nodeID == nil, nodes.count > 1 {
+      throw SoftadastraError(
+        .invalidArgument,
+        "\(location.description) holds the archives of several nodes (\(nodes.sorted().joined(separator: ", "))); say which with --from-node"
+      )
+    }
+    let scratch = try FileSystem.makeTemporaryDirectory(
+      in: scratchParent ?? FileSystem.temporaryDirectory, prefix: ".softadastra-chain-")
+    do throws(SoftadastraError) {
+      var bases: [(name: String, lastLSN: UInt64)] = []
+      var segmentNames: [(name: String, first: UInt64, last: UInt64)] = []
+      for (name, what) in parsed where what.nodeID == node {
+        switch what {
+        case .base(_, let lastLSN): bases.append((name, lastLSN))
+        case .segment(_, let first, let last): segmentNames.append((name, first, last))
+        }
+      }
+      guard !bases.isEmpty else {
+        throw SoftadastraError(.notFound, "no archive base of node \(node) in \(location.description)")
+      }
+      // Newest first; with an LSN target, the bases after it last.
+      bases.sort { ($0.lastLSN, $0.name) > ($1.lastLSN, $1.name) }
+      if let lsn = target.lsn {
+        bases = bases.filter { $0.lastLSN <= lsn } + bases.filter { $0.lastLSN > lsn }
+      }
+      var chosen: (name: String, archive: BackupArchive)?
+      var firstRefusal: SoftadastraError?
+      for base in bases {
+        let path = "\(scratch)/\(base.name)"
+        try location.fetch(base.name, to: path)
+        let archive = try BackupArchive(path: path, name: base.name)
+        do throws(SoftadastraError) {
+          try Restore.check(target, against: archive.manifest, lastLSN: .max)
+          chosen = (base.name, archive)
+          break
+        } catch {
+          firstRefusal = firstRefusal ?? error
+          FileSystem.removeFile(path)
+        }
+      }
+      guard let chosen else {
+        throw firstRefusal ?? SoftadastraError(.notFound, "no archive base of node \(node) fits the target")
+      }
+      let base = chosen.archive
+      let baseChecksum = base.manifestChecksum
+      var segments: [(name: String, segment: ArchiveSegment)] = []
+      var fetched: [String: ArchiveSegment] = [:]
+      func open(_ name: String) throws(SoftadastraError) -> ArchiveSegment {
+        if let segment = fetched[name] { return segment }
+        let path = "\(scratch)/\(name)"
+        try location.fetch(name, to: path)
+        let segment = try ArchiveSegment(path: path, name: name)
+        guard segment.manifest.fileName == name else {
+          throw SoftadastraError(
+            .corrupt, "archive segment \(name) holds \(segment.manifest.fileName): it was renamed", path: path)
+        }
+        fetched[name] = segment
+        return segment
+      }
+      func continuesBase(_ manifest: SegmentManifest) -> Bool {
+        manifest.baseLSN == base.manifest.lastLSN && manifest.baseChecksum == baseChecksum
+      }
+      var end = base.manifest.lastLSN
+      var previousChecksum: UInt32?
+      while true {
+        if let lsn = target.lsn, end >= lsn { break }
+        if let time = target.milliseconds, let last = segments.last?.segment.manifest,
+          last.lastRecordMilliseconds > time
+        {
+          break
+        }
+        var next: [(name: String, segment: ArchiveSegment)] = []
+        for candidate in segmentNames where candidate.first == end + 1 {
+          let segment = try open(candidate.name)
+          if continuesBase(segment.manifest) { next.append((candidate.name, segment)) }
+        }
+        guard next.count <= 1 else {
+          throw SoftadastraError(
+            .corrupt,
+            "archive segments \(next[0].name) and \(next[1].name) both continue the chain at LSN \(end + 1): one is a stray copy; remove it"
+          )
+        }
+        guard let found = next.first else { break }
+        if let previousChecksum, found.segment.manifest.previousChecksum != previousChecksum {
+          throw SoftadastraError(
+            .corrupt,
+            "archive segment \(found.name) does not continue the segment before it (its previous record's CRC differs)"
+          )
+        }
+        previousChecksum = found.segment.manifest.lastChecksum
+        segments.append(found)
+        end = found.segment.manifest.lastLSN
+      }
+      // A segment of this chain past where it stops is a hole (or an overlap): refuse.
+      for candidate in segmentNames where candidate.last > end && candidate.first > base.manifest.lastLSN {
+        if let lsn = target.lsn, candidate.first > lsn { continue }
+        let segment = try open(candidate.name)
+        guard continuesBase(segment.manifest) else { continue }
+        if let time = target.milliseconds, segment.manifest.firstRecordMilliseconds > time { continue }
+        throw SoftadastraError(
+          .corrupt,
+          candidate.first > end + 1
+            ? "the archive chain from \(chosen.name) stops at LSN \(end): the segment(s) for LSN \(end + 1) to \(candidate.first - 1) are missing before \(candidate.name)"
+            : "archive segment \(candidate.name) overlaps the chain from \(chosen.name), which reaches LSN \(end)")
+      }
+      if let lsn = target.lsn, end < lsn - (target.exclusive ? 1 : 0) {
+        throw SoftadastraError(
+          .invalidArgument,
+          "LSN \(lsn) is past the archive: the chain from \(chosen.name) holds LSN \(base.manifest.snapshotLSN) to \(end)"
+        )
+      }
+      self.base = base
+      self.baseName = chosen.name
+      self.segments = segments
+      self.location = location.description
+      self.scratch = scratch
+      for (name, segment) in fetched where !segments.contains(where: { $0.name == name }) {
+        FileSystem.removeFile(segment.path)
+      }
+    } catch {
+      FileSystem.removeFlatDirectory(scratch)
+      throw error
+    }
+  }
+
+  deinit { FileSystem.removeFlatDirectory(scratch) }
+
+  /// Extracts the base into `directory`, then appends every segment's records to its WAL,
+  /// re-chained; each segment is checked whole first.
+  public func extract(into directory: String, progress: ((RestoreStage) -> Void)?) throws(SoftadastraError)
+    -> BackupArchive.Extracted
+  {
+    let extracted = try base.extract(into: directory, progress: progress)
+    guard !segments.isEmpty else { return extracted }
+    var log = try WALScanner(path: extracted.walPath, materialize: false)
+    while try log.next() != nil {}
+    let tail = log.tail
+    let file = try SystemFile.openForUpdate(extracted.walPath)
+    defer { file.close() }
+    var offset = tail.offset
+    var seed = tail.checksum
+    var expected = tail.nextLSN
+    var buffer: [UInt8] = []
+    func flush() throws(SoftadastraError) {
+      try file.write(buffer, at: offset)
+      offset += UInt64(buffer.count)
+      buffer.removeAll(keepingCapacity: true)
+    }
+    for (name, segment) in segments {
+      progress?(.checking)
+      guard segment.manifest.firstLSN == expected else {
+        throw SoftadastraError(.corrupt, "archive segment \(name) does not start at LSN \(expected)")
+      }
+      try segment.forEachRecord(scratchDirectory: scratch) { scanned throws(SoftadastraError) in
+        seed = RecordEncoder.append(scanned.record, seed: seed, to: &buffer)
+        if buffer.count >= 4 << 20 { try flush() }
+      }
+      expected = segment.manifest.lastLSN + 1
+    }
+    try flush()
+    try file.truncate(to: offset)
+    try file.sync()
+    return extracted
+  }
+}

@@ -1,0 +1,242 @@
+@_spi(Storage) import SoftadastraWAL
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Ships a node's committed records to a destination as they are written: continuous archiving
+/// (docs/archive-format.md, `softadastra archive`).
+///
+/// Each `ship()` stores every whole record committed since the last one as one or more
+/// segments, and a new base (a backup archive) when none exists for the destination, when the
+/// one there is due (`Options.baseEveryBytes`, `baseEveryMilliseconds`), or when the node's
+/// history no longer continues the chain (it was restored). It takes no writer lock: it reads
+/// the node's files as any reader does. The state (`ArchiveState`) is saved durably after each
+/// file the destination stored, and a segment is recorded before it is shipped, so a restarted
+/// archiver goes on where the destination's files end and ships a segment it was shipping again
+/// byte for byte, under the same name.
+///
+/// One archiver per node: it holds an open-file-description lock on byte 3 of `<wal>.lock` for
+/// its life.
+public final class Archiver {
+  public struct Options: Sendable {
+    /// The zlib level of segments and bases.
+    public var level: Int
+    /// A new base once this many bytes of records were shipped since the last.
+    public var baseEveryBytes: UInt64
+    /// A new base once the last is this old, when records were shipped since.
+    public var baseEveryMilliseconds: UInt64
+    /// A segment holds at most about this many bytes of records (whole batches: more when one
+    /// batch is larger).
+    public var segmentBytes: UInt64
+    public var toolVersion: String
+
+    public init(
+      level: Int = 6, baseEveryBytes: UInt64 = 1 << 30, baseEveryMilliseconds: UInt64 = 86_400_000,
+      segmentBytes: UInt64 = 16 << 20, toolVersion: String
+    ) {
+      self.level = level
+      self.baseEveryBytes = baseEveryBytes
+      self.baseEveryMilliseconds = baseEveryMilliseconds
+      self.segmentBytes = segmentBytes
+      self.toolVersion = toolVersion
+    }
+  }
+
+  /// A file the destination stored.
+  public struct Shipped: Sendable, Equatable {
+    public enum Kind: String, Sendable { case base, segment }
+    public var kind: Kind
+    public var name: String
+    /// The records it holds: a base, the state up to `lastLSN` (`firstLSN` is 0).
+    public var firstLSN: UInt64
+    public var lastLSN: UInt64
+    public var bytes: UInt64
+  }
+
+  public let walPath: String
+  public let destination: any ArchiveDestination
+  public let options: Options
+  /// Told why a new chain starts when the node's history moved on.
+  public var onNewChain: ((String) -> Void)?
+  private let files: NodeFiles
+  private let lock: CheckpointLock
+  private let scratch: String
+
+  /// Takes the node's archiver lock.
+  ///
+  /// - Throws: `lockTimeout` when another process archives the node.
+  public init(walPath: String, destination: any ArchiveDestination, options: Options) throws(SoftadastraError) {
+    try Zlib.checkLevel(options.level)
+    files = NodeFiles(walPath: walPath)
+    guard FileSystem.exists(files.walPath) else {
+      throw SoftadastraError(.notFound, "no WAL at \(files.walPath)", path: files.walPath)
+    }
+    guard let lock = try CheckpointLock.tryAcquire(walPath: files.walPath, role: .archiver) else {
+      throw SoftadastraError(
+        .lockTimeout, "another process is archiving \(files.walPath); one archiver per node",
+        path: WriterLock.lockPath(forWAL: files.walPath))
+    }
+    self.lock = lock
+    self.walPath = files.walPath
+    self.destination = destination
+    self.options = options
+    scratch = try FileSystem.makeTemporaryDirectory(in: FileSystem.temporaryDirectory, prefix: ".softadastra-archive-")
+  }
+
+  deinit {
+    FileSystem.removeFlatDirectory(scratch)
+    lock.release()
+  }
+
+  /// The archiving state as last saved.
+  public func state() throws(SoftadastraError) -> ArchiveState? { try ArchiveState.load(walPath: walPath) }
+
+  /// Ships what is new; returns the files stored, in order.
+  ///
+  /// - Throws: what storing failed with (the state counts the failure, and the next call ships
+  ///   the same file again); `corrupt` when the node's log is damaged.
+  public func ship() throws(SoftadastraError) -> [Shipped] {
+    var shipped: [Shipped] = []
+    var state = try ArchiveState.load(walPath: walPath)
+    if state == nil || state?.destination != destination.identity || isBaseDue(state!) {
+      state = try shipBase(after: state, into: &shipped)
+    }
+    while true {
+      let pending = state!.pending
+      let created = pending?.createdMilliseconds ?? Int64(HybridTimestamp.wallClockMilliseconds())
+      let level = pending.map { Int($0.level) } ?? options.level
+      switch try writeSegment(after: state!, createdMilliseconds: created, level: level, through: pending?.lastLSN) {
+      case .nothing:
+        return shipped
+      case .movedOn(let reason):
+        onNewChain?(reason)
+        state = try shipBase(after: state, into: &shipped)
+      case .written(let manifest, let path, let full):
+        if pending == nil {
+          state!.pending = ArchiveState.Pending(
+            firstLSN: manifest.firstLSN, lastLSN: manifest.lastLSN, createdMilliseconds: created, level: UInt8(level))
+          try state!.save(walPath: walPath)
+        }
+        let size = try store(path, as: manifest.fileName, state: &state!)
+        state!.pending = nil
+        state!.shippedLSN = manifest.lastLSN
+        state!.shippedChecksum = manifest.lastChecksum
+        state!.bytesSinceBase += manifest.part.rawLength
+        state!.segments += 1
+        state!.shippedBytes += size
+        try state!.save(walPath: walPath)
+        shipped.append(
+          Shipped(
+            kind: .segment, name: manifest.fileName, firstLSN: manifest.firstLSN, lastLSN: manifest.lastLSN,
+            bytes: size))
+        if !full, pending == nil { return shipped }
+      }
+    }
+  }
+
+  private func isBaseDue(_ state: ArchiveState) -> Bool {
+    guard state.shippedLSN > state.baseLSN else { return false }
+    let age = Int64(HybridTimestamp.wallClockMilliseconds()) - state.baseMilliseconds
+    return state.bytesSinceBase >= options.baseEveryBytes || age >= Int64(clamping: options.baseEveryMilliseconds)
+  }
+
+  /// Stores a file, counting a failure in the state.
+  private func store(_ path: String, as name: String, state: inout ArchiveState) throws(SoftadastraError) -> UInt64 {
+    let size = try SystemFile.openForReading(path).size()
+    defer { FileSystem.removeFile(path) }
+    do throws(SoftadastraError) {
+      try destination.store(path, as: name)
+    } catch {
+      state.failures += 1
+      state.lastError = error.message
+      try? state.save(walPath: walPath)
+      throw error
+    }
+    state.failures = 0
+    state.lastError = ""
+    state.lastShippedMilliseconds = Int64(HybridTimestamp.wallClockMilliseconds())
+    return size
+  }
+
+  /// Writes a base of the node as it is now and stores it; returns the state of its new chain.
+  private func shipBase(after previous: ArchiveState?, into shipped: inout [Shipped]) throws(SoftadastraError)
+    -> ArchiveState
+  {
+    let path = "\(scratch)/base"
+    FileSystem.removeFile(path)
+    let written = try BackupWriter.write(
+      walPath: walPath, toPath: path, level: options.level, toolVersion: options.toolVersion)
+    let manifest = written.manifest
+    let checksum = try BackupArchive(path: path).manifestChecksum
+    let name = ArchiveNames.baseName(
+      nodeID: manifest.nodeID, lastLSN: manifest.lastLSN, createdMilliseconds: manifest.createdMilliseconds)
+    var state = ArchiveState(
+      destination: destination.identity, baseLSN: manifest.lastLSN, baseChecksum: checksum,
+      baseMilliseconds: manifest.createdMilliseconds, shippedLSN: manifest.lastLSN,
+      shippedChecksum: written.lastRecordChecksum, bytesSinceBase: 0, pending: nil,
+      segments: previous?.segments ?? 0, bases: previous?.bases ?? 0, shippedBytes: previous?.shippedBytes ?? 0,
+      lastShippedMilliseconds: previous?.lastShippedMilliseconds ?? 0, failures: previous?.failures ?? 0,
+      lastError: previous?.lastError ?? "")
+    var counted = previous ?? state
+    let size = try store(path, as: name, state: &counted)
+    state.failures = 0
+    state.lastError = ""
+    state.lastShippedMilliseconds = counted.lastShippedMilliseconds
+    state.bases += 1
+    state.shippedBytes += size
+    try state.save(walPath: walPath)
+    shipped.append(Shipped(kind: .base, name: name, firstLSN: 0, lastLSN: manifest.lastLSN, bytes: size))
+    return state
+  }
+
+  private enum Written {
+    case nothing
+    case movedOn(String)
+    /// A segment in `path`; `full` when it stopped at the size limit (more may follow).
+    case written(SegmentManifest, path: String, full: Bool)
+  }
+
+  /// Writes the records after the state's last shipped one into a segment in the scratch
+  /// directory: up to `through` exactly (a pending segment written again), else up to the size
+  /// limit or the node's last committed record.
+  private func writeSegment(
+    after state: ArchiveState, createdMilliseconds: Int64, level: Int, through: UInt64?
+  ) throws(SoftadastraError) -> Written {
+    let path = "\(scratch)/segment"
+    FileSystem.removeFile(path)
+    let file = try SystemFile.createExclusive(path)
+    defer { file.close() }
+    var writer: SegmentWriter?
+    var full = false
+    let outcome = try ArchiveSource.read(files, after: state.shippedLSN, checksum: state.shippedChecksum) {
+      scanned throws(SoftadastraError) -> Bool in
+      let record = scanned.record
+      if writer == nil {
+        writer = try SegmentWriter(
+          file: file, nodeID: try nodeID(), firstLSN: record.lsn, createdMilliseconds: createdMilliseconds,
+          level: level)
+      }
+      try writer!.add(record, checksum: scanned.checksum)
+      guard !record.batch.continues else { return true }
+      if let through { return writer!.lastLSN < through }
+      full = writer!.recordBytes >= options.segmentBytes
+      return !full
+    }
+    if case .movedOn(let reason) = outcome { return .movedOn(reason) }
+    guard let writer else {
+      return through == nil ? .nothing : .movedOn("the records of the segment being shipped are gone")
+    }
+    if let through, writer.lastLSN != through {
+      return .movedOn("the records of the segment being shipped are no longer the same")
+    }
+    let manifest = try writer.finish(
+      toolVersion: options.toolVersion, baseLSN: state.baseLSN, baseChecksum: state.baseChecksum,
+      previousChecksum: state.shippedChecksum)
+    return .written(manifest, path: path, full: full)
+  }
+
+  private func nodeID() throws(SoftadastraError) -> String {
+    try WALScanner(path: walPath, materialize: false).header.nodeID
+  }
+}
