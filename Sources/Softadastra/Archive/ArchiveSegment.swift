@@ -48,6 +48,7 @@ public final class ArchiveSegment {
     scratchDirectory: String, _ body: (ScannedRecord) throws(SoftadastraError) -> Void
   ) throws(SoftadastraError) {
     let part = manifest.part
+    guard try partIsSound() else { throw damage("its WAL part fails its checksum") }
     let walPath = "\(scratchDirectory)/.segment-\(manifest.firstLSN).wal"
     FileSystem.removeFile(walPath)
     defer { FileSystem.removeFile(walPath) }

@@ -132,7 +132,39 @@ struct StatusCommand: ParsableCommand {
     } else {
       lines.append("  none (softadastra snapshot saves one)")
     }
-    return lines + ["Store", "  keys       : \(keys)", "Sync", "  outbox     : \(outbox)"]
+    lines += ["Store", "  keys       : \(keys)", "Sync", "  outbox     : \(outbox)", "Archive"]
+    let lastLSN = summary.lastLSN ?? snapshot?.lsn ?? 0
+    switch archiveState(options.walPath!) {
+    case .success(nil): lines.append("  none (softadastra archive ships the log as it is written)")
+    case .success(let state?):
+      lines.append("  destination: \(state.destination)")
+      lines.append(
+        "  shipped    : up to LSN \(state.shippedLSN) (\(counted(lastLSN > state.shippedLSN ? lastLSN - state.shippedLSN : 0, "LSN")) behind), base at LSN \(state.baseLSN)"
+      )
+      lines.append("  archiver   : \(CheckpointLock.isHeld(walPath: options.walPath!, role: .archiver) ? "running" : "not running")")
+      lines.append(
+        "  last stored: \(state.lastShippedMilliseconds > 0 ? ISO8601.string(milliseconds: UInt64(state.lastShippedMilliseconds)) : "never")"
+      )
+      lines.append("  failures   : \(state.failures)\(state.lastError.isEmpty ? "" : " (last: \(state.lastError))")")
+    case .failure(let error): lines.append("  damaged    : \(error.message)")
+    }
+    return lines
+  }
+
+  private func archiveState(_ walPath: String) -> Result<ArchiveState?, SoftadastraError> {
+    Result { () throws(SoftadastraError) in try ArchiveState.load(walPath: walPath) }
+  }
+
+  private func archiveJSON(_ walPath: String, lastLSN: UInt64) -> JSONValue {
+    switch archiveState(walPath) {
+    case .success(nil): return .null
+    case .success(let state?):
+      guard case .object(var members) = state.json else { return state.json }
+      members.append(("behind_lsns", .number(lastLSN > state.shippedLSN ? lastLSN - state.shippedLSN : 0)))
+      members.append(("running", .bool(CheckpointLock.isHeld(walPath: walPath, role: .archiver))))
+      return .object(members)
+    case .failure(let error): return .object([("damaged", error.problemJSON)])
+    }
   }
 
   private func members(
@@ -185,6 +217,7 @@ struct StatusCommand: ParsableCommand {
       ("node_id", .string(options.nodeID)), ("wal", .object(wal)),
       ("snapshot", snapshot.map(\.json) ?? .null), ("store", .object([("keys", .number(keys))])),
       ("sync", .object([("outbox_size", .number(outbox))])),
+      ("archive", archiveJSON(options.walPath!, lastLSN: summary?.lastLSN ?? snapshot?.lsn ?? 0)),
     ]
   }
 }

@@ -21,3 +21,18 @@ extension ArchiveState {
     ])
   }
 }
+
+extension ArchiveSurvey.Chain {
+  var windowText: String {
+    "LSN \(firstLSN) to \(lastLSN), \(ISO8601.string(milliseconds: firstMilliseconds)) to \(ISO8601.string(milliseconds: lastMilliseconds))"
+  }
+
+  var json: JSONValue {
+    .object([
+      ("node_id", .string(nodeID)), ("base", .string(baseName)), ("segments", .array(segmentNames.map { .string($0) })),
+      ("first_lsn", .number(firstLSN)), ("last_lsn", .number(lastLSN)),
+      ("first_time", .string(ISO8601.string(milliseconds: firstMilliseconds))),
+      ("last_time", .string(ISO8601.string(milliseconds: lastMilliseconds))),
+    ])
+  }
+}

@@ -10,15 +10,50 @@ struct BackupVerifyCommand: ParsableCommand {
       Checks the manifest and its checksum, every part's CRC-32C, then decompresses the parts in \
       a scratch directory under $TMPDIR and checks the snapshot block by block, the WAL record by \
       record, LSN continuity and the key count. Reports every problem; exits 65 on any.
+
+      Given a directory of continuous archiving (softadastra archive --dir), or --restore-command \
+      with --list-command, it checks every base and segment there the same way, and how they \
+      link: a missing segment, an overlap, a duplicate, a segment whose base is gone. It prints \
+      the recovery window of each chain: the LSNs and times a restore can reach.
       """)
 
-  @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "file"), completion: .file())
-  var file: String
+  @Argument(
+    help: ArgumentHelp("The archive, - for standard input, or a directory of continuous archiving.", valueName: "file|dir"),
+    completion: .file())
+  var file: String?
+  @Option(
+    name: .customLong("restore-command"),
+    help: ArgumentHelp("Check continuous archiving through this shell command, which writes the file %f to stdout.", valueName: "cmd"))
+  var restoreCommand: String?
+  @Option(
+    name: .customLong("list-command"),
+    help: ArgumentHelp("With --restore-command: the shell command that lists the archive's file names.", valueName: "cmd"))
+  var listCommand: String?
+  @Option(
+    name: .customLong("from-node"),
+    help: ArgumentHelp("Check only this node's chains.", valueName: "id"))
+  var fromNode: String?
   @Flag(help: "Check only the manifest and the parts' checksums.") var quick = false
   @Flag(help: "Show progress on standard error (the default when it is a terminal).") var progress = false
   @OptionGroup var global: GlobalOptions
 
+  func validate() throws {
+    guard (file == nil) != (restoreCommand == nil) else {
+      throw ValidationError("give an archive (or a directory), or --restore-command CMD with --list-command CMD")
+    }
+    guard (restoreCommand == nil) == (listCommand == nil) else {
+      throw ValidationError("--restore-command and --list-command go together")
+    }
+  }
+
   func run() throws {
+    if let file, file != "-", FileSystem.isDirectory(file) {
+      return try survey(ArchiveDirectory(file))
+    }
+    if let restoreCommand {
+      return try survey(ShellCarrier(fetchCommand: restoreCommand, listCommand: listCommand, timeout: 600))
+    }
+    let file = file!
     let input = try ArchiveInput(file)
     defer { input.close() }
     let reporter = ProgressReporter.make("verify", requested: progress)
@@ -40,5 +75,28 @@ struct BackupVerifyCommand: ParsableCommand {
       )
     }
     if !report.isSound { throw ExitStatus.dataError.exitCode }
+  }
+
+  private func survey(_ location: any ArchiveLocation) throws {
+    let survey = try ArchiveSurvey.run(location: location, nodeID: fromNode, quick: quick)
+    if global.json {
+      Output.document([
+        ("location", .string(survey.location)), ("ok", .bool(survey.isSound)), ("quick", .bool(quick)),
+        ("files", .number(UInt64(survey.files))),
+        ("chains", .array(survey.chains.map(\.json))),
+        ("problems", .array(survey.problems.map(\.problemJSON))),
+      ])
+    } else {
+      for chain in survey.chains {
+        Output.line("chain      : \(chain.baseName) and \(counted(chain.segmentNames.count, "segment"))")
+        Output.line("  window   : \(chain.windowText)")
+      }
+      if survey.files == 0 { Output.line("chains     : none (no base or segment in \(survey.location))") }
+      for problem in survey.problems { Output.line("problem    : \(problem.message)") }
+      Output.line(
+        "result     : \(survey.isSound ? "ok" : "DAMAGED") (\(counted(survey.files, "file")), \(quick ? "quick check: manifests and checksums" : "full check"))"
+      )
+    }
+    if !survey.isSound { throw ExitStatus.dataError.exitCode }
   }
 }
