@@ -173,13 +173,13 @@ _softadastra() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|store|wal-dump|wal-verify|wal-replay|snapshot|backup|restore|wal-convert|sync|help)
+    status|store|wal-dump|wal-verify|wal-replay|snapshot|backup|archive|restore|wal-convert|sync|help)
         # Offer subcommand argument completions
         "_softadastra_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status store wal-dump wal-verify wal-replay snapshot backup restore wal-convert sync help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status store wal-dump wal-verify wal-replay snapshot backup archive restore wal-convert sync help' -- "${cur}"))
         ;;
     esac
 }
@@ -785,11 +785,20 @@ _softadastra_backup_verify() {
     repeating_flags=()
     non_repeating_flags=(--quick --progress --no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    non_repeating_options=(--restore-command --list-command --from-node --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--restore-command')
+        return
+        ;;
+    '--list-command')
+        return
+        ;;
+    '--from-node')
+        return
+        ;;
     '--data-dir')
         __softadastra_add_completions -d
         return
@@ -898,15 +907,75 @@ _softadastra_backup_prune() {
     esac
 }
 
+_softadastra_archive() {
+    repeating_flags=()
+    non_repeating_flags=(--once --no-auto-flush --json --version -h --help)
+    repeating_options=(--base-every)
+    non_repeating_options=(--dir --archive-command --interval --command-timeout --level --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    __softadastra_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--dir')
+        __softadastra_add_completions -d
+        return
+        ;;
+    '--archive-command')
+        return
+        ;;
+    '--interval')
+        return
+        ;;
+    '--base-every')
+        return
+        ;;
+    '--command-timeout')
+        return
+        ;;
+    '--level')
+        return
+        ;;
+    '--data-dir')
+        __softadastra_add_completions -d
+        return
+        ;;
+    '--node-id')
+        return
+        ;;
+    '--wal')
+        __softadastra_add_completions -f
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--checkpoint-bytes')
+        return
+        ;;
+    esac
+}
+
 _softadastra_restore() {
     repeating_flags=()
     non_repeating_flags=(--force --dry-run --progress --no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--to-lsn --to-time --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    non_repeating_options=(--restore-command --list-command --from-node --command-timeout --to-lsn --to-time --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--restore-command')
+        return
+        ;;
+    '--list-command')
+        return
+        ;;
+    '--from-node')
+        return
+        ;;
+    '--command-timeout')
+        return
+        ;;
     '--to-lsn')
         return
         ;;

@@ -148,11 +148,15 @@ import Testing
     expectSuccess(workspace.run("store", "put", "k", "v"))
     try FileManager.default.createDirectory(atPath: workspace.file("adir"), withIntermediateDirectories: false)
     for input in [
-      ["store", "import", "adir"], ["restore", "adir", "--data-dir", "elsewhere"], ["sync", "import", "adir"],
-      ["wal-dump", "adir"], ["wal-verify", "adir"], ["wal-replay", "adir"], ["backup", "verify", "adir"],
-      ["snapshot", "verify", "adir"], ["wal-convert", "--to", "native", "adir", "out.wal", "--node-id", "a"],
+      ["store", "import", "adir"], ["sync", "import", "adir"], ["wal-dump", "adir"], ["wal-verify", "adir"],
+      ["wal-replay", "adir"], ["snapshot", "verify", "adir"],
+      ["wal-convert", "--to", "native", "adir", "out.wal", "--node-id", "a"],
     ] {
       expectFailure(workspace.run(arguments: input), 66, mentioning: "adir is a directory, not a file")
+    }
+    // restore and backup verify read a directory as continuous archiving's: this one has none.
+    for input in [["restore", "adir", "--data-dir", "elsewhere"], ["backup", "verify", "adir"]] {
+      expectFailure(workspace.run(arguments: input), 66, mentioning: "adir holds no archive chain")
     }
     for output in [["backup", "--output", "adir"], ["sync", "export", "--peer", "b", "--output", "adir"]] {
       expectFailure(workspace.run(arguments: output), 73, mentioning: "cannot write to adir: it is a directory")

@@ -95,6 +95,15 @@ import Testing
     samples.run("restore", "restore", "backups/one.sdbackup", "--data-dir", "restored")
     samples.run("restore", "restore", "backups/one.sdbackup", "--data-dir", "restored", "--force", "--dry-run")
 
+    // Continuous archiving: a base, then a segment; the chain checked and restored.
+    try FileManager.default.createDirectory(atPath: samples.workspace.file("chain"), withIntermediateDirectories: true)
+    samples.run("archive", "archive", "--once", "--dir", "chain")
+    samples.run("store-put", "store", "put", "archived", "later")
+    samples.run("archive", "archive", "--once", "--dir", "chain")
+    samples.run("status", "status")
+    samples.run("backup-verify-chains", "backup", "verify", "chain")
+    samples.run("restore", "restore", "chain", "--data-dir", "restored-chain")
+
     // A damaged node log, repaired by salvage: status then reports the LSNs it lost.
     samples.run("store-put", "store", "put", "--data-dir", "hurt", "a", "1")
     samples.run("store-put", "store", "put", "--data-dir", "hurt", "b", "2")
@@ -103,6 +112,8 @@ import Testing
     samples.run(
       "wal-verify-repair", "wal-verify", "--data-dir", "hurt", "--repair", "--salvage", "--dry-run", status: 65)
     samples.run("wal-verify-repair", "wal-verify", "--data-dir", "hurt", "--repair", "--salvage")
+    samples.run("status", "status", "--data-dir", "hurt")
+    samples.write("hurt/softadastra.archive-state", Array("not a state".utf8))
     samples.run("status", "status", "--data-dir", "hurt")
     samples.run("wal-dump", "wal-dump", "--data-dir", "hurt")
 

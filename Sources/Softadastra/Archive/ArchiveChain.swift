@@ -38,54 +38,33 @@ public final class ArchiveChain: RestoreSource {
     let parsed = try location.names().compactMap { name in ArchiveNames.parse(name).map { (name, $0) } }
     let nodes = Set(parsed.map(\.1.nodeID))
     guard let node = nodeID ?? nodes.first else {
-      throw SoftadastraError(.notFound, "no archive base in \(location.description)")
+      throw SoftadastraError(
+        .notFound,
+        "\(location.description) holds no archive chain (no *\(ArchiveNames.baseSuffix) base, no *\(SegmentFormat.fileExtension) segment)"
+      )
     }
     if nodeID == nil, nodes.count > 1 {
       throw SoftadastraError(
         .invalidArgument,
-        "\(location.description) holds the archives of several nodes (\(nodes.sorted().joined(separator: ", "))); say which with --from-node"
+        "\(location.description) holds the archives of several nodes (\(nodes.sorted().joined(separator: ", "))); say which node's to restore"
       )
     }
     let scratch = try FileSystem.makeTemporaryDirectory(
       in: scratchParent ?? FileSystem.temporaryDirectory, prefix: ".softadastra-chain-")
     do throws(SoftadastraError) {
-      var bases: [(name: String, lastLSN: UInt64)] = []
+      var bases: [(name: String, lastLSN: UInt64, time: String)] = []
       var segmentNames: [(name: String, first: UInt64, last: UInt64)] = []
       for (name, what) in parsed where what.nodeID == node {
         switch what {
-        case .base(_, let lastLSN): bases.append((name, lastLSN))
+        case .base(_, let lastLSN, let time): bases.append((name, lastLSN, time))
         case .segment(_, let first, let last): segmentNames.append((name, first, last))
         }
       }
       guard !bases.isEmpty else {
         throw SoftadastraError(.notFound, "no archive base of node \(node) in \(location.description)")
       }
-      // Newest first; with an LSN target, the bases after it last.
-      bases.sort { ($0.lastLSN, $0.name) > ($1.lastLSN, $1.name) }
-      if let lsn = target.lsn {
-        bases = bases.filter { $0.lastLSN <= lsn } + bases.filter { $0.lastLSN > lsn }
-      }
-      var chosen: (name: String, archive: BackupArchive)?
-      var firstRefusal: SoftadastraError?
-      for base in bases {
-        let path = "\(scratch)/\(base.name)"
-        try location.fetch(base.name, to: path)
-        let archive = try BackupArchive(path: path, name: base.name)
-        do throws(SoftadastraError) {
-          try Restore.check(target, against: archive.manifest, lastLSN: .max)
-          chosen = (base.name, archive)
-          break
-        } catch {
-          firstRefusal = firstRefusal ?? error
-          FileSystem.removeFile(path)
-        }
-      }
-      guard let chosen else {
-        throw firstRefusal ?? SoftadastraError(.notFound, "no archive base of node \(node) fits the target")
-      }
-      let base = chosen.archive
-      let baseChecksum = base.manifestChecksum
-      var segments: [(name: String, segment: ArchiveSegment)] = []
+      // Newest first: after a restore of the node, its latest history is the one restored.
+      bases.sort { ($0.time, $0.lastLSN, $0.name) > ($1.time, $1.lastLSN, $1.name) }
       var fetched: [String: ArchiveSegment] = [:]
       func open(_ name: String) throws(SoftadastraError) -> ArchiveSegment {
         if let segment = fetched[name] { return segment }
@@ -99,58 +78,40 @@ public final class ArchiveChain: RestoreSource {
         fetched[name] = segment
         return segment
       }
-      func continuesBase(_ manifest: SegmentManifest) -> Bool {
-        manifest.baseLSN == base.manifest.lastLSN && manifest.baseChecksum == baseChecksum
-      }
-      var end = base.manifest.lastLSN
-      var previousChecksum: UInt32?
-      while true {
-        if let lsn = target.lsn, end >= lsn { break }
-        if let time = target.milliseconds, let last = segments.last?.segment.manifest,
-          last.lastRecordMilliseconds > time
-        {
-          break
+      // The newest base the target is not before; its chain must reach the target.
+      var chosen: (name: String, archive: BackupArchive, segments: [(name: String, segment: ArchiveSegment)])?
+      var firstRefusal: SoftadastraError?
+      // Names say the second a base was made; within one second, their manifests say the millisecond.
+      var remaining = bases[...]
+      search: while let time = remaining.first?.time {
+        var group: [(name: String, archive: BackupArchive)] = []
+        while let base = remaining.first, base.time == time {
+          remaining = remaining.dropFirst()
+          let path = "\(scratch)/\(base.name)"
+          try location.fetch(base.name, to: path)
+          group.append((base.name, try BackupArchive(path: path, name: base.name)))
         }
-        var next: [(name: String, segment: ArchiveSegment)] = []
-        for candidate in segmentNames where candidate.first == end + 1 {
-          let segment = try open(candidate.name)
-          if continuesBase(segment.manifest) { next.append((candidate.name, segment)) }
+        group.sort {
+          ($0.archive.manifest.createdMilliseconds, $0.archive.manifest.lastLSN)
+            > ($1.archive.manifest.createdMilliseconds, $1.archive.manifest.lastLSN)
         }
-        guard next.count <= 1 else {
-          throw SoftadastraError(
-            .corrupt,
-            "archive segments \(next[0].name) and \(next[1].name) both continue the chain at LSN \(end + 1): one is a stray copy; remove it"
-          )
+        for (name, archive) in group {
+          do throws(SoftadastraError) {
+            try Restore.check(target, against: archive.manifest, lastLSN: .max)
+          } catch {
+            firstRefusal = firstRefusal ?? error
+            continue
+          }
+          let segments = try Self.follow(archive, named: name, through: segmentNames, target: target, open: open)
+          chosen = (name, archive, segments)
+          break search
         }
-        guard let found = next.first else { break }
-        if let previousChecksum, found.segment.manifest.previousChecksum != previousChecksum {
-          throw SoftadastraError(
-            .corrupt,
-            "archive segment \(found.name) does not continue the segment before it (its previous record's CRC differs)"
-          )
-        }
-        previousChecksum = found.segment.manifest.lastChecksum
-        segments.append(found)
-        end = found.segment.manifest.lastLSN
       }
-      // A segment of this chain past where it stops is a hole (or an overlap): refuse.
-      for candidate in segmentNames where candidate.last > end && candidate.first > base.manifest.lastLSN {
-        if let lsn = target.lsn, candidate.first > lsn { continue }
-        let segment = try open(candidate.name)
-        guard continuesBase(segment.manifest) else { continue }
-        if let time = target.milliseconds, segment.manifest.firstRecordMilliseconds > time { continue }
-        throw SoftadastraError(
-          .corrupt,
-          candidate.first > end + 1
-            ? "the archive chain from \(chosen.name) stops at LSN \(end): the segment(s) for LSN \(end + 1) to \(candidate.first - 1) are missing before \(candidate.name)"
-            : "archive segment \(candidate.name) overlaps the chain from \(chosen.name), which reaches LSN \(end)")
+      guard let chosen else {
+        throw firstRefusal ?? SoftadastraError(.notFound, "no archive base of node \(node) fits the target")
       }
-      if let lsn = target.lsn, end < lsn - (target.exclusive ? 1 : 0) {
-        throw SoftadastraError(
-          .invalidArgument,
-          "LSN \(lsn) is past the archive: the chain from \(chosen.name) holds LSN \(base.manifest.snapshotLSN) to \(end)"
-        )
-      }
+      let base = chosen.archive
+      let segments = chosen.segments
       self.base = base
       self.baseName = chosen.name
       self.segments = segments
@@ -159,6 +120,7 @@ public final class ArchiveChain: RestoreSource {
       for (name, segment) in fetched where !segments.contains(where: { $0.name == name }) {
         FileSystem.removeFile(segment.path)
       }
+      for base in bases where base.name != chosen.name { FileSystem.removeFile("\(scratch)/\(base.name)") }
     } catch {
       FileSystem.removeFlatDirectory(scratch)
       throw error
@@ -166,6 +128,68 @@ public final class ArchiveChain: RestoreSource {
   }
 
   deinit { FileSystem.removeFlatDirectory(scratch) }
+
+  /// The segments that continue `base` up to `target`, in order.
+  ///
+  /// - Throws: `corrupt` for a hole, an overlap or two continuations at one LSN;
+  ///   `invalidArgument` when the chain stops before the target LSN.
+  private static func follow(
+    _ base: BackupArchive, named baseName: String, through segmentNames: [(name: String, first: UInt64, last: UInt64)],
+    target: ReplayTarget, open: (String) throws(SoftadastraError) -> ArchiveSegment
+  ) throws(SoftadastraError) -> [(name: String, segment: ArchiveSegment)] {
+    func continuesBase(_ manifest: SegmentManifest) -> Bool {
+      manifest.baseLSN == base.manifest.lastLSN && manifest.baseChecksum == base.manifestChecksum
+    }
+    var segments: [(name: String, segment: ArchiveSegment)] = []
+    var end = base.manifest.lastLSN
+    var previousChecksum: UInt32?
+    while true {
+      if let lsn = target.lsn, end >= lsn { break }
+      if let time = target.milliseconds, let last = segments.last?.segment.manifest,
+        last.lastRecordMilliseconds > time
+      {
+        break
+      }
+      var next: [(name: String, segment: ArchiveSegment)] = []
+      for candidate in segmentNames where candidate.first == end + 1 {
+        let segment = try open(candidate.name)
+        if continuesBase(segment.manifest) { next.append((candidate.name, segment)) }
+      }
+      guard next.count <= 1 else {
+        throw SoftadastraError(
+          .corrupt,
+          "archive segments \(next[0].name) and \(next[1].name) both continue the chain at LSN \(end + 1): one is a stray copy; remove it"
+        )
+      }
+      guard let found = next.first else { break }
+      if let previousChecksum, found.segment.manifest.previousChecksum != previousChecksum {
+        throw SoftadastraError(
+          .corrupt,
+          "archive segment \(found.name) does not continue the segment before it (its previous record's CRC differs)")
+      }
+      previousChecksum = found.segment.manifest.lastChecksum
+      segments.append(found)
+      end = found.segment.manifest.lastLSN
+    }
+    // A segment of this chain past where it stops is a hole (or an overlap): refuse.
+    for candidate in segmentNames where candidate.last > end && candidate.first > base.manifest.lastLSN {
+      if let lsn = target.lsn, candidate.first > lsn { continue }
+      let segment = try open(candidate.name)
+      guard continuesBase(segment.manifest) else { continue }
+      if let time = target.milliseconds, segment.manifest.firstRecordMilliseconds > time { continue }
+      throw SoftadastraError(
+        .corrupt,
+        candidate.first > end + 1
+          ? "the archive chain from \(baseName) stops at LSN \(end): the segment(s) for LSN \(end + 1) to \(candidate.first - 1) are missing before \(candidate.name)"
+          : "archive segment \(candidate.name) overlaps the chain from \(baseName), which reaches LSN \(end)")
+    }
+    if let lsn = target.lsn, end < lsn - (target.exclusive ? 1 : 0) {
+      throw SoftadastraError(
+        .invalidArgument,
+        "LSN \(lsn) is past the archive: the chain from \(baseName) holds LSN \(base.manifest.snapshotLSN) to \(end)")
+    }
+    return segments
+  }
 
   /// Extracts the base into `directory`, then appends every segment's records to its WAL,
   /// re-chained; each segment is checked whole first.

@@ -21,12 +21,13 @@ public enum ArchiveNames {
 
   /// What a chain file's name says.
   public enum Parsed: Sendable, Equatable {
-    case base(nodeID: String, lastLSN: UInt64)
+    /// `time`: when it was made, as its name says (`20261201T170710Z`: sorts as time does).
+    case base(nodeID: String, lastLSN: UInt64, time: String)
     case segment(nodeID: String, firstLSN: UInt64, lastLSN: UInt64)
 
     public var nodeID: String {
       switch self {
-      case .base(let nodeID, _), .segment(let nodeID, _, _): nodeID
+      case .base(let nodeID, _, _), .segment(let nodeID, _, _): nodeID
       }
     }
   }
@@ -50,7 +51,8 @@ public enum ArchiveNames {
         return nil
       }
       let node = parts.dropLast(2).joined(separator: ".")
-      return NodeID.problem(with: node) == nil ? .base(nodeID: node, lastLSN: lsn) : nil
+      let time = String(parts[parts.count - 1])
+      return NodeID.problem(with: node) == nil ? .base(nodeID: node, lastLSN: lsn, time: time) : nil
     }
     return nil
   }

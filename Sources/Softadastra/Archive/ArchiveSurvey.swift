@@ -132,6 +132,12 @@ public struct ArchiveSurvey: Sendable {
           "archive segment \(name) continues a base at LSN \(manifest.baseLSN) that is not in \(location.description) (or is damaged)"
         ))
     }
+    guard survey.files > 0 else {
+      throw SoftadastraError(
+        .notFound,
+        "\(location.description) holds no archive chain (no *\(ArchiveNames.baseSuffix) base, no *\(SegmentFormat.fileExtension) segment)"
+      )
+    }
     survey.chains.sort { ($0.nodeID, $0.lastLSN, $0.baseName) < ($1.nodeID, $1.lastLSN, $1.baseName) }
     return survey
   }

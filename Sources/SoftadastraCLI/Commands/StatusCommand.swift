@@ -141,7 +141,9 @@ struct StatusCommand: ParsableCommand {
       lines.append(
         "  shipped    : up to LSN \(state.shippedLSN) (\(counted(lastLSN > state.shippedLSN ? lastLSN - state.shippedLSN : 0, "LSN")) behind), base at LSN \(state.baseLSN)"
       )
-      lines.append("  archiver   : \(CheckpointLock.isHeld(walPath: options.walPath!, role: .archiver) ? "running" : "not running")")
+      lines.append(
+        "  archiver   : \(CheckpointLock.isHeld(walPath: options.walPath!, role: .archiver) ? "running" : "not running")"
+      )
       lines.append(
         "  last stored: \(state.lastShippedMilliseconds > 0 ? ISO8601.string(milliseconds: UInt64(state.lastShippedMilliseconds)) : "never")"
       )

@@ -101,7 +101,7 @@ struct ArchiveCommand: ParsableCommand {
 
   private func report(_ file: Archiver.Shipped) {
     if global.json {
-      Output.json(.object(fileMembers(file)))
+      Output.document(fileMembers(file))
     } else {
       Output.line("shipped    : \(file.name) (\(range(file)), \(file.bytes) bytes)")
     }

@@ -18,16 +18,19 @@ struct BackupVerifyCommand: ParsableCommand {
       """)
 
   @Argument(
-    help: ArgumentHelp("The archive, - for standard input, or a directory of continuous archiving.", valueName: "file|dir"),
+    help: ArgumentHelp(
+      "The archive, - for standard input, or a directory of continuous archiving.", valueName: "file|dir"),
     completion: .file())
   var file: String?
   @Option(
     name: .customLong("restore-command"),
-    help: ArgumentHelp("Check continuous archiving through this shell command, which writes the file %f to stdout.", valueName: "cmd"))
+    help: ArgumentHelp(
+      "Check continuous archiving through this shell command, which writes the file %f to stdout.", valueName: "cmd"))
   var restoreCommand: String?
   @Option(
     name: .customLong("list-command"),
-    help: ArgumentHelp("With --restore-command: the shell command that lists the archive's file names.", valueName: "cmd"))
+    help: ArgumentHelp(
+      "With --restore-command: the shell command that lists the archive's file names.", valueName: "cmd"))
   var listCommand: String?
   @Option(
     name: .customLong("from-node"),

@@ -1,0 +1,382 @@
+import Foundation
+import SoftadastraTestSupport
+import Testing
+
+@testable import Softadastra
+
+/// Continuous archiving: chains restored to many points against an independent model, every
+/// kind of damage to a chain caught before anything is touched, a segment interrupted by a crash
+/// shipped again byte for byte, checkpoints that keep what is not shipped yet, and a node whose
+/// history changed starting a new chain.
+@Suite struct ArchiveTests {
+  /// A node's writes as an independent model: what each LSN did.
+  final class Model {
+    var log: [(lsn: UInt64, key: String, value: String?)] = []
+    /// The last LSN of each batch: where a restore can stop.
+    var batchEnds: [UInt64] = []
+    var random = SplitMix64(seed: 7)
+    let client: Client
+
+    init(_ client: Client) { self.client = client }
+
+    /// One write, or a batch of three.
+    func step() throws {
+      var operations: [(String, String?)] = []
+      for _ in 0..<(random.next() % 5 == 0 ? 3 : 1) {
+        let key = "k\(random.next() % 30)"
+        operations.append((key, random.next() % 4 == 0 ? nil : "v\(random.next() % 1000)"))
+      }
+      let lsns = try client.commit(
+        operations.map { key, value in
+          value.map { .put(key: Array(key.utf8), value: Array($0.utf8)) } ?? .delete(key: Array(key.utf8))
+        })!
+      for (index, (key, value)) in operations.enumerated() {
+        log.append((lsns.lowerBound + UInt64(index), key, value))
+      }
+      batchEnds.append(lsns.upperBound)
+    }
+
+    func state(upTo lsn: UInt64) -> [String: String] {
+      var state: [String: String] = [:]
+      for entry in log where entry.lsn <= lsn { state[entry.key] = entry.value }
+      return state
+    }
+  }
+
+  static func client(_ wal: String) throws -> Client {
+    var options = ClientOptions.persistent(nodeID: "node-a", walPath: wal)
+    options.checkpointBytes = 0
+    options.autoFlush = false
+    let client = Client(options)
+    try client.open()
+    return client
+  }
+
+  static func archiver(
+    _ wal: String, to directory: String, segmentBytes: UInt64 = 1_500, baseEveryBytes: UInt64 = 1 << 30
+  )
+    throws -> Archiver
+  {
+    try Archiver(
+      walPath: wal, destination: ArchiveDirectory(directory),
+      options: Archiver.Options(baseEveryBytes: baseEveryBytes, segmentBytes: segmentBytes, toolVersion: "test"))
+  }
+
+  /// A node with five writes, archived once (a base) into a destination of its own.
+  struct Archived {
+    let node = TemporaryDirectory()
+    let destination = TemporaryDirectory()
+    let wal: String
+    let model: Model
+    let archiver: Archiver
+
+    init(segmentBytes: UInt64 = 1_500) throws {
+      wal = node.file("node-a.wal")
+      model = Model(try ArchiveTests.client(wal))
+      for _ in 0..<5 { try model.step() }
+      archiver = try ArchiveTests.archiver(wal, to: destination.path, segmentBytes: segmentBytes)
+      _ = try archiver.ship()
+    }
+  }
+
+  /// Restores the chain at `directory` to `target` into a new directory; returns the restore and
+  /// the restored node's entries.
+  static func restore(_ directory: String, to target: ReplayTarget = ReplayTarget()) throws -> (
+    RestoreResult, [String: String]
+  ) {
+    let chain = try ArchiveChain(location: ArchiveDirectory(directory), nodeID: nil, target: target)
+    let wal = TemporaryDirectory().file("node-a.wal")
+    let result = try Restore.run(archive: chain, walPath: wal, nodeID: "node-a", target: target)
+    return (result, try Client.readOnlyTextEntries(walPath: wal))
+  }
+
+  static func names(_ directory: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+  }
+
+  static let vectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "Vectors/every-type.sdsegment")
+
+  /// The vector in docs/archive-format.md: the records of the WAL test vector every-type.wal as
+  /// one segment continuing the backup vector every-type.sdbackup (base LSN 0), at level 0
+  /// (stored deflate blocks, independent of the zlib version), at a fixed time.
+  @Test func theSegmentWriterReproducesTheCommittedVector() throws {
+    let directory = TemporaryDirectory()
+    let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    let base = try BackupArchive(path: BackupRestoreTests.vectorURL.path)
+    var scanner = try WALScanner(path: tests.appendingPathComponent("SoftadastraWALTests/Vectors/every-type.wal").path)
+    let path = directory.file("every-type.sdsegment")
+    let writer = try SegmentWriter(
+      file: try SystemFile.createExclusive(path), nodeID: "node-a", firstLSN: 1,
+      createdMilliseconds: 1_795_594_149_000, level: 0)
+    while let scanned = try scanner.next() { try writer.add(scanned.record, checksum: scanned.checksum) }
+    let manifest = try writer.finish(
+      toolVersion: "0.1.0", baseLSN: base.manifest.lastLSN - 10, baseChecksum: base.manifestChecksum,
+      previousChecksum: 0)
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    if ProcessInfo.processInfo.environment["SOFTADASTRA_UPDATE_VECTORS"] == "1" { try bytes.write(to: Self.vectorURL) }
+    #expect(bytes == (try Data(contentsOf: Self.vectorURL)))
+    // Nine records: one of them is a lost range of two LSNs.
+    #expect(manifest.firstLSN == 1 && manifest.lastLSN == 10 && manifest.recordCount == 9)
+    #expect(manifest.fileName == "node-a.00000000000000000001-00000000000000000010.sdsegment")
+    let segment = try ArchiveSegment(path: Self.vectorURL.path)
+    var lsns: [UInt64] = []
+    try segment.forEachRecord(scratchDirectory: directory.path) { scanned throws(SoftadastraError) in
+      lsns.append(scanned.record.lsn)
+    }
+    #expect(lsns.count == 9 && lsns.first == 1 && segment.manifest == manifest)
+  }
+
+  @Test func pointInTimeRestoresFromChainsEqualAnIndependentModel() throws {
+    let node = TemporaryDirectory()
+    let wal = node.file("node-a.wal")
+    let destination = TemporaryDirectory()
+    let model = Model(try Self.client(wal))
+    var archiver: Archiver? = try Self.archiver(wal, to: destination.path)
+    var shipped: [Archiver.Shipped] = []
+    for round in 0..<6 {
+      for _ in 0..<40 { try model.step() }
+      if round == 2 { try model.client.checkpoint() }
+      shipped += try archiver!.ship()
+      if round == 3 {
+        // A new base is due: a second chain starts where the first one ends.
+        archiver = nil
+        archiver = try Self.archiver(wal, to: destination.path, baseEveryBytes: 1)
+      }
+    }
+    try model.client.close()
+    let last = model.log.last!.lsn
+    #expect(shipped.filter { $0.kind == .base }.count == 2)
+    #expect(shipped.filter { $0.kind == .segment }.count >= 8, "small segments: several per look")
+    #expect(shipped.last!.lastLSN == last)
+    let survey = try ArchiveSurvey.run(location: ArchiveDirectory(destination.path))
+    #expect(survey.isSound, "\(survey.problems.map(\.message))")
+    #expect(survey.chains.count == 2 && survey.chains.last!.lastLSN == last)
+
+    var times: [UInt64: UInt64] = [:]
+    for path in [NodeFiles(walPath: wal).segments().map(\.path), [wal]].joined() {
+      var scanner = try WALScanner(path: path)
+      while let scanned = try scanner.next() { times[scanned.record.lsn] = scanned.record.timestamp.milliseconds }
+    }
+    // A restore stops after the last whole batch within the target.
+    for target in stride(from: 1, through: Int(last), by: 7).map(UInt64.init) + [last] {
+      let (result, entries) = try Self.restore(destination.path, to: ReplayTarget(lsn: target))
+      #expect(result.lsn == model.batchEnds.filter { $0 <= target }.max() ?? 0, "LSN \(target)")
+      #expect(entries == model.state(upTo: result.lsn), "LSN \(target)")
+    }
+    for lsn in [UInt64(37), 130, last - 3] {
+      let time = try #require(times[lsn])
+      let (result, entries) = try Self.restore(destination.path, to: ReplayTarget(milliseconds: time))
+      #expect(times[result.lsn]! <= time)
+      #expect(entries == model.state(upTo: result.lsn), "time of LSN \(lsn)")
+    }
+    let (latest, entries) = try Self.restore(destination.path)
+    #expect(latest.lsn == last)
+    #expect(entries == model.state(upTo: last))
+    #expect(throws: SoftadastraError.self) { try Self.restore(destination.path, to: ReplayTarget(lsn: last + 1)) }
+  }
+
+  /// A chain of a base and four segments, and a target node a failed restore must leave as it was.
+  static func chainAndTarget() throws -> (
+    destination: TemporaryDirectory, target: TemporaryDirectory, before: [String: Data]
+  ) {
+    let archived = try Archived(segmentBytes: 300)
+    let (destination, model, archiver) = (archived.destination, archived.model, archived.archiver)
+    for _ in 0..<20 { try model.step() }
+    _ = try archiver.ship()
+    try model.client.close()
+    let target = TemporaryDirectory()
+    let targetWAL = target.file("node-a.wal")
+    let existing = try Self.client(targetWAL)
+    try existing.put("old", "state")
+    try existing.close()
+    return (destination, target, try BackupRestoreTests.contents(of: target.path))
+  }
+
+  static func restoreFails(_ directory: String, into targetWAL: String, before: [String: Data]) -> Bool {
+    do {
+      let chain = try ArchiveChain(location: ArchiveDirectory(directory), nodeID: nil)
+      _ = try Restore.run(archive: chain, walPath: targetWAL, nodeID: "node-a", force: true)
+      return false
+    } catch {
+      return (try? BackupRestoreTests.contents(of: FileSystem.directory(of: targetWAL))) == before
+    }
+  }
+
+  @Test func everyFlipAndCutOfAChainFileIsCaughtAndRestoreLeavesTheTargetUntouched() throws {
+    let (destination, target, before) = try Self.chainAndTarget()
+    let targetWAL = target.file("node-a.wal")
+    let names = Self.names(destination.path)
+    #expect(names.count >= 4)
+    #expect(try ArchiveSurvey.run(location: ArchiveDirectory(destination.path)).isSound)
+    for name in names {
+      let path = destination.file(name)
+      let original = FileBytes.read(path)
+      let isSegment = name.hasSuffix(".sdsegment")
+      // Every byte of the first segment; a sample of the others.
+      let stride = isSegment && name == names.first(where: { $0.hasSuffix(".sdsegment") }) ? 1 : 13
+      for offset in Swift.stride(from: 0, to: original.count, by: stride) {
+        var bytes = original
+        bytes[offset] ^= UInt8(1 << (offset % 8))
+        FileBytes.write(bytes, to: path)
+        let survey = try ArchiveSurvey.run(location: ArchiveDirectory(destination.path))
+        #expect(!survey.isSound, "flip at \(offset) of \(name)")
+        if offset % 7 == 0 {
+          #expect(Self.restoreFails(destination.path, into: targetWAL, before: before), "flip at \(offset) of \(name)")
+        }
+      }
+      for length in Swift.stride(from: 0, to: original.count, by: isSegment ? 3 : 29) {
+        FileBytes.write(Array(original[0..<length]), to: path)
+        #expect(
+          !(try ArchiveSurvey.run(location: ArchiveDirectory(destination.path)).isSound), "\(name) cut to \(length)")
+        if length % 2 == 0 {
+          #expect(Self.restoreFails(destination.path, into: targetWAL, before: before), "\(name) cut to \(length)")
+        }
+      }
+      FileBytes.write(original, to: path)
+    }
+    #expect(try ArchiveSurvey.run(location: ArchiveDirectory(destination.path)).isSound)
+  }
+
+  @Test func aMissingRenamedOrDuplicatedSegmentIsCaughtAndRefused() throws {
+    let (destination, target, before) = try Self.chainAndTarget()
+    let targetWAL = target.file("node-a.wal")
+    let segments = Self.names(destination.path).filter { $0.hasSuffix(".sdsegment") }
+    #expect(segments.count >= 3)
+    // Missing: the chain would stop short of records that are archived after it.
+    let middle = destination.file(segments[1])
+    let saved = FileBytes.read(middle)
+    try FileManager.default.removeItem(atPath: middle)
+    let survey = try ArchiveSurvey.run(location: ArchiveDirectory(destination.path))
+    #expect(survey.problems.contains { $0.message.contains("missing LSN") })
+    #expect(Self.restoreFails(destination.path, into: targetWAL, before: before))
+    FileBytes.write(saved, to: middle)
+    // Renamed: a copy under another range is not what its name says.
+    guard case .segment(_, let first, let last) = ArchiveNames.parse(segments[1]) else {
+      Issue.record("unparsed \(segments[1])")
+      return
+    }
+    let renamed = destination.file(
+      "node-a.\(ArchiveNames.digits(first))-\(ArchiveNames.digits(last + 1))\(SegmentFormat.fileExtension)")
+    FileBytes.write(saved, to: renamed)
+    #expect(
+      try ArchiveSurvey.run(location: ArchiveDirectory(destination.path)).problems.contains {
+        $0.message.contains("renamed")
+      })
+    #expect(Self.restoreFails(destination.path, into: targetWAL, before: before))
+    try FileManager.default.removeItem(atPath: renamed)
+    #expect(try ArchiveSurvey.run(location: ArchiveDirectory(destination.path)).isSound)
+  }
+
+  @Test func twoSegmentsContinuingOneChainFromOneLSNAreRefused() throws {
+    let archived = try Archived()
+    let (wal, destination, model, archiver) = (archived.wal, archived.destination, archived.model, archived.archiver)
+    let statePath = ArchiveState.path(walPath: wal)
+    let afterBase = FileBytes.read(statePath)
+    for _ in 0..<3 { try model.step() }
+    _ = try archiver.ship()
+    // The state put back (say, from a file-system snapshot): the same records and more are shipped
+    // again under another name, and the chain has two continuations at one LSN.
+    FileBytes.write(afterBase, to: statePath)
+    for _ in 0..<3 { try model.step() }
+    _ = try archiver.ship()
+    try model.client.close()
+    let survey = try ArchiveSurvey.run(location: ArchiveDirectory(destination.path))
+    #expect(survey.problems.contains { $0.message.contains("overlaps") })
+    #expect(throws: SoftadastraError.self) { try Self.restore(destination.path) }
+  }
+
+  @Test func aSegmentInterruptedByACrashIsShippedAgainByteForByteUnderItsName() throws {
+    let archived = try Archived(segmentBytes: 1 << 20)
+    let (wal, destination, model, archiver) = (archived.wal, archived.destination, archived.model, archived.archiver)
+    let before = try #require(try archiver.state())
+    for _ in 0..<10 { try model.step() }
+    let shipped = try archiver.ship()
+    #expect(shipped.count == 1)
+    let name = shipped[0].name
+    let bytes = FileBytes.read(destination.file(name))
+    let after = try #require(try archiver.state())
+    // The crash: the segment was recorded as pending, perhaps stored, not yet acknowledged.
+    var crashed = before
+    crashed.pending = ArchiveState.Pending(
+      firstLSN: before.shippedLSN + 1, lastLSN: after.shippedLSN,
+      createdMilliseconds: try ArchiveSegment(path: destination.file(name)).manifest.createdMilliseconds, level: 6)
+    for stored in [true, false] {
+      try crashed.save(walPath: wal)
+      if !stored { try FileManager.default.removeItem(atPath: destination.file(name)) }
+      for _ in 0..<2 { try model.step() }
+      let again = try archiver.ship()
+      #expect(again.first?.name == name, "stored before the crash: \(stored)")
+      #expect(FileBytes.read(destination.file(name)) == bytes)
+      #expect(again.count == 2, "then the records after it")
+      #expect(try archiver.state()?.pending == nil)
+      try FileManager.default.removeItem(atPath: destination.file(again[1].name))
+    }
+    // A name is never given other bytes.
+    var other = bytes
+    other[20] ^= 1
+    FileBytes.write(other, to: destination.file(name))
+    try crashed.save(walPath: wal)
+    #expect(throws: SoftadastraError.self) { try archiver.ship() }
+    #expect(try archiver.state()?.failures == 1)
+    #expect(FileBytes.read(destination.file(name)) == other)
+    try model.client.close()
+  }
+
+  @Test func checkpointsKeepTheSealedLogsArchivingHasNotShipped() throws {
+    let archived = try Archived()
+    let (wal, destination, model, archiver) = (archived.wal, archived.destination, archived.model, archived.archiver)
+    let shippedLSN = try #require(try archiver.state()).shippedLSN
+    for _ in 0..<4 {
+      for _ in 0..<10 { try model.step() }
+      try model.client.checkpoint()
+    }
+    // Without archiving, three checkpoints on, the first sealed logs would be gone.
+    let files = NodeFiles(walPath: wal)
+    #expect(files.segments().first.map { $0.firstLSN <= shippedLSN + 1 } == true)
+    _ = try archiver.ship()
+    for _ in 0..<10 { try model.step() }
+    try model.client.checkpoint()
+    #expect(files.segments().allSatisfy { $0.firstLSN > shippedLSN + 1 })
+    let shipped = try #require(try archiver.state()).shippedLSN
+    let (result, entries) = try Self.restore(destination.path)
+    #expect(result.lsn == shipped && shipped < model.log.last!.lsn)
+    #expect(entries == model.state(upTo: shipped))
+    try model.client.close()
+  }
+
+  @Test func aRestoredNodeStartsANewChainAndASecondArchiverIsRefused() throws {
+    let node = TemporaryDirectory()
+    let wal = node.file("node-a.wal")
+    let destination = TemporaryDirectory()
+    var model = Model(try Self.client(wal))
+    for _ in 0..<10 { try model.step() }
+    try model.client.close()
+    let backup = node.file("early.sdbackup")
+    _ = try BackupRestoreTests.backup(wal, to: backup)
+    let archiver = try Self.archiver(wal, to: destination.path)
+    #expect(throws: SoftadastraError.self) { try Self.archiver(wal, to: destination.path) }
+    var reasons: [String] = []
+    archiver.onNewChain = { reasons.append($0) }
+    let early = model.log
+    model = Model(try Self.client(wal))
+    model.log = early
+    for _ in 0..<10 { try model.step() }
+    _ = try archiver.ship()
+    try model.client.close()
+    _ = try Restore.run(archive: try BackupArchive(path: backup), walPath: wal, nodeID: "node-a", force: true)
+    model = Model(try Self.client(wal))
+    model.random = SplitMix64(seed: 1234)
+    model.log = early
+    for _ in 0..<5 { try model.step() }
+    let shipped = try archiver.ship()
+    #expect(shipped.first?.kind == .base)
+    #expect(reasons.count == 1)
+    let (result, entries) = try Self.restore(destination.path)
+    #expect(result.lsn == model.log.last!.lsn)
+    #expect(entries == model.state(upTo: model.log.last!.lsn))
+    let survey = try ArchiveSurvey.run(location: ArchiveDirectory(destination.path))
+    #expect(survey.isSound && survey.chains.count == 2)
+    try model.client.close()
+  }
+}
