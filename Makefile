@@ -9,7 +9,7 @@ BIN = .build/release/softadastra
 help:
 	@echo "make release    build $(BIN), statically linked"
 	@echo "make demo       build, then put and get a key in data/ (the default embedded setup)"
-	@echo "make test       install what the tests need (mandoc) when missing, then run swift test"
+	@echo "make test       install what the tests need (mandoc, rclone) when missing, then run swift test"
 	@echo "make tsan       run the tests of threads and processes at once under ThreadSanitizer"
 	@echo "make bench      run the benchmark suite against sqlite3, RocksDB's ldb and GRDB (bench/run.sh)"
 	@echo "make install    install the binary, man pages and completions under PREFIX=$(PREFIX)"
