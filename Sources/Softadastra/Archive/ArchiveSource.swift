@@ -8,9 +8,18 @@
 /// and the log that follows). A node whose history no longer holds that record (restored to
 /// an earlier point, or its logs removed) has *moved on*: the archiver then starts a new chain.
 package enum ArchiveSource {
-  package enum Outcome: Sendable, Equatable {
-    /// Records were passed on (perhaps none: nothing new).
-    case read
+  /// Where a reading stopped: after the record at `tail.nextLSN - 1` of the log file `identity`.
+  /// The next reading from that record starts there instead of at the file's start, when the file
+  /// is still there (as the live WAL or, once sealed, under its archived name).
+  package struct Resume: Sendable {
+    var identity: FileIdentity
+    var header: WALHeader
+    var tail: LogTail
+  }
+
+  package enum Outcome: Sendable {
+    /// Records were passed on (perhaps none: nothing new), up to `resume`.
+    case read(Resume?)
     /// The node's files no longer continue after the given record; why, in words.
     case movedOn(String)
   }
@@ -19,17 +28,25 @@ package enum ArchiveSource {
   /// from the node's first record) to `body`, in order, until `body` returns false or the node's
   /// committed records end.
   package static func read(
-    _ files: NodeFiles, after lsn: UInt64, checksum: UInt32,
+    _ files: NodeFiles, after lsn: UInt64, checksum: UInt32, resuming resume: Resume? = nil,
     _ body: (ScannedRecord) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) -> Outcome {
     guard FileSystem.exists(files.walPath) else { return .movedOn("\(files.walPath) does not exist") }
     var logs = files.segments().map { (firstLSN: $0.firstLSN, path: $0.path) }
-    let live = try WALScanner(path: files.walPath)
+    let liveFile = try SystemFile.openForReading(files.walPath)
+    let live = try WALScanner(file: liveFile)
     logs.removeAll { $0.firstLSN >= live.header.firstLSN }
+    var resumed: WALScanner?
+    if let resume, resume.tail.nextLSN == lsn + 1, resume.tail.checksum == checksum {
+      resumed = try reopen(resume, live: (liveFile, live), logs: logs)
+    }
     // Where to start: the log holding `lsn`, or the one right after it.
     let startIndex: Int
     var needsCheck = lsn > 0
-    if let index = logs.lastIndex(where: { $0.firstLSN <= max(lsn, 1) }) {
+    if let resumed {
+      startIndex = resumed.header.firstLSN == live.header.firstLSN ? logs.count : logs.lastIndex { $0.firstLSN == resumed.header.firstLSN }!
+      needsCheck = false
+    } else if let index = logs.lastIndex(where: { $0.firstLSN <= max(lsn, 1) }) {
       startIndex = index
     } else if live.header.firstLSN <= max(lsn, 1) {
       startIndex = logs.count
@@ -45,11 +62,18 @@ package enum ArchiveSource {
       return .movedOn("the node's records after LSN \(lsn) are no longer in its files")
     }
     var expected = lsn + 1
+    var stop = resumed == nil ? nil : resume
     for index in startIndex...logs.count {
-      var log = index < logs.count ? try WALScanner(path: logs[index].path) : live
-      if !needsCheck, log.header.firstLSN > expected {
-        return .read  // A seal in between: the next look finds the sealed log.
+      var log: WALScanner
+      if index == startIndex, let resumed {
+        log = resumed
+      } else {
+        log = index < logs.count ? try WALScanner(path: logs[index].path) : live
       }
+      if !needsCheck, log.header.firstLSN > expected {
+        return .read(stop)  // A seal in between: the next look finds the sealed log.
+      }
+      let identity = try log.fileIdentity()
       while let scanned = try log.next() {
         let record = scanned.record
         if needsCheck {
@@ -58,11 +82,14 @@ package enum ArchiveSource {
             return .movedOn("the node's record at LSN \(lsn) is not the one archived: its history changed (a restore?)")
           }
           needsCheck = false
+          stop = Resume(identity: identity, header: log.header, tail: log.tail)
           continue
         }
-        guard record.lsn == expected else { return .read }
+        guard record.lsn == expected else { return .read(stop) }
         expected = record.nextLSN
-        guard try body(scanned) else { return .read }
+        let goOn = try body(scanned)
+        stop = Resume(identity: identity, header: log.header, tail: log.tail)
+        guard goOn else { return .read(stop) }
       }
       if case .corrupt(let corruption) = log.ending { throw SoftadastraError.damaged(path: log.path, corruption) }
       if needsCheck {
@@ -72,6 +99,21 @@ package enum ArchiveSource {
         }
       }
     }
-    return .read
+    return .read(stop)
+  }
+
+  /// A reader of the log file a reading stopped in, from where it stopped; nil when that file is
+  /// gone (replaced by a restore or a repair).
+  private static func reopen(
+    _ resume: Resume, live: (file: SystemFile, scanner: WALScanner), logs: [(firstLSN: UInt64, path: String)]
+  ) throws(SoftadastraError) -> WALScanner? {
+    if live.scanner.header.firstLSN == resume.header.firstLSN {
+      guard try live.file.identity() == resume.identity else { return nil }
+      return try WALScanner(file: live.file, header: resume.header, from: resume.tail)
+    }
+    guard let sealed = logs.last(where: { $0.firstLSN == resume.header.firstLSN }),
+      let file = try? SystemFile.openForReading(sealed.path), try file.identity() == resume.identity
+    else { return nil }
+    return try WALScanner(file: file, header: resume.header, from: resume.tail)
   }
 }

@@ -62,6 +62,8 @@ public final class Archiver {
   private let files: NodeFiles
   private let lock: CheckpointLock
   private let scratch: String
+  /// Where the last reading of the node's log stopped: the next starts there.
+  private var resume: ArchiveSource.Resume?
 
   /// Takes the node's archiver lock.
   ///
@@ -209,21 +211,33 @@ public final class Archiver {
     defer { file.close() }
     var writer: SegmentWriter?
     var full = false
-    let outcome = try ArchiveSource.read(files, after: state.shippedLSN, checksum: state.shippedChecksum) {
-      scanned throws(SoftadastraError) -> Bool in
-      let record = scanned.record
-      if writer == nil {
-        writer = try SegmentWriter(
-          file: file, nodeID: try nodeID(), firstLSN: record.lsn, createdMilliseconds: createdMilliseconds,
-          level: level)
+    let outcome: ArchiveSource.Outcome
+    do throws(SoftadastraError) {
+      outcome = try ArchiveSource.read(
+        files, after: state.shippedLSN, checksum: state.shippedChecksum, resuming: resume
+      ) { scanned throws(SoftadastraError) -> Bool in
+        let record = scanned.record
+        if writer == nil {
+          writer = try SegmentWriter(
+            file: file, nodeID: try nodeID(), firstLSN: record.lsn, createdMilliseconds: createdMilliseconds,
+            level: level)
+        }
+        try writer!.add(record, checksum: scanned.checksum)
+        guard !record.batch.continues else { return true }
+        if let through { return writer!.lastLSN < through }
+        full = writer!.recordBytes >= options.segmentBytes
+        return !full
       }
-      try writer!.add(record, checksum: scanned.checksum)
-      guard !record.batch.continues else { return true }
-      if let through { return writer!.lastLSN < through }
-      full = writer!.recordBytes >= options.segmentBytes
-      return !full
+    } catch {
+      // A file that changed under the position kept (rewritten in place): read from the start.
+      guard resume != nil else { throw error }
+      resume = nil
+      return try writeSegment(after: state, createdMilliseconds: createdMilliseconds, level: level, through: through)
     }
-    if case .movedOn(let reason) = outcome { return .movedOn(reason) }
+    switch outcome {
+    case .movedOn(let reason): return .movedOn(reason)
+    case .read(let stop): resume = stop
+    }
     guard let writer else {
       return through == nil ? .nothing : .movedOn("the records of the segment being shipped are gone")
     }
