@@ -1,8 +1,13 @@
-// libFuzzer target for the snapshot, backup and sync decoders: snapshot header, footer and index
+// libFuzzer target for the snapshot, backup, archive and sync decoders: snapshot header, footer and index
 // lines, block entries (decoded whole, searched in place and through their starts), zlib decompression to an exact
-// size, the backup manifest, sync bundles and the sync table. Built by scripts/fuzz.sh into one module with Sources/Softadastra
+// size, the backup manifest, whole backup archives and archive segments read from a file, segment
+// manifests, the archiving state, archive names, sync bundles and the sync table. Built by scripts/fuzz.sh into one module with Sources/Softadastra
 // and Sources/SoftadastraWAL, so internal entry points are reachable. A crash, a hang or a
 // sanitizer report is a bug; a decoder saying "invalid" is not.
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzStoreDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -46,6 +51,35 @@ public func fuzzStoreDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
   if let manifest = BackupManifest.decode(Array(bytes)) {
     precondition(manifest.lastLSN >= manifest.snapshotLSN, "manifest range reversed")
     precondition(BackupManifest.decode(manifest.encoded()) == manifest, "manifest does not round-trip")
+  }
+  if let manifest = SegmentManifest.decode(Array(bytes)) {
+    precondition(manifest.lastLSN >= manifest.firstLSN && manifest.firstLSN > manifest.baseLSN, "segment range")
+    precondition(SegmentManifest.decode(manifest.encoded()) == manifest, "segment manifest does not round-trip")
+  }
+  if let state = ArchiveState.decode(Array(bytes)) {
+    precondition(ArchiveState.decode(state.encoded()) == state, "archiving state does not round-trip")
+  }
+  // Archive names: whatever parses is safe to hand to a shell command.
+  if let name = String(validating: bytes, as: UTF8.self), ArchiveNames.parse(name) != nil {
+    precondition(
+      name.utf8.allSatisfy {
+        $0 == 0x2E || $0 == 0x2D || $0 == 0x5F || (0x30...0x39).contains($0)
+          || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+      }, "a parsed name holds shell syntax")
+  }
+  // The input as a whole file: a backup archive and an archive segment, opened and read through.
+  let scratch = "/tmp/softadastra-fuzz-\(getpid())"
+  if size >= 16, bytes[0] == UInt8(ascii: "S") {
+    try? FileSystem.createDirectories(scratch)
+    let path = scratch + "/input"
+    FileSystem.removeFile(path)
+    if let file = try? SystemFile.createExclusive(path), (try? file.write(Array(bytes), at: 0)) != nil {
+      file.close()
+      if let archive = try? BackupArchive(path: path) { _ = try? archive.checkParts() }
+      if let segment = try? ArchiveSegment(path: path) {
+        try? segment.forEachRecord(scratchDirectory: scratch) { _ throws(SoftadastraError) in }
+      }
+    }
   }
   // A sync bundle (checked whole) and a sync table: what decodes must encode back the same.
   if let bundle = try? SyncBundle.decode(Array(bytes), source: "fuzz") {

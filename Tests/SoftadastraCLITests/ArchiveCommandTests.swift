@@ -67,7 +67,8 @@ import Testing
       }
     }
     #expect(kills >= 4)
-    let last = try #require(try workspace.json(workspace.run("status", "--json"))["wal"] as? [String: Any])["last_lsn"]
+    let last =
+      try #require(try workspace.json(workspace.run("status", "--json"))["wal"] as? [String: Any])["last_lsn"]
       as? Int
     #expect(try waitUntil { (try Self.archive(workspace)?["shipped_lsn"] as? Int) == last })
     Self.kill(archiver!, SIGTERM)
@@ -95,7 +96,8 @@ import Testing
     var port: Substring?
     #expect(
       waitUntil {
-        port = String(decoding: FileBytes.read(workspace.file("dav.log")), as: UTF8.self)
+        port =
+          String(decoding: FileBytes.read(workspace.file("dav.log")), as: UTF8.self)
           .firstMatch(of: /started on http:\/\/127\.0\.0\.1:([0-9]+)/)?.1
         return port != nil
       })
@@ -154,6 +156,12 @@ import Testing
   @Test func aFailingCommandIsReportedCountedAndExits74() throws {
     let workspace = CLIWorkspace()
     expectSuccess(workspace.run("store", "put", "k", "v"))
+    // The first base fails to store (no such directory); once it exists, the base is shipped.
+    let missing = workspace.run("archive", "--once", "--dir", "later")
+    #expect(missing.status == 66 && missing.stderr.contains("later does not exist"), "\(missing.stderr)")
+    try FileManager.default.createDirectory(atPath: workspace.file("later"), withIntermediateDirectories: false)
+    let later = try workspace.json(workspace.run("archive", "--once", "--dir", "later", "--json"))
+    #expect((later["shipped"] as? [[String: Any]])?.first?["kind"] as? String == "base")
     let failed = workspace.run("archive", "--once", "--archive-command", "cat > /dev/null; exit 3")
     #expect(failed.status == 74)
     #expect(failed.stderr.contains("exited with status 3"), "\(failed.stderr)")

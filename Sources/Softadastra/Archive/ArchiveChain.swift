@@ -89,7 +89,9 @@ public final class ArchiveChain: RestoreSource {
           remaining = remaining.dropFirst()
           let path = "\(scratch)/\(base.name)"
           try location.fetch(base.name, to: path)
-          group.append((base.name, try BackupArchive(path: path, name: base.name)))
+          let archive = try BackupArchive(path: path, name: base.name)
+          try ArchiveNames.checkName(of: archive, base.name)
+          group.append((base.name, archive))
         }
         group.sort {
           ($0.archive.manifest.createdMilliseconds, $0.archive.manifest.lastLSN)
@@ -97,12 +99,21 @@ public final class ArchiveChain: RestoreSource {
         }
         for (name, archive) in group {
           do throws(SoftadastraError) {
-            try Restore.check(target, against: archive.manifest, lastLSN: .max)
+            try Restore.check(target, against: archive.manifest, lastLSN: WALFormat.maxLSN)
           } catch {
             firstRefusal = firstRefusal ?? error
             continue
           }
-          let segments = try Self.follow(archive, named: name, through: segmentNames, target: target, open: open)
+          let (segments, reached) = try Self.follow(
+            archive, named: name, through: segmentNames, target: target, open: open)
+          // An older chain that stops before the target, when a newer one starts after it, does
+          // not hold the node's state then (it may be another history's): refuse.
+          if !reached, firstRefusal != nil {
+            throw SoftadastraError(
+              .invalidArgument,
+              "the archive does not hold the node's state at the target: the newest chain that starts before it, from \(name), ends first (\(firstRefusal!.message))"
+            )
+          }
           chosen = (name, archive, segments)
           break search
         }
@@ -129,29 +140,31 @@ public final class ArchiveChain: RestoreSource {
 
   deinit { FileSystem.removeFlatDirectory(scratch) }
 
-  /// The segments that continue `base` up to `target`, in order.
+  /// The segments that continue `base` up to `target`, in order, and whether they reach it (a
+  /// record past it, or its LSN).
   ///
-  /// - Throws: `corrupt` for a hole, an overlap or two continuations at one LSN;
-  ///   `invalidArgument` when the chain stops before the target LSN.
+  /// - Throws: `corrupt` for a hole (a segment of the chain past where it stops, when the target
+  ///   is not reached), an overlap or two continuations at one LSN; `invalidArgument` when the
+  ///   chain stops before the target LSN.
   private static func follow(
     _ base: BackupArchive, named baseName: String, through segmentNames: [(name: String, first: UInt64, last: UInt64)],
     target: ReplayTarget, open: (String) throws(SoftadastraError) -> ArchiveSegment
-  ) throws(SoftadastraError) -> [(name: String, segment: ArchiveSegment)] {
+  ) throws(SoftadastraError) -> (segments: [(name: String, segment: ArchiveSegment)], reached: Bool) {
     func continuesBase(_ manifest: SegmentManifest) -> Bool {
       manifest.baseLSN == base.manifest.lastLSN && manifest.baseChecksum == base.manifestChecksum
     }
+    let byFirst = Dictionary(grouping: segmentNames, by: \.first)
     var segments: [(name: String, segment: ArchiveSegment)] = []
     var end = base.manifest.lastLSN
+    var lastTime = base.manifest.lastRecordMilliseconds
     var previousChecksum: UInt32?
+    var reached = false
     while true {
-      if let lsn = target.lsn, end >= lsn { break }
-      if let time = target.milliseconds, let last = segments.last?.segment.manifest,
-        last.lastRecordMilliseconds > time
-      {
-        break
-      }
+      if let lsn = target.lsn, end >= lsn { reached = true }
+      if let time = target.milliseconds, lastTime > time { reached = true }
+      if reached { break }
       var next: [(name: String, segment: ArchiveSegment)] = []
-      for candidate in segmentNames where candidate.first == end + 1 {
+      for candidate in byFirst[end + 1] ?? [] {
         let segment = try open(candidate.name)
         if continuesBase(segment.manifest) { next.append((candidate.name, segment)) }
       }
@@ -170,25 +183,27 @@ public final class ArchiveChain: RestoreSource {
       previousChecksum = found.segment.manifest.lastChecksum
       segments.append(found)
       end = found.segment.manifest.lastLSN
+      lastTime = found.segment.manifest.lastRecordMilliseconds
     }
-    // A segment of this chain past where it stops is a hole (or an overlap): refuse.
-    for candidate in segmentNames where candidate.last > end && candidate.first > base.manifest.lastLSN {
-      if let lsn = target.lsn, candidate.first > lsn { continue }
+    // Another segment of this chain within what was followed overlaps it; one past where it stops,
+    // when the target is not reached, is a hole: either way the chain cannot be trusted to the target.
+    let used = Set(segments.map(\.name))
+    for candidate in segmentNames where candidate.first > base.manifest.lastLSN && !used.contains(candidate.name) {
+      guard candidate.first <= end || !reached else { continue }
       let segment = try open(candidate.name)
       guard continuesBase(segment.manifest) else { continue }
-      if let time = target.milliseconds, segment.manifest.firstRecordMilliseconds > time { continue }
       throw SoftadastraError(
         .corrupt,
         candidate.first > end + 1
           ? "the archive chain from \(baseName) stops at LSN \(end): the segment(s) for LSN \(end + 1) to \(candidate.first - 1) are missing before \(candidate.name)"
           : "archive segment \(candidate.name) overlaps the chain from \(baseName), which reaches LSN \(end)")
     }
-    if let lsn = target.lsn, end < lsn - (target.exclusive ? 1 : 0) {
+    if let lsn = target.lsn, !reached, !(target.exclusive && end + 1 == lsn) {
       throw SoftadastraError(
         .invalidArgument,
         "LSN \(lsn) is past the archive: the chain from \(baseName) holds LSN \(base.manifest.snapshotLSN) to \(end)")
     }
-    return segments
+    return (segments, reached || (target.exclusive && target.lsn == end + 1))
   }
 
   /// Extracts the base into `directory`, then appends every segment's records to its WAL,

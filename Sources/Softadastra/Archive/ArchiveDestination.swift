@@ -76,6 +76,9 @@ public struct ArchiveDirectory: ArchiveDestination, ArchiveLocation {
         throw SoftadastraError(
           .cannotCreate, "\(target) already exists with other contents; it is never replaced", path: target)
       }
+      // Stored before a crash, perhaps not yet durably: make it so before saying it is stored.
+      try SystemFile.openForReading(target).sync()
+      try FileSystem.syncDirectory(directory)
       return
     }
     let part = "\(directory)/.\(name).part"

@@ -32,7 +32,8 @@ public enum ArchiveNames {
     }
   }
 
-  /// Parses a base's or a segment's name; nil for any other name (those are ignored).
+  /// Parses a base's or a segment's name; nil for any other name (those are ignored). A name
+  /// parsed holds only letters, digits, `.`, `_` and `-`: safe in a shell command.
   public static func parse(_ name: String) -> Parsed? {
     if name.hasSuffix(SegmentFormat.fileExtension) {
       let stem = name.dropLast(SegmentFormat.fileExtension.count)
@@ -52,8 +53,27 @@ public enum ArchiveNames {
       }
       let node = parts.dropLast(2).joined(separator: ".")
       let time = String(parts[parts.count - 1])
+      guard isCompactTime(time) else { return nil }
       return NodeID.problem(with: node) == nil ? .base(nodeID: node, lastLSN: lsn, time: time) : nil
     }
     return nil
+  }
+
+  /// `20261201T170514Z`: eight digits, `T`, six digits, `Z`.
+  private static func isCompactTime(_ text: String) -> Bool {
+    let bytes = Array(text.utf8)
+    guard bytes.count == 16, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "Z") else { return false }
+    return (Array(bytes[0..<8]) + bytes[9..<15]).allSatisfy { (0x30...0x39).contains($0) }
+  }
+
+  /// Refuses a base whose name is not what its manifest says (renamed, or another node's).
+  package static func checkName(of base: BackupArchive, _ name: String) throws(SoftadastraError) {
+    let manifest = base.manifest
+    let expected = baseName(
+      nodeID: manifest.nodeID, lastLSN: manifest.lastLSN, createdMilliseconds: manifest.createdMilliseconds)
+    guard name == expected else {
+      throw SoftadastraError(
+        .corrupt, "archive base \(name) holds \(expected): it was renamed", path: base.path)
+    }
   }
 }

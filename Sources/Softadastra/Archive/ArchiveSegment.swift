@@ -10,11 +10,12 @@ public final class ArchiveSegment {
   public let name: String
   public let manifest: SegmentManifest
   public let fileSize: UInt64
-  private let file: SystemFile
 
+  /// Opens and checks the framing; the file is not kept open (a chain may hold many segments).
   public init(path: String, name: String? = nil) throws(SoftadastraError) {
     let name = name ?? path
     let file = try SystemFile.openForReading(path)
+    defer { file.close() }
     let container = SegmentFormat.container
     let opened = try container.open(file, path: path, name: name)
     guard let manifest = SegmentManifest.decode(opened.manifest) else {
@@ -28,7 +29,16 @@ public final class ArchiveSegment {
     self.name = name
     self.manifest = manifest
     self.fileSize = opened.fileSize
-    self.file = file
+  }
+
+  /// The file, checked to be the one opened (same size).
+  private func reopen() throws(SoftadastraError) -> SystemFile {
+    let file = try SystemFile.openForReading(path)
+    guard try file.size() == fileSize else {
+      file.close()
+      throw damage("it changed since it was opened")
+    }
+    return file
   }
 
   private func damage(_ reason: String) -> SoftadastraError {
@@ -38,7 +48,9 @@ public final class ArchiveSegment {
 
   /// Whether the part passes its CRC-32C (the quick check).
   public func partIsSound() throws(SoftadastraError) -> Bool {
-    try ArchiveContainer.partIsSound(manifest.part, of: file)
+    let file = try reopen()
+    defer { file.close() }
+    return try ArchiveContainer.partIsSound(manifest.part, of: file)
   }
 
   /// Checks the whole segment, decompressing its WAL into `scratchDirectory` (removed after),
@@ -48,7 +60,9 @@ public final class ArchiveSegment {
     scratchDirectory: String, _ body: (ScannedRecord) throws(SoftadastraError) -> Void
   ) throws(SoftadastraError) {
     let part = manifest.part
-    guard try partIsSound() else { throw damage("its WAL part fails its checksum") }
+    let file = try reopen()
+    defer { file.close() }
+    guard try ArchiveContainer.partIsSound(part, of: file) else { throw damage("its WAL part fails its checksum") }
     let walPath = "\(scratchDirectory)/.segment-\(manifest.firstLSN).wal"
     FileSystem.removeFile(walPath)
     defer { FileSystem.removeFile(walPath) }

@@ -32,9 +32,11 @@ package enum ArchiveSource {
     _ body: (ScannedRecord) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) -> Outcome {
     guard FileSystem.exists(files.walPath) else { return .movedOn("\(files.walPath) does not exist") }
-    var logs = files.segments().map { (firstLSN: $0.firstLSN, path: $0.path) }
+    // The live WAL first, then the sealed logs: a seal in between leaves the log just sealed in
+    // the listing (as the file opened here), never missing from both.
     let liveFile = try SystemFile.openForReading(files.walPath)
     let live = try WALScanner(file: liveFile)
+    var logs = files.segments().map { (firstLSN: $0.firstLSN, path: $0.path) }
     logs.removeAll { $0.firstLSN >= live.header.firstLSN }
     var resumed: WALScanner?
     if let resume, resume.tail.nextLSN == lsn + 1, resume.tail.checksum == checksum {
@@ -44,7 +46,9 @@ package enum ArchiveSource {
     let startIndex: Int
     var needsCheck = lsn > 0
     if let resumed {
-      startIndex = resumed.header.firstLSN == live.header.firstLSN ? logs.count : logs.lastIndex { $0.firstLSN == resumed.header.firstLSN }!
+      startIndex =
+        resumed.header.firstLSN == live.header.firstLSN
+        ? logs.count : logs.lastIndex { $0.firstLSN == resumed.header.firstLSN }!
       needsCheck = false
     } else if let index = logs.lastIndex(where: { $0.firstLSN <= max(lsn, 1) }) {
       startIndex = index

@@ -35,6 +35,9 @@ public struct ArchiveState: Sendable, Equatable {
   public struct Pending: Sendable, Equatable {
     public var firstLSN: UInt64
     public var lastLSN: UInt64
+    /// The CRC, in the node's log, of the record at `lastLSN`: written again, the segment must
+    /// end with the same record.
+    public var lastChecksum: UInt32
     public var createdMilliseconds: Int64
     public var level: UInt8
   }
@@ -43,10 +46,7 @@ public struct ArchiveState: Sendable, Equatable {
   static let version: UInt16 = 1
 
   /// The state's file beside the node whose live WAL is `walPath`.
-  public static func path(walPath: String) -> String {
-    let files = NodeFiles(walPath: walPath)
-    return files.path("\(files.baseName).archive-state")
-  }
+  public static func path(walPath: String) -> String { NodeFiles(walPath: walPath).archivingFiles[0] }
 
   /// The node's archiving state; nil when it has none.
   ///
@@ -83,6 +83,7 @@ public struct ArchiveState: Sendable, Equatable {
     if let pending {
       bytes.appendLittleEndian(pending.firstLSN)
       bytes.appendLittleEndian(pending.lastLSN)
+      bytes.appendLittleEndian(pending.lastChecksum)
       bytes.appendLittleEndian(pending.createdMilliseconds)
       bytes.append(pending.level)
     }
@@ -91,13 +92,19 @@ public struct ArchiveState: Sendable, Equatable {
     bytes.appendLittleEndian(shippedBytes)
     bytes.appendLittleEndian(lastShippedMilliseconds)
     bytes.appendLittleEndian(failures)
-    Self.appendText(lastError, to: &bytes)
+    Self.appendText(lastError, limit: 4096, to: &bytes)
     bytes.appendLittleEndian(CRC32C.checksum(bytes))
     return bytes
   }
 
-  private static func appendText(_ text: String, to bytes: inout [UInt8]) {
-    let utf8 = Array(text.utf8.prefix(4096))
+  /// A u16 length and UTF-8 bytes, cut at a character boundary to `limit` bytes.
+  private static func appendText(_ text: String, limit: Int = Int(UInt16.max), to bytes: inout [UInt8]) {
+    var utf8 = Array(text.utf8)
+    if utf8.count > limit {
+      var end = limit
+      while end > 0, utf8[end] & 0xC0 == 0x80 { end -= 1 }
+      utf8 = Array(utf8[..<end])
+    }
     bytes.appendLittleEndian(UInt16(utf8.count))
     bytes.append(contentsOf: utf8)
   }
@@ -122,9 +129,11 @@ public struct ArchiveState: Sendable, Equatable {
       var pending: Pending?
       if hasPending == 1 {
         guard let first = reader.read(UInt64.self), let last = reader.read(UInt64.self),
-          let created = reader.read(Int64.self), let level = reader.read(UInt8.self)
+          let lastChecksum = reader.read(UInt32.self), let created = reader.read(Int64.self),
+          let level = reader.read(UInt8.self), level <= 9
         else { return nil }
-        pending = Pending(firstLSN: first, lastLSN: last, createdMilliseconds: created, level: level)
+        pending = Pending(
+          firstLSN: first, lastLSN: last, lastChecksum: lastChecksum, createdMilliseconds: created, level: level)
       }
       guard let segments = reader.read(UInt64.self), let bases = reader.read(UInt64.self),
         let shippedBytes = reader.read(UInt64.self), let lastShipped = reader.read(Int64.self),

@@ -49,6 +49,7 @@ public struct ArchiveSurvey: Sendable {
         switch parsed {
         case .base:
           let archive = try BackupArchive(path: path, name: name)
+          try ArchiveNames.checkName(of: archive, name)
           let report = try BackupArchive.verify(path: path, name: name, quick: quick, scratchParent: scratch)
           guard report.isSound else {
             survey.problems += report.problems

@@ -100,42 +100,65 @@ public final class Archiver {
   ///   the same file again); `corrupt` when the node's log is damaged.
   public func ship() throws(SoftadastraError) -> [Shipped] {
     var shipped: [Shipped] = []
-    var state = try ArchiveState.load(walPath: walPath)
-    if state == nil || state?.destination != destination.identity || isBaseDue(state!) {
-      state = try shipBase(after: state, into: &shipped)
+    let loaded = try ArchiveState.load(walPath: walPath)
+    guard var state = loaded, state.destination == destination.identity else {
+      _ = try shipBase(after: loaded, into: &shipped)
+      return try shipped + ship()
     }
+    // Every record first, then a base when one is due: a base never stands in for records that
+    // were not shipped (a restore between the two would lack them).
     while true {
-      let pending = state!.pending
-      let created = pending?.createdMilliseconds ?? Int64(HybridTimestamp.wallClockMilliseconds())
-      let level = pending.map { Int($0.level) } ?? options.level
-      switch try writeSegment(after: state!, createdMilliseconds: created, level: level, through: pending?.lastLSN) {
+      let pending = state.pending
+      let outcome: Written
+      if let pending, let segment = try? ArchiveSegment(path: pendingPath),
+        segment.manifest.firstLSN == pending.firstLSN,
+        segment.manifest.lastLSN == pending.lastLSN, segment.manifest.lastChecksum == pending.lastChecksum,
+        (try? segment.partIsSound()) == true
+      {
+        outcome = .written(segment.manifest, full: true)
+      } else {
+        let created = pending?.createdMilliseconds ?? Int64(HybridTimestamp.wallClockMilliseconds())
+        let level = pending.map { Int($0.level) } ?? options.level
+        outcome = try writeSegment(after: state, createdMilliseconds: created, level: level, through: pending)
+      }
+      switch outcome {
       case .nothing:
+        if isBaseDue(state) { state = try shipBase(after: state, into: &shipped) }
         return shipped
       case .movedOn(let reason):
         onNewChain?(reason)
         state = try shipBase(after: state, into: &shipped)
-      case .written(let manifest, let path, let full):
+      case .written(let manifest, let full):
         if pending == nil {
-          state!.pending = ArchiveState.Pending(
-            firstLSN: manifest.firstLSN, lastLSN: manifest.lastLSN, createdMilliseconds: created, level: UInt8(level))
-          try state!.save(walPath: walPath)
+          state.pending = ArchiveState.Pending(
+            firstLSN: manifest.firstLSN, lastLSN: manifest.lastLSN, lastChecksum: manifest.lastChecksum,
+            createdMilliseconds: manifest.createdMilliseconds, level: manifest.level)
+          try state.save(walPath: walPath)
         }
-        let size = try store(path, as: manifest.fileName, state: &state!)
-        state!.pending = nil
-        state!.shippedLSN = manifest.lastLSN
-        state!.shippedChecksum = manifest.lastChecksum
-        state!.bytesSinceBase += manifest.part.rawLength
-        state!.segments += 1
-        state!.shippedBytes += size
-        try state!.save(walPath: walPath)
+        let size = try store(pendingPath, as: manifest.fileName, state: &state)
+        state.pending = nil
+        state.shippedLSN = manifest.lastLSN
+        state.shippedChecksum = manifest.lastChecksum
+        state.bytesSinceBase += manifest.part.rawLength
+        state.segments += 1
+        state.shippedBytes += size
+        try state.save(walPath: walPath)
+        FileSystem.removeFile(pendingPath)
         shipped.append(
           Shipped(
             kind: .segment, name: manifest.fileName, firstLSN: manifest.firstLSN, lastLSN: manifest.lastLSN,
             bytes: size))
-        if !full, pending == nil { return shipped }
+        if !full, pending == nil {
+          if isBaseDue(state) { state = try shipBase(after: state, into: &shipped) }
+          return shipped
+        }
       }
     }
   }
+
+  /// The segment being shipped, kept beside the node until the destination has it, so that a
+  /// restarted archiver ships the very same bytes: `<base>.archive-segment`.
+  private var pendingPath: String { files.archivingFiles[1] }
 
   private func isBaseDue(_ state: ArchiveState) -> Bool {
     guard state.shippedLSN > state.baseLSN else { return false }
@@ -143,10 +166,9 @@ public final class Archiver {
     return state.bytesSinceBase >= options.baseEveryBytes || age >= Int64(clamping: options.baseEveryMilliseconds)
   }
 
-  /// Stores a file, counting a failure in the state.
+  /// Stores a file, counting a failure in the state (saved).
   private func store(_ path: String, as name: String, state: inout ArchiveState) throws(SoftadastraError) -> UInt64 {
     let size = try SystemFile.openForReading(path).size()
-    defer { FileSystem.removeFile(path) }
     do throws(SoftadastraError) {
       try destination.store(path, as: name)
     } catch {
@@ -162,32 +184,35 @@ public final class Archiver {
   }
 
   /// Writes a base of the node as it is now and stores it; returns the state of its new chain.
+  /// A failure is counted in `previous` (saved) when there is one.
   private func shipBase(after previous: ArchiveState?, into shipped: inout [Shipped]) throws(SoftadastraError)
     -> ArchiveState
   {
     let path = "\(scratch)/base"
     FileSystem.removeFile(path)
+    defer { FileSystem.removeFile(path) }
     let written = try BackupWriter.write(
       walPath: walPath, toPath: path, level: options.level, toolVersion: options.toolVersion)
     let manifest = written.manifest
     let checksum = try BackupArchive(path: path).manifestChecksum
     let name = ArchiveNames.baseName(
       nodeID: manifest.nodeID, lastLSN: manifest.lastLSN, createdMilliseconds: manifest.createdMilliseconds)
-    var state = ArchiveState(
+    let size: UInt64
+    if var previous {
+      size = try store(path, as: name, state: &previous)
+    } else {
+      size = try SystemFile.openForReading(path).size()
+      try destination.store(path, as: name)
+    }
+    let state = ArchiveState(
       destination: destination.identity, baseLSN: manifest.lastLSN, baseChecksum: checksum,
       baseMilliseconds: manifest.createdMilliseconds, shippedLSN: manifest.lastLSN,
       shippedChecksum: written.lastRecordChecksum, bytesSinceBase: 0, pending: nil,
-      segments: previous?.segments ?? 0, bases: previous?.bases ?? 0, shippedBytes: previous?.shippedBytes ?? 0,
-      lastShippedMilliseconds: previous?.lastShippedMilliseconds ?? 0, failures: previous?.failures ?? 0,
-      lastError: previous?.lastError ?? "")
-    var counted = previous ?? state
-    let size = try store(path, as: name, state: &counted)
-    state.failures = 0
-    state.lastError = ""
-    state.lastShippedMilliseconds = counted.lastShippedMilliseconds
-    state.bases += 1
-    state.shippedBytes += size
+      segments: previous?.segments ?? 0, bases: (previous?.bases ?? 0) + 1,
+      shippedBytes: (previous?.shippedBytes ?? 0) + size,
+      lastShippedMilliseconds: Int64(HybridTimestamp.wallClockMilliseconds()), failures: 0, lastError: "")
     try state.save(walPath: walPath)
+    FileSystem.removeFile(pendingPath)
     shipped.append(Shipped(kind: .base, name: name, firstLSN: 0, lastLSN: manifest.lastLSN, bytes: size))
     return state
   }
@@ -195,20 +220,23 @@ public final class Archiver {
   private enum Written {
     case nothing
     case movedOn(String)
-    /// A segment in `path`; `full` when it stopped at the size limit (more may follow).
-    case written(SegmentManifest, path: String, full: Bool)
+    /// A segment at `pendingPath`, synced; `full` when it stopped at the size limit (more may follow).
+    case written(SegmentManifest, full: Bool)
   }
 
   /// Writes the records after the state's last shipped one into a segment in the scratch
   /// directory: up to `through` exactly (a pending segment written again), else up to the size
   /// limit or the node's last committed record.
   private func writeSegment(
-    after state: ArchiveState, createdMilliseconds: Int64, level: Int, through: UInt64?
+    after state: ArchiveState, createdMilliseconds: Int64, level: Int, through: ArchiveState.Pending?,
+    lookedAgain: Bool = false
   ) throws(SoftadastraError) -> Written {
-    let path = "\(scratch)/segment"
+    let path = pendingPath + ".tmp"
     FileSystem.removeFile(path)
     let file = try SystemFile.createExclusive(path)
     defer { file.close() }
+    var renamed = false
+    defer { if !renamed { FileSystem.removeFile(path) } }
     var writer: SegmentWriter?
     var full = false
     let outcome: ArchiveSource.Outcome
@@ -224,7 +252,7 @@ public final class Archiver {
         }
         try writer!.add(record, checksum: scanned.checksum)
         guard !record.batch.continues else { return true }
-        if let through { return writer!.lastLSN < through }
+        if let through { return writer!.lastLSN < through.lastLSN }
         full = writer!.recordBytes >= options.segmentBytes
         return !full
       }
@@ -232,22 +260,32 @@ public final class Archiver {
       // A file that changed under the position kept (rewritten in place): read from the start.
       guard resume != nil else { throw error }
       resume = nil
-      return try writeSegment(after: state, createdMilliseconds: createdMilliseconds, level: level, through: through)
+      return try writeSegment(
+        after: state, createdMilliseconds: createdMilliseconds, level: level, through: through,
+        lookedAgain: lookedAgain)
     }
     switch outcome {
-    case .movedOn(let reason): return .movedOn(reason)
+    case .movedOn(let reason):
+      // Told once more from a fresh look (a restore or a checkpoint may have been halfway through
+      // moving files), then believed.
+      guard !lookedAgain else { return .movedOn(reason) }
+      resume = nil
+      return try writeSegment(
+        after: state, createdMilliseconds: createdMilliseconds, level: level, through: through, lookedAgain: true)
     case .read(let stop): resume = stop
     }
     guard let writer else {
       return through == nil ? .nothing : .movedOn("the records of the segment being shipped are gone")
     }
-    if let through, writer.lastLSN != through {
+    if let through, writer.lastLSN != through.lastLSN || writer.lastChecksum != through.lastChecksum {
       return .movedOn("the records of the segment being shipped are no longer the same")
     }
     let manifest = try writer.finish(
       toolVersion: options.toolVersion, baseLSN: state.baseLSN, baseChecksum: state.baseChecksum,
       previousChecksum: state.shippedChecksum)
-    return .written(manifest, path: path, full: full)
+    try FileSystem.renameDurably(path, to: pendingPath)
+    renamed = true
+    return .written(manifest, full: full)
   }
 
   private func nodeID() throws(SoftadastraError) -> String {

@@ -96,8 +96,9 @@ package struct ArchiveContainer: Sendable {
     var expected = UInt64(Self.headerSize)
     for part in parts {
       let frame = try file.read(count: Self.partFrameSize, at: expected)
-      guard part.offset == expected + UInt64(Self.partFrameSize),
-        frame == Self.partFrame(kind: part.kind, length: part.length)
+      // Lengths are checked against the file before any sum, so no manifest can overflow one.
+      guard part.offset == expected + UInt64(Self.partFrameSize), part.offset <= manifestOffset,
+        part.length <= manifestOffset - part.offset, frame == Self.partFrame(kind: part.kind, length: part.length)
       else { throw damage(path, name, expected, "the frame of its \(part.kind) part does not match the manifest") }
       expected = part.offset + part.length
     }

@@ -73,8 +73,11 @@ public enum Restore {
     let files = NodeFiles(walPath: walPath)
     // A symbolic link to the WAL is followed: the real file is replaced, the link stays.
     let walPath = files.walPath
+    // The archiving state goes aside too: it follows the node's old history, and the next
+    // archiver starts a new chain for the restored one.
     func existingFiles() -> [String] {
-      (FileSystem.exists(walPath) ? [walPath] : []) + files.snapshots().map(\.path) + files.segments().map(\.path)
+      ([walPath] + files.archivingFiles).filter(FileSystem.exists) + files.snapshots().map(\.path)
+        + files.segments().map(\.path)
     }
     var existing = existingFiles()
     if !existing.isEmpty, !force {

@@ -188,17 +188,21 @@ package enum Checkpoint {
       return []
     }
     let older = snapshots[olderIndex].lsn
-    var removed = snapshots.indices.dropFirst().filter { $0 != olderIndex }.map { snapshots[$0].path }
+    // Continuous archiving goes on after the record it shipped last: the log that holds it and the
+    // logs after it stay, and so does a snapshot at that LSN (what proves the next log continues it).
     let shipped: UInt64 =
       if FileSystem.exists(ArchiveState.path(walPath: files.walPath)) {
         (try? ArchiveState.load(walPath: files.walPath))??.shippedLSN ?? 0
       } else {
         .max
       }
+    var removed = snapshots.indices.dropFirst().filter { $0 != olderIndex && snapshots[$0].lsn != shipped }.map {
+      snapshots[$0].path
+    }
     let segments = files.segments()
     for (index, segment) in segments.enumerated() {
       let nextStart = index + 1 < segments.count ? segments[index + 1].firstLSN : liveFirstLSN
-      if nextStart <= older + 1, nextStart - 1 <= shipped { removed.append(segment.path) }
+      if nextStart <= older + 1, nextStart <= shipped { removed.append(segment.path) }
     }
     for path in removed { FileSystem.removeFile(path) }
     if !removed.isEmpty { try FileSystem.syncDirectory(files.directory) }

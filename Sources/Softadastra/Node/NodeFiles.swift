@@ -52,6 +52,11 @@ package struct NodeFiles: Sendable {
     list(suffix: ".wal").sorted { $0.0 < $1.0 }.map { (firstLSN: $0.0, path: $0.1) }
   }
 
+  /// What continuous archiving keeps beside the node: its state, and the segment it is shipping.
+  package var archivingFiles: [String] {
+    [path("\(baseName).archive-state"), path("\(baseName).archive-segment")]
+  }
+
   /// Where the build of the snapshot at `lsn` moves the changes that outgrow memory
   /// (`SpilledChanges`).
   package func spillPath(lsn: UInt64) -> String { path("\(baseName).\(Self.digits(lsn)).spill.tmp") }

@@ -62,6 +62,9 @@ struct ShellCarrier: ArchiveDestination, ArchiveLocation {
     }.filter { !$0.isEmpty }
   }
 
+  private static let safeBytes = Set(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-".utf8)
+
   /// `command` with `%f` and `%%` replaced.
   static func expand(_ command: String, name: String?) -> String {
     var out = ""
@@ -90,7 +93,17 @@ struct ShellCarrier: ArchiveDestination, ArchiveLocation {
   private func run(_ command: String, name: String?, input: Int32?, output: Int32, what: String)
     throws(SoftadastraError)
   {
+    // Names come from the archive's own naming (or a listing, parsed): never shell syntax.
+    if let name, name.isEmpty || !name.utf8.allSatisfy({ Self.safeBytes.contains($0) }) {
+      throw SoftadastraError(.invalidArgument, "refusing to pass the name \(name) to a shell command")
+    }
     let expanded = Self.expand(command, name: name)
+    // The command leads a process group of its own, so that a timeout stops all it started.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    posix_spawnattr_setpgroup(&attributes, 0)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -104,7 +117,7 @@ struct ShellCarrier: ArchiveDestination, ArchiveLocation {
     let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
-    let started = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ)
+    let started = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ)
     guard started == 0 else {
       throw SoftadastraError(.io, "cannot start /bin/sh for \(what): \(String(cString: strerror(started)))")
     }
@@ -118,7 +131,7 @@ struct ShellCarrier: ArchiveDestination, ArchiveLocation {
         throw SoftadastraError(.io, "cannot wait for the \(what) command: \(String(cString: strerror(errno)))")
       }
       if deadline.hasPassed {
-        kill(pid, SIGKILL)
+        kill(-pid, SIGKILL)
         _ = waitpid(pid, &status, 0)
         throw SoftadastraError(
           .io, "the \(what) command (\(expanded)) ran longer than \(Int(timeout)) s and was stopped")
