@@ -77,6 +77,9 @@ import Testing
     #expect(verify.status == 0, "\(verify.out)")
     let restored = workspace.run("restore", "arch", "--data-dir", "restored")
     expectSuccess(restored)
+    // One chain: pruning keeps all of it.
+    let pruned = try workspace.json(workspace.run("backup", "prune", "arch", "--keep", "1", "--json"))
+    #expect((pruned["removed"] as? [String])?.isEmpty == true && (pruned["kept"] as? [String])?.count ?? 0 >= 2)
     let export = workspace.run("store", "export", "--data-dir", "restored").out
     #expect(export == workspace.run("store", "export").out)
     #expect(export.split(separator: "\n").count == expected.count)

@@ -375,6 +375,35 @@ import Testing
     try model.client.close()
   }
 
+  @Test func pruningRemovesWholeChainsAndKeepsTheNewest() throws {
+    let node = TemporaryDirectory()
+    let wal = node.file("node-a.wal")
+    let destination = TemporaryDirectory()
+    let model = Model(try Self.client(wal))
+    // A new base after every look that shipped records: three chains, two of them with segments.
+    let archiver = try Self.archiver(wal, to: destination.path, segmentBytes: 200, baseEveryBytes: 1)
+    for _ in 0..<3 {
+      for _ in 0..<8 { try model.step() }
+      _ = try archiver.ship()
+    }
+    try model.client.close()
+    let survey = try ArchiveSurvey.run(location: ArchiveDirectory(destination.path), quick: true)
+    #expect(survey.isSound && survey.chains.count == 3)
+    let now = HybridTimestamp.wallClockMilliseconds()
+    #expect(survey.planPrune(keep: nil, keepWithinMilliseconds: 60_000, nowMilliseconds: now).remove.isEmpty)
+    let plan = survey.planPrune(keep: 2, keepWithinMilliseconds: nil, nowMilliseconds: now)
+    let newest = survey.chains.max { $0.base.createdMilliseconds < $1.base.createdMilliseconds }!
+    #expect(plan.keep.contains(newest.baseName))
+    #expect(Set(plan.keep + plan.remove) == Set(Self.names(destination.path)))
+    for name in plan.remove { try FileManager.default.removeItem(atPath: destination.file(name)) }
+    let after = try ArchiveSurvey.run(location: ArchiveDirectory(destination.path))
+    #expect(after.isSound && after.chains.count == 2, "\(after.problems.map(\.message))")
+    #expect(plan.remove.count >= 2, "a base and its segments")
+    #expect(try Self.restore(destination.path).1 == model.state(upTo: model.log.last!.lsn))
+    // Even keeping none by count or age, the newest chain stays.
+    #expect(after.planPrune(keep: nil, keepWithinMilliseconds: 1, nowMilliseconds: now + 10_000_000).keep.count >= 1)
+  }
+
   @Test func checkpointsKeepTheSealedLogsArchivingHasNotShipped() throws {
     let archived = try Archived()
     let (wal, destination, model, archiver) = (archived.wal, archived.destination, archived.model, archived.archiver)

@@ -10,7 +10,10 @@ public struct ArchiveSurvey: Sendable {
     public var nodeID: String
     public var baseName: String
     public var base: BackupManifest
+    /// The segments that continue the base without a break, in order.
     public var segmentNames: [String]
+    /// Segments that name this base but lie after a break: no restore reaches them.
+    public var strayNames: [String]
     /// The LSNs and times a restore from this chain can reach: from the base's snapshot to the
     /// last record before the first break.
     public var firstLSN: UInt64
@@ -81,7 +84,7 @@ public struct ArchiveSurvey: Sendable {
     var linked = Set<String>()
     for base in bases {
       var chain = Chain(
-        nodeID: base.manifest.nodeID, baseName: base.name, base: base.manifest, segmentNames: [],
+        nodeID: base.manifest.nodeID, baseName: base.name, base: base.manifest, segmentNames: [], strayNames: [],
         firstLSN: base.manifest.snapshotLSN, lastLSN: base.manifest.lastLSN,
         firstMilliseconds: base.manifest.snapshotLSN > 0
           ? base.manifest.snapshotMilliseconds : base.manifest.firstRecordMilliseconds,
@@ -124,6 +127,7 @@ public struct ArchiveSurvey: Sendable {
           previous = manifest
         }
       }
+      chain.strayNames = own.map(\.name).filter { !chain.segmentNames.contains($0) }
       survey.chains.append(chain)
     }
     for (name, manifest) in segments where !linked.contains(name) {
@@ -141,5 +145,39 @@ public struct ArchiveSurvey: Sendable {
     }
     survey.chains.sort { ($0.nodeID, $0.lastLSN, $0.baseName) < ($1.nodeID, $1.lastLSN, $1.baseName) }
     return survey
+  }
+
+  /// What pruning chains keeps and removes: file names at the location.
+  public struct PrunePlan: Sendable {
+    public var keep: [String] = []
+    public var remove: [String] = []
+  }
+
+  /// Decides which chains to remove, whole (base, segments, and segments after a break), per
+  /// node: a chain stays when it is among the newest `keep` (by its base's creation) or its last
+  /// record is younger than `keepWithin` milliseconds; the newest chain always stays. Segments
+  /// of no chain here (their base is gone or damaged) and damaged files are never removed: they
+  /// are among the survey's problems.
+  public func planPrune(keep: Int?, keepWithinMilliseconds: UInt64?, nowMilliseconds: UInt64) -> PrunePlan {
+    var plan = PrunePlan()
+    var rank: [String: Int] = [:]
+    let newestFirst = chains.sorted {
+      ($0.base.createdMilliseconds, $0.base.lastLSN, $0.baseName) > (
+        $1.base.createdMilliseconds, $1.base.lastLSN, $1.baseName
+      )
+    }
+    for chain in newestFirst {
+      let position = rank[chain.nodeID, default: 0]
+      rank[chain.nodeID] = position + 1
+      let byCount = keep.map { position < $0 } ?? false
+      let byAge = keepWithinMilliseconds.map { chain.lastMilliseconds + $0 >= nowMilliseconds } ?? false
+      let files = [chain.baseName] + chain.segmentNames + chain.strayNames
+      if position == 0 || byCount || byAge {
+        plan.keep += files
+      } else {
+        plan.remove += files
+      }
+    }
+    return plan
   }
 }

@@ -25,7 +25,10 @@ public enum BackupCatalog {
       throw .system(errno, "cannot list backups in \(directory)", path: directory)
     }
     var entries: [Entry] = []
-    for name in names.sorted() where name.hasSuffix(BackupFormat.fileExtension) && !name.hasPrefix(".") {
+    // Bases of continuous archiving are pruned with their chains (ArchiveSurvey.planPrune), never alone.
+    for name in names.sorted()
+    where name.hasSuffix(BackupFormat.fileExtension) && !name.hasPrefix(".") && !name.hasSuffix(ArchiveNames.baseSuffix)
+    {
       let path = directory.hasSuffix("/") ? directory + name : "\(directory)/\(name)"
       do throws(SoftadastraError) {
         let archive = try BackupArchive(path: path)

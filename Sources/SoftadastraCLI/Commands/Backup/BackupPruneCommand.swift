@@ -11,6 +11,11 @@ struct BackupPruneCommand: ParsableCommand {
       --keep-within (either rule keeps it). The newest archive that passes a quick check \
       (manifest and checksums) is always kept, so the last good backup is never removed; \
       archives whose manifest cannot be read are never removed, only reported.
+
+      Chains of continuous archiving (softadastra archive --dir) are pruned whole, per node: a \
+      base with every segment after it stays when it is among the newest --keep chains or its \
+      last record is younger than --keep-within; the newest chain always stays. A damaged file, \
+      or a segment whose base is gone, is never removed, only reported.
       """)
 
   @Argument(help: ArgumentHelp("The directory of archives.", valueName: "dir"), completion: .directory) var dir: String
@@ -31,26 +36,38 @@ struct BackupPruneCommand: ParsableCommand {
   }
 
   func run() throws {
-    let entries = try BackupCatalog.entries(in: dir)
+    let now = HybridTimestamp.wallClockMilliseconds()
+    let age = keepWithin.flatMap(Self.milliseconds)
     let plan = try BackupCatalog.planPrune(
-      entries, keep: keep, keepWithinMilliseconds: keepWithin.flatMap(Self.milliseconds),
-      nowMilliseconds: HybridTimestamp.wallClockMilliseconds())
-    if !dryRun { for entry in plan.remove { FileSystem.removeFile(entry.path) } }
-    if !dryRun, !plan.remove.isEmpty { try FileSystem.syncDirectory(dir) }
-    for entry in plan.unreadable {
-      Output.diagnostic("warning: \(entry.path) cannot be read and was left in place: \(entry.problem?.message ?? "")")
+      try BackupCatalog.entries(in: dir), keep: keep, keepWithinMilliseconds: age, nowMilliseconds: now)
+    var kept = plan.keep.map(\.path)
+    var removed = plan.remove.map(\.path)
+    var unreadable = plan.unreadable.map { ($0.path, $0.problem?.message ?? "") }
+    // Chains of continuous archiving go whole: a base with its segments, or nothing.
+    if (FileSystem.names(in: dir) ?? []).contains(where: { ArchiveNames.parse($0) != nil }) {
+      let survey = try ArchiveSurvey.run(location: ArchiveDirectory(dir), quick: true)
+      let chains = survey.planPrune(keep: keep, keepWithinMilliseconds: age, nowMilliseconds: now)
+      let path = { (name: String) in dir.hasSuffix("/") ? dir + name : "\(dir)/\(name)" }
+      kept += chains.keep.map(path)
+      removed += chains.remove.map(path)
+      unreadable += survey.problems.map { ($0.path ?? dir, $0.message) }
+    }
+    if !dryRun { for path in removed { FileSystem.removeFile(path) } }
+    if !dryRun, !removed.isEmpty { try FileSystem.syncDirectory(dir) }
+    for (path, problem) in unreadable {
+      Output.diagnostic("warning: \(path) was left in place: \(problem)")
     }
     if global.json {
       Output.document([
         ("dry_run", .bool(dryRun)),
-        ("kept", .array(plan.keep.map { .string($0.path) })),
-        ("removed", .array(plan.remove.map { .string($0.path) })),
-        ("unreadable", .array(plan.unreadable.map { .string($0.path) })),
+        ("kept", .array(kept.map { .string($0) })),
+        ("removed", .array(removed.map { .string($0) })),
+        ("unreadable", .array(unreadable.map { .string($0.0) })),
       ])
       return
     }
-    for entry in plan.keep { Output.line("keep    \(entry.path)") }
-    for entry in plan.remove { Output.line("\(dryRun ? "would remove" : "removed") \(entry.path)") }
+    for path in kept { Output.line("keep    \(path)") }
+    for path in removed { Output.line("\(dryRun ? "would remove" : "removed") \(path)") }
   }
 
   /// "90m", "36h", "7d", "4w", "30s" in milliseconds.
