@@ -9,7 +9,7 @@ smoke=""
 [ "${1:-}" = "--smoke" ] && smoke="--smoke"
 
 missing=""
-for tool in hyperfine sqlite3 ldb gzip redis-check-aof; do command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"; done
+for tool in hyperfine sqlite3 ldb gzip redis-check-aof rclone; do command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"; done
 [ -x /usr/bin/time ] || missing="$missing time"
 [ -f /usr/include/sqlite3.h ] || missing="$missing libsqlite3-dev"
 if [ -n "$missing" ]; then
@@ -46,6 +46,10 @@ echo
 echo "## Growth: every step at N and 8N keys"
 echo
 python3 bench/growth.py $smoke
+echo
+echo "## Continuous archiving: the loss window under a steady write load"
+echo
+python3 bench/archive-loss.py $smoke
 echo
 echo "## Library writes against the disk's fdatasync rate"
 echo
