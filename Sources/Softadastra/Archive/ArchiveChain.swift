@@ -36,35 +36,45 @@ public final class ArchiveChain: RestoreSource {
     scratchParent: String? = nil
   ) throws(SoftadastraError) {
     let parsed = try location.names().compactMap { name in ArchiveNames.parse(name).map { (name, $0) } }
-    let nodes = Set(parsed.map(\.1.nodeID))
-    guard let node = nodeID ?? nodes.first else {
-      throw SoftadastraError(
-        .notFound,
-        "\(location.description) holds no archive chain (no *\(ArchiveNames.baseSuffix) base, no *\(SegmentFormat.fileExtension) segment)"
-      )
-    }
-    if nodeID == nil, nodes.count > 1 {
-      throw SoftadastraError(
-        .invalidArgument,
-        "\(location.description) holds the archives of several nodes (\(nodes.sorted().joined(separator: ", "))); say which node's to restore"
-      )
+    let nodes = Set(parsed.map(\.1.nodeID)).sorted()
+    let node: String
+    if let nodeID {
+      guard nodes.contains(nodeID) else {
+        throw SoftadastraError(
+          .notFound,
+          "\(location.description) holds no archive chain of node \(nodeID)\(nodes.isEmpty ? "" : " (it holds \(nodes.joined(separator: ", ")))")"
+        )
+      }
+      node = nodeID
+    } else {
+      guard let only = nodes.first else {
+        throw SoftadastraError(
+          .notFound,
+          "\(location.description) holds no archive chain (no *\(ArchiveNames.baseSuffix) base, no *\(SegmentFormat.fileExtension) segment)"
+        )
+      }
+      guard nodes.count == 1 else {
+        throw SoftadastraError(
+          .invalidArgument, "\(location.description) holds the archives of several nodes",
+          remedy: .chooseArchivedNode(nodes))
+      }
+      node = only
     }
     let scratch = try FileSystem.makeTemporaryDirectory(
       in: scratchParent ?? FileSystem.temporaryDirectory, prefix: ".softadastra-chain-")
     do throws(SoftadastraError) {
-      var bases: [(name: String, lastLSN: UInt64, time: String)] = []
-      var segmentNames: [(name: String, first: UInt64, last: UInt64)] = []
+      var bases: [(name: String, time: String)] = []
+      var segmentNames: [SegmentName] = []
       for (name, what) in parsed where what.nodeID == node {
         switch what {
-        case .base(_, let lastLSN, let time): bases.append((name, lastLSN, time))
-        case .segment(_, let first, let last): segmentNames.append((name, first, last))
+        case .base(_, _, let time, _): bases.append((name, time))
+        case .segment(_, let first, let last, let chain):
+          segmentNames.append(SegmentName(name: name, first: first, last: last, chain: chain))
         }
       }
       guard !bases.isEmpty else {
         throw SoftadastraError(.notFound, "no archive base of node \(node) in \(location.description)")
       }
-      // Newest first: after a restore of the node, its latest history is the one restored.
-      bases.sort { ($0.time, $0.lastLSN, $0.name) > ($1.time, $1.lastLSN, $1.name) }
       var fetched: [String: ArchiveSegment] = [:]
       func open(_ name: String) throws(SoftadastraError) -> ArchiveSegment {
         if let segment = fetched[name] { return segment }
@@ -73,53 +83,95 @@ public final class ArchiveChain: RestoreSource {
         let segment = try ArchiveSegment(path: path, name: name)
         guard segment.manifest.fileName == name else {
           throw SoftadastraError(
-            .corrupt, "archive segment \(name) holds \(segment.manifest.fileName): it was renamed", path: path)
+            .corrupt,
+            "archive segment \(name) holds \(segment.manifest.fileName): it was renamed or copied; remove it",
+            path: path)
         }
         fetched[name] = segment
         return segment
       }
-      // The newest base the target is not before; its chain must reach the target.
       var chosen: (name: String, archive: BackupArchive, segments: [(name: String, segment: ArchiveSegment)])?
-      var firstRefusal: SoftadastraError?
-      // Names say the second a base was made; within one second, their manifests say the millisecond.
-      var remaining = bases[...]
-      search: while let time = remaining.first?.time {
-        var group: [(name: String, archive: BackupArchive)] = []
-        while let base = remaining.first, base.time == time {
-          remaining = remaining.dropFirst()
-          let path = "\(scratch)/\(base.name)"
-          try location.fetch(base.name, to: path)
-          let archive = try BackupArchive(path: path, name: base.name)
-          try ArchiveNames.checkName(of: archive, base.name)
-          group.append((base.name, archive))
-        }
-        group.sort {
-          ($0.archive.manifest.createdMilliseconds, $0.archive.manifest.lastLSN)
-            > ($1.archive.manifest.createdMilliseconds, $1.archive.manifest.lastLSN)
-        }
-        for (name, archive) in group {
-          do throws(SoftadastraError) {
-            try Restore.check(target, against: archive.manifest, lastLSN: WALFormat.maxLSN)
-          } catch {
-            firstRefusal = firstRefusal ?? error
+      var earliestStart: BackupManifest?
+      // Candidates in the order they are tried, fetched one second's bases at a time.
+      var groups = Self.order(bases, for: target)[...]
+      var ready: [(name: String, archive: BackupArchive)] = []
+      var deferred: [(name: String, archive: BackupArchive)] = []
+      var created: [String: Int64] = [:]
+      func next() throws(SoftadastraError) -> (name: String, archive: BackupArchive)? {
+        let moment = target.milliseconds.map { ISO8601.compactString(milliseconds: $0) }
+        while ready.isEmpty {
+          // Bases made in the target's second but after it come before those of later seconds.
+          if let moment, !deferred.isEmpty, groups.first.map({ $0.time > moment }) ?? true {
+            ready = deferred.sorted {
+              $0.archive.manifest.createdMilliseconds < $1.archive.manifest.createdMilliseconds
+            }
+            deferred = []
             continue
           }
-          let (segments, reached) = try Self.follow(
-            archive, named: name, through: segmentNames, target: target, open: open)
-          // An older chain that stops before the target, when a newer one starts after it, does
-          // not hold the node's state then (it may be another history's): refuse.
-          if !reached, firstRefusal != nil {
-            throw SoftadastraError(
-              .invalidArgument,
-              "the archive does not hold the node's state at the target: the newest chain that starts before it, from \(name), ends first (\(firstRefusal!.message))"
-            )
+          guard let group = groups.popFirst() else { return nil }
+          var archives: [(name: String, archive: BackupArchive)] = []
+          for name in group.names {
+            let path = "\(scratch)/\(name)"
+            try location.fetch(name, to: path)
+            let archive = try BackupArchive(path: path, name: name)
+            try ArchiveNames.checkName(of: archive, name)
+            archives.append((name, archive))
+            created[name] = archive.manifest.createdMilliseconds
           }
-          chosen = (name, archive, segments)
-          break search
+          // Names say the second a base was made; within it, manifests say the millisecond.
+          archives.sort {
+            ($0.archive.manifest.createdMilliseconds, $0.archive.manifest.lastLSN)
+              > ($1.archive.manifest.createdMilliseconds, $1.archive.manifest.lastLSN)
+          }
+          if let time = target.milliseconds, let moment {
+            if group.time > moment {
+              ready = archives.reversed()
+            } else {
+              ready = archives.filter { UInt64(max(0, $0.archive.manifest.createdMilliseconds)) <= time }
+              deferred += archives.filter { UInt64(max(0, $0.archive.manifest.createdMilliseconds)) > time }
+            }
+          } else {
+            ready = archives
+          }
         }
+        return ready.removeFirst()
+      }
+      // The newest base of all: its chain holds the node's latest history.
+      let newestTime = bases.map(\.time).max()!
+      let newestNames = bases.filter { $0.time == newestTime }.map(\.name)
+      func isNewest(_ name: String) -> Bool {
+        guard newestNames.contains(name) else { return false }
+        return newestNames.allSatisfy { other in other == name || (created[other] ?? .max) <= created[name]! }
+      }
+      while let (name, archive) = try next() {
+        guard Self.startsBefore(target, archive.manifest) else {
+          if earliestStart.map({ archive.manifest.snapshotLSN < $0.snapshotLSN }) ?? true {
+            earliestStart = archive.manifest
+          }
+          continue
+        }
+        let (segments, reached) = try Self.follow(
+          archive, named: name, through: segmentNames, target: target, open: open)
+        // The first base that fits is the chain that was current at the target. When it stops
+        // before a target time and a newer chain exists, the node's state then is in neither (the
+        // newer one may be another history's, after a restore): refuse.
+        if target.milliseconds != nil, !reached, !isNewest(name) {
+          throw SoftadastraError(
+            .invalidArgument,
+            "the archive does not hold node \(node)'s state at \(Self.describe(target)): the chain that was current then, from \(name), ends before it"
+          )
+        }
+        chosen = (name, archive, segments)
+        break
       }
       guard let chosen else {
-        throw firstRefusal ?? SoftadastraError(.notFound, "no archive base of node \(node) fits the target")
+        let start =
+          earliestStart.map {
+            " (the earliest starts at LSN \($0.snapshotLSN)\($0.snapshotLSN > 0 ? ", \(ISO8601.string(milliseconds: $0.snapshotMilliseconds))" : ""))"
+          } ?? ""
+        throw SoftadastraError(
+          .invalidArgument,
+          "\(Self.describe(target)) is before every archive chain of node \(node) in \(location.description)\(start)")
       }
       let base = chosen.archive
       let segments = chosen.segments
@@ -138,6 +190,45 @@ public final class ArchiveChain: RestoreSource {
     }
   }
 
+  /// A segment as its name describes it.
+  struct SegmentName {
+    var name: String
+    var first: UInt64
+    var last: UInt64
+    /// The checksum of the base it continues.
+    var chain: UInt32
+  }
+
+  /// The order bases are tried in, as groups made in the same second. For a time, the bases made
+  /// at or before it come first, newest first (the chain that was current then), then those made
+  /// after it, oldest first; otherwise newest first (after a restore of the node, the history
+  /// restored).
+  private static func order(_ bases: [(name: String, time: String)], for target: ReplayTarget) -> [(
+    time: String, names: [String]
+  )] {
+    let times = Set(bases.map(\.time))
+    let ordered: [String]
+    if let milliseconds = target.milliseconds {
+      let moment = ISO8601.compactString(milliseconds: milliseconds)
+      ordered = times.filter { $0 <= moment }.sorted(by: >) + times.filter { $0 > moment }.sorted()
+    } else {
+      ordered = times.sorted(by: >)
+    }
+    return ordered.map { time in (time, bases.filter { $0.time == time }.map(\.name)) }
+  }
+
+  /// Whether a base's state is at or before the target: its snapshot's LSN, or its time.
+  private static func startsBefore(_ target: ReplayTarget, _ manifest: BackupManifest) -> Bool {
+    if let lsn = target.lsn, lsn < manifest.snapshotLSN + (target.exclusive ? 1 : 0) { return false }
+    if let time = target.milliseconds, manifest.snapshotLSN > 0, time < manifest.snapshotMilliseconds { return false }
+    return true
+  }
+
+  private static func describe(_ target: ReplayTarget) -> String {
+    [target.lsn.map { "LSN \($0)" }, target.milliseconds.map { ISO8601.string(milliseconds: $0) }]
+      .compactMap { $0 }.joined(separator: " and ")
+  }
+
   deinit { FileSystem.removeFlatDirectory(scratch) }
 
   /// The segments that continue `base` up to `target`, in order, and whether they reach it (a
@@ -147,21 +238,28 @@ public final class ArchiveChain: RestoreSource {
   ///   is not reached), an overlap or two continuations at one LSN; `invalidArgument` when the
   ///   chain stops before the target LSN.
   private static func follow(
-    _ base: BackupArchive, named baseName: String, through segmentNames: [(name: String, first: UInt64, last: UInt64)],
-    target: ReplayTarget, open: (String) throws(SoftadastraError) -> ArchiveSegment
+    _ base: BackupArchive, named baseName: String, through segmentNames: [SegmentName], target: ReplayTarget,
+    open: (String) throws(SoftadastraError) -> ArchiveSegment
   ) throws(SoftadastraError) -> (segments: [(name: String, segment: ArchiveSegment)], reached: Bool) {
     func continuesBase(_ manifest: SegmentManifest) -> Bool {
       manifest.baseLSN == base.manifest.lastLSN && manifest.baseChecksum == base.manifestChecksum
     }
-    let byFirst = Dictionary(grouping: segmentNames, by: \.first)
+    // Only the segments that name this base (by its checksum) can continue it.
+    let own = segmentNames.filter { $0.chain == base.manifestChecksum }.sorted {
+      ($0.first, $0.last) < ($1.first, $1.last)
+    }
+    let byFirst = Dictionary(grouping: own, by: \.first)
     var segments: [(name: String, segment: ArchiveSegment)] = []
     var end = base.manifest.lastLSN
-    var lastTime = base.manifest.lastRecordMilliseconds
+    // Every record committed before a file was made is in it or before it: a chain covers the
+    // node's history up to when its last file was made, and to its last record's time.
+    var lastRecord = base.manifest.lastRecordMilliseconds
+    var made = UInt64(max(0, base.manifest.createdMilliseconds))
     var previousChecksum: UInt32?
     var reached = false
     while true {
       if let lsn = target.lsn, end >= lsn { reached = true }
-      if let time = target.milliseconds, lastTime > time { reached = true }
+      if let time = target.milliseconds, lastRecord >= time || made > time { reached = true }
       if reached { break }
       var next: [(name: String, segment: ArchiveSegment)] = []
       for candidate in byFirst[end + 1] ?? [] {
@@ -183,20 +281,26 @@ public final class ArchiveChain: RestoreSource {
       previousChecksum = found.segment.manifest.lastChecksum
       segments.append(found)
       end = found.segment.manifest.lastLSN
-      lastTime = found.segment.manifest.lastRecordMilliseconds
+      lastRecord = found.segment.manifest.lastRecordMilliseconds
+      made = max(made, UInt64(max(0, found.segment.manifest.createdMilliseconds)))
     }
     // Another segment of this chain within what was followed overlaps it; one past where it stops,
     // when the target is not reached, is a hole: either way the chain cannot be trusted to the target.
     let used = Set(segments.map(\.name))
-    for candidate in segmentNames where candidate.first > base.manifest.lastLSN && !used.contains(candidate.name) {
+    for candidate in own where candidate.first > base.manifest.lastLSN && !used.contains(candidate.name) {
       guard candidate.first <= end || !reached else { continue }
       let segment = try open(candidate.name)
       guard continuesBase(segment.manifest) else { continue }
+      if candidate.first > end + 1 {
+        throw SoftadastraError(
+          .corrupt,
+          "the archive chain from \(baseName) stops at LSN \(end): the segments for LSN \(end + 1) to \(candidate.first - 1) are missing before \(candidate.name)",
+          remedy: .restoreBeforeTheHole(end))
+      }
       throw SoftadastraError(
         .corrupt,
-        candidate.first > end + 1
-          ? "the archive chain from \(baseName) stops at LSN \(end): the segment(s) for LSN \(end + 1) to \(candidate.first - 1) are missing before \(candidate.name)"
-          : "archive segment \(candidate.name) overlaps the chain from \(baseName), which reaches LSN \(end)")
+        "archive segment \(candidate.name) overlaps the chain from \(baseName), which reaches LSN \(end) without it: a stray copy; remove it"
+      )
     }
     if let lsn = target.lsn, !reached, !(target.exclusive && end + 1 == lsn) {
       throw SoftadastraError(

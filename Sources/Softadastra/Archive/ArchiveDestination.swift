@@ -24,6 +24,12 @@ public protocol ArchiveLocation: Sendable {
   func names() throws(SoftadastraError) -> [String]
   /// Copies the file `name` to `path` (which does not exist).
   func fetch(_ name: String, to path: String) throws(SoftadastraError)
+  /// How reports name the file `name` there: its path, when it has one here.
+  func displayPath(of name: String) -> String
+}
+
+extension ArchiveLocation {
+  public func displayPath(of name: String) -> String { name }
 }
 
 /// A directory (local, or a network file system mounted here): each file is copied as a hidden
@@ -36,6 +42,8 @@ public struct ArchiveDirectory: ArchiveDestination, ArchiveLocation {
   public init(_ directory: String) { self.directory = directory }
 
   /// The directory's real path, so that the same directory named another way is the same.
+  public func displayPath(of name: String) -> String { "\(directory)/\(name)" }
+
   public var identity: String {
     guard let real = realpath(directory, nil) else { return "dir:\(directory)" }
     defer { free(real) }
@@ -63,6 +71,10 @@ public struct ArchiveDirectory: ArchiveDestination, ArchiveLocation {
 
   public func store(_ path: String, as name: String) throws(SoftadastraError) {
     guard FileSystem.isDirectory(directory) else {
+      if FileSystem.exists(directory) {
+        throw SoftadastraError(
+          .cannotCreate, "cannot archive into \(directory): it is not a directory", path: directory)
+      }
       throw SoftadastraError(
         .notFound, "archive directory \(directory) does not exist", path: directory,
         remedy: .createDirectory(directory))

@@ -3,10 +3,12 @@
 /// The names continuous archiving ships files under, and what a name says about a file before it
 /// is fetched (a restore through a command picks its files by name):
 ///
-/// - a base: `<node-id>.<last LSN>.<UTC time>.base.sdbackup` (a backup archive);
-/// - a segment: `<node-id>.<first LSN>-<last LSN>.sdsegment`.
+/// - a base: `<node-id>.<last LSN>.<UTC time>.<checksum>.base.sdbackup` (a backup archive);
+/// - a segment: `<node-id>.<first LSN>-<last LSN>.<base checksum>.sdsegment`.
 ///
-/// LSNs are written in 20 digits, so the names of one node sort in LSN order.
+/// LSNs are written in 20 digits, so the names of one node sort in LSN order; checksums are the
+/// base's manifest CRC-32C in 8 hex digits, which names the chain: segments of two chains (two
+/// histories of a node after a restore) never share a name.
 public enum ArchiveNames {
   package static let baseSuffix = ".base" + BackupFormat.fileExtension
 
@@ -15,19 +17,32 @@ public enum ArchiveNames {
     return String(repeating: "0", count: max(0, 20 - text.count)) + text
   }
 
-  public static func baseName(nodeID: String, lastLSN: UInt64, createdMilliseconds: Int64) -> String {
-    "\(nodeID).\(digits(lastLSN)).\(ISO8601.compactString(milliseconds: UInt64(max(0, createdMilliseconds))))\(baseSuffix)"
+  package static func hex(_ checksum: UInt32) -> String {
+    let text = String(checksum, radix: 16)
+    return String(repeating: "0", count: 8 - text.count) + text
+  }
+
+  public static func baseName(nodeID: String, lastLSN: UInt64, createdMilliseconds: Int64, checksum: UInt32)
+    -> String
+  {
+    let time = ISO8601.compactString(milliseconds: UInt64(max(0, createdMilliseconds)))
+    return "\(nodeID).\(digits(lastLSN)).\(time).\(hex(checksum))\(baseSuffix)"
+  }
+
+  public static func segmentName(nodeID: String, firstLSN: UInt64, lastLSN: UInt64, baseChecksum: UInt32) -> String {
+    "\(nodeID).\(digits(firstLSN))-\(digits(lastLSN)).\(hex(baseChecksum))\(SegmentFormat.fileExtension)"
   }
 
   /// What a chain file's name says.
   public enum Parsed: Sendable, Equatable {
-    /// `time`: when it was made, as its name says (`20261201T170710Z`: sorts as time does).
-    case base(nodeID: String, lastLSN: UInt64, time: String)
-    case segment(nodeID: String, firstLSN: UInt64, lastLSN: UInt64)
+    /// `time`: when it was made, as its name says (`20261201T170710Z`: sorts as time does);
+    /// `checksum`: its manifest's, which names its chain.
+    case base(nodeID: String, lastLSN: UInt64, time: String, checksum: UInt32)
+    case segment(nodeID: String, firstLSN: UInt64, lastLSN: UInt64, baseChecksum: UInt32)
 
     public var nodeID: String {
       switch self {
-      case .base(let nodeID, _, _), .segment(let nodeID, _, _): nodeID
+      case .base(let nodeID, _, _, _), .segment(let nodeID, _, _, _): nodeID
       }
     }
   }
@@ -35,28 +50,36 @@ public enum ArchiveNames {
   /// Parses a base's or a segment's name; nil for any other name (those are ignored). A name
   /// parsed holds only letters, digits, `.`, `_` and `-`: safe in a shell command.
   public static func parse(_ name: String) -> Parsed? {
-    if name.hasSuffix(SegmentFormat.fileExtension) {
-      let stem = name.dropLast(SegmentFormat.fileExtension.count)
-      guard let dot = stem.lastIndex(of: ".") else { return nil }
-      let range = stem[stem.index(after: dot)...].split(separator: "-")
+    let isSegment = name.hasSuffix(SegmentFormat.fileExtension)
+    guard isSegment || name.hasSuffix(baseSuffix) else { return nil }
+    // The node id may hold dots; the fields after it do not.
+    let parts = name.dropLast(isSegment ? SegmentFormat.fileExtension.count : baseSuffix.count)
+      .split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count >= (isSegment ? 3 : 4), let checksum = parseHex(parts[parts.count - 1]) else { return nil }
+    if isSegment {
+      let range = parts[parts.count - 2].split(separator: "-", omittingEmptySubsequences: false)
       guard range.count == 2, range.allSatisfy({ $0.count == 20 }), let first = UInt64(range[0]),
         let last = UInt64(range[1]), first <= last
       else { return nil }
-      let node = String(stem[..<dot])
-      return NodeID.problem(with: node) == nil ? .segment(nodeID: node, firstLSN: first, lastLSN: last) : nil
-    }
-    if name.hasSuffix(baseSuffix) {
-      // <node>.<lsn>.<time>.base.sdbackup: the node id may hold dots, the LSN and time do not.
-      let parts = name.dropLast(baseSuffix.count).split(separator: ".", omittingEmptySubsequences: false)
-      guard parts.count >= 3, parts[parts.count - 2].count == 20, let lsn = UInt64(parts[parts.count - 2]) else {
-        return nil
-      }
       let node = parts.dropLast(2).joined(separator: ".")
-      let time = String(parts[parts.count - 1])
-      guard isCompactTime(time) else { return nil }
-      return NodeID.problem(with: node) == nil ? .base(nodeID: node, lastLSN: lsn, time: time) : nil
+      guard NodeID.problem(with: node) == nil else { return nil }
+      return .segment(nodeID: node, firstLSN: first, lastLSN: last, baseChecksum: checksum)
     }
-    return nil
+    let time = String(parts[parts.count - 2])
+    guard parts[parts.count - 3].count == 20, let lsn = UInt64(parts[parts.count - 3]), isCompactTime(time) else {
+      return nil
+    }
+    let node = parts.dropLast(3).joined(separator: ".")
+    guard NodeID.problem(with: node) == nil else { return nil }
+    return .base(nodeID: node, lastLSN: lsn, time: time, checksum: checksum)
+  }
+
+  /// Eight lowercase hex digits.
+  private static func parseHex(_ text: Substring) -> UInt32? {
+    guard text.count == 8, text.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+      return nil
+    }
+    return UInt32(text, radix: 16)
   }
 
   /// `20261201T170514Z`: eight digits, `T`, six digits, `Z`.
@@ -70,10 +93,11 @@ public enum ArchiveNames {
   package static func checkName(of base: BackupArchive, _ name: String) throws(SoftadastraError) {
     let manifest = base.manifest
     let expected = baseName(
-      nodeID: manifest.nodeID, lastLSN: manifest.lastLSN, createdMilliseconds: manifest.createdMilliseconds)
+      nodeID: manifest.nodeID, lastLSN: manifest.lastLSN, createdMilliseconds: manifest.createdMilliseconds,
+      checksum: base.manifestChecksum)
     guard name == expected else {
       throw SoftadastraError(
-        .corrupt, "archive base \(name) holds \(expected): it was renamed", path: base.path)
+        .corrupt, "archive base \(name) holds \(expected): it was renamed or copied; remove it", path: base.path)
     }
   }
 }

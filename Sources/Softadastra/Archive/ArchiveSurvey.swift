@@ -55,7 +55,11 @@ public struct ArchiveSurvey: Sendable {
           try ArchiveNames.checkName(of: archive, name)
           let report = try BackupArchive.verify(path: path, name: name, quick: quick, scratchParent: scratch)
           guard report.isSound else {
-            survey.problems += report.problems
+            survey.problems += report.problems.map { problem in
+              var problem = problem
+              problem.path = location.displayPath(of: name)
+              return problem
+            }
             continue
           }
           bases.append((name, archive.manifest, archive.manifestChecksum))
@@ -78,7 +82,9 @@ public struct ArchiveSurvey: Sendable {
         }
       } catch {
         guard error.kind == .corrupt else { throw error }
-        survey.problems.append(error)
+        var problem = error
+        problem.path = location.displayPath(of: name)
+        survey.problems.append(problem)
       }
     }
     var linked = Set<String>()
@@ -140,7 +146,7 @@ public struct ArchiveSurvey: Sendable {
     guard survey.files > 0 else {
       throw SoftadastraError(
         .notFound,
-        "\(location.description) holds no archive chain (no *\(ArchiveNames.baseSuffix) base, no *\(SegmentFormat.fileExtension) segment)"
+        "\(location.description) holds no archive chain\(nodeID.map { " of node \($0)" } ?? "") (no *\(ArchiveNames.baseSuffix) base, no *\(SegmentFormat.fileExtension) segment)"
       )
     }
     survey.chains.sort { ($0.nodeID, $0.lastLSN, $0.baseName) < ($1.nodeID, $1.lastLSN, $1.baseName) }

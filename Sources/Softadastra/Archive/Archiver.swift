@@ -196,11 +196,13 @@ public final class Archiver {
     let manifest = written.manifest
     let checksum = try BackupArchive(path: path).manifestChecksum
     let name = ArchiveNames.baseName(
-      nodeID: manifest.nodeID, lastLSN: manifest.lastLSN, createdMilliseconds: manifest.createdMilliseconds)
+      nodeID: manifest.nodeID, lastLSN: manifest.lastLSN, createdMilliseconds: manifest.createdMilliseconds,
+      checksum: checksum)
     let size: UInt64
-    if var previous {
+    if var previous, previous.destination == destination.identity {
       size = try store(path, as: name, state: &previous)
     } else {
+      // No chain here yet: a failure is reported, not counted against another destination's.
       size = try SystemFile.openForReading(path).size()
       try destination.store(path, as: name)
     }

@@ -28,10 +28,9 @@ public struct SegmentManifest: Sendable, Equatable {
   public var level: UInt8
   package var part: BackupPart
 
-  /// The name a segment is shipped under: `<node-id>.<first LSN>-<last LSN>.sdsegment` (LSNs in
-  /// 20 digits, so names sort in LSN order).
+  /// The name a segment is shipped under (`ArchiveNames`).
   public var fileName: String {
-    "\(nodeID).\(ArchiveNames.digits(firstLSN))-\(ArchiveNames.digits(lastLSN))\(SegmentFormat.fileExtension)"
+    ArchiveNames.segmentName(nodeID: nodeID, firstLSN: firstLSN, lastLSN: lastLSN, baseChecksum: baseChecksum)
   }
 
   func encoded() -> [UInt8] {

@@ -52,6 +52,9 @@ package struct ArchiveContainer: Sendable {
   package func open(_ file: SystemFile, path: String, name: String) throws(SoftadastraError) -> Opened {
     let fileSize = try file.size()
     let minimum = UInt64(Self.headerSize + Self.trailerSize)
+    guard fileSize > 0 else {
+      throw SoftadastraError(.corrupt, "\(noun) \(name) is empty (0 bytes)", path: path, offset: 0)
+    }
     let header = try file.read(count: Self.headerSize, at: 0)
     let magicText = String(decoding: magic, as: UTF8.self)
     guard header.count == Self.headerSize, header.starts(with: magic) else {

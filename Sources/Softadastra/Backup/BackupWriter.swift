@@ -113,11 +113,13 @@ public enum BackupWriter {
   ) throws(SoftadastraError) -> (manifest: BackupManifest, lastRecordChecksum: UInt32) {
     let level = requestedLevel ?? Zlib.defaultLevel
     try Zlib.checkLevel(level)
+    // Taken before the node is read: every record committed before this time is in the archive
+    // (what a restore from continuous archiving to a time relies on).
+    let created = createdMilliseconds ?? Int64(HybridTimestamp.wallClockMilliseconds())
     let node = try NodeRecovery.recover(walPath: walPath, keepingRecords: true, checkingBlocks: true)
     let nodeID = node.summary.header.nodeID
     let source = node.state.snapshot
     let snapshotLSN = source?.header.lsn ?? 0
-    let created = createdMilliseconds ?? Int64(HybridTimestamp.wallClockMilliseconds())
     let walHeader = WALHeader(
       nodeID: nodeID, createdMilliseconds: created, firstLSN: snapshotLSN + 1, continuesSnapshot: snapshotLSN > 0)
     var walBytes = walHeader.encoded()

@@ -114,7 +114,7 @@ struct RestoreCommand: ParsableCommand {
     }
     let range =
       if let chain = archive as? ArchiveChain {
-        "archive chain from \(chain.baseName) holds LSN \(result.manifest.snapshotLSN) to \(chain.lastLSN), \(counted(chain.segments.count, "segment"))"
+        "archive chain from \(chain.baseName) and \(counted(chain.segments.count, "segment")) after it, read to LSN \(chain.lastLSN)"
       } else {
         "backup holds LSN \(result.manifest.snapshotLSN) to \(result.manifest.lastLSN)"
       }

@@ -22,6 +22,8 @@ extension Remedy {
     case .chooseAnLSNTheLogHolds: "replay to an LSN it holds (wal-dump --stats shows its range)"
     case .convertToNative:
       "wal-dump, wal-verify and wal-replay read it; convert it with softadastra wal-convert --to native to write to it"
+    case .chooseArchivedNode(let nodes): "give --from-node with one of: \(nodes.joined(separator: ", "))"
+    case .restoreBeforeTheHole(let lsn): "find the missing segments, or restore with --to-lsn \(lsn) (or earlier)"
     }
   }
 }

@@ -22,7 +22,7 @@ struct ShellCarrier: ArchiveDestination, ArchiveLocation {
   var timeout: Double
 
   var identity: String { "command:\(storeCommand ?? "")" }
-  var description: String { "the archive that --list-command lists" }
+  var description: String { listCommand ?? storeCommand ?? "" }
 
   func store(_ path: String, as name: String) throws(SoftadastraError) {
     let input = open(path, O_RDONLY | O_CLOEXEC)
