@@ -408,6 +408,55 @@ import Testing
     #expect(after.planPrune(keep: nil, keepWithinMilliseconds: 1, nowMilliseconds: now + 10_000_000).keep.count >= 1)
   }
 
+  /// A base stored whose store then failed (a timeout after the bytes arrived) is never extended:
+  /// restores and pruning follow the chain that is, and a quiet time before a due base is the end
+  /// of the chain before it.
+  @Test func theChainExtendedLastIsTheCurrentOneAndAQuietTimeIsCovered() throws {
+    let node = TemporaryDirectory()
+    let wal = node.file("node-a.wal")
+    let destination = TemporaryDirectory()
+    let model = Model(try Self.client(wal))
+    for _ in 0..<5 { try model.step() }
+    var archiver: Archiver? = try Self.archiver(wal, to: destination.path, segmentBytes: 1 << 20)
+    for _ in 0..<2 {
+      for _ in 0..<5 { try model.step() }
+      _ = try archiver!.ship()
+    }
+    // The stray base: a backup of the node stored under a base's name, never recorded.
+    let stray = node.file("stray")
+    let written = try BackupWriter.write(walPath: wal, toPath: stray, toolVersion: "test")
+    let strayName = ArchiveNames.baseName(
+      nodeID: "node-a", lastLSN: written.manifest.lastLSN, createdMilliseconds: written.manifest.createdMilliseconds,
+      checksum: try BackupArchive(path: stray).manifestChecksum)
+    try FileManager.default.copyItem(atPath: stray, toPath: destination.file(strayName))
+    for _ in 0..<5 { try model.step() }
+    _ = try archiver!.ship()
+    let (latest, entries) = try Self.restore(destination.path)
+    #expect(latest.lsn == model.log.last!.lsn)
+    #expect(entries == model.state(upTo: model.log.last!.lsn))
+    let survey = try ArchiveSurvey.run(location: ArchiveDirectory(destination.path), quick: true)
+    let plan = survey.planPrune(
+      keep: 1, keepWithinMilliseconds: nil, nowMilliseconds: HybridTimestamp.wallClockMilliseconds())
+    #expect(plan.remove == [strayName], "\(plan)")
+    try FileManager.default.removeItem(atPath: destination.file(strayName))
+    // Quiet, then a due base of the same history: a time in between is the first chain's end.
+    let quietEnd = try #require(try archiver!.state()).shippedLSN
+    archiver = nil
+    var scanner = try WALScanner(path: wal)
+    var lastTime: UInt64 = 0
+    while let scanned = try scanner.next() { lastTime = scanned.record.timestamp.milliseconds }
+    let quiet = lastTime + 1
+    while HybridTimestamp.wallClockMilliseconds() <= quiet + 1 { usleep(1_000) }
+    let due = try Self.archiver(wal, to: destination.path, segmentBytes: 1 << 20, baseEveryBytes: 1)
+    _ = try due.ship()
+    _ = try due.ship()
+    #expect(try due.state()?.baseLSN == quietEnd, "a due base at the same LSN")
+    let (atQuiet, quietEntries) = try Self.restore(destination.path, to: ReplayTarget(milliseconds: quiet))
+    #expect(atQuiet.lsn == quietEnd)
+    #expect(quietEntries == model.state(upTo: quietEnd))
+    try model.client.close()
+  }
+
   @Test func checkpointsKeepTheSealedLogsArchivingHasNotShipped() throws {
     let archived = try Archived()
     let (wal, destination, model, archiver) = (archived.wal, archived.destination, archived.model, archived.archiver)

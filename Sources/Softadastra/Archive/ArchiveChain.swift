@@ -63,11 +63,11 @@ public final class ArchiveChain: RestoreSource {
     let scratch = try FileSystem.makeTemporaryDirectory(
       in: scratchParent ?? FileSystem.temporaryDirectory, prefix: ".softadastra-chain-")
     do throws(SoftadastraError) {
-      var bases: [(name: String, time: String)] = []
+      var bases: [(name: String, time: String, checksum: UInt32)] = []
       var segmentNames: [SegmentName] = []
       for (name, what) in parsed where what.nodeID == node {
         switch what {
-        case .base(_, _, let time, _): bases.append((name, time))
+        case .base(_, _, let time, let checksum): bases.append((name, time, checksum))
         case .segment(_, let first, let last, let chain):
           segmentNames.append(SegmentName(name: name, first: first, last: last, chain: chain))
         }
@@ -90,58 +90,71 @@ public final class ArchiveChain: RestoreSource {
         fetched[name] = segment
         return segment
       }
+      func fetchBase(_ name: String) throws(SoftadastraError) -> BackupArchive {
+        let path = "\(scratch)/\(name)"
+        if !FileSystem.exists(path) { try location.fetch(name, to: path) }
+        let archive = try BackupArchive(path: path, name: name)
+        try ArchiveNames.checkName(of: archive, name)
+        return archive
+      }
       var chosen: (name: String, archive: BackupArchive, segments: [(name: String, segment: ArchiveSegment)])?
       var earliestStart: BackupManifest?
-      // Candidates in the order they are tried, fetched one second's bases at a time.
-      var groups = Self.order(bases, for: target)[...]
-      var ready: [(name: String, archive: BackupArchive)] = []
+      // When each chain was last extended: its last segment's making (read from that segment), or
+      // its base's (the second its name gives). The chain extended last is the node's current
+      // history, even beside a base that was stored but never recorded as the chain's (a store
+      // that timed out after the bytes arrived): that one is never extended.
+      var lastMade: [String: UInt64] = [:]
+      var alone: [String] = []
+      for base in bases {
+        let baseMade = (ArchiveNames.milliseconds(ofCompactTime: base.time) ?? 0) + 999
+        if let last = segmentNames.filter({ $0.chain == base.checksum }).max(by: { $0.last < $1.last }) {
+          lastMade[base.name] = max(baseMade, UInt64(max(0, try open(last.name).manifest.createdMilliseconds)))
+        } else {
+          lastMade[base.name] = baseMade
+          alone.append(base.name)
+        }
+      }
+      // A base alone is known to the second by its name: when that does not settle which chain was
+      // extended last, its manifest says the millisecond.
+      for name in alone
+      where lastMade.contains(where: { $0.key != name && $0.value.distance(to: lastMade[name]!).magnitude < 1000 }) {
+        lastMade[name] = UInt64(max(0, try fetchBase(name).manifest.createdMilliseconds))
+      }
+      let byActivity = bases.sorted { (lastMade[$0.name]!, $0.time, $0.name) > (lastMade[$1.name]!, $1.time, $1.name) }
+      let current = byActivity[0].name
+      // The order bases are tried in. For a time: the bases made at or before it, the one extended
+      // last first (the chain that was current then), then those made after it, oldest first;
+      // otherwise the one extended last first.
+      var before = byActivity[...]
+      var after: ArraySlice<(name: String, time: String, checksum: UInt32)> = []
+      if let time = target.milliseconds {
+        let moment = ISO8601.compactString(milliseconds: time)
+        before = byActivity.filter { $0.time <= moment }[...]
+        after = byActivity.filter { $0.time > moment }.sorted { ($0.time, $0.name) < ($1.time, $1.name) }[...]
+      }
       var deferred: [(name: String, archive: BackupArchive)] = []
-      var created: [String: Int64] = [:]
       func next() throws(SoftadastraError) -> (name: String, archive: BackupArchive)? {
-        let moment = target.milliseconds.map { ISO8601.compactString(milliseconds: $0) }
-        while ready.isEmpty {
-          // Bases made in the target's second but after it come before those of later seconds.
-          if let moment, !deferred.isEmpty, groups.first.map({ $0.time > moment }) ?? true {
-            ready = deferred.sorted {
-              $0.archive.manifest.createdMilliseconds < $1.archive.manifest.createdMilliseconds
-            }
-            deferred = []
+        while let base = before.popFirst() {
+          let archive = try fetchBase(base.name)
+          // Made in the target's second but after it: among those made after it.
+          if let time = target.milliseconds, UInt64(max(0, archive.manifest.createdMilliseconds)) > time {
+            deferred.append((base.name, archive))
             continue
           }
-          guard let group = groups.popFirst() else { return nil }
-          var archives: [(name: String, archive: BackupArchive)] = []
-          for name in group.names {
-            let path = "\(scratch)/\(name)"
-            try location.fetch(name, to: path)
-            let archive = try BackupArchive(path: path, name: name)
-            try ArchiveNames.checkName(of: archive, name)
-            archives.append((name, archive))
-            created[name] = archive.manifest.createdMilliseconds
-          }
-          // Names say the second a base was made; within it, manifests say the millisecond.
-          archives.sort {
-            ($0.archive.manifest.createdMilliseconds, $0.archive.manifest.lastLSN)
-              > ($1.archive.manifest.createdMilliseconds, $1.archive.manifest.lastLSN)
-          }
-          if let time = target.milliseconds, let moment {
-            if group.time > moment {
-              ready = archives.reversed()
-            } else {
-              ready = archives.filter { UInt64(max(0, $0.archive.manifest.createdMilliseconds)) <= time }
-              deferred += archives.filter { UInt64(max(0, $0.archive.manifest.createdMilliseconds)) > time }
-            }
-          } else {
-            ready = archives
-          }
+          return (base.name, archive)
         }
-        return ready.removeFirst()
+        if !deferred.isEmpty {
+          deferred.sort { $0.archive.manifest.createdMilliseconds < $1.archive.manifest.createdMilliseconds }
+          return deferred.removeFirst()
+        }
+        guard let base = after.popFirst() else { return nil }
+        return (base.name, try fetchBase(base.name))
       }
-      // The newest base of all: its chain holds the node's latest history.
-      let newestTime = bases.map(\.time).max()!
-      let newestNames = bases.filter { $0.time == newestTime }.map(\.name)
-      func isNewest(_ name: String) -> Bool {
-        guard newestNames.contains(name) else { return false }
-        return newestNames.allSatisfy { other in other == name || (created[other] ?? .max) <= created[name]! }
+      /// The base made first after the target time, when there is one.
+      func nextBaseAfterTarget() throws(SoftadastraError) -> BackupArchive? {
+        if let first = deferred.first { return first.archive }
+        guard let base = after.first else { return nil }
+        return try fetchBase(base.name)
       }
       while let (name, archive) = try next() {
         guard Self.startsBefore(target, archive.manifest) else {
@@ -150,18 +163,23 @@ public final class ArchiveChain: RestoreSource {
           }
           continue
         }
-        let (segments, reached) = try Self.follow(
-          archive, named: name, through: segmentNames, target: target, open: open)
+        let followed = try Self.follow(archive, named: name, through: segmentNames, target: target, open: open)
         // The first base that fits is the chain that was current at the target. When it stops
-        // before a target time and a newer chain exists, the node's state then is in neither (the
-        // newer one may be another history's, after a restore): refuse.
-        if target.milliseconds != nil, !reached, !isNewest(name) {
-          throw SoftadastraError(
-            .invalidArgument,
-            "the archive does not hold node \(node)'s state at \(Self.describe(target)): the chain that was current then, from \(name), ends before it"
-          )
+        // before a target time and another chain was extended later, the node's state then is in
+        // this chain only if the next base, made after the time, holds exactly its end (nothing
+        // was written in between); else it is in neither (the other may be another history's).
+        if let time = target.milliseconds, !followed.reached, name != current {
+          guard let nextBase = try nextBaseAfterTarget(),
+            UInt64(max(0, nextBase.manifest.createdMilliseconds)) > time, nextBase.manifest.lastLSN == followed.end,
+            nextBase.manifest.lastRecordMilliseconds == followed.lastRecord
+          else {
+            throw SoftadastraError(
+              .invalidArgument,
+              "the archive does not hold node \(node)'s state at \(Self.describe(target)): the chain that was current then, from \(name), ends before it"
+            )
+          }
         }
-        chosen = (name, archive, segments)
+        chosen = (name, archive, followed.segments)
         break
       }
       guard let chosen else {
@@ -199,24 +217,6 @@ public final class ArchiveChain: RestoreSource {
     var chain: UInt32
   }
 
-  /// The order bases are tried in, as groups made in the same second. For a time, the bases made
-  /// at or before it come first, newest first (the chain that was current then), then those made
-  /// after it, oldest first; otherwise newest first (after a restore of the node, the history
-  /// restored).
-  private static func order(_ bases: [(name: String, time: String)], for target: ReplayTarget) -> [(
-    time: String, names: [String]
-  )] {
-    let times = Set(bases.map(\.time))
-    let ordered: [String]
-    if let milliseconds = target.milliseconds {
-      let moment = ISO8601.compactString(milliseconds: milliseconds)
-      ordered = times.filter { $0 <= moment }.sorted(by: >) + times.filter { $0 > moment }.sorted()
-    } else {
-      ordered = times.sorted(by: >)
-    }
-    return ordered.map { time in (time, bases.filter { $0.time == time }.map(\.name)) }
-  }
-
   /// Whether a base's state is at or before the target: its snapshot's LSN, or its time.
   private static func startsBefore(_ target: ReplayTarget, _ manifest: BackupManifest) -> Bool {
     if let lsn = target.lsn, lsn < manifest.snapshotLSN + (target.exclusive ? 1 : 0) { return false }
@@ -240,7 +240,9 @@ public final class ArchiveChain: RestoreSource {
   private static func follow(
     _ base: BackupArchive, named baseName: String, through segmentNames: [SegmentName], target: ReplayTarget,
     open: (String) throws(SoftadastraError) -> ArchiveSegment
-  ) throws(SoftadastraError) -> (segments: [(name: String, segment: ArchiveSegment)], reached: Bool) {
+  ) throws(SoftadastraError) -> (
+    segments: [(name: String, segment: ArchiveSegment)], reached: Bool, end: UInt64, lastRecord: UInt64
+  ) {
     func continuesBase(_ manifest: SegmentManifest) -> Bool {
       manifest.baseLSN == base.manifest.lastLSN && manifest.baseChecksum == base.manifestChecksum
     }
@@ -251,15 +253,16 @@ public final class ArchiveChain: RestoreSource {
     let byFirst = Dictionary(grouping: own, by: \.first)
     var segments: [(name: String, segment: ArchiveSegment)] = []
     var end = base.manifest.lastLSN
-    // Every record committed before a file was made is in it or before it: a chain covers the
-    // node's history up to when its last file was made, and to its last record's time.
+    // A chain covers the node's history to its last record's time; a base alone, to when it was
+    // made too (its time is taken before the node is read, so every record committed before it is
+    // in it). A segment's making says less: a full one stops before the records committed then.
     var lastRecord = base.manifest.lastRecordMilliseconds
-    var made = UInt64(max(0, base.manifest.createdMilliseconds))
+    let baseMade = UInt64(max(0, base.manifest.createdMilliseconds))
     var previousChecksum: UInt32?
     var reached = false
     while true {
-      if let lsn = target.lsn, end >= lsn { reached = true }
-      if let time = target.milliseconds, lastRecord >= time || made > time { reached = true }
+      if let lsn = target.lsn, end + (target.exclusive ? 1 : 0) >= lsn { reached = true }
+      if let time = target.milliseconds, lastRecord >= time || (segments.isEmpty && baseMade > time) { reached = true }
       if reached { break }
       var next: [(name: String, segment: ArchiveSegment)] = []
       for candidate in byFirst[end + 1] ?? [] {
@@ -282,7 +285,6 @@ public final class ArchiveChain: RestoreSource {
       segments.append(found)
       end = found.segment.manifest.lastLSN
       lastRecord = found.segment.manifest.lastRecordMilliseconds
-      made = max(made, UInt64(max(0, found.segment.manifest.createdMilliseconds)))
     }
     // Another segment of this chain within what was followed overlaps it; one past where it stops,
     // when the target is not reached, is a hole: either way the chain cannot be trusted to the target.
@@ -302,12 +304,12 @@ public final class ArchiveChain: RestoreSource {
         "archive segment \(candidate.name) overlaps the chain from \(baseName), which reaches LSN \(end) without it: a stray copy; remove it"
       )
     }
-    if let lsn = target.lsn, !reached, !(target.exclusive && end + 1 == lsn) {
+    if let lsn = target.lsn, !reached {
       throw SoftadastraError(
         .invalidArgument,
         "LSN \(lsn) is past the archive: the chain from \(baseName) holds LSN \(base.manifest.snapshotLSN) to \(end)")
     }
-    return (segments, reached || (target.exclusive && target.lsn == end + 1))
+    return (segments, reached, end, lastRecord)
   }
 
   /// Extracts the base into `directory`, then appends every segment's records to its WAL,

@@ -82,6 +82,16 @@ public enum ArchiveNames {
     return UInt32(text, radix: 16)
   }
 
+  /// Milliseconds since the Unix epoch at the start of a base name's second (`20261201T170514Z`).
+  package static func milliseconds(ofCompactTime time: String) -> UInt64? {
+    let c = Array(time)
+    guard c.count == 16 else { return nil }
+    return ISO8601.milliseconds(
+      parsing:
+        "\(String(c[0..<4]))-\(String(c[4..<6]))-\(String(c[6..<8]))T\(String(c[9..<11])):\(String(c[11..<13])):\(String(c[13..<15]))Z"
+    )
+  }
+
   /// `20261201T170514Z`: eight digits, `T`, six digits, `Z`.
   private static func isCompactTime(_ text: String) -> Bool {
     let bytes = Array(text.utf8)

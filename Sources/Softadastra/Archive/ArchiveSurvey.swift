@@ -20,6 +20,8 @@ public struct ArchiveSurvey: Sendable {
     public var lastLSN: UInt64
     public var firstMilliseconds: UInt64
     public var lastMilliseconds: UInt64
+    /// When the chain was last extended: its last file's making (ms since the Unix epoch).
+    public var extendedMilliseconds: UInt64
   }
 
   public var location: String
@@ -94,7 +96,8 @@ public struct ArchiveSurvey: Sendable {
         firstLSN: base.manifest.snapshotLSN, lastLSN: base.manifest.lastLSN,
         firstMilliseconds: base.manifest.snapshotLSN > 0
           ? base.manifest.snapshotMilliseconds : base.manifest.firstRecordMilliseconds,
-        lastMilliseconds: base.manifest.lastRecordMilliseconds)
+        lastMilliseconds: base.manifest.lastRecordMilliseconds,
+        extendedMilliseconds: UInt64(max(0, base.manifest.createdMilliseconds)))
       let own = segments.filter {
         $0.manifest.nodeID == base.manifest.nodeID && $0.manifest.baseLSN == base.manifest.lastLSN
           && $0.manifest.baseChecksum == base.checksum
@@ -134,6 +137,9 @@ public struct ArchiveSurvey: Sendable {
         }
       }
       chain.strayNames = own.map(\.name).filter { !chain.segmentNames.contains($0) }
+      for (_, manifest) in own {
+        chain.extendedMilliseconds = max(chain.extendedMilliseconds, UInt64(max(0, manifest.createdMilliseconds)))
+      }
       survey.chains.append(chain)
     }
     for (name, manifest) in segments where !linked.contains(name) {
@@ -160,23 +166,26 @@ public struct ArchiveSurvey: Sendable {
   }
 
   /// Decides which chains to remove, whole (base, segments, and segments after a break), per
-  /// node: a chain stays when it is among the newest `keep` (by its base's creation) or its last
-  /// record is younger than `keepWithin` milliseconds; the newest chain always stays. Segments
+  /// node: a chain stays when it is among the `keep` extended last (by its last file's making: a
+  /// base stored but never extended does not outrank the chain still growing) or its last record
+  /// is younger than `keepWithin` milliseconds; the chain extended last always stays. Segments
   /// of no chain here (their base is gone or damaged) and damaged files are never removed: they
   /// are among the survey's problems.
   public func planPrune(keep: Int?, keepWithinMilliseconds: UInt64?, nowMilliseconds: UInt64) -> PrunePlan {
     var plan = PrunePlan()
     var rank: [String: Int] = [:]
     let newestFirst = chains.sorted {
-      ($0.base.createdMilliseconds, $0.base.lastLSN, $0.baseName) > (
-        $1.base.createdMilliseconds, $1.base.lastLSN, $1.baseName
-      )
+      ($0.extendedMilliseconds, $0.base.createdMilliseconds, $0.baseName)
+        > ($1.extendedMilliseconds, $1.base.createdMilliseconds, $1.baseName)
     }
     for chain in newestFirst {
       let position = rank[chain.nodeID, default: 0]
       rank[chain.nodeID] = position + 1
       let byCount = keep.map { position < $0 } ?? false
-      let byAge = keepWithinMilliseconds.map { chain.lastMilliseconds + $0 >= nowMilliseconds } ?? false
+      let byAge =
+        keepWithinMilliseconds.map { age in
+          chain.lastMilliseconds >= nowMilliseconds || nowMilliseconds - chain.lastMilliseconds <= age
+        } ?? false
       let files = [chain.baseName] + chain.segmentNames + chain.strayNames
       if position == 0 || byCount || byAge {
         plan.keep += files

@@ -191,6 +191,22 @@ public final class Archiver {
     let path = "\(scratch)/base"
     FileSystem.removeFile(path)
     defer { FileSystem.removeFile(path) }
+    if previous?.destination != destination.identity {
+      // No chain here yet: until the base is stored, a state that matches no destination keeps
+      // checkpoints from removing any sealed log (a busy node would otherwise move on from the
+      // base before its chain starts).
+      var holding =
+        previous
+        ?? ArchiveState(
+          destination: "", baseLSN: 0, baseChecksum: 0, baseMilliseconds: 0, shippedLSN: 0, shippedChecksum: 0,
+          bytesSinceBase: 0, pending: nil, segments: 0, bases: 0, shippedBytes: 0, lastShippedMilliseconds: 0,
+          failures: 0, lastError: "")
+      holding.destination = ""
+      holding.shippedLSN = 0
+      holding.shippedChecksum = 0
+      holding.pending = nil
+      try holding.save(walPath: walPath)
+    }
     let written = try BackupWriter.write(
       walPath: walPath, toPath: path, level: options.level, toolVersion: options.toolVersion)
     let manifest = written.manifest

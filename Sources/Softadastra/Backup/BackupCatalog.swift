@@ -77,7 +77,10 @@ public enum BackupCatalog {
       seen[manifest.nodeID] = rank + 1
       let byCount = keep.map { rank < $0 } ?? false
       let byAge =
-        keepWithinMilliseconds.map { UInt64(max(0, manifest.createdMilliseconds)) + $0 >= nowMilliseconds } ?? false
+        keepWithinMilliseconds.map { age in
+          let created = UInt64(max(0, manifest.createdMilliseconds))
+          return created >= nowMilliseconds || nowMilliseconds - created <= age
+        } ?? false
       if byCount || byAge {
         plan.keep.append(entry)
         if hasGood[manifest.nodeID] != true, try isGood(entry) { hasGood[manifest.nodeID] = true }

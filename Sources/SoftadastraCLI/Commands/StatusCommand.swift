@@ -137,7 +137,9 @@ struct StatusCommand: ParsableCommand {
     switch archiveState(options.walPath!) {
     case .success(nil): lines.append("  none (softadastra archive ships the log as it is written)")
     case .success(let state?):
-      lines.append("  destination: \(state.destination)")
+      lines.append(
+        "  destination: \(state.destination.isEmpty ? "none yet (a first base is being made, or could not be stored)" : state.destination)"
+      )
       lines.append(
         "  shipped    : up to LSN \(state.shippedLSN) (\(counted(lastLSN > state.shippedLSN ? lastLSN - state.shippedLSN : 0, "LSN")) behind), base at LSN \(state.baseLSN)"
       )
