@@ -156,16 +156,36 @@ package enum KeyValueLines {
     }
   }
 
+  /// Whether any of the eight ASCII bytes in `word` needs an escape: a control byte (below 0x20,
+  /// or 0x7F), a quote or a backslash. Bytes are below 0x80, so no borrow crosses a byte.
+  @inline(__always)
+  private static func needsEscape(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let high: UInt64 = 0x8080_8080_8080_8080
+    func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & high != 0 }
+    let control = (word &- ones &* 0x20) & high  // a byte below 0x20 borrows into its high bit
+    return control != 0 || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C))
+      || hasZero(word ^ (ones &* 0x7F))
+  }
+
   /// ASCII bytes as the inside of a JSON string, escaped as `JSONValue` escapes them: runs that
-  /// need no escape are copied whole.
+  /// need no escape are copied whole, found eight bytes at a time.
   private static func appendEscaped(_ bytes: [UInt8], to out: inout [UInt8]) {
     bytes.withUnsafeBufferPointer { buffer in
       var runStart = 0
-      for index in buffer.indices {
+      var index = 0
+      let raw = UnsafeRawBufferPointer(buffer)
+      while index < buffer.count {
+        if index + 8 <= buffer.count, !needsEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+          index += 8
+          continue
+        }
         let byte = buffer[index]
+        index += 1
         guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F else { continue }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<index]))
-        runStart = index + 1
+        let position = index - 1
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<position]))
+        runStart = position + 1
         switch byte {
         case 0x22, 0x5C: out.append(contentsOf: [0x5C, byte])
         case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
