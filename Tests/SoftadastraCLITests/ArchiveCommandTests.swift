@@ -124,7 +124,8 @@ import Testing
         let acks = workspace.lines(of: "acks")
         guard let first = acks.first?.split(separator: " ").last.flatMap({ Double($0) }) else { return false }
         return Date().timeIntervalSince1970 - first / 1e9 >= 10 && segments >= 3
-      })
+      },
+      "archiver: \(String(decoding: FileBytes.read(workspace.file("archiver.log")), as: UTF8.self))")
     Self.kill(writer)
     Self.kill(archiver)
     let lost = Date().timeIntervalSince1970
