@@ -785,7 +785,7 @@ _softadastra_backup_verify() {
     repeating_flags=()
     non_repeating_flags=(--quick --progress --no-auto-flush --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--restore-command --list-command --from-node --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
+    non_repeating_options=(--restore-command --list-command --from-node --command-timeout --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 1
 
     # Offer option value completions
@@ -797,6 +797,9 @@ _softadastra_backup_verify() {
         return
         ;;
     '--from-node')
+        return
+        ;;
+    '--command-timeout')
         return
         ;;
     '--data-dir')

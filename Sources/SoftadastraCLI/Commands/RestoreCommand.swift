@@ -16,31 +16,7 @@ struct RestoreCommand: ParsableCommand {
       id. Restored files are 0600, directories 0700.
       """)
 
-  @Argument(
-    help: ArgumentHelp(
-      "The archive, - for standard input, or a directory of continuous archiving (softadastra archive --dir).",
-      valueName: "file|dir"),
-    completion: .file())
-  var file: String?
-  @Option(
-    name: .customLong("restore-command"),
-    help: ArgumentHelp(
-      "Restore from continuous archiving through this shell command, which writes the file %f to stdout.",
-      valueName: "cmd"))
-  var restoreCommand: String?
-  @Option(
-    name: .customLong("list-command"),
-    help: ArgumentHelp(
-      "With --restore-command: the shell command that lists the archive's file names.", valueName: "cmd"))
-  var listCommand: String?
-  @Option(
-    name: .customLong("from-node"),
-    help: ArgumentHelp("The node whose archive chain to restore, when the archive holds several.", valueName: "id"))
-  var fromNode: String?
-  @Option(
-    name: .customLong("command-timeout"),
-    help: ArgumentHelp("Stop a command that runs longer than this many seconds (default 600).", valueName: "seconds"))
-  var commandTimeout: Double = 600
+  @OptionGroup var source: ArchiveSourceOptions
   @Option(
     name: .customLong("to-lsn"), help: ArgumentHelp("Restore the state at this LSN (inclusive).", valueName: "lsn"))
   var toLSN: UInt64?
@@ -54,24 +30,12 @@ struct RestoreCommand: ParsableCommand {
   @Flag(help: "Show progress on standard error (the default when it is a terminal).") var progress = false
   @OptionGroup var global: GlobalOptions
 
-  func validate() throws {
-    guard (file == nil) != (restoreCommand == nil) else {
-      throw ValidationError("give an archive (or a directory), or --restore-command CMD with --list-command CMD")
-    }
-    guard (restoreCommand == nil) == (listCommand == nil) else {
-      throw ValidationError("--restore-command and --list-command go together")
-    }
-  }
-
   func run() throws {
     let target = ReplayTarget(lsn: toLSN, milliseconds: toTime?.milliseconds)
-    if let file, file != "-", FileSystem.isDirectory(file) {
-      try restore(try ArchiveChain(location: ArchiveDirectory(file), nodeID: fromNode, target: target))
-    } else if let restoreCommand {
-      let carrier = ShellCarrier(fetchCommand: restoreCommand, listCommand: listCommand, timeout: commandTimeout)
-      try restore(try ArchiveChain(location: carrier, nodeID: fromNode, target: target))
+    if let location = source.chainLocation {
+      try restore(try ArchiveChain(location: location, nodeID: source.fromNode, target: target))
     } else {
-      let input = try ArchiveInput(file!)
+      let input = try ArchiveInput(source.file!)
       defer { input.close() }
       try restore(try BackupArchive(path: input.path, name: input.name))
     }

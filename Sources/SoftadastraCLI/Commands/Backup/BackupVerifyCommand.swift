@@ -17,46 +17,14 @@ struct BackupVerifyCommand: ParsableCommand {
       the recovery window of each chain: the LSNs and times a restore can reach.
       """)
 
-  @Argument(
-    help: ArgumentHelp(
-      "The archive, - for standard input, or a directory of continuous archiving.", valueName: "file|dir"),
-    completion: .file())
-  var file: String?
-  @Option(
-    name: .customLong("restore-command"),
-    help: ArgumentHelp(
-      "Check continuous archiving through this shell command, which writes the file %f to stdout.", valueName: "cmd"))
-  var restoreCommand: String?
-  @Option(
-    name: .customLong("list-command"),
-    help: ArgumentHelp(
-      "With --restore-command: the shell command that lists the archive's file names.", valueName: "cmd"))
-  var listCommand: String?
-  @Option(
-    name: .customLong("from-node"),
-    help: ArgumentHelp("Check only this node's chains.", valueName: "id"))
-  var fromNode: String?
+  @OptionGroup var source: ArchiveSourceOptions
   @Flag(help: "Check only the manifest and the parts' checksums.") var quick = false
   @Flag(help: "Show progress on standard error (the default when it is a terminal).") var progress = false
   @OptionGroup var global: GlobalOptions
 
-  func validate() throws {
-    guard (file == nil) != (restoreCommand == nil) else {
-      throw ValidationError("give an archive (or a directory), or --restore-command CMD with --list-command CMD")
-    }
-    guard (restoreCommand == nil) == (listCommand == nil) else {
-      throw ValidationError("--restore-command and --list-command go together")
-    }
-  }
-
   func run() throws {
-    if let file, file != "-", FileSystem.isDirectory(file) {
-      return try survey(ArchiveDirectory(file))
-    }
-    if let restoreCommand {
-      return try survey(ShellCarrier(fetchCommand: restoreCommand, listCommand: listCommand, timeout: 600))
-    }
-    let file = file!
+    if let location = source.chainLocation { return try survey(location) }
+    let file = source.file!
     let input = try ArchiveInput(file)
     defer { input.close() }
     let reporter = ProgressReporter.make("verify", requested: progress)
@@ -81,7 +49,7 @@ struct BackupVerifyCommand: ParsableCommand {
   }
 
   private func survey(_ location: any ArchiveLocation) throws {
-    let survey = try ArchiveSurvey.run(location: location, nodeID: fromNode, quick: quick)
+    let survey = try ArchiveSurvey.run(location: location, nodeID: source.fromNode, quick: quick)
     if global.json {
       Output.document([
         ("location", .string(survey.location)), ("ok", .bool(survey.isSound)), ("quick", .bool(quick)),
