@@ -189,5 +189,13 @@ import Testing
     #expect(try Self.archive(workspace)?["failures"] as? Int == 0)
     expectSuccess(workspace.run("restore", "arch", "--data-dir", "restored"))
     #expect(workspace.run("store", "get", "k2", "--data-dir", "restored").out == "v2\n")
+    // A command that runs too long is stopped and counts as failed.
+    expectSuccess(workspace.run("store", "put", "k1", "v1"))
+    let slow = workspace.run("archive", "--once", "--archive-command", "sleep 30 & wait", "--command-timeout", "0.5")
+    #expect(slow.status == 74 && slow.stderr.contains("ran longer than"), "\(slow.stderr)")
+    // --base-every takes a size or a time, nothing else.
+    #expect(workspace.run("archive", "--once", "--dir", "arch", "--base-every", "5x").status == 64)
+    #expect(
+      workspace.run("archive", "--once", "--dir", "arch", "--base-every", "512M", "--base-every", "7d").status == 0)
   }
 }

@@ -54,8 +54,9 @@ public final class ArchiveSegment {
   }
 
   /// Checks the whole segment, decompressing its WAL into `scratchDirectory` (removed after),
-  /// and passes each record with its position in the segment to `body`, in order. The records
-  /// are only passed once the whole segment has been checked.
+  /// and passes each record with its position in the segment to `body`, in order, as it is read:
+  /// damage found after some records were passed is thrown then, so a caller builds only what it
+  /// can discard (a restore appends them to the WAL in its scratch directory).
   public func forEachRecord(
     scratchDirectory: String, _ body: (ScannedRecord) throws(SoftadastraError) -> Void
   ) throws(SoftadastraError) {
@@ -92,30 +93,28 @@ public final class ArchiveSegment {
       throw damage("its WAL part decompresses to \(written) bytes, not \(part.rawLength)")
     }
     walFile.close()
-    for pass in 0..<2 {
-      var scanner = try WALScanner(path: walPath, materialize: pass == 1)
-      guard scanner.header.nodeID == manifest.nodeID, scanner.header.firstLSN == manifest.firstLSN else {
-        throw damage("its WAL is not node \(manifest.nodeID)'s from LSN \(manifest.firstLSN), as its manifest says")
-      }
-      var count: UInt64 = 0
-      var first: UInt64?
-      var last: UInt64 = 0
-      var lastLSN = manifest.firstLSN - 1
-      while let scanned = try scanner.next() {
-        if pass == 1 { try body(scanned) }
-        count += 1
-        if first == nil { first = scanned.record.timestamp.milliseconds }
-        last = scanned.record.timestamp.milliseconds
-        lastLSN = scanned.record.nextLSN - 1
-      }
-      guard case .clean = scanner.ending else { throw damage("holds a damaged WAL") }
-      guard count == manifest.recordCount, lastLSN == manifest.lastLSN,
-        first == manifest.firstRecordMilliseconds, last == manifest.lastRecordMilliseconds
-      else {
-        throw damage(
-          "holds \(count) records to LSN \(lastLSN); its manifest says \(manifest.recordCount) to LSN \(manifest.lastLSN)"
-        )
-      }
+    var scanner = try WALScanner(path: walPath)
+    guard scanner.header.nodeID == manifest.nodeID, scanner.header.firstLSN == manifest.firstLSN else {
+      throw damage("its WAL is not node \(manifest.nodeID)'s from LSN \(manifest.firstLSN), as its manifest says")
+    }
+    var count: UInt64 = 0
+    var first: UInt64?
+    var last: UInt64 = 0
+    var lastLSN = manifest.firstLSN - 1
+    while let scanned = try scanner.next() {
+      try body(scanned)
+      count += 1
+      if first == nil { first = scanned.record.timestamp.milliseconds }
+      last = scanned.record.timestamp.milliseconds
+      lastLSN = scanned.record.nextLSN - 1
+    }
+    guard case .clean = scanner.ending else { throw damage("holds a damaged WAL") }
+    guard count == manifest.recordCount, lastLSN == manifest.lastLSN,
+      first == manifest.firstRecordMilliseconds, last == manifest.lastRecordMilliseconds
+    else {
+      throw damage(
+        "holds \(count) records to LSN \(lastLSN); its manifest says \(manifest.recordCount) to LSN \(manifest.lastLSN)"
+      )
     }
   }
 }
