@@ -199,9 +199,11 @@ import Testing
     try app.put("k", "v")
     // While the app delivers a bundle, another process commits: delivery holds no lock.
     var during: CommandResult?
-    try app.sendSyncBundle(for: "b") { _ throws(SoftadastraError) in
-      during = workspace.run("store", "put", "during", "1", "--lock-timeout", "1")
-    }
+    try app.sendSyncBundle(
+      for: "b",
+      to: DeliverySink {
+        during = workspace.run("store", "put", "during", "1", "--lock-timeout", "1")
+      })
     #expect(during?.status == 0)
     #expect(try app.get("during")?.string == "1")
     #expect(try app.syncState().peers.first?.sentLSN == 1)
@@ -327,4 +329,12 @@ import Testing
     expectSuccess(workspace.run("restore", "light.sdbackup", "--force"))
     #expect(try await values.next() == Value("light"))
   }
+}
+
+/// A sink that drops the bytes and runs `delivery` when the bundle is whole.
+private final class DeliverySink: SyncBundleSink {
+  let delivery: () -> Void
+  init(_ delivery: @escaping () -> Void) { self.delivery = delivery }
+  func write(_ bytes: [UInt8]) throws(SoftadastraError) {}
+  func finish() throws(SoftadastraError) { delivery() }
 }

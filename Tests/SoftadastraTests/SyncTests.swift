@@ -1,6 +1,6 @@
 import Foundation
 import SoftadastraTestSupport
-import SoftadastraWAL
+@_spi(Storage) import SoftadastraWAL
 import Testing
 
 @testable import Softadastra
@@ -62,6 +62,9 @@ import Testing
     ])
 
   static let vectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "Vectors/small-v2.sdsync")
+  /// The same bundle in format version 1, which softadastra wrote before version 2.
+  static let version1VectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
     "Vectors/small.sdsync")
 
   /// `docs/sync-format.md`'s test vector: the sample at zlib level 0 (stored blocks, so the
@@ -73,9 +76,8 @@ import Testing
     #expect(try SyncBundle.decode([UInt8](try Data(contentsOf: Self.vectorURL)), source: "vector") == Self.sample)
   }
 
-  @Test func bundlesRoundTripAndEveryCutOrFlippedByteIsRefused() throws {
-    let bytes = try Self.sample.encoded()
-    #expect(try SyncBundle.decode(bytes, source: "b") == Self.sample)
+  /// Every cut and every bit flip of `bytes` is refused as malformed.
+  static func expectEveryCutAndFlipRefused(_ bytes: [UInt8]) {
     for size in 0..<bytes.count {
       #expect(throws: SoftadastraError.self) { try SyncBundle.decode(Array(bytes.prefix(size)), source: "b") }
     }
@@ -95,10 +97,105 @@ import Testing
     }
     #expect(refused == bytes.count * 8)
     #expect(throws: SoftadastraError.self) { try SyncBundle.decode(bytes + [0], source: "b") }
+  }
+
+  @Test func bundlesRoundTripAndEveryCutOrFlippedByteIsRefused() throws {
+    let bytes = try Self.sample.encoded()
+    #expect(try SyncBundle.decode(bytes, source: "b") == Self.sample)
+    Self.expectEveryCutAndFlipRefused(bytes)
     var newer = bytes
-    newer[8] = 2
+    newer[8] = 3
     let error = try #require(throws: SoftadastraError.self) { try SyncBundle.decode(newer, source: "b") }
-    #expect(error.message.contains("format version 2") && error.message.contains("upgrade"))
+    #expect(error.message.contains("format version 3") && error.message.contains("upgrade"))
+  }
+
+  @Test func version1BundlesStillReadAndEveryCutOrFlipOfOneIsRefused() throws {
+    let bytes = [UInt8](try Data(contentsOf: Self.version1VectorURL))
+    #expect(bytes[8] == 1)
+    #expect(try SyncBundle.decode(bytes, source: "old") == Self.sample)
+    Self.expectEveryCutAndFlipRefused(bytes)
+    // Applied like any other, from a file read in place.
+    let directory = TemporaryDirectory()
+    FileBytes.write(bytes, to: directory.file("old.sdsync"))
+    let received = try ReceivedSyncBundle.check(
+      file: try SystemFile.openForReading(directory.file("old.sdsync")), source: "old")
+    #expect(received.header == Self.sample.header && received.operationCount == 3)
+  }
+
+  /// A bundle larger than `Client.appliedInMemoryLimit` operations, over several chunks: a part
+  /// of a log with keys written twice (from a file read in place) and a whole state (through a
+  /// scratch file, as from a pipe), each applied by the conflict rule as one batch.
+  @Test func largeBundlesStreamInChunksAndApplyWhole() throws {
+    let directory = TemporaryDirectory()
+    let a = try Self.open(directory, "node-a")
+    let b = try Self.open(directory, "node-b")
+    let c = try Self.open(directory, "node-c")
+    let count = Client.appliedInMemoryLimit + 4_464
+    var expected: [String: String] = [:]
+    try a.commit((0..<count).map { .put(key: Array("k\($0)".utf8), value: Array("a-\($0)".utf8)) })
+    try a.commit((0..<1_000).map { .put(key: Array("k\($0)".utf8), value: Array("a2-\($0)".utf8)) })
+    for index in 0..<count { expected["k\(index)"] = index < 1_000 ? "a2-\(index)" : "a-\(index)" }
+    // b's own later write wins over a's; a key of b's alone stays.
+    try b.put("k5", "b-new")
+    try b.put("b-only", "b")
+
+    let part = MemorySink()
+    let sent = try a.sendSyncBundle(for: "node-b", to: part)
+    #expect(!sent.header.isFullState && sent.operationCount == count + 1_000)
+    #expect(part.bytes.count > 2 * SyncBundle.chunkTargetBytes / 4)  // several chunks, even compressed
+    FileBytes.write(part.bytes, to: directory.file("part.sdsync"))
+    let received = try ReceivedSyncBundle.check(
+      file: try SystemFile.openForReading(directory.file("part.sdsync")), source: "part")
+    #expect(!received.keysAscending && received.operationCount == count + 1_000)
+    let result = try b.applySyncBundle(received)
+    #expect(result.applied == count - 1 && result.ignored == 1_001)
+
+    let whole = MemorySink()
+    #expect(try a.sendSyncBundle(for: "node-c", fullState: true, to: whole).operationCount == count)
+    var offset = 0
+    let spooled = try #require(
+      try ReceivedSyncBundle.receive(
+        from: { (wanted: Int) throws(SoftadastraError) -> [UInt8] in
+          let slice = Array(whole.bytes[offset..<min(whole.bytes.count, offset + wanted)])
+          offset += slice.count
+          return slice
+        }, source: "pipe", spoolingIn: directory.path))
+    #expect(spooled.keysAscending)
+    #expect(try c.applySyncBundle(spooled).applied == count)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).allSatisfy { !$0.hasPrefix(".") })
+
+    for (client, id) in [(b, "node-b"), (c, "node-c")] {
+      try client.close()
+      let reopened = try Self.open(directory, id)
+      for (key, value) in expected where !(id == "node-b" && key == "k5") {
+        #expect(try reopened.get(key)?.string == value, "\(id) \(key)")
+      }
+      #expect(try reopened.get("k5")?.string == (id == "node-b" ? "b-new" : "a2-5"))
+      #expect(try reopened.get("b-only")?.string == (id == "node-b" ? "b" : nil))
+      try reopened.close()
+    }
+  }
+
+  /// A file that changes between the check and the apply is refused, and nothing is written.
+  @Test func aBundleFileChangedAfterItWasCheckedIsRefused() throws {
+    let directory = TemporaryDirectory()
+    let a = try Self.open(directory, "node-a")
+    let b = try Self.open(directory, "node-b")
+    for index in 0..<100 { try a.put("k\(index)", "v") }
+    let sink = MemorySink()
+    try a.sendSyncBundle(for: "node-b", to: sink)
+    let path = directory.file("to-b.sdsync")
+    FileBytes.write(sink.bytes, to: path)
+    let received = try ReceivedSyncBundle.check(file: try SystemFile.openForReading(path), source: "to-b")
+    var changed = sink.bytes
+    changed[changed.count - 40] ^= 1
+    let file = try SystemFile.openForUpdate(path)
+    try file.write(changed, at: 0)
+    file.close()
+    let before = FileBytes.read(directory.file("node-b.wal"))
+    #expect(throws: SoftadastraError.self) { try b.applySyncBundle(received) }
+    #expect(FileBytes.read(directory.file("node-b.wal")) == before)
+    #expect(try b.get("k1") == nil)
   }
 
   @Test func laterTimestampWinsThenGreaterNodeID() {
@@ -233,12 +330,21 @@ import Testing
   }
 
   @Test func crazySizesInAValidLookingHeaderAreRefusedBeforeAnyAllocation() throws {
-    var bytes = try Self.sample.encoded()
-    bytes.withUnsafeMutableBytes { $0.storeBytes(of: UInt64(1 << 40).littleEndian, toByteOffset: 16, as: UInt64.self) }
-    let error = try #require(throws: SoftadastraError.self) {
-      try SyncBundle.totalSize(prefix: Array(bytes.prefix(24)), source: "b")
-    }
+    var old = [UInt8](try Data(contentsOf: Self.version1VectorURL))
+    old.withUnsafeMutableBytes { $0.storeBytes(of: UInt64(1 << 40).littleEndian, toByteOffset: 16, as: UInt64.self) }
+    let error = try #require(throws: SoftadastraError.self) { try SyncBundle.decode(old, source: "b") }
     #expect(error.message.contains("over the limit"))
+    // A version 2 chunk claiming 4 GiB: refused by its sizes, before its checksum is computed.
+    let bytes = try Self.sample.encoded()
+    let headerSize = Int(bytes.withUnsafeBytes { $0.loadLittleEndian(at: 12, as: UInt32.self) })
+    for field in 0..<2 {
+      var crafted = bytes
+      crafted.withUnsafeMutableBytes {
+        $0.storeBytes(of: UInt32.max.littleEndian, toByteOffset: headerSize + 4 * field, as: UInt32.self)
+      }
+      let refused = try #require(throws: SoftadastraError.self) { try SyncBundle.decode(crafted, source: "b") }
+      #expect(refused.message.contains("impossible sizes"))
+    }
   }
 
   @Test func refusedBundlesChangeNothingOnDisk() throws {

@@ -1,4 +1,10 @@
-import SoftadastraWAL
+@_spi(Storage) import SoftadastraWAL
+
+/// A bundle as it was sent: its header, and how many operations it held.
+public struct SentSyncBundle: Sendable, Equatable {
+  public var header: SyncBundleHeader
+  public var operationCount: Int
+}
 
 /// What importing a bundle did.
 public struct SyncImportResult: Sendable, Equatable {
@@ -35,29 +41,50 @@ extension Client {
       localNode: options.nodeID)
   }
 
-  /// Makes the bundle for `peer`: the operations of this node's log after the peer's
+  /// Makes the bundle for `peer`, in memory: the operations of this node's log after the peer's
   /// acknowledged position, or the whole state (values and tombstones) when `fullState` is set,
   /// when that position is in the part of the log a snapshot replaced, or when it is not in this
   /// node's history (its record has another CRC: this node was restored from an older backup).
   /// Records durably that it was sent (a sync-table record) before returning it; use
-  /// `sendSyncBundle(for:fullState:through:)` to record that only once it is delivered.
+  /// `sendSyncBundle(for:fullState:to:)` to stream a bundle of any size, and to record that it
+  /// was sent only once it is delivered.
   ///
   /// - Throws: `invalidArgument` for a bad peer id, this node's own id, a memory or read-only
   ///   client, or a 257th peer; file errors.
   @discardableResult
   public func makeSyncBundle(for peer: String, fullState: Bool = false) throws(SoftadastraError) -> SyncBundle {
-    try sendSyncBundle(for: peer, fullState: fullState) { _ throws(SoftadastraError) in }
+    var bundle: SyncBundle?
+    try sendSyncBundle(for: peer, fullState: fullState) { plan throws(SoftadastraError) in
+      var operations: [SyncOperation] = []
+      try plan.forEachOperation { operation throws(SoftadastraError) in operations.append(operation) }
+      bundle = SyncBundle(header: plan.header, operations: operations)
+    }
+    return bundle!
   }
 
-  /// Makes the bundle for `peer` (see `makeSyncBundle(for:fullState:)`), passes it to `deliver`,
-  /// and records that it was sent only when `deliver` returns: a bundle that could not be
-  /// written or sent is neither in flight nor counted.
+  /// Makes the bundle for `peer` (see `makeSyncBundle(for:fullState:)`) and writes it to `sink`
+  /// as it is made, a chunk at a time: memory does not grow with the bundle. It is recorded as
+  /// sent only once `sink.finish()` returns: a bundle that could not be written or delivered is
+  /// neither in flight nor counted.
   ///
-  /// - Throws: what `makeSyncBundle` throws, and what `deliver` throws (then nothing is recorded).
+  /// - Throws: what `makeSyncBundle` throws, and what `sink` throws (then nothing is recorded).
   @discardableResult
-  public func sendSyncBundle(
-    for peer: String, fullState: Bool = false, through deliver: (SyncBundle) throws(SoftadastraError) -> Void
-  ) throws(SoftadastraError) -> SyncBundle {
+  public func sendSyncBundle(for peer: String, fullState: Bool = false, to sink: some SyncBundleSink)
+    throws(SoftadastraError) -> SentSyncBundle
+  {
+    try sendSyncBundle(for: peer, fullState: fullState) { plan throws(SoftadastraError) in
+      var encoder = try SyncBundleEncoder(header: plan.header, to: sink)
+      try plan.forEachOperation { operation throws(SoftadastraError) in try encoder.add(operation) }
+      try encoder.finish()
+      try sink.finish()
+    }
+  }
+
+  /// Plans the bundle for `peer`, passes the plan to `deliver` (which reads its operations and
+  /// delivers them), then records that it was sent.
+  private func sendSyncBundle(
+    for peer: String, fullState: Bool, through deliver: (BundlePlan) throws(SoftadastraError) -> Void
+  ) throws(SoftadastraError) -> SentSyncBundle {
     let writer = try syncWriter()
     try checkPeer(peer)
     // The bundle acknowledges what this node has received: that must be on disk first, even
@@ -67,56 +94,76 @@ extension Client {
     // Made and delivered without the writer lock (a reader sees whole commits), so that a slow
     // or stalled peer never holds up this node's writers; then recorded as sent, under the lock,
     // in the sync table as it is by then.
-    let (bundle, resent) = try makeBundle(for: peer, fullState: fullState, walPath: writer.path, clock: writer)
-    try deliver(bundle)
+    let plan = try BundlePlan(for: peer, fullState: fullState, client: self, walPath: writer.path, clock: writer)
+    try deliver(plan)
     try writing { _ throws(SoftadastraError) in
       var table = try currentSyncTable()
       var record = try peerRecord(peer, in: table)
-      record.sent = max(record.sent, bundle.end)
-      record.retries += resent
+      record.sent = max(record.sent, plan.header.end)
+      record.retries += plan.resent
       record.lastExchangeMilliseconds = Int64(HybridTimestamp.wallClockMilliseconds())
       table.peers[peer] = record
       try append([.syncTable(payload: table.encoded())])
     }
-    return bundle
+    return SentSyncBundle(header: plan.header, operationCount: plan.count)
   }
 
-  /// The bundle for `peer` from the node's files as they are, and how many of its operations
-  /// were sent before.
-  private func makeBundle(for peer: String, fullState: Bool, walPath: String, clock: WALWriter)
-    throws(SoftadastraError) -> (bundle: SyncBundle, resent: UInt64)
-  {
-    let node = try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID, keepingRecords: true)
-    let record = try peerRecord(peer, in: try node.state.syncTable())
-    let end = Self.end(of: node)
-    let full = fullState || !Self.history(of: node, holds: record.acknowledged)
-    var operations: [SyncOperation] = []
-    var resent: UInt64 = 0
-    if full {
-      try node.state.forEach(includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
-        let operation: StoreOperation = entry.isTombstone ? .delete(key: key) : .put(key: key, value: entry.value)
-        operations.append(
-          SyncOperation(
-            operation,
-            origin: entry.origin ?? Origin(nodeID: options.nodeID, lsn: entry.lsn, timestamp: entry.timestamp)))
-        if entry.lsn <= record.sent.lsn { resent += 1 }
-        return true
+  /// What the bundle for a peer holds, from the node's files as they are: its header, and its
+  /// operations, read when they are asked for.
+  private final class BundlePlan {
+    let header: SyncBundleHeader
+    private let node: RecoveredNode
+    private let nodeID: String
+    private let acknowledged: UInt64
+    private let sent: UInt64
+    /// Operations read, and how many of them were sent before.
+    private(set) var count = 0
+    private(set) var resent: UInt64 = 0
+
+    init(for peer: String, fullState: Bool, client: Client, walPath: String, clock: WALWriter)
+      throws(SoftadastraError)
+    {
+      nodeID = client.options.nodeID
+      node = try NodeRecovery.recover(walPath: walPath, nodeID: nodeID, keepingRecords: true)
+      let record = try client.peerRecord(peer, in: try node.state.syncTable())
+      let full = fullState || !Client.history(of: node, holds: record.acknowledged)
+      acknowledged = full ? 0 : record.acknowledged.lsn
+      sent = record.sent.lsn
+      header = SyncBundleHeader(
+        sender: nodeID, recipient: peer, created: clock.readClock(), isFullState: full, fromLSN: acknowledged,
+        end: Client.end(of: node), acknowledgement: record.received)
+    }
+
+    /// Passes each operation to `body`: the whole state in key order, or the log's operations
+    /// after the peer's acknowledged position in log order.
+    func forEachOperation(_ body: (SyncOperation) throws(SoftadastraError) -> Void) throws(SoftadastraError) {
+      if header.isFullState {
+        try node.state.forEach(includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
+          let operation: StoreOperation = entry.isTombstone ? .delete(key: key) : .put(key: key, value: entry.value)
+          try emit(
+            SyncOperation(
+              operation, origin: entry.origin ?? Origin(nodeID: nodeID, lsn: entry.lsn, timestamp: entry.timestamp)),
+            lsn: entry.lsn, body)
+          return true
+        }
+        return
       }
-    } else {
-      for logRecord in node.records where logRecord.lsn > record.acknowledged.lsn {
+      for logRecord in node.records where logRecord.lsn > acknowledged {
         guard case .operation(let operation, let remote) = logRecord.body else { continue }
         // The peer's own operations go back too: a peer restored from an older backup gets the
         // ones it lost this way (one it still has is a tie, and changes nothing there).
-        let origin = remote ?? Origin(nodeID: options.nodeID, lsn: logRecord.lsn, timestamp: logRecord.timestamp)
-        operations.append(SyncOperation(operation, origin: origin))
-        if logRecord.lsn <= record.sent.lsn { resent += 1 }
+        let origin = remote ?? Origin(nodeID: nodeID, lsn: logRecord.lsn, timestamp: logRecord.timestamp)
+        try emit(SyncOperation(operation, origin: origin), lsn: logRecord.lsn, body)
       }
     }
-    let bundle = SyncBundle(
-      sender: options.nodeID, recipient: peer, created: clock.readClock(),
-      isFullState: full, fromLSN: full ? 0 : record.acknowledged.lsn, end: end, acknowledgement: record.received,
-      operations: operations)
-    return (bundle, resent)
+
+    private func emit(
+      _ operation: SyncOperation, lsn: UInt64, _ body: (SyncOperation) throws(SoftadastraError) -> Void
+    ) throws(SoftadastraError) {
+      try body(operation)
+      count += 1
+      if lsn <= sent { resent += 1 }
+    }
   }
 
   /// The sync table as the log holds it now: from the state when it is loaded (and caught up),
@@ -137,67 +184,145 @@ extension Client {
   ///   changed when it throws.
   @discardableResult
   public func applySyncBundle(_ bundle: SyncBundle) throws(SoftadastraError) -> SyncImportResult {
+    try applySyncBundle(ReceivedSyncBundle(bundle))
+  }
+
+  /// Applies a received bundle atomically (see `applySyncBundle(_:)`), reading its operations
+  /// a chunk at a time: memory does not grow with the bundle when its keys come in order (a
+  /// full state), and holds one entry per key of the bundle when they do not (a part of a log).
+  @discardableResult
+  public func applySyncBundle(_ bundle: ReceivedSyncBundle) throws(SoftadastraError) -> SyncImportResult {
     _ = try syncWriter()
     return try writing { writer throws(SoftadastraError) in try applySyncBundleUnderLock(bundle, writer: writer) }
   }
 
-  private func applySyncBundleUnderLock(_ bundle: SyncBundle, writer: WALWriter) throws(SoftadastraError)
+  /// The most accepted operations applied to a loaded state as they are appended; past it, they
+  /// stream into the WAL and the state is loaded again at the next read.
+  static let appliedInMemoryLimit = 1 << 16
+
+  private func applySyncBundleUnderLock(_ bundle: ReceivedSyncBundle, writer: WALWriter) throws(SoftadastraError)
     -> SyncImportResult
   {
-    try bundle.checkAddressed(to: options.nodeID)
-    try bundle.checkTimestamps()
+    let header = bundle.header
+    try header.checkAddressed(to: options.nodeID)
+    try header.checkTimestamps(newest: bundle.newest)
     checkpointIfDue()
     var table = try reading { state throws(SoftadastraError) in try state.syncTable() }
-    var record = try peerRecord(bundle.sender, in: table)
-    guard bundle.created > record.newestBundle else {
-      // Old news: applying it again could undo a delete whose tombstone has been dropped since.
-      return SyncImportResult(
-        sender: bundle.sender, received: bundle.operations.count, applied: 0, ignored: bundle.operations.count,
-        fromLSN: bundle.fromLSN, endLSN: bundle.end.lsn, isFullState: bundle.isFullState, isStale: true)
+    var record = try peerRecord(header.sender, in: table)
+    func result(applied: Int, isStale: Bool = false) -> SyncImportResult {
+      SyncImportResult(
+        sender: header.sender, received: bundle.operationCount, applied: applied,
+        ignored: bundle.operationCount - applied, fromLSN: header.fromLSN, endLSN: header.end.lsn,
+        isFullState: header.isFullState, isStale: isStale)
     }
-    try bundle.checkFollows(received: record.received)
+    // Old news: applying it again could undo a delete whose tombstone has been dropped since.
+    guard header.created > record.newestBundle else { return result(applied: 0, isStale: true) }
+    try header.checkFollows(received: record.received)
 
-    // The conflict rule: of the bundle's operations on a key, the one with the highest version
-    // is applied when it beats the key's current version (value or tombstone); everything else
-    // is already here, older, or superseded within the bundle.
-    var newestInBundle: [ByteKey: Int] = [:]
-    newestInBundle.reserveCapacity(bundle.operations.count)
-    var newest = HybridTimestamp(rawValue: 0)
-    for (index, item) in bundle.operations.enumerated() {
-      newest = max(newest, item.origin.timestamp)
-      let key = ByteKey(item.operation.key)
-      if let best = newestInBundle[key], bundle.operations[best].version >= item.version { continue }
-      newestInBundle[key] = index
-    }
-    let candidates = newestInBundle.values.sorted()
-    let current = try reading { state throws(SoftadastraError) in
-      try state.entriesOrTombstones(for: candidates.map { bundle.operations[$0].operation.key })
-    }
-    var accepted: [WALRecord.Body] = []
-    for (index, entry) in zip(candidates, current) {
-      let item = bundle.operations[index]
-      if let entry, item.version <= entry.version(localNode: options.nodeID) { continue }
-      accepted.append(.operation(item.operation, origin: item.origin))
-    }
+    let accepted = try acceptedOperations(of: bundle)
 
     // A full state replaces what was received (the sender may have been restored and written
     // another history); parts of a log only move forward (an older bundle may arrive late).
-    record.received = bundle.isFullState ? bundle.end : max(record.received, bundle.end)
-    record.newestBundle = bundle.created
+    record.received = header.isFullState ? header.end : max(record.received, header.end)
+    record.newestBundle = header.created
     // Tombstones are dropped on acknowledgements: only one naming a record of this node's own
     // history counts (a peer may hold an earlier history of a node restored from a backup).
-    record.acknowledged = try holds(bundle.acknowledgement, writer: writer) ? bundle.acknowledgement : .start
+    record.acknowledged = try holds(header.acknowledgement, writer: writer) ? header.acknowledgement : .start
     record.sent = max(record.sent, record.acknowledged)
     record.lastExchangeMilliseconds = Int64(HybridTimestamp.wallClockMilliseconds())
-    table.peers[bundle.sender] = record
-    if !accepted.isEmpty { table.lastAppliedRemoteLSN = writer.nextLSN + UInt64(accepted.count) - 1 }
-    writer.observe(newest)
-    try append(accepted + [.syncTable(payload: table.encoded())])
+    table.peers[header.sender] = record
+    if accepted.count > 0 { table.lastAppliedRemoteLSN = writer.nextLSN + UInt64(accepted.count) - 1 }
+    if let newest = bundle.newest { writer.observe(newest.timestamp) }
+    let tableRecord = WALRecord.Body.syncTable(payload: table.encoded())
+    if let bodies = accepted.bodies {
+      try append(bodies + [tableRecord])
+    } else {
+      // Streamed: read the bundle once more, appending the accepted operations as they pass.
+      var operations = try bundle.operations()
+      var index = 0
+      var tableWritten = false
+      try writer.appendRecordBatch({ () throws(SoftadastraError) -> WALRecord.Body? in
+        while let item = try operations.next() {
+          index += 1
+          if accepted.contains(index - 1) { return .operation(item.operation, origin: item.origin) }
+        }
+        guard !tableWritten else { return nil }
+        tableWritten = true
+        return tableRecord
+      })
+      // The records are in the log, not in the state.
+      if state != nil { (state, summary) = (nil, nil) }
+    }
     try writer.flush()  // what an import applied is durable before anyone is told, autoFlush or not
-    return SyncImportResult(
-      sender: bundle.sender, received: bundle.operations.count, applied: accepted.count,
-      ignored: bundle.operations.count - accepted.count, fromLSN: bundle.fromLSN, endLSN: bundle.end.lsn,
-      isFullState: bundle.isFullState, isStale: false)
+    return result(applied: accepted.count)
+  }
+
+  /// Which operations of a bundle are applied, by their index in it.
+  private struct AcceptedOperations {
+    private var bits: [UInt64]
+    private(set) var count = 0
+    /// Their records, while there are at most `appliedInMemoryLimit` of them.
+    private(set) var bodies: [WALRecord.Body]? = []
+
+    init(operationCount: Int) { bits = Array(repeating: 0, count: (operationCount + 63) / 64) }
+
+    func contains(_ index: Int) -> Bool { bits[index >> 6] & (1 << UInt64(index & 63)) != 0 }
+
+    mutating func insert(_ index: Int, _ item: SyncOperation) {
+      bits[index >> 6] |= 1 << UInt64(index & 63)
+      count += 1
+      if count > Client.appliedInMemoryLimit {
+        bodies = nil
+      } else {
+        bodies?.append(.operation(item.operation, origin: item.origin))
+      }
+    }
+  }
+
+  /// The conflict rule: of the bundle's operations on a key, the one with the highest version
+  /// is applied when it beats the key's current version (value or tombstone); everything else
+  /// is already here, older, or superseded within the bundle. The bundle is read a chunk at a
+  /// time, and current versions looked up a group of keys at a time.
+  private func acceptedOperations(of bundle: ReceivedSyncBundle) throws(SoftadastraError) -> AcceptedOperations {
+    // Where a key may be there more than once, the index of its newest operation.
+    var newestInBundle: [ByteKey: (index: Int, version: WriteVersion)]?
+    if !bundle.keysAscending {
+      var newest: [ByteKey: (index: Int, version: WriteVersion)] = [:]
+      var operations = try bundle.operations()
+      var index = 0
+      while let item = try operations.next() {
+        let key = ByteKey(item.operation.key)
+        if let best = newest[key], best.version >= item.version {
+          index += 1
+          continue
+        }
+        newest[key] = (index, item.version)
+        index += 1
+      }
+      newestInBundle = newest
+    }
+    var accepted = AcceptedOperations(operationCount: bundle.operationCount)
+    var group: [(index: Int, item: SyncOperation)] = []
+    func decide() throws(SoftadastraError) {
+      let current = try reading { state throws(SoftadastraError) in
+        try state.entriesOrTombstones(for: group.map { $0.item.operation.key })
+      }
+      for ((index, item), entry) in zip(group, current) {
+        if let entry, item.version <= entry.version(localNode: options.nodeID) { continue }
+        accepted.insert(index, item)
+      }
+      group.removeAll(keepingCapacity: true)
+    }
+    var operations = try bundle.operations()
+    var index = 0
+    while let item = try operations.next() {
+      defer { index += 1 }
+      if let newestInBundle, newestInBundle[ByteKey(item.operation.key)]?.index != index { continue }
+      group.append((index, item))
+      if group.count == 4096 { try decide() }
+    }
+    if !group.isEmpty { try decide() }
+    return accepted
   }
 
   /// How far into `peer`'s log this node has applied everything (the start for an unknown peer).
@@ -265,14 +390,14 @@ extension Client {
 
   /// Where the log of `node` ends: its last LSN, that record's CRC (the snapshot names it when
   /// no record follows the snapshot), and this node's own operations up to it.
-  private static func end(of node: RecoveredNode) -> LogPosition {
+  fileprivate static func end(of node: RecoveredNode) -> LogPosition {
     let checksum = node.recordChecksums.last ?? node.state.snapshot?.header.lastRecordChecksum ?? 0
     return LogPosition(lsn: node.lastLSN, checksum: checksum, localOperations: node.localOperations)
   }
 
   /// Whether `position` is in the history of `node` with every record after it at hand: the
   /// record there has the same CRC, and is the snapshot's or one of the records after it.
-  private static func history(of node: RecoveredNode, holds position: LogPosition) -> Bool {
+  fileprivate static func history(of node: RecoveredNode, holds position: LogPosition) -> Bool {
     let base = node.state.snapshot?.header.lsn ?? node.records.first.map { $0.lsn - 1 } ?? node.lastLSN
     guard position.lsn >= base else { return false }
     if position.lsn == base {
@@ -290,7 +415,7 @@ extension Client {
     }
   }
 
-  private func peerRecord(_ peer: String, in table: SyncTable) throws(SoftadastraError) -> PeerRecord {
+  fileprivate func peerRecord(_ peer: String, in table: SyncTable) throws(SoftadastraError) -> PeerRecord {
     if let record = table.peers[peer] { return record }
     guard table.peers.count < SyncTable.maxPeers else {
       throw SoftadastraError(

@@ -25,10 +25,10 @@ public enum SyncExchange {
   public static func call(_ client: Client, over stream: SyncStream) throws(SoftadastraError) -> SyncExchangeResult {
     let (stream, peer) = try greet(client, over: stream)
     do throws(SoftadastraError) {
-      let bundle = try client.sendSyncBundle(for: peer, through: stream.send)
+      let bundle = try client.sendSyncBundle(for: peer, to: stream)
       let result = try client.applySyncBundle(try expect(stream, from: peer))
-      try client.sendSyncBundle(for: peer, through: stream.send)
-      return SyncExchangeResult(peer: peer, imports: [result], sent: bundle.operations.count)
+      try client.sendSyncBundle(for: peer, to: stream)
+      return SyncExchangeResult(peer: peer, imports: [result], sent: bundle.operationCount)
     } catch {
       try? client.recordSyncFailure(peer: peer)
       throw error
@@ -45,12 +45,12 @@ public enum SyncExchange {
       let first = try expect(stream, from: peer)
       var imports: [SyncImportResult] = []
       let received = try client.receivedPosition(from: peer)
-      if (try? first.checkFollows(received: received)) != nil {
+      if (try? first.header.checkFollows(received: received)) != nil {
         imports.append(try client.applySyncBundle(first))
       }
-      let bundle = try client.sendSyncBundle(for: peer, through: stream.send)
+      let bundle = try client.sendSyncBundle(for: peer, to: stream)
       imports.append(try client.applySyncBundle(try expect(stream, from: peer)))
-      return SyncExchangeResult(peer: peer, imports: imports, sent: bundle.operations.count)
+      return SyncExchangeResult(peer: peer, imports: imports, sent: bundle.operationCount)
     } catch {
       try? client.recordSyncFailure(peer: peer)
       throw error
@@ -62,7 +62,7 @@ public enum SyncExchange {
   {
     var stream = stream
     try stream.send(SyncBundle.greeting(from: client.options.nodeID))
-    let greeting = try expect(stream)
+    let greeting = try expect(stream).header
     guard greeting.isGreeting else {
       throw SoftadastraError(.malformedInput, "\(stream.peerName) did not start the exchange with a greeting")
     }
@@ -75,11 +75,13 @@ public enum SyncExchange {
   }
 
   /// The next bundle on `stream`, which must come from `sender` when one is named.
-  private static func expect(_ stream: SyncStream, from sender: String? = nil) throws(SoftadastraError) -> SyncBundle {
+  private static func expect(_ stream: SyncStream, from sender: String? = nil) throws(SoftadastraError)
+    -> ReceivedSyncBundle
+  {
     guard let bundle = try stream.receive() else { throw stream.ended() }
-    if let sender, bundle.sender != sender {
+    if let sender, bundle.header.sender != sender {
       throw SoftadastraError(
-        .malformedInput, "\(stream.peerName) greeted as '\(sender)' but sent a bundle from '\(bundle.sender)'")
+        .malformedInput, "\(stream.peerName) greeted as '\(sender)' but sent a bundle from '\(bundle.header.sender)'")
     }
     return bundle
   }

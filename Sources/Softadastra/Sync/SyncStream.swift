@@ -5,8 +5,9 @@ import SoftadastraWAL
 #endif
 
 /// Bundles over a pair of byte streams (the pipes to another process, or a socket): each bundle
-/// is read whole, by the sizes in its header, and checked before anything uses it.
-public struct SyncStream {
+/// is sent as it is made, and received into a scratch file and checked whole before anything
+/// uses it.
+public struct SyncStream: SyncBundleSink {
   public let input: Int32
   public let output: Int32
   /// Who is at the other end, for messages.
@@ -29,8 +30,13 @@ public struct SyncStream {
     deadline = timeout.map { Deadline(secondsFromNow: $0) }
   }
 
+  /// Sends a bundle held in memory (a greeting).
   public func send(_ bundle: SyncBundle) throws(SoftadastraError) {
-    let bytes = try bundle.encoded()
+    try write(try bundle.encoded())
+  }
+
+  /// Sends the next bytes of a bundle (see `Client.sendSyncBundle(for:fullState:to:)`).
+  public func write(_ bytes: [UInt8]) throws(SoftadastraError) {
     var done = 0
     while done < bytes.count {
       // Once the descriptor is writable, a pipe takes PIPE_BUF bytes without blocking: a peer
@@ -49,17 +55,24 @@ public struct SyncStream {
     }
   }
 
-  /// The next bundle; nil when the stream ends cleanly before one starts.
+  /// The next bundle, checked whole (its bytes kept in a nameless scratch file in `$TMPDIR`
+  /// until it is applied); nil when the stream ends cleanly before one starts.
   ///
   /// - Throws: `io` when the stream breaks or ends inside a bundle; `malformedInput` for a bundle
   ///   that does not check out.
-  public func receive() throws(SoftadastraError) -> SyncBundle? {
-    let prefix = try read(SyncBundle.prefixSize)
-    if prefix.isEmpty { return nil }
-    let source = "the bundle from \(peerName)"
-    let total = try SyncBundle.totalSize(prefix: prefix, source: source)
-    let rest = try read(Int(total) - prefix.count)
-    return try SyncBundle.decode(prefix + rest, source: source)
+  public func receive() throws(SoftadastraError) -> ReceivedSyncBundle? {
+    var started = false
+    let stream = self
+    return try ReceivedSyncBundle.receive(
+      from: { (count: Int) throws(SoftadastraError) -> [UInt8] in
+        let bytes = try stream.read(count)
+        if bytes.count < count, started || !bytes.isEmpty {
+          throw SoftadastraError(
+            .io, "\(stream.peerName) ended the exchange in the middle of a bundle; nothing of it was applied")
+        }
+        started = true
+        return bytes
+      }, source: "the bundle from \(peerName)", spoolingIn: FileSystem.temporaryDirectory)
   }
 
   /// The error for a peer that went away.
@@ -85,8 +98,8 @@ public struct SyncStream {
     }
   }
 
-  /// `count` bytes; empty when the stream ends before the first. Memory grows with the bytes
-  /// that arrive, not with `count`: a peer's header may claim any size.
+  /// Up to `count` bytes: fewer only when the stream ends. Memory grows with the bytes that
+  /// arrive, not with `count`.
   private func read(_ count: Int) throws(SoftadastraError) -> [UInt8] {
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: min(count, 1 << 16))
@@ -97,13 +110,7 @@ public struct SyncStream {
       let got = chunk.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress!, want) }
       if got < 0, errno == EINTR { continue }
       if got < 0 { throw SoftadastraError(.io, "cannot read from \(peerName): \(String(cString: strerror(errno)))") }
-      if got == 0 {
-        if done == 0 { return [] }
-        throw SoftadastraError(
-          .io,
-          "\(peerName) ended the exchange in the middle of a bundle (\(done) of \(count) bytes); nothing of it was applied"
-        )
-      }
+      if got == 0 { return bytes }
       bytes.append(contentsOf: chunk[0..<got])
       done += got
     }

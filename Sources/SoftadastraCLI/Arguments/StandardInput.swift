@@ -12,6 +12,28 @@ enum StandardInput {
     return bytes
   }
 
+  /// Reads `descriptor` (standard input, or a FIFO) as it is asked: up to the count given,
+  /// fewer only at its end.
+  static func reader(of descriptor: Int32) -> (Int) throws(SoftadastraError) -> [UInt8] {
+    { (count: Int) throws(SoftadastraError) -> [UInt8] in
+      var bytes = [UInt8](repeating: 0, count: min(count, 1 << 20))
+      var done = 0
+      while done < count {
+        if done == bytes.count { bytes.append(contentsOf: repeatElement(0, count: min(count - done, 1 << 20))) }
+        let got = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + done, $0.count - done) }
+        if got == 0 { break }
+        if got < 0 {
+          if errno == EINTR { continue }
+          throw SoftadastraError(
+            .io, "cannot read \(descriptor == 0 ? "standard input" : "the input"): \(String(cString: strerror(errno)))")
+        }
+        done += got
+      }
+      bytes.removeSubrange(done...)
+      return bytes
+    }
+  }
+
   /// Copies standard input into a new file in `directory` (chunk by chunk, not into memory);
   /// returns its path. The caller removes it with `removeTemporaryFile`.
   static func copyToTemporaryFile(in directory: String = FileSystem.temporaryDirectory) throws -> String {

@@ -193,18 +193,28 @@ public final class WALWriter {
   public func appendBatch(_ next: () throws(SoftadastraError) -> StoreOperation?) throws(SoftadastraError)
     -> ClosedRange<UInt64>?
   {
+    try appendRecordBatch({ () throws(SoftadastraError) -> WALRecord.Body? in
+      try next().map { .operation($0, origin: nil) }
+    })
+  }
+
+  /// Appends records with the bodies `next` yields, until it returns nil, as one atomic batch,
+  /// without holding them in memory (see `appendBatch(_:)`).
+  @_spi(Storage) public func appendRecordBatch(_ next: () throws(SoftadastraError) -> WALRecord.Body?)
+    throws(SoftadastraError) -> ClosedRange<UInt64>?
+  {
     try checkUsable()
     let first = nextLSN
     var count = 0
     try appending { pending throws(SoftadastraError) in
-      // One operation is held back until the next shows whether it closes the batch.
+      // One record is held back until the next shows whether it closes the batch.
       var held = try next()
-      while let operation = held {
-        try operation.checkLimits()
+      while let body = held {
+        if case .operation(let operation, _) = body { try operation.checkLimits() }
         held = try next()
         let position: WALRecord.BatchPosition =
           held == nil ? (count == 0 ? .single : .last) : (count == 0 ? .first : .middle)
-        _ = try pending.add(.operation(operation, origin: nil), batch: position)
+        _ = try pending.add(body, batch: position)
         count += 1
       }
     }

@@ -1,44 +1,106 @@
 import ArgumentParser
 import Softadastra
+@_spi(Storage) import SoftadastraWAL
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
-/// Reading and writing bundles: files, standard input and output, and the pipes of a live exchange.
+/// Reading and writing bundles: files, standard input and output, FIFOs. A bundle streams
+/// through in memory that does not grow with it.
 enum BundleIO {
-  /// The bundle in `argument`, a file or - for standard input (which must hold one bundle).
-  static func load(_ argument: String) throws -> SyncBundle {
-    if argument == "-" { return try SyncBundle.decode(try StandardInput.readAll(), source: "standard input") }
+  /// The bundle in `argument`, a file or - for standard input (which must hold one bundle),
+  /// checked whole. A regular file is read in place (again when it is applied); standard input
+  /// and FIFOs are copied into a nameless scratch file in `$TMPDIR` as they are read.
+  static func load(_ argument: String) throws -> ReceivedSyncBundle {
+    if argument == "-" { return try receive(from: 0, source: "standard input") }
     guard FileSystem.exists(argument) else {
       throw SoftadastraError(.notFound, "no bundle at \(argument)", path: argument)
     }
     if let descriptor = try OutputTarget.openIfSpecial(argument, forReading: true) {
       defer { close(descriptor) }  // a FIFO or a device: read to its end, it has no size
-      return try SyncBundle.decode(try StandardInput.readAll(from: descriptor), source: argument)
+      return try receive(from: descriptor, source: argument)
     }
-    let file = try SystemFile.openForReading(argument)
-    defer { file.close() }
-    return try SyncBundle.decode(try file.read(count: Int(try file.size()), at: 0), source: argument)
+    return try ReceivedSyncBundle.check(file: try SystemFile.openForReading(argument), source: argument)
   }
 
-  /// Writes a bundle to `argument` (see `OutputTarget`: a regular file goes in as FILE.part,
-  /// synced and renamed), or to standard output for -.
-  static func save(_ bundle: SyncBundle, to argument: String) throws(SoftadastraError) {
-    let bytes = try bundle.encoded()
-    if argument == "-" { return try write(bytes, to: 1, what: "standard output") }
-    if let descriptor = try OutputTarget.openIfSpecial(argument) {
-      defer { close(descriptor) }
-      return try write(bytes, to: descriptor, what: argument)
-    }
-    try FileSystem.writeAtomically(bytes, to: OutputTarget.path(argument), temporarySuffix: ".part")
-  }
-
-  private static func write(_ bytes: [UInt8], to descriptor: Int32, what: String) throws(SoftadastraError) {
-    signal(SIGPIPE, SIG_IGN)  // a reader that goes away is an error to report, not a reason to die
-    if let failure = Output.writeAll(descriptor, bytes) {
+  private static func receive(from descriptor: Int32, source: String) throws -> ReceivedSyncBundle {
+    let bundle = try ReceivedSyncBundle.receive(
+      from: StandardInput.reader(of: descriptor), source: source, spoolingIn: FileSystem.temporaryDirectory,
+      endingInput: true)
+    guard let bundle else {
       throw SoftadastraError(
-        .io, "cannot write the bundle to \(what): \(String(cString: strerror(failure))); it was not recorded as sent")
+        .malformedInput,
+        "\(source) is not a valid sync bundle: it is 0 bytes long, too short for a sync bundle; nothing was imported (ask its sender for a new one)",
+        path: source)
+    }
+    return bundle
+  }
+
+  /// Where a bundle for `argument` goes as it is made (see `OutputTarget`): a regular file goes
+  /// in as FILE.part, synced and renamed when the bundle is whole; standard output for -.
+  static func sink(for argument: String) throws(SoftadastraError) -> any SyncBundleSink {
+    if argument == "-" { return DescriptorSink(descriptor: 1, name: "standard output", closes: false) }
+    if let descriptor = try OutputTarget.openIfSpecial(argument) {
+      return DescriptorSink(descriptor: descriptor, name: argument, closes: true)
+    }
+    return try FileSink(path: OutputTarget.path(argument))
+  }
+
+  /// Bytes written to a descriptor as they come.
+  private final class DescriptorSink: SyncBundleSink {
+    let descriptor: Int32
+    let name: String
+    let closes: Bool
+
+    init(descriptor: Int32, name: String, closes: Bool) {
+      self.descriptor = descriptor
+      self.name = name
+      self.closes = closes
+      signal(SIGPIPE, SIG_IGN)  // a reader that goes away is an error to report, not a reason to die
+    }
+
+    deinit { if closes { close(descriptor) } }
+
+    func write(_ bytes: [UInt8]) throws(SoftadastraError) {
+      if let failure = Output.writeAll(descriptor, bytes) {
+        throw SoftadastraError(
+          .io, "cannot write the bundle to \(name): \(String(cString: strerror(failure))); it was not recorded as sent")
+      }
+    }
+  }
+
+  /// A new file written as PATH.part, then synced and renamed over PATH (its directory synced)
+  /// once the bundle is whole; removed when the bundle is not finished.
+  private final class FileSink: SyncBundleSink {
+    let path: String
+    let temporary: String
+    let file: SystemFile
+    var end: UInt64 = 0
+    var finished = false
+
+    init(path: String) throws(SoftadastraError) {
+      self.path = path
+      temporary = path + ".part"
+      FileSystem.removeFile(temporary)
+      file = try SystemFile.createExclusive(temporary)
+    }
+
+    deinit {
+      file.close()
+      if !finished { FileSystem.removeFile(temporary) }
+    }
+
+    func write(_ bytes: [UInt8]) throws(SoftadastraError) {
+      try file.write(bytes, at: end)
+      end += UInt64(bytes.count)
+    }
+
+    func finish() throws(SoftadastraError) {
+      try file.sync()
+      file.close()
+      try FileSystem.renameDurably(temporary, to: path)
+      finished = true
     }
   }
 }

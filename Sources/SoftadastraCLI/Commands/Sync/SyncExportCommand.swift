@@ -11,7 +11,8 @@ struct SyncExportCommand: ParsableCommand {
       acknowledged (writes of every origin: they relay through nodes), or the whole state \
       (values and tombstones) with --full or when that part of the log was compacted into a \
       snapshot, plus this node's acknowledgement of the peer's log. It is zlib-compressed and \
-      CRC-checked (docs/sync-format.md); carry it any way you trust. Once it is written, the \
+      CRC-checked (docs/sync-format.md), and written as it is made, in memory that does not \
+      grow with it; carry it any way you trust. Once it is written, the \
       export is recorded as sent; takes the writer lock. The node must exist.
       """)
 
@@ -33,20 +34,19 @@ struct SyncExportCommand: ParsableCommand {
     try OutputTarget.refuseTerminal(output, what: "a binary bundle")
     // The bundle is made from the node's files as the export reads them: no state to load first.
     let client = try global.openClient(forWriting: true, loadsStore: false, createsNode: false)
-    let bundle = try client.sendSyncBundle(for: peer, fullState: full) { bundle throws(SoftadastraError) in
-      try BundleIO.save(bundle, to: output)
-    }
+    let sent = try client.sendSyncBundle(for: peer, fullState: full, to: try BundleIO.sink(for: output))
     try global.close(client)
+    let bundle = sent.header
     if global.json {
       return Output.document([
         ("peer", .string(peer)), ("output", .string(output)),
-        ("operations", .number(bundle.operations.count)), ("full_state", .bool(bundle.isFullState)),
+        ("operations", .number(sent.operationCount)), ("full_state", .bool(bundle.isFullState)),
         ("from_lsn", .number(bundle.fromLSN)), ("end_lsn", .number(bundle.end.lsn)),
       ])
     }
     let destination = output == "-" ? "standard output" : output
     Output.diagnostic(
-      "exported \(counted(bundle.operations.count, "operation")) for \(peer) (\(bundle.isFullState ? "the whole state" : "log after LSN \(bundle.fromLSN)") up to LSN \(bundle.end.lsn)) to \(destination)"
+      "exported \(counted(sent.operationCount, "operation")) for \(peer) (\(bundle.isFullState ? "the whole state" : "log after LSN \(bundle.fromLSN)") up to LSN \(bundle.end.lsn)) to \(destination)"
     )
   }
 }

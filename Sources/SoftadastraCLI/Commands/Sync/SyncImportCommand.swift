@@ -11,7 +11,9 @@ struct SyncImportCommand: ParsableCommand {
       cut or unknown bundle exits 65 and changes nothing. Then, in one synced WAL batch, applies \
       each operation whose version beats the key's current one and records the sender's \
       acknowledgement. Importing a bundle again changes no value. With --reply, then writes the \
-      bundle for the sender (what it lacks, and this acknowledgement).
+      bundle for the sender (what it lacks, and this acknowledgement). A bundle from standard \
+      input or a FIFO is copied into $TMPDIR as it is checked; a whole state is applied in \
+      memory that does not grow with it.
       """)
 
   @Argument(help: ArgumentHelp("The bundle, or - for standard input.", valueName: "file"), completion: .file())
@@ -25,8 +27,8 @@ struct SyncImportCommand: ParsableCommand {
   func run() throws {
     let bundle = try BundleIO.load(file)
     // Checked before the node is opened: a bundle this node cannot take must not create it.
-    try bundle.checkAddressed(to: global.resolvedNodeID)
-    if !FileSystem.exists(global.resolvedWAL) { try bundle.checkFollows(received: .start) }
+    try bundle.header.checkAddressed(to: global.resolvedNodeID)
+    if !FileSystem.exists(global.resolvedWAL) { try bundle.header.checkFollows(received: .start) }
     if let reply, reply != "-", !FileSystem.isDirectory(FileSystem.directory(of: reply)) {
       throw SoftadastraError(
         .notFound, "cannot write the reply to \(reply): its directory does not exist; nothing was imported", path: reply
@@ -43,9 +45,7 @@ struct SyncImportCommand: ParsableCommand {
     }
     if let reply {
       do throws(SoftadastraError) {
-        try client.sendSyncBundle(for: bundle.sender) { answer throws(SoftadastraError) in
-          try BundleIO.save(answer, to: reply)
-        }
+        try client.sendSyncBundle(for: bundle.header.sender, to: try BundleIO.sink(for: reply))
       } catch {
         try? global.close(client)
         throw error.inContext("the bundle was imported, but the reply was not written")
