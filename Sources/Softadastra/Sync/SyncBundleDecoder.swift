@@ -96,7 +96,7 @@ package struct SyncBundleDecoder {
       UInt64(raw) <= UInt64(stored) * 1032 + 64, count > 0
     else { throw problem("the chunk at offset \(chunkStart) has impossible sizes") }
     let body = try exactly(Int(stored), "a chunk")
-    var crc = CRC32C.extend(0, withUnsafeBytes(of: stored.littleEndian) { $0 })
+    var crc = withUnsafeBytes(of: stored.littleEndian) { CRC32C.extend(0, $0) }
     crc = CRC32C.extend(crc, sizes.prefix(8))
     guard CRC32C.extend(crc, body) == expected else {
       throw problem("the chunk at offset \(chunkStart) does not match its checksum")
