@@ -189,6 +189,56 @@ import Testing
     #expect(stat("/dev/null", &device) == 0 && device.st_mode & S_IFMT == S_IFCHR)
   }
 
+  /// A whole state of several chunks streams from one process to another through a pipe, the
+  /// receiver keeping it in a nameless file in $TMPDIR; a cut stream is refused and creates no
+  /// node.
+  @Test func aWholeStateStreamsThroughAPipe() throws {
+    let workspace = CLIWorkspace()
+    let lines = (0..<60_000).map { "key-\($0)\tvalue-\($0)-" + String(repeating: "x", count: 40) }
+    FileBytes.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: workspace.file("data.tsv"))
+    expectSuccess(Self.on(workspace, "a", "store", "import", "data.tsv"))
+    try FileManager.default.createDirectory(atPath: workspace.file("tmp"), withIntermediateDirectories: true)
+    let binary = CommandRunner.binaryPath
+    func pipe(_ command: String) -> CommandResult {
+      CommandRunner.run(
+        executable: "/bin/sh", ["-c", command], in: workspace.path, environment: ["TMPDIR": workspace.file("tmp")])
+    }
+    let piped = pipe(
+      "'\(binary)' sync export --peer b --full --node-id a | '\(binary)' sync import - --node-id b --json")
+    #expect(piped.status == 0, "\(piped.stderr)")
+    let report = try workspace.json(piped)
+    #expect(report["received"] as? Int == 60_000 && report["applied"] as? Int == 60_000)
+    #expect(Self.exported(workspace, "b") == Self.exported(workspace, "a"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.file("tmp")).isEmpty)
+
+    #expect(Self.on(workspace, "a", "sync", "export", "--peer", "c", "--full", "--output", "c.sdsync").status == 0)
+    let size = FileBytes.read(workspace.file("c.sdsync")).count
+    let cut = pipe("head -c \(size / 2) c.sdsync | '\(binary)' sync import - --node-id c")
+    #expect(cut.status == 65 && cut.stderr.contains("cut short"), "\(cut.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("data/c.wal")))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.file("tmp")).isEmpty)
+  }
+
+  /// While an export writes FILE.part, a second export to FILE is refused (exit 75) and leaves
+  /// it alone; the leftovers of an export that was killed are taken over.
+  @Test func aSecondExportToTheSameFileAtOnceIsRefused() throws {
+    let workspace = CLIWorkspace()
+    expectSuccess(Self.on(workspace, "a", "store", "put", "k", "v"))
+    FileBytes.write(Array("half a bundle".utf8), to: workspace.file("out.sdsync.part"))
+    let part = open(workspace.file("out.sdsync.part"), O_RDWR)
+    #expect(flock(part, LOCK_EX | LOCK_NB) == 0)
+    expectFailure(
+      Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "out.sdsync"), 75,
+      mentioning: "another export")
+    #expect(FileBytes.read(workspace.file("out.sdsync.part")) == Array("half a bundle".utf8))
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("out.sdsync")))
+    close(part)
+    #expect(Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "out.sdsync").status == 0)
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("out.sdsync.part")))
+    expectSuccess(Self.on(workspace, "b", "sync", "import", "out.sdsync"))
+    #expect(Self.on(workspace, "b", "store", "get", "k").out == "v\n")
+  }
+
   @Test func mistakesCreateNoNodeAndAnImportWithAnUnwritableReplyImportsNothing() throws {
     let workspace = CLIWorkspace()
     expectSuccess(Self.on(workspace, "a", "store", "put", "k", "v"))
@@ -248,18 +298,32 @@ import Testing
   @Test func aMessageClaimingAHugeBundleAllocatesOnlyWhatArrives() throws {
     let workspace = CLIWorkspace()
     expectSuccess(workspace.run("store", "put", "a", "b"))
-    // 136 bytes: a bundle prefix announcing a body of 4 GiB - 1, then 112 bytes and the end.
-    var message = [0x53, 0x44, 0x53, 0x59, 0x4E, 0x0D, 0x0A, 0x1A] as [UInt8]
-    message += [1, 0, 0, 0]  // version 1, flags 0
-    withUnsafeBytes(of: UInt32(113).littleEndian) { message += $0 }
-    withUnsafeBytes(of: UInt64((1 << 32) - 1).littleEndian) { message += $0 }
+    // A version 2 header (the test vector's), then a chunk announcing the largest body a chunk
+    // may have, then 112 bytes and the end.
+    let vector = FileBytes.read(
+      URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("SoftadastraTests/Vectors/small-v2.sdsync").path)
+    var message = Array(vector.prefix(90))
+    for field: UInt32 in [33_587_264, 32 << 20, 1, 0] { withUnsafeBytes(of: field.littleEndian) { message += $0 } }
     message += [UInt8](repeating: 0x78, count: 112)
     FileBytes.write(message, to: workspace.file("message"))
-    // Under a 1 GB address-space limit, allocating what the header claims would abort.
-    let result = CommandRunner.run(
-      executable: "/bin/bash", ["-c", "ulimit -v 1000000; exec \"$SOFTADASTRA\" sync serve --stdio < message"],
-      in: workspace.path, environment: ["SOFTADASTRA": CommandRunner.binaryPath])
+    // A version 1 prefix announcing a body of 4 GiB - 1: a live exchange does not read version 1.
+    var old = [0x53, 0x44, 0x53, 0x59, 0x4E, 0x0D, 0x0A, 0x1A] as [UInt8]
+    old += [1, 0, 0, 0]  // version 1, flags 0
+    withUnsafeBytes(of: UInt32(113).littleEndian) { old += $0 }
+    withUnsafeBytes(of: UInt64((1 << 32) - 1).littleEndian) { old += $0 }
+    old += [UInt8](repeating: 0x78, count: 112)
+    FileBytes.write(old, to: workspace.file("old"))
+    // Under a 1 GB address-space limit, allocating what a header claims would abort.
+    func serve(_ input: String) -> CommandResult {
+      CommandRunner.run(
+        executable: "/bin/bash", ["-c", "ulimit -v 1000000; exec \"$SOFTADASTRA\" sync serve --stdio < \(input)"],
+        in: workspace.path, environment: ["SOFTADASTRA": CommandRunner.binaryPath])
+    }
+    let result = serve("message")
     #expect(result.status == 74, "stderr: \(result.stderr)")
     #expect(result.stderr.contains("in the middle of a bundle"))
+    let refused = serve("old")
+    #expect(refused.status == 65 && refused.stderr.contains("version 1"), "stderr: \(refused.stderr)")
   }
 }

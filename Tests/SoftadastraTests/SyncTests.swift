@@ -114,12 +114,41 @@ import Testing
     #expect(bytes[8] == 1)
     #expect(try SyncBundle.decode(bytes, source: "old") == Self.sample)
     Self.expectEveryCutAndFlipRefused(bytes)
-    // Applied like any other, from a file read in place.
+    // Read from a file like any other; stray bytes after it are named as such.
     let directory = TemporaryDirectory()
     FileBytes.write(bytes, to: directory.file("old.sdsync"))
-    let received = try ReceivedSyncBundle.check(
-      file: try SystemFile.openForReading(directory.file("old.sdsync")), source: "old")
+    let received = try Self.read(directory, "old.sdsync")
     #expect(received.header == Self.sample.header && received.operationCount == 3)
+    FileBytes.write(bytes + [0], to: directory.file("longer.sdsync"))
+    let refused = try #require(throws: SoftadastraError.self) { try Self.read(directory, "longer.sdsync") }
+    #expect(refused.kind == .malformedInput && refused.message.contains("stray bytes"))
+  }
+
+  /// The bundle in file `name` of `directory`, checked and copied into a scratch file there.
+  static func read(_ directory: TemporaryDirectory, _ name: String) throws -> ReceivedSyncBundle {
+    try ReceivedSyncBundle.read(
+      file: try SystemFile.openForReading(directory.file(name)), source: name, spoolingIn: directory.path)
+  }
+
+  /// A live exchange takes version 2 only (both sides write it): a version 1 bundle, read whole
+  /// in memory, is refused; and a greeting holds nothing.
+  @Test func aLiveExchangeRefusesVersion1AndGreetingsHoldNothing() throws {
+    var ends: [Int32] = [0, 0]
+    #expect(pipe(&ends) == 0)
+    defer { close(ends[0]) }
+    let old = [UInt8](try Data(contentsOf: Self.version1VectorURL))
+    #expect(old.withUnsafeBytes { write(ends[1], $0.baseAddress!, $0.count) } == old.count)
+    close(ends[1])
+    let stream = SyncStream(input: ends[0], output: -1, peerName: "peer")
+    let refused = try #require(throws: SoftadastraError.self) { try stream.receive() }
+    #expect(refused.kind == .malformedInput && refused.message.contains("version 1"))
+
+    var greeting = Self.sample
+    greeting.recipient = ""
+    let error = try #require(throws: SoftadastraError.self) {
+      try SyncBundle.decode(greeting.encoded(), source: "greeting")
+    }
+    #expect(error.message.contains("a greeting holds no operations"))
   }
 
   /// A bundle larger than `Client.appliedInMemoryLimit` operations, over several chunks: a part
@@ -144,8 +173,7 @@ import Testing
     #expect(!sent.header.isFullState && sent.operationCount == count + 1_000)
     #expect(part.bytes.count > 2 * SyncBundle.chunkTargetBytes / 4)  // several chunks, even compressed
     FileBytes.write(part.bytes, to: directory.file("part.sdsync"))
-    let received = try ReceivedSyncBundle.check(
-      file: try SystemFile.openForReading(directory.file("part.sdsync")), source: "part")
+    let received = try Self.read(directory, "part.sdsync")
     #expect(!received.keysAscending && received.operationCount == count + 1_000)
     let result = try b.applySyncBundle(received)
     #expect(result.applied == count - 1 && result.ignored == 1_001)
@@ -176,8 +204,8 @@ import Testing
     }
   }
 
-  /// A file that changes between the check and the apply is refused, and nothing is written.
-  @Test func aBundleFileChangedAfterItWasCheckedIsRefused() throws {
+  /// What is applied is what was checked, whatever happens to the file in between.
+  @Test func aBundleFileChangedAfterItWasCheckedDoesNotChangeWhatIsApplied() throws {
     let directory = TemporaryDirectory()
     let a = try Self.open(directory, "node-a")
     let b = try Self.open(directory, "node-b")
@@ -186,16 +214,30 @@ import Testing
     try a.sendSyncBundle(for: "node-b", to: sink)
     let path = directory.file("to-b.sdsync")
     FileBytes.write(sink.bytes, to: path)
-    let received = try ReceivedSyncBundle.check(file: try SystemFile.openForReading(path), source: "to-b")
+    let received = try Self.read(directory, "to-b.sdsync")
     var changed = sink.bytes
     changed[changed.count - 40] ^= 1
     let file = try SystemFile.openForUpdate(path)
     try file.write(changed, at: 0)
+    try file.truncate(to: 100)
     file.close()
-    let before = FileBytes.read(directory.file("node-b.wal"))
-    #expect(throws: SoftadastraError.self) { try b.applySyncBundle(received) }
-    #expect(FileBytes.read(directory.file("node-b.wal")) == before)
-    #expect(try b.get("k1") == nil)
+    #expect(try b.applySyncBundle(received).applied == 100)
+    #expect(try b.get("k99")?.string == "v")
+  }
+
+  /// Accepted operations past `Client.appliedInMemoryBytes` stream into the WAL, however few,
+  /// and a checkpoint follows a large import as it follows any large commit.
+  @Test func largeValuesStreamIntoTheLogToo() throws {
+    let directory = TemporaryDirectory()
+    let a = try Self.open(directory, "node-a")
+    let b = try Self.open(directory, "node-b", checkpointBytes: 16 << 20)
+    let value = [UInt8](repeating: 7, count: 1 << 20)
+    let count = Client.appliedInMemoryBytes >> 20 + 2
+    try a.commit((0..<count).map { .put(key: Array("big\($0)".utf8), value: value + [UInt8($0)]) })
+    #expect(try b.get("big0") == nil)  // b's state is loaded, and must be loaded again after the import
+    #expect(try Self.send(a, to: b).applied == count)
+    #expect(b.state == nil && b.backgroundCheckpoint != nil)
+    for index in 0..<count { #expect(try b.get("big\(index)")?.bytes == value + [UInt8(index)]) }
   }
 
   @Test func laterTimestampWinsThenGreaterNodeID() {

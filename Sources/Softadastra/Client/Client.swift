@@ -47,7 +47,7 @@ public final class Client {
   /// call fails with it until the client is opened again.
   private var lostWriter: SoftadastraError?
   /// The checkpoint this client started and that builds its snapshot on a thread of its own.
-  private var backgroundCheckpoint: BackgroundCheckpoint?
+  private(set) var backgroundCheckpoint: BackgroundCheckpoint?
   /// For memory-only clients, which have no WAL to number records.
   private(set) var memoryLSN: UInt64 = 0
   private var memoryClock = HybridClock()

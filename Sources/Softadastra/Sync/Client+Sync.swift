@@ -196,9 +196,11 @@ extension Client {
     return try writing { writer throws(SoftadastraError) in try applySyncBundleUnderLock(bundle, writer: writer) }
   }
 
-  /// The most accepted operations applied to a loaded state as they are appended; past it, they
-  /// stream into the WAL and the state is loaded again at the next read.
+  /// The most accepted operations (and bytes of their keys and values) held in memory and
+  /// applied to a loaded state as they are appended; past either, they stream into the WAL
+  /// and the state is loaded again at the next read.
   static let appliedInMemoryLimit = 1 << 16
+  static let appliedInMemoryBytes = 64 << 20
 
   private func applySyncBundleUnderLock(_ bundle: ReceivedSyncBundle, writer: WALWriter) throws(SoftadastraError)
     -> SyncImportResult
@@ -254,6 +256,7 @@ extension Client {
       if state != nil { (state, summary) = (nil, nil) }
     }
     try writer.flush()  // what an import applied is durable before anyone is told, autoFlush or not
+    checkpointIfDue()  // as after any commit: a large import is not replayed at every open
     return result(applied: accepted.count)
   }
 
@@ -261,17 +264,20 @@ extension Client {
   private struct AcceptedOperations {
     private var bits: [UInt64]
     private(set) var count = 0
-    /// Their records, while there are at most `appliedInMemoryLimit` of them.
+    /// Their records, while they are within `appliedInMemoryLimit` and `appliedInMemoryBytes`.
     private(set) var bodies: [WALRecord.Body]? = []
+    private var bytes = 0
 
     init(operationCount: Int) { bits = Array(repeating: 0, count: (operationCount + 63) / 64) }
 
-    func contains(_ index: Int) -> Bool { bits[index >> 6] & (1 << UInt64(index & 63)) != 0 }
+    func contains(_ index: Int) -> Bool { index >> 6 < bits.count && bits[index >> 6] & (1 << UInt64(index & 63)) != 0 }
 
     mutating func insert(_ index: Int, _ item: SyncOperation) {
       bits[index >> 6] |= 1 << UInt64(index & 63)
       count += 1
-      if count > Client.appliedInMemoryLimit {
+      bytes += item.operation.key.count
+      if case .put(_, let value) = item.operation { bytes += value.count }
+      if count > Client.appliedInMemoryLimit || bytes > Client.appliedInMemoryBytes {
         bodies = nil
       } else {
         bodies?.append(.operation(item.operation, origin: item.origin))

@@ -2,9 +2,9 @@
 
 /// A bundle that was read and checked whole, ready to apply (`Client.applySyncBundle`): its
 /// header, what its operations are like, and the operations themselves, held in memory (a
-/// bundle made in this process, or one of format version 1) or in a file read again chunk by
-/// chunk, and checked again as it is read, each time they are needed. Memory then holds one
-/// chunk, whatever the bundle's size.
+/// bundle made in this process, or one of format version 1) or in a nameless scratch file of
+/// its own, read again chunk by chunk (and checked again) each time they are needed. Memory
+/// then holds one chunk, whatever the bundle's size.
 public final class ReceivedSyncBundle {
   public let header: SyncBundleHeader
   public let operationCount: Int
@@ -13,14 +13,14 @@ public final class ReceivedSyncBundle {
   /// Each operation's key comes after the one before it (a full state is written in key
   /// order): no key is there twice.
   let keysAscending: Bool
-  /// The CRC of the bundle's bytes in a file: each later read of them must end with it.
+  /// The CRC of the bundle's bytes in its scratch file: each later read of them must end with it.
   private let checksum: UInt32?
   private let storage: Storage
 
   private enum Storage {
     case memory([SyncOperation])
-    /// The bundle's bytes; `owned` files are closed when this goes.
-    case file(SystemFile, source: String, owned: Bool)
+    /// The bundle's bytes, in a scratch file that has no name (closed, and gone, with this).
+    case spool(SystemFile, source: String)
   }
 
   /// The bundle `bundle`, as it is in memory.
@@ -39,36 +39,31 @@ public final class ReceivedSyncBundle {
     self.storage = storage
   }
 
-  deinit {
-    if case .file(let file, _, true) = storage { file.close() }
-  }
-
-  /// Reads the bundle in `file` and checks all of it; it is read again, from the same open
-  /// file (which this takes, and closes when it goes), when it is applied.
+  /// Reads the bundle in `file`, which must hold one bundle and nothing after it, copying it
+  /// into a scratch file as it checks it: what is applied later is what was checked, whatever
+  /// happens to `file` meanwhile.
   ///
   /// - Throws: `malformedInput` naming `source` and what is wrong; file errors.
-  package static func check(file: SystemFile, source: String) throws(SoftadastraError) -> ReceivedSyncBundle {
-    var decoder = try SyncBundleDecoder(file: file, source: source)
-    do throws(SoftadastraError) {
-      let bundle = try survey(&decoder, storage: .file(file, source: source, owned: true))
-      try decoder.checkNothingFollows()
-      return bundle
-    } catch {
-      file.close()
-      throw error
-    }
+  package static func read(file: SystemFile, source: String, spoolingIn directory: String) throws(SoftadastraError)
+    -> ReceivedSyncBundle
+  {
+    let bundle = try receive(
+      from: try SyncBundleDecoder.reader(of: file), source: source, spoolingIn: directory, endingInput: true)
+    guard let bundle else { throw SyncBundle.problem(source, "it is 0 bytes long, too short for a sync bundle") }
+    return bundle
   }
 
   /// Reads the next bundle from `read` and checks all of it, copying a version 2 bundle's bytes
-  /// as they arrive into a nameless scratch file in `directory` (removed when this goes); nil
-  /// when the input ends before the bundle's first byte. With `endingInput`, nothing may follow
-  /// the bundle.
+  /// as they arrive into a nameless scratch file in `directory` (gone when this goes); nil when
+  /// the input ends before the bundle's first byte. With `endingInput`, nothing may follow the
+  /// bundle; with `acceptingVersion1` off (a live exchange, whose peers all write version 2), a
+  /// version 1 bundle (read whole, in memory) is refused.
   ///
   /// - Throws: `malformedInput` naming `source` and what is wrong; what `read` throws; file
   ///   errors.
   package static func receive(
     from read: @escaping SyncBundleDecoder.Read, source: String, spoolingIn directory: String,
-    endingInput: Bool = false
+    endingInput: Bool = false, acceptingVersion1: Bool = true
   ) throws(SoftadastraError) -> ReceivedSyncBundle? {
     let path = "\(directory)/.softadastra-bundle-\(UInt64.random(in: 0...UInt64.max))"
     let spool = try SystemFile.createExclusive(path)
@@ -80,41 +75,20 @@ public final class ReceivedSyncBundle {
       end += UInt64(bytes.count)
       return bytes
     }
-    do throws(SoftadastraError) {
-      let bundle = try survey(&decoder, storage: .file(spool, source: source, owned: true), allowingNothing: true)
-      if endingInput, bundle != nil { try decoder.checkNothingFollows() }
-      return bundle
-    } catch {
-      spool.close()
-      throw error
-    }
-  }
-
-  /// Reads a bundle through `decoder` to its end, checking everything, and notes what its
-  /// operations are like; a version 1 bundle is kept in memory instead of `storage`.
-  private static func survey(
-    _ decoder: inout SyncBundleDecoder, storage: Storage, allowingNothing: Bool = false
-  ) throws(SoftadastraError) -> ReceivedSyncBundle? {
-    switch try decoder.start(allowingNothing: allowingNothing) {
-    case nil:
-      if case .file(let file, _, true) = storage { file.close() }
-      return nil
-    case .whole(let bundle):
-      if case .file(let file, _, true) = storage { file.close() }
-      return ReceivedSyncBundle(bundle)
+    let bundle: ReceivedSyncBundle
+    switch try decoder.start(allowingNothing: true, allowingVersion1: acceptingVersion1) {
+    case nil: return nil
+    case .whole(let whole): bundle = ReceivedSyncBundle(whole)
     case .chunked(let header):
       var survey = Survey()
       while let chunk = try decoder.nextChunk() {
         for operation in chunk { survey.note(operation) }
       }
-      return ReceivedSyncBundle(header: header, survey: survey, checksum: decoder.bundleChecksum, storage: storage)
+      bundle = ReceivedSyncBundle(
+        header: header, survey: survey, checksum: decoder.bundleChecksum, storage: .spool(spool, source: source))
     }
-  }
-
-  private static func survey(_ decoder: inout SyncBundleDecoder, storage: Storage) throws(SoftadastraError)
-    -> ReceivedSyncBundle
-  {
-    try survey(&decoder, storage: storage, allowingNothing: false)!
+    if endingInput { try decoder.checkNothingFollows() }
+    return bundle
   }
 
   /// What the operations are like, noted as they pass.
@@ -126,9 +100,7 @@ public final class ReceivedSyncBundle {
 
     mutating func note(_ operation: SyncOperation) {
       count += 1
-      if operation.origin.timestamp > newest?.timestamp ?? HybridTimestamp(rawValue: 0) || newest == nil {
-        newest = operation.origin
-      }
+      if newest == nil || operation.origin.timestamp > newest!.timestamp { newest = operation.origin }
       let key = operation.operation.key
       if keysAscending, let lastKey, !keyPrecedes(lastKey, key) { keysAscending = false }
       lastKey = key
@@ -139,7 +111,7 @@ public final class ReceivedSyncBundle {
   func operations() throws(SoftadastraError) -> Operations {
     switch storage {
     case .memory(let operations): return Operations(chunk: operations)
-    case .file(let file, let source, _):
+    case .spool(let file, let source):
       var decoder = try SyncBundleDecoder(file: file, source: source)
       guard case .chunked(let header) = try decoder.start(), header == self.header else {
         throw Self.changed(source)
@@ -166,8 +138,7 @@ public final class ReceivedSyncBundle {
 
     /// The next operation; nil after the last.
     ///
-    /// - Throws: `malformedInput` when the bundle's bytes no longer check out (the file changed
-    ///   since it was checked).
+    /// - Throws: `malformedInput` when the bundle's bytes no longer check out as they did.
     mutating func next() throws(SoftadastraError) -> SyncOperation? {
       while position == chunk.count {
         guard decoder != nil, let more = try decoder!.nextChunk() else {
@@ -178,6 +149,10 @@ public final class ReceivedSyncBundle {
           }
           return nil
         }
+        // Never more operations than were counted: callers index by them.
+        guard decoder!.operationCount <= UInt64(expected.count) else {
+          throw ReceivedSyncBundle.changed(decoder!.source)
+        }
         (chunk, position) = (more, 0)
       }
       position += 1
@@ -187,6 +162,7 @@ public final class ReceivedSyncBundle {
 
   private static func changed(_ source: String) -> SoftadastraError {
     SoftadastraError(
-      .malformedInput, "\(source) changed while it was being imported; nothing was imported", path: source)
+      .corrupt, "\(source) changed in its scratch file while it was being imported; nothing was imported",
+      path: source)
   }
 }

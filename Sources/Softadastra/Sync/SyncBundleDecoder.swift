@@ -38,7 +38,9 @@ package struct SyncBundleDecoder {
   /// `allowingNothing` is set.
   ///
   /// - Throws: `malformedInput` naming the source and what is wrong.
-  package mutating func start(allowingNothing: Bool = false) throws(SoftadastraError) -> Start? {
+  package mutating func start(allowingNothing: Bool = false, allowingVersion1: Bool = true)
+    throws(SoftadastraError) -> Start?
+  {
     let prefix = try read(SyncBundleHeader.prefixSize)
     if prefix.isEmpty, allowingNothing { return nil }
     guard prefix.count == SyncBundleHeader.prefixSize else {
@@ -50,7 +52,7 @@ package struct SyncBundleDecoder {
     offset = UInt64(prefix.count)
     let version = prefix.withUnsafeBytes { $0.loadLittleEndian(at: 8, as: UInt16.self) }
     switch version {
-    case 1:
+    case 1 where allowingVersion1:
       let size = try exactly(SyncBundleV1.prefixSize - prefix.count, "its header")
       let total = try SyncBundleV1.totalSize(prefix: prefix + size, source: source)
       let rest = try exactly(Int(total) - SyncBundleV1.prefixSize, "its body")
@@ -65,6 +67,9 @@ package struct SyncBundleDecoder {
       let header = try SyncBundleHeader.decode(bytes).mapError { problem($0.reason) }.get()
       self.header = header
       return .chunked(header)
+    case 1:
+      throw problem(
+        "it is sync bundle format version 1, which a live exchange does not take (both sides write version 2)")
     default:
       throw problem(
         "it is sync bundle format version \(version); this softadastra reads versions 1 and \(SyncBundle.version) (upgrade softadastra)"
@@ -145,7 +150,9 @@ package struct SyncBundleDecoder {
     guard count == operationCount else {
       throw problem("it holds \(operationCount) operations, its trailer says \(count)")
     }
-    guard !header.isGreeting || count == 0 else { throw problem("its sender or recipient node id is not valid") }
+    guard !header.isGreeting || (count == 0 && header.fromLSN == 0 && !header.isFullState) else {
+      throw problem("it has no recipient, so it is a greeting, but a greeting holds no operations and no part of a log")
+    }
     ended = true
     bundleChecksum = computed
   }
@@ -167,9 +174,14 @@ package struct SyncBundleDecoder {
 extension SyncBundleDecoder {
   /// A decoder of the bytes of `file`, from its start.
   package init(file: SystemFile, source: String) throws(SoftadastraError) {
+    self.init(source: source, read: try Self.reader(of: file))
+  }
+
+  /// Reads `file` from its start, as it is asked: never more than the file holds.
+  package static func reader(of file: SystemFile) throws(SoftadastraError) -> Read {
     let size = try file.size()
     var position: UInt64 = 0
-    self.init(source: source) { (count: Int) throws(SoftadastraError) -> [UInt8] in
+    return { (count: Int) throws(SoftadastraError) -> [UInt8] in
       let bytes = try file.read(count: Int(min(UInt64(count), size - min(position, size))), at: position)
       position += UInt64(bytes.count)
       return bytes

@@ -14,13 +14,9 @@ extension SyncBundleSink {
 }
 
 /// Writes a bundle (format version 2, docs/sync-format.md) to a sink as its operations come:
-/// the header, then chunks of about `chunkTargetBytes` of operations compressed on their own,
+/// the header, then chunks of about `SyncBundle.chunkTargetBytes` of operations compressed on their own,
 /// then the end and the trailer. Memory holds one chunk, whatever the bundle's size.
 package struct SyncBundleEncoder<Sink: SyncBundleSink> {
-  /// A chunk ends once it holds this many bytes of operations (so at most this plus one
-  /// operation).
-  static var chunkTargetBytes: Int { 1 << 20 }
-
   private let sink: Sink
   private let level: Int
   private var raw: [UInt8] = []
@@ -35,7 +31,7 @@ package struct SyncBundleEncoder<Sink: SyncBundleSink> {
     try Zlib.checkLevel(level)
     self.sink = sink
     self.level = level
-    raw.reserveCapacity(Self.chunkTargetBytes + 4096)
+    raw.reserveCapacity(SyncBundle.chunkTargetBytes + 4096)
     try emit(header.encoded())
   }
 
@@ -44,7 +40,7 @@ package struct SyncBundleEncoder<Sink: SyncBundleSink> {
     operation.append(to: &raw)
     chunkCount += 1
     operationCount += 1
-    if raw.count >= Self.chunkTargetBytes { try writeChunk() }
+    if raw.count >= SyncBundle.chunkTargetBytes { try writeChunk() }
   }
 
   /// Writes the last chunk, the end and the trailer; the sink is not finished.

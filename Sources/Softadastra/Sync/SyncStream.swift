@@ -72,7 +72,7 @@ public struct SyncStream: SyncBundleSink {
         }
         started = true
         return bytes
-      }, source: "the bundle from \(peerName)", spoolingIn: FileSystem.temporaryDirectory)
+      }, source: "the bundle from \(peerName)", spoolingIn: FileSystem.temporaryDirectory, acceptingVersion1: false)
   }
 
   /// The error for a peer that went away.

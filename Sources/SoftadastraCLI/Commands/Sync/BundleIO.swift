@@ -10,8 +10,8 @@ import Softadastra
 /// through in memory that does not grow with it.
 enum BundleIO {
   /// The bundle in `argument`, a file or - for standard input (which must hold one bundle),
-  /// checked whole. A regular file is read in place (again when it is applied); standard input
-  /// and FIFOs are copied into a nameless scratch file in `$TMPDIR` as they are read.
+  /// checked whole as it is copied into a nameless scratch file in `$TMPDIR` (what is applied
+  /// is what was checked).
   static func load(_ argument: String) throws -> ReceivedSyncBundle {
     if argument == "-" { return try receive(from: 0, source: "standard input") }
     guard FileSystem.exists(argument) else {
@@ -21,7 +21,8 @@ enum BundleIO {
       defer { close(descriptor) }  // a FIFO or a device: read to its end, it has no size
       return try receive(from: descriptor, source: argument)
     }
-    return try ReceivedSyncBundle.check(file: try SystemFile.openForReading(argument), source: argument)
+    return try ReceivedSyncBundle.read(
+      file: try SystemFile.openForReading(argument), source: argument, spoolingIn: FileSystem.temporaryDirectory)
   }
 
   private static func receive(from descriptor: Int32, source: String) throws -> ReceivedSyncBundle {
@@ -71,24 +72,35 @@ enum BundleIO {
   }
 
   /// A new file written as PATH.part, then synced and renamed over PATH (its directory synced)
-  /// once the bundle is whole; removed when the bundle is not finished.
+  /// once the bundle is whole; removed when the bundle is not finished. PATH.part is locked
+  /// while it is written: a second export to PATH at the same time is refused, instead of
+  /// writing into the first one's file.
   private final class FileSink: SyncBundleSink {
     let path: String
     let temporary: String
     let file: SystemFile
     var end: UInt64 = 0
+    /// Whether this holds PATH.part's lock (only then may it remove it), and whether it renamed it.
+    var locked = false
     var finished = false
 
     init(path: String) throws(SoftadastraError) {
       self.path = path
       temporary = path + ".part"
-      FileSystem.removeFile(temporary)
-      file = try SystemFile.createExclusive(temporary)
+      file = try SystemFile.openOrCreate(temporary)
+      guard flock(file.descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        throw SoftadastraError(
+          .lockTimeout,
+          "another export is writing \(temporary) now; nothing was exported (try again once it is done)",
+          path: temporary)
+      }
+      locked = true
+      try file.truncate(to: 0)  // what an export that was killed left there
     }
 
     deinit {
+      if locked, !finished { FileSystem.removeFile(temporary) }  // before the lock goes with the file
       file.close()
-      if !finished { FileSystem.removeFile(temporary) }
     }
 
     func write(_ bytes: [UInt8]) throws(SoftadastraError) {
@@ -98,9 +110,10 @@ enum BundleIO {
 
     func finish() throws(SoftadastraError) {
       try file.sync()
-      file.close()
-      try FileSystem.renameDurably(temporary, to: path)
+      try FileSystem.rename(temporary, to: path)  // under the lock: no other export has the file
       finished = true
+      file.close()
+      try FileSystem.syncDirectory(FileSystem.directory(of: path))
     }
   }
 }
