@@ -69,7 +69,10 @@ def measure(sd, keys, more):
                  ["sh", "-c", "sqlite3 -json kv.db 'SELECT k AS key, v AS value FROM kv ORDER BY k' > sqlite.json"],
                  stdout=out)
         step("sync export --full", [sd, "sync", "export", "--peer", "n2", "--full", "--output", "full.sdsync"])
-        step("sync import of it into a new node (vs sqlite3 .dump piped to sqlite3)",
+        step("sync import of it into a new node, alone (vs sqlite3 .dump piped to sqlite3)",
+             [sd, "sync", "import", "full.sdsync", "--data-dir", "n3", "--node-id", "n2", "--checkpoint-bytes", "0"],
+             ["sh", "-c", "rm -f copy.db && sqlite3 kv.db .dump | sqlite3 copy.db"])
+        step("sync import into a new node with the checkpoint that ends it (vs the same)",
              [sd, "sync", "import", "full.sdsync", "--data-dir", "n2", "--node-id", "n2"],
              ["sh", "-c", "rm -f copy.db && sqlite3 kv.db .dump | sqlite3 copy.db"])
         return steps

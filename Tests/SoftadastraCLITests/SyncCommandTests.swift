@@ -237,6 +237,13 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: workspace.file("out.sdsync.part")))
     expectSuccess(Self.on(workspace, "b", "sync", "import", "out.sdsync"))
     #expect(Self.on(workspace, "b", "store", "get", "k").out == "v\n")
+    // A symbolic link where FILE.part goes is not written through.
+    FileBytes.write(Array("keep".utf8), to: workspace.file("victim"))
+    try FileManager.default.createSymbolicLink(
+      atPath: workspace.file("other.sdsync.part"), withDestinationPath: "victim")
+    let refused = Self.on(workspace, "a", "sync", "export", "--peer", "b", "--output", "other.sdsync")
+    #expect(refused.status != 0 && FileBytes.read(workspace.file("victim")) == Array("keep".utf8))
+    #expect(!FileManager.default.fileExists(atPath: workspace.file("other.sdsync")))
   }
 
   @Test func mistakesCreateNoNodeAndAnImportWithAnUnwritableReplyImportsNothing() throws {

@@ -124,10 +124,9 @@ import Testing
     #expect(refused.kind == .malformedInput && refused.message.contains("stray bytes"))
   }
 
-  /// The bundle in file `name` of `directory`, checked and copied into a scratch file there.
+  /// The bundle in file `name` of `directory`, checked in place.
   static func read(_ directory: TemporaryDirectory, _ name: String) throws -> ReceivedSyncBundle {
-    try ReceivedSyncBundle.read(
-      file: try SystemFile.openForReading(directory.file(name)), source: name, spoolingIn: directory.path)
+    try ReceivedSyncBundle.read(file: try SystemFile.openForReading(directory.file(name)), source: name)
   }
 
   /// A live exchange takes version 2 only (both sides write it): a version 1 bundle, read whole
@@ -204,25 +203,37 @@ import Testing
     }
   }
 
-  /// What is applied is what was checked, whatever happens to the file in between.
-  @Test func aBundleFileChangedAfterItWasCheckedDoesNotChangeWhatIsApplied() throws {
+  /// A bundle file that changes between its check and its apply is refused, and nothing is
+  /// written: a damaged byte, a cut, and a rewrite whose checksums all match but which holds
+  /// another operation (more than were counted, or newer than the newest seen).
+  @Test func aBundleFileChangedAfterItWasCheckedIsRefused() throws {
     let directory = TemporaryDirectory()
     let a = try Self.open(directory, "node-a")
     let b = try Self.open(directory, "node-b")
     for index in 0..<100 { try a.put("k\(index)", "v") }
-    let sink = MemorySink()
-    try a.sendSyncBundle(for: "node-b", to: sink)
+    let bundle = try a.makeSyncBundle(for: "node-b")
+    let bytes = try bundle.encoded()
+    var flipped = bytes
+    flipped[bytes.count - 40] ^= 1
+    var more = bundle
+    more.operations.append(bundle.operations[0])
+    var newer = bundle
+    newer.operations[5].origin.timestamp = HybridTimestamp(
+      rawValue: bundle.operations[99].origin.timestamp.rawValue + 1)
     let path = directory.file("to-b.sdsync")
-    FileBytes.write(sink.bytes, to: path)
-    let received = try Self.read(directory, "to-b.sdsync")
-    var changed = sink.bytes
-    changed[changed.count - 40] ^= 1
-    let file = try SystemFile.openForUpdate(path)
-    try file.write(changed, at: 0)
-    try file.truncate(to: 100)
-    file.close()
-    #expect(try b.applySyncBundle(received).applied == 100)
-    #expect(try b.get("k99")?.string == "v")
+    let before = FileBytes.read(directory.file("node-b.wal"))
+    for changed in [flipped, Array(bytes.prefix(100)), try more.encoded(), try newer.encoded()] {
+      FileBytes.write(bytes, to: path)
+      let received = try Self.read(directory, "to-b.sdsync")
+      let file = try SystemFile.openForUpdate(path)
+      try file.truncate(to: 0)
+      try file.write(changed, at: 0)
+      file.close()
+      let refused = try #require(throws: SoftadastraError.self) { try b.applySyncBundle(received) }
+      #expect(refused.kind == .malformedInput, "\(refused)")
+      #expect(FileBytes.read(directory.file("node-b.wal")) == before)
+    }
+    #expect(try b.get("k1") == nil)
   }
 
   /// Accepted operations past `Client.appliedInMemoryBytes` stream into the WAL, however few,

@@ -2,9 +2,15 @@
 
 /// A bundle that was read and checked whole, ready to apply (`Client.applySyncBundle`): its
 /// header, what its operations are like, and the operations themselves, held in memory (a
-/// bundle made in this process, or one of format version 1) or in a nameless scratch file of
-/// its own, read again chunk by chunk (and checked again) each time they are needed. Memory
-/// then holds one chunk, whatever the bundle's size.
+/// bundle made in this process, or one of format version 1) or in a file (the bundle's own, or
+/// a nameless scratch copy of one that came through a pipe), read again chunk by chunk each time
+/// they are needed. Memory then holds one chunk, whatever the bundle's size.
+///
+/// Each later read is checked again as it goes: every CRC, the header, the count, and that no
+/// operation is newer than the newest the check saw, nor out of key order when the check found
+/// them in order; a bundle that fails stops the import, and nothing is applied. A file changed
+/// between the reads in a way that passes all of that (its CRCs forged to match) is not told
+/// apart: import a copy of a bundle that others may be writing.
 public final class ReceivedSyncBundle {
   public let header: SyncBundleHeader
   public let operationCount: Int
@@ -13,14 +19,15 @@ public final class ReceivedSyncBundle {
   /// Each operation's key comes after the one before it (a full state is written in key
   /// order): no key is there twice.
   let keysAscending: Bool
-  /// The CRC of the bundle's bytes in its scratch file: each later read of them must end with it.
+  /// The CRC of the bundle's bytes in its file: each later read of them must end with it.
   private let checksum: UInt32?
   private let storage: Storage
 
   private enum Storage {
     case memory([SyncOperation])
-    /// The bundle's bytes, in a scratch file that has no name (closed, and gone, with this).
-    case spool(SystemFile, source: String)
+    /// The bundle's bytes, in its own file or in a scratch copy with no name (closed, and
+    /// gone, with this).
+    case file(SystemFile, source: String)
   }
 
   /// The bundle `bundle`, as it is in memory.
@@ -39,17 +46,16 @@ public final class ReceivedSyncBundle {
     self.storage = storage
   }
 
-  /// Reads the bundle in `file`, which must hold one bundle and nothing after it, copying it
-  /// into a scratch file as it checks it: what is applied later is what was checked, whatever
-  /// happens to `file` meanwhile.
+  /// Reads the bundle in `file` (which this takes), which must hold one bundle and nothing
+  /// after it, and checks all of it; it is read again in place when it is applied.
   ///
   /// - Throws: `malformedInput` naming `source` and what is wrong; file errors.
-  package static func read(file: SystemFile, source: String, spoolingIn directory: String) throws(SoftadastraError)
-    -> ReceivedSyncBundle
-  {
-    let bundle = try receive(
-      from: try SyncBundleDecoder.reader(of: file), source: source, spoolingIn: directory, endingInput: true)
-    guard let bundle else { throw SyncBundle.problem(source, "it is 0 bytes long, too short for a sync bundle") }
+  package static func read(file: SystemFile, source: String) throws(SoftadastraError) -> ReceivedSyncBundle {
+    var decoder = try SyncBundleDecoder(file: file, source: source)
+    guard let bundle = try survey(&decoder, storage: .file(file, source: source)) else {
+      throw SyncBundle.problem(source, "it is 0 bytes long, too short for a sync bundle")
+    }
+    try decoder.checkNothingFollows()
     return bundle
   }
 
@@ -60,35 +66,51 @@ public final class ReceivedSyncBundle {
   /// version 1 bundle (read whole, in memory) is refused.
   ///
   /// - Throws: `malformedInput` naming `source` and what is wrong; what `read` throws; file
-  ///   errors.
+  ///   errors, naming `directory`.
   package static func receive(
     from read: @escaping SyncBundleDecoder.Read, source: String, spoolingIn directory: String,
     endingInput: Bool = false, acceptingVersion1: Bool = true
   ) throws(SoftadastraError) -> ReceivedSyncBundle? {
+    func scratchProblem(_ error: SoftadastraError) -> SoftadastraError {
+      SoftadastraError(
+        error.kind,
+        "cannot keep \(source) in \(directory) while it is checked (\(error.message)); nothing was imported (set TMPDIR to a directory with room)",
+        path: directory)
+    }
     let path = "\(directory)/.softadastra-bundle-\(UInt64.random(in: 0...UInt64.max))"
-    let spool = try SystemFile.createExclusive(path)
+    let spool: SystemFile
+    do throws(SoftadastraError) { spool = try SystemFile.createExclusive(path) } catch { throw scratchProblem(error) }
     FileSystem.removeFile(path)
     var end: UInt64 = 0
     var decoder = SyncBundleDecoder(source: source) { (count: Int) throws(SoftadastraError) -> [UInt8] in
       let bytes = try read(count)
-      try spool.write(bytes, at: end)
+      do throws(SoftadastraError) { try spool.write(bytes, at: end) } catch { throw scratchProblem(error) }
       end += UInt64(bytes.count)
       return bytes
     }
-    let bundle: ReceivedSyncBundle
-    switch try decoder.start(allowingNothing: true, allowingVersion1: acceptingVersion1) {
+    let bundle = try survey(
+      &decoder, storage: .file(spool, source: source), allowingNothing: true, allowingVersion1: acceptingVersion1)
+    if bundle != nil, endingInput { try decoder.checkNothingFollows() }
+    return bundle
+  }
+
+  /// Reads a bundle through `decoder` to its end, checking everything, and notes what its
+  /// operations are like; a version 1 bundle is kept in memory instead of in `storage`. Nil when
+  /// the input holds nothing and `allowingNothing` is set.
+  private static func survey(
+    _ decoder: inout SyncBundleDecoder, storage: Storage, allowingNothing: Bool = false,
+    allowingVersion1: Bool = true
+  ) throws(SoftadastraError) -> ReceivedSyncBundle? {
+    switch try decoder.start(allowingNothing: allowingNothing, allowingVersion1: allowingVersion1) {
     case nil: return nil
-    case .whole(let whole): bundle = ReceivedSyncBundle(whole)
+    case .whole(let whole): return ReceivedSyncBundle(whole)
     case .chunked(let header):
       var survey = Survey()
       while let chunk = try decoder.nextChunk() {
         for operation in chunk { survey.note(operation) }
       }
-      bundle = ReceivedSyncBundle(
-        header: header, survey: survey, checksum: decoder.bundleChecksum, storage: .spool(spool, source: source))
+      return ReceivedSyncBundle(header: header, survey: survey, checksum: decoder.bundleChecksum, storage: storage)
     }
-    if endingInput { try decoder.checkNothingFollows() }
-    return bundle
   }
 
   /// What the operations are like, noted as they pass.
@@ -111,26 +133,35 @@ public final class ReceivedSyncBundle {
   func operations() throws(SoftadastraError) -> Operations {
     switch storage {
     case .memory(let operations): return Operations(chunk: operations)
-    case .spool(let file, let source):
+    case .file(let file, let source):
       var decoder = try SyncBundleDecoder(file: file, source: source)
       guard case .chunked(let header) = try decoder.start(), header == self.header else {
         throw Self.changed(source)
       }
-      return Operations(chunk: [], decoder: decoder, expected: (operationCount, checksum))
+      return Operations(
+        chunk: [], decoder: decoder,
+        expected: Expected(
+          count: operationCount, checksum: checksum, newest: newest?.timestamp, keysAscending: keysAscending))
     }
+  }
+
+  /// What a later read of a bundle's file must find, as its check found it.
+  fileprivate struct Expected {
+    var count = 0
+    var checksum: UInt32?
+    var newest: HybridTimestamp?
+    var keysAscending = false
   }
 
   /// The operations of a bundle, one at a time: a chunk at a time from its decoder, if any.
   struct Operations {
     private var chunk: [SyncOperation]
     private var decoder: SyncBundleDecoder?
-    /// What the decoder's reading must end with: the count and CRC the bundle was checked with.
-    private let expected: (count: Int, checksum: UInt32?)
+    private let expected: Expected
     private var position = 0
+    private var lastKey: [UInt8]?
 
-    fileprivate init(
-      chunk: [SyncOperation], decoder: SyncBundleDecoder? = nil, expected: (count: Int, checksum: UInt32?) = (0, nil)
-    ) {
+    fileprivate init(chunk: [SyncOperation], decoder: SyncBundleDecoder? = nil, expected: Expected = Expected()) {
       self.chunk = chunk
       self.decoder = decoder
       self.expected = expected
@@ -155,14 +186,22 @@ public final class ReceivedSyncBundle {
         }
         (chunk, position) = (more, 0)
       }
+      let operation = chunk[position]
       position += 1
-      return chunk[position - 1]
+      if let decoder {
+        // What the check saw, and what the import relies on, still holds.
+        let key = operation.operation.key
+        let newer = expected.newest.map { operation.origin.timestamp > $0 } ?? true
+        let outOfOrder = expected.keysAscending && lastKey.map { !keyPrecedes($0, key) } == true
+        if newer || outOfOrder { throw ReceivedSyncBundle.changed(decoder.source) }
+        if expected.keysAscending { lastKey = key }
+      }
+      return operation
     }
   }
 
   private static func changed(_ source: String) -> SoftadastraError {
     SoftadastraError(
-      .corrupt, "\(source) changed in its scratch file while it was being imported; nothing was imported",
-      path: source)
+      .malformedInput, "\(source) changed while it was being imported; nothing was imported", path: source)
   }
 }

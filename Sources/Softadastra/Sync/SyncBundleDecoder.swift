@@ -69,7 +69,8 @@ package struct SyncBundleDecoder {
       return .chunked(header)
     case 1:
       throw problem(
-        "it is sync bundle format version 1, which a live exchange does not take (both sides write version 2)")
+        "it is sync bundle format version 1, which a live exchange does not take (upgrade softadastra on the other side)"
+      )
     default:
       throw problem(
         "it is sync bundle format version \(version); this softadastra reads versions 1 and \(SyncBundle.version) (upgrade softadastra)"

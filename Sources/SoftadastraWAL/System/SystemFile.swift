@@ -39,6 +39,12 @@ package final class SystemFile {
     try open(path, flags: O_RDWR | O_CREAT | O_CLOEXEC, mode: 0o600, doing: "create")
   }
 
+  /// Opens `path`, creating it with mode 0600 when missing, never through a symbolic link at
+  /// its end.
+  package static func openOrCreateNotFollowing(_ path: String) throws(SoftadastraError) -> SystemFile {
+    try open(path, flags: O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode: 0o600, doing: "create")
+  }
+
   private static func open(_ path: String, flags: Int32, mode: mode_t, doing action: String)
     throws(SoftadastraError) -> SystemFile
   {

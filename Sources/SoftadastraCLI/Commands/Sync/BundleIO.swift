@@ -10,8 +10,8 @@ import Softadastra
 /// through in memory that does not grow with it.
 enum BundleIO {
   /// The bundle in `argument`, a file or - for standard input (which must hold one bundle),
-  /// checked whole as it is copied into a nameless scratch file in `$TMPDIR` (what is applied
-  /// is what was checked).
+  /// checked whole: a regular file in place (it is read again when it is applied), standard
+  /// input and FIFOs as they are copied into a nameless scratch file in `$TMPDIR`.
   static func load(_ argument: String) throws -> ReceivedSyncBundle {
     if argument == "-" { return try receive(from: 0, source: "standard input") }
     guard FileSystem.exists(argument) else {
@@ -21,8 +21,7 @@ enum BundleIO {
       defer { close(descriptor) }  // a FIFO or a device: read to its end, it has no size
       return try receive(from: descriptor, source: argument)
     }
-    return try ReceivedSyncBundle.read(
-      file: try SystemFile.openForReading(argument), source: argument, spoolingIn: FileSystem.temporaryDirectory)
+    return try ReceivedSyncBundle.read(file: try SystemFile.openForReading(argument), source: argument)
   }
 
   private static func receive(from descriptor: Int32, source: String) throws -> ReceivedSyncBundle {
@@ -73,33 +72,52 @@ enum BundleIO {
 
   /// A new file written as PATH.part, then synced and renamed over PATH (its directory synced)
   /// once the bundle is whole; removed when the bundle is not finished. PATH.part is locked
-  /// while it is written: a second export to PATH at the same time is refused, instead of
-  /// writing into the first one's file.
+  /// while it is written: a second export to PATH at the same time is refused (exit 75),
+  /// instead of writing into the first one's file.
   private final class FileSink: SyncBundleSink {
     let path: String
     let temporary: String
     let file: SystemFile
     var end: UInt64 = 0
-    /// Whether this holds PATH.part's lock (only then may it remove it), and whether it renamed it.
-    var locked = false
     var finished = false
 
     init(path: String) throws(SoftadastraError) {
       self.path = path
       temporary = path + ".part"
-      file = try SystemFile.openOrCreate(temporary)
-      guard flock(file.descriptor, LOCK_EX | LOCK_NB) == 0 else {
-        throw SoftadastraError(
-          .lockTimeout,
-          "another export is writing \(temporary) now; nothing was exported (try again once it is done)",
-          path: temporary)
+      file = try Self.openLocked(temporary)
+    }
+
+    /// PATH.part, opened (never through a symbolic link), locked, checked to be still the file
+    /// named so once locked (another export may have renamed or removed it meanwhile), and
+    /// emptied of what an export that was killed left there.
+    private static func openLocked(_ temporary: String) throws(SoftadastraError) -> SystemFile {
+      for _ in 0..<100 {
+        let file = try SystemFile.openOrCreateNotFollowing(temporary)
+        var info = stat()
+        guard fstat(file.descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+          throw SoftadastraError(
+            .cannotCreate,
+            "cannot write the bundle through \(temporary): it is not a regular file; nothing was exported",
+            path: temporary)
+        }
+        if flock(file.descriptor, LOCK_EX | LOCK_NB) != 0, errno == EWOULDBLOCK {
+          throw SoftadastraError(
+            .lockTimeout,
+            "another export is writing \(temporary) now; nothing was exported (try again once it is done)",
+            path: temporary)
+        }
+        // (A file system without locks goes on unlocked, as before locks were taken.)
+        guard try file.status(ifStillAt: temporary) != nil else { continue }
+        try file.truncate(to: 0)
+        return file
       }
-      locked = true
-      try file.truncate(to: 0)  // what an export that was killed left there
+      throw SoftadastraError(
+        .lockTimeout, "\(temporary) keeps changing under other exports; nothing was exported", path: temporary)
     }
 
     deinit {
-      if locked, !finished { FileSystem.removeFile(temporary) }  // before the lock goes with the file
+      // Removed only while it is still this file, and before its lock goes with it.
+      if !finished, (try? file.status(ifStillAt: temporary)) != nil { FileSystem.removeFile(temporary) }
       file.close()
     }
 
