@@ -20,6 +20,7 @@ Exits 1 at the first violation, naming the scenario, the call, its occurrence an
 """
 import argparse, json, os, re, shutil, subprocess, sys, tempfile, time
 
+BULK = 66_000  # operations of the streamed sync import: past Client.appliedInMemoryLimit (65,536)
 CALLS = ["openat", "read", "pread64", "write", "pwrite64", "fsync", "fdatasync", "rename", "renameat",
          "renameat2", "link", "linkat", "unlink", "unlinkat", "mkdir", "mkdirat", "rmdir", "ftruncate", "flock"]
 MODES = ["signal=KILL", "error=EIO", "error=ENOSPC"]
@@ -61,6 +62,11 @@ class Sweep:
         self.must(base, "store", "put", "p2", "v", "--data-dir", "peer", "--node-id", "peer")
         self.must(base, "sync", "export", "--peer", "softadastra", "--data-dir", "peer", "--node-id", "peer",
                   "--output", "peer.sdsync")
+        # A bundle of more operations than an import holds in memory: it streams into the WAL.
+        bulk = "".join(f"bulk{i:05d}\tb{i}\n" for i in range(BULK)).encode()
+        self.must(base, "store", "import", "--data-dir", "bulk", "--node-id", "bulk", stdin=bulk)
+        self.must(base, "sync", "export", "--peer", "softadastra", "--full", "--data-dir", "bulk", "--node-id", "bulk",
+                  "--output", "bulk.sdsync")
         for i in range(3):
             self.must(base, "store", "put", f"own{i}", "w", "--data-dir", "walonly")
         self.base = base
@@ -84,6 +90,7 @@ class Sweep:
         restored = {k: v for k, v in old.items() if k != "after-backup"}
         restored_to_302 = {k: v for k, v in restored.items() if k not in ("tail2", "tail3", "tail4")}
         synced = dict(old, p1="v", p2="v")
+        bulk = dict(old, **{f"bulk{i:05d}": f"b{i}" for i in range(BULK)})
         batch = "".join(f"imp{i}\ti{i}\n" for i in range(50)).encode()
         return [
             ("put", ["store", "put", "k", "v"], None, "data", [old, with_put]),
@@ -101,6 +108,7 @@ class Sweep:
             ("restore-to-lsn", ["restore", "node.sdbackup", "--force", "--to-lsn", "302"], None, "data",
              [old, restored_to_302]),
             ("sync-import", ["sync", "import", "peer.sdsync"], None, "data", [old, synced]),
+            ("sync-import-streamed", ["sync", "import", "bulk.sdsync"], None, "data", [old, bulk]),
             ("repair-torn-tail", ["wal-verify", "--repair", "--data-dir", "torn"], None, "torn", [old]),
         ]
 
