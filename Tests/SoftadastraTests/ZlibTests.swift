@@ -51,6 +51,28 @@ import Testing
     }
   }
 
+  /// Data a CRC already covers is inflated without zlib's own Adler-32, but the same streams
+  /// come back and the same wrong sizes, headers and lengths are refused.
+  @Test func checksummedDataSkipsTheAdlerButNothingElse() throws {
+    let input = Self.sample(50_000)
+    for level in Zlib.levels {
+      let stored = try input.withUnsafeBytes { try Zlib.compress($0, level: level) }
+      func inflate(_ bytes: [UInt8], _ size: Int = input.count) throws -> [UInt8]? {
+        try bytes.withUnsafeBytes { try Zlib.decompress($0, size: size, checksummed: true) }
+      }
+      #expect(try inflate(stored) == input)
+      #expect(try inflate(stored, input.count - 1) == nil && inflate(stored, input.count + 1) == nil)
+      var adler = stored
+      adler[adler.count - 1] ^= 1
+      #expect(try inflate(adler) == input)  // the one thing not checked here: the caller's CRC is
+      var header = stored
+      header[1] ^= 1  // the header's check bits
+      #expect(try inflate(header) == nil)
+      #expect(try inflate(Array(stored.dropLast())) == nil && inflate(stored + [0]) == nil)
+      #expect(try inflate(Array(stored.prefix(5))) == nil)
+    }
+  }
+
   @Test func damageAndTrailingBytesAreReportedByTheStreamingDecompressor() throws {
     let stored = try Self.sample(10_000).withUnsafeBytes { try Zlib.compress($0) }
     let trailing = try Zlib.Decompressor { (_: UnsafeRawBufferPointer) throws(SoftadastraError) in }

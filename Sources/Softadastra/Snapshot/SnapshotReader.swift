@@ -155,7 +155,7 @@ package final class SnapshotReader {
     let stored = try storedBlock(block)
     let size = Int(index.rawSize(block))
     let raw = try stored.withUnsafeBytes { buffer in
-      Result { () throws(SoftadastraError) in try Zlib.decompress(buffer, size: size) }
+      Result { () throws(SoftadastraError) in try Zlib.decompress(buffer, size: size, checksummed: true) }
     }.get()
     guard let raw else {
       throw Self.damage(path, .at(index.offset(block), "block \(block) does not decompress to its recorded size"))

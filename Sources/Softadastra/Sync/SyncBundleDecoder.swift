@@ -109,7 +109,7 @@ package struct SyncBundleDecoder {
     }
     guard
       let inflated = try body.withUnsafeBytes({ buffer in
-        Result { () throws(SoftadastraError) in try Zlib.decompress(buffer, size: Int(raw)) }
+        Result { () throws(SoftadastraError) in try Zlib.decompress(buffer, size: Int(raw), checksummed: true) }
       }).get()
     else { throw problem("the chunk at offset \(chunkStart) does not decompress to its recorded size") }
     var operations: [SyncOperation] = []
