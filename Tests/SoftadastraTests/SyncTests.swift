@@ -126,7 +126,7 @@ import Testing
 
   /// The bundle in file `name` of `directory`, checked in place.
   static func read(_ directory: TemporaryDirectory, _ name: String) throws -> ReceivedSyncBundle {
-    try ReceivedSyncBundle.read(file: try SystemFile.openForReading(directory.file(name)), source: name)
+    try ReceivedSyncBundle.read(path: directory.file(name))
   }
 
   /// A live exchange takes version 2 only (both sides write it): a version 1 bundle, read whole

@@ -134,12 +134,18 @@ package enum KeyValueLines {
       out.append(0x0A)
       return
     }
-    out.append(contentsOf: #"{"key":""#.utf8)
+    out.append(contentsOf: exportKeyStart)
     appendEscaped(key, to: &out)
-    out.append(contentsOf: #"","value":""#.utf8)
+    out.append(contentsOf: exportValueStart)
     appendEscaped(value, to: &out)
-    out.append(contentsOf: "\"}\n".utf8)
+    out.append(contentsOf: exportLineEnd)
   }
+
+  // The fixed parts of an export line, as bytes: appending a string's UTF-8 view copies it out of
+  // the string first, for every line.
+  private static let exportKeyStart = Array(#"{"key":""#.utf8)
+  private static let exportValueStart = Array(#"","value":""#.utf8)
+  private static let exportLineEnd = Array("\"}\n".utf8)
 
   private static func isASCII(_ bytes: [UInt8]) -> Bool {
     bytes.withUnsafeBytes { buffer in

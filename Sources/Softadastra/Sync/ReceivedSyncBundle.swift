@@ -46,6 +46,14 @@ public final class ReceivedSyncBundle {
     self.storage = storage
   }
 
+  /// Reads the bundle in the file at `path`, which must hold one bundle and nothing after it,
+  /// and checks all of it; it is read again in place when it is applied.
+  ///
+  /// - Throws: `malformedInput` saying what is wrong; `notFound` and other file errors.
+  public static func read(path: String) throws(SoftadastraError) -> ReceivedSyncBundle {
+    try read(file: try SystemFile.openForReading(path), source: path)
+  }
+
   /// Reads the bundle in `file` (which this takes), which must hold one bundle and nothing
   /// after it, and checks all of it; it is read again in place when it is applied.
   ///

@@ -21,7 +21,7 @@ enum BundleIO {
       defer { close(descriptor) }  // a FIFO or a device: read to its end, it has no size
       return try receive(from: descriptor, source: argument)
     }
-    return try ReceivedSyncBundle.read(file: try SystemFile.openForReading(argument), source: argument)
+    return try ReceivedSyncBundle.read(path: argument)
   }
 
   private static func receive(from descriptor: Int32, source: String) throws -> ReceivedSyncBundle {
