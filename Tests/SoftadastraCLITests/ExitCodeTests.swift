@@ -141,6 +141,11 @@ import Testing
         in: workspace.path)
       #expect(onTerminal.status == 64 && onTerminal.out.contains("refusing to write a binary"), "\(onTerminal.out)")
     }
+    // And so is reading a bundle from one, which would wait for ever.
+    let fromTerminal = CommandRunner.run(
+      executable: "/usr/bin/script", ["-qec", "\(CommandRunner.binaryPath) sync import -", "/dev/null"],
+      in: workspace.path)
+    #expect(fromTerminal.status == 64 && fromTerminal.out.contains("refusing to read a binary"), "\(fromTerminal.out)")
   }
 
   @Test func aDirectoryWhereAFileIsExpectedIsNamedAndExits66Or73() throws {

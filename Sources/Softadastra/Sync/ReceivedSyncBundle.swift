@@ -82,7 +82,7 @@ public final class ReceivedSyncBundle {
     func scratchProblem(_ error: SoftadastraError) -> SoftadastraError {
       SoftadastraError(
         error.kind,
-        "cannot keep \(source) in \(directory) while it is checked (\(error.message)); nothing was imported (set TMPDIR to a directory with room)",
+        "cannot keep \(source) in \(directory) while it is checked (\(error.message)); nothing was imported (set TMPDIR to a writable directory with room)",
         path: directory)
     }
     let path = "\(directory)/.softadastra-bundle-\(UInt64.random(in: 0...UInt64.max))"

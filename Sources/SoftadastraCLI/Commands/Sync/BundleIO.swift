@@ -13,7 +13,13 @@ enum BundleIO {
   /// checked whole: a regular file in place (it is read again when it is applied), standard
   /// input and FIFOs as they are copied into a nameless scratch file in `$TMPDIR`.
   static func load(_ argument: String) throws -> ReceivedSyncBundle {
-    if argument == "-" { return try receive(from: 0, source: "standard input") }
+    if argument == "-" {
+      guard isatty(0) == 0 else {
+        throw SoftadastraError(
+          .invalidArgument, "refusing to read a binary bundle from a terminal; pipe one in or give its FILE")
+      }
+      return try receive(from: 0, source: "standard input")
+    }
     guard FileSystem.exists(argument) else {
       throw SoftadastraError(.notFound, "no bundle at \(argument)", path: argument)
     }

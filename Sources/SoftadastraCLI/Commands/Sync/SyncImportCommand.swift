@@ -13,7 +13,8 @@ struct SyncImportCommand: ParsableCommand {
       acknowledgement. Importing a bundle again changes no value. With --reply, then writes the \
       bundle for the sender (what it lacks, and this acknowledgement). A bundle from standard \
       input or a FIFO is copied into $TMPDIR as it is checked; a whole state is applied in \
-      memory that does not grow with it.
+      memory that does not grow with it. A node that does not exist yet is created by a bundle \
+      it can take (a new node joins this way).
       """)
 
   @Argument(help: ArgumentHelp("The bundle, or - for standard input.", valueName: "file"), completion: .file())
