@@ -1,5 +1,6 @@
 // libFuzzer target for the snapshot, backup, archive and sync decoders: snapshot header, footer and index
-// lines, block entries (decoded whole, searched in place and through their starts), zlib decompression to an exact
+// lines, block entries (decoded whole, searched in place and through their starts), compact block entries
+// (expanded, and coded again), zlib decompression to an exact
 // size, the backup manifest, whole backup archives and archive segments read from a file, segment
 // manifests, the archiving state, archive names, sync bundles and the sync table. Built by scripts/fuzz.sh into one module with Sources/Softadastra
 // and Sources/SoftadastraWAL, so internal entry points are reachable. A crash, a hang or a
@@ -41,6 +42,28 @@ public func fuzzStoreDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
       let linear = SnapshotEntryCoding.find(key, in: bytes)
       let binary = SnapshotEntryCoding.find(key, in: bytes, starts: starts)
       precondition((linear ?? nil)?.value == (binary ?? nil)?.value, "binary and linear searches disagree")
+    }
+  }
+  // The input as compact entries (snapshot version 3), expanded to the fixed-width layout: within
+  // the limit, with the starts a fixed-width block would give, and the same after coding the
+  // entries again.
+  if let (expanded, starts) = CompactEntryCoding.expand(bytes, limit: 1 << 20) {
+    precondition(expanded.count <= 1 << 20, "expanded past the limit")
+    precondition(
+      expanded.withUnsafeBytes { SnapshotEntryCoding.entryStarts(in: $0) } == starts,
+      "starts do not describe the entries")
+    let decoded = expanded.withUnsafeBytes { buffer in
+      var reader = FieldReader(buffer, from: 0, to: buffer.count)
+      var entries: [(key: [UInt8], entry: LocalStore.Entry)] = []
+      while reader.remaining > 0, let entry = SnapshotEntryCoding.read(&reader) { entries.append(entry) }
+      return reader.remaining == 0 ? entries : nil
+    }
+    if let entries = decoded {
+      var coded: [UInt8] = []
+      var previous = CompactEntryCoding.Previous()
+      for (key, entry) in entries { CompactEntryCoding.append(key: key, entry: entry, after: &previous, to: &coded) }
+      let again = coded.withUnsafeBytes { CompactEntryCoding.expand($0, limit: 1 << 20) }
+      precondition(again?.bytes == expanded, "compact entries do not round-trip")
     }
   }
   // zlib with a size taken from the input; more than the input can expand to is refused.

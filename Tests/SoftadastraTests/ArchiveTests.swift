@@ -118,7 +118,7 @@ import Testing
     #expect(bytes == (try Data(contentsOf: Self.vectorURL)))
     // Nine records: one of them is a lost range of two LSNs.
     #expect(manifest.firstLSN == 1 && manifest.lastLSN == 10 && manifest.recordCount == 9)
-    #expect(manifest.fileName == "node-a.00000000000000000001-00000000000000000010.1d67ad53.sdsegment")
+    #expect(manifest.fileName == "node-a.00000000000000000001-00000000000000000010.8628f18c.sdsegment")
     let segment = try ArchiveSegment(path: Self.vectorURL.path)
     var lsns: [UInt64] = []
     try segment.forEachRecord(scratchDirectory: directory.path) { scanned throws(SoftadastraError) in

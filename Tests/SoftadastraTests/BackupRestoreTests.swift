@@ -59,6 +59,22 @@ import Testing
     #expect(try BackupArchive.verify(path: Self.vectorURL.path).isSound)
   }
 
+  /// The vector as written before 2026-12 (its snapshot part of format version 1) still verifies
+  /// and restores to the node the current one restores to.
+  @Test func theVersion1VectorStillRestores() throws {
+    let old = Self.vectorURL.deletingLastPathComponent().appendingPathComponent("every-type-v1.sdbackup").path
+    #expect(try BackupArchive.verify(path: old).isSound)
+    var restored: [[String: String]] = []
+    for archive in [old, Self.vectorURL.path] {
+      let directory = TemporaryDirectory()
+      let wal = directory.file("node-a.wal")
+      _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: wal, nodeID: "node-a")
+      restored.append(try Client.readOnlyTextEntries(walPath: wal))
+    }
+    #expect(!restored[0].isEmpty)
+    #expect(restored[0] == restored[1])
+  }
+
   @Test func aHundredThousandKeysRoundTripThroughABackup() throws {
     let source = TemporaryDirectory()
     let wal = source.file("node-a.wal")

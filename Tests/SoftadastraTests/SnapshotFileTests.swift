@@ -14,14 +14,18 @@ import Testing
       origin: origin)
   }
 
-  static let vectorHeader = SnapshotHeader(
-    nodeID: "node-a", createdMilliseconds: 1_795_594_148_700, lsn: 7,
-    lastTimestamp: HybridTimestamp(milliseconds: 1_795_594_148_650, counter: 7), lastRecordChecksum: 0x1234_5678,
-    successorChecksum: 0x9ABC_DEF0, localOperations: 6)
+  static func vectorHeader(compactEntries: Bool = true) -> SnapshotHeader {
+    SnapshotHeader(
+      nodeID: "node-a", createdMilliseconds: 1_795_594_148_700, lsn: 7,
+      lastTimestamp: HybridTimestamp(milliseconds: 1_795_594_148_650, counter: 7), lastRecordChecksum: 0x1234_5678,
+      successorChecksum: 0x9ABC_DEF0, localOperations: 6, compactEntries: compactEntries)
+  }
+  static let vectorHeader = vectorHeader()
 
-  /// The vector in docs/snapshot-format.md: level 0 (stored blocks), so zlib's version cannot change it.
-  static func writeVector(to path: String) throws {
-    let writer = try SnapshotWriter(path: path, header: vectorHeader, level: 0)
+  /// The vectors in docs/snapshot-format.md: level 0 (stored blocks), so zlib's version cannot
+  /// change them; version 3 (compact entries), or version 1 with `compactEntries` false.
+  static func writeVector(to path: String, compactEntries: Bool = true) throws {
+    let writer = try SnapshotWriter(path: path, header: vectorHeader(compactEntries: compactEntries), level: 0)
     try writer.add(key: Array("app/name".utf8), entry: entry("Softadastra", lsn: 2))
     try writer.add(
       key: Array("doc/1".utf8),
@@ -29,27 +33,48 @@ import Testing
         "remote", lsn: 6,
         origin: Origin(
           nodeID: "node-b", lsn: 9, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_600, counter: 1))))
+    if compactEntries {
+      // A key sharing a prefix with the one before, a tombstone, and an LSN below the one before.
+      var deleted = entry("", lsn: 5)
+      deleted.isTombstone = true
+      try writer.add(key: Array("doc/2".utf8), entry: deleted)
+    }
     try writer.add(key: Array("settings/theme".utf8), entry: entry("dark", lsn: 7))
     try writer.finish()
   }
 
+  /// The version 3 vector (what writers write) and the version 1 one (fixed-width entries,
+  /// written until 2026-12, which must keep reading).
   static let vectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "Vectors/small-v3.snapshot")
+  static let version1VectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
     "Vectors/small.snapshot")
+  static let vectors = [(vectorURL, true), (version1VectorURL, false)]
 
-  @Test func theWriterReproducesTheCommittedVector() throws {
+  @Test(arguments: vectors)
+  func theWriterReproducesTheCommittedVectors(url: URL, compactEntries: Bool) throws {
     let directory = TemporaryDirectory()
     let path = directory.file("small.snapshot")
-    try Self.writeVector(to: path)
+    try Self.writeVector(to: path, compactEntries: compactEntries)
     let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
     if ProcessInfo.processInfo.environment["SOFTADASTRA_UPDATE_VECTORS"] == "1" {
-      try bytes.write(to: Self.vectorURL)
+      try bytes.write(to: url)
     }
-    #expect(bytes == (try Data(contentsOf: Self.vectorURL)))
-    let reader = try SnapshotReader(path: Self.vectorURL.path)
-    #expect(reader.header == Self.vectorHeader)
+    #expect(bytes == (try Data(contentsOf: url)))
+    let reader = try SnapshotReader(path: url.path)
+    #expect(reader.header == Self.vectorHeader(compactEntries: compactEntries))
+    #expect(reader.header.version == (compactEntries ? 3 : 1))
     #expect(reader.valueCount == 3)
+    try reader.verify()
+    #expect(try reader.lookup(Array("app/name".utf8))?.value == Array("Softadastra".utf8))
     #expect(try reader.lookup(Array("doc/1".utf8))?.origin?.nodeID == "node-b")
+    #expect(try reader.lookup(Array("doc/1".utf8))?.origin?.lsn == 9)
     #expect(try reader.lookup(Array("settings/theme".utf8))?.value == Array("dark".utf8))
+    #expect(try reader.lookup(Array("settings/theme".utf8))?.lsn == 7)
+    #expect(try reader.lookup(Array("doc/0".utf8)) == nil)
+    #expect(try reader.lookup(Array("doc/2".utf8)) == nil)
+    #expect(try reader.lookup(Array("doc/2".utf8), includingTombstones: true)?.lsn == (compactEntries ? 5 : nil))
+    #expect(reader.entryCount == (compactEntries ? 4 : 3))
   }
 
   @Test func lookupsAndPrefixScansAcrossManyBlocks() throws {
@@ -135,9 +160,10 @@ import Testing
     #expect(cache.bytes <= 1_000)
   }
 
-  @Test func everyBitFlipAndEveryTruncationIsCaught() throws {
+  @Test(arguments: vectors.map(\.0))
+  func everyBitFlipAndEveryTruncationIsCaught(url: URL) throws {
     let directory = TemporaryDirectory()
-    let original = FileBytes.read(Self.vectorURL.path)
+    let original = FileBytes.read(url.path)
     let path = directory.file("damaged.snapshot")
     for offset in 0..<original.count {
       for bit in 0..<8 {
@@ -156,17 +182,18 @@ import Testing
     }
   }
 
-  @Test func anIndexClaimingAHugeBlockIsDamageNotAnAllocation() throws {
+  @Test(arguments: vectors.map(\.0))
+  func anIndexClaimingAHugeBlockIsDamageNotAnAllocation(url: URL) throws {
     // Every checksum made to match: a crafted file, not bit rot.
-    var bytes = FileBytes.read(Self.vectorURL.path)
+    var bytes = FileBytes.read(url.path)
     let footer = bytes.count - SnapshotFormat.footerSize
-    let indexOffset = 217
+    let indexOffset = Int(bytes[footer]) | Int(bytes[footer + 1]) << 8
     bytes.replaceSubrange(indexOffset + 12..<indexOffset + 16, with: [0xFF, 0xFF, 0xFF, 0x7F])
     bytes.replaceSubrange(
       footer + 32..<footer + 40, with: withUnsafeBytes(of: UInt64(0x7FFF_FFFF).littleEndian, Array.init))
     let indexChecksum = CRC32C.checksum(bytes[indexOffset..<footer])
     bytes.replaceSubrange(footer + 40..<footer + 44, with: withUnsafeBytes(of: indexChecksum.littleEndian, Array.init))
-    let footerChecksum = CRC32C.extend(Self.vectorHeader.checksum, bytes[footer..<footer + 52])
+    let footerChecksum = CRC32C.extend(try SnapshotHeader.read(path: url.path).checksum, bytes[footer..<footer + 52])
     bytes.replaceSubrange(footer + 52..<footer + 56, with: withUnsafeBytes(of: footerChecksum.littleEndian, Array.init))
     let directory = TemporaryDirectory()
     let path = directory.file("huge.snapshot")

@@ -145,7 +145,9 @@ public enum BackupWriter {
       lastRecordChecksum: source?.header.lastRecordChecksum ?? 0, successorChecksum: walHeader.checksum,
       localOperations: source?.header.localOperations ?? 0, syncTable: source?.header.syncTable ?? [])
     let snapshotWriter = try SnapshotWriter(partOf: file, at: snapshotStart, header: snapshotHeader, level: level)
-    if let source, requestedLevel == nil {
+    // The node's blocks are copied as they are when they are what the archive would hold; a
+    // snapshot of an older format, or another level, is written anew.
+    if let source, requestedLevel == nil, source.header.compactEntries {
       try snapshotWriter.addBlocks(of: source) { raw in
         done += raw
         progress?(min(done, total), total)

@@ -1,14 +1,16 @@
 import SoftadastraWAL
 
-/// Constants of the snapshot format, version 1. `docs/snapshot-format.md` is the specification.
+/// Constants of the snapshot format, versions 1 to 3. `docs/snapshot-format.md` is the specification.
 package enum SnapshotFormat {
   /// The first eight bytes of every snapshot: "SDSNP", CR, LF, 0x1A.
   package static let magic: [UInt8] = [0x53, 0x44, 0x53, 0x4E, 0x50, 0x0D, 0x0A, 0x1A]
   /// The last eight bytes before the footer's CRC: "SNAPEND" and a zero byte.
   package static let footerMagic: [UInt8] = [0x53, 0x4E, 0x41, 0x50, 0x45, 0x4E, 0x44, 0x00]
-  /// The version written for a snapshot without a sync table (1) and with one (2); readers read both.
+  /// The versions of fixed-width entries, without a sync table (1) and with one (2), and of
+  /// compact entries (3, what writers write); readers read all three.
   package static let version: UInt16 = 1
   package static let versionWithSyncTable: UInt16 = 2
+  package static let compactVersion: UInt16 = 3
   /// Header bytes before the node id.
   package static let headerFixedSize = 53
   /// The footer's size: index offset, index size, block count, entry count, value count, raw

@@ -18,12 +18,17 @@ package struct SnapshotHeader: Sendable, Equatable {
   package var localOperations: UInt64
   /// The node's sync table as of `lsn` (`SyncTable`'s encoding), empty when it never synced.
   package var syncTable: [UInt8]
+  /// Whether the blocks hold compact entries (format version 3, what writers write): keys
+  /// prefix-compressed, lengths as varints, LSNs and timestamps as differences. Versions 1 and 2
+  /// hold fixed-width entries.
+  package var compactEntries: Bool
   package private(set) var size: Int
   package private(set) var checksum: UInt32
 
   package init(
     nodeID: String, createdMilliseconds: Int64, lsn: UInt64, lastTimestamp: HybridTimestamp,
-    lastRecordChecksum: UInt32, successorChecksum: UInt32, localOperations: UInt64, syncTable: [UInt8] = []
+    lastRecordChecksum: UInt32, successorChecksum: UInt32, localOperations: UInt64, syncTable: [UInt8] = [],
+    compactEntries: Bool = true
   ) {
     self.nodeID = nodeID
     self.createdMilliseconds = createdMilliseconds
@@ -33,15 +38,22 @@ package struct SnapshotHeader: Sendable, Equatable {
     self.successorChecksum = successorChecksum
     self.localOperations = localOperations
     self.syncTable = syncTable
+    self.compactEntries = compactEntries
     self.size = SnapshotFormat.headerFixedSize + nodeID.utf8.count + syncTable.count + 4
     self.checksum = 0
     self.checksum = CRC32C.checksum(encoded().dropLast(4))
   }
 
+  /// The format version the header says: 3 for compact entries; else 1, or 2 with a sync table.
+  package var version: UInt16 {
+    compactEntries
+      ? SnapshotFormat.compactVersion : syncTable.isEmpty ? SnapshotFormat.version : SnapshotFormat.versionWithSyncTable
+  }
+
   package func encoded() -> [UInt8] {
     var bytes = SnapshotFormat.magic
     bytes.reserveCapacity(size)
-    bytes.appendLittleEndian(syncTable.isEmpty ? SnapshotFormat.version : SnapshotFormat.versionWithSyncTable)
+    bytes.appendLittleEndian(version)
     bytes.appendLittleEndian(UInt16(size))
     bytes.appendLittleEndian(createdMilliseconds)
     bytes.appendLittleEndian(lsn)
@@ -85,16 +97,21 @@ package struct SnapshotHeader: Sendable, Equatable {
       return .failure(.at(0, "it does not start with the Softadastra snapshot magic bytes"))
     }
     let version: UInt16 = bytes.loadLittleEndian(at: 8)
-    guard version == SnapshotFormat.version || version == SnapshotFormat.versionWithSyncTable else {
+    guard (SnapshotFormat.version...SnapshotFormat.compactVersion).contains(version) else {
       return .failure(
         .at(
-          8, "it is snapshot format version \(version); this softadastra reads versions 1 and 2 (upgrade softadastra)"))
+          8, "it is snapshot format version \(version); this softadastra reads versions 1 to 3 (upgrade softadastra)"))
     }
     let size = Int(bytes.loadLittleEndian(at: 10, as: UInt16.self))
     let idLength = Int(bytes[52])
     let tableLength = size - (SnapshotFormat.headerFixedSize + idLength + 4)
-    guard idLength > 0, version == SnapshotFormat.version ? tableLength == 0 : tableLength > 0, bytes.count >= size
-    else {
+    let tableAllowed =
+      switch version {
+      case SnapshotFormat.version: tableLength == 0
+      case SnapshotFormat.versionWithSyncTable: tableLength > 0
+      default: tableLength >= 0
+      }
+    guard idLength > 0, tableAllowed, bytes.count >= size else {
       return .failure(.at(10, "its header size field (\(size)) is impossible"))
     }
     let stored: UInt32 = bytes.loadLittleEndian(at: size - 4)
@@ -111,7 +128,7 @@ package struct SnapshotHeader: Sendable, Equatable {
       lastTimestamp: HybridTimestamp(rawValue: bytes.loadLittleEndian(at: 28)),
       lastRecordChecksum: bytes.loadLittleEndian(at: 36), successorChecksum: bytes.loadLittleEndian(at: 40),
       localOperations: bytes.loadLittleEndian(at: 44),
-      syncTable: Array(bytes[53 + idLength..<size - 4]))
+      syncTable: Array(bytes[53 + idLength..<size - 4]), compactEntries: version == SnapshotFormat.compactVersion)
     return .success(header)
   }
 }

@@ -150,8 +150,13 @@ package final class SnapshotReader {
     return stored
   }
 
-  /// Reads block `index`, checks its CRC, and decompresses it.
-  private func rawBlock(_ block: Int) throws(SoftadastraError) -> [UInt8] {
+  /// Reads block `index`, checks its CRC, and decompresses it, in the fixed-width layout of
+  /// versions 1 and 2.
+  private func rawBlock(_ block: Int) throws(SoftadastraError) -> [UInt8] { try decodedBlock(block).bytes }
+
+  /// Reads block `index`, checks its CRC, and decompresses it; compact entries (version 3) are
+  /// expanded to the fixed-width layout, which gives where each entry starts.
+  private func decodedBlock(_ block: Int) throws(SoftadastraError) -> (bytes: [UInt8], starts: [UInt32]?) {
     let stored = try storedBlock(block)
     let size = Int(index.rawSize(block))
     let raw = try stored.withUnsafeBytes { buffer in
@@ -160,7 +165,10 @@ package final class SnapshotReader {
     guard let raw else {
       throw Self.damage(path, .at(index.offset(block), "block \(block) does not decompress to its recorded size"))
     }
-    return raw
+    guard header.compactEntries else { return (raw, nil) }
+    guard let expanded = raw.withUnsafeBytes({ CompactEntryCoding.expand($0, limit: SnapshotFormat.maxBlockRawBytes) })
+    else { throw mismatch(block) }
+    return expanded
   }
 
   /// `key`'s entry in block `index`, decoding only that entry: by binary search in a kept block
@@ -181,13 +189,13 @@ package final class SnapshotReader {
   /// Block `index` from the cache, or read, checked and kept there.
   private func keptBlock(_ index: Int) throws(SoftadastraError) -> BlockCache.Block {
     if let block = cache.block(index) { return block }
-    let raw = try rawBlock(index)
+    let (raw, knownStarts) = try decodedBlock(index)
     // Its entries as the index describes them: their count, its first key and its last.
     func key(at start: UInt32) -> ArraySlice<UInt8> {
       let length = Int(raw[Int(start) + 1]) | Int(raw[Int(start) + 2]) << 8
       return raw[Int(start) + 3..<Int(start) + 3 + length]
     }
-    guard let starts = raw.withUnsafeBytes({ SnapshotEntryCoding.entryStarts(in: $0) }),
+    guard let starts = knownStarts ?? raw.withUnsafeBytes({ SnapshotEntryCoding.entryStarts(in: $0) }),
       starts.count == Int(self.index.entryCount(index)), let first = starts.first, let last = starts.last,
       key(at: first).elementsEqual(self.index.firstKey(index)), key(at: last).elementsEqual(self.index.lastKey(index))
     else { throw mismatch(index) }

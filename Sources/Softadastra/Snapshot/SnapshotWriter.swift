@@ -30,6 +30,10 @@ package final class SnapshotWriter {
   /// The CRC-32C of the bytes written so far.
   package private(set) var checksum: UInt32 = 0
   private var block: [UInt8] = []
+  /// The size of the block's entries in the fixed-width layout a reader expands compact ones to.
+  private var blockExpandedBytes = 0
+  /// The entry before the next one in the block, which a compact entry is coded against.
+  private var previous = CompactEntryCoding.Previous()
   private var blockCount: UInt32 = 0
   private var blockFirstKey: [UInt8] = []
   private var lastKey: [UInt8]?
@@ -110,12 +114,21 @@ package final class SnapshotWriter {
       throw SoftadastraError(.invalidArgument, "snapshot keys must be added in increasing order")
     }
     if blockCount == 0 { blockFirstKey = key }
-    SnapshotEntryCoding.append(key: key, entry: entry, to: &block)
+    if header.compactEntries {
+      CompactEntryCoding.append(key: key, entry: entry, after: &previous, to: &block)
+      blockExpandedBytes += CompactEntryCoding.expandedSize(key: key, entry: entry)
+    } else {
+      SnapshotEntryCoding.append(key: key, entry: entry, to: &block)
+      blockExpandedBytes = block.count
+    }
     blockCount += 1
     entries += 1
     if !entry.isTombstone { values += 1 }
     lastKey = key
-    if block.count >= SnapshotFormat.blockTargetBytes { try closeBlock() }
+    // A reader expands a block to at most the largest target plus one entry.
+    if block.count >= SnapshotFormat.blockTargetBytes || blockExpandedBytes >= SnapshotFormat.largestBlockTargetBytes {
+      try closeBlock()
+    }
   }
 
   /// Writes the index and footer; a file of its own is then synced and renamed into place.
@@ -146,11 +159,13 @@ package final class SnapshotWriter {
   }
 
   /// Adds every entry of `source` without decompressing them: each block's stored bytes are
-  /// copied (after checking their CRC) and indexed anew. Only into a writer with no entries yet;
-  /// `finish()` then completes the snapshot under this writer's header.
+  /// copied (after checking their CRC) and indexed anew. Only into a writer with no entries yet
+  /// whose header says the same entry layout (`compactEntries`); `finish()` then completes the
+  /// snapshot under this writer's header.
   package func addBlocks(of source: SnapshotReader, progress: ((UInt64) -> Void)? = nil) throws(SoftadastraError) {
-    guard entries == 0 else {
-      throw SoftadastraError(.invalidArgument, "a snapshot's blocks can only be copied into an empty snapshot")
+    guard entries == 0, source.header.compactEntries == header.compactEntries else {
+      throw SoftadastraError(
+        .invalidArgument, "a snapshot's blocks can only be copied into an empty snapshot of the same entry layout")
     }
     for index in source.index.indices {
       var block = source.index[index]
@@ -180,6 +195,8 @@ package final class SnapshotWriter {
     rawBytes += UInt64(block.count)
     blocks += 1
     blockCount = 0
+    blockExpandedBytes = 0
+    previous = CompactEntryCoding.Previous()
     block.removeAll(keepingCapacity: true)
   }
 }

@@ -1,0 +1,208 @@
+import Foundation
+import SoftadastraTestSupport
+import Testing
+
+@testable import Softadastra
+@_spi(Storage) @testable import SoftadastraWAL
+
+/// Compact entries (snapshot format version 3): varints, differences, prefix-compressed keys, the
+/// checks a crafted block meets, and random entries read back the same through both layouts.
+@Suite struct CompactEntryTests {
+  @Test func varintsAndDifferencesRoundTripAtTheirEdges() {
+    for value: UInt64 in [0, 1, 127, 128, 16_383, 16_384, 1 << 35, 1 << 63, .max - 1, .max] {
+      var bytes: [UInt8] = []
+      CompactEntryCoding.appendVarint(value, to: &bytes)
+      #expect(bytes.count == max(1, (64 - value.leadingZeroBitCount + 6) / 7))
+      #expect(CompactEntryCoding.unzigzag(CompactEntryCoding.zigzag(value)) == value)
+    }
+    #expect(CompactEntryCoding.zigzag(0) == 0)
+    #expect(CompactEntryCoding.zigzag(UInt64.max) == 1)  // -1
+    #expect(CompactEntryCoding.zigzag(1) == 2)
+    #expect(CompactEntryCoding.zigzag(0 &- 2) == 3)
+  }
+
+  /// One tombstone entry with key `[0x61]` and the given LSN difference bytes.
+  static func block(lsn: [UInt8]) -> [UInt8] { [1, 0, 1, 0x61] + lsn + [0, 0] }
+
+  static func expand(_ bytes: [UInt8], limit: Int = 1 << 20) -> (bytes: [UInt8], starts: [UInt32])? {
+    bytes.withUnsafeBytes { CompactEntryCoding.expand($0, limit: limit) }
+  }
+
+  @Test func onlyTheShortestVarintOfAtMostTenBytesIsRead() {
+    #expect(Self.expand(Self.block(lsn: [0x7F])) != nil)
+    #expect(Self.expand(Self.block(lsn: [0x80, 0x01])) != nil)
+    #expect(Self.expand(Self.block(lsn: [0x80, 0x00])) == nil, "a longer form of 0")
+    #expect(Self.expand(Self.block(lsn: [0xFF, 0x80, 0x00])) == nil, "a longer form of 127")
+    #expect(Self.expand(Self.block(lsn: Array(repeating: 0xFF, count: 9) + [0x01])) != nil, "2^64 - 1")
+    #expect(Self.expand(Self.block(lsn: Array(repeating: 0xFF, count: 9) + [0x02])) == nil, "past 64 bits")
+    #expect(Self.expand(Self.block(lsn: Array(repeating: 0xFF, count: 10) + [0x01])) == nil, "eleven bytes")
+    #expect(Self.expand(Self.block(lsn: [0x80])) == nil, "cut")
+  }
+
+  @Test func keysOutOfOrderSharedBytesTheKeyBeforeLacksAndEmptySuffixesAreRefused() {
+    let first: [UInt8] = [1, 0, 2, 0x61, 0x62, 0, 0, 0]  // "ab"
+    #expect(Self.expand(first + [1, 2, 1, 0x63, 0, 0, 0]) != nil)  // "abc": extends it
+    #expect(Self.expand(first + [1, 1, 1, 0x63, 0, 0, 0]) != nil)  // "ac"
+    #expect(Self.expand(first + [1, 1, 1, 0x62, 0, 0, 0]) == nil)  // "ab" again
+    #expect(Self.expand(first + [1, 0, 1, 0x61, 0, 0, 0]) == nil)  // "a" comes before "ab"
+    #expect(Self.expand(first + [1, 3, 1, 0x63, 0, 0, 0]) == nil)  // shares 3 of 2 bytes
+    #expect(Self.expand(first + [1, 2, 0, 0, 0, 0]) == nil)  // nothing after the shared bytes
+    #expect(Self.expand([1, 1, 1, 0x61, 0, 0, 0]) == nil)  // the first entry shares with nothing
+    #expect(Self.expand([2, 0, 1, 0x61, 0, 0, 0]) == nil)  // kind 2
+    #expect(Self.expand([1, 0, 1, 0x61, 0, 0, 2]) == nil)  // origin flag 2
+  }
+
+  @Test func sharedPrefixesCannotExpandABlockPastItsLimit() {
+    // Tombstones of 4,096-byte keys that differ in their last two bytes: 6 to 8 bytes each,
+    // expanding to 4,116 each. A crafted block of this kind asks for 500 times its size.
+    let stem = [UInt8](repeating: 0x61, count: 4_094)
+    var bytes: [UInt8] = [1, 0]
+    CompactEntryCoding.appendVarint(4_096, to: &bytes)
+    bytes += stem + [0x62, 0, 0, 0, 0]
+    for index in 1..<2_000 {
+      let (high, low) = (UInt8(0x62 + index / 256), UInt8(index % 256))
+      bytes += [1]
+      if low == 0 {
+        CompactEntryCoding.appendVarint(4_094, to: &bytes)
+        bytes += [2, high, low]
+      } else {
+        CompactEntryCoding.appendVarint(4_095, to: &bytes)
+        bytes += [1, low]
+      }
+      bytes += [0, 0, 0]
+    }
+    let whole = Self.expand(bytes, limit: .max)
+    #expect(whole?.starts.count == 2_000)
+    #expect((whole?.bytes.count ?? 0) > 8_000_000)
+    #expect(Self.expand(bytes, limit: 1 << 20) == nil)
+    #expect(Self.expand(bytes, limit: whole!.bytes.count)?.bytes == whole?.bytes)
+    #expect(Self.expand(bytes, limit: whole!.bytes.count - 1) == nil)
+  }
+
+  /// Random keys (sharing prefixes, up to 4,096 bytes), values, tombstones, origins, and LSNs and
+  /// timestamps anywhere in 64 bits.
+  static func randomEntries(seed: UInt64, count: Int) -> [(key: [UInt8], entry: LocalStore.Entry)] {
+    var random = SplitMix64(seed: seed)
+    var keys = Set<[UInt8]>()
+    while keys.count < count {
+      let stem = Array("k/\(random.next() % 50)/".utf8)
+      let length = random.next() % 20 == 0 ? Int(random.next() % 4_000) : Int(random.next() % 6)
+      keys.insert(stem + (0..<length).map { _ in UInt8(random.next() % 4) })
+    }
+    func anyNumber() -> UInt64 {
+      switch random.next() % 4 {
+      case 0: random.next()
+      case 1: .max - random.next() % 3
+      default: random.next() % 1_000
+      }
+    }
+    return keys.sorted { keyPrecedes($0, $1) }.map { key in
+      let isTombstone = random.next() % 5 == 0
+      let origin =
+        random.next() % 3 == 0
+        ? Origin(
+          nodeID: "peer-\(random.next() % 3)", lsn: anyNumber(), timestamp: HybridTimestamp(rawValue: anyNumber()))
+        : nil
+      let value = isTombstone ? [] : (0..<Int(random.next() % 300)).map { _ in UInt8(random.next() % 256) }
+      return (
+        key,
+        LocalStore.Entry(
+          value: value, lsn: anyNumber(), timestamp: HybridTimestamp(rawValue: anyNumber()), origin: origin,
+          isTombstone: isTombstone)
+      )
+    }
+  }
+
+  /// A node upgraded from a softadastra that wrote version 1: its snapshot reads, backs up (the
+  /// archive's snapshot part written anew in version 3) and restores, and its next checkpoint
+  /// writes version 3.
+  @Test func aNodeWhoseSnapshotIsVersion1ReadsBacksUpAndCheckpointsIntoVersion3() throws {
+    let directory = TemporaryDirectory()
+    let wal = directory.file("node-a.wal")
+    let client = try BackupRestoreTests.client(wal)
+    try client.commit((0..<20_000).map { .put(key: Array("key/\($0)".utf8), value: Array("value \($0)".utf8)) })
+    try client.checkpoint()
+    try client.commit([
+      .put(key: Array("after".utf8), value: Array("the snapshot".utf8)), .delete(key: Array("key/7".utf8)),
+    ])
+    let expected = try client.textEntries()
+    try client.close()
+
+    // The snapshot written again as version 1, entry for entry, under the same header otherwise.
+    let path = NodeFiles(walPath: wal).snapshots()[0].path
+    let current = try SnapshotReader(path: path)
+    let header = current.header
+    let oldHeader = SnapshotHeader(
+      nodeID: header.nodeID, createdMilliseconds: header.createdMilliseconds, lsn: header.lsn,
+      lastTimestamp: header.lastTimestamp, lastRecordChecksum: header.lastRecordChecksum,
+      successorChecksum: header.successorChecksum, localOperations: header.localOperations,
+      syncTable: header.syncTable, compactEntries: false)
+    let old = try SnapshotWriter(path: directory.file("old.snapshot"), header: oldHeader)
+    try current.forEach(includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
+      try old.add(key: key, entry: entry)
+      return true
+    }
+    try old.finish()
+    try FileManager.default.removeItem(atPath: path)
+    try FileManager.default.moveItem(atPath: directory.file("old.snapshot"), toPath: path)
+    #expect(try SnapshotReader(path: path).header.version == 1)
+
+    #expect(try BackupRestoreTests.export(wal) == expected)
+    let archive = directory.file("node.sdbackup")
+    _ = try BackupRestoreTests.backup(wal, to: archive)
+    let restoredWAL = directory.file("restored/node-a.wal")
+    try FileManager.default.createDirectory(atPath: directory.file("restored"), withIntermediateDirectories: true)
+    _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: restoredWAL, nodeID: "node-a")
+    #expect(try SnapshotReader(path: NodeFiles(walPath: restoredWAL).snapshots()[0].path).header.version == 3)
+    #expect(try BackupRestoreTests.export(restoredWAL) == expected)
+
+    let reopened = try BackupRestoreTests.client(wal)
+    try reopened.checkpoint()
+    try reopened.close()
+    #expect(try SnapshotReader(path: NodeFiles(walPath: wal).snapshots()[0].path).header.version == 3)
+    #expect(try BackupRestoreTests.export(wal) == expected)
+  }
+
+  @Test(arguments: [1 as UInt64, 2, 3])
+  func randomEntriesReadTheSameInBothLayouts(seed: UInt64) throws {
+    let entries = Self.randomEntries(seed: seed, count: 3_000)
+    let directory = TemporaryDirectory()
+    var readers: [SnapshotReader] = []
+    for compact in [true, false] {
+      let path = directory.file("\(compact).snapshot")
+      let writer = try SnapshotWriter(
+        path: path,
+        header: SnapshotHeader(
+          nodeID: "n", createdMilliseconds: 1, lsn: 9, lastTimestamp: HybridTimestamp(rawValue: 9),
+          lastRecordChecksum: 1, successorChecksum: 2, localOperations: 0, compactEntries: compact))
+      for (key, entry) in entries { try writer.add(key: key, entry: entry) }
+      try writer.finish()
+      let reader = try SnapshotReader(path: path)
+      try reader.verify()
+      #expect(reader.header.compactEntries == compact)
+      var listed: [(key: [UInt8], entry: LocalStore.Entry)] = []
+      try reader.forEach(includingTombstones: true) { key, entry in
+        listed.append((key, entry))
+        return true
+      }
+      #expect(listed.count == entries.count)
+      let firstDifference = zip(listed, entries).enumerated().first { _, pair in
+        pair.0.key != pair.1.key || pair.0.entry != pair.1.entry
+      }?.offset
+      #expect(firstDifference == nil, "entry \(firstDifference ?? 0) reads otherwise than written")
+      readers.append(reader)
+    }
+    #expect(readers[0].fileSize < readers[1].fileSize)
+    // Point reads, from the file and through a cache, find every key and nothing between them.
+    readers[0].cache.capacity = 1 << 20
+    var random = SplitMix64(seed: seed)
+    for _ in 0..<500 {
+      let (key, entry) = entries[Int(random.next() % UInt64(entries.count))]
+      for reader in readers {
+        #expect(try reader.lookup(key, includingTombstones: true) == entry)
+        #expect(
+          try reader.lookup(key + [0xFF], includingTombstones: true) == entries.first { $0.key == key + [0xFF] }?.entry)
+      }
+    }
+  }
+}
