@@ -8,7 +8,8 @@ A node eight times larger should cost eight times as much, or less (issue 17's g
 
 Usage: bench/growth.py [--binary PATH] [--keys N] [--smoke]
 (default N = 1,000,000, so 8N = 8,000,000: about 25 minutes and 10 GB of disk; --smoke: 2,000 and
-16,000 keys, which checks the script, not the figures)
+16,000 keys, which checks the script, not the figures). Then the size of the snapshot after the
+checkpoint against gzip -6 of the export (issue 17's goal: at most 1.2x).
 """
 import argparse, os, shutil, subprocess, tempfile, time
 
@@ -68,6 +69,9 @@ def measure(sd, keys, more):
             step("store export, JSON Lines (vs sqlite3 -json)", [sd, "store", "export"],
                  ["sh", "-c", "sqlite3 -json kv.db 'SELECT k AS key, v AS value FROM kv ORDER BY k' > sqlite.json"],
                  stdout=out)
+        snapshot = max(f for f in os.listdir(os.path.join(work, "data")) if f.endswith(".snapshot"))
+        subprocess.run(["gzip", "-6", "-k", "export.jsonl"], cwd=work, check=True)
+        sizes = (os.path.getsize(os.path.join(work, "data", snapshot)), os.path.getsize(os.path.join(work, "export.jsonl.gz")))
         step("sync export --full", [sd, "sync", "export", "--peer", "n2", "--full", "--output", "full.sdsync"])
         step("sync import of it into a new node, alone (vs sqlite3 .dump piped to sqlite3)",
              [sd, "sync", "import", "full.sdsync", "--data-dir", "n3", "--node-id", "n2", "--checkpoint-bytes", "0"],
@@ -75,7 +79,7 @@ def measure(sd, keys, more):
         step("sync import into a new node with the checkpoint that ends it (vs the same)",
              [sd, "sync", "import", "full.sdsync", "--data-dir", "n2", "--node-id", "n2"],
              ["sh", "-c", "rm -f copy.db && sqlite3 kv.db .dump | sqlite3 copy.db"])
-        return steps
+        return steps, sizes
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -90,7 +94,7 @@ def main():
     require("sqlite3")
     if not os.path.exists("/usr/bin/time"):
         raise SystemExit("bench: /usr/bin/time is missing: apt-get install -y time")
-    small, large = measure(args.binary, keys, more), measure(args.binary, keys * 8, more)
+    (small, small_sizes), (large, large_sizes) = measure(args.binary, keys, more), measure(args.binary, keys * 8, more)
     print(f"| step | {keys:,} keys: s, peak MB | {keys * 8:,} keys: s, peak MB | growth (8x is linear) "
           f"| sqlite3 s at {keys:,} / {keys * 8:,} | softadastra / sqlite3 at {keys * 8:,} |")
     print("|---|---|---|---|---|---|")
@@ -101,6 +105,11 @@ def main():
         ratio = f"{big_seconds / big_peer:.2f}x" if big_peer else "-"
         print(f"| {name} | {seconds:.2f}, {megabytes:.0f} | {big_seconds:.2f}, {big_megabytes:.0f} | {growth:.1f}x "
               f"| {peers} | {ratio} |")
+    print()
+    print("| snapshot after the checkpoint | bytes | gzip -6 of the export | snapshot / gzip |")
+    print("|---|---|---|---|")
+    for count, (snapshot, gzipped) in ((keys, small_sizes), (keys * 8, large_sizes)):
+        print(f"| {count:,} keys | {snapshot:,} | {gzipped:,} | {snapshot / gzipped:.2f}x |")
 
 
 if __name__ == "__main__":
