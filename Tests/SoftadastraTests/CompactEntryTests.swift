@@ -52,14 +52,15 @@ import Testing
     #expect(Self.expand([1, 0, 1, 0x61, 0, 0, 2]) == nil)  // origin flag 2
   }
 
-  @Test func sharedPrefixesCannotExpandABlockPastItsLimit() {
-    // Tombstones of 4,096-byte keys that differ in their last two bytes: 6 to 8 bytes each,
-    // expanding to 4,116 each. A crafted block of this kind asks for 500 times its size.
+  /// Tombstones of 4,096-byte keys that differ in their last two bytes: 6 to 8 bytes each,
+  /// expanding to 4,116 each. A crafted block of this kind asks for 500 times its size.
+  static func longKeyTombstones(_ count: Int) -> (bytes: [UInt8], firstKey: [UInt8], lastKey: [UInt8]) {
     let stem = [UInt8](repeating: 0x61, count: 4_094)
     var bytes: [UInt8] = [1, 0]
     CompactEntryCoding.appendVarint(4_096, to: &bytes)
     bytes += stem + [0x62, 0, 0, 0, 0]
-    for index in 1..<2_000 {
+    var lastKey = stem + [0x62, 0]
+    for index in 1..<count {
       let (high, low) = (UInt8(0x62 + index / 256), UInt8(index % 256))
       bytes += [1]
       if low == 0 {
@@ -70,13 +71,117 @@ import Testing
         bytes += [1, low]
       }
       bytes += [0, 0, 0]
+      lastKey = stem + [high, low]
     }
+    return (bytes, stem + [0x62, 0], lastKey)
+  }
+
+  @Test func sharedPrefixesCannotExpandABlockPastItsLimit() {
+    let bytes = Self.longKeyTombstones(2_000).bytes
     let whole = Self.expand(bytes, limit: .max)
     #expect(whole?.starts.count == 2_000)
     #expect((whole?.bytes.count ?? 0) > 8_000_000)
     #expect(Self.expand(bytes, limit: 1 << 20) == nil)
     #expect(Self.expand(bytes, limit: whole!.bytes.count)?.bytes == whole?.bytes)
     #expect(Self.expand(bytes, limit: whole!.bytes.count - 1) == nil)
+  }
+
+  @Test func anOriginWithoutANodeIdOrWithOneThatIsNotUTF8IsRefusedInBothLayouts() {
+    let withOrigin: ([UInt8]) -> [UInt8] = { id in [0, 0, 1, 0x61, 0, 0, 0, 1, UInt8(id.count)] + id + [0, 0] }
+    #expect(Self.expand(withOrigin([0x6E])) != nil)
+    #expect(Self.expand(withOrigin([])) == nil)
+    #expect(Self.expand(withOrigin([0xFF])) == nil)
+    // The same entries in the fixed-width layout.
+    let fixed: ([UInt8]) -> [UInt8] = { id in
+      [0, 1, 0, 0x61, 0, 0, 0, 0] + [UInt8](repeating: 0, count: 16) + [1, UInt8(id.count)] + id
+        + [UInt8](repeating: 0, count: 16)
+    }
+    #expect(fixed([0x6E]).withUnsafeBytes { SnapshotEntryCoding.entryStarts(in: $0) } == [0])
+    #expect(fixed([]).withUnsafeBytes { SnapshotEntryCoding.entryStarts(in: $0) } == nil)
+    #expect(fixed([0xFF]).withUnsafeBytes { SnapshotEntryCoding.entryStarts(in: $0) } == nil)
+  }
+
+  /// A one-block version 3 snapshot at `path` holding `compact` as its block's entries, every
+  /// checksum right: a crafted file, not bit rot.
+  static func craftedSnapshot(
+    _ compact: [UInt8], entryCount: UInt32, firstKey: [UInt8], lastKey: [UInt8], at path: String
+  ) throws -> SnapshotHeader {
+    let header = SnapshotHeader(
+      nodeID: "n", createdMilliseconds: 1, lsn: 1, lastTimestamp: HybridTimestamp(rawValue: 1), lastRecordChecksum: 0,
+      successorChecksum: 0, localOperations: 0)
+    var bytes = header.encoded()
+    let stored = try compact.withUnsafeBytes { try Zlib.compress($0, level: 1) }
+    var index: [UInt8] = []
+    SnapshotBlock(
+      offset: UInt64(bytes.count), storedSize: UInt32(stored.count), rawSize: UInt32(compact.count),
+      entryCount: entryCount, checksum: CRC32C.checksum(stored), firstKey: firstKey, lastKey: lastKey
+    ).append(to: &index)
+    bytes += stored
+    let footer = SnapshotFooter(
+      indexOffset: UInt64(bytes.count), indexSize: UInt32(index.count), blockCount: 1, entryCount: UInt64(entryCount),
+      valueCount: 0, rawBytes: UInt64(compact.count), indexChecksum: CRC32C.checksum(index))
+    bytes += index + footer.encoded(headerChecksum: header.checksum)
+    FileBytes.write(bytes, to: path)
+    return header
+  }
+
+  /// Crafted blocks, each refused as damage at its offset by every way of reading it (a lookup
+  /// from the file and through the cache, a scan, a check), without trapping or allocating past
+  /// the block limit.
+  @Test func craftedBlocksWithRightChecksumsAreDamageAtTheirOffset() throws {
+    let a: [UInt8] = [0x61]
+    // A suffix length of 2^64 - 1 after a shared byte: its sum with the shared bytes overflows.
+    let overflow: [UInt8] = [1, 0, 1, 0x61, 0, 0, 0, 1, 1] + [UInt8](repeating: 0xFF, count: 9) + [1]
+    // 4,200 tombstones of 4,096-byte keys: 35 KB that expand past the largest block a reader takes.
+    let huge = Self.longKeyTombstones(4_200)
+    #expect(Self.expand(huge.bytes, limit: .max)?.bytes.count ?? 0 > SnapshotFormat.maxBlockRawBytes)
+    // A sound block whose index line claims 2^32 - 1 entries.
+    let one: [UInt8] = [1, 0, 1, 0x61, 0, 0, 0]
+    let cases: [(name: String, compact: [UInt8], count: UInt32, first: [UInt8], last: [UInt8])] = [
+      ("overflowing suffix length", overflow, 2, a, a),
+      ("expanding past the limit", huge.bytes, 4_200, huge.firstKey, huge.lastKey),
+      ("claiming 2^32 - 1 entries", one, .max, a, a),
+    ]
+    let directory = TemporaryDirectory()
+    for (name, compact, count, first, last) in cases {
+      let path = directory.file("\(name).snapshot")
+      let header = try Self.craftedSnapshot(compact, entryCount: count, firstKey: first, lastKey: last, at: path)
+      func isDamageOfBlock0(_ error: any Error) -> Bool {
+        guard let error = error as? SoftadastraError else { return false }
+        return error.kind == .corrupt && error.offset == UInt64(header.size) && error.message.contains("block 0")
+      }
+      let reader = try SnapshotReader(path: path)
+      // A point read from the file decodes the block's entries up to the key, not their count.
+      if count != .max {
+        #expect("\(name): lookup", performing: { try reader.lookup(first) }, throws: isDamageOfBlock0)
+      }
+      reader.cache.capacity = 64 << 20
+      #expect("\(name): cached lookup", performing: { try reader.lookup(first) }, throws: isDamageOfBlock0)
+      #expect("\(name): verify", performing: { try reader.verify() }, throws: isDamageOfBlock0)
+      #expect("\(name): scan", performing: { try reader.forEachInPlace { _ in true } }, throws: isDamageOfBlock0)
+    }
+  }
+
+  /// A writer closes a block once its entries expanded reach 64 KiB, however little they take
+  /// compact: what a reader takes.
+  @Test func longSharedKeysCloseBlocksAtTheirExpandedSize() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("long.snapshot")
+    let writer = try SnapshotWriter(
+      path: path,
+      header: SnapshotHeader(
+        nodeID: "n", createdMilliseconds: 1, lsn: 1, lastTimestamp: HybridTimestamp(rawValue: 1), lastRecordChecksum: 0,
+        successorChecksum: 0, localOperations: 0))
+    let keys = (0..<200).map { [UInt8](repeating: 0x61, count: 2_000) + Array(String(format: "%04d", $0).utf8) }
+    for key in keys {
+      try writer.add(key: key, entry: LocalStore.Entry(value: [], lsn: 1, timestamp: .init(rawValue: 1)))
+    }
+    try writer.finish()
+    let reader = try SnapshotReader(path: path)
+    try reader.verify()
+    // 2,028 bytes each expanded: a block closes at its 33rd (64 KiB), 2,330 bytes compact.
+    #expect(reader.blockCount == 7)
+    #expect(try reader.lookup(keys[150])?.lsn == 1)
   }
 
   /// Random keys (sharing prefixes, up to 4,096 bytes), values, tombstones, origins, and LSNs and

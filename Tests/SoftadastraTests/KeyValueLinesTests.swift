@@ -94,7 +94,9 @@ import Testing
       }
       let (key, value) = (bytes(minimum: 1), bytes(minimum: 0))
       var line: [UInt8] = []
-      KeyValueLines.appendExportLine(key: key, value: value, to: &line)
+      key.withUnsafeBytes { key in
+        value.withUnsafeBytes { value in KeyValueLines.appendExportLine(key: key, value: value, to: &line) }
+      }
       #expect(line == Array((KeyValueLines.exportObject(key: key, value: value).serialized + "\n").utf8))
       let read = try Self.operations(from: line, format: .jsonl)
       #expect(read == [.put(key: key, value: value)], "\(key) \(value)")

@@ -415,11 +415,21 @@ public final class Client {
   public func forEachEntry(
     prefix: [UInt8] = [], _ body: ([UInt8], Value) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
+    try forEachEntryInPlace(prefix: prefix) { (key, value) throws(SoftadastraError) -> Bool in
+      try body(Array(key), Value(Array(value)))
+    }
+  }
+
+  /// `forEachEntry`, passing each key and value where they lie (valid during the call only), so
+  /// that what is not kept is not copied.
+  package func forEachEntryInPlace(
+    prefix: [UInt8] = [], _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(SoftadastraError) -> Bool
+  ) throws(SoftadastraError) {
     // Every block's checksum first, so that damage found while streaming (after some entries went
     // out) cannot happen for want of a check, and recovery can still fall back before any output.
     try reading { state throws(SoftadastraError) in try state.snapshot?.checkBlockChecksums() }
-    try loadedState().forEach(prefix: prefix) { (key, entry) throws(SoftadastraError) -> Bool in
-      try body(key, Value(entry.value))
+    try loadedState().forEachInPlace(prefix: prefix) { (entry) throws(SoftadastraError) -> Bool in
+      try entry.withKeyAndValue(body)
     }
   }
 

@@ -145,28 +145,87 @@ package struct NodeState {
     prefix: [UInt8] = [], includingTombstones: Bool = false,
     _ body: ([UInt8], LocalStore.Entry) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
+    try forEachInPlace(prefix: prefix, includingTombstones: includingTombstones) {
+      (entry) throws(SoftadastraError) -> Bool in
+      let (key, owned) = try entry.owned()
+      return try body(key, owned)
+    }
+  }
+
+  /// An entry as `forEachInPlace` passes it: where it lies in a snapshot block (valid during the
+  /// call only), or changed since the snapshot.
+  package enum EntryInPlace {
+    case stored(SnapshotReader.StoredEntry)
+    case changed(key: [UInt8], entry: LocalStore.Entry)
+
+    package var isTombstone: Bool {
+      switch self {
+      case .stored(let stored): stored.isTombstone
+      case .changed(_, let entry): entry.isTombstone
+      }
+    }
+
+    /// Calls `body` with the key's and the value's bytes, copying neither.
+    package func withKeyAndValue<Result>(
+      _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(SoftadastraError) -> Result
+    ) throws(SoftadastraError) -> Result {
+      switch self {
+      case .stored(let stored): return try body(stored.key, stored.value)
+      case .changed(let key, let entry):
+        // Typed throws do not pass through withUnsafeBytes: the outcome comes out as a Result.
+        return try key.withUnsafeBytes { key in
+          entry.value.withUnsafeBytes { value in
+            Swift.Result { () throws(SoftadastraError) -> Result in try body(key, value) }
+          }
+        }.get()
+      }
+    }
+
+    /// The key and the whole entry, copied out.
+    package func owned() throws(SoftadastraError) -> (key: [UInt8], entry: LocalStore.Entry) {
+      switch self {
+      case .stored(let stored): try stored.owned()
+      case .changed(let key, let entry): (key, entry)
+      }
+    }
+  }
+
+  /// `forEach`, passing each entry where it lies (`EntryInPlace`): an export copies nothing it
+  /// does not print.
+  package func forEachInPlace(
+    prefix: [UInt8] = [], includingTombstones: Bool = false,
+    _ body: (EntryInPlace) throws(SoftadastraError) -> Bool
+  ) throws(SoftadastraError) {
     var changed = try SortedChanges(changes, spilled: spilled, prefix: prefix)
     var stopped = false
     /// Passes on an entry unless it is a hidden tombstone; false when `body` asked to stop.
-    func emit(_ key: [UInt8], _ entry: LocalStore.Entry) throws(SoftadastraError) -> Bool {
+    func emit(_ entry: EntryInPlace) throws(SoftadastraError) -> Bool {
       if entry.isTombstone && !includingTombstones { return true }
-      guard try body(key, entry) else {
+      guard try body(entry) else {
         stopped = true
         return false
       }
       return true
     }
+    /// The byte order of a changed key and a stored one.
+    func compare(_ key: [UInt8], _ stored: UnsafeRawBufferPointer) -> Int32 {
+      key.withUnsafeBytes {
+        SnapshotEntryCoding.compare($0, at: 0, length: $0.count, with: stored, at: 0, length: stored.count)
+      }
+    }
     /// Emits the changed keys before `limit` (all when nil).
-    func emitChanges(before limit: [UInt8]?) throws(SoftadastraError) -> Bool {
-      while let key = changed.nextKey, limit.map({ keyPrecedes(key, $0) }) ?? true {
-        guard let (key, entry) = try changed.next(), try emit(key, entry) else { return false }
+    func emitChanges(before limit: UnsafeRawBufferPointer?) throws(SoftadastraError) -> Bool {
+      while let key = changed.nextKey, limit.map({ compare(key, $0) < 0 }) ?? true {
+        guard let (key, entry) = try changed.next(), try emit(.changed(key: key, entry: entry)) else { return false }
       }
       return true
     }
-    try snapshot?.forEach(prefix: prefix, includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
-      guard try emitChanges(before: key) else { return false }
-      if changed.nextKey == key, let (_, newer) = try changed.next() { return try emit(key, newer) }
-      return try emit(key, entry)
+    try snapshot?.forEachInPlace(prefix: prefix) { (stored) throws(SoftadastraError) -> Bool in
+      guard try emitChanges(before: stored.key) else { return false }
+      if let key = changed.nextKey, compare(key, stored.key) == 0, let (key, newer) = try changed.next() {
+        return try emit(.changed(key: key, entry: newer))
+      }
+      return try emit(.stored(stored))
     }
     if !stopped { _ = try emitChanges(before: nil) }
   }

@@ -47,8 +47,9 @@ enum CompactEntryCoding {
   }
 
   /// The entries of a compact block in the fixed-width layout, with where each starts (what
-  /// `SnapshotEntryCoding.entryStarts` finds in a block of versions 1 and 2); nil when the bytes
-  /// are not compact entries in strictly increasing key order, or expand past `limit` bytes (each
+  /// `SnapshotEntryCoding.entryStarts` finds in a block of versions 1 and 2, with the same
+  /// checks); nil when the bytes are not compact entries in strictly increasing key order with
+  /// every field in bounds and origin node ids UTF-8, or expand past `limit` bytes (each
   /// entry's size is checked before it is added: the shared prefixes of a crafted block could
   /// otherwise ask for gigabytes).
   static func expand(_ bytes: UnsafeRawBufferPointer, limit: Int) -> (bytes: [UInt8], starts: [UInt32])? {
@@ -82,7 +83,7 @@ enum CompactEntryCoding {
       position += 1
       guard kind <= SnapshotFormat.tombstoneEntry, let shared = varint(), shared <= key.count,
         let suffixLength = varint(),
-        suffixLength > 0, shared + suffixLength <= WALFormat.maxKeyBytes, let suffix = take(Int(suffixLength))
+        suffixLength > 0, suffixLength <= UInt64(WALFormat.maxKeyBytes) - shared, let suffix = take(Int(suffixLength))
       else { return nil }
       // After the first, a key comes after the one before: it extends it, or its first byte
       // past the shared ones is greater.
@@ -108,7 +109,9 @@ enum CompactEntryCoding {
         guard position < bytes.count else { return nil }
         let length = Int(bytes[position])
         position += 1
-        guard let id = take(length), let originLSN = varint(), let originTime = varint() else { return nil }
+        guard length > 0, let id = take(length), SnapshotEntryCoding.isUTF8(UnsafeRawBufferPointer(rebasing: id)),
+          let originLSN = varint(), let originTime = varint()
+        else { return nil }
         origin = (id, originLSN, originTime)
       }
       let size =

@@ -27,8 +27,9 @@ enum SnapshotEntryCoding {
     }
   }
 
-  /// Where each entry of a block starts, and each key in increasing order; nil when the bytes
-  /// are not valid entries (an entry's own fields are checked when it is read).
+  /// Where each entry of a block starts, with each key in increasing order; nil when the bytes
+  /// are not entries that `read` reads (every field in bounds, origin node ids UTF-8), so that
+  /// entries found through the starts can be used in place.
   static func entryStarts(in bytes: UnsafeRawBufferPointer) -> [UInt32]? {
     // Plain loads at known offsets: this runs for every block a client keeps.
     func u16(_ offset: Int) -> Int {
@@ -46,7 +47,7 @@ enum SnapshotEntryCoding {
       let kind = bytes[position]
       let keyLength = u16(position + 1)
       position += 3
-      guard keyLength > 0, bytes.count - position >= keyLength else { return nil }
+      guard keyLength > 0, keyLength <= WALFormat.maxKeyBytes, bytes.count - position >= keyLength else { return nil }
       if let previous,
         compare(bytes, at: previous.start + 3, length: previous.length, with: bytes, at: start + 3, length: keyLength)
           >= 0
@@ -60,7 +61,7 @@ enum SnapshotEntryCoding {
         guard bytes.count - position >= 4 else { return nil }
         let valueLength = u32(position)
         position += 4
-        guard bytes.count - position >= valueLength else { return nil }
+        guard valueLength <= WALFormat.maxValueBytes, bytes.count - position >= valueLength else { return nil }
         position += valueLength
       }
       // LSN and time (16 bytes), then whether an origin follows.
@@ -68,12 +69,18 @@ enum SnapshotEntryCoding {
       let hasOrigin = bytes[position + 16] == 1
       position += 17
       if hasOrigin {
-        guard bytes.count - position >= 1, bytes.count - position - 1 >= Int(bytes[position]) + 16 else { return nil }
-        position += 1 + Int(bytes[position]) + 16
+        guard bytes.count - position >= 1, case let length = Int(bytes[position]), length > 0,
+          bytes.count - position - 1 >= length + 16,
+          isUTF8(UnsafeRawBufferPointer(rebasing: bytes[position + 1..<position + 1 + length]))
+        else { return nil }
+        position += 1 + length + 16
       }
     }
     return starts
   }
+
+  /// Whether `bytes` are UTF-8 (what an origin node id must be).
+  static func isUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool { String(validating: bytes, as: UTF8.self) != nil }
 
   /// Finds `key` in a block whose entries start at `starts` (from `entryStarts`), by binary
   /// search: `.some(entry)` (a tombstone included; nil for an absent key), or nil when the entry

@@ -77,16 +77,66 @@ package final class SnapshotReader {
     prefix: [UInt8] = [], includingTombstones: Bool = false,
     _ body: ([UInt8], LocalStore.Entry) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
+    try forEachInPlace(prefix: prefix) { (stored) throws(SoftadastraError) -> Bool in
+      if stored.isTombstone && !includingTombstones { return true }
+      let (key, entry) = try stored.owned()
+      return try body(key, entry)
+    }
+  }
+
+  /// Calls `body` with every entry (values and tombstones) whose key starts with `prefix`, in key
+  /// order, where it lies in its block: nothing is copied out unless `body` copies it. Stops
+  /// early when `body` returns false.
+  package func forEachInPlace(
+    prefix: [UInt8] = [], _ body: (StoredEntry) throws(SoftadastraError) -> Bool
+  ) throws(SoftadastraError) {
     for block in index.indices {
       if !prefix.isEmpty {
         if index.block(block, endsBefore: prefix) { continue }
         let first = index.firstKey(block)
         if !first.starts(with: prefix) && prefix.lexicographicallyPrecedes(first) { return }
       }
-      for (key, entry) in try readBlock(block) where key.starts(with: prefix) {
-        if entry.isTombstone && !includingTombstones { continue }
-        guard try body(key, entry) else { return }
+      let checked = try checkedBlock(block)
+      let stopped = checked.bytes.withUnsafeBytes { bytes in
+        Result { () throws(SoftadastraError) -> Bool in
+          for start in checked.starts {
+            let stored = StoredEntry(block: bytes, start: Int(start), snapshot: self, index: block)
+            guard prefix.isEmpty || stored.key.starts(with: prefix) else { continue }
+            guard try body(stored) else { return true }
+          }
+          return false
+        }
       }
+      if try stopped.get() { return }
+    }
+  }
+
+  /// An entry where it lies in a checked block (in the fixed-width layout), valid during the
+  /// call it is passed to.
+  package struct StoredEntry {
+    let block: UnsafeRawBufferPointer
+    let start: Int
+    let snapshot: SnapshotReader
+    let index: Int
+
+    package var isTombstone: Bool { block[start] == SnapshotFormat.tombstoneEntry }
+    private var keyLength: Int { Int(block.loadUnaligned(fromByteOffset: start + 1, as: UInt16.self).littleEndian) }
+    package var key: UnsafeRawBufferPointer {
+      UnsafeRawBufferPointer(rebasing: block[start + 3..<start + 3 + keyLength])
+    }
+    /// The value's bytes (none for a tombstone).
+    package var value: UnsafeRawBufferPointer {
+      guard !isTombstone else { return UnsafeRawBufferPointer(rebasing: block[start..<start]) }
+      let at = start + 3 + keyLength
+      let length = Int(block.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian)
+      return UnsafeRawBufferPointer(rebasing: block[at + 4..<at + 4 + length])
+    }
+
+    /// The key and the whole entry, copied out.
+    package func owned() throws(SoftadastraError) -> (key: [UInt8], entry: LocalStore.Entry) {
+      var reader = FieldReader(block, from: start, to: block.count)
+      guard let entry = SnapshotEntryCoding.read(&reader) else { throw snapshot.mismatch(index) }
+      return entry
     }
   }
 
@@ -189,6 +239,15 @@ package final class SnapshotReader {
   /// Block `index` from the cache, or read, checked and kept there.
   private func keptBlock(_ index: Int) throws(SoftadastraError) -> BlockCache.Block {
     if let block = cache.block(index) { return block }
+    let block = try checkedBlock(index)
+    cache.keep(block, as: index)
+    return block
+  }
+
+  /// Block `index` read, checked (its CRC, then every entry as `read` would) and decompressed,
+  /// with where each entry starts; its entries as the index describes them: their count, its
+  /// first key and its last.
+  private func checkedBlock(_ index: Int) throws(SoftadastraError) -> BlockCache.Block {
     let (raw, knownStarts) = try decodedBlock(index)
     // Its entries as the index describes them: their count, its first key and its last.
     func key(at start: UInt32) -> ArraySlice<UInt8> {
@@ -199,34 +258,23 @@ package final class SnapshotReader {
       starts.count == Int(self.index.entryCount(index)), let first = starts.first, let last = starts.last,
       key(at: first).elementsEqual(self.index.firstKey(index)), key(at: last).elementsEqual(self.index.lastKey(index))
     else { throw mismatch(index) }
-    let block = BlockCache.Block(bytes: raw, starts: starts)
-    cache.keep(block, as: index)
-    return block
+    return BlockCache.Block(bytes: raw, starts: starts)
   }
 
-  private func mismatch(_ index: Int) -> SoftadastraError {
+  fileprivate func mismatch(_ index: Int) -> SoftadastraError {
     Self.damage(path, .at(self.index.offset(index), "block \(index) holds entries that do not match the index"))
   }
 
   /// Reads, checks and decodes block `index`.
   func readBlock(_ block: Int) throws(SoftadastraError) -> [(key: [UInt8], entry: LocalStore.Entry)] {
-    let raw = try rawBlock(block)
-    let count = Int(index.entryCount(block))
-    let entries = raw.withUnsafeBytes { buffer -> [(key: [UInt8], entry: LocalStore.Entry)]? in
-      var reader = FieldReader(buffer, from: 0, to: buffer.count)
-      var entries: [(key: [UInt8], entry: LocalStore.Entry)] = []
-      entries.reserveCapacity(count)
-      while reader.remaining > 0 {
-        guard let entry = SnapshotEntryCoding.read(&reader) else { return nil }
-        if let last = entries.last, !keyPrecedes(last.key, entry.key) { return nil }
-        entries.append(entry)
+    let checked = try checkedBlock(block)
+    return try checked.bytes.withUnsafeBytes { bytes in
+      Result { () throws(SoftadastraError) in
+        try checked.starts.map { (start) throws(SoftadastraError) in
+          try StoredEntry(block: bytes, start: Int(start), snapshot: self, index: block).owned()
+        }
       }
-      return entries
-    }
-    guard let entries, entries.count == count, entries.first?.key.elementsEqual(index.firstKey(block)) == true,
-      entries.last?.key.elementsEqual(index.lastKey(block)) == true
-    else { throw mismatch(block) }
-    return entries
+    }.get()
   }
 
   static func damage(_ path: String, _ problem: SnapshotProblem) -> SoftadastraError {

@@ -128,9 +128,11 @@ package enum KeyValueLines {
   /// Appends the export line of one entry (`exportObject` serialized, then a newline) to `out`:
   /// built byte by byte when the key and value are ASCII (what export spends its time on), through
   /// `exportObject` otherwise.
-  package static func appendExportLine(key: [UInt8], value: [UInt8], to out: inout [UInt8]) {
+  package static func appendExportLine(
+    key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, to out: inout [UInt8]
+  ) {
     guard isASCII(key), isASCII(value) else {
-      out.append(contentsOf: exportObject(key: key, value: value).serialized.utf8)
+      out.append(contentsOf: exportObject(key: Array(key), value: Array(value)).serialized.utf8)
       out.append(0x0A)
       return
     }
@@ -147,19 +149,17 @@ package enum KeyValueLines {
   private static let exportValueStart = Array(#"","value":""#.utf8)
   private static let exportLineEnd = Array("\"}\n".utf8)
 
-  private static func isASCII(_ bytes: [UInt8]) -> Bool {
-    bytes.withUnsafeBytes { buffer in
-      var index = 0
-      while index + 8 <= buffer.count {
-        if buffer.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
-        index += 8
-      }
-      while index < buffer.count {
-        if buffer[index] >= 0x80 { return false }
-        index += 1
-      }
-      return true
+  private static func isASCII(_ buffer: UnsafeRawBufferPointer) -> Bool {
+    var index = 0
+    while index + 8 <= buffer.count {
+      if buffer.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+      index += 8
     }
+    while index < buffer.count {
+      if buffer[index] >= 0x80 { return false }
+      index += 1
+    }
+    return true
   }
 
   /// Whether any of the eight ASCII bytes in `word` needs an escape: a control byte (below 0x20,
@@ -176,33 +176,30 @@ package enum KeyValueLines {
 
   /// ASCII bytes as the inside of a JSON string, escaped as `JSONValue` escapes them: runs that
   /// need no escape are copied whole, found eight bytes at a time.
-  private static func appendEscaped(_ bytes: [UInt8], to out: inout [UInt8]) {
-    bytes.withUnsafeBufferPointer { buffer in
-      var runStart = 0
-      var index = 0
-      let raw = UnsafeRawBufferPointer(buffer)
-      while index < buffer.count {
-        if index + 8 <= buffer.count, !needsEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
-          index += 8
-          continue
-        }
-        let byte = buffer[index]
-        index += 1
-        guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F else { continue }
-        let position = index - 1
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<position]))
-        runStart = position + 1
-        switch byte {
-        case 0x22, 0x5C: out.append(contentsOf: [0x5C, byte])
-        case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-        case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-        case 0x09: out.append(contentsOf: [0x5C, 0x74])
-        default:
-          out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
-        }
+  private static func appendEscaped(_ raw: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    var runStart = 0
+    var index = 0
+    while index < raw.count {
+      if index + 8 <= raw.count, !needsEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+        index += 8
+        continue
       }
-      out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart...]))
+      let byte = raw[index]
+      index += 1
+      guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F else { continue }
+      let position = index - 1
+      out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart..<position]))
+      runStart = position + 1
+      switch byte {
+      case 0x22, 0x5C: out.append(contentsOf: [0x5C, byte])
+      case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+      case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+      case 0x09: out.append(contentsOf: [0x5C, 0x74])
+      default:
+        out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+      }
     }
+    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart...]))
   }
 
   private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -22,12 +22,6 @@ enum Output {
 
   static func json(_ value: JSONValue) { line(value.serialized) }
 
-  /// One entry as `store export` prints it (`KeyValueLines.appendExportLine`).
-  static func exportLine(key: [UInt8], value: [UInt8]) {
-    KeyValueLines.appendExportLine(key: key, value: value, to: &buffer)
-    if buffer.count >= 1 << 16 { flush() }
-  }
-
   /// The version of every JSON document the toolkit prints: docs/json-output.md says what each
   /// version changed, docs/schemas/ holds each command's schema.
   static let schemaVersion = 2

@@ -16,10 +16,12 @@ struct StoreExportCommand: ParsableCommand {
 
   func run() throws {
     let client = try global.openClient(forWriting: false)
-    try client.forEachEntry(prefix: ArgumentBytes.bytes(prefix)) { key, value in
-      Output.exportLine(key: key, value: value.bytes)
+    var lines = ExportLines()
+    try client.forEachEntryInPlace(prefix: ArgumentBytes.bytes(prefix)) { key, value in
+      lines.add(key: key, value: value)
       return true
     }
+    lines.flush()
     try global.close(client)
   }
 }

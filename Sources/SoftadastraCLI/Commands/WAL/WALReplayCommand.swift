@@ -53,10 +53,12 @@ struct WALReplayCommand: ParsableCommand {
     }
     if let output { try result.writeCompactedWAL(to: output) }
     if export {
-      try result.state.forEach { key, entry in
-        Output.exportLine(key: key, value: entry.value)
+      var lines = ExportLines()
+      try result.state.forEachInPlace { (entry) throws(SoftadastraError) -> Bool in
+        try entry.withKeyAndValue { key, value in lines.add(key: key, value: value) }
         return true
       }
+      lines.flush()
     } else {
       try summary(result, seconds: seconds)
     }
