@@ -101,6 +101,19 @@ import Testing
     #expect(fixed([0xFF]).withUnsafeBytes { SnapshotEntryCoding.entryStarts(in: $0) } == nil)
   }
 
+  @Test func aFixedWidthValueOver16MiBIsRefused() {
+    func entry(valueLength: Int) -> [UInt8] {
+      var bytes: [UInt8] = [0, 1, 0, 0x61]
+      bytes.appendLittleEndian(UInt32(valueLength))
+      return bytes + [UInt8](repeating: 0x76, count: valueLength) + [UInt8](repeating: 0, count: 17)
+    }
+    #expect(
+      entry(valueLength: WALFormat.maxValueBytes).withUnsafeBytes { SnapshotEntryCoding.entryStarts(in: $0) } == [0])
+    #expect(
+      entry(valueLength: WALFormat.maxValueBytes + 1).withUnsafeBytes { SnapshotEntryCoding.entryStarts(in: $0) } == nil
+    )
+  }
+
   /// A one-block version 3 snapshot at `path` holding `compact` as its block's entries, every
   /// checksum right: a crafted file, not bit rot.
   static func craftedSnapshot(
@@ -295,6 +308,15 @@ import Testing
         pair.0.key != pair.1.key || pair.0.entry != pair.1.entry
       }?.offset
       #expect(firstDifference == nil, "entry \(firstDifference ?? 0) reads otherwise than written")
+      // The same entries where they lie in their blocks.
+      var inPlace: [(key: [UInt8], value: [UInt8], isTombstone: Bool)] = []
+      try reader.forEachInPlace { stored in
+        inPlace.append((Array(stored.key), Array(stored.value), stored.isTombstone))
+        return true
+      }
+      #expect(inPlace.map(\.key) == entries.map(\.key))
+      #expect(inPlace.map(\.value) == entries.map(\.entry.value))
+      #expect(inPlace.map(\.isTombstone) == entries.map(\.entry.isTombstone))
       readers.append(reader)
     }
     #expect(readers[0].fileSize < readers[1].fileSize)

@@ -420,8 +420,8 @@ public final class Client {
     }
   }
 
-  /// `forEachEntry`, passing each key and value where they lie (valid during the call only), so
-  /// that what is not kept is not copied.
+  /// `forEachEntry`, passing each key and value where they lie, so that what is not kept is not
+  /// copied: they must not escape `body` (copy what is kept).
   package func forEachEntryInPlace(
     prefix: [UInt8] = [], _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {

@@ -152,8 +152,8 @@ package struct NodeState {
     }
   }
 
-  /// An entry as `forEachInPlace` passes it: where it lies in a snapshot block (valid during the
-  /// call only), or changed since the snapshot.
+  /// An entry as `forEachInPlace` passes it: where it lies in a snapshot block, or changed since
+  /// the snapshot. It must not escape the call it is passed to (a stored one points into a block).
   package enum EntryInPlace {
     case stored(SnapshotReader.StoredEntry)
     case changed(key: [UInt8], entry: LocalStore.Entry)
@@ -165,7 +165,8 @@ package struct NodeState {
       }
     }
 
-    /// Calls `body` with the key's and the value's bytes, copying neither.
+    /// Calls `body` with the key's and the value's bytes, copying neither: they must not escape
+    /// `body` (copy what is kept).
     package func withKeyAndValue<Result>(
       _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(SoftadastraError) -> Result
     ) throws(SoftadastraError) -> Result {

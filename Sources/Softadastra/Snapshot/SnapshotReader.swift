@@ -111,13 +111,19 @@ package final class SnapshotReader {
     }
   }
 
-  /// An entry where it lies in a checked block (in the fixed-width layout), valid during the
-  /// call it is passed to.
+  /// An entry where it lies in a checked block (in the fixed-width layout). It points into the
+  /// block: it, its key and its value must not escape the call they are passed to (copy what
+  /// is kept, as `owned()` does).
   package struct StoredEntry {
     let block: UnsafeRawBufferPointer
     let start: Int
     let snapshot: SnapshotReader
     let index: Int
+
+    /// Only `checkedBlock`'s entries: `key` and `value` trust the lengths it checked.
+    fileprivate init(block: UnsafeRawBufferPointer, start: Int, snapshot: SnapshotReader, index: Int) {
+      (self.block, self.start, self.snapshot, self.index) = (block, start, snapshot, index)
+    }
 
     package var isTombstone: Bool { block[start] == SnapshotFormat.tombstoneEntry }
     private var keyLength: Int { Int(block.loadUnaligned(fromByteOffset: start + 1, as: UInt16.self).littleEndian) }

@@ -173,16 +173,12 @@ package struct SyncBundleDecoder {
 }
 
 extension SyncBundleDecoder {
-  /// A decoder of the bytes of `file`, from its start.
+  /// A decoder of the bytes of `file`, from its start, read as they are asked: never more than
+  /// the file holds.
   package init(file: SystemFile, source: String) throws(SoftadastraError) {
-    self.init(source: source, read: try Self.reader(of: file))
-  }
-
-  /// Reads `file` from its start, as it is asked: never more than the file holds.
-  package static func reader(of file: SystemFile) throws(SoftadastraError) -> Read {
     let size = try file.size()
     var position: UInt64 = 0
-    return { (count: Int) throws(SoftadastraError) -> [UInt8] in
+    self.init(source: source) { (count: Int) throws(SoftadastraError) -> [UInt8] in
       let bytes = try file.read(count: Int(min(UInt64(count), size - min(position, size))), at: position)
       position += UInt64(bytes.count)
       return bytes

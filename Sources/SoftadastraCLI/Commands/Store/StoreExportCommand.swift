@@ -17,11 +17,12 @@ struct StoreExportCommand: ParsableCommand {
   func run() throws {
     let client = try global.openClient(forWriting: false)
     var lines = ExportLines()
+    // The lines gathered go out even when a later entry fails: the output is then a prefix of the export.
+    defer { lines.flush() }
     try client.forEachEntryInPlace(prefix: ArgumentBytes.bytes(prefix)) { key, value in
       lines.add(key: key, value: value)
       return true
     }
-    lines.flush()
     try global.close(client)
   }
 }

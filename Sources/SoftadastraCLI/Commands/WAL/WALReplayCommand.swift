@@ -54,11 +54,12 @@ struct WALReplayCommand: ParsableCommand {
     if let output { try result.writeCompactedWAL(to: output) }
     if export {
       var lines = ExportLines()
+      // The lines gathered go out even when a later entry fails: the output is then a prefix of the export.
+      defer { lines.flush() }
       try result.state.forEachInPlace { (entry) throws(SoftadastraError) -> Bool in
         try entry.withKeyAndValue { key, value in lines.add(key: key, value: value) }
         return true
       }
-      lines.flush()
     } else {
       try summary(result, seconds: seconds)
     }
