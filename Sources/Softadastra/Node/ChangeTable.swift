@@ -6,7 +6,8 @@
 
 /// The keys a node changed after its snapshot, with their entries, packed to take little more
 /// memory than their bytes: keys and values laid end to end in large shared chunks, one small
-/// fixed-size slot per key, and an open-addressing index of 32-bit slot numbers. A value no
+/// fixed-size slot per key, and an open-addressing index of slot numbers, each beside 32 bits of
+/// its key's hash (a probe compares keys only when those match). A value no
 /// longer than the one it replaces is written in its place; a longer one at the end, and once
 /// the bytes left behind so outweigh the live ones, the chunks are written again without them.
 ///
@@ -35,8 +36,9 @@ struct ChangeTable {
   private var liveBytes = 0
   private var deadBytes = 0
   private var slots: [Slot] = []
-  /// Slot number + 1 for each position (0: empty); a power of two long, at most 3/4 full.
-  private var index: [Int32] = []
+  /// For each position, 0 when empty, else the slot number + 1 in the low 32 bits and the high
+  /// 32 bits of its key's hash above them; a power of two long, at most 3/4 full.
+  private var index: [UInt64] = []
   private var origins: [Origin] = []
 
   /// The number of keys (tombstones included).
@@ -44,14 +46,14 @@ struct ChangeTable {
 
   /// `key`'s entry or tombstone.
   subscript(key: [UInt8]) -> LocalStore.Entry? {
-    guard let slot = position(of: key).slot else { return nil }
+    guard let slot = find(key).slot else { return nil }
     return entry(slots[slot])
   }
 
   /// Sets `key`'s entry (or tombstone).
   mutating func set(_ key: [UInt8], _ entry: LocalStore.Entry) {
     if (slots.count + 1) * 4 > index.count * 3 { grow(to: max(16, index.count * 2)) }
-    let (position, existing) = position(of: key)
+    let (position, existing, tag) = find(key)
     let value = entry.isTombstone ? [] : entry.value
     var slot: Slot
     if let existing, value.count <= Int(slots[existing].valueLength) {
@@ -92,7 +94,7 @@ struct ChangeTable {
       slots[existing] = slot
     } else {
       slots.append(slot)
-      index[position] = Int32(slots.count)
+      index[position] = tag | UInt64(slots.count)
     }
     if deadBytes > Self.compactionFloor, deadBytes > liveBytes { compact() }
   }
@@ -187,27 +189,35 @@ struct ChangeTable {
 
   // MARK: - Index
 
-  private static func hash(_ bytes: UnsafeRawBufferPointer) -> Int {
+  /// A key's hash: its low bits place it, its high 32 bits (as `tag`, shifted into place) go
+  /// beside its slot number.
+  private static func hash(_ bytes: UnsafeRawBufferPointer) -> (place: Int, tag: UInt64) {
     var hasher = Hasher()
     hasher.combine(bytes: bytes)
-    return hasher.finalize()
+    let bits = UInt64(truncatingIfNeeded: hasher.finalize())
+    return (Int(truncatingIfNeeded: bits & 0xFFFF_FFFF), bits & 0xFFFF_FFFF_0000_0000)
   }
 
-  /// The index position that holds `key`'s slot, or the empty one where it would go.
-  private func position(of key: [UInt8]) -> (position: Int, slot: Int?) {
-    guard !index.isEmpty else { return (0, nil) }
-    return key.withUnsafeBytes { wanted in
+  /// The index position that holds `key`'s slot, or the empty one where it would go, and the
+  /// tag of its hash.
+  private func find(_ key: [UInt8]) -> (position: Int, slot: Int?, tag: UInt64) {
+    key.withUnsafeBytes { wanted in
+      let (place, tag) = Self.hash(wanted)
+      guard !index.isEmpty else { return (0, nil, tag) }
       let mask = index.count - 1
-      var position = Self.hash(wanted) & mask
+      var position = place & mask
       while true {
         let entry = index[position]
-        if entry == 0 { return (position, nil) }
-        let slot = slots[Int(entry) - 1]
-        if Int(slot.keyLength) == wanted.count {
-          let same = chunks[Int(slot.chunk)].withUnsafeBytes { chunk in
-            wanted.isEmpty || memcmp(chunk.baseAddress! + Int(slot.offset), wanted.baseAddress!, wanted.count) == 0
+        if entry == 0 { return (position, nil, tag) }
+        if entry & 0xFFFF_FFFF_0000_0000 == tag {
+          let number = Int(entry & 0xFFFF_FFFF) - 1
+          let slot = slots[number]
+          if Int(slot.keyLength) == wanted.count {
+            let same = chunks[Int(slot.chunk)].withUnsafeBytes { chunk in
+              wanted.isEmpty || memcmp(chunk.baseAddress! + Int(slot.offset), wanted.baseAddress!, wanted.count) == 0
+            }
+            if same { return (position, number, tag) }
           }
-          if same { return (position, Int(entry) - 1) }
         }
         position = (position + 1) & mask
       }
@@ -215,16 +225,16 @@ struct ChangeTable {
   }
 
   private mutating func grow(to size: Int) {
-    index = [Int32](repeating: 0, count: size)
+    index = [UInt64](repeating: 0, count: size)
     let mask = size - 1
     for (number, slot) in slots.enumerated() {
       let start = Int(slot.offset)
-      var position =
-        chunks[Int(slot.chunk)].withUnsafeBytes { chunk in
-          Self.hash(UnsafeRawBufferPointer(rebasing: chunk[start..<start + Int(slot.keyLength)]))
-        } & mask
+      let (place, tag) = chunks[Int(slot.chunk)].withUnsafeBytes { chunk in
+        Self.hash(UnsafeRawBufferPointer(rebasing: chunk[start..<start + Int(slot.keyLength)]))
+      }
+      var position = place & mask
       while index[position] != 0 { position = (position + 1) & mask }
-      index[position] = Int32(number + 1)
+      index[position] = tag | UInt64(number + 1)
     }
   }
 }

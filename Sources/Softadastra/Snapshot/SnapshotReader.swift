@@ -148,8 +148,12 @@ package final class SnapshotReader {
 
   /// Reads and checks every block.
   package func verify() throws(SoftadastraError) {
+    // Each block is checked whole as it is read (`checkedBlock`); its entries need no copy.
     var values: UInt64 = 0
-    for block in index.indices { values += UInt64(try readBlock(block).count { !$0.entry.isTombstone }) }
+    try forEachInPlace { stored in
+      if !stored.isTombstone { values += 1 }
+      return true
+    }
     guard values == footer.valueCount else {
       throw Self.damage(
         path,
