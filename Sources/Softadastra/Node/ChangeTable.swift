@@ -93,6 +93,8 @@ struct ChangeTable {
     if let existing {
       slots[existing] = slot
     } else {
+      // A slot number takes the index entry's low 32 bits.
+      precondition(slots.count < UInt32.max, "a change table holds fewer than 2^32 keys")
       slots.append(slot)
       index[position] = tag | UInt64(slots.count)
     }
@@ -189,13 +191,13 @@ struct ChangeTable {
 
   // MARK: - Index
 
-  /// A key's hash: its low bits place it, its high 32 bits (as `tag`, shifted into place) go
-  /// beside its slot number.
+  /// A key's hash: its low bits place it (as many as the index needs), its high 32 bits (as
+  /// `tag`, left in place) go beside its slot number.
   private static func hash(_ bytes: UnsafeRawBufferPointer) -> (place: Int, tag: UInt64) {
     var hasher = Hasher()
     hasher.combine(bytes: bytes)
     let bits = UInt64(truncatingIfNeeded: hasher.finalize())
-    return (Int(truncatingIfNeeded: bits & 0xFFFF_FFFF), bits & 0xFFFF_FFFF_0000_0000)
+    return (Int(truncatingIfNeeded: bits), bits & 0xFFFF_FFFF_0000_0000)
   }
 
   /// The index position that holds `key`'s slot, or the empty one where it would go, and the

@@ -21,7 +21,7 @@ package struct NodeState {
   private var appliedSinceSpillCheck = (records: 0, bytes: 0)
   /// How many bytes of keys and values the table of a spilling state holds at most.
   private var spillBudgetBytes = Int.max
-  /// The budget of a snapshot's build: with the table's slots and index (about 50 bytes a key
+  /// The budget of a snapshot's build: with the table's slots and index (about 60 bytes a key
   /// more) and the sort of its keys when it spills, a build stays within about 200 MB.
   static let buildBudgetBytes = 64 << 20
 
