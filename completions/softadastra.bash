@@ -622,7 +622,7 @@ _softadastra_snapshot() {
 
 _softadastra_snapshot_create() {
     repeating_flags=()
-    non_repeating_flags=(--no-auto-flush --json --version -h --help)
+    non_repeating_flags=(--full --no-auto-flush --json --version -h --help)
     repeating_options=()
     non_repeating_options=(--level --data-dir --node-id --wal --lock-timeout --checkpoint-bytes)
     __softadastra_offer_flags_options 0

@@ -50,7 +50,7 @@ function __softadastra_parse_tokens -S
             __softadastra_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'create'
-                __softadastra_parse_subcommand 0 'level=' 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'checkpoint-bytes=' 'json' 'version' 'h/help'
+                __softadastra_parse_subcommand 0 'full' 'level=' 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'checkpoint-bytes=' 'json' 'version' 'h/help'
             case 'verify'
                 __softadastra_parse_subcommand -r 1 'data-dir=' 'node-id=' 'wal=' 'no-auto-flush' 'lock-timeout=' 'checkpoint-bytes=' 'json' 'version' 'h/help'
             case 'list'
@@ -296,6 +296,7 @@ complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_o
 complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_positional "softadastra snapshot" -eq 1' -fa 'create' -d 'Save the state as a snapshot and start a fresh WAL after it (the default).'
 complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_positional "softadastra snapshot" -eq 1' -fa 'verify' -d 'Check snapshots block by block (the node\'s, or the files given).'
 complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_positional "softadastra snapshot" -eq 1' -fa 'list' -d 'List the node\'s snapshots and archived WALs, newest snapshot first.'
+complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra snapshot create" full' -l 'full' -d 'Write a full snapshot, merging any delta into it (a delta costs what changed).'
 complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra snapshot create" level' -l 'level' -d 'zlib compression level, 0 (store) to 9 (smallest). Default: 1 for snapshots; for backups, the snapshot\'s blocks as they are and 6 for the WAL.' -rfka ''
 complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra snapshot create" data-dir' -l 'data-dir' -d 'Directory of the node\'s files (env SOFTADASTRA_DATA_DIR; default: data).' -rfa '(__softadastra_complete_directories)'
 complete -c 'softadastra' -n '__softadastra_should_offer_completions_for_flags_or_options "softadastra snapshot create" node-id' -l 'node-id' -d 'This node\'s id (env SOFTADASTRA_NODE_ID; default: softadastra).' -rfka ''

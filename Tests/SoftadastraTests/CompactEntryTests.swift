@@ -274,11 +274,17 @@ import Testing
     #expect(try SnapshotReader(path: NodeFiles(walPath: restoredWAL).snapshots()[0].path).header.version == 3)
     #expect(try BackupRestoreTests.export(restoredWAL) == expected)
 
+    // A few changes later, a delta (version 4) over the version 1 snapshot; a full checkpoint
+    // merges both into version 3.
     let reopened = try BackupRestoreTests.client(wal)
+    try reopened.put("later", "a delta")
     try reopened.checkpoint()
+    #expect(try SnapshotReader(path: NodeFiles(walPath: wal).snapshots()[0].path).header.version == 4)
+    try reopened.put("last", "a full one")
+    try reopened.checkpoint(full: true)
     try reopened.close()
     #expect(try SnapshotReader(path: NodeFiles(walPath: wal).snapshots()[0].path).header.version == 3)
-    #expect(try BackupRestoreTests.export(wal) == expected)
+    #expect(try BackupRestoreTests.export(wal) == expected.merging(["later": "a delta", "last": "a full one"]) { $1 })
   }
 
   @Test(arguments: [1 as UInt64, 2, 3])

@@ -50,6 +50,78 @@ import Testing
   static let version1VectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
     "Vectors/small.snapshot")
   static let vectors = [(vectorURL, true), (version1VectorURL, false)]
+  /// The version 4 vector: a delta over the version 3 one.
+  static let deltaVectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "Vectors/small-delta.snapshot")
+  static let everyVector = vectors.map(\.0) + [deltaVectorURL]
+
+  static let deltaVectorHeader = SnapshotHeader(
+    nodeID: "node-a", createdMilliseconds: 1_795_594_148_900, lsn: 9,
+    lastTimestamp: HybridTimestamp(milliseconds: 1_795_594_148_660, counter: 9), lastRecordChecksum: 0x0BAD_F00D,
+    successorChecksum: 0x600D_CAFE, localOperations: 8,
+    base: SnapshotHeader.Base(lsn: 7, headerChecksum: vectorHeader.checksum))
+
+  /// After the version 3 vector, "app/name" set again at LSN 8 and "settings/theme" deleted at 9.
+  static func writeDeltaVector(to path: String) throws {
+    let writer = try SnapshotWriter(path: path, header: deltaVectorHeader, level: 0)
+    try writer.add(key: Array("app/name".utf8), entry: entry("Softadastra 2", lsn: 8))
+    var deleted = entry("", lsn: 9)
+    deleted.isTombstone = true
+    try writer.add(key: Array("settings/theme".utf8), entry: deleted)
+    try writer.finish()
+  }
+
+  @Test func theDeltaVectorIsReproducedAndReadsOverTheVersion3One() throws {
+    let directory = TemporaryDirectory()
+    let files = NodeFiles(walPath: directory.file("node-a.wal"))
+    try Self.writeDeltaVector(to: directory.file("delta.snapshot"))
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: directory.file("delta.snapshot")))
+    if ProcessInfo.processInfo.environment["SOFTADASTRA_UPDATE_VECTORS"] == "1" {
+      try bytes.write(to: Self.deltaVectorURL)
+    }
+    #expect(bytes == (try Data(contentsOf: Self.deltaVectorURL)))
+    let delta = try SnapshotReader(path: Self.deltaVectorURL.path)
+    #expect(delta.header == Self.deltaVectorHeader && delta.header.version == 4)
+    #expect(delta.header.base == SnapshotHeader.Base(lsn: 7, headerChecksum: 0xCA16_A822))
+    #expect(delta.valueCount == 1 && delta.entryCount == 2)
+    try delta.verify()
+
+    try FileManager.default.copyItem(atPath: Self.vectorURL.path, toPath: files.snapshotPath(lsn: 7))
+    try FileManager.default.copyItem(atPath: Self.deltaVectorURL.path, toPath: files.snapshotPath(lsn: 9))
+    let stack = try SnapshotStack.open(files.snapshotPath(lsn: 9), files: files)
+    #expect(try stack.lookup(Array("app/name".utf8))?.value == Array("Softadastra 2".utf8))
+    #expect(try stack.lookup(Array("doc/1".utf8))?.origin?.nodeID == "node-b", "from the base")
+    #expect(try stack.lookup(Array("settings/theme".utf8))?.isTombstone == true, "deleted over the base")
+    #expect(try stack.valueCount() == 2)
+    let listed = try NodeState(snapshot: stack).sorted().map { String(decoding: $0.key, as: UTF8.self) }
+    #expect(listed == ["app/name", "doc/1"])
+  }
+
+  /// Headers with right checksums but impossible fields: a delta whose base is not before it,
+  /// and a version past 4.
+  @Test func aDeltaHeaderWhoseBaseIsNotBeforeItAndAnUnknownVersionAreRefused() throws {
+    var header = Self.deltaVectorHeader
+    header.base = SnapshotHeader.Base(lsn: 9, headerChecksum: 1)
+    let sameLSN = SnapshotHeader(
+      nodeID: header.nodeID, createdMilliseconds: header.createdMilliseconds, lsn: header.lsn,
+      lastTimestamp: header.lastTimestamp, lastRecordChecksum: header.lastRecordChecksum,
+      successorChecksum: header.successorChecksum, localOperations: header.localOperations, base: header.base)
+    guard case .failure(let notBefore) = sameLSN.encoded().withUnsafeBytes({ SnapshotHeader.decode($0) }) else {
+      Issue.record("a delta at its base's LSN read")
+      return
+    }
+    #expect(notBefore.reason.contains("its base's LSN 9 is not before its own (9)"))
+    var future = Self.deltaVectorHeader.encoded()
+    future[8] = 5
+    future.replaceSubrange(
+      future.count - 4..<future.count,
+      with: withUnsafeBytes(of: CRC32C.checksum(future.dropLast(4)).littleEndian, Array.init))
+    guard case .failure(let problem) = future.withUnsafeBytes({ SnapshotHeader.decode($0) }) else {
+      Issue.record("version 5 read")
+      return
+    }
+    #expect("\(problem)".contains("reads versions 1 to 4"))
+  }
 
   @Test(arguments: vectors)
   func theWriterReproducesTheCommittedVectors(url: URL, compactEntries: Bool) throws {
@@ -160,7 +232,7 @@ import Testing
     #expect(cache.bytes <= 1_000)
   }
 
-  @Test(arguments: vectors.map(\.0))
+  @Test(arguments: everyVector)
   func everyBitFlipAndEveryTruncationIsCaught(url: URL) throws {
     let directory = TemporaryDirectory()
     let original = FileBytes.read(url.path)
@@ -182,7 +254,7 @@ import Testing
     }
   }
 
-  @Test(arguments: vectors.map(\.0))
+  @Test(arguments: everyVector)
   func anIndexClaimingAHugeBlockIsDamageNotAnAllocation(url: URL) throws {
     // Every checksum made to match: a crafted file, not bit rot.
     var bytes = FileBytes.read(url.path)

@@ -34,10 +34,11 @@ import Testing
   func aSpillingStateListsWhatAWholeStateDoes(seed: UInt64) throws {
     let directory = TemporaryDirectory()
     let snapshotPath = try Self.snapshotted(directory, keys: 3_000)
-    var whole = NodeState(snapshot: try SnapshotReader(path: snapshotPath))
+    var whole = NodeState(snapshot: SnapshotStack(whole: try SnapshotReader(path: snapshotPath)))
     // A budget of 1 byte: a run every 1,024 records.
     var spilling = try NodeState(
-      snapshot: try SnapshotReader(path: snapshotPath), spillingTo: directory.file("spill.tmp"), budgetBytes: 1)
+      snapshot: SnapshotStack(whole: try SnapshotReader(path: snapshotPath)), spillingTo: directory.file("spill.tmp"),
+      budgetBytes: 1)
     var random = SplitMix64(seed: seed)
     for lsn in UInt64(3_001)...23_000 {
       let key = Self.key(Int(random.next() % 5_000))
@@ -69,7 +70,7 @@ import Testing
     let spillPath = directory.file("spill.tmp")
     do {
       var spilling = try NodeState(
-        snapshot: try SnapshotReader(path: snapshotPath), spillingTo: spillPath, budgetBytes: 1)
+        snapshot: SnapshotStack(whole: try SnapshotReader(path: snapshotPath)), spillingTo: spillPath, budgetBytes: 1)
       for lsn in UInt64(11)...3_000 {
         let record = WALRecord(
           lsn: lsn, timestamp: HybridTimestamp(rawValue: lsn),

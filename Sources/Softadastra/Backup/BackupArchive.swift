@@ -115,6 +115,7 @@ public final class BackupArchive {
 
     progress?(.checking)
     let snapshot = try SnapshotReader(path: snapshotPath)
+    guard snapshot.header.base == nil else { throw damage(snapshotPart, "is a delta snapshot, not a full one") }
     try snapshot.verify()
     var scanner = try WALScanner(path: files.walPath)
     var last = manifest.snapshotLSN

@@ -126,7 +126,7 @@ public enum BackupWriter {
     var walBytes = walHeader.encoded()
     var seed = walHeader.checksum
     for record in node.records { seed = RecordEncoder.append(record, seed: seed, to: &walBytes) }
-    let total = (source?.rawBytes ?? 0) + UInt64(walBytes.count)
+    let total = (source?.readers.reduce(0) { $0 + $1.rawBytes } ?? 0) + UInt64(walBytes.count)
     var done: UInt64 = 0
 
     var offset: UInt64 = 0
@@ -147,14 +147,16 @@ public enum BackupWriter {
       localOperations: source?.header.localOperations ?? 0, syncTable: source?.header.syncTable ?? [])
     let snapshotWriter = try SnapshotWriter(partOf: file, at: snapshotStart, header: snapshotHeader, level: level)
     // The node's blocks are copied as they are when they are what the archive would hold; a
-    // snapshot of an older format, or another level, is written anew.
-    if let source, requestedLevel == nil, source.header.compactEntries {
-      try snapshotWriter.addBlocks(of: source) { raw in
+    // snapshot of an older format, or another level, is written anew, and so is a delta merged
+    // with its base (an archive holds a whole snapshot).
+    if let source, source.base == nil, requestedLevel == nil, source.top.header.compactEntries {
+      try snapshotWriter.addBlocks(of: source.top) { raw in
         done += raw
         progress?(min(done, total), total)
       }
-    } else {
-      try source?.forEach(includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
+    } else if let source {
+      try NodeState(snapshot: source).forEach(includingTombstones: true) {
+        (key, entry) throws(SoftadastraError) -> Bool in
         try snapshotWriter.add(key: key, entry: entry)
         done += UInt64(key.count + entry.value.count + 26)
         if snapshotWriter.entryCount % 4096 == 0 { progress?(min(done, total), total) }

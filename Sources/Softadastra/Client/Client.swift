@@ -302,10 +302,11 @@ public final class Client {
     let lsn = live.firstLSN - 1
     guard snapshotLSN != lsn, stateLSN >= lsn else { return }
     let path = NodeFiles(walPath: walPath).snapshotPath(lsn: lsn)
-    guard skipped[path] == nil, FileSystem.exists(path), let snapshot = try? SnapshotReader(path: path),
+    guard skipped[path] == nil, FileSystem.exists(path),
+      let snapshot = try? SnapshotStack.open(path, files: NodeFiles(walPath: walPath), reusing: state?.snapshot),
       snapshot.header.successorChecksum == live.checksum, snapshot.header.nodeID == live.nodeID
     else { return }
-    snapshot.cache.capacity = options.blockCacheBytes
+    snapshot.setBlockCacheCapacity(options.blockCacheBytes)
     state = state.take()!.rebased(on: snapshot)
   }
 
@@ -460,10 +461,15 @@ public final class Client {
   /// commit meanwhile), and publishes it. Waits up to `lockTimeout` for a checkpoint another
   /// process is making, and for one this client started in the background.
   ///
+  /// The snapshot is a delta (the keys changed since the newest full snapshot) while those are
+  /// under an eighth of the full snapshot's entries, else a full one; `full` asks for a full one.
+  ///
   /// - Returns: what was written, or nil when no record follows the newest snapshot.
   /// - Throws: `invalidArgument` for a read-only or memory client; `lockTimeout`; file errors.
   @discardableResult
-  public func checkpoint(level: Int = Client.checkpointLevel) throws(SoftadastraError) -> CheckpointResult? {
+  public func checkpoint(level: Int = Client.checkpointLevel, full: Bool = false) throws(SoftadastraError)
+    -> CheckpointResult?
+  {
     try checkOpen()
     guard let walPath, writer != nil else {
       throw SoftadastraError(.invalidArgument, "only a persistent client opened for writing can save a snapshot")
@@ -474,7 +480,7 @@ public final class Client {
     defer { lock.release() }
     let files = NodeFiles(walPath: walPath)
     guard let sealed = try seal(files) else { return nil }
-    switch try Checkpoint.finish(sealed, files: files, level: level, lockTimeout: options.lockTimeout) {
+    switch try Checkpoint.finish(sealed, files: files, level: level, full: full, lockTimeout: options.lockTimeout) {
     case .alreadyThere: return nil
     case .replaced: throw Checkpoint.replacedMeanwhile(files)
     case .published(let result):
@@ -619,11 +625,8 @@ public final class Client {
       let node = try NodeRecovery.recover(walPath: walPath, nodeID: options.nodeID, skipping: skipped, onlyKey: key)
       for problem in node.skippedSnapshots { skipped[problem.failedSnapshot?.path ?? ""] = problem }
       do throws(SoftadastraError) { return try node.state.entryOrTombstone(for: key) } catch {
-        guard error.kind == .corrupt, let snapshot = node.state.snapshot, error.failedSnapshot?.path == snapshot.path
-        else {
-          throw error
-        }
-        skipped[snapshot.path] = error
+        guard error.kind == .corrupt, let failed = node.state.snapshot?.failedFile(error) else { throw error }
+        skipped[failed] = error
       }
     }
   }
@@ -642,7 +645,7 @@ public final class Client {
     if let previous = self.summary, previous.header == summary.header {
       summary.lastTailRepair = previous.lastTailRepair
     }
-    node.state.snapshot?.cache.capacity = options.blockCacheBytes
+    node.state.snapshot?.setBlockCacheCapacity(options.blockCacheBytes)
     state = node.state
     localOperations = node.localOperations
     self.summary = summary
@@ -692,10 +695,8 @@ public final class Client {
     while true {
       let state = try loadedState()
       do throws(SoftadastraError) { return try body(state) } catch {
-        guard error.kind == .corrupt, let snapshot = state.snapshot, error.failedSnapshot?.path == snapshot.path,
-          let walPath
-        else { throw error }
-        skipped[snapshot.path] = error
+        guard error.kind == .corrupt, let failed = state.snapshot?.failedFile(error), let walPath else { throw error }
+        skipped[failed] = error
         try recover(walPath)
       }
     }

@@ -86,10 +86,10 @@ public final class Node: Sendable {
     try await performing { client throws(SoftadastraError) in try client.get(key) }
   }
 
-  /// Saves a snapshot now (see `Client.checkpoint(level:)`).
+  /// Saves a snapshot now (see `Client.checkpoint(level:full:)`): a full one with `full`.
   @discardableResult
-  public func checkpoint() async throws(SoftadastraError) -> CheckpointResult? {
-    try await performing { client throws(SoftadastraError) in try client.checkpoint() }
+  public func checkpoint(full: Bool = false) async throws(SoftadastraError) -> CheckpointResult? {
+    try await performing { client throws(SoftadastraError) in try client.checkpoint(full: full) }
   }
 
   /// The changes committed from now on, by any process (see `Client.changes(prefix:)`).

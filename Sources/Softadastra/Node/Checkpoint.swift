@@ -41,10 +41,19 @@ package struct SealedLog: Sendable, Equatable {
 /// segments; after, the new snapshot. A seal whose snapshot was never published is finished by
 /// the next checkpoint (`finishing`).
 ///
-/// Retention: the new snapshot and the newest sound older one are kept, with every archived WAL
-/// that holds records after the older (so a damaged newest snapshot still has a way back); while
-/// no sound older snapshot exists, every archived WAL back to LSN 1 is kept.
+/// What is written: while the changes since the newest full snapshot stay under an eighth of its
+/// entries (`deltaFraction`), a **delta snapshot** holding only them (format version 4), read over
+/// that full snapshot; it replaces the delta before it, so a node reads two files at most. Past
+/// that, or when asked (`full`), a full snapshot merging them all.
+///
+/// Retention: the new snapshot (and the full one under it, when it is a delta) and the newest
+/// sound snapshot older than both (with its own base) are kept, with every archived WAL that holds
+/// records after the older (so one damaged file still leaves a way back); while no sound older
+/// snapshot exists, every archived WAL back to LSN 1 is kept.
 package enum Checkpoint {
+  /// A checkpoint writes a delta while the entries it would hold (the changes since the full
+  /// snapshot, counted as records) are at most this fraction of the full snapshot's entries.
+  package static let deltaFraction = 8
 
   /// A snapshot built and checked, not yet in place.
   struct Staged: Sendable {
@@ -87,9 +96,12 @@ package enum Checkpoint {
       lastTimestamp: last.record.timestamp, successor: live)
   }
 
-  /// Builds and checks the snapshot of a sealed log (step 2), without the writer lock. Nil when a
-  /// snapshot past the sealed log is in place already.
-  static func build(_ sealed: SealedLog, files: NodeFiles, level: Int) throws(SoftadastraError) -> Staged? {
+  /// Builds and checks the snapshot of a sealed log (step 2), without the writer lock: a delta
+  /// over the newest full snapshot while the changes since it are few enough, unless `full`.
+  /// Nil when a snapshot past the sealed log is in place already.
+  static func build(_ sealed: SealedLog, files: NodeFiles, level: Int, full: Bool = false) throws(SoftadastraError)
+    -> Staged?
+  {
     try Zlib.checkLevel(level)
     let path = files.snapshotPath(lsn: sealed.lastLSN)
     guard !FileSystem.exists(path) else { return nil }
@@ -101,18 +113,22 @@ package enum Checkpoint {
         files, nodeID: sealed.successor.nodeID, throughSegment: sealed.segmentPath, endingAt: sealed.lastLSN,
         spillingTo: files.spillPath(lsn: sealed.lastLSN))
     else { return nil }
+    let base = full ? nil : deltaBase(for: node.state.snapshot, endingAt: sealed.lastLSN)
     let writer = try SnapshotWriter(
       path: path,
       header: SnapshotHeader(
         nodeID: sealed.successor.nodeID, createdMilliseconds: sealed.successor.createdMilliseconds,
         lsn: sealed.lastLSN, lastTimestamp: sealed.lastTimestamp, lastRecordChecksum: sealed.lastRecordChecksum,
         successorChecksum: sealed.successor.checksum, localOperations: node.localOperations,
-        syncTable: node.state.syncTableBytes),
+        syncTable: node.state.syncTableBytes,
+        base: base.map { SnapshotHeader.Base(lsn: $0.lsn, headerChecksum: $0.checksum) }),
       level: level, staging: true)
     // A tombstone stays until every known peer has acknowledged the delete (with no peer known,
     // none has to see it); after that no older write can reach this node to bring the key back.
-    let tombstonesSeenUpTo = try node.state.syncTable().acknowledgedByAll?.lsn ?? UInt64.max
-    try node.state.forEach(includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
+    // A delta keeps them all: the full snapshot under it may hold the key.
+    let tombstonesSeenUpTo = base != nil ? 0 : try node.state.syncTable().acknowledgedByAll?.lsn ?? UInt64.max
+    try node.state.forEach(includingTombstones: true, sinceWholeSnapshot: base != nil) {
+      (key, entry) throws(SoftadastraError) -> Bool in
       if !entry.isTombstone || entry.lsn > tombstonesSeenUpTo { try writer.add(key: key, entry: entry) }
       return true
     }
@@ -120,6 +136,18 @@ package enum Checkpoint {
     let temporaryPath = SnapshotWriter.temporaryPath(for: path)
     try SnapshotReader(path: temporaryPath).verify()
     return Staged(sealed: sealed, path: path, temporaryPath: temporaryPath)
+  }
+
+  /// The header of the full snapshot a checkpoint at `lsn` writes a delta over, from the state's
+  /// `stack`: its full snapshot, while the entries a delta would hold (the delta's and one per
+  /// record since) come to at most `1/deltaFraction` of its entries. Nil for a full snapshot.
+  static func deltaBase(for stack: SnapshotStack?, endingAt lsn: UInt64) -> SnapshotHeader? {
+    guard let stack else { return nil }
+    let full = stack.base ?? stack.top
+    let held = stack.base == nil ? 0 : stack.top.entryCount
+    let estimate = held + (lsn - stack.header.lsn)
+    guard full.entryCount > 0, estimate <= full.entryCount / UInt64(deltaFraction) else { return nil }
+    return full.header
   }
 
   /// Puts a built snapshot in place (step 3). The caller holds the writer lock. Nil, with the
@@ -151,10 +179,10 @@ package enum Checkpoint {
   /// Steps 2 and 3 for a sealed log: builds its snapshot, then publishes it under a writer lock
   /// of its own (taken, waiting up to `lockTimeout`, only to publish). The caller holds the
   /// checkpoint lock and not the writer lock.
-  static func finish(_ sealed: SealedLog, files: NodeFiles, level: Int, lockTimeout: Double) throws(SoftadastraError)
-    -> Outcome
-  {
-    guard let staged = try build(sealed, files: files, level: level) else {
+  static func finish(
+    _ sealed: SealedLog, files: NodeFiles, level: Int, full: Bool = false, lockTimeout: Double
+  ) throws(SoftadastraError) -> Outcome {
+    guard let staged = try build(sealed, files: files, level: level, full: full) else {
       // The sealed log is no longer in the node's history: a snapshot covers it, or a restore
       // put another history in place.
       let live = try WALScanner(path: files.walPath, materialize: false).header
@@ -179,15 +207,31 @@ package enum Checkpoint {
       path: files.walPath)
   }
 
-  /// Keeps the newest snapshot and the newest sound one before it (every block checked; damaged
-  /// ones are no way back and go), and the archived WALs after that one, and those holding
-  /// records continuous archiving has not shipped yet (a damaged archiving state keeps them all).
+  /// Keeps the newest snapshot (with its base, when it is a delta) and the newest sound one older
+  /// than both (every block of it and of its base checked; damaged ones are no way back and go)
+  /// with its base, and the archived WALs after that one, and those holding records continuous
+  /// archiving has not shipped yet (a damaged archiving state keeps them all).
   static func applyRetention(_ files: NodeFiles, liveFirstLSN: UInt64) throws(SoftadastraError) -> [String] {
     let snapshots = files.snapshots()
-    guard let olderIndex = snapshots.indices.dropFirst().first(where: { isSound(snapshots[$0].path) }) else {
-      return []
+    guard let newest = snapshots.first else { return [] }
+    let newestBase = baseLSN(of: newest.path)
+    // The way back shares no file with the newest: one damaged file leaves the other.
+    let readFirst = newestBase ?? newest.lsn
+    guard
+      let olderIndex = snapshots.indices.first(where: {
+        snapshots[$0].lsn < readFirst && isSound(snapshots[$0].path, files: files)
+      })
+    else {
+      // No way back but the logs: they all stay, and so does every snapshot but the deltas the
+      // newest replaced (its base and the logs after it do what they did).
+      guard let newestBase else { return [] }
+      let replaced = snapshots.dropFirst().filter { $0.lsn > newestBase && baseLSN(of: $0.path) == newestBase }
+      for snapshot in replaced { FileSystem.removeFile(snapshot.path) }
+      if !replaced.isEmpty { try FileSystem.syncDirectory(files.directory) }
+      return replaced.map(\.path)
     }
     let older = snapshots[olderIndex].lsn
+    let kept: Set<UInt64?> = [newest.lsn, newestBase, older, baseLSN(of: snapshots[olderIndex].path)]
     // Continuous archiving goes on after the record it shipped last: the log that holds it and the
     // logs after it stay, and so does a snapshot at that LSN (what proves the next log continues it).
     let shipped: UInt64 =
@@ -196,9 +240,7 @@ package enum Checkpoint {
       } else {
         .max
       }
-    var removed = snapshots.indices.dropFirst().filter { $0 != olderIndex && snapshots[$0].lsn != shipped }.map {
-      snapshots[$0].path
-    }
+    var removed = snapshots.filter { !kept.contains($0.lsn) && $0.lsn != shipped }.map(\.path)
     let segments = files.segments()
     for (index, segment) in segments.enumerated() {
       let nextStart = index + 1 < segments.count ? segments[index + 1].firstLSN : liveFirstLSN
@@ -209,8 +251,12 @@ package enum Checkpoint {
     return removed
   }
 
-  private static func isSound(_ path: String) -> Bool {
-    guard let reader = try? SnapshotReader(path: path) else { return false }
-    return (try? reader.checkBlockChecksums()) != nil
+  /// The LSN of the full snapshot the delta at `path` is read over; nil for a full snapshot (or
+  /// an unreadable header).
+  private static func baseLSN(of path: String) -> UInt64? { (try? SnapshotHeader.read(path: path))?.base?.lsn }
+
+  private static func isSound(_ path: String, files: NodeFiles) -> Bool {
+    guard let stack = try? SnapshotStack.open(path, files: files) else { return false }
+    return (try? stack.checkBlockChecksums()) != nil
   }
 }

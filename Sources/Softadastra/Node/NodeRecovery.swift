@@ -90,8 +90,8 @@ package enum NodeRecovery {
           rereads += 1
           continue
         }
-        guard let snapshot = chain.snapshot, error.failedSnapshot?.path == snapshot.path else { throw error }
-        skipped[snapshot.path] = error
+        guard let failed = chain.snapshot?.failedFile(error) else { throw error }
+        skipped[failed] = error
       }
     }
   }
@@ -120,8 +120,8 @@ package enum NodeRecovery {
         }
         return node
       } catch {
-        guard let snapshot = chain.snapshot, error.failedSnapshot?.path == snapshot.path else { throw error }
-        skipped[snapshot.path] = error
+        guard let failed = chain.snapshot?.failedFile(error) else { throw error }
+        skipped[failed] = error
       }
     }
   }
@@ -144,7 +144,7 @@ package enum NodeRecovery {
   ///
   /// - Throws: `corrupt` when it is missing, damaged or of another history.
   package static func snapshot(continuedBy walPath: String, header: WALHeader) throws(SoftadastraError)
-    -> SnapshotReader
+    -> SnapshotStack
   {
     let files = NodeFiles(walPath: walPath)
     let lsn = header.firstLSN - 1
@@ -152,7 +152,7 @@ package enum NodeRecovery {
     let reason: String
     if FileSystem.exists(path) {
       do throws(SoftadastraError) {
-        let snapshot = try SnapshotReader(path: path)
+        let snapshot = try SnapshotStack.open(path, files: files)
         if snapshot.header.successorChecksum == header.checksum, snapshot.header.nodeID == header.nodeID {
           return snapshot
         }
@@ -207,7 +207,7 @@ package enum NodeRecovery {
 
   /// A snapshot and the logs whose records follow it, oldest first; the live WAL is last.
   struct Chain {
-    var snapshot: SnapshotReader?
+    var snapshot: SnapshotStack?
     var logs: [String]
     /// Whether the first log is known to continue the snapshot (by its header checksum).
     var linked: Bool
@@ -218,7 +218,7 @@ package enum NodeRecovery {
     /// checkpoint replaced the live WAL meanwhile.
     var liveChecksum: UInt32
 
-    init(snapshot: SnapshotReader?, logs: [String], linked: Bool, live: WALHeader, base: UInt64? = nil) {
+    init(snapshot: SnapshotStack?, logs: [String], linked: Bool, live: WALHeader, base: UInt64? = nil) {
       self.snapshot = snapshot
       self.logs = logs
       self.linked = linked
@@ -240,9 +240,17 @@ package enum NodeRecovery {
     // and putting the next log in place.
     let segments = files.segments().filter { $0.firstLSN < live.firstLSN }
     for (lsn, path) in files.snapshots() where skipped[path] == nil {
-      let snapshot: SnapshotReader
-      do throws(SoftadastraError) { snapshot = try SnapshotReader(path: path) } catch {
+      let snapshot: SnapshotStack
+      do throws(SoftadastraError) { snapshot = try SnapshotStack.open(path, files: files) } catch {
+        // A delta whose base fails to open is no use either.
         skipped[path] = error
+        if let failed = error.failedSnapshot?.path { skipped[failed] = error }
+        continue
+      }
+      if let base = snapshot.base, let problem = skipped[base.path] {
+        skipped[path] = SoftadastraError(
+          .corrupt, "delta snapshot \(path) is unusable: its base \(base.path) is: \(problem.message)", path: path,
+          detail: SnapshotFailure(path: path))
         continue
       }
       let header = snapshot.header

@@ -1,10 +1,11 @@
 @_spi(Storage) import SoftadastraWAL
 
-/// A node's current state: a snapshot, read a block at a time, under the changes the WAL made
-/// after it. Reads never load the whole snapshot; only the changes live in memory.
+/// A node's current state: a snapshot (whole, or a delta over its base), read a block at a time,
+/// under the changes the WAL made after it. Reads never load the whole snapshot; only the
+/// changes live in memory.
 package struct NodeState {
   /// The snapshot the state starts from, or nil to start empty.
-  package let snapshot: SnapshotReader?
+  package let snapshot: SnapshotStack?
   /// Keys changed after the snapshot: their entry, or a tombstone for a key deleted since.
   private(set) var changes = ChangeTable()
 
@@ -25,7 +26,7 @@ package struct NodeState {
   /// more) and the sort of its keys when it spills, a build stays within about 200 MB.
   static let buildBudgetBytes = 64 << 20
 
-  init(snapshot: SnapshotReader?) {
+  init(snapshot: SnapshotStack?) {
     self.snapshot = snapshot
     syncTableBytes = snapshot?.header.syncTable ?? []
   }
@@ -33,7 +34,7 @@ package struct NodeState {
   /// A state that moves its changes to sorted runs in a temporary file at `spillPath` whenever
   /// they outgrow `budgetBytes` (`applySpilling(_:)`): for building a snapshot in memory that
   /// does not grow with the node.
-  init(snapshot: SnapshotReader?, spillingTo spillPath: String, budgetBytes: Int = buildBudgetBytes) {
+  init(snapshot: SnapshotStack?, spillingTo spillPath: String, budgetBytes: Int = buildBudgetBytes) {
     self.init(snapshot: snapshot)
     self.spillPath = spillPath
     spillBudgetBytes = budgetBytes
@@ -86,7 +87,7 @@ package struct NodeState {
 
   /// The same state over `snapshot`, a newer one that holds every change up to its LSN: only
   /// the changes after it stay in memory (the others go with this state: a few large blocks).
-  consuming func rebased(on snapshot: SnapshotReader) -> NodeState {
+  consuming func rebased(on snapshot: SnapshotStack) -> NodeState {
     precondition(isWhole, "a state that spilled its changes is only written out")
     var state = NodeState(snapshot: snapshot)
     state.changes = changes.changed(after: snapshot.header.lsn)
@@ -109,7 +110,7 @@ package struct NodeState {
   package func entryOrTombstone(for key: [UInt8]) throws(SoftadastraError) -> LocalStore.Entry? {
     precondition(isWhole, "a state that spilled its changes is only written out")
     if let change = changes[key] { return change }
-    return try snapshot?.lookup(key, includingTombstones: true)
+    return try snapshot?.lookup(key)
   }
 
   /// The entry or tombstone of each of `keys`, nil where there is none, reading each snapshot
@@ -129,8 +130,8 @@ package struct NodeState {
     precondition(isWhole, "a state that spilled its changes is only written out")
     guard let snapshot else { return changes.valueCount }
     let keys = changes.sortedKeys()
-    let inSnapshot = try snapshot.containsValues(keys)
-    var count = Int(snapshot.valueCount)
+    let inSnapshot = try snapshot.entries(for: keys).map { $0.map { !$0.isTombstone } ?? false }
+    var count = Int(try snapshot.valueCount())
     for (key, wasThere) in zip(keys, inSnapshot) {
       let isThere = !changes[key]!.isTombstone
       count += (isThere ? 1 : 0) - (wasThere ? 1 : 0)
@@ -142,10 +143,12 @@ package struct NodeState {
   /// when `includingTombstones`), in byte order, streaming the snapshot (and the spilled runs);
   /// stops when `body` returns false.
   package func forEach(
-    prefix: [UInt8] = [], includingTombstones: Bool = false,
+    prefix: [UInt8] = [], includingTombstones: Bool = false, sinceWholeSnapshot: Bool = false,
     _ body: ([UInt8], LocalStore.Entry) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
-    try forEachInPlace(prefix: prefix, includingTombstones: includingTombstones) {
+    try forEachInPlace(
+      prefix: prefix, includingTombstones: includingTombstones, sinceWholeSnapshot: sinceWholeSnapshot
+    ) {
       (entry) throws(SoftadastraError) -> Bool in
       let (key, owned) = try entry.owned()
       return try body(key, owned)
@@ -192,12 +195,17 @@ package struct NodeState {
   }
 
   /// `forEach`, passing each entry where it lies (`EntryInPlace`): an export copies nothing it
-  /// does not print.
+  /// does not print. With `sinceWholeSnapshot`, only the entries changed since the whole
+  /// snapshot (the base of a delta, or the snapshot when whole) are passed: what a delta holds.
   package func forEachInPlace(
-    prefix: [UInt8] = [], includingTombstones: Bool = false,
+    prefix: [UInt8] = [], includingTombstones: Bool = false, sinceWholeSnapshot: Bool = false,
     _ body: (EntryInPlace) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
-    var changed = try SortedChanges(changes, spilled: spilled, prefix: prefix)
+    // A delta's entries are merged with the changes (both copied out); the whole snapshot under
+    // them is streamed in place.
+    let delta = snapshot?.base == nil ? nil : snapshot?.top
+    let whole = sinceWholeSnapshot ? nil : snapshot?.base ?? snapshot?.top
+    var changed = try SortedChanges(changes, spilled: spilled, over: delta, prefix: prefix)
     var stopped = false
     /// Passes on an entry unless it is a hidden tombstone; false when `body` asked to stop.
     func emit(_ entry: EntryInPlace) throws(SoftadastraError) -> Bool {
@@ -221,7 +229,7 @@ package struct NodeState {
       }
       return true
     }
-    try snapshot?.forEachInPlace(prefix: prefix) { (stored) throws(SoftadastraError) -> Bool in
+    try whole?.forEachInPlace(prefix: prefix) { (stored) throws(SoftadastraError) -> Bool in
       guard try emitChanges(before: stored.key) else { return false }
       if let key = changed.nextKey, compare(key, stored.key) == 0, let (key, newer) = try changed.next() {
         return try emit(.changed(key: key, entry: newer))

@@ -1,24 +1,29 @@
 @_spi(Storage) import SoftadastraWAL
 
 /// A state's changes in key order: its table's, merged with the runs it spilled
-/// (`SpilledChanges`) when there are any; a key changed in several gives its newest entry (the
-/// table's, else the latest run's).
+/// (`SpilledChanges`) when there are any, and with a delta snapshot's entries under them when
+/// asked; a key changed in several gives its newest entry (the table's, else the latest run's,
+/// else the delta's).
 struct SortedChanges {
   private enum Source {
+    case delta(SnapshotReader.Cursor)
     case run(SpilledChanges.Run)
     case table(ChangeTable, keys: [[UInt8]], next: Int)
   }
 
-  /// Oldest first: the runs, then the table.
+  /// Oldest first: the delta, the runs, then the table.
   private var sources: [Source]
   private var heads: [(key: [UInt8], entry: LocalStore.Entry)?]
   /// Sources with a head, by head key, the newest first among equal keys.
   private var order: [Int] = []
   private let prefix: [UInt8]
 
-  init(_ table: ChangeTable, spilled: SpilledChanges?, prefix: [UInt8]) throws(SoftadastraError) {
+  init(_ table: ChangeTable, spilled: SpilledChanges?, over delta: SnapshotReader? = nil, prefix: [UInt8])
+    throws(SoftadastraError)
+  {
     self.prefix = prefix
-    sources = (0..<(spilled?.runs.count ?? 0)).map { .run(spilled!.reader(ofRun: $0)) }
+    sources = delta.map { [.delta($0.cursor(prefix: prefix))] } ?? []
+    sources += (0..<(spilled?.runs.count ?? 0)).map { .run(spilled!.reader(ofRun: $0)) }
     sources.append(.table(table, keys: table.sortedKeys(prefix: prefix), next: 0))
     heads = Array(repeating: nil, count: sources.count)
     for index in sources.indices {
@@ -53,6 +58,9 @@ struct SortedChanges {
       while let found = head, !found.key.starts(with: prefix) { head = try run.next() }
       heads[index] = head
       sources[index] = .run(run)
+    case .delta(var cursor):
+      heads[index] = try cursor.next()
+      sources[index] = .delta(cursor)
     }
   }
 

@@ -1,6 +1,6 @@
 import SoftadastraWAL
 
-/// Constants of the snapshot format, versions 1 to 3. `docs/snapshot-format.md` is the specification.
+/// Constants of the snapshot format, versions 1 to 4. `docs/snapshot-format.md` is the specification.
 package enum SnapshotFormat {
   /// The first eight bytes of every snapshot: "SDSNP", CR, LF, 0x1A.
   package static let magic: [UInt8] = [0x53, 0x44, 0x53, 0x4E, 0x50, 0x0D, 0x0A, 0x1A]
@@ -11,6 +11,8 @@ package enum SnapshotFormat {
   package static let version: UInt16 = 1
   package static let versionWithSyncTable: UInt16 = 2
   package static let compactVersion: UInt16 = 3
+  /// The version of a delta snapshot: compact entries, and the whole snapshot they apply over.
+  package static let deltaVersion: UInt16 = 4
   /// Header bytes before the node id.
   package static let headerFixedSize = 53
   /// The footer's size: index offset, index size, block count, entry count, value count, raw

@@ -22,14 +22,18 @@ package struct SnapshotHeader: Sendable, Equatable {
   /// prefix-compressed, lengths as varints, LSNs and timestamps as differences. Versions 1 and 2
   /// hold fixed-width entries.
   package var compactEntries: Bool
+  /// For a delta snapshot (format version 4), the whole snapshot it holds the changes since: a
+  /// reader reads this file over that one. Nil for a whole snapshot.
+  package var base: Base?
   package private(set) var size: Int
   package private(set) var checksum: UInt32
 
   package init(
     nodeID: String, createdMilliseconds: Int64, lsn: UInt64, lastTimestamp: HybridTimestamp,
     lastRecordChecksum: UInt32, successorChecksum: UInt32, localOperations: UInt64, syncTable: [UInt8] = [],
-    compactEntries: Bool = true
+    compactEntries: Bool = true, base: Base? = nil
   ) {
+    precondition(base == nil || compactEntries, "a delta snapshot holds compact entries")
     self.nodeID = nodeID
     self.createdMilliseconds = createdMilliseconds
     self.lsn = lsn
@@ -39,14 +43,29 @@ package struct SnapshotHeader: Sendable, Equatable {
     self.localOperations = localOperations
     self.syncTable = syncTable
     self.compactEntries = compactEntries
-    self.size = SnapshotFormat.headerFixedSize + nodeID.utf8.count + syncTable.count + 4
+    self.base = base
+    self.size = SnapshotFormat.headerFixedSize + nodeID.utf8.count + syncTable.count + (base == nil ? 0 : 12) + 4
     self.checksum = 0
     self.checksum = CRC32C.checksum(encoded().dropLast(4))
   }
 
-  /// The format version the header says: 3 for compact entries; else 1, or 2 with a sync table.
+  /// The whole snapshot a delta snapshot applies over: the one at `lsn` whose header CRC is
+  /// `headerChecksum`.
+  package struct Base: Sendable, Equatable {
+    package var lsn: UInt64
+    package var headerChecksum: UInt32
+
+    package init(lsn: UInt64, headerChecksum: UInt32) {
+      self.lsn = lsn
+      self.headerChecksum = headerChecksum
+    }
+  }
+
+  /// The format version the header says: 4 for a delta, 3 for compact entries; else 1, or 2
+  /// with a sync table.
   package var version: UInt16 {
-    compactEntries
+    if base != nil { return SnapshotFormat.deltaVersion }
+    return compactEntries
       ? SnapshotFormat.compactVersion : syncTable.isEmpty ? SnapshotFormat.version : SnapshotFormat.versionWithSyncTable
   }
 
@@ -64,6 +83,10 @@ package struct SnapshotHeader: Sendable, Equatable {
     bytes.append(UInt8(nodeID.utf8.count))
     bytes.append(contentsOf: nodeID.utf8)
     bytes.append(contentsOf: syncTable)
+    if let base {
+      bytes.appendLittleEndian(base.lsn)
+      bytes.appendLittleEndian(base.headerChecksum)
+    }
     bytes.appendLittleEndian(CRC32C.checksum(bytes))
     return bytes
   }
@@ -97,14 +120,15 @@ package struct SnapshotHeader: Sendable, Equatable {
       return .failure(.at(0, "it does not start with the Softadastra snapshot magic bytes"))
     }
     let version: UInt16 = bytes.loadLittleEndian(at: 8)
-    guard (SnapshotFormat.version...SnapshotFormat.compactVersion).contains(version) else {
+    guard (SnapshotFormat.version...SnapshotFormat.deltaVersion).contains(version) else {
       return .failure(
         .at(
-          8, "it is snapshot format version \(version); this softadastra reads versions 1 to 3 (upgrade softadastra)"))
+          8, "it is snapshot format version \(version); this softadastra reads versions 1 to 4 (upgrade softadastra)"))
     }
+    let isDelta = version == SnapshotFormat.deltaVersion
     let size = Int(bytes.loadLittleEndian(at: 10, as: UInt16.self))
     let idLength = Int(bytes[52])
-    let tableLength = size - (SnapshotFormat.headerFixedSize + idLength + 4)
+    let tableLength = size - (SnapshotFormat.headerFixedSize + idLength + (isDelta ? 12 : 0) + 4)
     let tableAllowed =
       switch version {
       case SnapshotFormat.version: tableLength == 0
@@ -123,12 +147,20 @@ package struct SnapshotHeader: Sendable, Equatable {
     }
     let lsn: UInt64 = bytes.loadLittleEndian(at: 20)
     guard lsn <= WALFormat.maxLSN else { return .failure(.at(20, "its LSN \(lsn) is above \(WALFormat.maxLSN)")) }
+    var base: Base?
+    if isDelta {
+      base = Base(lsn: bytes.loadLittleEndian(at: size - 16), headerChecksum: bytes.loadLittleEndian(at: size - 8))
+      guard base!.lsn < lsn else {
+        return .failure(.at(UInt64(size - 16), "its base's LSN \(base!.lsn) is not before its own (\(lsn))"))
+      }
+    }
     let header = SnapshotHeader(
       nodeID: nodeID, createdMilliseconds: bytes.loadLittleEndian(at: 12), lsn: lsn,
       lastTimestamp: HybridTimestamp(rawValue: bytes.loadLittleEndian(at: 28)),
       lastRecordChecksum: bytes.loadLittleEndian(at: 36), successorChecksum: bytes.loadLittleEndian(at: 40),
       localOperations: bytes.loadLittleEndian(at: 44),
-      syncTable: Array(bytes[53 + idLength..<size - 4]), compactEntries: version == SnapshotFormat.compactVersion)
+      syncTable: Array(bytes[53 + idLength..<53 + idLength + tableLength]),
+      compactEntries: version >= SnapshotFormat.compactVersion, base: base)
     return .success(header)
   }
 }

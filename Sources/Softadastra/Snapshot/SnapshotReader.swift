@@ -111,6 +111,42 @@ package final class SnapshotReader {
     }
   }
 
+  /// Entries (values and tombstones) whose key starts with `prefix`, in key order, copied out a
+  /// block at a time: a source to merge with others.
+  package struct Cursor {
+    private let reader: SnapshotReader
+    private let prefix: [UInt8]
+    private var block = 0
+    private var entries: [(key: [UInt8], entry: LocalStore.Entry)] = []
+    private var position = 0
+
+    fileprivate init(_ reader: SnapshotReader, prefix: [UInt8]) {
+      self.reader = reader
+      self.prefix = prefix
+    }
+
+    /// The next entry; nil after the last.
+    package mutating func next() throws(SoftadastraError) -> (key: [UInt8], entry: LocalStore.Entry)? {
+      while true {
+        while position < entries.count {
+          defer { position += 1 }
+          if prefix.isEmpty || entries[position].key.starts(with: prefix) { return entries[position] }
+        }
+        let index = reader.index
+        while block < index.count, !prefix.isEmpty, index.block(block, endsBefore: prefix) { block += 1 }
+        guard block < index.count else { return nil }
+        let first = index.firstKey(block)
+        if !prefix.isEmpty, !first.starts(with: prefix), prefix.lexicographicallyPrecedes(first) { return nil }
+        entries = try reader.readBlock(block)
+        position = 0
+        block += 1
+      }
+    }
+  }
+
+  /// A cursor over the entries whose key starts with `prefix`.
+  package func cursor(prefix: [UInt8] = []) -> Cursor { Cursor(self, prefix: prefix) }
+
   /// An entry where it lies in a checked block (in the fixed-width layout). It points into the
   /// block: it, its key and its value must not escape the call they are passed to (copy what
   /// is kept, as `owned()` does).

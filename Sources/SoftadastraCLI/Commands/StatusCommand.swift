@@ -126,6 +126,7 @@ struct StatusCommand: ParsableCommand {
     if let snapshot {
       lines.append("  path       : \(snapshot.path)")
       lines.append("  LSN        : \(snapshot.lsn)")
+      if let base = snapshot.baseLSN { lines.append("  delta over : the full snapshot at LSN \(base)") }
       lines.append("  keys       : \(snapshot.keys)")
       lines.append("  size       : \(snapshot.sizeText)")
       lines.append("  created    : \(ISO8601.string(milliseconds: UInt64(max(0, snapshot.createdMilliseconds))))")

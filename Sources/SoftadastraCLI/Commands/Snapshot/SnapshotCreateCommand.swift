@@ -9,11 +9,15 @@ struct SnapshotCreateCommand: ParsableCommand {
     discussion: """
       Takes the writer lock, writes <base>.<LSN>.snapshot beside the WAL (temporary file, sync, \
       rename, directory sync), reads it back whole, keeps the old WAL as <base>.<first-LSN>.wal, \
-      and replaces the live WAL with an empty one that continues at the next LSN. The two newest \
-      snapshots are kept, with the archived WALs after the older one. Does nothing when no record \
-      follows the newest snapshot.
+      and replaces the live WAL with an empty one that continues at the next LSN. While the keys \
+      changed since the newest full snapshot are under an eighth of its entries, the snapshot is \
+      a delta holding only them, read over that full snapshot; else (or with --full) a full one. \
+      The newest snapshot (with its full one) is kept, and the newest sound one older than both, \
+      with the archived WALs after it. Does nothing when no record follows the newest snapshot.
       """)
 
+  @Flag(help: "Write a full snapshot, merging any delta into it (a delta costs what changed).")
+  var full = false
   @OptionGroup var compression: CompressionLevelOption
   @OptionGroup var global: GlobalOptions
 
@@ -22,7 +26,7 @@ struct SnapshotCreateCommand: ParsableCommand {
     options.checkpointBytes = 0
     let client = Client(options)
     try client.open()
-    let result = try client.checkpoint(level: compression.level ?? Client.checkpointLevel)
+    let result = try client.checkpoint(level: compression.level ?? Client.checkpointLevel, full: full)
     let current = try client.currentSnapshot()
     let walFirstLSN = try client.walSummary()?.header.firstLSN ?? 1
     try global.close(client)
@@ -43,6 +47,7 @@ struct SnapshotCreateCommand: ParsableCommand {
     }
     Output.line("snapshot   : \(result.snapshot.path)")
     Output.line("LSN        : \(result.snapshot.lsn)")
+    if let base = result.snapshot.baseLSN { Output.line("delta over : the full snapshot at LSN \(base)") }
     Output.line("keys       : \(result.snapshot.keys)")
     Output.line("size       : \(result.snapshot.sizeText)")
     Output.line("WAL        : \(options.walPath!) now starts at LSN \(walFirstLSN)")

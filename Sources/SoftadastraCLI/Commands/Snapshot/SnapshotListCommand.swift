@@ -25,7 +25,9 @@ struct SnapshotListCommand: ParsableCommand {
             ?? .object([("path", .string(path)), ("lsn", .number(lsn)), ("damaged", .bool(true))]))
       } else if let reader {
         let info = SnapshotInfo(reader)
-        Output.line("snapshot  LSN \(info.lsn)  \(counted(info.keys, "key"))  \(counted(info.bytes, "byte"))  \(path)")
+        Output.line(
+          "snapshot  LSN \(info.lsn)\(info.deltaText)  \(counted(info.keys, "key"))  \(counted(info.bytes, "byte"))  \(path)"
+        )
       } else {
         Output.line("snapshot  LSN \(lsn)  damaged (softadastra snapshot verify \(path))  \(path)")
       }

@@ -32,7 +32,7 @@ struct SnapshotVerifyCommand: ParsableCommand {
             .object([("path", .string(path)), ("ok", .bool(true)), ("snapshot", info.json), ("error", .null)]))
         } else {
           Output.line(
-            "ok       \(path): LSN \(info.lsn), \(counted(info.keys, "key")), \(counted(reader.blockCount, "block")), \(info.sizeText)"
+            "ok       \(path): LSN \(info.lsn)\(info.deltaText), \(counted(info.keys, "key")), \(counted(reader.blockCount, "block")), \(info.sizeText)"
           )
         }
       } catch {
