@@ -9,13 +9,17 @@ A node eight times larger should cost eight times as much, or less (issue 17's g
 Usage: bench/growth.py [--binary PATH] [--keys N] [--smoke]
 (default N = 1,000,000, so 8N = 8,000,000: about 25 minutes and 10 GB of disk; --smoke: 2,000 and
 16,000 keys, which checks the script, not the figures). Then the size of the snapshot after the
-checkpoint against gzip -6 of the export (issue 17's goal: at most 1.2x).
+full checkpoint against gzip -6 of the export (issue 17's goal: at most 1.2x).
+
+Checkpoints: a fortieth of the keys changed (25,000 at 1M, 200,000 at 8M), spread over the store,
+saved by a delta checkpoint; then as many other keys changed, saved by a full one (snapshot --full)
+that merges the delta too.
 """
 import argparse, os, shutil, subprocess, tempfile, time
 
 from harness import require, write_records
 
-MORE = 200_000  # the writes a checkpoint saves after the bulk import (fewer in --smoke)
+CHANGED = 40  # a checkpoint saves the changes of one key in this many after the bulk import
 
 
 def run(command, cwd, stdin=None, stdout=subprocess.DEVNULL):
@@ -29,12 +33,12 @@ def run(command, cwd, stdin=None, stdout=subprocess.DEVNULL):
     return seconds, int(result.stderr.strip().splitlines()[-1]) / 1024
 
 
-def write_more(workdir, count, keys):
-    """`count` new values for keys spread over the whole store, as more.tsv."""
+def write_more(workdir, name, count, keys, offset):
+    """`count` new values for keys spread over the whole store (every keys/count-th from `offset`)."""
     step = max(1, keys // count)
-    with open(os.path.join(workdir, "more.tsv"), "w") as tsv:
+    with open(os.path.join(workdir, name), "w") as tsv:
         for i in range(count):
-            tsv.write("key-%012d\t%s\n" % ((i * step) % keys, ("changed-%d-" % i).ljust(100, "y")))
+            tsv.write("key-%012d\t%s\n" % ((i * step + offset) % keys, ("changed-%d-" % i).ljust(100, "y")))
 
 
 def measure(sd, keys, more):
@@ -42,7 +46,8 @@ def measure(sd, keys, more):
     work = tempfile.mkdtemp(prefix=f"softadastra-growth-{keys}-")
     try:
         write_records(work, keys)
-        write_more(work, more, keys)
+        write_more(work, "more.tsv", more, keys, 0)
+        write_more(work, "other.tsv", more, keys, keys // more // 2)
         probe = "key-%012d" % (keys * 2 // 3)
         steps = {}
 
@@ -64,7 +69,12 @@ def measure(sd, keys, more):
         step("store get after the snapshot (vs sqlite3 select)", [sd, "store", "get", probe],
              ["sqlite3", "kv.db", f"SELECT v FROM kv WHERE k='{probe}'"])
         run([sd, "store", "import", "more.tsv", "--checkpoint-bytes", "0"], work)
-        step(f"checkpoint of {more:,} changes (snapshot)", [sd, "snapshot"])
+        step("checkpoint of keys/40 changes: a delta (snapshot)", [sd, "snapshot"])
+        step("store get over the delta (vs sqlite3 select)", [sd, "store", "get", probe],
+             ["sqlite3", "kv.db", f"SELECT v FROM kv WHERE k='{probe}'"])
+        run([sd, "store", "import", "other.tsv", "--checkpoint-bytes", "0"], work)
+        step("checkpoint of keys/40 more changes and the delta: full (snapshot --full)",
+             [sd, "snapshot", "--full"])
         with open(os.path.join(work, "export.jsonl"), "w") as out:
             step("store export, JSON Lines (vs sqlite3 -json)", [sd, "store", "export"],
                  ["sh", "-c", "sqlite3 -json kv.db 'SELECT k AS key, v AS value FROM kv ORDER BY k' > sqlite.json"],
@@ -90,11 +100,12 @@ def main():
     parser.add_argument("--keys", type=int, default=1_000_000)
     parser.add_argument("--smoke", action="store_true", help="tiny run that checks the script, not the figures")
     args = parser.parse_args()
-    keys, more = (2_000, 400) if args.smoke else (args.keys, MORE)
+    keys = 2_000 if args.smoke else args.keys
     require("sqlite3")
     if not os.path.exists("/usr/bin/time"):
         raise SystemExit("bench: /usr/bin/time is missing: apt-get install -y time")
-    (small, small_sizes), (large, large_sizes) = measure(args.binary, keys, more), measure(args.binary, keys * 8, more)
+    (small, small_sizes), (large, large_sizes) = (measure(args.binary, keys, keys // CHANGED),
+                                                  measure(args.binary, keys * 8, keys * 8 // CHANGED))
     print(f"| step | {keys:,} keys: s, peak MB | {keys * 8:,} keys: s, peak MB | growth (8x is linear) "
           f"| sqlite3 s at {keys:,} / {keys * 8:,} | softadastra / sqlite3 at {keys * 8:,} |")
     print("|---|---|---|---|---|---|")
@@ -106,7 +117,7 @@ def main():
         print(f"| {name} | {seconds:.2f}, {megabytes:.0f} | {big_seconds:.2f}, {big_megabytes:.0f} | {growth:.1f}x "
               f"| {peers} | {ratio} |")
     print()
-    print("| snapshot after the checkpoint | bytes | gzip -6 of the export | snapshot / gzip |")
+    print("| snapshot after the full checkpoint | bytes | gzip -6 of the export | snapshot / gzip |")
     print("|---|---|---|---|")
     for count, (snapshot, gzipped) in ((keys, small_sizes), (keys * 8, large_sizes)):
         print(f"| {count:,} keys | {snapshot:,} | {gzipped:,} | {snapshot / gzipped:.2f}x |")

@@ -49,6 +49,44 @@ import Testing
     expectFailure(workspace.run("status"), 65, mentioning: "is missing but snapshots")
   }
 
+  /// A delta as operators see it: status, list, create and verify name its full snapshot;
+  /// `--full` merges it; a delta without its full snapshot beside it is damage to verify.
+  @Test func aDeltaSnapshotIsNamedAsOneAndMergedWithFull() throws {
+    let workspace = Self.workspace(keys: 3000)
+    expectSuccess(workspace.run("snapshot"))
+    expectSuccess(workspace.run("store", "put", "key/000010", "changed"))
+    let created = workspace.run("snapshot", "create")
+    #expect(created.out.contains("delta over : the full snapshot at LSN 3000"))
+    let status = try workspace.json(workspace.run("status", "--json"))
+    let snapshot = try #require(status["snapshot"] as? [String: Any])
+    #expect(snapshot["lsn"] as? Int == 3001 && snapshot["base_lsn"] as? Int == 3000 && snapshot["keys"] as? Int == 1)
+    #expect((status["store"] as? [String: Any])?["keys"] as? Int == 3000)
+    #expect(workspace.run("status").out.contains("delta over : the full snapshot at LSN 3000"))
+    let listed = workspace.run("snapshot", "list").out
+    #expect(listed.contains("snapshot  LSN 3001 (delta over LSN 3000)  1 key"))
+    #expect(listed.contains("snapshot  LSN 3000  3000 keys"))
+    #expect(
+      workspace.run("snapshot", "verify").out.contains(
+        "ok       data/softadastra.00000000000000003001.snapshot: LSN 3001 (delta over LSN 3000)"))
+
+    // Without its full snapshot, the delta is damage to verify; reads use the archived WALs.
+    let base = workspace.file("data/softadastra.00000000000000003000.snapshot")
+    try FileManager.default.moveItem(atPath: base, toPath: workspace.file("aside"))
+    let unusable = workspace.run("snapshot", "verify")
+    #expect(
+      unusable.status == 65
+        && unusable.out.contains("its base data/softadastra.00000000000000003000.snapshot is missing"))
+    let read = workspace.run("store", "get", "key/000010")
+    #expect(read.status == 0 && read.out == "changed\n" && read.stderr.contains("is missing"))
+    try FileManager.default.moveItem(atPath: workspace.file("aside"), toPath: base)
+
+    expectSuccess(workspace.run("store", "put", "key/000011", "changed too"))
+    let merged = try workspace.json(workspace.run("snapshot", "--full", "--json"))
+    let full = try #require(merged["snapshot"] as? [String: Any])
+    #expect(full["lsn"] as? Int == 3002 && full["base_lsn"] is NSNull && full["keys"] as? Int == 3000)
+    #expect(workspace.run("store", "get", "key/000011").out == "changed too\n")
+  }
+
   @Test func snapshotAndBackupOfANodeThatDoesNotExistSaySo() throws {
     let workspace = CLIWorkspace()
     expectFailure(workspace.run("snapshot"), 66, mentioning: "no WAL at data/softadastra.wal")

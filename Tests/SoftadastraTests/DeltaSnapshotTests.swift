@@ -165,6 +165,84 @@ import Testing
     #expect(try BackupRestoreTests.export(restored) == model)
   }
 
+  /// After a restore the restored snapshot is the node's only snapshot and no archived WAL goes
+  /// back to LSN 1: the first checkpoint is full (a delta over it would make it the one file the
+  /// node cannot lose); deltas follow.
+  @Test func theFirstCheckpointAfterARestoreIsFull() throws {
+    let directory = TemporaryDirectory()
+    let (wal, model, _) = try Self.nodeWithADelta(directory)
+    let archive = directory.file("node.sdbackup")
+    _ = try BackupRestoreTests.backup(wal, to: archive)
+    let restored = directory.file("restored/node-a.wal")
+    try FileManager.default.createDirectory(atPath: directory.file("restored"), withIntermediateDirectories: true)
+    _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: restored, nodeID: "node-a")
+    let client = try BackupRestoreTests.client(restored)
+    try client.put(Self.key(0), "after the restore")
+    #expect(try client.checkpoint()?.snapshot.baseLSN == nil, "no way back but the restored snapshot")
+    try client.put(Self.key(1), "later")
+    let delta = try #require(try client.checkpoint()).snapshot
+    #expect(delta.baseLSN != nil, "the restored snapshot is the way back now")
+    var expected = model
+    expected[Self.key(0)] = "after the restore"
+    expected[Self.key(1)] = "later"
+    try Self.check(client, against: expected, "after the restore")
+    try client.close()
+  }
+
+  /// A writer checks, before it appends, that readers will find where the live WAL's history
+  /// starts: a delta without its full snapshot and without a way back is damage, not a node to
+  /// write to.
+  @Test func aWriterRefusesANodeWhoseDeltaLostItsBaseAndItsWayBack() throws {
+    let directory = TemporaryDirectory()
+    let (wal, _, lsns) = try Self.nodeWithADelta(directory)
+    let files = NodeFiles(walPath: wal)
+    try FileManager.default.removeItem(atPath: files.snapshotPath(lsn: lsns.base))
+    try FileManager.default.removeItem(atPath: files.snapshotPath(lsn: lsns.older))
+    var options = ClientOptions.persistent(nodeID: "node-a", walPath: wal)
+    options.loadsStoreOnOpen = false
+    let writer = Client(options)
+    #expect {
+      try writer.open()
+      try writer.put("lost", "write")
+    } throws: { error in
+      (error as? SoftadastraError)?.kind == .corrupt
+    }
+    try? writer.close()
+    #expect(try WALScanner(path: wal).header.firstLSN == lsns.delta + 1)
+    var scanner = try WALScanner(path: wal)
+    var records = 0
+    while try scanner.next() != nil { records += 1 }
+    #expect(records == 2, "nothing appended past the two puts in the log")
+  }
+
+  /// A sync-table record that does not decode (a crafted log: a valid table is at most about
+  /// 57 KB, a header holds at most 64 KiB) stops a checkpoint with an error, not a trap.
+  @Test func aCheckpointRefusesASyncTableThatDoesNotDecode() throws {
+    let directory = TemporaryDirectory()
+    let wal = directory.file("node-a.wal")
+    let header = WALHeader(nodeID: "node-a", createdMilliseconds: 1, firstLSN: 1, continuesSnapshot: false)
+    var bytes = header.encoded()
+    var seed = header.checksum
+    for record in [
+      WALRecord(
+        lsn: 1, timestamp: HybridTimestamp(rawValue: 1), body: .operation(.put(key: [1], value: [2]), origin: nil)),
+      WALRecord(
+        lsn: 2, timestamp: HybridTimestamp(rawValue: 2), body: .syncTable(payload: [UInt8](repeating: 1, count: 70_000))
+      ),
+    ] {
+      seed = RecordEncoder.append(record, seed: seed, to: &bytes)
+    }
+    FileBytes.write(bytes, to: wal)
+    let client = try BackupRestoreTests.client(wal)
+    #expect {
+      try client.checkpoint()
+    } throws: { error in
+      (error as? SoftadastraError)?.message.contains("does not decode") == true
+    }
+    try client.close()
+    #expect(NodeFiles(walPath: wal).snapshots().isEmpty)
+  }
+
   /// The policy: a delta while the changes since the full snapshot (the delta's entries and one
   /// per record since) are at most an eighth of its entries.
   @Test func aCheckpointWritesADeltaWhileTheChangesAreAnEighthOfTheFullSnapshot() throws {

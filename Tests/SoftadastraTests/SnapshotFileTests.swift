@@ -88,7 +88,9 @@ import Testing
 
     try FileManager.default.copyItem(atPath: Self.vectorURL.path, toPath: files.snapshotPath(lsn: 7))
     try FileManager.default.copyItem(atPath: Self.deltaVectorURL.path, toPath: files.snapshotPath(lsn: 9))
-    let stack = try SnapshotStack.open(files.snapshotPath(lsn: 9), files: files)
+    let stack = try SnapshotStack.open(files.snapshotPath(lsn: 9))
+    #expect(SnapshotStack.basePath(of: files.snapshotPath(lsn: 9), lsn: 7) == files.snapshotPath(lsn: 7))
+    #expect(SnapshotStack.basePath(of: directory.file("renamed.snapshot"), lsn: 7) == nil)
     #expect(try stack.lookup(Array("app/name".utf8))?.value == Array("Softadastra 2".utf8))
     #expect(try stack.lookup(Array("doc/1".utf8))?.origin?.nodeID == "node-b", "from the base")
     #expect(try stack.lookup(Array("settings/theme".utf8))?.isTombstone == true, "deleted over the base")

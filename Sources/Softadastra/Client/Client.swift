@@ -303,8 +303,9 @@ public final class Client {
     guard snapshotLSN != lsn, stateLSN >= lsn else { return }
     let path = NodeFiles(walPath: walPath).snapshotPath(lsn: lsn)
     guard skipped[path] == nil, FileSystem.exists(path),
-      let snapshot = try? SnapshotStack.open(path, files: NodeFiles(walPath: walPath), reusing: state?.snapshot),
-      snapshot.header.successorChecksum == live.checksum, snapshot.header.nodeID == live.nodeID
+      let snapshot = try? SnapshotStack.open(path, reusing: state?.snapshot),
+      snapshot.header.successorChecksum == live.checksum, snapshot.header.nodeID == live.nodeID,
+      snapshot.base.map({ skipped[$0.path] == nil }) ?? true
     else { return }
     snapshot.setBlockCacheCapacity(options.blockCacheBytes)
     state = state.take()!.rebased(on: snapshot)

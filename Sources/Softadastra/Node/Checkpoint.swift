@@ -113,7 +113,9 @@ package enum Checkpoint {
         files, nodeID: sealed.successor.nodeID, throughSegment: sealed.segmentPath, endingAt: sealed.lastLSN,
         spillingTo: files.spillPath(lsn: sealed.lastLSN))
     else { return nil }
-    let base = full ? nil : deltaBase(for: node.state.snapshot, endingAt: sealed.lastLSN)
+    // Decoded first: a table that does not decode is damage, not a header to write.
+    let syncTable = try node.state.syncTable()
+    let base = full ? nil : deltaBase(for: node.state.snapshot, endingAt: sealed.lastLSN, files: files)
     let writer = try SnapshotWriter(
       path: path,
       header: SnapshotHeader(
@@ -126,7 +128,7 @@ package enum Checkpoint {
     // A tombstone stays until every known peer has acknowledged the delete (with no peer known,
     // none has to see it); after that no older write can reach this node to bring the key back.
     // A delta keeps them all: the full snapshot under it may hold the key.
-    let tombstonesSeenUpTo = base != nil ? 0 : try node.state.syncTable().acknowledgedByAll?.lsn ?? UInt64.max
+    let tombstonesSeenUpTo = base != nil ? 0 : syncTable.acknowledgedByAll?.lsn ?? UInt64.max
     try node.state.forEach(includingTombstones: true, sinceWholeSnapshot: base != nil) {
       (key, entry) throws(SoftadastraError) -> Bool in
       if !entry.isTombstone || entry.lsn > tombstonesSeenUpTo { try writer.add(key: key, entry: entry) }
@@ -140,13 +142,18 @@ package enum Checkpoint {
 
   /// The header of the full snapshot a checkpoint at `lsn` writes a delta over, from the state's
   /// `stack`: its full snapshot, while the entries a delta would hold (the delta's and one per
-  /// record since) come to at most `1/deltaFraction` of its entries. Nil for a full snapshot.
-  static func deltaBase(for stack: SnapshotStack?, endingAt lsn: UInt64) -> SnapshotHeader? {
+  /// record since) come to at most `1/deltaFraction` of its entries, and a way back that does not
+  /// need it is there (an older snapshot, or the archived WALs from LSN 1), so that it is never the
+  /// one file the node cannot lose (after a restore, the first checkpoint is full). Nil for a full
+  /// snapshot.
+  static func deltaBase(for stack: SnapshotStack?, endingAt lsn: UInt64, files: NodeFiles) -> SnapshotHeader? {
     guard let stack else { return nil }
     let full = stack.base ?? stack.top
     let held = stack.base == nil ? 0 : stack.top.entryCount
     let estimate = held + (lsn - stack.header.lsn)
-    guard full.entryCount > 0, estimate <= full.entryCount / UInt64(deltaFraction) else { return nil }
+    guard full.entryCount > 0, estimate <= full.entryCount / UInt64(deltaFraction),
+      files.snapshots().contains(where: { $0.lsn < full.header.lsn }) || files.segments().first?.firstLSN == 1
+    else { return nil }
     return full.header
   }
 
@@ -219,7 +226,7 @@ package enum Checkpoint {
     let readFirst = newestBase ?? newest.lsn
     guard
       let olderIndex = snapshots.indices.first(where: {
-        snapshots[$0].lsn < readFirst && isSound(snapshots[$0].path, files: files)
+        snapshots[$0].lsn < readFirst && isSound(snapshots[$0].path)
       })
     else {
       // No way back but the logs: they all stay, and so does every snapshot but the deltas the
@@ -255,8 +262,8 @@ package enum Checkpoint {
   /// an unreadable header).
   private static func baseLSN(of path: String) -> UInt64? { (try? SnapshotHeader.read(path: path))?.base?.lsn }
 
-  private static func isSound(_ path: String, files: NodeFiles) -> Bool {
-    guard let stack = try? SnapshotStack.open(path, files: files) else { return false }
+  private static func isSound(_ path: String) -> Bool {
+    guard let stack = try? SnapshotStack.open(path) else { return false }
     return (try? stack.checkBlockChecksums()) != nil
   }
 }

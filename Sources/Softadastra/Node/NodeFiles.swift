@@ -74,7 +74,8 @@ package struct NodeFiles: Sendable {
   /// `name` in the node's directory.
   func path(_ name: String) -> String { directory == "." && !walPath.hasPrefix("./") ? name : "\(directory)/\(name)" }
 
-  private static func digits(_ value: UInt64) -> String {
+  /// `value` as the 20 decimal digits of file names.
+  static func digits(_ value: UInt64) -> String {
     let text = String(value)
     return String(repeating: "0", count: 20 - text.count) + text
   }

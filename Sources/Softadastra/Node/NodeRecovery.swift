@@ -152,7 +152,7 @@ package enum NodeRecovery {
     let reason: String
     if FileSystem.exists(path) {
       do throws(SoftadastraError) {
-        let snapshot = try SnapshotStack.open(path, files: files)
+        let snapshot = try SnapshotStack.open(path)
         if snapshot.header.successorChecksum == header.checksum, snapshot.header.nodeID == header.nodeID {
           return snapshot
         }
@@ -197,12 +197,19 @@ package enum NodeRecovery {
     let live = try WALScanner(path: files.walPath, materialize: false).header
     if live.firstLSN == 1 { return }
     if live.continuesSnapshot, let header = try? SnapshotHeader.read(path: files.snapshotPath(lsn: live.firstLSN - 1)),
-      header.successorChecksum == live.checksum, header.nodeID == live.nodeID
+      header.successorChecksum == live.checksum, header.nodeID == live.nodeID,
+      header.base.map({ hasBase($0, of: header, files: files) }) ?? true
     {
       return
     }
     var skipped: [String: SoftadastraError] = [:]
     _ = try resolve(files, nodeID: nodeID, skipping: &skipped)
+  }
+
+  /// Whether the full snapshot `base` that the delta with `header` names is beside it (by its header).
+  private static func hasBase(_ base: SnapshotHeader.Base, of header: SnapshotHeader, files: NodeFiles) -> Bool {
+    guard let found = try? SnapshotHeader.read(path: files.snapshotPath(lsn: base.lsn)) else { return false }
+    return found.checksum == base.headerChecksum && found.nodeID == header.nodeID && found.base == nil
   }
 
   /// A snapshot and the logs whose records follow it, oldest first; the live WAL is last.
@@ -241,16 +248,18 @@ package enum NodeRecovery {
     let segments = files.segments().filter { $0.firstLSN < live.firstLSN }
     for (lsn, path) in files.snapshots() where skipped[path] == nil {
       let snapshot: SnapshotStack
-      do throws(SoftadastraError) { snapshot = try SnapshotStack.open(path, files: files) } catch {
+      do throws(SoftadastraError) { snapshot = try SnapshotStack.open(path) } catch {
         // A delta whose base fails to open is no use either.
-        skipped[path] = error
-        if let failed = error.failedSnapshot?.path { skipped[failed] = error }
+        if let failed = error.failedSnapshot?.path, failed != path {
+          skipped[failed] = error
+          skipped[path] = unusableDelta(path, base: failed, error)
+        } else {
+          skipped[path] = error
+        }
         continue
       }
       if let base = snapshot.base, let problem = skipped[base.path] {
-        skipped[path] = SoftadastraError(
-          .corrupt, "delta snapshot \(path) is unusable: its base \(base.path) is: \(problem.message)", path: path,
-          detail: SnapshotFailure(path: path))
+        skipped[path] = unusableDelta(path, base: base.path, problem)
         continue
       }
       let header = snapshot.header
@@ -291,6 +300,13 @@ package enum NodeRecovery {
       "WAL \(files.walPath) starts at LSN \(live.firstLSN), and no usable snapshot or archived WAL holds the LSNs before it"
         + (reasons.isEmpty ? "" : " (\(reasons))") + "; restore the node from a backup (softadastra restore)",
       path: files.walPath, lsn: live.firstLSN)
+  }
+
+  /// Why the delta at `path` is passed over: its base is set aside for `problem`.
+  private static func unusableDelta(_ path: String, base: String, _ problem: SoftadastraError) -> SoftadastraError {
+    SoftadastraError(
+      .corrupt, "delta snapshot \(path) is unusable: its base \(base) is set aside (\(problem.message))", path: path,
+      detail: SnapshotFailure(path: path))
   }
 
   static func replay(_ chain: Chain, keepingRecords: Bool, onlyKey: [UInt8]? = nil, spillingTo spillPath: String? = nil)

@@ -20,13 +20,14 @@ package final class SnapshotStack {
     base = nil
   }
 
-  /// Opens the snapshot at `path` (one of `files`' snapshots) and, when it is a delta, the base it
-  /// names beside it; readers of `current` are reused for files it has open already.
+  /// Opens the snapshot at `path` and, when it is a delta, the base it names beside it (the same
+  /// name with the base's LSN, `basePath(of:lsn:)`); readers of `current` are reused for files it
+  /// has open already.
   ///
   /// - Throws: `corrupt`, with the failing file as `failedSnapshot`, when either is damaged, or the
   ///   base is missing, of another node, not whole, or not the one the delta names.
-  package static func open(_ path: String, files: NodeFiles, reusing current: SnapshotStack? = nil)
-    throws(SoftadastraError) -> SnapshotStack
+  package static func open(_ path: String, reusing current: SnapshotStack? = nil) throws(SoftadastraError)
+    -> SnapshotStack
   {
     let open = current.map { [$0.top] + ($0.base.map { [$0] } ?? []) } ?? []
     func reader(_ path: String) throws(SoftadastraError) -> SnapshotReader {
@@ -35,7 +36,12 @@ package final class SnapshotStack {
     }
     let top = try reader(path)
     guard let named = top.header.base else { return SnapshotStack(whole: top) }
-    let basePath = files.snapshotPath(lsn: named.lsn)
+    guard let basePath = basePath(of: path, lsn: named.lsn) else {
+      throw SoftadastraError(
+        .corrupt,
+        "delta snapshot \(path) is unusable: its base (LSN \(named.lsn)) is found by the name <base>.<LSN>.snapshot, which this file does not have",
+        path: path, detail: SnapshotFailure(path: path))
+    }
     func unusable(_ reason: String) -> SoftadastraError {
       SoftadastraError(
         .corrupt, "delta snapshot \(path) is unusable: its base \(basePath) \(reason)", path: path,
@@ -48,6 +54,20 @@ package final class SnapshotStack {
     }
     guard base.header.base == nil else { throw unusable("is a delta itself") }
     return SnapshotStack(top: top, base: base)
+  }
+
+  /// Where the base at `lsn` of the delta at `path` lies: beside it, named as it is with `lsn` for
+  /// its LSN (`NodeFiles.snapshotPath(lsn:)`). Nil when `path` is not so named.
+  package static func basePath(of path: String, lsn: UInt64) -> String? {
+    let suffix = ".snapshot"
+    let digits = NodeFiles.digits(lsn)
+    guard path.hasSuffix(suffix) else { return nil }
+    let stem = path.dropLast(suffix.count)
+    let current = stem.suffix(digits.count + 1)
+    guard current.count == digits.count + 1, current.first == ".",
+      current.dropFirst().allSatisfy({ ("0"..."9").contains($0) })
+    else { return nil }
+    return stem.dropLast(digits.count) + digits + suffix
   }
 
   private init(top: SnapshotReader, base: SnapshotReader) {

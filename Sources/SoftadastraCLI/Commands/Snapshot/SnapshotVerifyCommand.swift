@@ -8,8 +8,9 @@ struct SnapshotVerifyCommand: ParsableCommand {
     abstract: "Check snapshots block by block (the node's, or the files given).",
     discussion: """
       Checks the header, footer and index checksums, then reads every block: its CRC-32C, its \
-      decompressed size, its entries and their key order. Prints one line per snapshot; exits 65 \
-      when any is damaged, naming the offset.
+      decompressed size, its entries and their key order; for a delta, also that the full \
+      snapshot it names is beside it. Prints one line per snapshot; exits 65 when any is damaged, \
+      naming the offset.
       """)
 
   @Argument(
@@ -26,6 +27,8 @@ struct SnapshotVerifyCommand: ParsableCommand {
       do throws(SoftadastraError) {
         let reader = try SnapshotReader(path: path)
         try reader.verify()
+        // A delta is of use only over the full snapshot it names, beside it.
+        if reader.header.base != nil { _ = try SnapshotStack.open(path) }
         let info = SnapshotInfo(reader)
         if global.json {
           results.append(

@@ -85,7 +85,9 @@ struct WALReplayCommand: ParsableCommand {
       return
     }
     if let base = result.baseSnapshot {
-      Output.line("from snapshot   : \(base.path) (LSN \(base.lsn), \(counted(base.keys, "key")))")
+      Output.line(
+        "from snapshot   : \(base.path) (LSN \(base.lsn)\(base.baseLSN.map { ", a delta over LSN \($0)" } ?? ""), \(counted(base.keys, "key")))"
+      )
     }
     Output.line("records applied : \(result.recordsApplied)")
     Output.line("keys            : \(keys)")

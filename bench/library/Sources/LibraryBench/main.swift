@@ -116,14 +116,26 @@ func rate(_ operations: Int, _ seconds: Double) -> Double { Double(operations) /
 func formatted(_ value: Double) -> String { String(Int(value.rounded())) }
 
 // 1. Gets after a snapshot: the node's keys are all in its snapshot (none in its log), and SQLite's
-// are all in its database file; each is opened again, then read at random, one read per get.
+// are all in its database file; each is opened again, then read at random, one read per get. A
+// second node has a tenth of its keys changed since, saved as a delta snapshot over the full one
+// (a get reads the delta, then the full snapshot when the delta lacks the key).
 let snapshotWAL = "\(scratch)/snapshotted.wal"
+let deltaWAL = "\(scratch)/delta.wal"
 let sqlitePath = "\(scratch)/grdb.sqlite"
 do {
   let client = try openNode(snapshotWAL)
   try fill(client, 0..<keyCount)
   _ = try client.checkpoint()
   try client.close()
+  let delta = try openNode(deltaWAL)
+  try fill(delta, 0..<keyCount)
+  _ = try delta.checkpoint()
+  for start in stride(from: 0, to: keyCount, by: 100_000) {
+    try delta.commit(
+      stride(from: start, to: min(start + 100_000, keyCount), by: 10).map { .put(key: key($0), value: value) })
+  }
+  guard try delta.checkpoint()?.snapshot.baseLSN != nil else { fatalError("no delta") }
+  try delta.close()
   let queue = try openGRDB(sqlitePath)
   try fill(queue, 0..<keyCount)
   try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
@@ -138,37 +150,39 @@ let hotRounds = smoke ? 20 : 1_000
 print("| gets, \(keyCount) keys after a snapshot | softadastra gets/s | GRDB gets/s | softadastra / GRDB |")
 print("|---|---|---|---|")
 for round in 0..<2 {
-  let client = try openNode(snapshotWAL, loadsStore: false)
-  let queue = try openGRDB(sqlitePath)
-  let select = "SELECT value FROM kv WHERE key = ?"
-  func grdbGet(_ key: [UInt8]) throws -> Data? {
-    try queue.read { db in try Data.fetchOne(db.cachedStatement(sql: select), arguments: [Data(key)]) }
+  for (variant, walPath) in [("", snapshotWAL), (", a tenth in a delta", deltaWAL)] {
+    let client = try openNode(walPath, loadsStore: false)
+    let queue = try openGRDB(sqlitePath)
+    let select = "SELECT value FROM kv WHERE key = ?"
+    func grdbGet(_ key: [UInt8]) throws -> Data? {
+      try queue.read { db in try Data.fetchOne(db.cachedStatement(sql: select), arguments: [Data(key)]) }
+    }
+    var rows: [(String, Double, Double)] = []
+    // Cold: the first gets after opening (the OS has the files in its page cache).
+    let coldKeys = randomKeys[0..<coldGets]
+    let nodeCold = try seconds { for key in coldKeys { guard try client.get(key) != nil else { fatalError() } } }
+    let grdbCold = try seconds { for key in coldKeys { guard try grdbGet(key) != nil else { fatalError() } } }
+    rows.append(("random, the first \(coldGets) after opening\(variant)", nodeCold, grdbCold))
+    let warmKeys = randomKeys[coldGets...]
+    let nodeWarm = try seconds { for key in warmKeys { guard try client.get(key) != nil else { fatalError() } } }
+    let grdbWarm = try seconds { for key in warmKeys { guard try grdbGet(key) != nil else { fatalError() } } }
+    rows.append(("random, the next \(warmKeys.count)\(variant)", nodeWarm, grdbWarm))
+    let nodeHot = try seconds {
+      for _ in 0..<hotRounds { for key in hotKeys { guard try client.get(key) != nil else { fatalError() } } }
+    }
+    let grdbHot = try seconds {
+      for _ in 0..<hotRounds { for key in hotKeys { guard try grdbGet(key) != nil else { fatalError() } } }
+    }
+    rows.append(("hot set of 1,000 keys, \(hotRounds * 1_000) gets\(variant)", nodeHot, grdbHot))
+    for (name, node, grdb) in rows {
+      let count =
+        name.hasPrefix("hot") ? hotRounds * 1_000 : name.contains("first") ? coldGets : warmKeys.count
+      print(
+        "| \(name) (round \(round + 1)) | \(formatted(rate(count, node))) | \(formatted(rate(count, grdb))) | \(ratio(grdb / node)) |"
+      )
+    }
+    try client.close()
   }
-  var rows: [(String, Double, Double)] = []
-  // Cold: the first gets after opening (the OS has the files in its page cache).
-  let coldKeys = randomKeys[0..<coldGets]
-  let nodeCold = try seconds { for key in coldKeys { guard try client.get(key) != nil else { fatalError() } } }
-  let grdbCold = try seconds { for key in coldKeys { guard try grdbGet(key) != nil else { fatalError() } } }
-  rows.append(("random, the first \(coldGets) after opening", nodeCold, grdbCold))
-  let warmKeys = randomKeys[coldGets...]
-  let nodeWarm = try seconds { for key in warmKeys { guard try client.get(key) != nil else { fatalError() } } }
-  let grdbWarm = try seconds { for key in warmKeys { guard try grdbGet(key) != nil else { fatalError() } } }
-  rows.append(("random, the next \(warmKeys.count)", nodeWarm, grdbWarm))
-  let nodeHot = try seconds {
-    for _ in 0..<hotRounds { for key in hotKeys { guard try client.get(key) != nil else { fatalError() } } }
-  }
-  let grdbHot = try seconds {
-    for _ in 0..<hotRounds { for key in hotKeys { guard try grdbGet(key) != nil else { fatalError() } } }
-  }
-  rows.append(("hot set of 1,000 keys, \(hotRounds * 1_000) gets", nodeHot, grdbHot))
-  for (name, node, grdb) in rows {
-    let count =
-      name.hasPrefix("hot") ? hotRounds * 1_000 : name.contains("first") ? coldGets : warmKeys.count
-    print(
-      "| \(name) (round \(round + 1)) | \(formatted(rate(count, node))) | \(formatted(rate(count, grdb))) | \(ratio(grdb / node)) |"
-    )
-  }
-  try client.close()
 }
 
 // 2. Memory: a node whose keys are all in its log (no snapshot yet) holds them in memory; SQLite
