@@ -47,6 +47,10 @@ echo "## Growth: every step at N and 8N keys"
 echo
 python3 bench/growth.py $smoke
 echo
+echo "## Checkpoints over many rounds of changes: deltas as chosen against always full"
+echo
+python3 bench/checkpoint-cycle.py $smoke
+echo
 echo "## Continuous archiving: the loss window under a steady write load"
 echo
 python3 bench/archive-loss.py $smoke
