@@ -63,6 +63,27 @@ import Testing
     #expect(try SnapshotReader(path: NodeFiles(walPath: path).snapshots()[0].path).header.lsn > 1_100)
   }
 
+  /// A checkpoint that comes due while the one before still runs is not started then; `close()`
+  /// runs it, so that a large write leaves no log for the next reader to replay. (Were the first
+  /// done before the second write, that write would start its own: the end is the same.)
+  @Test func closeRunsTheCheckpointThatCameDueWhileTheOneBeforeRan() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    var options = ClientOptions.persistent(nodeID: "node-a", walPath: path)
+    options.checkpointBytes = 1 << 20
+    let client = Client(options)
+    try client.open()
+    let value = [UInt8](repeating: 0x76, count: 100)
+    try client.commit((0..<100_000).map { .put(key: Array("first/\($0)".utf8), value: value) })
+    try client.commit((0..<10_000).map { .put(key: Array("second/\($0)".utf8), value: value) })
+    try client.close()
+    #expect(client.backgroundCheckpointFailure == nil)
+    var live = try WALScanner(path: path)
+    #expect(live.header.firstLSN == 110_001, "every record is in a snapshot")
+    #expect(try live.next() == nil)
+    #expect(try Client.readOnlyTextEntries(walPath: path).count == 110_000)
+  }
+
   @Test func theOutboxCountsEveryLocalOperationAcrossCheckpointsAndBackups() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")

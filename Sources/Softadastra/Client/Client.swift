@@ -526,9 +526,16 @@ public final class Client {
   }
 
   /// Syncs what is not on disk yet, waits for a checkpoint this client runs in the background
-  /// (see `backgroundCheckpointFailure`), and releases the WAL. The client can be opened again.
+  /// (see `backgroundCheckpointFailure`) and for one that came due while it ran, and releases the
+  /// WAL. The client can be opened again.
   public func close() throws(SoftadastraError) {
     finishBackgroundCheckpoint()
+    // A checkpoint that came due while the one before still ran was not started then: it runs
+    // now, so that a large write does not leave its whole log for the next reader to replay.
+    if lostWriter == nil {
+      checkpointIfDue()
+      finishBackgroundCheckpoint()
+    }
     defer {
       writer = nil
       walPath = nil

@@ -134,11 +134,18 @@ package final class SystemFile {
 
   /// Reads `count` bytes at `offset`; fewer only at the end of the file.
   package func read(count: Int, at offset: UInt64) throws(SoftadastraError) -> [UInt8] {
-    var bytes = [UInt8](repeating: 0, count: count)
-    let got = try bytes.withUnsafeMutableBytes { buffer in
-      Result { () throws(SoftadastraError) in try read(into: buffer, at: offset) }
-    }.get()
-    bytes.removeLast(count - got)
+    var failure: SoftadastraError?
+    // Not zeroed first (a get in a new process reads a whole index): only what `pread` filled is
+    // kept.
+    let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+      do throws(SoftadastraError) {
+        initialized = try read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+      } catch {
+        failure = error
+        initialized = 0
+      }
+    }
+    if let failure { throw failure }
     return bytes
   }
 
