@@ -69,7 +69,11 @@ def measure(sd, keys, more):
         step("store get after the snapshot (vs sqlite3 select)", [sd, "store", "get", probe],
              ["sqlite3", "kv.db", f"SELECT v FROM kv WHERE k='{probe}'"])
         run([sd, "store", "import", "more.tsv", "--checkpoint-bytes", "0"], work)
-        step("checkpoint of keys/40 changes: a delta (snapshot)", [sd, "snapshot"])
+        with open(os.path.join(work, "delta.txt"), "w") as out:
+            step("checkpoint of keys/40 changes: a delta (snapshot)", [sd, "snapshot"], stdout=out)
+        with open(os.path.join(work, "delta.txt")) as out:
+            if "delta over" not in out.read():
+                raise SystemExit("bench: the checkpoint of keys/40 changes did not write a delta")
         step("store get over the delta (vs sqlite3 select)", [sd, "store", "get", probe],
              ["sqlite3", "kv.db", f"SELECT v FROM kv WHERE k='{probe}'"])
         run([sd, "store", "import", "other.tsv", "--checkpoint-bytes", "0"], work)

@@ -28,6 +28,30 @@ import Testing
       walPath: walPath, to: file, level: level, toolVersion: "test", createdMilliseconds: createdMilliseconds)
   }
 
+  /// A restore under another node id writes the snapshot again under a new header: a sync table
+  /// that does not decode (a crafted archive; a large one could outgrow the header) is damage,
+  /// not a trap.
+  @Test func aRestoreUnderAnotherIDRefusesASyncTableThatDoesNotDecode() throws {
+    let directory = TemporaryDirectory()
+    let walHeader = WALHeader(nodeID: "node-a", createdMilliseconds: 1, firstLSN: 8, continuesSnapshot: true)
+    FileBytes.write(walHeader.encoded(), to: directory.file("node-a.wal"))
+    let snapshot = try SnapshotWriter(
+      path: directory.file("node-a.snapshot"),
+      header: SnapshotHeader(
+        nodeID: "node-a", createdMilliseconds: 1, lsn: 7, lastTimestamp: HybridTimestamp(rawValue: 7),
+        lastRecordChecksum: 1, successorChecksum: walHeader.checksum, localOperations: 0, syncTable: [0xFF, 1, 2]))
+    try snapshot.add(key: [1], entry: LocalStore.Entry(value: [2], lsn: 7, timestamp: HybridTimestamp(rawValue: 7)))
+    try snapshot.finish()
+    try FileManager.default.createDirectory(atPath: directory.file("other"), withIntermediateDirectories: false)
+    let extracted = BackupArchive.Extracted(
+      walPath: directory.file("node-a.wal"), snapshotPath: directory.file("node-a.snapshot"))
+    #expect {
+      _ = try Restore.rename(extracted, to: "node-b", in: directory.file("other"))
+    } throws: { error in
+      (error as? SoftadastraError)?.message.contains("does not decode") == true
+    }
+  }
+
   /// Every file in `directory` with its bytes.
   static func contents(of directory: String) throws -> [String: Data] {
     var result: [String: Data] = [:]

@@ -84,6 +84,60 @@ import Testing
     #expect(try Client.readOnlyTextEntries(walPath: path).count == 110_000)
   }
 
+  /// `close()` decides whether a checkpoint is due from the log as it is under the lock, not as
+  /// the client last saw it: another client checkpointed meanwhile, so a log of one record is
+  /// left alone.
+  @Test func closeChecksTheLogAsItIsNowBeforeCheckpointing() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    var options = ClientOptions.persistent(nodeID: "node-a", walPath: path)
+    options.checkpointBytes = 1 << 20
+    let client = Client(options)
+    try client.open()
+    // Its checkpoint cannot start while another holds the checkpoint lock.
+    let held = try #require(try CheckpointLock.tryAcquire(walPath: path))
+    try client.commit((0..<10_000).map { .put(key: Array("k/\($0)".utf8), value: [UInt8](repeating: 1, count: 120)) })
+    held.release()
+    let other = try BackupRestoreTests.client(path)
+    try other.checkpoint()
+    try other.put("one", "record")
+    try other.close()
+    let snapshots = NodeFiles(walPath: path).snapshots()
+    try client.close()
+    #expect(NodeFiles(walPath: path).snapshots().map(\.path) == snapshots.map(\.path), "no checkpoint of one record")
+    #expect(client.backgroundCheckpointFailure == nil)
+  }
+
+  /// A client whose `open()` failed after it took the writer (its recovery found damage) changes
+  /// nothing on disk when it is closed: no checkpoint of the log it could not read.
+  @Test func closeAfterAFailedOpenChangesNothing() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let writer = try BackupRestoreTests.client(path)
+    try writer.commit((0..<200).map { .put(key: Array("k/\($0)".utf8), value: [1]) })
+    try writer.checkpoint(full: true)
+    try writer.commit((0..<200).map { .put(key: Array("later/\($0)".utf8), value: [2]) })
+    try writer.close()
+    // The snapshot's index and the archived WAL from LSN 1 damaged: nothing can be recovered.
+    let files = NodeFiles(walPath: path)
+    let snapshot = files.snapshots()[0].path
+    let snapshotSize = try #require(try FileManager.default.attributesOfItem(atPath: snapshot)[.size] as? Int)
+    FileBytes.flipBit(snapshot, offset: snapshotSize - SnapshotFormat.footerSize - 10, bit: 1)
+    FileBytes.flipBit(files.segments()[0].path, offset: 300, bit: 1)
+    let before = try BackupRestoreTests.contents(of: directory.path)
+
+    var options = ClientOptions.persistent(nodeID: "node-a", walPath: path)
+    options.checkpointBytes = 100
+    let client = Client(options)
+    #expect(throws: SoftadastraError.self) { try client.open() }
+    try? client.close()
+    let after = try BackupRestoreTests.contents(of: directory.path)
+    // (The writer lock's file keeps its bookkeeping: no data.)
+    for name in Set(before.keys).union(after.keys) where before[name] != after[name] && !name.hasSuffix(".lock") {
+      Issue.record("\(name) changed: \(before[name]?.count ?? -1) -> \(after[name]?.count ?? -1) bytes")
+    }
+  }
+
   @Test func theOutboxCountsEveryLocalOperationAcrossCheckpointsAndBackups() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")

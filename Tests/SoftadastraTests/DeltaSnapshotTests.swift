@@ -189,6 +189,21 @@ import Testing
     try client.close()
   }
 
+  /// A damaged way back is no way back: with the archived WALs no longer reaching LSN 1, the next
+  /// checkpoint is full rather than a delta whose base would be the one file the node cannot lose.
+  @Test func aDamagedWayBackMakesTheNextCheckpointFull() throws {
+    let directory = TemporaryDirectory()
+    let (wal, _, lsns) = try Self.nodeWithADelta(directory)
+    let files = NodeFiles(walPath: wal)
+    #expect(files.segments().first?.firstLSN != 1)
+    let older = files.snapshotPath(lsn: lsns.older)
+    FileBytes.flipBit(older, offset: try SnapshotReader(path: older).header.size + 3, bit: 4)
+    let client = try BackupRestoreTests.client(wal)
+    try client.put(Self.key(3), "after")
+    #expect(try client.checkpoint()?.snapshot.baseLSN == nil)
+    try client.close()
+  }
+
   /// A writer checks, before it appends, that readers will find where the live WAL's history
   /// starts: a delta without its full snapshot and without a way back is damage, not a node to
   /// write to.

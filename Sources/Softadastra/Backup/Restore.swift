@@ -262,6 +262,8 @@ public enum Restore {
     }
     let source = try SnapshotReader(path: oldSnapshot)
     let old = source.header
+    // A table that does not decode is damage, not a header to write (it could outgrow one).
+    _ = try SyncTable.decode(old.syncTable, source: oldSnapshot)
     let path = files.snapshotPath(lsn: old.lsn)
     let writer = try SnapshotWriter(
       path: path,

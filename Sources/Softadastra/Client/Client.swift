@@ -491,10 +491,13 @@ public final class Client {
   }
 
   /// Seals the live WAL under the writer lock (or picks up an earlier checkpoint's seal whose
-  /// snapshot was never published); the caller holds the checkpoint lock.
-  private func seal(_ files: NodeFiles) throws(SoftadastraError) -> SealedLog? {
+  /// snapshot was never published); the caller holds the checkpoint lock. With `onlyIfDue`, only
+  /// when the log, as it is once caught up under the lock, holds `checkpointBytes` of records
+  /// (another process may have checkpointed it, or a restore replaced it, meanwhile).
+  private func seal(_ files: NodeFiles, onlyIfDue: Bool = false) throws(SoftadastraError) -> SealedLog? {
     try writing { writer throws(SoftadastraError) in
       if let unfinished = try Checkpoint.unfinished(writer, files: files) { return unfinished }
+      if onlyIfDue, writer.endOffset - UInt64(writer.header.size) < options.checkpointBytes { return nil }
       guard let sealed = try Checkpoint.seal(writer, files: files) else { return nil }
       summary = summary.map { WALSummary(path: $0.path, header: writer.header, fileSize: writer.endOffset) }
       return sealed
@@ -532,7 +535,7 @@ public final class Client {
     finishBackgroundCheckpoint()
     // A checkpoint that came due while the one before still ran was not started then: it runs
     // now, so that a large write does not leave its whole log for the next reader to replay.
-    if lostWriter == nil {
+    if isOpen, lostWriter == nil {
       checkpointIfDue()
       finishBackgroundCheckpoint()
     }
@@ -689,7 +692,7 @@ public final class Client {
     }
     guard let lock = try CheckpointLock.tryAcquire(walPath: walPath) else { return }
     let files = NodeFiles(walPath: walPath)
-    guard let sealed = try seal(files) else {
+    guard let sealed = try seal(files, onlyIfDue: true) else {
       lock.release()
       return
     }

@@ -143,7 +143,7 @@ package enum Checkpoint {
   /// The header of the full snapshot a checkpoint at `lsn` writes a delta over, from the state's
   /// `stack`: its full snapshot, while the entries a delta would hold (the delta's and one per
   /// record since) come to at most `1/deltaFraction` of its entries, and a way back that does not
-  /// need it is there (an older snapshot, or the archived WALs from LSN 1), so that it is never the
+  /// need it is there (a sound older snapshot, or the archived WALs from LSN 1), so that it is never the
   /// one file the node cannot lose (after a restore, the first checkpoint is full). Nil for a full
   /// snapshot.
   static func deltaBase(for stack: SnapshotStack?, endingAt lsn: UInt64, files: NodeFiles) -> SnapshotHeader? {
@@ -152,7 +152,8 @@ package enum Checkpoint {
     let held = stack.base == nil ? 0 : stack.top.entryCount
     let estimate = held + (lsn - stack.header.lsn)
     guard full.entryCount > 0, estimate <= full.entryCount / UInt64(deltaFraction),
-      files.snapshots().contains(where: { $0.lsn < full.header.lsn }) || files.segments().first?.firstLSN == 1
+      files.segments().first?.firstLSN == 1
+        || files.snapshots().contains(where: { $0.lsn < full.header.lsn && isSound($0.path) })
     else { return nil }
     return full.header
   }
