@@ -63,16 +63,22 @@ import Testing
     #expect(try SnapshotReader(path: NodeFiles(walPath: path).snapshots()[0].path).header.lsn > 1_100)
   }
 
-  /// A checkpoint that comes due while the one before still runs is not started then; `close()`
-  /// runs it, so that a large write leaves no log for the next reader to replay. (Were the first
-  /// done before the second write, that write would start its own: the end is the same.)
-  @Test func closeRunsTheCheckpointThatCameDueWhileTheOneBeforeRan() throws {
-    let directory = TemporaryDirectory()
+  /// An open client of a new node in `directory` that checkpoints every MiB of records.
+  static func openedWithCheckpointsEveryMebibyte(_ directory: TemporaryDirectory) throws -> (String, Client) {
     let path = directory.file("node-a.wal")
     var options = ClientOptions.persistent(nodeID: "node-a", walPath: path)
     options.checkpointBytes = 1 << 20
     let client = Client(options)
     try client.open()
+    return (path, client)
+  }
+
+  /// A checkpoint that comes due while the one before still runs is not started then; `close()`
+  /// runs it, so that a large write leaves no log for the next reader to replay. (Were the first
+  /// done before the second write, that write would start its own: the end is the same.)
+  @Test func closeRunsTheCheckpointThatCameDueWhileTheOneBeforeRan() throws {
+    let directory = TemporaryDirectory()
+    let (path, client) = try Self.openedWithCheckpointsEveryMebibyte(directory)
     let value = [UInt8](repeating: 0x76, count: 100)
     try client.commit((0..<100_000).map { .put(key: Array("first/\($0)".utf8), value: value) })
     try client.commit((0..<10_000).map { .put(key: Array("second/\($0)".utf8), value: value) })
@@ -89,11 +95,7 @@ import Testing
   /// left alone.
   @Test func closeChecksTheLogAsItIsNowBeforeCheckpointing() throws {
     let directory = TemporaryDirectory()
-    let path = directory.file("node-a.wal")
-    var options = ClientOptions.persistent(nodeID: "node-a", walPath: path)
-    options.checkpointBytes = 1 << 20
-    let client = Client(options)
-    try client.open()
+    let (path, client) = try Self.openedWithCheckpointsEveryMebibyte(directory)
     // Its checkpoint cannot start while another holds the checkpoint lock.
     let held = try #require(try CheckpointLock.tryAcquire(walPath: path))
     try client.commit((0..<10_000).map { .put(key: Array("k/\($0)".utf8), value: [UInt8](repeating: 1, count: 120)) })
