@@ -132,6 +132,22 @@ import Testing
     #expect(try BackupRestoreTests.export(wal) == expected)
   }
 
+  /// A client's block cache budget holds for the delta and its base together: one cache.
+  @Test func aDeltaAndItsBaseShareTheBlockCacheBudget() throws {
+    let directory = TemporaryDirectory()
+    let (wal, model, _) = try Self.nodeWithADelta(directory)
+    var options = ClientOptions.persistent(nodeID: "node-a", walPath: wal)
+    options.readOnly = true
+    options.blockCacheBytes = 1 << 20
+    let client = Client(options)
+    try client.open()
+    try Self.check(client, against: model, "a shared cache")
+    let stack = try #require(client.state?.snapshot)
+    #expect(stack.top.cache === stack.base?.cache)
+    #expect(stack.top.cache.capacity == 1 << 20 && stack.top.cache.bytes > 0 && stack.top.cache.bytes <= 1 << 20)
+    try client.close()
+  }
+
   @Test func aDeltaWhoseBaseIsMissingOrAnotherFallsBack() throws {
     let directory = TemporaryDirectory()
     let (wal, model, lsns) = try Self.nodeWithADelta(directory)

@@ -34,7 +34,8 @@ public struct ClientOptions: Sendable, Equatable {
 
   /// The most bytes of decompressed snapshot blocks a client keeps for reads (8 MiB by default;
   /// 0 keeps none): a read in a kept block costs a binary search, one elsewhere a read and a
-  /// decompression of one block (4 KiB in snapshots written since 2026-12).
+  /// decompression of one block (4 KiB in snapshots written since 2026-12). A delta snapshot and
+  /// the full one under it share it.
   public var blockCacheBytes: Int
 
   /// The default `blockCacheBytes`: 8 MiB.

@@ -13,8 +13,12 @@ package final class SnapshotReader {
   /// The block index, read in place: a lookup's binary search compares bytes where they are.
   let index: SnapshotIndex
   private let file: SystemFile
-  /// Blocks kept for point reads (none until a client gives it a capacity).
-  package let cache = BlockCache(capacity: 0)
+  /// Blocks kept for point reads (none until a client gives it a capacity), its own or shared
+  /// with other files (`share(_:)`), under the keys from `cacheKeys` on.
+  package private(set) var cache = BlockCache(capacity: 0)
+  private var cacheKeys = 0
+  /// The next range of cache keys a file sharing a cache takes: block numbers are below 2^32.
+  private static let nextCacheKeys = Locked(1 << 32)
 
   /// Opens the snapshot at `path`; whatever fails carries a `SnapshotFailure`.
   package convenience init(path: String) throws(SoftadastraError) {
@@ -284,10 +288,21 @@ package final class SnapshotReader {
 
   /// Block `index` from the cache, or read, checked and kept there.
   private func keptBlock(_ index: Int) throws(SoftadastraError) -> BlockCache.Block {
-    if let block = cache.block(index) { return block }
+    if let block = cache.block(cacheKeys + index) { return block }
     let block = try checkedBlock(index)
-    cache.keep(block, as: index)
+    cache.keep(block, as: cacheKeys + index)
     return block
+  }
+
+  /// Keeps this file's blocks in `cache` from now on, beside another file's, under keys no other
+  /// file of this process uses (blocks a file kept there before stay another file's). Before the
+  /// first read.
+  package func share(_ cache: BlockCache) {
+    self.cache = cache
+    cacheKeys = Self.nextCacheKeys.withLock { next in
+      defer { next += 1 << 32 }
+      return next
+    }
   }
 
   /// Block `index` read, checked (its CRC, then every entry as `read` would) and decompressed,

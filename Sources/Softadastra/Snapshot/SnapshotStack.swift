@@ -70,9 +70,12 @@ package final class SnapshotStack {
     return stem.dropLast(digits.count) + digits + suffix
   }
 
+  /// A delta's blocks go to its base's cache: one budget, and the blocks read most stay, of
+  /// whichever file. (A reused top shares it already.)
   private init(top: SnapshotReader, base: SnapshotReader) {
     self.top = top
     self.base = base
+    if top.cache !== base.cache { top.share(base.cache) }
   }
 
   package var header: SnapshotHeader { top.header }
@@ -86,10 +89,9 @@ package final class SnapshotStack {
     return failed
   }
 
-  /// How many bytes of decompressed blocks each file keeps for point reads.
-  package func setBlockCacheCapacity(_ bytes: Int) {
-    for reader in readers { reader.cache.capacity = bytes }
-  }
+  /// How many bytes of decompressed blocks the files keep for point reads, together (a delta's
+  /// blocks go to its base's cache).
+  package func setBlockCacheCapacity(_ bytes: Int) { top.cache.capacity = bytes }
 
   /// `key`'s entry or tombstone, reading at most one block of each file.
   package func lookup(_ key: [UInt8]) throws(SoftadastraError) -> LocalStore.Entry? {
