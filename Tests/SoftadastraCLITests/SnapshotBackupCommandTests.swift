@@ -80,6 +80,11 @@ import Testing
     #expect(read.status == 0 && read.out == "changed\n" && read.stderr.contains("is missing"))
     try FileManager.default.moveItem(atPath: workspace.file("aside"), toPath: base)
 
+    // With nothing after the delta, --full saves nothing and exits 0: the delta stays.
+    let nothing = try workspace.json(workspace.run("snapshot", "--full", "--json"))
+    #expect(nothing["created"] as? Bool == false)
+    #expect((nothing["snapshot"] as? [String: Any])?["base_lsn"] as? Int == 3000)
+
     expectSuccess(workspace.run("store", "put", "key/000011", "changed too"))
     let merged = try workspace.json(workspace.run("snapshot", "--full", "--json"))
     let full = try #require(merged["snapshot"] as? [String: Any])
