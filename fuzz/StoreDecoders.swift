@@ -1,5 +1,5 @@
-// libFuzzer target for the snapshot, backup, archive and sync decoders: snapshot header, footer and index
-// lines, block entries (decoded whole, searched in place and through their starts), compact block entries
+// libFuzzer target for the snapshot, backup, archive and sync decoders: snapshot header, footer, index
+// lines (of one index and of a page), the page table, whole snapshot files, block entries (decoded whole, searched in place and through their starts), compact block entries
 // (expanded, and coded again), zlib decompression to an exact
 // size, the backup manifest, whole backup archives and archive segments read from a file, segment
 // manifests, the archiving state, archive names, sync bundles and the sync table. Built by scripts/fuzz.sh into one module with Sources/Softadastra
@@ -19,11 +19,42 @@ public func fuzzStoreDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
   if size >= SnapshotFormat.footerSize {
     _ = SnapshotFooter.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<SnapshotFormat.footerSize]), headerChecksum: 0)
   }
-  // The input as a block index: every line's fields and keys read in place, and searched.
-  if let index = SnapshotIndex(Array(bytes)) {
-    for block in index.indices { _ = index[block] }
-    for key: [UInt8] in [[0x00], [0x61], [0xFF, 0xFF]] {
+  // The input as a block index, whole or a page: every line's fields and keys read in place, its
+  // layout checked, and searched.
+  let keysToFind: [[UInt8]] = [[0x00], [0x61], [0xFF, 0xFF]]
+  for index in [SnapshotIndex(Array(bytes)), SnapshotIndex(page: Array(bytes), firstOffset: 63)].compactMap({ $0 }) {
+    for block in index.indices {
+      _ = (index.offset(block), index.storedSize(block), index.rawSize(block), index.entryCount(block))
+      _ = (index.checksum(block), index.firstKey(block), index.lastKey(block))
+    }
+    _ = index.layout(from: 63)
+    for key in keysToFind {
       if let found = index.block(for: key) { precondition(index.indices.contains(found), "a block past the index") }
+      if let found = index.lastBlock(startingAtOrBefore: key) {
+        precondition(index.indices.contains(found), "a block past the index")
+      }
+    }
+  }
+  // The input as a page table: its lines read, its layout checked, block numbers mapped to the
+  // page holding them, and keys to the page that may.
+  if let table = SnapshotPageTable(Array(bytes)) {
+    _ = table.isLaidOut(blocksStart: 63, tableOffset: UInt64(size) + 63)
+    for page in 0..<table.count {
+      _ = (
+        table.offset(page), table.size(page), table.checksum(page), table.firstBlockOffset(page), table.firstKey(page)
+      )
+    }
+    for block in stride(from: 0, to: table.blockCount, by: max(1, table.blockCount / 16)) {
+      let page = table.page(holdingBlock: block)
+      precondition(
+        page < table.count && table.firstBlock(page) <= block
+          && block < table.firstBlock(page) + table.blockCount(page),
+        "a block mapped to a page that does not hold it")
+    }
+    for key in keysToFind {
+      if let page = table.lastPage(startingAtOrBefore: key) {
+        precondition(page < table.count, "a page past the table")
+      }
     }
   }
   // The input as block entries: decoded in order, and searched in place.
@@ -98,6 +129,15 @@ public func fuzzStoreDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
     if let file = try? SystemFile.createExclusive(path), (try? file.write(Array(bytes), at: 0)) != nil {
       file.close()
       if let archive = try? BackupArchive(path: path) { _ = try? archive.checkParts() }
+      // A snapshot: opened, checked, and read by key, by prefix and by cursor.
+      if let snapshot = try? SnapshotReader(path: path) {
+        try? snapshot.verify()
+        for key in keysToFind { _ = try? snapshot.lookup(key, includingTombstones: true) }
+        _ = try? snapshot.entries(for: keysToFind)
+        try? snapshot.forEachInPlace(prefix: [0x61]) { _ in true }
+        var cursor = snapshot.cursor(prefix: [0x64])
+        while let next = try? cursor.next(), next != nil {}
+      }
       if let segment = try? ArchiveSegment(path: path) {
         try? segment.forEachRecord(scratchDirectory: scratch) { _ throws(SoftadastraError) in }
       }

@@ -98,12 +98,12 @@ import Testing
     "Vectors/every-type.sdsegment")
 
   /// The vector in docs/archive-format.md: the records of the WAL test vector every-type.wal as
-  /// one segment continuing the backup vector every-type.sdbackup (base LSN 0), at level 0
+  /// one segment continuing the backup vector every-type-v3.sdbackup (base LSN 0), at level 0
   /// (stored deflate blocks, independent of the zlib version), at a fixed time.
   @Test func theSegmentWriterReproducesTheCommittedVector() throws {
     let directory = TemporaryDirectory()
     let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    let base = try BackupArchive(path: BackupRestoreTests.vectorURL.path)
+    let base = try BackupArchive(path: BackupRestoreTests.olderVectorURLs[1].path)
     var scanner = try WALScanner(path: tests.appendingPathComponent("SoftadastraWALTests/Vectors/every-type.wal").path)
     let path = directory.file("every-type.sdsegment")
     let writer = try SegmentWriter(

@@ -83,13 +83,17 @@ import Testing
     #expect(try BackupArchive.verify(path: Self.vectorURL.path).isSound)
   }
 
-  /// The vector as written before 2026-12 (its snapshot part of format version 1) still verifies
-  /// and restores to the node the current one restores to.
-  @Test func theVersion1VectorStillRestores() throws {
-    let old = Self.vectorURL.deletingLastPathComponent().appendingPathComponent("every-type-v1.sdbackup").path
-    #expect(try BackupArchive.verify(path: old).isSound)
+  /// The vector as written before, its snapshot part of format version 1 (until 2026-12) or 3
+  /// (until the paged index), still verifies and restores to the node the current one restores to.
+  static let olderVectorURLs = ["every-type-v1.sdbackup", "every-type-v3.sdbackup"].map {
+    vectorURL.deletingLastPathComponent().appendingPathComponent($0)
+  }
+
+  @Test(arguments: olderVectorURLs)
+  func anOlderVectorStillRestores(url: URL) throws {
+    #expect(try BackupArchive.verify(path: url.path).isSound)
     var restored: [[String: String]] = []
-    for archive in [old, Self.vectorURL.path] {
+    for archive in [url.path, Self.vectorURL.path] {
       let directory = TemporaryDirectory()
       let wal = directory.file("node-a.wal")
       _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: wal, nodeID: "node-a")

@@ -114,26 +114,31 @@ import Testing
     )
   }
 
-  /// A one-block version 3 snapshot at `path` holding `compact` as its block's entries, every
-  /// checksum right: a crafted file, not bit rot.
-  static func craftedSnapshot(
-    _ compact: [UInt8], entryCount: UInt32, firstKey: [UInt8], lastKey: [UInt8], at path: String
-  ) throws -> SnapshotHeader {
+  /// A block to craft: its compact entries, and its index line's entry count and keys.
+  typealias CraftedBlock = (compact: [UInt8], count: UInt32, first: [UInt8], last: [UInt8])
+
+  /// A version 5 snapshot at `path` holding `blocks`, every checksum right: a crafted file, not
+  /// bit rot.
+  static func craftedSnapshot(_ blocks: [CraftedBlock], at path: String) throws -> SnapshotHeader {
     let header = SnapshotHeader(
       nodeID: "n", createdMilliseconds: 1, lsn: 1, lastTimestamp: HybridTimestamp(rawValue: 1), lastRecordChecksum: 0,
       successorChecksum: 0, localOperations: 0)
     var bytes = header.encoded()
-    let stored = try compact.withUnsafeBytes { try Zlib.compress($0, level: 1) }
-    var index: [UInt8] = []
-    SnapshotBlock(
-      offset: UInt64(bytes.count), storedSize: UInt32(stored.count), rawSize: UInt32(compact.count),
-      entryCount: entryCount, checksum: CRC32C.checksum(stored), firstKey: firstKey, lastKey: lastKey
-    ).append(to: &index)
-    bytes += stored
+    var index = SnapshotIndexBuilder(paged: true)
+    for block in blocks {
+      let stored = try block.compact.withUnsafeBytes { try Zlib.compress($0, level: 1) }
+      index.add(
+        SnapshotBlock(
+          offset: UInt64(bytes.count), storedSize: UInt32(stored.count), rawSize: UInt32(block.compact.count),
+          entryCount: block.count, checksum: CRC32C.checksum(stored), firstKey: block.first, lastKey: block.last))
+      bytes += stored
+    }
+    let (lines, table) = index.finish(at: UInt64(bytes.count))
     let footer = SnapshotFooter(
-      indexOffset: UInt64(bytes.count), indexSize: UInt32(index.count), blockCount: 1, entryCount: UInt64(entryCount),
-      valueCount: 0, rawBytes: UInt64(compact.count), indexChecksum: CRC32C.checksum(index))
-    bytes += index + footer.encoded(headerChecksum: header.checksum)
+      indexOffset: UInt64(bytes.count + lines.count), indexSize: UInt32(table!.count), blockCount: UInt32(blocks.count),
+      entryCount: blocks.reduce(0) { $0 + UInt64($1.count) }, valueCount: 0,
+      rawBytes: blocks.reduce(0) { $0 + UInt64($1.compact.count) }, indexChecksum: CRC32C.checksum(table!))
+    bytes += lines + table! + footer.encoded(headerChecksum: header.checksum)
     FileBytes.write(bytes, to: path)
     return header
   }
@@ -150,22 +155,31 @@ import Testing
     #expect(Self.expand(huge.bytes, limit: .max)?.bytes.count ?? 0 > SnapshotFormat.maxBlockRawBytes)
     // A sound block whose index line claims 2^32 - 1 entries.
     let one: [UInt8] = [1, 0, 1, 0x61, 0, 0, 0]
-    let cases: [(name: String, compact: [UInt8], count: UInt32, first: [UInt8], last: [UInt8])] = [
-      ("overflowing suffix length", overflow, 2, a, a),
-      ("expanding past the limit", huge.bytes, 4_200, huge.firstKey, huge.lastKey),
-      ("claiming 2^32 - 1 entries", one, .max, a, a),
+    // Sound blocks of tombstones "a" and "c", then "b": the first runs past the second's first key.
+    func tombstone(_ key: UInt8) -> [UInt8] { [1, 0, 1, key, 0, 0, 0] }
+    let (b, c): ([UInt8], [UInt8]) = ([0x62], [0x63])
+    // Each case, and whether a point read from the file (which decodes the block up to the key,
+    // without checking the rest) finds the damage.
+    let cases: [(name: String, blocks: [CraftedBlock], pointReadFindsIt: Bool)] = [
+      ("overflowing suffix length", [(overflow, 2, a, a)], true),
+      ("expanding past the limit", [(huge.bytes, 4_200, huge.firstKey, huge.lastKey)], true),
+      ("claiming 2^32 - 1 entries", [(one, .max, a, a)], false),
+      (
+        "running past the next block", [(tombstone(0x61) + tombstone(0x63), 2, a, c), (tombstone(0x62), 1, b, b)], false
+      ),
     ]
     let directory = TemporaryDirectory()
-    for (name, compact, count, first, last) in cases {
+    for (name, blocks, pointReadFindsIt) in cases {
       let path = directory.file("\(name).snapshot")
-      let header = try Self.craftedSnapshot(compact, entryCount: count, firstKey: first, lastKey: last, at: path)
+      let header = try Self.craftedSnapshot(blocks, at: path)
+      let first = blocks[0].first
       func isDamageOfBlock0(_ error: any Error) -> Bool {
         guard let error = error as? SoftadastraError else { return false }
         return error.kind == .corrupt && error.offset == UInt64(header.size) && error.message.contains("block 0")
       }
       let reader = try SnapshotReader(path: path)
       // A point read from the file decodes the block's entries up to the key, not their count.
-      if count != .max {
+      if pointReadFindsIt {
         #expect("\(name): lookup", performing: { try reader.lookup(first) }, throws: isDamageOfBlock0)
       }
       reader.cache.capacity = 64 << 20
@@ -232,9 +246,9 @@ import Testing
   }
 
   /// A node upgraded from a softadastra that wrote version 1: its snapshot reads, backs up (the
-  /// archive's snapshot part written anew in version 3) and restores, and its next checkpoint
-  /// writes version 3.
-  @Test func aNodeWhoseSnapshotIsVersion1ReadsBacksUpAndCheckpointsIntoVersion3() throws {
+  /// archive's snapshot part written anew in version 5) and restores, and its next checkpoints
+  /// write version 6 over it, then version 5.
+  @Test func aNodeWhoseSnapshotIsVersion1ReadsBacksUpAndCheckpointsIntoTheCurrentVersions() throws {
     let directory = TemporaryDirectory()
     let wal = directory.file("node-a.wal")
     let client = try BackupRestoreTests.client(wal)
@@ -254,7 +268,7 @@ import Testing
       nodeID: header.nodeID, createdMilliseconds: header.createdMilliseconds, lsn: header.lsn,
       lastTimestamp: header.lastTimestamp, lastRecordChecksum: header.lastRecordChecksum,
       successorChecksum: header.successorChecksum, localOperations: header.localOperations,
-      syncTable: header.syncTable, compactEntries: false)
+      syncTable: header.syncTable, layout: .fixedWidth)
     let old = try SnapshotWriter(path: directory.file("old.snapshot"), header: oldHeader)
     try current.forEach(includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
       try old.add(key: key, entry: entry)
@@ -271,39 +285,39 @@ import Testing
     let restoredWAL = directory.file("restored/node-a.wal")
     try FileManager.default.createDirectory(atPath: directory.file("restored"), withIntermediateDirectories: true)
     _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: restoredWAL, nodeID: "node-a")
-    #expect(try SnapshotReader(path: NodeFiles(walPath: restoredWAL).snapshots()[0].path).header.version == 3)
+    #expect(try SnapshotReader(path: NodeFiles(walPath: restoredWAL).snapshots()[0].path).header.version == 5)
     #expect(try BackupRestoreTests.export(restoredWAL) == expected)
 
-    // A few changes later, a delta (version 4) over the version 1 snapshot; a full checkpoint
-    // merges both into version 3.
+    // A few changes later, a delta (version 6) over the version 1 snapshot; a full checkpoint
+    // merges both into version 5.
     let reopened = try BackupRestoreTests.client(wal)
     try reopened.put("later", "a delta")
     try reopened.checkpoint()
-    #expect(try SnapshotReader(path: NodeFiles(walPath: wal).snapshots()[0].path).header.version == 4)
+    #expect(try SnapshotReader(path: NodeFiles(walPath: wal).snapshots()[0].path).header.version == 6)
     try reopened.put("last", "a full one")
     try reopened.checkpoint(full: true)
     try reopened.close()
-    #expect(try SnapshotReader(path: NodeFiles(walPath: wal).snapshots()[0].path).header.version == 3)
+    #expect(try SnapshotReader(path: NodeFiles(walPath: wal).snapshots()[0].path).header.version == 5)
     #expect(try BackupRestoreTests.export(wal) == expected.merging(["later": "a delta", "last": "a full one"]) { $1 })
   }
 
   @Test(arguments: [1 as UInt64, 2, 3])
-  func randomEntriesReadTheSameInBothLayouts(seed: UInt64) throws {
+  func randomEntriesReadTheSameInEveryLayout(seed: UInt64) throws {
     let entries = Self.randomEntries(seed: seed, count: 3_000)
     let directory = TemporaryDirectory()
     var readers: [SnapshotReader] = []
-    for compact in [true, false] {
-      let path = directory.file("\(compact).snapshot")
+    for layout in [SnapshotHeader.Layout.paged, .compact, .fixedWidth] {
+      let path = directory.file("\(layout).snapshot")
       let writer = try SnapshotWriter(
         path: path,
         header: SnapshotHeader(
           nodeID: "n", createdMilliseconds: 1, lsn: 9, lastTimestamp: HybridTimestamp(rawValue: 9),
-          lastRecordChecksum: 1, successorChecksum: 2, localOperations: 0, compactEntries: compact))
+          lastRecordChecksum: 1, successorChecksum: 2, localOperations: 0, layout: layout))
       for (key, entry) in entries { try writer.add(key: key, entry: entry) }
       try writer.finish()
       let reader = try SnapshotReader(path: path)
       try reader.verify()
-      #expect(reader.header.compactEntries == compact)
+      #expect(reader.header.layout == layout)
       var listed: [(key: [UInt8], entry: LocalStore.Entry)] = []
       try reader.forEach(includingTombstones: true) { key, entry in
         listed.append((key, entry))
@@ -325,7 +339,7 @@ import Testing
       #expect(inPlace.map(\.isTombstone) == entries.map(\.entry.isTombstone))
       readers.append(reader)
     }
-    #expect(readers[0].fileSize < readers[1].fileSize)
+    #expect(readers[0].fileSize < readers[1].fileSize && readers[1].fileSize < readers[2].fileSize)
     // Point reads, from the file and through a cache, find every key and nothing between them.
     readers[0].cache.capacity = 1 << 20
     var random = SplitMix64(seed: seed)
@@ -335,6 +349,22 @@ import Testing
         #expect(try reader.lookup(key, includingTombstones: true) == entry)
         #expect(
           try reader.lookup(key + [0xFF], includingTombstones: true) == entries.first { $0.key == key + [0xFF] }?.entry)
+      }
+    }
+    // Listings from a prefix, in place and by cursor, list exactly the keys with it.
+    let prefixes = ["", "k/", "k/1", "k/17/", "k/3/\u{1}", "k/3/\u{3}\u{3}", "l", "a"].map { Array($0.utf8) }
+    for prefix in prefixes + [entries[1_234].key, entries.last!.key + [0]] {
+      let expected = entries.filter { $0.key.starts(with: prefix) }.map(\.key)
+      for reader in readers {
+        var listed: [[UInt8]] = []
+        try reader.forEachInPlace(prefix: prefix) { stored in
+          listed.append(Array(stored.key))
+          return true
+        }
+        var cursor = reader.cursor(prefix: prefix)
+        var fromCursor: [[UInt8]] = []
+        while let next = try cursor.next() { fromCursor.append(next.key) }
+        #expect(listed == expected && fromCursor == expected, "prefix \(prefix), version \(reader.header.version)")
       }
     }
   }

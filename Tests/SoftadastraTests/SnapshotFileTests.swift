@@ -14,18 +14,19 @@ import Testing
       origin: origin)
   }
 
-  static func vectorHeader(compactEntries: Bool = true) -> SnapshotHeader {
+  static func vectorHeader(layout: SnapshotHeader.Layout = .paged) -> SnapshotHeader {
     SnapshotHeader(
       nodeID: "node-a", createdMilliseconds: 1_795_594_148_700, lsn: 7,
       lastTimestamp: HybridTimestamp(milliseconds: 1_795_594_148_650, counter: 7), lastRecordChecksum: 0x1234_5678,
-      successorChecksum: 0x9ABC_DEF0, localOperations: 6, compactEntries: compactEntries)
+      successorChecksum: 0x9ABC_DEF0, localOperations: 6, layout: layout)
   }
   static let vectorHeader = vectorHeader()
 
   /// The vectors in docs/snapshot-format.md: level 0 (stored blocks), so zlib's version cannot
-  /// change them; version 3 (compact entries), or version 1 with `compactEntries` false.
-  static func writeVector(to path: String, compactEntries: Bool = true) throws {
-    let writer = try SnapshotWriter(path: path, header: vectorHeader(compactEntries: compactEntries), level: 0)
+  /// change them; version 5 (a paged index), 3 (compact entries, one index) or 1 (fixed-width).
+  static func writeVector(to path: String, layout: SnapshotHeader.Layout = .paged) throws {
+    let compactEntries = layout != .fixedWidth
+    let writer = try SnapshotWriter(path: path, header: vectorHeader(layout: layout), level: 0)
     try writer.add(key: Array("app/name".utf8), entry: entry("Softadastra", lsn: 2))
     try writer.add(
       key: Array("doc/1".utf8),
@@ -43,27 +44,35 @@ import Testing
     try writer.finish()
   }
 
-  /// The version 3 vector (what writers write) and the version 1 one (fixed-width entries,
-  /// written until 2026-12, which must keep reading).
-  static let vectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-    "Vectors/small-v3.snapshot")
-  static let version1VectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-    "Vectors/small.snapshot")
-  static let vectors = [(vectorURL, true), (version1VectorURL, false)]
-  /// The version 4 vector: a delta over the version 3 one.
-  static let deltaVectorURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-    "Vectors/small-delta.snapshot")
-  static let everyVector = vectors.map(\.0) + [deltaVectorURL]
+  static func vectorURL(_ name: String) -> URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/\(name)")
+  }
+  /// The whole vectors: version 5 (a paged index, what writers write), and versions 3 and 1
+  /// (compact and fixed-width entries with one index, written until 2026-12, which must keep
+  /// reading).
+  static let vectorURL = vectorURL("small-v5.snapshot")
+  static let vectors: [(URL, SnapshotHeader.Layout)] = [
+    (vectorURL, .paged), (vectorURL("small-v3.snapshot"), .compact), (vectorURL("small.snapshot"), .fixedWidth),
+  ]
+  /// The delta vectors: version 6 over the version 5 vector, version 4 over the version 3 one.
+  static let deltaVectors: [(URL, SnapshotHeader.Layout)] = [
+    (vectorURL("small-delta-v6.snapshot"), .paged), (vectorURL("small-delta.snapshot"), .compact),
+  ]
+  static let everyVector = (vectors + deltaVectors).map(\.0)
 
-  static let deltaVectorHeader = SnapshotHeader(
-    nodeID: "node-a", createdMilliseconds: 1_795_594_148_900, lsn: 9,
-    lastTimestamp: HybridTimestamp(milliseconds: 1_795_594_148_660, counter: 9), lastRecordChecksum: 0x0BAD_F00D,
-    successorChecksum: 0x600D_CAFE, localOperations: 8,
-    base: SnapshotHeader.Base(lsn: 7, headerChecksum: vectorHeader.checksum))
+  static func deltaVectorHeader(layout: SnapshotHeader.Layout = .paged) -> SnapshotHeader {
+    SnapshotHeader(
+      nodeID: "node-a", createdMilliseconds: 1_795_594_148_900, lsn: 9,
+      lastTimestamp: HybridTimestamp(milliseconds: 1_795_594_148_660, counter: 9), lastRecordChecksum: 0x0BAD_F00D,
+      successorChecksum: 0x600D_CAFE, localOperations: 8, layout: layout,
+      base: SnapshotHeader.Base(lsn: 7, headerChecksum: vectorHeader(layout: layout).checksum))
+  }
+  static let deltaVectorHeader = deltaVectorHeader()
 
-  /// After the version 3 vector, "app/name" set again at LSN 8 and "settings/theme" deleted at 9.
-  static func writeDeltaVector(to path: String) throws {
-    let writer = try SnapshotWriter(path: path, header: deltaVectorHeader, level: 0)
+  /// After the whole vector of the same layout, "app/name" set again at LSN 8 and
+  /// "settings/theme" deleted at 9.
+  static func writeDeltaVector(to path: String, layout: SnapshotHeader.Layout = .paged) throws {
+    let writer = try SnapshotWriter(path: path, header: deltaVectorHeader(layout: layout), level: 0)
     try writer.add(key: Array("app/name".utf8), entry: entry("Softadastra 2", lsn: 8))
     var deleted = entry("", lsn: 9)
     deleted.isTombstone = true
@@ -71,23 +80,30 @@ import Testing
     try writer.finish()
   }
 
-  @Test func theDeltaVectorIsReproducedAndReadsOverTheVersion3One() throws {
+  @Test(arguments: zip(deltaVectors, vectors))
+  func theDeltaVectorsAreReproducedAndReadOverTheirBases(
+    delta vector: (URL, SnapshotHeader.Layout), over base: (URL, SnapshotHeader.Layout)
+  ) throws {
+    let (url, layout) = vector
+    #expect(base.1 == layout)
     let directory = TemporaryDirectory()
     let files = NodeFiles(walPath: directory.file("node-a.wal"))
-    try Self.writeDeltaVector(to: directory.file("delta.snapshot"))
+    try Self.writeDeltaVector(to: directory.file("delta.snapshot"), layout: layout)
     let bytes = try Data(contentsOf: URL(fileURLWithPath: directory.file("delta.snapshot")))
     if ProcessInfo.processInfo.environment["SOFTADASTRA_UPDATE_VECTORS"] == "1" {
-      try bytes.write(to: Self.deltaVectorURL)
+      try bytes.write(to: url)
     }
-    #expect(bytes == (try Data(contentsOf: Self.deltaVectorURL)))
-    let delta = try SnapshotReader(path: Self.deltaVectorURL.path)
-    #expect(delta.header == Self.deltaVectorHeader && delta.header.version == 4)
-    #expect(delta.header.base == SnapshotHeader.Base(lsn: 7, headerChecksum: 0xCA16_A822))
+    #expect(bytes == (try Data(contentsOf: url)))
+    let delta = try SnapshotReader(path: url.path)
+    #expect(delta.header == Self.deltaVectorHeader(layout: layout))
+    #expect(delta.header.version == (layout == .paged ? 6 : 4))
+    let baseChecksum: UInt32 = layout == .paged ? 0x5CE6_3736 : 0xCA16_A822
+    #expect(delta.header.base == SnapshotHeader.Base(lsn: 7, headerChecksum: baseChecksum))
     #expect(delta.valueCount == 1 && delta.entryCount == 2)
     try delta.verify()
 
-    try FileManager.default.copyItem(atPath: Self.vectorURL.path, toPath: files.snapshotPath(lsn: 7))
-    try FileManager.default.copyItem(atPath: Self.deltaVectorURL.path, toPath: files.snapshotPath(lsn: 9))
+    try FileManager.default.copyItem(atPath: base.0.path, toPath: files.snapshotPath(lsn: 7))
+    try FileManager.default.copyItem(atPath: url.path, toPath: files.snapshotPath(lsn: 9))
     let stack = try SnapshotStack.open(files.snapshotPath(lsn: 9))
     #expect(SnapshotStack.basePath(of: files.snapshotPath(lsn: 9), lsn: 7) == files.snapshotPath(lsn: 7))
     #expect(SnapshotStack.basePath(of: directory.file("renamed.snapshot"), lsn: 7) == nil)
@@ -100,7 +116,7 @@ import Testing
   }
 
   /// Headers with right checksums but impossible fields: a delta whose base is not before it,
-  /// and a version past 4.
+  /// and a version past 6.
   @Test func aDeltaHeaderWhoseBaseIsNotBeforeItAndAnUnknownVersionAreRefused() throws {
     var header = Self.deltaVectorHeader
     header.base = SnapshotHeader.Base(lsn: 9, headerChecksum: 1)
@@ -114,30 +130,31 @@ import Testing
     }
     #expect(notBefore.reason.contains("its base's LSN 9 is not before its own (9)"))
     var future = Self.deltaVectorHeader.encoded()
-    future[8] = 5
+    future[8] = 7
     future.replaceSubrange(
       future.count - 4..<future.count,
       with: withUnsafeBytes(of: CRC32C.checksum(future.dropLast(4)).littleEndian, Array.init))
     guard case .failure(let problem) = future.withUnsafeBytes({ SnapshotHeader.decode($0) }) else {
-      Issue.record("version 5 read")
+      Issue.record("version 7 read")
       return
     }
-    #expect("\(problem)".contains("reads versions 1 to 4"))
+    #expect("\(problem)".contains("reads versions 1 to 6"))
   }
 
   @Test(arguments: vectors)
-  func theWriterReproducesTheCommittedVectors(url: URL, compactEntries: Bool) throws {
+  func theWriterReproducesTheCommittedVectors(url: URL, layout: SnapshotHeader.Layout) throws {
+    let compactEntries = layout != .fixedWidth
     let directory = TemporaryDirectory()
     let path = directory.file("small.snapshot")
-    try Self.writeVector(to: path, compactEntries: compactEntries)
+    try Self.writeVector(to: path, layout: layout)
     let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
     if ProcessInfo.processInfo.environment["SOFTADASTRA_UPDATE_VECTORS"] == "1" {
       try bytes.write(to: url)
     }
     #expect(bytes == (try Data(contentsOf: url)))
     let reader = try SnapshotReader(path: url.path)
-    #expect(reader.header == Self.vectorHeader(compactEntries: compactEntries))
-    #expect(reader.header.version == (compactEntries ? 3 : 1))
+    #expect(reader.header == Self.vectorHeader(layout: layout))
+    #expect(reader.header.version == [.paged: 5, .compact: 3, .fixedWidth: 1][layout])
     #expect(reader.valueCount == 3)
     try reader.verify()
     #expect(try reader.lookup(Array("app/name".utf8))?.value == Array("Softadastra".utf8))
@@ -205,6 +222,98 @@ import Testing
     #expect(reader.cache.bytes == 0)
   }
 
+  /// A snapshot of many pages: point reads and listings across page boundaries, and each page's
+  /// damage (bit rot, or a crafted page whose checksums match) found when that page is read, at
+  /// its offset, while reads in the other pages go on.
+  @Test func aPagedIndexOfManyPagesReadsAcrossThemAndFindsEachPagesDamage() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("paged.snapshot")
+    let header = SnapshotHeader(
+      nodeID: "n", createdMilliseconds: 1, lsn: 1, lastTimestamp: HybridTimestamp(rawValue: 1), lastRecordChecksum: 0,
+      successorChecksum: 0, localOperations: 0)
+    let writer = try SnapshotWriter(path: path, header: header)
+    let keys = (0..<120_000).map { Array(String(format: "key/%07d", $0 * 2).utf8) }
+    for (index, key) in keys.enumerated() {
+      try writer.add(key: key, entry: Self.entry(String(repeating: "v\(index % 10)", count: 30), lsn: 1))
+    }
+    try writer.finish()
+    let reader = try SnapshotReader(path: path)
+    guard case .paged(let table, _) = reader.index else {
+      Issue.record("version \(reader.header.version) has no page table")
+      return
+    }
+    #expect(table.count >= 10 && reader.header.version == 5)
+    try reader.verify()
+    func key(_ number: Int) -> [UInt8] { Array(String(format: "key/%07d", number).utf8) }
+    // Each page's first block's first key, the keys around it, and listings from it.
+    for page in 0..<table.count {
+      let first = Array(table.firstKey(page))
+      let index = keys.firstIndex(of: first)!
+      for (offset, present) in [(-2, true), (-1, false), (0, true), (1, false), (2, true)] where index * 2 + offset >= 0
+      {
+        let found = try reader.lookup(key(index * 2 + offset))
+        #expect((found != nil) == present, "key \(index * 2 + offset) beside page \(page)")
+      }
+      var listed: [[UInt8]] = []
+      try reader.forEach(prefix: Array(first.dropLast(2))) { key, _ in
+        listed.append(key)
+        return true
+      }
+      #expect(listed == keys.filter { $0.starts(with: first.dropLast(2)) })
+    }
+
+    let original = FileBytes.read(path)
+    let damaged = directory.file("damaged.snapshot")
+    func put<T: FixedWidthInteger>(_ value: T, at offset: Int, in bytes: inout [UInt8]) {
+      bytes.replaceSubrange(
+        offset..<offset + MemoryLayout<T>.size, with: withUnsafeBytes(of: value.littleEndian, Array.init))
+    }
+    for page in [0, table.count / 2, table.count - 1] {
+      let (offset, size) = (Int(table.offset(page)), Int(table.size(page)))
+      let inPage = Array(table.firstKey(page))
+      let elsewhere = Array(table.firstKey(page == 0 ? 1 : 0))
+      // Bit rot in the page; then a page rewritten with its CRC (and the table's, and the
+      // footer's) made to match, its second block one byte longer than stored.
+      var rotten = original
+      rotten[offset + size / 2] ^= 0x10
+      var crafted = original
+      let storedSize = Int(crafted[offset + 18 + inPage.count]) | Int(crafted[offset + 19 + inPage.count]) << 8
+      put(UInt16(storedSize + 1), at: offset + 18 + inPage.count, in: &crafted)
+      let tableOffset = Int(reader.footer.indexOffset)
+      let footer = crafted.count - SnapshotFormat.footerSize
+      let lineOffset = tableOffset + (0..<page).reduce(0) { $0 + 30 + table.firstKey($1).count }
+      put(CRC32C.checksum(crafted[offset..<offset + size]), at: lineOffset + 12, in: &crafted)
+      put(CRC32C.checksum(crafted[tableOffset..<footer]), at: footer + 40, in: &crafted)
+      put(CRC32C.extend(header.checksum, crafted[footer..<footer + 52]), at: footer + 52, in: &crafted)
+      for (bytes, problem) in [(rotten, "fails its checksum"), (crafted, "does not describe the file")] {
+        FileBytes.write(bytes, to: damaged)
+        let opened = try SnapshotReader(path: damaged)
+        #expect(try opened.lookup(elsewhere) != nil, "page \(page): a read in another page")
+        #expect {
+          try opened.lookup(inPage)
+        } throws: { error in
+          let error = error as! SoftadastraError
+          return error.kind == .corrupt && error.offset == UInt64(offset)
+            && error.message.contains("page \(page) of its block index \(problem)")
+        }
+        #expect(throws: SoftadastraError.self) { try SnapshotReader(path: damaged).verify() }
+      }
+    }
+    // A page table whose first block is not right after the header, its checksums made to match,
+    // is refused at open.
+    var shifted = original
+    let (tableOffset, footer) = (Int(reader.footer.indexOffset), original.count - SnapshotFormat.footerSize)
+    put(UInt64(header.size + 1), at: tableOffset + 20, in: &shifted)
+    put(CRC32C.checksum(shifted[tableOffset..<footer]), at: footer + 40, in: &shifted)
+    put(CRC32C.extend(header.checksum, shifted[footer..<footer + 52]), at: footer + 52, in: &shifted)
+    FileBytes.write(shifted, to: damaged)
+    #expect {
+      try SnapshotReader(path: damaged)
+    } throws: { error in
+      (error as! SoftadastraError).message.contains("its block index does not describe the file")
+    }
+  }
+
   @Test func theBlockCacheKeepsWhatIsReadAndLetsTheRestGo() {
     func block(_ size: Int) -> BlockCache.Block {
       BlockCache.Block(bytes: [UInt8](repeating: 0, count: size), starts: [])
@@ -260,20 +369,32 @@ import Testing
   func anIndexClaimingAHugeBlockIsDamageNotAnAllocation(url: URL) throws {
     // Every checksum made to match: a crafted file, not bit rot.
     var bytes = FileBytes.read(url.path)
+    func put<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+      bytes.replaceSubrange(
+        offset..<offset + MemoryLayout<T>.size, with: withUnsafeBytes(of: value.littleEndian, Array.init))
+    }
+    func load(at offset: Int, count: Int) -> Int {
+      (0..<count).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
+    }
     let footer = bytes.count - SnapshotFormat.footerSize
-    let indexOffset = Int(bytes[footer]) | Int(bytes[footer + 1]) << 8
-    bytes.replaceSubrange(indexOffset + 12..<indexOffset + 16, with: [0xFF, 0xFF, 0xFF, 0x7F])
-    bytes.replaceSubrange(
-      footer + 32..<footer + 40, with: withUnsafeBytes(of: UInt64(0x7FFF_FFFF).littleEndian, Array.init))
-    let indexChecksum = CRC32C.checksum(bytes[indexOffset..<footer])
-    bytes.replaceSubrange(footer + 40..<footer + 44, with: withUnsafeBytes(of: indexChecksum.littleEndian, Array.init))
-    let footerChecksum = CRC32C.extend(try SnapshotHeader.read(path: url.path).checksum, bytes[footer..<footer + 52])
-    bytes.replaceSubrange(footer + 52..<footer + 56, with: withUnsafeBytes(of: footerChecksum.littleEndian, Array.init))
+    let indexOffset = load(at: footer, count: 8)
+    if try SnapshotHeader.read(path: url.path).pagedIndex {
+      // The raw size in the first page's first line, and the page's CRC in the table.
+      let (pageOffset, pageSize) = (load(at: indexOffset, count: 8), load(at: indexOffset + 8, count: 4))
+      put(UInt32(0x7FFF_FFFF), at: pageOffset + 4)
+      put(CRC32C.checksum(bytes[pageOffset..<pageOffset + pageSize]), at: indexOffset + 12)
+    } else {
+      put(UInt32(0x7FFF_FFFF), at: indexOffset + 12)
+    }
+    put(UInt64(0x7FFF_FFFF), at: footer + 32)
+    put(CRC32C.checksum(bytes[indexOffset..<footer]), at: footer + 40)
+    put(CRC32C.extend(try SnapshotHeader.read(path: url.path).checksum, bytes[footer..<footer + 52]), at: footer + 52)
     let directory = TemporaryDirectory()
     let path = directory.file("huge.snapshot")
     FileBytes.write(bytes, to: path)
+    // Found when the index is read: at open, or with its page.
     #expect {
-      try SnapshotReader(path: path)
+      try SnapshotReader(path: path).verify()
     } throws: { error in
       (error as! SoftadastraError).message.contains("block index does not describe the file")
     }

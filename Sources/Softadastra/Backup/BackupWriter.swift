@@ -92,9 +92,9 @@ public enum BackupWriter {
   /// holds an exact LSN, never a half-applied batch.
   ///
   /// - Parameters:
-  ///   - level: the zlib level; nil copies the snapshot's compressed blocks as they are (fast;
-  ///     a snapshot of format version 1 or 2 is written anew in version 3) and compresses the
-  ///     rest at zlib's default level.
+  ///   - level: the zlib level; nil copies the snapshot's compressed blocks as they are under a
+  ///     new paged index (fast; a snapshot of format version 1 or 2 is written anew in version
+  ///     5) and compresses the rest at zlib's default level.
   ///   - createdMilliseconds: the creation time to record (now by default; fixed for the
   ///     format's test vector).
   package static func write(

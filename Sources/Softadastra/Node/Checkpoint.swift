@@ -42,7 +42,7 @@ package struct SealedLog: Sendable, Equatable {
 /// the next checkpoint (`finishing`).
 ///
 /// What is written: while the changes since the newest full snapshot stay under an eighth of its
-/// entries (`deltaFraction`), a **delta snapshot** holding only them (format version 4), read over
+/// entries (`deltaFraction`), a **delta snapshot** holding only them (format version 6), read over
 /// that full snapshot; it replaces the delta before it, so a node reads two files at most. Past
 /// that, or when asked (`full`), a full snapshot merging them all.
 ///

@@ -1,6 +1,6 @@
 import SoftadastraWAL
 
-/// Constants of the snapshot format, versions 1 to 4. `docs/snapshot-format.md` is the specification.
+/// Constants of the snapshot format, versions 1 to 6. `docs/snapshot-format.md` is the specification.
 package enum SnapshotFormat {
   /// The first eight bytes of every snapshot: "SDSNP", CR, LF, 0x1A.
   package static let magic: [UInt8] = [0x53, 0x44, 0x53, 0x4E, 0x50, 0x0D, 0x0A, 0x1A]
@@ -13,6 +13,12 @@ package enum SnapshotFormat {
   package static let compactVersion: UInt16 = 3
   /// The version of a delta snapshot: compact entries, and the whole snapshot they apply over.
   package static let deltaVersion: UInt16 = 4
+  /// Versions 3 and 4 with the index in pages under a page table (what writers write), so that a
+  /// point read reads the table and one page, not the whole index.
+  package static let pagedVersion: UInt16 = 5
+  package static let pagedDeltaVersion: UInt16 = 6
+  /// The newest version readers read.
+  package static let newestVersion = pagedDeltaVersion
   /// Header bytes before the node id.
   package static let headerFixedSize = 53
   /// The footer's size: index offset, index size, block count, entry count, value count, raw
@@ -22,6 +28,8 @@ package enum SnapshotFormat {
   /// decompresses one block, and 4 KiB takes a few microseconds (64 KiB, what writers closed
   /// blocks at until 2026-12, took 150 to 200).
   package static let blockTargetBytes = 4 << 10
+  /// A page of the index is closed once its lines reach this many bytes (versions 5 and 6).
+  package static let pageTargetBytes = 4 << 10
   /// The largest target any writer used (64 KiB): readers accept blocks up to it.
   package static let largestBlockTargetBytes = 64 << 10
   /// The largest uncompressed block a reader accepts: the largest target plus one largest entry.

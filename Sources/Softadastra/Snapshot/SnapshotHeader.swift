@@ -18,12 +18,10 @@ package struct SnapshotHeader: Sendable, Equatable {
   package var localOperations: UInt64
   /// The node's sync table as of `lsn` (`SyncTable`'s encoding), empty when it never synced.
   package var syncTable: [UInt8]
-  /// Whether the blocks hold compact entries (format version 3, what writers write): keys
-  /// prefix-compressed, lengths as varints, LSNs and timestamps as differences. Versions 1 and 2
-  /// hold fixed-width entries.
-  package var compactEntries: Bool
-  /// For a delta snapshot (format version 4), the whole snapshot it holds the changes since: a
-  /// reader reads this file over that one. Nil for a whole snapshot.
+  /// How the blocks and the index are laid out; with `base`, the format version.
+  package var layout: Layout
+  /// For a delta snapshot (format version 4 or 6), the whole snapshot it holds the changes since:
+  /// a reader reads this file over that one. Nil for a whole snapshot.
   package var base: Base?
   package private(set) var size: Int
   package private(set) var checksum: UInt32
@@ -31,9 +29,9 @@ package struct SnapshotHeader: Sendable, Equatable {
   package init(
     nodeID: String, createdMilliseconds: Int64, lsn: UInt64, lastTimestamp: HybridTimestamp,
     lastRecordChecksum: UInt32, successorChecksum: UInt32, localOperations: UInt64, syncTable: [UInt8] = [],
-    compactEntries: Bool = true, base: Base? = nil
+    layout: Layout = .paged, base: Base? = nil
   ) {
-    precondition(base == nil || compactEntries, "a delta snapshot holds compact entries")
+    precondition(base == nil || layout != .fixedWidth, "a delta snapshot holds compact entries")
     self.nodeID = nodeID
     self.createdMilliseconds = createdMilliseconds
     self.lsn = lsn
@@ -42,7 +40,7 @@ package struct SnapshotHeader: Sendable, Equatable {
     self.successorChecksum = successorChecksum
     self.localOperations = localOperations
     self.syncTable = syncTable
-    self.compactEntries = compactEntries
+    self.layout = layout
     self.base = base
     self.size = SnapshotFormat.headerFixedSize + nodeID.utf8.count + syncTable.count + (base == nil ? 0 : 12) + 4
     self.checksum = 0
@@ -61,12 +59,31 @@ package struct SnapshotHeader: Sendable, Equatable {
     }
   }
 
-  /// The format version the header says: 4 for a delta, 3 for compact entries; else 1, or 2
-  /// with a sync table.
+  /// How a snapshot's blocks and index are laid out.
+  package enum Layout: Sendable, Hashable {
+    /// Fixed-width entries and one index (versions 1 and 2, written until 2026-12).
+    case fixedWidth
+    /// Compact entries (keys prefix-compressed, lengths as varints, LSNs and timestamps as
+    /// differences) and one index (versions 3 and 4).
+    case compact
+    /// Compact entries and the index in pages under a page table (versions 5 and 6, what
+    /// writers write): a point read reads the table and one page.
+    case paged
+  }
+
+  /// Whether the blocks hold compact entries (versions 3 to 6).
+  package var compactEntries: Bool { layout != .fixedWidth }
+  /// Whether the index is in pages under a page table (versions 5 and 6).
+  package var pagedIndex: Bool { layout == .paged }
+
+  /// The format version the header says: 1, or 2 with a sync table, for fixed-width entries; 3,
+  /// or 4 for a delta, for compact entries; 5, or 6 for a delta, for a paged index.
   package var version: UInt16 {
-    if base != nil { return SnapshotFormat.deltaVersion }
-    return compactEntries
-      ? SnapshotFormat.compactVersion : syncTable.isEmpty ? SnapshotFormat.version : SnapshotFormat.versionWithSyncTable
+    switch layout {
+    case .fixedWidth: syncTable.isEmpty ? SnapshotFormat.version : SnapshotFormat.versionWithSyncTable
+    case .compact: base == nil ? SnapshotFormat.compactVersion : SnapshotFormat.deltaVersion
+    case .paged: base == nil ? SnapshotFormat.pagedVersion : SnapshotFormat.pagedDeltaVersion
+    }
   }
 
   package func encoded() -> [UInt8] {
@@ -120,12 +137,14 @@ package struct SnapshotHeader: Sendable, Equatable {
       return .failure(.at(0, "it does not start with the Softadastra snapshot magic bytes"))
     }
     let version: UInt16 = bytes.loadLittleEndian(at: 8)
-    guard (SnapshotFormat.version...SnapshotFormat.deltaVersion).contains(version) else {
+    guard (SnapshotFormat.version...SnapshotFormat.newestVersion).contains(version) else {
       return .failure(
         .at(
-          8, "it is snapshot format version \(version); this softadastra reads versions 1 to 4 (upgrade softadastra)"))
+          8,
+          "it is snapshot format version \(version); this softadastra reads versions 1 to \(SnapshotFormat.newestVersion) (upgrade softadastra)"
+        ))
     }
-    let isDelta = version == SnapshotFormat.deltaVersion
+    let isDelta = version == SnapshotFormat.deltaVersion || version == SnapshotFormat.pagedDeltaVersion
     let size = Int(bytes.loadLittleEndian(at: 10, as: UInt16.self))
     let idLength = Int(bytes[52])
     let tableLength = size - (SnapshotFormat.headerFixedSize + idLength + (isDelta ? 12 : 0) + 4)
@@ -160,7 +179,8 @@ package struct SnapshotHeader: Sendable, Equatable {
       lastRecordChecksum: bytes.loadLittleEndian(at: 36), successorChecksum: bytes.loadLittleEndian(at: 40),
       localOperations: bytes.loadLittleEndian(at: 44),
       syncTable: Array(bytes[53 + idLength..<53 + idLength + tableLength]),
-      compactEntries: version >= SnapshotFormat.compactVersion, base: base)
+      layout: version >= SnapshotFormat.pagedVersion
+        ? .paged : version >= SnapshotFormat.compactVersion ? .compact : .fixedWidth, base: base)
     return .success(header)
   }
 }

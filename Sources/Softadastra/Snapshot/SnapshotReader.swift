@@ -1,17 +1,19 @@
 @_spi(Storage) import SoftadastraWAL
 
-/// Reads a snapshot: its header, footer and index at open, then single blocks on demand.
+/// Reads a snapshot: its header, footer and index (or page table) at open, then pages of the
+/// index and single blocks on demand.
 ///
-/// Opening checks the header, footer and index (their CRCs and layout) but not the blocks; each
-/// block is checked (CRC, size, entry layout, key order) when it is read, and `verify()` reads
-/// them all. Every problem is a `corrupt` error naming the snapshot and the offset.
+/// Opening checks the header, footer and index or page table (their CRCs and layout) but not the
+/// blocks; each page is checked (CRC, layout, key order) when it is first read, each block (CRC,
+/// size, entry layout, key order) when it is read, and `verify()` reads them all. Every problem
+/// is a `corrupt` error naming the snapshot and the offset.
 package final class SnapshotReader {
   package let path: String
   package let header: SnapshotHeader
   package let fileSize: UInt64
   let footer: SnapshotFooter
   /// The block index, read in place: a lookup's binary search compares bytes where they are.
-  let index: SnapshotIndex
+  let index: Index
   private let file: SystemFile
   /// Blocks kept for point reads (none until a client gives it a capacity), its own or shared
   /// with other files (`share(_:)`), under the keys from `cacheKeys` on.
@@ -46,9 +48,7 @@ package final class SnapshotReader {
     guard CRC32C.checksum(indexBytes) == footer.indexChecksum else {
       throw Self.damage(path, .at(footer.indexOffset, "its block index checksum does not match"))
     }
-    guard let index = SnapshotIndex(indexBytes), index.count == Int(footer.blockCount),
-      index.isLaidOut(from: UInt64(header.size), to: footer)
-    else {
+    guard let index = Index(indexBytes, header: header, footer: footer) else {
       throw Self.damage(path, .at(footer.indexOffset, "its block index does not describe the file"))
     }
     self.path = path
@@ -65,12 +65,12 @@ package final class SnapshotReader {
   package var valueCount: UInt64 { footer.valueCount }
   /// The uncompressed size of the entries.
   package var rawBytes: UInt64 { footer.rawBytes }
-  package var blockCount: Int { index.count }
+  package var blockCount: Int { Int(footer.blockCount) }
 
   /// The entry for `key`, reading at most one block; nil when the snapshot has no value for it
   /// (or, with `includingTombstones`, neither a value nor a tombstone).
   package func lookup(_ key: [UInt8], includingTombstones: Bool = false) throws(SoftadastraError) -> LocalStore.Entry? {
-    guard let block = index.block(for: key), let entry = try find(key, inBlock: block) else { return nil }
+    guard let block = try block(for: key), let entry = try find(key, in: block) else { return nil }
     return entry.isTombstone && !includingTombstones ? nil : entry
   }
 
@@ -94,17 +94,16 @@ package final class SnapshotReader {
   package func forEachInPlace(
     prefix: [UInt8] = [], _ body: (StoredEntry) throws(SoftadastraError) -> Bool
   ) throws(SoftadastraError) {
-    for block in index.indices {
-      if !prefix.isEmpty {
-        if index.block(block, endsBefore: prefix) { continue }
-        let first = index.firstKey(block)
-        if !first.starts(with: prefix) && prefix.lexicographicallyPrecedes(first) { return }
-      }
+    var number = try firstBlock(notBefore: prefix)
+    while number < blockCount {
+      let block = try indexedBlock(number)
+      number += 1
+      if block.startsPast(prefix) { return }
       let checked = try checkedBlock(block)
       let stopped = checked.bytes.withUnsafeBytes { bytes in
         Result { () throws(SoftadastraError) -> Bool in
           for start in checked.starts {
-            let stored = StoredEntry(block: bytes, start: Int(start), snapshot: self, index: block)
+            let stored = StoredEntry(block: bytes, start: Int(start), snapshot: self, number: block.number)
             guard prefix.isEmpty || stored.key.starts(with: prefix) else { continue }
             guard try body(stored) else { return true }
           }
@@ -120,7 +119,8 @@ package final class SnapshotReader {
   package struct Cursor {
     private let reader: SnapshotReader
     private let prefix: [UInt8]
-    private var block = 0
+    /// The next block to read; nil before the first.
+    private var block: Int?
     private var entries: [(key: [UInt8], entry: LocalStore.Entry)] = []
     private var position = 0
 
@@ -136,14 +136,14 @@ package final class SnapshotReader {
           defer { position += 1 }
           if prefix.isEmpty || entries[position].key.starts(with: prefix) { return entries[position] }
         }
-        let index = reader.index
-        while block < index.count, !prefix.isEmpty, index.block(block, endsBefore: prefix) { block += 1 }
-        guard block < index.count else { return nil }
-        let first = index.firstKey(block)
-        if !prefix.isEmpty, !first.starts(with: prefix), prefix.lexicographicallyPrecedes(first) { return nil }
-        entries = try reader.readBlock(block)
+        let number: Int
+        if let block { number = block } else { number = try reader.firstBlock(notBefore: prefix) }
+        guard number < reader.blockCount else { return nil }
+        let indexed = try reader.indexedBlock(number)
+        if indexed.startsPast(prefix) { return nil }
+        entries = try reader.readBlock(indexed)
         position = 0
-        block += 1
+        block = number + 1
       }
     }
   }
@@ -158,11 +158,12 @@ package final class SnapshotReader {
     let block: UnsafeRawBufferPointer
     let start: Int
     let snapshot: SnapshotReader
-    let index: Int
+    /// The block's number in the snapshot.
+    let number: Int
 
     /// Only `checkedBlock`'s entries: `key` and `value` trust the lengths it checked.
-    fileprivate init(block: UnsafeRawBufferPointer, start: Int, snapshot: SnapshotReader, index: Int) {
-      (self.block, self.start, self.snapshot, self.index) = (block, start, snapshot, index)
+    fileprivate init(block: UnsafeRawBufferPointer, start: Int, snapshot: SnapshotReader, number: Int) {
+      (self.block, self.start, self.snapshot, self.number) = (block, start, snapshot, number)
     }
 
     package var isTombstone: Bool { block[start] == SnapshotFormat.tombstoneEntry }
@@ -181,31 +182,40 @@ package final class SnapshotReader {
     /// The key and the whole entry, copied out.
     package func owned() throws(SoftadastraError) -> (key: [UInt8], entry: LocalStore.Entry) {
       var reader = FieldReader(block, from: start, to: block.count)
-      guard let entry = SnapshotEntryCoding.read(&reader) else { throw snapshot.mismatch(index) }
+      guard let entry = SnapshotEntryCoding.read(&reader) else { throw snapshot.mismatch(number) }
       return entry
     }
   }
 
-  /// Reads and checks every block.
+  /// Reads and checks every page and block.
   package func verify() throws(SoftadastraError) {
-    // Each block is checked whole as it is read (`checkedBlock`); its entries need no copy.
-    var values: UInt64 = 0
+    // Each block is checked whole as it is read (`checkedBlock`) against its line (its entry
+    // count, raw size and keys); its entries need no copy.
+    var (values, entries, rawBytes): (UInt64, UInt64, UInt64) = (0, 0, 0)
     try forEachInPlace { stored in
       if !stored.isTombstone { values += 1 }
+      entries += 1
       return true
     }
-    guard values == footer.valueCount else {
+    for number in 0..<blockCount { rawBytes += UInt64(try indexedBlock(number).rawSize) }
+    let footerOffset = fileSize - UInt64(SnapshotFormat.footerSize)
+    guard entries == footer.entryCount, rawBytes == footer.rawBytes else {
       throw Self.damage(
         path,
         .at(
-          fileSize - UInt64(SnapshotFormat.footerSize),
-          "its footer counts \(footer.valueCount) values, its blocks hold \(values)"))
+          footerOffset,
+          "its footer counts \(footer.entryCount) entries of \(footer.rawBytes) bytes, its blocks hold \(entries) of \(rawBytes)"
+        ))
+    }
+    guard values == footer.valueCount else {
+      throw Self.damage(
+        path, .at(footerOffset, "its footer counts \(footer.valueCount) values, its blocks hold \(values)"))
     }
   }
 
   /// Checks every block's CRC without decompressing: a cheap check before streaming them all.
   package func checkBlockChecksums() throws(SoftadastraError) {
-    for block in index.indices { _ = try storedBlock(block) }
+    for number in 0..<blockCount { _ = try storedBlock(indexedBlock(number)) }
   }
 
   /// Which of `keys` (in increasing order) have a value, reading each block they fall in once.
@@ -222,13 +232,13 @@ package final class SnapshotReader {
     var loaded: [(key: [UInt8], entry: LocalStore.Entry)] = []
     var next = 0
     for key in keys {
-      guard let block = index.block(for: key) else {
+      guard let block = try block(for: key) else {
         result.append(nil)
         continue
       }
-      if block != loadedBlock {
+      if block.number != loadedBlock {
         loaded = try readBlock(block)
-        loadedBlock = block
+        loadedBlock = block.number
         next = 0
       }
       while next < loaded.count, keyPrecedes(loaded[next].key, key) { next += 1 }
@@ -237,61 +247,65 @@ package final class SnapshotReader {
     return result
   }
 
-  /// Reads block `index` as stored (compressed) and checks its CRC.
-  func storedBlock(_ block: Int) throws(SoftadastraError) -> [UInt8] {
-    let (offset, size) = (index.offset(block), Int(index.storedSize(block)))
-    let stored: [UInt8]
-    do throws(SoftadastraError) { stored = try file.read(count: size, at: offset) } catch {
+  /// Reads `count` bytes at `offset` (fewer at the end of the file).
+  func read(_ count: Int, at offset: UInt64) throws(SoftadastraError) -> [UInt8] {
+    do throws(SoftadastraError) { return try file.read(count: count, at: offset) } catch {
       throw error.asFailure(ofSnapshot: path)
     }
-    guard stored.count == size, CRC32C.checksum(stored) == index.checksum(block) else {
-      throw Self.damage(path, .at(offset, "block \(block) fails its checksum"))
+  }
+
+  /// Reads `block` as stored (compressed) and checks its CRC.
+  func storedBlock(_ block: IndexedBlock) throws(SoftadastraError) -> [UInt8] {
+    let (offset, size) = (block.offset, Int(block.storedSize))
+    let stored = try read(size, at: offset)
+    guard stored.count == size, CRC32C.checksum(stored) == block.checksum else {
+      throw Self.damage(path, .at(offset, "block \(block.number) fails its checksum"))
     }
     return stored
   }
 
-  /// Reads block `index`, checks its CRC, and decompresses it, in the fixed-width layout of
-  /// versions 1 and 2.
-  private func rawBlock(_ block: Int) throws(SoftadastraError) -> [UInt8] { try decodedBlock(block).bytes }
+  /// Reads `block`, checks its CRC, and decompresses it, in the fixed-width layout of versions
+  /// 1 and 2.
+  private func rawBlock(_ block: IndexedBlock) throws(SoftadastraError) -> [UInt8] { try decodedBlock(block).bytes }
 
-  /// Reads block `index`, checks its CRC, and decompresses it; compact entries (version 3) are
+  /// Reads `block`, checks its CRC, and decompresses it; compact entries (versions 3 to 6) are
   /// expanded to the fixed-width layout, which gives where each entry starts.
-  private func decodedBlock(_ block: Int) throws(SoftadastraError) -> (bytes: [UInt8], starts: [UInt32]?) {
+  private func decodedBlock(_ block: IndexedBlock) throws(SoftadastraError) -> (bytes: [UInt8], starts: [UInt32]?) {
     let stored = try storedBlock(block)
-    let size = Int(index.rawSize(block))
+    let size = Int(block.rawSize)
     let raw = try stored.withUnsafeBytes { buffer in
       Result { () throws(SoftadastraError) in try Zlib.decompress(buffer, size: size, checksummed: true) }
     }.get()
     guard let raw else {
-      throw Self.damage(path, .at(index.offset(block), "block \(block) does not decompress to its recorded size"))
+      throw Self.damage(path, .at(block.offset, "block \(block.number) does not decompress to its recorded size"))
     }
     guard header.compactEntries else { return (raw, nil) }
     guard let expanded = raw.withUnsafeBytes({ CompactEntryCoding.expand($0, limit: SnapshotFormat.maxBlockRawBytes) })
-    else { throw mismatch(block) }
+    else { throw mismatch(block.number) }
     return expanded
   }
 
-  /// `key`'s entry in block `index`, decoding only that entry: by binary search in a kept block
+  /// `key`'s entry in `block`, decoding only that entry: by binary search in a kept block
   /// (reading and keeping it first when the cache has room for blocks), else stepping over the
   /// others.
-  private func find(_ key: [UInt8], inBlock index: Int) throws(SoftadastraError) -> LocalStore.Entry? {
+  private func find(_ key: [UInt8], in block: IndexedBlock) throws(SoftadastraError) -> LocalStore.Entry? {
     let found: LocalStore.Entry??
     if cache.capacity > 0 {
-      let block = try keptBlock(index)
-      found = block.bytes.withUnsafeBytes { SnapshotEntryCoding.find(key, in: $0, starts: block.starts) }
+      let kept = try keptBlock(block)
+      found = kept.bytes.withUnsafeBytes { SnapshotEntryCoding.find(key, in: $0, starts: kept.starts) }
     } else {
-      found = try rawBlock(index).withUnsafeBytes { SnapshotEntryCoding.find(key, in: $0) }
+      found = try rawBlock(block).withUnsafeBytes { SnapshotEntryCoding.find(key, in: $0) }
     }
-    guard let found else { throw mismatch(index) }
+    guard let found else { throw mismatch(block.number) }
     return found
   }
 
-  /// Block `index` from the cache, or read, checked and kept there.
-  private func keptBlock(_ index: Int) throws(SoftadastraError) -> BlockCache.Block {
-    if let block = cache.block(cacheKeys + index) { return block }
-    let block = try checkedBlock(index)
-    cache.keep(block, as: cacheKeys + index)
-    return block
+  /// `block` from the cache, or read, checked and kept there.
+  private func keptBlock(_ block: IndexedBlock) throws(SoftadastraError) -> BlockCache.Block {
+    if let kept = cache.block(cacheKeys + block.number) { return kept }
+    let checked = try checkedBlock(block)
+    cache.keep(checked, as: cacheKeys + block.number)
+    return checked
   }
 
   /// Keeps this file's blocks in `cache` from now on, beside another file's, under keys no other
@@ -305,34 +319,35 @@ package final class SnapshotReader {
     }
   }
 
-  /// Block `index` read, checked (its CRC, then every entry as `read` would) and decompressed,
-  /// with where each entry starts; its entries as the index describes them: their count, its
-  /// first key and its last.
-  private func checkedBlock(_ index: Int) throws(SoftadastraError) -> BlockCache.Block {
-    let (raw, knownStarts) = try decodedBlock(index)
-    // Its entries as the index describes them: their count, its first key and its last.
+  /// `block` read, checked (its CRC, then every entry as `read` would) and decompressed, with
+  /// where each entry starts; its entries as the index describes them: their count, its first
+  /// key, and its last (or one before the next block's first).
+  private func checkedBlock(_ block: IndexedBlock) throws(SoftadastraError) -> BlockCache.Block {
+    let (raw, knownStarts) = try decodedBlock(block)
     func key(at start: UInt32) -> ArraySlice<UInt8> {
       let length = Int(raw[Int(start) + 1]) | Int(raw[Int(start) + 2]) << 8
       return raw[Int(start) + 3..<Int(start) + 3 + length]
     }
     guard let starts = knownStarts ?? raw.withUnsafeBytes({ SnapshotEntryCoding.entryStarts(in: $0) }),
-      starts.count == Int(self.index.entryCount(index)), let first = starts.first, let last = starts.last,
-      key(at: first).elementsEqual(self.index.firstKey(index)), key(at: last).elementsEqual(self.index.lastKey(index))
-    else { throw mismatch(index) }
+      starts.count == Int(block.entryCount), let first = starts.first, let last = starts.last,
+      block.holds(first: key(at: first), last: key(at: last))
+    else { throw mismatch(block.number) }
     return BlockCache.Block(bytes: raw, starts: starts)
   }
 
-  fileprivate func mismatch(_ index: Int) -> SoftadastraError {
-    Self.damage(path, .at(self.index.offset(index), "block \(index) holds entries that do not match the index"))
+  fileprivate func mismatch(_ number: Int) -> SoftadastraError {
+    // The block was read: its line is at hand.
+    let offset = (try? indexedBlock(number))?.offset ?? 0
+    return Self.damage(path, .at(offset, "block \(number) holds entries that do not match the index"))
   }
 
-  /// Reads, checks and decodes block `index`.
-  func readBlock(_ block: Int) throws(SoftadastraError) -> [(key: [UInt8], entry: LocalStore.Entry)] {
+  /// Reads, checks and decodes `block`.
+  func readBlock(_ block: IndexedBlock) throws(SoftadastraError) -> [(key: [UInt8], entry: LocalStore.Entry)] {
     let checked = try checkedBlock(block)
     return try checked.bytes.withUnsafeBytes { bytes in
       Result { () throws(SoftadastraError) in
         try checked.starts.map { (start) throws(SoftadastraError) in
-          try StoredEntry(block: bytes, start: Int(start), snapshot: self, index: block).owned()
+          try StoredEntry(block: bytes, start: Int(start), snapshot: self, number: block.number).owned()
         }
       }
     }.get()

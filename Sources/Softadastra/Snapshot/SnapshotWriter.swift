@@ -37,7 +37,7 @@ package final class SnapshotWriter {
   private var blockCount: UInt32 = 0
   private var blockFirstKey: [UInt8] = []
   private var lastKey: [UInt8]?
-  private var index: [UInt8] = []
+  private var index: SnapshotIndexBuilder
   private var blocks: UInt32 = 0
   private var entries: UInt64 = 0
   private var values: UInt64 = 0
@@ -81,6 +81,7 @@ package final class SnapshotWriter {
     self.path = path
     self.header = header
     self.level = level
+    self.index = SnapshotIndexBuilder(paged: header.pagedIndex)
     block.reserveCapacity(SnapshotFormat.blockTargetBytes + 4096)
     try append(header.encoded())
   }
@@ -137,12 +138,15 @@ package final class SnapshotWriter {
   @discardableResult
   package func finish() throws(SoftadastraError) -> UInt64 {
     try closeBlock()
-    let indexOffset = offset
-    let indexChecksum = CRC32C.checksum(index)
-    try append(index)
+    let (lines, table) = index.finish(at: offset)
+    try append(lines)
+    // The footer describes the page table of a paged index, else the one index.
+    let described = table ?? lines
+    let describedOffset = offset - UInt64(table == nil ? lines.count : 0)
+    if let table { try append(table) }
     let footer = SnapshotFooter(
-      indexOffset: indexOffset, indexSize: UInt32(index.count), blockCount: blocks, entryCount: entries,
-      valueCount: values, rawBytes: rawBytes, indexChecksum: indexChecksum)
+      indexOffset: describedOffset, indexSize: UInt32(described.count), blockCount: blocks, entryCount: entries,
+      valueCount: values, rawBytes: rawBytes, indexChecksum: CRC32C.checksum(described))
     try append(footer.encoded(headerChecksum: header.checksum))
     switch destination {
     case .ownFile(let temporaryPath):
@@ -160,26 +164,31 @@ package final class SnapshotWriter {
 
   /// Adds every entry of `source` without decompressing them: each block's stored bytes are
   /// copied (after checking their CRC) and indexed anew. Only into a writer with no entries yet
-  /// whose header says the same entry layout (`compactEntries`); `finish()` then completes the
-  /// snapshot under this writer's header.
+  /// whose header says the same entry layout (`compactEntries`), and a paged index when the
+  /// source has one (its lines have no last key); `finish()` then completes the snapshot under
+  /// this writer's header.
   package func addBlocks(of source: SnapshotReader, progress: ((UInt64) -> Void)? = nil) throws(SoftadastraError) {
-    guard entries == 0, source.header.compactEntries == header.compactEntries else {
+    guard entries == 0, source.header.compactEntries == header.compactEntries,
+      header.pagedIndex || !source.header.pagedIndex
+    else {
       throw SoftadastraError(
-        .invalidArgument, "a snapshot's blocks can only be copied into an empty snapshot of the same entry layout")
+        .invalidArgument, "a snapshot's blocks can only be copied into an empty snapshot of the same layout")
     }
-    for index in source.index.indices {
-      var block = source.index[index]
-      let stored = try source.storedBlock(index)
+    for number in 0..<source.blockCount {
+      let indexed = try source.indexedBlock(number)
+      let stored = try source.storedBlock(indexed)
+      var block = indexed.snapshotBlock
       block.offset = offset
-      block.append(to: &self.index)
+      index.add(block)
       try append(stored)
       rawBytes += UInt64(block.rawSize)
       entries += UInt64(block.entryCount)
       blocks += 1
-      lastKey = block.lastKey
       progress?(UInt64(block.rawSize))
     }
     values += source.valueCount
+    // The key entries added after these must follow: the last block's last.
+    if source.blockCount > 0 { lastKey = try source.readBlock(source.indexedBlock(source.blockCount - 1)).last?.key }
   }
 
   private func closeBlock() throws(SoftadastraError) {
@@ -187,10 +196,10 @@ package final class SnapshotWriter {
     let stored = try block.withUnsafeBytes { buffer in
       Result { () throws(SoftadastraError) in try Zlib.compress(buffer, level: level) }
     }.get()
-    SnapshotBlock(
-      offset: offset, storedSize: UInt32(stored.count), rawSize: UInt32(block.count), entryCount: blockCount,
-      checksum: CRC32C.checksum(stored), firstKey: blockFirstKey, lastKey: lastKey!
-    ).append(to: &index)
+    index.add(
+      SnapshotBlock(
+        offset: offset, storedSize: UInt32(stored.count), rawSize: UInt32(block.count), entryCount: blockCount,
+        checksum: CRC32C.checksum(stored), firstKey: blockFirstKey, lastKey: lastKey!))
     try append(stored)
     rawBytes += UInt64(block.count)
     blocks += 1

@@ -1,0 +1,63 @@
+@_spi(Storage) import SoftadastraWAL
+
+/// The block index a writer builds as it writes blocks: every line in one index (versions 1 to
+/// 4), or lines in pages of about `SnapshotFormat.pageTargetBytes` under a page table (versions 5
+/// and 6; `SnapshotIndex` and `SnapshotPageTable` read them).
+struct SnapshotIndexBuilder {
+  let paged: Bool
+  /// Every line so far, pages back to back.
+  private var lines: [UInt8] = []
+  /// The closed pages: where each is in `lines`, with its page table line but for its offset.
+  private var pages: [Page] = []
+  /// Where the open page starts in `lines`, its blocks, and its first block's place and key.
+  private var pageStart = 0
+  private var pageBlocks: UInt32 = 0
+  private var pageFirstBlock: (offset: UInt64, key: [UInt8]) = (0, [])
+
+  private struct Page {
+    let start: Int
+    let size: Int
+    let checksum: UInt32
+    let blocks: UInt32
+    let firstBlock: (offset: UInt64, key: [UInt8])
+  }
+
+  init(paged: Bool) { self.paged = paged }
+
+  /// Adds the line of the block after the last.
+  mutating func add(_ block: SnapshotBlock) {
+    guard paged else { return block.append(to: &lines) }
+    if pageBlocks == 0 { pageFirstBlock = (block.offset, block.firstKey) }
+    block.appendPaged(to: &lines)
+    pageBlocks += 1
+    if lines.count - pageStart >= SnapshotFormat.pageTargetBytes { closePage() }
+  }
+
+  private mutating func closePage() {
+    guard pageBlocks > 0 else { return }
+    pages.append(
+      Page(
+        start: pageStart, size: lines.count - pageStart, checksum: CRC32C.checksum(lines[pageStart...]),
+        blocks: pageBlocks, firstBlock: pageFirstBlock))
+    pageStart = lines.count
+    pageBlocks = 0
+  }
+
+  /// What follows the blocks when the index is written at `offset`: the lines, and for a paged
+  /// index the page table after them (the footer describes the table, else the lines).
+  mutating func finish(at offset: UInt64) -> (lines: [UInt8], table: [UInt8]?) {
+    guard paged else { return (lines, nil) }
+    closePage()
+    var table: [UInt8] = []
+    for page in pages {
+      table.appendLittleEndian(offset + UInt64(page.start))
+      table.appendLittleEndian(UInt32(page.size))
+      table.appendLittleEndian(page.checksum)
+      table.appendLittleEndian(page.blocks)
+      table.appendLittleEndian(page.firstBlock.offset)
+      table.appendLittleEndian(UInt16(page.firstBlock.key.count))
+      table.append(contentsOf: page.firstBlock.key)
+    }
+    return (lines, table)
+  }
+}
