@@ -61,6 +61,28 @@ import Testing
     #expect(try workspace.jsonLines(export).count == 100)
   }
 
+  /// An import of 1 MiB or more ends with a checkpoint (a read in another process starts from
+  /// the snapshot, not a replay of the batch); a smaller one, or one with checkpoints off, does not.
+  @Test func aSizableImportEndsWithACheckpoint() throws {
+    let workspace = CLIWorkspace()
+    func snapshots(_ node: String) -> [String] {
+      ((try? FileManager.default.contentsOfDirectory(atPath: workspace.file("data"))) ?? []).filter {
+        $0.hasPrefix(node + ".") && $0.hasSuffix(".snapshot")
+      }
+    }
+    let large = (0..<12_000).map { "key/\($0)\t" + String(repeating: "v", count: 80) }.joined(separator: "\n")
+    #expect(large.utf8.count >= 1 << 20)
+    FileBytes.write(Array(large.utf8), to: workspace.file("large.tsv"))
+    FileBytes.write(Array("a\t1\nb\t2\n".utf8), to: workspace.file("small.tsv"))
+    expectSuccess(workspace.run("store", "import", "small.tsv", "--node-id", "n"))
+    #expect(snapshots("n").isEmpty)
+    expectSuccess(workspace.run("store", "import", "large.tsv", "--node-id", "n"))
+    #expect(snapshots("n") == ["n.00000000000000012002.snapshot"])
+    #expect(workspace.run("store", "get", "key/11999", "--node-id", "n").out == String(repeating: "v", count: 80) + "\n")
+    expectSuccess(workspace.run("store", "import", "large.tsv", "--node-id", "off", "--checkpoint-bytes", "0"))
+    #expect(snapshots("off").isEmpty)
+  }
+
   @Test func aMalformedImportLineRejectsTheWholeImportAndWritesNothing() {
     let workspace = CLIWorkspace()
     workspace.run("store", "put", "keep", "me")

@@ -10,8 +10,14 @@ struct StoreImportCommand: ParsableCommand {
       Reads key<TAB>value lines (or JSON Lines with --format jsonl, the objects store export \
       writes). The whole file is one batch with one sync: after a crash either all of it is \
       there or none. A malformed line rejects the whole import, naming its line, and writes nothing. \
-      The input is streamed into the batch, in memory that does not grow with it.
+      The input is streamed into the batch, in memory that does not grow with it. An input of 1 MiB \
+      or more ends with a checkpoint (unless --checkpoint-bytes is 0), so that reads after it start \
+      from a snapshot.
       """)
+
+  /// An input of this many bytes or more ends with a checkpoint: a read in a new process replays
+  /// the log after the newest snapshot, about 4 ms per MiB.
+  static let checkpointAfterBytes: UInt64 = 1 << 20
 
   @Argument(help: "The file to read; '-' or nothing reads standard input.", completion: .file()) var file: String = "-"
   @Option(help: "tsv (key<TAB>value) or jsonl.") var format: KeyValueLines.Format = .tsv
@@ -32,6 +38,12 @@ struct StoreImportCommand: ParsableCommand {
     var input = try lines(path)
     let client = try global.openClient(forWriting: true, loadsStore: false)
     let lsns = try client.commit { () throws(SoftadastraError) in try input.next() }
+    if lsns != nil, global.resolvedCheckpointBytes > 0, try size(path) >= Self.checkpointAfterBytes {
+      // The batch is durable: a checkpoint that fails only leaves its log to replay.
+      do { try client.checkpoint() } catch {
+        Output.diagnostic("warning: the import is saved; the checkpoint after it failed: \(error.commandLineDescription)")
+      }
+    }
     try global.close(client)
     if global.json {
       let count: Int = lsns.map { $0.count } ?? 0
@@ -41,6 +53,12 @@ struct StoreImportCommand: ParsableCommand {
         ("last_lsn", lsns.map { .number($0.upperBound) } ?? .null),
       ])
     }
+  }
+
+  private func size(_ path: String) throws -> UInt64 {
+    let file = try SystemFile.openForReading(path)
+    defer { file.close() }
+    return try file.size()
   }
 
   /// The file at `path` as lines of `format`, read as they are needed.
