@@ -38,10 +38,14 @@ public func fuzzStoreDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
   // The input as a page table: its lines read, its layout checked, block numbers mapped to the
   // page holding them, and keys to the page that may.
   if let table = SnapshotPageTable(Array(bytes)) {
-    _ = table.isLaidOut(blocksStart: 63, tableOffset: UInt64(size) + 63)
+    let footer = SnapshotFooter(
+      indexOffset: UInt64(size) + 63, indexSize: UInt32(size), blockCount: UInt32(truncatingIfNeeded: table.blockCount),
+      entryCount: 1 << 20, valueCount: 0, rawBytes: 1 << 30, indexChecksum: 0)
+    _ = table.isLaidOut(blocksStart: 63, tableOffset: UInt64(size) + 63, footer: footer)
     for page in 0..<table.count {
       _ = (
-        table.offset(page), table.size(page), table.checksum(page), table.firstBlockOffset(page), table.firstKey(page)
+        table.offset(page), table.size(page), table.checksum(page), table.firstBlockOffset(page), table.firstKey(page),
+        table.entryCount(page), table.rawBytes(page)
       )
     }
     for block in stride(from: 0, to: table.blockCount, by: max(1, table.blockCount / 16)) {
@@ -131,7 +135,18 @@ public func fuzzStoreDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
       if let archive = try? BackupArchive(path: path) { _ = try? archive.checkParts() }
       // A snapshot: opened, checked, and read by key, by prefix and by cursor.
       if let snapshot = try? SnapshotReader(path: path) {
-        try? snapshot.verify()
+        // What a checked scan lists, a lookup finds, entry for entry.
+        if (try? snapshot.verify()) != nil {
+          var listed: [(key: [UInt8], entry: LocalStore.Entry)] = []
+          try? snapshot.forEach(includingTombstones: true) { key, entry in
+            listed.append((key, entry))
+            return listed.count < 64
+          }
+          for (key, entry) in listed {
+            precondition(
+              (try? snapshot.lookup(key, includingTombstones: true)) == entry, "a lookup disagrees with a scan")
+          }
+        }
         for key in keysToFind { _ = try? snapshot.lookup(key, includingTombstones: true) }
         _ = try? snapshot.entries(for: keysToFind)
         try? snapshot.forEachInPlace(prefix: [0x61]) { _ in true }

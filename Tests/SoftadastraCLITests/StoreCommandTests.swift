@@ -78,7 +78,8 @@ import Testing
     #expect(snapshots("n").isEmpty)
     expectSuccess(workspace.run("store", "import", "large.tsv", "--node-id", "n"))
     #expect(snapshots("n") == ["n.00000000000000012002.snapshot"])
-    #expect(workspace.run("store", "get", "key/11999", "--node-id", "n").out == String(repeating: "v", count: 80) + "\n")
+    #expect(
+      workspace.run("store", "get", "key/11999", "--node-id", "n").out == String(repeating: "v", count: 80) + "\n")
     expectSuccess(workspace.run("store", "import", "large.tsv", "--node-id", "off", "--checkpoint-bytes", "0"))
     #expect(snapshots("off").isEmpty)
   }

@@ -1,5 +1,6 @@
 import Foundation
 import SoftadastraTestSupport
+@_spi(Storage) import SoftadastraWAL
 import Testing
 
 @testable import Softadastra
@@ -225,18 +226,25 @@ import Testing
   /// A snapshot of many pages: point reads and listings across page boundaries, and each page's
   /// damage (bit rot, or a crafted page whose checksums match) found when that page is read, at
   /// its offset, while reads in the other pages go on.
-  @Test func aPagedIndexOfManyPagesReadsAcrossThemAndFindsEachPagesDamage() throws {
-    let directory = TemporaryDirectory()
-    let path = directory.file("paged.snapshot")
+  /// A version 5 snapshot at `path` of `count` keys, the even numbers as "key/%07d", each with a
+  /// 60-byte value: 120,000 of them make 16 pages. Returns its header and keys.
+  static func writeManyPages(to path: String, count: Int) throws -> (SnapshotHeader, [[UInt8]]) {
     let header = SnapshotHeader(
       nodeID: "n", createdMilliseconds: 1, lsn: 1, lastTimestamp: HybridTimestamp(rawValue: 1), lastRecordChecksum: 0,
       successorChecksum: 0, localOperations: 0)
     let writer = try SnapshotWriter(path: path, header: header)
-    let keys = (0..<120_000).map { Array(String(format: "key/%07d", $0 * 2).utf8) }
+    let keys = (0..<count).map { Array(String(format: "key/%07d", $0 * 2).utf8) }
     for (index, key) in keys.enumerated() {
-      try writer.add(key: key, entry: Self.entry(String(repeating: "v\(index % 10)", count: 30), lsn: 1))
+      try writer.add(key: key, entry: entry(String(repeating: "v\(index % 10)", count: 30), lsn: 1))
     }
     try writer.finish()
+    return (header, keys)
+  }
+
+  @Test func aPagedIndexOfManyPagesReadsAcrossThemAndFindsEachPagesDamage() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("paged.snapshot")
+    let (header, keys) = try Self.writeManyPages(to: path, count: 120_000)
     let reader = try SnapshotReader(path: path)
     guard case .paged(let table, _) = reader.index else {
       Issue.record("version \(reader.header.version) has no page table")
@@ -281,7 +289,7 @@ import Testing
       put(UInt16(storedSize + 1), at: offset + 18 + inPage.count, in: &crafted)
       let tableOffset = Int(reader.footer.indexOffset)
       let footer = crafted.count - SnapshotFormat.footerSize
-      let lineOffset = tableOffset + (0..<page).reduce(0) { $0 + 30 + table.firstKey($1).count }
+      let lineOffset = tableOffset + (0..<page).reduce(0) { $0 + 46 + table.firstKey($1).count }
       put(CRC32C.checksum(crafted[offset..<offset + size]), at: lineOffset + 12, in: &crafted)
       put(CRC32C.checksum(crafted[tableOffset..<footer]), at: footer + 40, in: &crafted)
       put(CRC32C.extend(header.checksum, crafted[footer..<footer + 52]), at: footer + 52, in: &crafted)
@@ -311,6 +319,188 @@ import Testing
       try SnapshotReader(path: damaged)
     } throws: { error in
       (error as! SoftadastraError).message.contains("its block index does not describe the file")
+    }
+  }
+
+  /// A page table line as written, to craft tables with.
+  struct PageTableLine {
+    var offset: UInt64, size: UInt32, checksum: UInt32, blocks: UInt32, firstBlockOffset: UInt64
+    var entries: UInt64, rawBytes: UInt64, key: [UInt8]
+  }
+
+  /// Page tables and footers that contradict the pages or each other, every checksum made to
+  /// match: each refused, at open or when the page is read, never read as data.
+  @Test func craftedPageTablesWithMatchingChecksumsAreRefused() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("paged.snapshot")
+    let (header, _) = try Self.writeManyPages(to: path, count: 30_000)
+    let original = FileBytes.read(path)
+    let footer = original.count - SnapshotFormat.footerSize
+    func load(_ bytes: [UInt8], _ offset: Int, _ count: Int) -> UInt64 {
+      (0..<count).reduce(0) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
+    }
+    let tableOffset = Int(load(original, footer, 8))
+    var lines: [PageTableLine] = []
+    var position = tableOffset
+    while position < footer {
+      let keyLength = Int(load(original, position + 44, 2))
+      lines.append(
+        PageTableLine(
+          offset: load(original, position, 8), size: UInt32(load(original, position + 8, 4)),
+          checksum: UInt32(load(original, position + 12, 4)), blocks: UInt32(load(original, position + 16, 4)),
+          firstBlockOffset: load(original, position + 20, 8), entries: load(original, position + 28, 8),
+          rawBytes: load(original, position + 36, 8),
+          key: Array(original[position + 46..<position + 46 + keyLength])))
+      position += 46 + keyLength
+    }
+    #expect(lines.count >= 4)
+    // Page 1's first key, and one further into it.
+    let firstInPage1 = lines[1].key
+    let furtherInPage1 = Array(
+      String(format: "key/%07d", Int(String(decoding: lines[1].key.dropFirst(4), as: UTF8.self))! + 20).utf8)
+    let damaged = directory.file("crafted.snapshot")
+
+    /// The snapshot with `lines` as its table and `change` made to its footer's fields, its
+    /// checksums made to match.
+    func crafted(_ lines: [PageTableLine], footer change: (inout [UInt8]) -> Void = { _ in }) -> [UInt8] {
+      var bytes = Array(original[..<tableOffset])
+      for line in lines {
+        bytes.appendLittleEndian(line.offset)
+        bytes.appendLittleEndian(line.size)
+        bytes.appendLittleEndian(line.checksum)
+        bytes.appendLittleEndian(line.blocks)
+        bytes.appendLittleEndian(line.firstBlockOffset)
+        bytes.appendLittleEndian(line.entries)
+        bytes.appendLittleEndian(line.rawBytes)
+        bytes.appendLittleEndian(UInt16(line.key.count))
+        bytes.append(contentsOf: line.key)
+      }
+      var fields = Array(original[footer..<footer + 40])
+      change(&fields)
+      bytes += fields
+      bytes.appendLittleEndian(CRC32C.checksum(bytes[tableOffset..<footer]))
+      bytes += SnapshotFormat.footerMagic
+      bytes.appendLittleEndian(CRC32C.extend(header.checksum, bytes[footer..<footer + 52]))
+      return bytes
+    }
+    func put<T: FixedWidthInteger>(_ value: T, at offset: Int, in bytes: inout [UInt8]) {
+      bytes.replaceSubrange(
+        offset..<offset + MemoryLayout<T>.size, with: withUnsafeBytes(of: value.littleEndian, Array.init))
+    }
+    #expect(crafted(lines) == original)
+
+    var refusedAtOpen: [(String, [UInt8])] = []
+    refusedAtOpen.append(
+      ("a block more in the footer", crafted(lines) { put(UInt32(load($0, 12, 4) + 1), at: 12, in: &$0) }))
+    refusedAtOpen.append(("an entry more in the footer", crafted(lines) { put(load($0, 16, 8) + 1, at: 16, in: &$0) }))
+    refusedAtOpen.append(("a byte more in the footer", crafted(lines) { put(load($0, 32, 8) + 1, at: 32, in: &$0) }))
+    refusedAtOpen.append(("more values than entries", crafted(lines) { put(load($0, 16, 8) + 1, at: 24, in: &$0) }))
+    var swappedOffsets = lines
+    (swappedOffsets[1].firstBlockOffset, swappedOffsets[2].firstBlockOffset) =
+      (lines[2].firstBlockOffset, lines[1].firstBlockOffset)
+    refusedAtOpen.append(("first blocks out of order", crafted(swappedOffsets)))
+    var swappedKeys = lines
+    (swappedKeys[1].key, swappedKeys[2].key) = (lines[2].key, lines[1].key)
+    refusedAtOpen.append(("first keys out of order", crafted(swappedKeys)))
+    var pageInTable = lines
+    pageInTable[lines.count - 1].size += 1
+    refusedAtOpen.append(("a page running into the table", crafted(pageInTable)))
+    for (name, bytes) in refusedAtOpen {
+      FileBytes.write(bytes, to: damaged)
+      #expect(
+        "\(name)", performing: { try SnapshotReader(path: damaged) },
+        throws: { error in
+          (error as! SoftadastraError).message.contains("its block index does not describe the file")
+        })
+    }
+
+    // Counts moved from one page to the next (their sums still the footer's), and keys that
+    // are not the page's: page 1 is refused when a read of a key in it reads it, at its offset,
+    // and so is a verify.
+    var refusedWithPage1: [(String, [PageTableLine])] = []
+    for field in [\PageTableLine.blocks] as [WritableKeyPath<PageTableLine, UInt32>] {
+      var moved = lines
+      moved[1][keyPath: field] += 1
+      moved[2][keyPath: field] -= 1
+      refusedWithPage1.append(("a block moved", moved))
+    }
+    for (name, field) in [("an entry moved", \PageTableLine.entries), ("a byte moved", \PageTableLine.rawBytes)] {
+      var moved = lines
+      moved[1][keyPath: field] += 1
+      moved[2][keyPath: field] -= 1
+      refusedWithPage1.append((name, moved))
+    }
+    var notItsFirstKey = lines
+    notItsFirstKey[1].key[notItsFirstKey[1].key.count - 1] += 1
+    refusedWithPage1.append(("a first key that is not the page's", notItsFirstKey))
+    var nextTooSoon = lines
+    nextTooSoon[2].key = lines[1].key
+    nextTooSoon[2].key[nextTooSoon[2].key.count - 1] += 1
+    refusedWithPage1.append(("a next page starting inside this one", nextTooSoon))
+    for (name, table) in refusedWithPage1 {
+      FileBytes.write(crafted(table), to: damaged)
+      let reader = try SnapshotReader(path: damaged)
+      #expect(try reader.lookup(lines[0].key) != nil, "\(name): page 0 reads")
+      // The table sends a read of page 1's first key before a first key moved up into it.
+      let keyInPage1 = table[1].key == firstInPage1 ? firstInPage1 : furtherInPage1
+      #expect(
+        "\(name)", performing: { try reader.lookup(keyInPage1) },
+        throws: { error in
+          let error = error as! SoftadastraError
+          return error.offset == lines[1].offset
+            && error.message.contains("page 1 of its block index does not describe the file")
+        })
+      #expect("\(name)", performing: { try SnapshotReader(path: damaged).verify() }, throws: { _ in true })
+    }
+  }
+
+  /// Blocks copied from a snapshot with one index (version 3) into one with pages (version 5, as
+  /// a backup does), then entries added after them: read as written; an entry that does not come
+  /// after the copied ones is refused, and so are pages copied into one index (no last keys).
+  @Test func blocksCopiedFromOneIndexIntoPagesReadAsWritten() throws {
+    let directory = TemporaryDirectory()
+    func header(_ layout: SnapshotHeader.Layout) -> SnapshotHeader {
+      SnapshotHeader(
+        nodeID: "n", createdMilliseconds: 1, lsn: 1, lastTimestamp: HybridTimestamp(rawValue: 1), lastRecordChecksum: 0,
+        successorChecksum: 0, localOperations: 0, layout: layout)
+    }
+    let keys = (0..<30_000).map { Array(String(format: "key/%06d", $0).utf8) }
+    let source = try SnapshotWriter(path: directory.file("v3.snapshot"), header: header(.compact))
+    for key in keys { try source.add(key: key, entry: Self.entry("value", lsn: 1)) }
+    try source.finish()
+    let v3 = try SnapshotReader(path: directory.file("v3.snapshot"))
+    let copy = try SnapshotWriter(path: directory.file("v5.snapshot"), header: header(.paged))
+    try copy.addBlocks(of: v3)
+    #expect(throws: SoftadastraError.self) { try copy.add(key: keys.last!, entry: Self.entry("again", lsn: 2)) }
+    try copy.add(key: Array("later".utf8), entry: Self.entry("after", lsn: 2))
+    try copy.finish()
+    let v5 = try SnapshotReader(path: directory.file("v5.snapshot"))
+    try v5.verify()
+    #expect(v5.header.version == 5 && v5.blockCount == v3.blockCount + 1 && v5.valueCount == 30_001)
+    for index in stride(from: 0, to: keys.count, by: 1_009) {
+      #expect(try v5.lookup(keys[index])?.value == Array("value".utf8))
+    }
+    #expect(try v5.lookup(Array("later".utf8))?.value == Array("after".utf8))
+    let back = try SnapshotWriter(path: directory.file("back.snapshot"), header: header(.compact))
+    #expect(throws: SoftadastraError.self) { try back.addBlocks(of: v5) }
+  }
+
+  /// A footer placing its index past the end of the integers, its checksum made to match: damage,
+  /// not an overflow.
+  @Test(arguments: everyVector)
+  func aFooterPlacingTheIndexPastEveryOffsetIsDamage(url: URL) throws {
+    var bytes = FileBytes.read(url.path)
+    let footer = bytes.count - SnapshotFormat.footerSize
+    bytes.replaceSubrange(footer..<footer + 8, with: [UInt8](repeating: 0xFF, count: 8))
+    bytes.replaceSubrange(footer + 8..<footer + 12, with: [1, 0, 0, 0])
+    let checksum = CRC32C.extend(try SnapshotHeader.read(path: url.path).checksum, bytes[footer..<footer + 52])
+    bytes.replaceSubrange(footer + 52..<footer + 56, with: withUnsafeBytes(of: checksum.littleEndian, Array.init))
+    let directory = TemporaryDirectory()
+    FileBytes.write(bytes, to: directory.file("s.snapshot"))
+    #expect {
+      try SnapshotReader(path: directory.file("s.snapshot"))
+    } throws: { error in
+      (error as! SoftadastraError).message.contains("its footer places the index outside the file")
     }
   }
 

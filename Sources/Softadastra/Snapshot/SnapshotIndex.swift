@@ -76,8 +76,6 @@ struct SnapshotIndex: Sendable {
   func entryCount(_ block: Int) -> UInt32 { field(block, at: sizesAt + 8, as: UInt32.self) }
   /// CRC-32C of the block's stored (compressed) bytes.
   func checksum(_ block: Int) -> UInt32 { field(block, at: sizesAt + 12, as: UInt32.self) }
-  /// Where the block after the last one starts.
-  var end: UInt64 { count == 0 ? 0 : offset(count - 1) + UInt64(storedSize(count - 1)) }
 
   /// Where the block's first key is in `bytes`.
   private func firstKeyRange(_ block: Int) -> Range<Int> {

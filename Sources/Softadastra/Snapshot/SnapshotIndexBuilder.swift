@@ -9,9 +9,12 @@ struct SnapshotIndexBuilder {
   private var lines: [UInt8] = []
   /// The closed pages: where each is in `lines`, with its page table line but for its offset.
   private var pages: [Page] = []
-  /// Where the open page starts in `lines`, its blocks, and its first block's place and key.
+  /// Where the open page starts in `lines`, its blocks, their entries and raw bytes, and its first
+  /// block's place and key.
   private var pageStart = 0
   private var pageBlocks: UInt32 = 0
+  private var pageEntries: UInt64 = 0
+  private var pageRawBytes: UInt64 = 0
   private var pageFirstBlock: (offset: UInt64, key: [UInt8]) = (0, [])
 
   private struct Page {
@@ -19,6 +22,8 @@ struct SnapshotIndexBuilder {
     let size: Int
     let checksum: UInt32
     let blocks: UInt32
+    let entries: UInt64
+    let rawBytes: UInt64
     let firstBlock: (offset: UInt64, key: [UInt8])
   }
 
@@ -30,6 +35,8 @@ struct SnapshotIndexBuilder {
     if pageBlocks == 0 { pageFirstBlock = (block.offset, block.firstKey) }
     block.appendPaged(to: &lines)
     pageBlocks += 1
+    pageEntries += UInt64(block.entryCount)
+    pageRawBytes += UInt64(block.rawSize)
     if lines.count - pageStart >= SnapshotFormat.pageTargetBytes { closePage() }
   }
 
@@ -38,9 +45,9 @@ struct SnapshotIndexBuilder {
     pages.append(
       Page(
         start: pageStart, size: lines.count - pageStart, checksum: CRC32C.checksum(lines[pageStart...]),
-        blocks: pageBlocks, firstBlock: pageFirstBlock))
+        blocks: pageBlocks, entries: pageEntries, rawBytes: pageRawBytes, firstBlock: pageFirstBlock))
     pageStart = lines.count
-    pageBlocks = 0
+    (pageBlocks, pageEntries, pageRawBytes) = (0, 0, 0)
   }
 
   /// What follows the blocks when the index is written at `offset`: the lines, and for a paged
@@ -55,6 +62,8 @@ struct SnapshotIndexBuilder {
       table.appendLittleEndian(page.checksum)
       table.appendLittleEndian(page.blocks)
       table.appendLittleEndian(page.firstBlock.offset)
+      table.appendLittleEndian(page.entries)
+      table.appendLittleEndian(page.rawBytes)
       table.appendLittleEndian(UInt16(page.firstBlock.key.count))
       table.append(contentsOf: page.firstBlock.key)
     }

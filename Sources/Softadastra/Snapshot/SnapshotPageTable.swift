@@ -5,14 +5,15 @@
 /// every block's line.
 ///
 /// A line: the page's offset (UInt64), size and CRC-32C (UInt32 each), its block count (UInt32),
-/// where its first block starts (UInt64), and that block's first key: length (UInt16) and bytes.
+/// where its first block starts (UInt64), its blocks' entries and raw bytes (UInt64 each), and its
+/// first block's first key: length (UInt16) and bytes.
 struct SnapshotPageTable: Sendable {
   private let bytes: [UInt8]
   private let starts: [UInt32]
   /// The number of each page's first block, then the number of blocks.
   private let firstBlocks: [Int]
 
-  private static let fixedBytes = 28
+  private static let fixedBytes = 44
 
   /// The table in `bytes`; nil when its lines run past its end, hold an empty key or a page of
   /// no block.
@@ -57,6 +58,9 @@ struct SnapshotPageTable: Sendable {
   func firstBlockOffset(_ page: Int) -> UInt64 { field(page, at: 20, as: UInt64.self) }
   /// The number of the page's first block.
   func firstBlock(_ page: Int) -> Int { firstBlocks[page] }
+  /// The entries of the page's blocks, and their uncompressed bytes.
+  func entryCount(_ page: Int) -> UInt64 { field(page, at: 28, as: UInt64.self) }
+  func rawBytes(_ page: Int) -> UInt64 { field(page, at: 36, as: UInt64.self) }
 
   private func firstKeyRange(_ page: Int) -> Range<Int> {
     let start = Int(starts[page]) + Self.fixedBytes + 2
@@ -97,8 +101,19 @@ struct SnapshotPageTable: Sendable {
   }
 
   /// Whether the blocks start at `blocksStart` in increasing offsets and first keys, page after
-  /// page, and the pages lie back to back after them up to `tableOffset`, the table's.
-  func isLaidOut(blocksStart: UInt64, tableOffset: UInt64) -> Bool {
+  /// page, the pages lie back to back after them up to `tableOffset`, the table's, and their
+  /// blocks, entries and raw bytes add up to the footer's.
+  func isLaidOut(blocksStart: UInt64, tableOffset: UInt64, footer: SnapshotFooter) -> Bool {
+    var (entries, raw): (UInt64, UInt64) = (0, 0)
+    for page in 0..<count {
+      let (moreEntries, entriesOverflow) = entries.addingReportingOverflow(entryCount(page))
+      let (moreRaw, rawOverflow) = raw.addingReportingOverflow(rawBytes(page))
+      guard !entriesOverflow, !rawOverflow else { return false }
+      (entries, raw) = (moreEntries, moreRaw)
+    }
+    guard blockCount == Int(footer.blockCount), entries == footer.entryCount, raw == footer.rawBytes else {
+      return false
+    }
     guard count > 0 else { return blocksStart == tableOffset }
     guard firstBlockOffset(0) == blocksStart, offset(0) <= tableOffset else { return false }
     var pageOffset = offset(0)

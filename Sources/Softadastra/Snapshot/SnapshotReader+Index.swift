@@ -8,13 +8,13 @@ extension SnapshotReader {
     case paged(SnapshotPageTable, pages: Locked<[SnapshotIndex?]>)
 
     /// The index in `bytes` (the footer's), when it describes the file: blocks back to back from
-    /// the header on, keys in increasing order, the footer's counts. A paged index's pages are
-    /// checked as they are read.
+    /// the header on, keys in increasing order, the footer's counts of blocks, entries and raw
+    /// bytes. A paged index's pages are checked against the table as they are read.
     init?(_ bytes: [UInt8], header: SnapshotHeader, footer: SnapshotFooter) {
       guard footer.valueCount <= footer.entryCount else { return nil }
       if header.pagedIndex {
-        guard let table = SnapshotPageTable(bytes), table.blockCount == Int(footer.blockCount),
-          table.isLaidOut(blocksStart: UInt64(header.size), tableOffset: footer.indexOffset)
+        guard let table = SnapshotPageTable(bytes),
+          table.isLaidOut(blocksStart: UInt64(header.size), tableOffset: footer.indexOffset, footer: footer)
         else { return nil }
         self = .paged(table, pages: Locked(Array(repeating: nil, count: table.count)))
       } else {
@@ -76,7 +76,8 @@ extension SnapshotReader {
 
   /// Page `page` of the index, kept, or read and checked: its CRC, its lines (as many as the
   /// table says, the first key the table gives, keys in increasing order and before the next
-  /// page's first), and its blocks back to back up to the next page's first block.
+  /// page's first, the entries and raw bytes the table gives), and its blocks back to back up to
+  /// the next page's first block.
   private func page(_ page: Int, of table: SnapshotPageTable, _ pages: Locked<[SnapshotIndex?]>)
     throws(SoftadastraError) -> SnapshotIndex
   {
@@ -90,7 +91,8 @@ extension SnapshotReader {
     let blocksEnd =
       page + 1 < table.count ? table.firstBlockOffset(page + 1) : table.pagesStart(tableOffset: footer.indexOffset)
     guard let lines = SnapshotIndex(page: bytes, firstOffset: firstOffset), lines.count == table.blockCount(page),
-      lines.firstKey(0).elementsEqual(table.firstKey(page)), lines.layout(from: firstOffset)?.end == blocksEnd,
+      lines.firstKey(0).elementsEqual(table.firstKey(page)), let laid = lines.layout(from: firstOffset),
+      laid.end == blocksEnd, laid.entries == table.entryCount(page), laid.rawBytes == table.rawBytes(page),
       page + 1 == table.count || lines.block(lines.count - 1, startsBefore: table.firstKey(page + 1))
     else {
       throw Self.damage(path, .at(offset, "page \(page) of its block index does not describe the file"))

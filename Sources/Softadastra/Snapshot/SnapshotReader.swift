@@ -40,7 +40,8 @@ package final class SnapshotReader {
     else {
       throw Self.damage(path, .at(footerOffset, "its footer is damaged or missing (truncated or overwritten)"))
     }
-    guard footer.indexOffset >= UInt64(header.size), footer.indexOffset + UInt64(footer.indexSize) == footerOffset
+    guard footer.indexOffset >= UInt64(header.size), footer.indexOffset <= footerOffset,
+      UInt64(footer.indexSize) == footerOffset - footer.indexOffset
     else {
       throw Self.damage(path, .at(footerOffset, "its footer places the index outside the file"))
     }

@@ -7,8 +7,8 @@ struct SnapshotVerifyCommand: ParsableCommand {
     commandName: "verify",
     abstract: "Check snapshots block by block (the node's, or the files given).",
     discussion: """
-      Checks the header, footer and index checksums, then reads every block: its CRC-32C, its \
-      decompressed size, its entries and their key order; for a delta, also that the full \
+      Checks the header, footer and index checksums, then reads every page of the index and every \
+      block: its CRC-32C, its decompressed size, its entries and their key order, and the counts; for a delta, also that the full \
       snapshot it names is beside it. Prints one line per snapshot; exits 65 when any is damaged, \
       naming the offset.
       """)

@@ -41,7 +41,8 @@ struct StoreImportCommand: ParsableCommand {
     if lsns != nil, global.resolvedCheckpointBytes > 0, try size(path) >= Self.checkpointAfterBytes {
       // The batch is durable: a checkpoint that fails only leaves its log to replay.
       do { try client.checkpoint() } catch {
-        Output.diagnostic("warning: the import is saved; the checkpoint after it failed: \(error.commandLineDescription)")
+        Output.diagnostic(
+          "warning: the import is saved; the checkpoint after it failed: \(error.commandLineDescription)")
       }
     }
     try global.close(client)
