@@ -351,6 +351,14 @@ import Testing
           try reader.lookup(key + [0xFF], includingTombstones: true) == entries.first { $0.key == key + [0xFF] }?.entry)
       }
     }
+    // Which keys have a value, in one pass over the blocks: what point reads say, for every key
+    // and for keys between them.
+    let probes = Set(entries.map(\.key) + entries.map { $0.key + [0] }).sorted { keyPrecedes($0, $1) }
+    for reader in readers {
+      var expected: [Bool] = []
+      for probe in probes { expected.append(try reader.lookup(probe) != nil) }
+      #expect(try reader.containsValues(probes) == expected, "version \(reader.header.version)")
+    }
     // Listings from a prefix, in place and by cursor, list exactly the keys with it.
     let prefixes = ["", "k/", "k/1", "k/17/", "k/3/\u{1}", "k/3/\u{3}\u{3}", "l", "a"].map { Array($0.utf8) }
     for prefix in prefixes + [entries[1_234].key, entries.last!.key + [0]] {

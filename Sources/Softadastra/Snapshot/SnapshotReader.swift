@@ -219,9 +219,40 @@ package final class SnapshotReader {
     for number in 0..<blockCount { _ = try storedBlock(indexedBlock(number)) }
   }
 
-  /// Which of `keys` (in increasing order) have a value, reading each block they fall in once.
+  /// Which of `keys` (in increasing order) have a value, reading each block they fall in once and
+  /// walking its entries alongside the keys where they lie (nothing is copied out).
   package func containsValues(_ keys: [[UInt8]]) throws(SoftadastraError) -> [Bool] {
-    try entries(for: keys).map { $0.map { !$0.isTombstone } ?? false }
+    var result: [Bool] = []
+    result.reserveCapacity(keys.count)
+    var loaded: (number: Int, block: BlockCache.Block)?
+    var next = 0
+    for key in keys {
+      guard let block = try block(for: key) else {
+        result.append(false)
+        continue
+      }
+      if loaded?.number != block.number {
+        loaded = (block.number, try checkedBlock(block))
+        next = 0
+      }
+      let checked = loaded!.block
+      let hasValue = checked.bytes.withUnsafeBytes { bytes in
+        key.withUnsafeBytes { wanted -> Bool in
+          // A checked entry in the fixed-width layout: kind, key length (UInt16), key.
+          func order(_ index: Int) -> Int32 {
+            let start = Int(checked.starts[index])
+            let length = Int(bytes[start + 1]) | Int(bytes[start + 2]) << 8
+            return SnapshotEntryCoding.compare(
+              bytes, at: start + 3, length: length, with: wanted, at: 0, length: wanted.count)
+          }
+          while next < checked.starts.count, order(next) < 0 { next += 1 }
+          return next < checked.starts.count && order(next) == 0
+            && bytes[Int(checked.starts[next])] != SnapshotFormat.tombstoneEntry
+        }
+      }
+      result.append(hasValue)
+    }
+    return result
   }
 
   /// The entry or tombstone of each of `keys` (in increasing order), nil where there is none,
