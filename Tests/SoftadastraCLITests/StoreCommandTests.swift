@@ -82,6 +82,8 @@ import Testing
       workspace.run("store", "get", "key/11999", "--node-id", "n").out == String(repeating: "v", count: 80) + "\n")
     expectSuccess(workspace.run("store", "import", "large.tsv", "--node-id", "off", "--checkpoint-bytes", "0"))
     #expect(snapshots("off").isEmpty)
+    expectSuccess(workspace.run("store", "import", "--node-id", "piped", stdin: Array(large.utf8)))
+    #expect(snapshots("piped") == ["piped.00000000000000012000.snapshot"])
   }
 
   @Test func aMalformedImportLineRejectsTheWholeImportAndWritesNothing() {

@@ -353,7 +353,9 @@ import Testing
     }
     // Which keys have a value, in one pass over the blocks: what point reads say, for every key
     // and for keys between them.
-    let probes = Set(entries.map(\.key) + entries.map { $0.key + [0] }).sorted { keyPrecedes($0, $1) }
+    let probes = Set(entries.map(\.key) + entries.map { $0.key + [0] } + [[0x61], [0x7A]]).sorted {
+      keyPrecedes($0, $1)
+    }
     for reader in readers {
       var expected: [Bool] = []
       for probe in probes { expected.append(try reader.lookup(probe) != nil) }

@@ -405,6 +405,22 @@ import Testing
     var pageInTable = lines
     pageInTable[lines.count - 1].size += 1
     refusedAtOpen.append(("a page running into the table", crafted(pageInTable)))
+    // Counts no page of its size holds, the footer's sums made to match: refused before any
+    // caller adds them up.
+    for (name, entries, rawBytes) in [
+      ("2^62 entries in a page", UInt64(1) << 62, UInt64(1) << 62),
+      ("2^62 bytes in a page", lines[0].entries, UInt64(1) << 62),
+      ("more entries than bytes", lines[0].rawBytes + 1, lines[0].rawBytes),
+      ("fewer entries than blocks", 1, lines[0].rawBytes),
+    ] {
+      var huge = lines
+      (huge[0].entries, huge[0].rawBytes) = (entries, rawBytes)
+      let crafted = crafted(huge) { fields in
+        put(load(fields, 16, 8) &- lines[0].entries &+ entries, at: 16, in: &fields)
+        put(load(fields, 32, 8) &- lines[0].rawBytes &+ rawBytes, at: 32, in: &fields)
+      }
+      refusedAtOpen.append((name, crafted))
+    }
     for (name, bytes) in refusedAtOpen {
       FileBytes.write(bytes, to: damaged)
       #expect(

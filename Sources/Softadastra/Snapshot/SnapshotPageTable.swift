@@ -106,6 +106,13 @@ struct SnapshotPageTable: Sendable {
   func isLaidOut(blocksStart: UInt64, tableOffset: UInt64, footer: SnapshotFooter) -> Bool {
     var (entries, raw): (UInt64, UInt64) = (0, 0)
     for page in 0..<count {
+      // Each block has a line of 19 bytes at least, an entry at least, and each entry a byte at
+      // least: counts a page's size bounds, so no sum of them nears 2^64.
+      let blocks = UInt64(blockCount(page))
+      let (largest, largestOverflow) = blocks.multipliedReportingOverflow(by: UInt64(SnapshotFormat.maxBlockRawBytes))
+      guard blocks * 19 <= UInt64(size(page)), blocks <= entryCount(page), entryCount(page) <= rawBytes(page),
+        !largestOverflow, rawBytes(page) <= largest
+      else { return false }
       let (moreEntries, entriesOverflow) = entries.addingReportingOverflow(entryCount(page))
       let (moreRaw, rawOverflow) = raw.addingReportingOverflow(rawBytes(page))
       guard !entriesOverflow, !rawOverflow else { return false }

@@ -226,11 +226,13 @@ package final class SnapshotReader {
     result.reserveCapacity(keys.count)
     var loaded: (number: Int, block: BlockCache.Block)?
     var next = 0
-    for key in keys {
+    for (index, key) in keys.enumerated() {
       guard let block = try block(for: key) else {
         result.append(false)
         continue
       }
+      // Keys out of order start the walk again.
+      if index > 0, !keyPrecedes(keys[index - 1], key) { next = 0 }
       if loaded?.number != block.number {
         loaded = (block.number, try checkedBlock(block))
         next = 0

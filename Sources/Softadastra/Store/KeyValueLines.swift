@@ -30,6 +30,8 @@ package enum KeyValueLines {
     private var scanned = 0
     private var atEnd = false
     private var lineNumber = 0
+    /// The bytes of input read so far.
+    package private(set) var bytesRead: UInt64 = 0
 
     /// The longest line read: the largest key and value, JSON-escaped (up to 6 bytes a byte).
     package static let maxLineBytes = 6 * (WALFormat.maxKeyBytes + WALFormat.maxValueBytes) + 1024
@@ -108,6 +110,7 @@ package enum KeyValueLines {
         Result { () throws(SoftadastraError) in try read(UnsafeMutableRawBufferPointer(rebasing: bytes[from...])) }
       }.get()
       filled += count
+      bytesRead += UInt64(count)
       atEnd = count == 0
     }
   }

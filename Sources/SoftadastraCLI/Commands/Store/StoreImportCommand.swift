@@ -16,7 +16,8 @@ struct StoreImportCommand: ParsableCommand {
       """)
 
   /// An input of this many bytes or more ends with a checkpoint: a read in a new process replays
-  /// the log after the newest snapshot, about 4 ms per MiB.
+  /// the log after the newest snapshot, about 4 ms per MiB (the batch's records take at least
+  /// the bytes of their lines).
   static let checkpointAfterBytes: UInt64 = 1 << 20
 
   @Argument(help: "The file to read; '-' or nothing reads standard input.", completion: .file()) var file: String = "-"
@@ -38,11 +39,11 @@ struct StoreImportCommand: ParsableCommand {
     var input = try lines(path)
     let client = try global.openClient(forWriting: true, loadsStore: false)
     let lsns = try client.commit { () throws(SoftadastraError) in try input.next() }
-    if lsns != nil, global.resolvedCheckpointBytes > 0, try size(path) >= Self.checkpointAfterBytes {
-      // The batch is durable: a checkpoint that fails only leaves its log to replay.
+    if lsns != nil, global.resolvedCheckpointBytes > 0, input.bytesRead >= Self.checkpointAfterBytes {
+      // The batch is committed: a checkpoint that fails only leaves its log to replay.
       do { try client.checkpoint() } catch {
         Output.diagnostic(
-          "warning: the import is saved; the checkpoint after it failed: \(error.commandLineDescription)")
+          "warning: the import was committed; the checkpoint after it failed: \(error.commandLineDescription)")
       }
     }
     try global.close(client)
@@ -54,12 +55,6 @@ struct StoreImportCommand: ParsableCommand {
         ("last_lsn", lsns.map { .number($0.upperBound) } ?? .null),
       ])
     }
-  }
-
-  private func size(_ path: String) throws -> UInt64 {
-    let file = try SystemFile.openForReading(path)
-    defer { file.close() }
-    return try file.size()
   }
 
   /// The file at `path` as lines of `format`, read as they are needed.
