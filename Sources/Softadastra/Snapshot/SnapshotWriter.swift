@@ -138,12 +138,13 @@ package final class SnapshotWriter {
   @discardableResult
   package func finish() throws(SoftadastraError) -> UInt64 {
     try closeBlock()
-    let (lines, table) = index.finish(at: offset)
+    let linesOffset = offset
+    let (lines, table) = index.finish(at: linesOffset)
     try append(lines)
-    // The footer describes the page table of a paged index, else the one index.
-    let described = table ?? lines
-    let describedOffset = offset - UInt64(table == nil ? lines.count : 0)
+    let tableOffset = offset
     if let table { try append(table) }
+    // The footer describes the page table of a paged index, else the one index.
+    let (describedOffset, described) = table.map { (tableOffset, $0) } ?? (linesOffset, lines)
     let footer = SnapshotFooter(
       indexOffset: describedOffset, indexSize: UInt32(described.count), blockCount: blocks, entryCount: entries,
       valueCount: values, rawBytes: rawBytes, indexChecksum: CRC32C.checksum(described))
@@ -187,7 +188,7 @@ package final class SnapshotWriter {
       progress?(UInt64(block.rawSize))
     }
     values += source.valueCount
-    // The key entries added after these must follow: the last block's last.
+    // Entries added after these must come after the last block's last key.
     if source.blockCount > 0 { lastKey = try source.readBlock(source.indexedBlock(source.blockCount - 1)).last?.key }
   }
 
