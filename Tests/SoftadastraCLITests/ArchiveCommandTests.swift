@@ -114,6 +114,9 @@ import Testing
         "-c",
         "i=0; while :; do \(CommandRunner.binaryPath) store put k$i v$i >/dev/null && echo \"$i $(date +%s%N)\" >> acks; i=$((i+1)); done",
       ], in: workspace.path, log: workspace.file("writer.log"))
+    // The archiver needs the node: it starts once the first write is acknowledged (under load,
+    // the writer's first put can come after it, which then exits with "no WAL").
+    #expect(waitUntil { !workspace.lines(of: "acks").isEmpty })
     let archiver = try Self.start(
       CommandRunner.binaryPath, ["archive", "--archive-command", "rclone rcat dav:arch/%f", "--interval", "0.2"],
       in: workspace.path, log: workspace.file("archiver.log"), environment: remote)
