@@ -107,6 +107,27 @@ enum SnapshotEntryCoding {
   }
 
   /// The byte order of two keys in buffers.
+  /// The last of `count` lines in `bytes`, in increasing order of the first keys `firstKey` gives
+  /// where they lie, whose first key is not after `key`; nil when every line's is (a binary search
+  /// of an index's lines or a page table's).
+  static func lastLine(
+    of count: Int, in bytes: [UInt8], startingAtOrBefore key: [UInt8], firstKey: (Int) -> Range<Int>
+  ) -> Int? {
+    bytes.withUnsafeBytes { lines in
+      key.withUnsafeBytes { wanted -> Int? in
+        var (low, high) = (0, count)
+        while low < high {
+          let middle = (low + high) / 2
+          let range = firstKey(middle)
+          let order = compare(
+            wanted, at: 0, length: wanted.count, with: lines, at: range.lowerBound, length: range.count)
+          if order < 0 { high = middle } else { low = middle + 1 }
+        }
+        return low > 0 ? low - 1 : nil
+      }
+    }
+  }
+
   static func compare(
     _ left: UnsafeRawBufferPointer, at leftStart: Int, length leftLength: Int,
     with right: UnsafeRawBufferPointer, at rightStart: Int, length rightLength: Int

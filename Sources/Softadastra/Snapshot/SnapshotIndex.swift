@@ -104,14 +104,7 @@ struct SnapshotIndex: Sendable {
 
   /// The last block whose first key is not after `key`; nil when every block's is.
   func lastBlock(startingAtOrBefore key: [UInt8]) -> Int? {
-    key.withUnsafeBytes { wanted -> Int? in
-      var (low, high) = (0, starts.count)
-      while low < high {
-        let middle = (low + high) / 2
-        if compare(wanted, firstKeyRange(middle)) < 0 { high = middle } else { low = middle + 1 }
-      }
-      return low > 0 ? low - 1 : nil
-    }
+    SnapshotEntryCoding.lastLine(of: starts.count, in: bytes, startingAtOrBefore: key, firstKey: firstKeyRange)
   }
 
   /// The block that may hold `key`: the last whose first key is not after it, when its last key

@@ -85,19 +85,7 @@ struct SnapshotPageTable: Sendable {
 
   /// The last page whose first key is not after `key`; nil when every page's is.
   func lastPage(startingAtOrBefore key: [UInt8]) -> Int? {
-    key.withUnsafeBytes { wanted -> Int? in
-      var (low, high) = (0, starts.count)
-      while low < high {
-        let middle = (low + high) / 2
-        let range = firstKeyRange(middle)
-        let order = bytes.withUnsafeBytes {
-          SnapshotEntryCoding.compare(
-            wanted, at: 0, length: wanted.count, with: $0, at: range.lowerBound, length: range.count)
-        }
-        if order < 0 { high = middle } else { low = middle + 1 }
-      }
-      return low > 0 ? low - 1 : nil
-    }
+    SnapshotEntryCoding.lastLine(of: starts.count, in: bytes, startingAtOrBefore: key, firstKey: firstKeyRange)
   }
 
   /// Whether the blocks start at `blocksStart` in increasing offsets and first keys, page after
