@@ -210,6 +210,16 @@ import Testing
     #expect(report["received"] as? Int == 60_000 && report["applied"] as? Int == 60_000)
     #expect(Self.exported(workspace, "b") == Self.exported(workspace, "a"))
     #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.file("tmp")).isEmpty)
+    // The new node's first snapshot holds it: no log of it to replay, nothing left over.
+    let files = try FileManager.default.contentsOfDirectory(atPath: workspace.file("data")).filter {
+      $0.hasPrefix("b.")
+    }
+    #expect(Set(files) == ["b.00000000000000060000.snapshot", "b.wal", "b.wal.lock"], "\(files)")
+    expectSuccess(Self.on(workspace, "b", "snapshot", "verify"))
+    expectSuccess(Self.on(workspace, "b", "wal-verify"))
+    #expect(
+      Self.on(workspace, "b", "store", "get", "key-59999").out == "value-59999-" + String(repeating: "x", count: 40)
+        + "\n")
 
     #expect(Self.on(workspace, "a", "sync", "export", "--peer", "c", "--full", "--output", "c.sdsync").status == 0)
     let size = FileBytes.read(workspace.file("c.sdsync")).count

@@ -98,6 +98,19 @@ import Testing
     return (walPath, state)
   }
 
+  /// The next writer of the node at `walPath` goes on from `found`, the state a crash left.
+  static func expectTheNextWriteGoesOn(
+    walPath: String, nodeID: String = "node-a", from found: [String: String], _ context: String
+  ) throws {
+    let client = Client(.persistent(nodeID: nodeID, walPath: walPath))
+    try client.open()
+    try client.put("next", "write")
+    try client.close()
+    var expected = found
+    expected["next"] = "write"
+    #expect(try Client.readOnlyTextEntries(walPath: walPath, nodeID: nodeID) == expected, "\(context): the next write")
+  }
+
   /// Every file under `directory` (recursively) with its bytes.
   static func snapshotOfFiles(_ directory: String) -> [String: Data] {
     var result: [String: Data] = [:]
@@ -160,16 +173,7 @@ import Testing
           found == oldState || found == newState,
           "\(kind) point \(point) \(survival): neither the old node nor the restored one")
         guard found == oldState || found == newState, !(kind == .fresh && found.isEmpty) else { continue }
-        // The next writer continues on whichever node it finds.
-        let client = Client(.persistent(nodeID: "node-a", walPath: crashedWAL))
-        try client.open()
-        try client.put("next", "write")
-        try client.close()
-        var expected = found
-        expected["next"] = "write"
-        #expect(
-          try Client.readOnlyTextEntries(walPath: crashedWAL) == expected,
-          "\(kind) point \(point) \(survival): the next write")
+        try Self.expectTheNextWriteGoesOn(walPath: crashedWAL, from: found, "\(kind) point \(point) \(survival)")
       }
     }
     #expect(states > 10)

@@ -168,23 +168,17 @@ public enum Restore {
     let journal = RestoreJournal(moves: moves, scratch: scratchName)
     do throws(SoftadastraError) {
       committed = true
-      try journal.commit(for: files)
-      try journal.complete(for: files)
+      try journal.apply(for: files)
     } catch {
-      do throws(SoftadastraError) { try journal.rollBack(for: files) } catch let undo {
-        var both = error
-        both.message +=
-          "; undoing the restore failed too (\(undo.message)), so it will be finished when the node is next opened"
-        throw both
-      }
-      committed = false
+      // Undone, the scratch directory goes; not undone, the node's next opening finishes it.
+      committed = RestoreJournal.isPending(for: files)
       throw error
     }
     result.keptAside = keptAside
     return result
   }
 
-  private static func fileName(_ path: String) -> String {
+  static func fileName(_ path: String) -> String {
     path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
   }
 

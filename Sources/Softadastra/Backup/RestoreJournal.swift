@@ -94,6 +94,25 @@ package struct RestoreJournal: Sendable, Equatable {
     try FileSystem.writeAtomically(encoded(), to: Self.path(for: files))
   }
 
+  /// Commits the journal and makes its moves; when that fails, undoes what was done, so that the
+  /// node's files are as they were. The caller holds the writer lock.
+  ///
+  /// - Throws: what failed; when undoing failed too, the error says so, and the change is
+  ///   finished when the node is next opened.
+  func apply(for files: NodeFiles) throws(SoftadastraError) {
+    do throws(SoftadastraError) {
+      try commit(for: files)
+      try complete(for: files)
+    } catch {
+      do throws(SoftadastraError) { try rollBack(for: files) } catch let undo {
+        var both = error
+        both.message += "; undoing it failed too (\(undo.message)), so it will be finished when the node is next opened"
+        throw both
+      }
+      throw error
+    }
+  }
+
   /// Makes every move, from where an interrupted run stopped, then removes the journal and the
   /// scratch directory. The caller holds the writer lock.
   func complete(for files: NodeFiles) throws(SoftadastraError) {

@@ -271,23 +271,30 @@ public final class Client {
         caughtUp(with: scanned, liveHeader: writer.header, fileSize: writer.endOffset)
         break
       }
-      // A restore or a repair by another process put another log in place: reopen it (under the
-      // lock still held) and load the state again if it was loaded.
-      let hadState = state != nil
-      let lock = writer.surrenderLock()
-      self.writer = nil
-      (state, summary) = (nil, nil)
-      do throws(SoftadastraError) {
-        try openWriter(walPath, heldLock: lock)
-        if hadState, state == nil { try recover(walPath) }
-      } catch {
-        // Without its writer the client neither writes nor follows other processes' commits.
-        var lost = error
-        lost.message =
-          "the client could not reopen its WAL after another process replaced it (\(error.message)); close it and open it again"
-        lostWriter = lost
-        throw lost
-      }
+      // A restore or a repair by another process put another log in place.
+      try reopenReplacedLog()
+    }
+  }
+
+  /// Reopens the log at the WAL path after another log was put there (by another process, or by
+  /// this one seeding the node), under the writer lock the writer holds, which it keeps; loads the
+  /// state again if it was loaded.
+  func reopenReplacedLog() throws(SoftadastraError) {
+    guard let writer, let walPath else { return }
+    let hadState = state != nil
+    let lock = writer.surrenderLock()
+    self.writer = nil
+    (state, summary) = (nil, nil)
+    do throws(SoftadastraError) {
+      try openWriter(walPath, heldLock: lock)
+      if hadState, state == nil { try recover(walPath) }
+    } catch {
+      // Without its writer the client neither writes nor follows other processes' commits.
+      var lost = error
+      lost.message =
+        "the client could not reopen its WAL after it was replaced (\(error.message)); close it and open it again"
+      lostWriter = lost
+      throw lost
     }
   }
 

@@ -21,7 +21,7 @@ package final class SnapshotWriter {
   }
 
   package let path: String
-  package let header: SnapshotHeader
+  package private(set) var header: SnapshotHeader
   private let level: Int
   private let file: SystemFile
   private let destination: Destination
@@ -29,6 +29,9 @@ package final class SnapshotWriter {
   private var offset: UInt64 = 0
   /// The CRC-32C of the bytes written so far.
   package private(set) var checksum: UInt32 = 0
+  /// The CRC-32C of the blocks' entries, decompressed, in order: what a node seeded from a full
+  /// state names its history by (`FullStateSeed`).
+  package private(set) var entriesChecksum: UInt32 = 0
   private var block: [UInt8] = []
   /// The size of the block's entries in the fixed-width layout a reader expands compact ones to.
   private var blockExpandedBytes = 0
@@ -134,10 +137,23 @@ package final class SnapshotWriter {
 
   /// Writes the index and footer; a file of its own is then synced and renamed into place.
   ///
+  /// - Parameter completed: for a file of its own, the header to write in place of the one it
+  ///   was started with, when fields of that one were not known until its entries were (the
+  ///   time and checksum of its last record): the same size, layout and base.
   /// - Returns: the size of the finished snapshot.
   @discardableResult
-  package func finish() throws(SoftadastraError) -> UInt64 {
+  package func finish(completing completed: SnapshotHeader? = nil) throws(SoftadastraError) -> UInt64 {
     try closeBlock()
+    if let completed {
+      guard completed.size == header.size, completed.layout == header.layout, completed.base == header.base else {
+        throw SoftadastraError(.invalidArgument, "a snapshot's header can only be completed with one of the same shape")
+      }
+      switch destination {
+      case .ownFile, .staged: try file.write(completed.encoded(), at: 0)
+      case .part: throw SoftadastraError(.invalidArgument, "a snapshot in an archive cannot have its header completed")
+      }
+      header = completed
+    }
     let linesOffset = offset
     let (lines, table) = index.finish(at: linesOffset)
     try append(lines)
@@ -203,6 +219,7 @@ package final class SnapshotWriter {
         checksum: CRC32C.checksum(stored), firstKey: blockFirstKey, lastKey: lastKey!))
     try append(stored)
     rawBytes += UInt64(block.count)
+    entriesChecksum = block.withUnsafeBytes { CRC32C.extend(entriesChecksum, $0) }
     blocks += 1
     blockCount = 0
     blockExpandedBytes = 0

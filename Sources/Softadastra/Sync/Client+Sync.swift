@@ -221,7 +221,12 @@ extension Client {
     guard header.created > record.newestBundle else { return result(applied: 0, isStale: true) }
     try header.checkFollows(received: record.received)
 
-    let accepted = try acceptedOperations(of: bundle)
+    // A new node joining gets a full state as its first snapshot; otherwise the conflict rule
+    // decides, and the operations it applies go into the log.
+    let files = NodeFiles(walPath: writer.path)
+    let seeding = FullStateSeed.applies(to: bundle, writer: writer, files: files)
+    let accepted = seeding ? nil : try acceptedOperations(of: bundle)
+    let appliedCount = accepted?.count ?? bundle.operationCount
 
     // A full state replaces what was received (the sender may have been restored and written
     // another history); parts of a log only move forward (an older bundle may arrive late).
@@ -233,8 +238,14 @@ extension Client {
     record.sent = max(record.sent, record.acknowledged)
     record.lastExchangeMilliseconds = Int64(HybridTimestamp.wallClockMilliseconds())
     table.peers[header.sender] = record
-    if accepted.count > 0 { table.lastAppliedRemoteLSN = writer.nextLSN + UInt64(accepted.count) - 1 }
+    if appliedCount > 0 { table.lastAppliedRemoteLSN = writer.nextLSN + UInt64(appliedCount) - 1 }
     if let newest = bundle.newest { writer.observe(newest.timestamp) }
+    guard let accepted else {
+      try FullStateSeed.seed(
+        bundle, syncTable: table.encoded(), writer: writer, files: files, level: Client.checkpointLevel)
+      try reopenReplacedLog()
+      return result(applied: appliedCount)
+    }
     let tableRecord = WALRecord.Body.syncTable(payload: table.encoded())
     if let bodies = accepted.bodies {
       try append(bodies + [tableRecord])
