@@ -18,7 +18,8 @@ def main():
     require("hyperfine", "ldb")
     work = tempfile.mkdtemp(prefix="softadastra-bench-")
     write_records(work, args.records)
-    subprocess.run([args.binary, "store", "import", "data.tsv"], cwd=work, check=True)
+    # No checkpoint: the records stay in the live WAL, which the tools read.
+    subprocess.run([args.binary, "store", "import", "data.tsv", "--checkpoint-bytes", "0"], cwd=work, check=True)
     with open(os.path.join(work, "data.ldb")) as f:
         subprocess.run(["ldb", "--db=rdb", "--create_if_missing", "--write_buffer_size=2000000000", "load"],
                        cwd=work, stdin=f, check=True, stdout=subprocess.DEVNULL)

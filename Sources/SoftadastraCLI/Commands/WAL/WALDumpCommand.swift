@@ -90,7 +90,11 @@ struct WALDumpCommand: ParsableCommand {
     var statistics = WALStatistics()
     var printed = 0
     var times = RecordFormatting.TimeFormatter()
-    while limit.map({ printed < $0 }) ?? true {
+    // The options, read once: each read of a parsed option looks up its generic wrapper's type,
+    // which per record was a tenth of a dump.
+    let (limit, follow, stats, json) = (self.limit ?? .max, self.follow, self.stats, global.json)
+    let valueLimit = fullValues ? nil : maxValueBytes
+    while printed < limit {
       guard let scanned = try scanner.next() else {
         guard follow, !(scanner.ending?.isCorrupt ?? false) else { break }
         Output.flush()
@@ -107,12 +111,10 @@ struct WALDumpCommand: ParsableCommand {
       printed += 1
       if stats {
         statistics.add(scanned)
-      } else if global.json {
+      } else if json {
         Output.document(RecordFormatting.members(of: scanned) + extraJSON(scanned))
       } else {
-        Output.append {
-          RecordFormatting.appendLine(scanned, valueLimit: fullValues ? nil : maxValueBytes, times: &times, to: &$0)
-        }
+        Output.append { RecordFormatting.appendLine(scanned, valueLimit: valueLimit, times: &times, to: &$0) }
       }
     }
     if stats { printStatistics(statistics) }
