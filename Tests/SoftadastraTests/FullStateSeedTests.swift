@@ -9,6 +9,11 @@ import Testing
 /// the node the log and a checkpoint would make, without the log; all or nothing at every power
 /// cut and every failed call; and a node that holds anything takes the log's way.
 @Suite(.serialized) struct FullStateSeedTests {
+  /// Node `id` in `directory`, with automatic checkpoints on (a node with them off is not seeded).
+  static func open(_ directory: TemporaryDirectory, _ id: String) throws -> Client {
+    try SyncTests.open(directory, id, checkpointBytes: ClientOptions.defaultCheckpointBytes)
+  }
+
   /// node-a, holding 300 keys, one rewritten, one deleted (a tombstone) and one of node-c's.
   static func makeSender(_ directory: TemporaryDirectory) throws -> Client {
     let a = try SyncTests.open(directory, "node-a")
@@ -50,7 +55,7 @@ import Testing
     let a = try Self.makeSender(directory)
     let bundle = try Self.fullState(of: a, in: directory)
     let keys = try Array(a.textEntries().keys) + ["k8"]
-    let b = try SyncTests.open(directory, "node-b")
+    let b = try Self.open(directory, "node-b")
     let result = try b.applySyncBundle(bundle)
     #expect(result.applied == bundle.operationCount && result.ignored == 0 && result.isFullState)
     #expect(b.writer?.header.firstLSN == UInt64(bundle.operationCount) + 1, "the client is in the new log at once")
@@ -80,7 +85,7 @@ import Testing
     try b.put("from-b", "b")
     #expect(try b.writeVersion(of: Array("from-b".utf8))!.timestamp > header.lastTimestamp)
     try b.close()
-    let reopened = try SyncTests.open(directory, "node-b")
+    let reopened = try Self.open(directory, "node-b")
     #expect(try reopened.remove("from-b"))
     try expectSenderState(reopened, "reopened", outbox: 2)
 
@@ -104,12 +109,15 @@ import Testing
     let directory = TemporaryDirectory()
     let a = try Self.makeSender(directory)
     let keys = try Array(a.textEntries().keys) + ["k8"]
-    let b = try SyncTests.open(directory, "node-b")
-    let d = try SyncTests.open(directory, "node-d")
+    let b = try Self.open(directory, "node-b")
+    let d = try Self.open(directory, "node-d")
     try d.put("d-only", "d")
-    let seeded = try b.applySyncBundle(try Self.fullState(of: a, in: directory))
-    let logged = try d.applySyncBundle(try Self.fullState(of: a, for: "node-d", in: directory))
+    let (toB, toD) = (try Self.fullState(of: a, in: directory), try Self.fullState(of: a, for: "node-d", in: directory))
+    let seeded = try b.applySyncBundle(toB)
+    let logged = try d.applySyncBundle(toD)
     #expect(seeded.applied == logged.applied)
+    #expect(try b.receivedPosition(from: "node-a") == toB.header.end)
+    #expect(try d.receivedPosition(from: "node-a") == toD.header.end)
     #expect(NodeFiles(walPath: directory.file("node-b.wal")).snapshots().count == 1)
     #expect(NodeFiles(walPath: directory.file("node-d.wal")).snapshots().isEmpty)
     var expected = try b.textEntries()
@@ -126,6 +134,86 @@ import Testing
     let client = Client(.persistent(nodeID: "node-b", walPath: walPath))
     try client.open()
     try client.close()
+  }
+
+  /// A node that holds a record, automatic checkpoints off, or continuous archiving set up takes
+  /// a whole state through its log.
+  @Test func aNodeThatIsNotNewOrKeepsItsLogTakesAWholeStateThroughTheLog() throws {
+    let directory = TemporaryDirectory()
+    let a = try Self.makeSender(directory)
+    let expected = try a.textEntries()
+    let held = try Self.open(directory, "held")
+    try held.put("held-only", "older")
+    try held.remove("held-only")
+    let noCheckpoints = try SyncTests.open(directory, "no-checkpoints")
+    let archived = try Self.open(directory, "archived")
+    FileBytes.write([], to: NodeFiles(walPath: directory.file("archived.wal")).archivingFiles[0])
+    for client in [held, noCheckpoints, archived] {
+      let id = client.options.nodeID
+      #expect(try client.applySyncBundle(try Self.fullState(of: a, for: id, in: directory)).isFullState)
+      #expect(NodeFiles(walPath: directory.file("\(id).wal")).snapshots().isEmpty, "\(id)")
+      #expect(try client.textEntries() == expected, "\(id)")
+      try client.close()
+    }
+    try a.close()
+  }
+
+  /// The snapshot names its history by the CRC-32C of all its entries, the last block's too.
+  @Test func aSeedOfOneKeyNamesItsHistoryByItsEntries() throws {
+    let directory = TemporaryDirectory()
+    let a = try SyncTests.open(directory, "node-a")
+    try a.put("only", "one")
+    let b = try Self.open(directory, "node-b")
+    try b.applySyncBundle(try Self.fullState(of: a, in: directory))
+    let reader = try SnapshotReader(
+      path: try #require(NodeFiles(walPath: directory.file("node-b.wal")).snapshots().first).path)
+    #expect(reader.blockCount == 1 && reader.header.lsn == 1)
+    var checksum: UInt32 = 0
+    for number in 0..<reader.blockCount {
+      let block = try reader.indexedBlock(number)
+      let raw = try reader.storedBlock(block).withUnsafeBytes {
+        try Zlib.decompress($0, size: Int(block.rawSize))
+      }
+      checksum = CRC32C.extend(checksum, try #require(raw))
+    }
+    #expect(checksum != 0 && reader.header.lastRecordChecksum == checksum)
+    for client in [a, b] { try client.close() }
+  }
+
+  /// A writer open on the node while a seed took effect in a process that died before moving its
+  /// files in (its journal written) finishes the seed before it writes: its write is not put into
+  /// the log the seed moves away.
+  @Test func aWriterOpenDuringASeedThatDiedMidwayFinishesItBeforeWriting() throws {
+    let directory = TemporaryDirectory()
+    let a = try Self.makeSender(directory)
+    var expected = try a.textEntries()
+    // The seeded files, as the dead process left them in its scratch directory.
+    let elsewhere = TemporaryDirectory()
+    let seeded = try Self.open(elsewhere, "node-b")
+    try seeded.applySyncBundle(try Self.fullState(of: a, in: directory))
+    try seeded.close()
+    let snapshotName = try #require(NodeFiles(walPath: elsewhere.file("node-b.wal")).snapshots().first).path
+      .split(separator: "/").last.map(String.init)!
+    let writer = try Self.open(directory, "node-b")
+    let scratch = ".softadastra-restore-999999-abcdef"
+    try FileManager.default.createDirectory(atPath: directory.file(scratch), withIntermediateDirectories: false)
+    for name in [snapshotName, "node-b.wal"] {
+      try FileManager.default.copyItem(atPath: elsewhere.file(name), toPath: directory.file("\(scratch)/\(name)"))
+    }
+    try RestoreJournal(
+      moves: [
+        .init(from: "node-b.wal", to: "\(scratch)/node-b.wal.empty"),
+        .init(from: "\(scratch)/\(snapshotName)", to: snapshotName),
+        .init(from: "\(scratch)/node-b.wal", to: "node-b.wal"),
+      ], scratch: scratch
+    ).commit(for: NodeFiles(walPath: directory.file("node-b.wal")))
+
+    try writer.put("written-after", "kept")
+    expected["written-after"] = "kept"
+    #expect(try writer.textEntries() == expected)
+    try writer.close()
+    #expect(try Client.readOnlyTextEntries(walPath: directory.file("node-b.wal"), nodeID: "node-b") == expected)
+    try a.close()
   }
 
   @Test func everyPowerCutDuringASeedLeavesTheEmptyNodeOrTheSeededOne() throws {
@@ -157,7 +245,12 @@ import Testing
         #expect(
           found == expected || (found.isEmpty && point < acknowledgedFrom),
           "point \(point) \(survival): \(found.count) keys, neither the empty node nor the seeded one")
-        if found == expected { seededStates += 1 }
+        if found == expected {
+          seededStates += 1
+          let reader = try Client.openedReadOnly(walPath: crashedWAL, nodeID: "node-b")
+          #expect(try reader.receivedPosition(from: "node-a") == bundle.header.end, "point \(point) \(survival)")
+          try reader.close()
+        }
         try RestoreAtomicityTests.expectTheNextWriteGoesOn(
           walPath: crashedWAL, nodeID: "node-b", from: found, "point \(point) \(survival)")
       }
@@ -217,9 +310,9 @@ import Testing
     let directory = TemporaryDirectory()
     let a = try Self.makeSender(directory)
     let bundle = try Self.fullState(of: a, in: directory)
-    let other = try SyncTests.open(directory, "node-b")
+    let other = try Self.open(directory, "node-b")
     #expect(try other.get("k0") == nil)
-    let seeding = try SyncTests.open(directory, "node-b")
+    let seeding = try Self.open(directory, "node-b")
     try seeding.applySyncBundle(bundle)
     #expect(try other.get("k0")?.string == "v0")
     try other.put("k0", "other")

@@ -89,9 +89,15 @@ package struct RestoreJournal: Sendable, Equatable {
 
   // MARK: - Committing and applying
 
-  /// Writes the journal durably: from this moment the restore has taken effect.
+  /// Writes the journal durably: from this moment the restore has taken effect. Refuses to
+  /// replace another's journal (an unfinished restore is finished first).
   func commit(for files: NodeFiles) throws(SoftadastraError) {
-    try FileSystem.writeAtomically(encoded(), to: Self.path(for: files))
+    let path = Self.path(for: files)
+    guard !FileSystem.exists(path) else {
+      throw SoftadastraError(
+        .cannotCreate, "\(path) is there already: an unfinished restore must be finished first", path: path)
+    }
+    try FileSystem.writeAtomically(encoded(), to: path)
   }
 
   /// Commits the journal and makes its moves; when that fails, undoes what was done, so that the
@@ -106,7 +112,8 @@ package struct RestoreJournal: Sendable, Equatable {
     } catch {
       do throws(SoftadastraError) { try rollBack(for: files) } catch let undo {
         var both = error
-        both.message += "; undoing it failed too (\(undo.message)), so it will be finished when the node is next opened"
+        both.message += "; undoing it failed too (\(undo.message))"
+        if Self.isPending(for: files) { both.message += ", so it will be finished when the node is next opened" }
         throw both
       }
       throw error

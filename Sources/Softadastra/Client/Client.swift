@@ -24,6 +24,8 @@ public final class Client {
   /// The WAL as opened: `options.walPath` with a symbolic link at its end followed, so that
   /// snapshots go beside the real file.
   private(set) var walPath: String?
+  /// Where a restore (or a seed) that took effect but is not finished leaves its journal.
+  private var restoreJournalPath = ""
   /// The current state: a snapshot under the changes after it (everything, for memory clients).
   var state: NodeState?
   var summary: WALSummary?
@@ -72,6 +74,7 @@ public final class Client {
     }
     let walPath = FileSystem.resolvingSymbolicLink(configuredPath)
     self.walPath = walPath
+    restoreJournalPath = RestoreJournal.path(for: NodeFiles(walPath: walPath))
     if options.readOnly {
       try RestoreJournal.completePending(walPath: walPath, lockTimeout: options.lockTimeout)
       followerWatch = ChangeWatch(ChangeCounter.forReader(walPath: walPath))
@@ -258,8 +261,15 @@ public final class Client {
   }
 
   private func catchUpOrThrow() throws(SoftadastraError) {
-    guard let writer, let walPath else { return }
-    switch try writer.relock(timeout: options.lockTimeout) {
+    guard let writer, walPath != nil else { return }
+    let change = try writer.relock(timeout: options.lockTimeout)
+    // A restore or a seed that took effect (its journal is written) in a process that died before
+    // making all its moves: finished first, so that nothing is appended to a log it moves away.
+    if FileSystem.exists(restoreJournalPath) {
+      try reopenReplacedLog()
+      return
+    }
+    switch change {
     case .none: break
     case .appended(let scanned): caughtUp(with: scanned, liveHeader: writer.header, fileSize: writer.endOffset)
     // A bulk import by another process: the state is loaded again from the files (its snapshot,

@@ -8,7 +8,8 @@ public enum NodeChange: Sendable, Equatable {
   case put(key: [UInt8], value: Value, lsn: UInt64, origin: String?)
   /// `key` was deleted by the record `lsn`.
   case delete(key: [UInt8], lsn: UInt64, origin: String?)
-  /// Another log was put in place (a restore, or a repair that dropped records), or records the
+  /// Another log was put in place (a restore, a whole state seeding a new node, or a repair that
+  /// dropped records), or records the
   /// feed had not read are no longer kept (it looked too rarely: three checkpoints or more
   /// between two looks, and retention removed the logs they sealed): what was read before may no
   /// longer hold. Read again what you show; changes go on from the new log.

@@ -137,14 +137,18 @@ package final class SnapshotWriter {
 
   /// Writes the index and footer; a file of its own is then synced and renamed into place.
   ///
-  /// - Parameter completed: for a file of its own, the header to write in place of the one it
-  ///   was started with, when fields of that one were not known until its entries were (the
-  ///   time and checksum of its last record): the same size, layout and base.
+  /// - Parameter complete: for a file of its own, makes the header to write in place of the one
+  ///   it was started with, when fields of that one were not known until every entry was in
+  ///   (the time and checksum of its last record), from `entriesChecksum` over all of them: the
+  ///   same size, layout and base.
   /// - Returns: the size of the finished snapshot.
   @discardableResult
-  package func finish(completing completed: SnapshotHeader? = nil) throws(SoftadastraError) -> UInt64 {
+  package func finish(completing complete: ((_ entriesChecksum: UInt32) -> SnapshotHeader)? = nil)
+    throws(SoftadastraError) -> UInt64
+  {
     try closeBlock()
-    if let completed {
+    if let complete {
+      let completed = complete(entriesChecksum)
       guard completed.size == header.size, completed.layout == header.layout, completed.base == header.base else {
         throw SoftadastraError(.invalidArgument, "a snapshot's header can only be completed with one of the same shape")
       }

@@ -11,7 +11,8 @@ public struct SyncImportResult: Sendable, Equatable {
   public var sender: String
   /// Operations in the bundle.
   public var received: Int
-  /// Operations that won the conflict rule and were applied (and appended to the WAL).
+  /// Operations that won the conflict rule and were applied (appended to the WAL, or written
+  /// into the first snapshot of a new node a whole state seeded).
   public var applied: Int
   /// Operations this node already had, or that lose to what it holds.
   public var ignored: Int
@@ -176,12 +177,15 @@ extension Client {
 
   /// Applies a bundle from a peer atomically: the operations that win the conflict rule and
   /// the sender's acknowledgement go into the WAL as one batch (one sync), or nothing does.
-  /// Importing the same bundle again changes no value.
+  /// Importing the same bundle again changes no value. A whole state imported into a node that
+  /// holds nothing yet, with `checkpointBytes` above 0, becomes the node's first snapshot
+  /// instead (`FullStateSeed`), as atomically.
   ///
   /// - Throws: `malformedInput` for a bundle meant for another node, from this node, or that
   ///   starts after what this node has received from its sender (a bundle in between is
   ///   missing); `invalidArgument` for a memory or read-only client; file errors. Nothing is
-  ///   changed when it throws.
+  ///   changed when it throws, unless the error says that the bundle was imported (a seed that
+  ///   took effect, after which the client could not reopen the node's log).
   @discardableResult
   public func applySyncBundle(_ bundle: SyncBundle) throws(SoftadastraError) -> SyncImportResult {
     try applySyncBundle(ReceivedSyncBundle(bundle))
@@ -224,7 +228,7 @@ extension Client {
     // A new node joining gets a full state as its first snapshot; otherwise the conflict rule
     // decides, and the operations it applies go into the log.
     let files = NodeFiles(walPath: writer.path)
-    let seeding = FullStateSeed.applies(to: bundle, writer: writer, files: files)
+    let seeding = options.checkpointBytes > 0 && FullStateSeed.applies(to: bundle, writer: writer, files: files)
     let accepted = seeding ? nil : try acceptedOperations(of: bundle)
     let appliedCount = accepted?.count ?? bundle.operationCount
 
@@ -243,7 +247,11 @@ extension Client {
     guard let accepted else {
       try FullStateSeed.seed(
         bundle, syncTable: table.encoded(), writer: writer, files: files, level: Client.checkpointLevel)
-      try reopenReplacedLog()
+      do throws(SoftadastraError) { try reopenReplacedLog() } catch {
+        var imported = error
+        imported.message = "the bundle was imported (the node's first snapshot holds it), but \(error.message)"
+        throw imported
+      }
       return result(applied: appliedCount)
     }
     let tableRecord = WALRecord.Body.syncTable(payload: table.encoded())

@@ -22,11 +22,12 @@
 /// the sender, and the bundle, do.
 enum FullStateSeed {
   /// Whether `bundle` can seed the node whose log `writer` has open: a full state with operations
-  /// in key order, into a log that never held a record, of a node with no snapshot, archived WAL
-  /// or continuous archiving. Under the writer lock.
+  /// in key order, into a log that never held a record, of a node with no snapshot, archived WAL,
+  /// continuous archiving or unfinished restore. Under the writer lock.
   static func applies(to bundle: ReceivedSyncBundle, writer: WALWriter, files: NodeFiles) -> Bool {
     bundle.header.isFullState && bundle.keysAscending && bundle.operationCount > 0 && writer.header.firstLSN == 1
       && writer.nextLSN == 1 && !files.hasHistoryFiles && !files.archivingFiles.contains(where: FileSystem.exists)
+      && !RestoreJournal.isPending(for: files)
   }
 
   /// Writes the snapshot of `bundle`'s operations, with `syncTable` in its header, and puts it in
@@ -39,6 +40,7 @@ enum FullStateSeed {
   static func seed(
     _ bundle: ReceivedSyncBundle, syncTable: [UInt8], writer: WALWriter, files: NodeFiles, level: Int
   ) throws(SoftadastraError) {
+    try writer.checkUsable()
     Restore.removeAbandonedScratch(in: files.directory)
     let scratch = try FileSystem.makeTemporaryDirectory(
       in: files.directory, prefix: "\(Restore.scratchPrefix)\(getpid())-")
@@ -74,7 +76,7 @@ enum FullStateSeed {
       }
       try snapshot.add(key: item.operation.key, entry: entry)
     }
-    try snapshot.finish(completing: header(lastTimestamp: timestamp, checksum: snapshot.entriesChecksum))
+    try snapshot.finish { header(lastTimestamp: timestamp, checksum: $0) }
     try SnapshotReader(path: snapshotPath).verify()
     try FileSystem.writeAtomically(successor.encoded(), to: "\(scratch)/\(walName)")
 

@@ -631,7 +631,8 @@ public final class WALWriter {
     repairedTail = torn
   }
 
-  private func checkUsable() throws(SoftadastraError) {
+  /// Throws unless the writer may append: open, holding the lock, and without a failed write.
+  package func checkUsable() throws(SoftadastraError) {
     if let failure {
       throw SoftadastraError(
         .io, "WAL \(path) had a failed write or sync (\(failure)); reopen it to continue", path: path)

@@ -14,7 +14,9 @@ struct SyncImportCommand: ParsableCommand {
       bundle for the sender (what it lacks, and this acknowledgement). A bundle from standard \
       input or a FIFO is copied into $TMPDIR as it is checked; a whole state is applied in \
       memory that does not grow with it. A node that does not exist yet is created by a bundle \
-      it can take (a new node joins this way).
+      it can take (a new node joins this way); a whole state imported into a node that holds \
+      nothing yet becomes its first snapshot instead of a WAL batch, unless --checkpoint-bytes \
+      is 0.
       """)
 
   @Argument(help: ArgumentHelp("The bundle, or - for standard input.", valueName: "file"), completion: .file())
