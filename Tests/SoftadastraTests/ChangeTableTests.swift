@@ -1,3 +1,4 @@
+import SoftadastraTestSupport
 @_spi(Storage) import SoftadastraWAL
 import Testing
 

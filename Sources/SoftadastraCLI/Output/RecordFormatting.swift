@@ -11,38 +11,63 @@ enum RecordFormatting {
   static func appendQuoted(_ bytes: [UInt8], limit: Int? = nil, to out: inout [UInt8]) {
     let count = min(bytes.count, limit ?? bytes.count)
     out.append(0x22)
+    bytes.withUnsafeBytes { appendEscaped(UnsafeRawBufferPointer(rebasing: $0[..<count]), to: &out) }
+    if count < bytes.count { out += Array("...".utf8) }
+    out.append(0x22)
+  }
+
+  /// Whether the eight bytes of `word` are all printable ASCII other than a quote or a backslash
+  /// (false may also mean that one of them needs a closer look).
+  @inline(__always)
+  private static func printsAsIs(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let high: UInt64 = 0x8080_8080_8080_8080
+    guard word & high == 0 else { return false }
+    // Below 0x20 borrows into a byte's high bit, and 0x7F carries into it.
+    let outside = ((word &- ones &* 0x20) | (word &+ ones)) & high
+    let quote = word ^ (ones &* 0x22)
+    let backslash = word ^ (ones &* 0x5C)
+    let zeroByte = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & high
+    return outside | zeroByte == 0
+  }
+
+  /// The inside of `appendQuoted`'s quotes: runs that print as they are (printable ASCII, whole
+  /// UTF-8 sequences) are copied whole, ASCII found eight bytes at a time.
+  private static func appendEscaped(_ raw: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    var runStart = 0
     var index = 0
-    while index < count {
-      // Runs of printable ASCII, the common case, are copied in one go.
-      var end = index
-      while end < count, bytes[end] >= 0x20, bytes[end] < 0x7F, bytes[end] != 0x22, bytes[end] != 0x5C { end += 1 }
-      if end > index {
-        out.append(contentsOf: bytes[index..<end])
-        index = end
+    while index < raw.count {
+      if index + 8 <= raw.count, printsAsIs(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+        index += 8
         continue
       }
-      let byte = bytes[index]
+      let byte = raw[index]
+      if byte >= 0x20, byte < 0x7F, byte != 0x22, byte != 0x5C {
+        index += 1
+        continue
+      }
+      if (0xC2...0xF4).contains(byte) {
+        // A whole UTF-8 sequence prints as itself; anything else byte by byte.
+        let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
+        if index + length <= raw.count,
+          String(validating: UnsafeRawBufferPointer(rebasing: raw[index..<index + length]), as: UTF8.self) != nil
+        {
+          index += length
+          continue
+        }
+      }
+      out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart..<index]))
       switch byte {
       case 0x22, 0x5C: out += [0x5C, byte]
       case 0x0A: out += [0x5C, UInt8(ascii: "n")]
       case 0x0D: out += [0x5C, UInt8(ascii: "r")]
       case 0x09: out += [0x5C, UInt8(ascii: "t")]
-      case 0x20..<0x7F: out.append(byte)
-      case 0xC2...0xF4:
-        // A whole UTF-8 sequence prints as itself; anything else byte by byte.
-        let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
-        if index + length <= count, String(validating: bytes[index..<index + length], as: UTF8.self) != nil {
-          out += bytes[index..<index + length]
-          index += length
-          continue
-        }
-        out += [0x5C, UInt8(ascii: "x"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
       default: out += [0x5C, UInt8(ascii: "x"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
       }
       index += 1
+      runStart = index
     }
-    if count < bytes.count { out += Array("...".utf8) }
-    out.append(0x22)
+    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart...]))
   }
 
   static func opName(_ record: WALRecord) -> String {
@@ -103,37 +128,50 @@ enum RecordFormatting {
     }
   }
 
+  /// Appends `text` (a literal: no string is built, and no array is retained).
+  @inline(__always)
+  private static func append(_ text: StaticString, to out: inout [UInt8]) {
+    text.withUTF8Buffer { out.append(contentsOf: $0) }
+  }
+
   /// Appends one logfmt line: `lsn=1 offset=39 time=… op=put key="…" value="…"` and a newline.
   static func appendLine(_ scanned: ScannedRecord, valueLimit: Int?, times: inout TimeFormatter, to out: inout [UInt8])
   {
-    let record = scanned.record
-    out += "lsn=".utf8
-    appendDecimal(record.lsn, to: &out)
-    out += " offset=".utf8
+    append("lsn=", to: &out)
+    appendDecimal(scanned.record.lsn, to: &out)
+    append(" offset=", to: &out)
     appendDecimal(scanned.offset, to: &out)
-    out += " time=".utf8
-    times.append(milliseconds: record.timestamp.milliseconds, to: &out)
-    out += " op=".utf8
-    out += opName(record).utf8
-    var extra = ""
-    switch record.body {
+    append(" time=", to: &out)
+    times.append(milliseconds: scanned.record.timestamp.milliseconds, to: &out)
+    switch scanned.record.body {
     case .operation(let operation, let origin):
-      out += " key=".utf8
+      if case .delete = operation { append(" op=delete key=", to: &out) } else { append(" op=put key=", to: &out) }
       appendQuoted(operation.key, to: &out)
       if case .put(_, let value) = operation {
-        out += " value=".utf8
+        append(" value=", to: &out)
         appendQuoted(value, limit: valueLimit, to: &out)
-        if let valueLimit, value.count > valueLimit { extra += " value_bytes=\(value.count)" }
+        if let valueLimit, value.count > valueLimit {
+          append(" value_bytes=", to: &out)
+          appendDecimal(UInt64(value.count), to: &out)
+        }
       }
-      if let origin { extra += " origin=\(origin.nodeID)/\(origin.lsn)" }
-    case .tailRepairNote(let offset, let bytes): extra += " cut_offset=\(offset) cut_bytes=\(bytes)"
+      if let origin { out += " origin=\(origin.nodeID)/\(origin.lsn)".utf8 }
+    case .tailRepairNote(let offset, let bytes):
+      out += " op=\(opName(scanned.record)) cut_offset=\(offset) cut_bytes=\(bytes)".utf8
     case .lostRange(let count, let offset, let bytes):
-      extra += " lost_lsns=\(record.lsn)-\(record.lsn + count - 1) damage_offset=\(offset) damage_bytes=\(bytes)"
-    case .skipped(_, let payload), .syncTable(let payload): extra += " payload_bytes=\(payload.count)"
-    case .unread: break
+      out +=
+        " op=\(opName(scanned.record)) lost_lsns=\(scanned.record.lsn)-\(scanned.record.lsn + count - 1) damage_offset=\(offset) damage_bytes=\(bytes)"
+        .utf8
+    case .skipped(_, let payload), .syncTable(let payload):
+      out += " op=\(opName(scanned.record)) payload_bytes=\(payload.count)".utf8
+    case .unread: out += " op=\(opName(scanned.record))".utf8
     }
-    if record.batch != .single { extra += " batch=" + record.batch.name }
-    out += extra.utf8
+    switch scanned.record.batch {
+    case .single: break
+    case .first: append(" batch=first", to: &out)
+    case .middle: append(" batch=middle", to: &out)
+    case .last: append(" batch=last", to: &out)
+    }
     out.append(0x0A)
   }
 

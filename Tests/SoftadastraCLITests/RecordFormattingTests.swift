@@ -1,0 +1,100 @@
+import SoftadastraTestSupport
+import Testing
+
+@testable import SoftadastraCLI
+@testable import SoftadastraWAL
+
+/// `wal-dump`'s logfmt quoting, which copies printable runs eight bytes at a time, against the
+/// rules said plainly (one byte at a time), and whole lines.
+@Suite struct RecordFormattingTests {
+  /// The quoting rules, one byte at a time: quotes, backslashes and control bytes escaped, whole
+  /// UTF-8 sequences as they are, any other byte as `\xNN`; at most `limit` bytes, then `...`.
+  static func quotedOneByteAtATime(_ bytes: [UInt8], limit: Int? = nil) -> String {
+    let count = min(bytes.count, limit ?? bytes.count)
+    var out: [UInt8] = [0x22]
+    var index = 0
+    while index < count {
+      let byte = bytes[index]
+      switch byte {
+      case 0x22, 0x5C: out += [0x5C, byte]
+      case 0x0A: out += Array(#"\n"#.utf8)
+      case 0x0D: out += Array(#"\r"#.utf8)
+      case 0x09: out += Array(#"\t"#.utf8)
+      case 0x20..<0x7F: out.append(byte)
+      default:
+        let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
+        if (0xC2...0xF4).contains(byte), index + length <= count,
+          String(validating: bytes[index..<index + length], as: UTF8.self) != nil
+        {
+          out += bytes[index..<index + length]
+          index += length
+          continue
+        }
+        out += Array(("\\x" + String(byte, radix: 16).leftPadded(to: 2)).utf8)
+      }
+      index += 1
+    }
+    if count < bytes.count { out += Array("...".utf8) }
+    out.append(0x22)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  static func quoted(_ bytes: [UInt8], limit: Int? = nil) -> String {
+    var out: [UInt8] = []
+    RecordFormatting.appendQuoted(bytes, limit: limit, to: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  @Test func examples() {
+    #expect(
+      Self.quoted(Array("plain text that runs past eight bytes".utf8)) == #""plain text that runs past eight bytes""#)
+    #expect(Self.quoted(Array("a\"b\\c\nd\re\tf".utf8)) == #""a\"b\\c\nd\re\tf""#)
+    #expect(Self.quoted([0x01, 0x7F, 0xFF, 0xC3, 0x28]) == #""\x01\x7f\xff\xc3(""#)
+    #expect(Self.quoted(Array("clé ✓ 😀".utf8)) == "\"clé ✓ 😀\"")
+    #expect(Self.quoted(Array("value-12345".utf8), limit: 5) == #""value...""#)
+    #expect(Self.quoted(Array("é".utf8), limit: 1) == #""\xc3...""#)
+    #expect(Self.quoted([]) == #""""#)
+  }
+
+  /// Random bytes, mostly printable with every kind of byte that needs a look among them, at
+  /// random limits: the same text as one byte at a time.
+  @Test func quotingEightBytesAtATimeSaysWhatOneByteAtATimeSays() {
+    var random = SplitMix64(seed: 17)
+    let special: [UInt8] = [
+      0x00, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x22, 0x5C, 0x7E, 0x7F, 0x80, 0xC2, 0xC3, 0xE2, 0xF0, 0xFF,
+    ]
+    let utf8 = Array("é✓😀".utf8)
+    for _ in 0..<20_000 {
+      let length = Int(random.next() % 40)
+      var bytes: [UInt8] = []
+      while bytes.count < length {
+        switch random.next() % 10 {
+        case 0: bytes.append(special[Int(random.next() % UInt64(special.count))])
+        case 1: bytes += utf8[0..<Int(random.next() % UInt64(utf8.count))]
+        default: bytes.append(UInt8(0x20 + random.next() % 0x5F))
+        }
+      }
+      let limit = random.next() % 3 == 0 ? Int(random.next() % 45) : nil
+      #expect(
+        Self.quoted(bytes, limit: limit) == Self.quotedOneByteAtATime(bytes, limit: limit), "\(bytes) \(limit as Any)")
+    }
+  }
+
+  @Test func aLineSaysEverythingOfItsRecord() {
+    let record = WALRecord(
+      lsn: 42, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_650, counter: 3), batch: .middle,
+      body: .operation(.put(key: Array("k\"1".utf8), value: Array("a long value".utf8)), origin: nil))
+    var out: [UInt8] = []
+    var times = RecordFormatting.TimeFormatter()
+    RecordFormatting.appendLine(
+      ScannedRecord(offset: 1234, size: 60, checksum: 0, record: record), valueLimit: 6, times: &times, to: &out)
+    #expect(
+      String(decoding: out, as: UTF8.self)
+        == #"lsn=42 offset=1234 time=2026-11-25T08:09:08.650Z op=put key="k\"1" value="a long..." value_bytes=12 batch=middle"#
+        + "\n")
+  }
+}
+
+extension String {
+  fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
