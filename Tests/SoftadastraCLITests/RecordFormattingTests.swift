@@ -1,3 +1,4 @@
+import Softadastra
 import SoftadastraTestSupport
 import Testing
 
@@ -41,7 +42,7 @@ import Testing
 
   static func quoted(_ bytes: [UInt8], limit: Int? = nil) -> String {
     var out: [UInt8] = []
-    RecordFormatting.appendQuoted(bytes, limit: limit, to: &out)
+    bytes.withUnsafeBytes { RecordFormatting.appendQuoted($0, limit: limit, to: &out) }
     return String(decoding: out, as: UTF8.self)
   }
 
@@ -84,14 +85,69 @@ import Testing
     let record = WALRecord(
       lsn: 42, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_650, counter: 3), batch: .middle,
       body: .operation(.put(key: Array("k\"1".utf8), value: Array("a long value".utf8)), origin: nil))
+    let scanned = ScannedRecord(offset: 1234, size: 60, checksum: 0, record: record)
     var out: [UInt8] = []
     var times = RecordFormatting.TimeFormatter()
-    RecordFormatting.appendLine(
-      ScannedRecord(offset: 1234, size: 60, checksum: 0, record: record), valueLimit: 6, times: &times, to: &out)
+    scanned.withMaterializedOperation {
+      RecordFormatting.appendLine(scanned, operation: $0, valueLimit: 6, times: &times, to: &out)
+    }
     #expect(
       String(decoding: out, as: UTF8.self)
         == #"lsn=42 offset=1234 time=2026-11-25T08:09:08.650Z op=put key="k\"1" value="a long..." value_bytes=12 batch=middle"#
         + "\n")
+  }
+
+  /// Every line of a log holding every kind of record (puts and deletes, alone and in batches,
+  /// keys and values that need escapes, operations from a peer, sync tables, a tail-repair note),
+  /// read in place, says what it says from copied records.
+  @Test func linesReadInPlaceSayWhatCopiedRecordsSay() throws {
+    let directory = TemporaryDirectory()
+    let walPath = directory.file("node-a.wal")
+    let peer = Client(.persistent(nodeID: "node-b", walPath: directory.file("node-b.wal")))
+    try peer.open()
+    try peer.put("from-b", "peer \"value\"")
+    var client = Client(.persistent(nodeID: "node-a", walPath: walPath))
+    try client.open()
+    try client.put("plain", "value")
+    try client.commit([
+      .put(key: [0x71, 0x22, 0x0A], value: [0xFF, 0x00, 0xC3, 0xA9] + Array(repeating: 0x78, count: 100)),
+      .delete(key: Array("plain".utf8)),
+    ])
+    try client.applySyncBundle(try peer.makeSyncBundle(for: "node-a"))
+    try client.makeSyncBundle(for: "node-b")
+    try client.close()
+    FileBytes.append(walPath, [1, 2, 3])  // a torn tail: the next writer cuts it and notes it
+    client = Client(.persistent(nodeID: "node-a", walPath: walPath))
+    try client.open()
+    try client.remove("from-b")
+    try client.close()
+    try peer.close()
+
+    func lines(materialize: Bool, valueLimit: Int?) throws -> [String] {
+      var reader = try LogFormat.openReader(path: walPath, materialize: materialize)
+      var times = RecordFormatting.TimeFormatter()
+      var lines: [String] = []
+      while let scanned = try reader.next() {
+        var out: [UInt8] = []
+        let operation: Void? = try reader.withOperation(of: scanned) {
+          RecordFormatting.appendLine(scanned, operation: $0, valueLimit: valueLimit, times: &times, to: &out)
+        }
+        if operation == nil {
+          RecordFormatting.appendLine(scanned, operation: nil, valueLimit: valueLimit, times: &times, to: &out)
+        }
+        lines.append(String(decoding: out, as: UTF8.self))
+      }
+      return lines
+    }
+    for valueLimit in [nil, 4] {
+      let copied = try lines(materialize: true, valueLimit: valueLimit)
+      #expect(try lines(materialize: false, valueLimit: valueLimit) == copied)
+      for kind in [
+        "op=put", "op=delete", "origin=node-b/", "op=sync-table payload_bytes=", "op=tail-repair", "batch=first",
+      ] {
+        #expect(copied.contains { $0.contains(kind) }, "no line with \(kind): \(copied)")
+      }
+    }
   }
 }
 

@@ -8,11 +8,11 @@ enum RecordFormatting {
   /// Appends `"text"` to `out`: quotes, backslashes and control bytes escaped, non-UTF-8 bytes
   /// as `\xNN`; with `limit`, at most that many bytes, then `...`. No strings are built (the
   /// dump's hot path).
-  static func appendQuoted(_ bytes: [UInt8], limit: Int? = nil, to out: inout [UInt8]) {
+  static func appendQuoted(_ bytes: UnsafeRawBufferPointer, limit: Int? = nil, to out: inout [UInt8]) {
     let count = min(bytes.count, limit ?? bytes.count)
     out.append(0x22)
-    bytes.withUnsafeBytes { appendEscaped(UnsafeRawBufferPointer(rebasing: $0[..<count]), to: &out) }
-    if count < bytes.count { out += Array("...".utf8) }
+    appendEscaped(UnsafeRawBufferPointer(rebasing: bytes[..<count]), to: &out)
+    if count < bytes.count { append("...", to: &out) }
     out.append(0x22)
   }
 
@@ -56,7 +56,7 @@ enum RecordFormatting {
           continue
         }
       }
-      out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart..<index]))
+      appendBytes(UnsafeRawBufferPointer(rebasing: raw[runStart..<index]), to: &out)
       switch byte {
       case 0x22, 0x5C: out += [0x5C, byte]
       case 0x0A: out += [0x5C, UInt8(ascii: "n")]
@@ -67,7 +67,7 @@ enum RecordFormatting {
       index += 1
       runStart = index
     }
-    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart...]))
+    appendBytes(UnsafeRawBufferPointer(rebasing: raw[runStart...]), to: &out)
   }
 
   static func opName(_ record: WALRecord) -> String {
@@ -77,6 +77,7 @@ enum RecordFormatting {
     case .tailRepairNote: "tail-repair"
     case .lostRange: "lost-range"
     case .syncTable: "sync-table"
+    case .unread(let type) where type == RecordType.syncTable: "sync-table"
     case .skipped(let type, _), .unread(let type): "type-\(type)"
     }
   }
@@ -124,8 +125,14 @@ enum RecordFormatting {
         rest /= 10
         count += 1
       } while rest > 0
-      out.append(contentsOf: buffer[(20 - count)...])
+      appendBytes(UnsafeRawBufferPointer(rebasing: buffer[(20 - count)...]), to: &out)
     }
+  }
+
+  /// Appends `bytes` with one copy (appending raw bytes as a sequence copies them one by one).
+  @inline(__always)
+  private static func appendBytes(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    bytes.withMemoryRebound(to: UInt8.self) { out.append(contentsOf: $0) }
   }
 
   /// Appends `text` (a literal: no string is built, and no array is retained).
@@ -135,36 +142,39 @@ enum RecordFormatting {
   }
 
   /// Appends one logfmt line: `lsn=1 offset=39 time=… op=put key="…" value="…"` and a newline.
-  static func appendLine(_ scanned: ScannedRecord, valueLimit: Int?, times: inout TimeFormatter, to out: inout [UInt8])
-  {
+  /// `operation` is the record's operation, however it was read (`LogReader.withOperation`).
+  static func appendLine(
+    _ scanned: ScannedRecord, operation: OperationInPlace?, valueLimit: Int?, times: inout TimeFormatter,
+    to out: inout [UInt8]
+  ) {
     append("lsn=", to: &out)
     appendDecimal(scanned.record.lsn, to: &out)
     append(" offset=", to: &out)
     appendDecimal(scanned.offset, to: &out)
     append(" time=", to: &out)
     times.append(milliseconds: scanned.record.timestamp.milliseconds, to: &out)
-    switch scanned.record.body {
-    case .operation(let operation, let origin):
-      if case .delete = operation { append(" op=delete key=", to: &out) } else { append(" op=put key=", to: &out) }
+    if let operation {
+      append(operation.isDelete ? " op=delete key=" : " op=put key=", to: &out)
       appendQuoted(operation.key, to: &out)
-      if case .put(_, let value) = operation {
+      if !operation.isDelete {
         append(" value=", to: &out)
-        appendQuoted(value, limit: valueLimit, to: &out)
-        if let valueLimit, value.count > valueLimit {
+        appendQuoted(operation.value, limit: valueLimit, to: &out)
+        if let valueLimit, operation.value.count > valueLimit {
           append(" value_bytes=", to: &out)
-          appendDecimal(UInt64(value.count), to: &out)
+          appendDecimal(UInt64(operation.value.count), to: &out)
         }
       }
-      if let origin { out += " origin=\(origin.nodeID)/\(origin.lsn)".utf8 }
-    case .tailRepairNote(let offset, let bytes):
-      out += " op=\(opName(scanned.record)) cut_offset=\(offset) cut_bytes=\(bytes)".utf8
-    case .lostRange(let count, let offset, let bytes):
-      out +=
-        " op=\(opName(scanned.record)) lost_lsns=\(scanned.record.lsn)-\(scanned.record.lsn + count - 1) damage_offset=\(offset) damage_bytes=\(bytes)"
-        .utf8
-    case .skipped(_, let payload), .syncTable(let payload):
-      out += " op=\(opName(scanned.record)) payload_bytes=\(payload.count)".utf8
-    case .unread: out += " op=\(opName(scanned.record))".utf8
+      if let origin = operation.origin { out += " origin=\(origin.nodeID)/\(origin.lsn)".utf8 }
+    } else {
+      let record = scanned.record
+      out += " op=\(opName(record))".utf8
+      switch record.body {
+      case .tailRepairNote(let offset, let bytes): out += " cut_offset=\(offset) cut_bytes=\(bytes)".utf8
+      case .lostRange(let count, let offset, let bytes):
+        out += " lost_lsns=\(record.lsn)-\(record.lsn + count - 1) damage_offset=\(offset) damage_bytes=\(bytes)".utf8
+      case .skipped, .syncTable, .unread: out += " payload_bytes=\(scanned.size - WALFormat.recordOverhead)".utf8
+      case .operation: break
+      }
     }
     switch scanned.record.batch {
     case .single: break

@@ -95,6 +95,24 @@ package enum RecordDecoder {
     return .record(WALRecord(lsn: lsn, timestamp: frame.timestamp, batch: frame.batch, body: body), frame)
   }
 
+  /// The operation of a put or delete record already checked in full, read in place: `bytes`
+  /// must start with the record and hold all of it. Nil for any other record.
+  static func operation(in bytes: UnsafeRawBufferPointer) -> OperationInPlace? {
+    let type = bytes[4]
+    guard type == RecordType.put || type == RecordType.delete else { return nil }
+    let size = Int(bytes.loadLittleEndian(at: 0, as: UInt32.self))
+    var payload = FieldReader(bytes, from: WALFormat.recordPrefixSize, to: size - 8)
+    var origin: Origin?
+    var key = 0..<0
+    var value = 0..<0
+    guard parseOperation(&payload, type: type, flags: bytes[5], origin: &origin, key: &key, value: &value) == nil else {
+      return nil
+    }
+    return OperationInPlace(
+      isDelete: type == RecordType.delete, key: UnsafeRawBufferPointer(rebasing: bytes[key]),
+      value: UnsafeRawBufferPointer(rebasing: bytes[value]), origin: origin)
+  }
+
   /// The frame of a record already checked in full (by a batch check): reads the fixed fields
   /// only. `bytes` must start with the record and hold all of it.
   static func checkedFrame(_ bytes: UnsafeRawBufferPointer) -> RecordFrame {

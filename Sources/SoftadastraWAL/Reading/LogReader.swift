@@ -28,6 +28,11 @@ public protocol LogReader {
   mutating func refresh(sealed logs: SealedLogs?) throws(SoftadastraError)
   /// How many times `refresh()` went on in a log that does not continue the one before.
   var replacements: Int { get }
+  /// Passes the operation of `scanned`, the record `next()` returned last, to `body`, read in
+  /// place when the reader did not copy it (`materialize: false`); nil for a record that holds
+  /// no operation.
+  mutating func withOperation<T>(of scanned: ScannedRecord, _ body: (OperationInPlace) -> T) throws(SoftadastraError)
+    -> T?
 }
 
 extension LogFormat {

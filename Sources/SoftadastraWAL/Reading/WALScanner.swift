@@ -175,6 +175,23 @@ public struct WALScanner: LogReader {
     return scanned
   }
 
+  public mutating func withOperation<T>(of scanned: ScannedRecord, _ body: (OperationInPlace) -> T)
+    throws(SoftadastraError) -> T?
+  {
+    guard case .unread(let type) = scanned.record.body else { return scanned.withMaterializedOperation(body) }
+    guard type == RecordType.put || type == RecordType.delete else { return nil }
+    let read: T? = try cursor.withBytes(at: scanned.offset, count: scanned.size) { bytes in
+      bytes.count == scanned.size ? RecordDecoder.operation(in: bytes).map(body) : nil
+    }
+    // It was checked in full when it was scanned: only a file changed in place since reads otherwise.
+    guard let read else {
+      throw SoftadastraError(
+        .corrupt, "WAL \(path) changed in place at offset \(scanned.offset) while it was read", path: path,
+        offset: scanned.offset)
+    }
+    return read
+  }
+
   /// Looks again at the file's size, so that records appended since can be read (for following
   /// a log as it grows). An ending that only meant "nothing more yet" is cleared; damage stays.
   ///

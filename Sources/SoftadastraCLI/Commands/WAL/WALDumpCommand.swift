@@ -46,7 +46,9 @@ struct WALDumpCommand: ParsableCommand {
 
   func run() throws {
     let walPath = try global.logToRead(path)
-    var reader = try LogFormat.openReader(path: walPath, format: logFormat.format)
+    // Lines read each key and value where it lies; JSON, statistics and filters on keys take copies.
+    let inPlace = !global.json && !stats && op == nil && key == nil && prefix == nil
+    var reader = try LogFormat.openReader(path: walPath, format: logFormat.format, materialize: !inPlace)
     if header {
       let nativeHeader = reader.nativeHeader
       if global.json {
@@ -114,7 +116,16 @@ struct WALDumpCommand: ParsableCommand {
       } else if json {
         Output.document(RecordFormatting.members(of: scanned) + extraJSON(scanned))
       } else {
-        Output.append { RecordFormatting.appendLine(scanned, valueLimit: valueLimit, times: &times, to: &$0) }
+        let operation: Void? = try scanner.withOperation(of: scanned) { operation in
+          Output.append {
+            RecordFormatting.appendLine(scanned, operation: operation, valueLimit: valueLimit, times: &times, to: &$0)
+          }
+        }
+        if operation == nil {
+          Output.append {
+            RecordFormatting.appendLine(scanned, operation: nil, valueLimit: valueLimit, times: &times, to: &$0)
+          }
+        }
       }
     }
     if stats { printStatistics(statistics) }

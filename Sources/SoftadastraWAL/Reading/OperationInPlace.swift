@@ -1,0 +1,29 @@
+/// A put or a delete read where its record's bytes lie, without copying them
+/// (`LogReader.withOperation(of:_:)`): for work that only looks at each key and value once, such
+/// as printing them. The buffers are valid only during the call that passes them.
+public struct OperationInPlace {
+  public var isDelete: Bool
+  public var key: UnsafeRawBufferPointer
+  /// Empty for a delete.
+  public var value: UnsafeRawBufferPointer
+  /// The node that wrote it, when it came from a peer.
+  public var origin: Origin?
+}
+
+extension ScannedRecord {
+  /// Passes the operation of a materialized record to `body`, from its arrays; nil for a
+  /// record that holds no operation, or whose operation was not copied (`.unread`).
+  func withMaterializedOperation<T>(_ body: (OperationInPlace) -> T) -> T? {
+    guard case .operation(let operation, let origin) = record.body else { return nil }
+    let (isDelete, value): (Bool, [UInt8])
+    switch operation {
+    case .put(_, let put): (isDelete, value) = (false, put)
+    case .delete: (isDelete, value) = (true, [])
+    }
+    return operation.key.withUnsafeBytes { key in
+      value.withUnsafeBytes { value in
+        body(OperationInPlace(isDelete: isDelete, key: key, value: value, origin: origin))
+      }
+    }
+  }
+}
