@@ -272,6 +272,11 @@ import Testing
       operationMilliseconds: 1_668_000_000_000, to: &log)
     FileBytes.write(log, to: workspace.file("events.log"))
     expectSuccess(workspace.run("wal-verify", "events.log"))
+    // The dump says what it is and how large its payload is, in text as in JSON.
+    let lines = workspace.run("wal-dump", "events.log").out.split(separator: "\n")
+    #expect(lines.count == 3 && lines[1].hasSuffix("op=type-1 payload_bytes=\(event.count)"), "\(lines)")
+    let json = workspace.run("wal-dump", "events.log", "--json").out.split(separator: "\n")
+    #expect(json.count == 3 && json[1].contains("\"payload_bytes\":\(event.count)"), "\(json)")
     let converted = workspace.run("wal-convert", "--to", "native", "events.log", "events.wal", "--node-id", "node-a")
     #expect(converted.status == 0, "\(converted.stderr)")
     #expect(converted.stderr.contains("left out 1 record that is not a store operation"))

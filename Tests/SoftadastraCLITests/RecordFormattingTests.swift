@@ -1,3 +1,4 @@
+import Foundation
 import Softadastra
 import SoftadastraTestSupport
 import Testing
@@ -95,6 +96,33 @@ import Testing
       String(decoding: out, as: UTF8.self)
         == #"lsn=42 offset=1234 time=2026-11-25T08:09:08.650Z op=put key="k\"1" value="a long..." value_bytes=12 batch=middle"#
         + "\n")
+  }
+
+  /// The committed log of every record type, dumped in place and from copies: the lines it
+  /// always gave (fixed here, not made by the code under test).
+  @Test func theGoldenLogDumpsAsItAlwaysDid() {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("SoftadastraWALTests/Vectors/every-type.wal").path
+    let expected = [
+      #"lsn=1 offset=39 time=2026-11-25T08:09:08.650Z op=put key="settings/theme" value="dark""#,
+      #"lsn=2 offset=93 time=2026-11-25T08:09:08.650Z op=put key="app/name" value="Softadastra""#,
+      #"lsn=3 offset=148 time=2026-11-25T08:09:08.650Z op=delete key="settings/theme""#,
+      #"lsn=4 offset=194 time=2026-11-25T08:09:08.650Z op=put key="a" value="1" batch=first"#,
+      #"lsn=5 offset=232 time=2026-11-25T08:09:08.650Z op=put key="b" value="2" batch=last"#,
+      #"lsn=6 offset=270 time=2026-11-25T08:09:08.650Z op=put key="doc/1" value="remote" origin=node-b/9"#,
+      #"lsn=7 offset=340 time=2026-11-25T08:09:08.650Z op=tail-repair cut_offset=400 cut_bytes=28"#,
+      #"lsn=8 offset=386 time=2026-11-25T08:09:08.650Z op=lost-range lost_lsns=8-9 damage_offset=500 damage_bytes=120"#,
+      #"lsn=10 offset=440 time=2026-11-25T08:09:08.650Z op=delete key="doc/1""#,
+    ]
+    // In place, with filters on LSNs and times or none; from copies with a filter on the operation.
+    for extra in [[], ["--from-lsn", "1"], ["--since", "@0"]] {
+      let dump = CommandRunner.run(
+        ["wal-dump", "--full-values", path] + extra, in: FileManager.default.temporaryDirectory.path)
+      #expect(dump.status == 0 && dump.out.split(separator: "\n").map(String.init) == expected, "\(extra): \(dump.out)")
+    }
+    let copied = CommandRunner.run(
+      ["wal-dump", "--full-values", "--op", "put", path], in: FileManager.default.temporaryDirectory.path)
+    #expect(copied.out.split(separator: "\n").map(String.init) == expected.filter { $0.contains("op=put") })
   }
 
   /// Every line of a log holding every kind of record (puts and deletes, alone and in batches,

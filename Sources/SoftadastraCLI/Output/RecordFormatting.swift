@@ -9,7 +9,7 @@ enum RecordFormatting {
   /// as `\xNN`; with `limit`, at most that many bytes, then `...`. No strings are built (the
   /// dump's hot path).
   static func appendQuoted(_ bytes: UnsafeRawBufferPointer, limit: Int? = nil, to out: inout [UInt8]) {
-    let count = min(bytes.count, limit ?? bytes.count)
+    let count = max(0, min(bytes.count, limit ?? bytes.count))
     out.append(0x22)
     appendEscaped(UnsafeRawBufferPointer(rebasing: bytes[..<count]), to: &out)
     if count < bytes.count { append("...", to: &out) }
@@ -172,7 +172,9 @@ enum RecordFormatting {
       case .tailRepairNote(let offset, let bytes): out += " cut_offset=\(offset) cut_bytes=\(bytes)".utf8
       case .lostRange(let count, let offset, let bytes):
         out += " lost_lsns=\(record.lsn)-\(record.lsn + count - 1) damage_offset=\(offset) damage_bytes=\(bytes)".utf8
-      case .skipped, .syncTable, .unread: out += " payload_bytes=\(scanned.size - WALFormat.recordOverhead)".utf8
+      case .skipped(_, let payload), .syncTable(let payload): out += " payload_bytes=\(payload.count)".utf8
+      // A native record read in place: its payload is what its frame does not take.
+      case .unread: out += " payload_bytes=\(scanned.size - WALFormat.recordOverhead)".utf8
       case .operation: break
       }
     }

@@ -98,9 +98,11 @@ package enum RecordDecoder {
   /// The operation of a put or delete record already checked in full, read in place: `bytes`
   /// must start with the record and hold all of it. Nil for any other record.
   static func operation(in bytes: UnsafeRawBufferPointer) -> OperationInPlace? {
+    guard bytes.count >= WALFormat.recordOverhead, Int(bytes.loadLittleEndian(at: 0, as: UInt32.self)) == bytes.count
+    else { return nil }
     let type = bytes[4]
     guard type == RecordType.put || type == RecordType.delete else { return nil }
-    let size = Int(bytes.loadLittleEndian(at: 0, as: UInt32.self))
+    let size = bytes.count
     var payload = FieldReader(bytes, from: WALFormat.recordPrefixSize, to: size - 8)
     var origin: Origin?
     var key = 0..<0

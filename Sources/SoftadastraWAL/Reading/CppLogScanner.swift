@@ -39,10 +39,6 @@ public struct CppLogScanner: LogReader {
   /// The runtime appends to its log and never replaces it.
   public var replacements: Int { 0 }
 
-  public func withOperation<T>(of scanned: ScannedRecord, _ body: (OperationInPlace) -> T) -> T? {
-    scanned.withMaterializedOperation(body)
-  }
-
   public mutating func next() throws(SoftadastraError) -> ScannedRecord? {
     while ending == nil {
       let position = offset

@@ -1,13 +1,23 @@
 /// A put or a delete read where its record's bytes lie, without copying them
 /// (`LogReader.withOperation(of:_:)`): for work that only looks at each key and value once, such
 /// as printing them. The buffers are valid only during the call that passes them.
+///
+/// Never keep the buffers past that call: they point into the reader's buffer, or into the arrays
+/// of a copied record, which may be gone or reused by then.
 public struct OperationInPlace {
-  public var isDelete: Bool
-  public var key: UnsafeRawBufferPointer
+  public let isDelete: Bool
+  public let key: UnsafeRawBufferPointer
   /// Empty for a delete.
-  public var value: UnsafeRawBufferPointer
+  public let value: UnsafeRawBufferPointer
   /// The node that wrote it, when it came from a peer.
-  public var origin: Origin?
+  public let origin: Origin?
+}
+
+extension LogReader {
+  /// For a reader that always copies its records (`CppLogScanner`): from the record's arrays.
+  public func withOperation<T>(of scanned: ScannedRecord, _ body: (OperationInPlace) -> T) -> T? {
+    scanned.withMaterializedOperation(body)
+  }
 }
 
 extension ScannedRecord {

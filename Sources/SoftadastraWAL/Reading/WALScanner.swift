@@ -110,9 +110,12 @@ public struct WALScanner: LogReader {
         return nil
       }
       if !materialize, position < validatedBatchEnd {
-        // Checked in full, CRC and payload, when the batch was validated: read the frame only.
+        // Checked in full, CRC and payload, when the batch was validated: read the frame only
+        // (notes and lost ranges, small, are decoded below, as everywhere).
         let frame = try cursor.checkedFrame(at: position)
-        return accept(frame, frame.unreadRecord)
+        if frame.type != RecordType.tailRepairNote, frame.type != RecordType.lostRange {
+          return accept(frame, frame.unreadRecord)
+        }
       }
       let read = try cursor.read(at: position, seed: lastChecksum, materialize: materialize)
       let problem: RecordProblem
@@ -180,6 +183,12 @@ public struct WALScanner: LogReader {
   {
     guard case .unread(let type) = scanned.record.body else { return scanned.withMaterializedOperation(body) }
     guard type == RecordType.put || type == RecordType.delete else { return nil }
+    // Its bytes are those checked only while it is the record read last.
+    guard scanned.offset + UInt64(scanned.size) == position, scanned.checksum == lastChecksum else {
+      throw SoftadastraError(
+        .invalidArgument, "only the record read last can be read in place (LSN \(scanned.record.lsn) is not)",
+        path: path)
+    }
     let read: T? = try cursor.withBytes(at: scanned.offset, count: scanned.size) { bytes in
       bytes.count == scanned.size ? RecordDecoder.operation(in: bytes).map(body) : nil
     }
