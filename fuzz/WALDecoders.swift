@@ -1,5 +1,5 @@
 // libFuzzer target for the log decoders: the native record decoder (with and without
-// materializing), the header decoder and the C++ runtime log decoder. Built by
+// materializing, and reading operations in place), the header decoder and the C++ runtime log decoder. Built by
 // scripts/fuzz.sh into one module with Sources/SoftadastraWAL, so internal entry points are
 // reachable. A crash, a hang or a sanitizer report is a bug; a decoder saying "invalid" is not.
 
@@ -12,8 +12,24 @@ public func fuzzWALDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // Walk the input as a run of records, as a scanner would.
     while offset < size {
       let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-      guard let frame = RecordDecoder.decode(rest, seed: seed, materialize: materialize).frame else { break }
+      let outcome = RecordDecoder.decode(rest, seed: seed, materialize: materialize)
+      guard let frame = outcome.frame else { break }
       precondition(frame.size >= WALFormat.recordOverhead && frame.size <= rest.count, "frame size out of bounds")
+      // Read in place (as wal-dump reads a checked record), an operation says what its copy says.
+      let inPlace = RecordDecoder.operation(in: UnsafeRawBufferPointer(rebasing: rest[..<frame.size]))
+      if case .record(let record, _) = outcome {
+        if case .operation(let operation, let origin) = record.body {
+          let value: [UInt8]
+          if case .put(_, let put) = operation { value = put } else { value = [] }
+          precondition(
+            inPlace.map {
+              Array($0.key) == operation.key && Array($0.value) == value && $0.origin == origin
+                && $0.isDelete == (operation == .delete(key: operation.key))
+            } == true, "an operation read in place differs from its copy")
+        } else {
+          precondition(inPlace == nil, "a record that is no operation read in place as one")
+        }
+      }
       offset += frame.size
     }
   }
