@@ -1,6 +1,6 @@
 // libFuzzer target for the snapshot, backup, archive and sync decoders: snapshot header, footer, index
-// lines (of one index and of a page), the page table, whole snapshot files, block entries (decoded whole, searched in place and through their starts), compact block entries
-// (expanded, and coded again), zlib decompression to an exact
+// lines (of one index and of a page), the page table (with and without its pages' inflated sizes), whole snapshot files, block entries (decoded whole, searched in place and through their starts), compact block entries
+// (expanded, and coded again), zlib and raw deflate (with a dictionary) decompression to an exact
 // size, the backup manifest, whole backup archives and archive segments read from a file, segment
 // manifests, the archiving state, archive names, sync bundles and the sync table. Built by scripts/fuzz.sh into one module with Sources/Softadastra
 // and Sources/SoftadastraWAL, so internal entry points are reachable. A crash, a hang or a
@@ -37,7 +37,7 @@ public func fuzzStoreDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
   }
   // The input as a page table: its lines read, its layout checked, block numbers mapped to the
   // page holding them, and keys to the page that may.
-  if let table = SnapshotPageTable(Array(bytes)) {
+  for table in [false, true].compactMap({ SnapshotPageTable(Array(bytes), deflatedPages: $0) }) {
     // A footer with the table's own sums, so that the layout's other checks are reached.
     var (entries, raw): (UInt64, UInt64) = (0, 0)
     for page in 0..<table.count { (entries, raw) = (entries &+ table.entryCount(page), raw &+ table.rawBytes(page)) }
@@ -48,7 +48,7 @@ public func fuzzStoreDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
     for page in 0..<table.count {
       _ = (
         table.offset(page), table.size(page), table.checksum(page), table.firstBlockOffset(page), table.firstKey(page),
-        table.entryCount(page), table.rawBytes(page)
+        table.entryCount(page), table.rawBytes(page), table.linesSize(page)
       )
     }
     for block in stride(from: 0, to: table.blockCount, by: max(1, table.blockCount / 16)) {
@@ -106,6 +106,15 @@ public func fuzzStoreDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
   // zlib with a size taken from the input; more than the input can expand to is refused.
   let claimed = size >= 2 ? Int(bytes.loadUnaligned(as: UInt16.self)) : 0
   if let raw = try? Zlib.decompress(UnsafeRawBufferPointer(rebasing: bytes[min(2, size)...]), size: claimed) {
+    precondition(raw.count == claimed, "decompressed to another size than asked")
+  }
+  // Raw deflate against a dictionary, both from the input (a version 7 block): the same.
+  let dictionaryLength = size >= 3 ? min(Int(bytes[2]) * 16, size - 3) : 0
+  if size >= 3,
+    let raw = try? Zlib.decompressRaw(
+      UnsafeRawBufferPointer(rebasing: bytes[(3 + dictionaryLength)...]), size: claimed,
+      dictionary: Array(bytes[3..<3 + dictionaryLength]))
+  {
     precondition(raw.count == claimed, "decompressed to another size than asked")
   }
   if let manifest = BackupManifest.decode(Array(bytes)) {

@@ -17,6 +17,16 @@ public enum FileBytes {
     write(bytes, to: path)
   }
 
+  /// Where the first block of the snapshot at `path` starts (format version 7 or 8: after the
+  /// header, whose size is at byte 10, and the dictionary, whose length starts it): the offset of
+  /// a byte whose damage is found when that block is read, not when the file is opened.
+  public static func firstSnapshotBlock(_ path: String) -> Int {
+    let bytes = read(path)
+    let header = Int(bytes[10]) | Int(bytes[11]) << 8
+    let dictionary = (0..<4).reduce(0) { $0 | Int(bytes[header + $1]) << (8 * $1) }
+    return header + 8 + dictionary
+  }
+
   /// Cuts the file to its first `size` bytes.
   public static func truncate(_ path: String, to size: Int) {
     write(Array(read(path).prefix(size)), to: path)

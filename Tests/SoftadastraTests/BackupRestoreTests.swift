@@ -83,9 +83,10 @@ import Testing
     #expect(try BackupArchive.verify(path: Self.vectorURL.path).isSound)
   }
 
-  /// The vector as written before, its snapshot part of format version 1 (until 2026-12) or 3
-  /// (until the paged index), still verifies and restores to the node the current one restores to.
-  static let olderVectorURLs = ["every-type-v1.sdbackup", "every-type-v3.sdbackup"].map {
+  /// The vector as written before, its snapshot part of format version 1 (until 2026-12), 3
+  /// (until the paged index) or 5 (until the dictionary), still verifies and restores to the node
+  /// the current one restores to.
+  static let olderVectorURLs = ["every-type-v1.sdbackup", "every-type-v3.sdbackup", "every-type-v5.sdbackup"].map {
     vectorURL.deletingLastPathComponent().appendingPathComponent($0)
   }
 

@@ -242,7 +242,7 @@ import Testing
     let snapshots = NodeFiles(walPath: path).snapshots()
     #expect(snapshots.count == 2)
     // Damage a block of the newest: the older snapshot and the archived WAL after it take over.
-    FileBytes.flipBit(snapshots[0].path, offset: 80, bit: 3)
+    FileBytes.flipBit(snapshots[0].path, offset: FileBytes.firstSnapshotBlock(snapshots[0].path) + 17, bit: 3)
     let reader = try Self.reopen(path, readOnly: true)
     #expect(try Self.contents(reader) == model.values)
     let skipped = reader.skippedSnapshots
@@ -250,7 +250,7 @@ import Testing
     try reader.close()
     // Both damaged: nothing older covers the start of the live WAL, so the first read that meets
     // the damage refuses loudly (opening reads no block).
-    FileBytes.flipBit(snapshots[1].path, offset: 80, bit: 3)
+    FileBytes.flipBit(snapshots[1].path, offset: FileBytes.firstSnapshotBlock(snapshots[1].path) + 17, bit: 3)
     let blind = try Self.reopen(path, readOnly: true)
     #expect {
       try blind.entries()
@@ -272,7 +272,7 @@ import Testing
     try client.put("tail", "1")
     try client.close()
     let snapshots = NodeFiles(walPath: path).snapshots()
-    FileBytes.flipBit(snapshots[0].path, offset: 80, bit: 5)
+    FileBytes.flipBit(snapshots[0].path, offset: FileBytes.firstSnapshotBlock(snapshots[0].path) + 17, bit: 5)
     // A backup reads the whole snapshot: it falls back to the older one and the WAL after it.
     let archive = directory.file("a.sdbackup")
     let manifest = try BackupWriter.write(

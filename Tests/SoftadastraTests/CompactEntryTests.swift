@@ -122,18 +122,18 @@ import Testing
   static func craftedSnapshot(_ blocks: [CraftedBlock], at path: String) throws -> SnapshotHeader {
     let header = SnapshotHeader(
       nodeID: "n", createdMilliseconds: 1, lsn: 1, lastTimestamp: HybridTimestamp(rawValue: 1), lastRecordChecksum: 0,
-      successorChecksum: 0, localOperations: 0)
+      successorChecksum: 0, localOperations: 0, layout: .paged)
     var bytes = header.encoded()
     var index = SnapshotIndexBuilder(paged: true)
     for block in blocks {
       let stored = try block.compact.withUnsafeBytes { try Zlib.compress($0, level: 1) }
-      index.add(
+      try index.add(
         SnapshotBlock(
           offset: UInt64(bytes.count), storedSize: UInt32(stored.count), rawSize: UInt32(block.compact.count),
           entryCount: block.count, checksum: CRC32C.checksum(stored), firstKey: block.first, lastKey: block.last))
       bytes += stored
     }
-    let (lines, table) = index.finish(at: UInt64(bytes.count))
+    let (lines, table) = try index.finish(at: UInt64(bytes.count))
     let footer = SnapshotFooter(
       indexOffset: UInt64(bytes.count + lines.count), indexSize: UInt32(table!.count), blockCount: UInt32(blocks.count),
       entryCount: blocks.reduce(0) { $0 + UInt64($1.count) }, valueCount: 0,
@@ -247,8 +247,8 @@ import Testing
   }
 
   /// A node upgraded from a softadastra that wrote version 1: its snapshot reads, backs up (the
-  /// archive's snapshot part written anew in version 5) and restores, and its next checkpoints
-  /// write version 6 over it, then version 5.
+  /// archive's snapshot part written anew in version 7) and restores, and its next checkpoints
+  /// write version 8 over it, then version 7.
   @Test func aNodeWhoseSnapshotIsVersion1ReadsBacksUpAndCheckpointsIntoTheCurrentVersions() throws {
     let directory = TemporaryDirectory()
     let wal = directory.file("node-a.wal")
@@ -286,19 +286,19 @@ import Testing
     let restoredWAL = directory.file("restored/node-a.wal")
     try FileManager.default.createDirectory(atPath: directory.file("restored"), withIntermediateDirectories: true)
     _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: restoredWAL, nodeID: "node-a")
-    #expect(try SnapshotReader(path: NodeFiles(walPath: restoredWAL).snapshots()[0].path).header.version == 5)
+    #expect(try SnapshotReader(path: NodeFiles(walPath: restoredWAL).snapshots()[0].path).header.version == 7)
     #expect(try BackupRestoreTests.export(restoredWAL) == expected)
 
-    // A few changes later, a delta (version 6) over the version 1 snapshot; a full checkpoint
-    // merges both into version 5.
+    // A few changes later, a delta (version 8) over the version 1 snapshot; a full checkpoint
+    // merges both into version 7.
     let reopened = try BackupRestoreTests.client(wal)
     try reopened.put("later", "a delta")
     try reopened.checkpoint()
-    #expect(try SnapshotReader(path: NodeFiles(walPath: wal).snapshots()[0].path).header.version == 6)
+    #expect(try SnapshotReader(path: NodeFiles(walPath: wal).snapshots()[0].path).header.version == 8)
     try reopened.put("last", "a full one")
     try reopened.checkpoint(full: true)
     try reopened.close()
-    #expect(try SnapshotReader(path: NodeFiles(walPath: wal).snapshots()[0].path).header.version == 5)
+    #expect(try SnapshotReader(path: NodeFiles(walPath: wal).snapshots()[0].path).header.version == 7)
     #expect(try BackupRestoreTests.export(wal) == expected.merging(["later": "a delta", "last": "a full one"]) { $1 })
   }
 

@@ -112,7 +112,7 @@ import Testing
     let files = NodeFiles(walPath: wal)
     let path = files.snapshotPath(lsn: ["delta": lsns.delta, "base": lsns.base, "older": lsns.older][damaged]!)
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
-    let blockByte = try SnapshotReader(path: path).header.size + 3
+    let blockByte = FileBytes.firstSnapshotBlock(path) + 3
     var broken = data
     broken[blockByte] ^= 0x40
     try broken.write(to: URL(fileURLWithPath: path))
@@ -213,7 +213,7 @@ import Testing
     let files = NodeFiles(walPath: wal)
     #expect(files.segments().first?.firstLSN != 1)
     let older = files.snapshotPath(lsn: lsns.older)
-    FileBytes.flipBit(older, offset: try SnapshotReader(path: older).header.size + 3, bit: 4)
+    FileBytes.flipBit(older, offset: FileBytes.firstSnapshotBlock(older) + 3, bit: 4)
     let client = try BackupRestoreTests.client(wal)
     try client.put(Self.key(3), "after")
     #expect(try client.checkpoint()?.snapshot.baseLSN == nil)

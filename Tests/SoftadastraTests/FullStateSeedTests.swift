@@ -172,7 +172,7 @@ import Testing
     for number in 0..<reader.blockCount {
       let block = try reader.indexedBlock(number)
       let raw = try reader.storedBlock(block).withUnsafeBytes {
-        try Zlib.decompress($0, size: Int(block.rawSize))
+        try Zlib.decompressRaw($0, size: Int(block.rawSize), dictionary: reader.dictionary)
       }
       checksum = CRC32C.extend(checksum, try #require(raw))
     }

@@ -23,11 +23,17 @@ import Testing
   }
   static let vectorHeader = vectorHeader()
 
+  /// The dictionary of the version 7 and 8 vectors: bytes like their entries.
+  static let vectorDictionary = Array("app/doc/settings/".utf8)
+
   /// The vectors in docs/snapshot-format.md: level 0 (stored blocks), so zlib's version cannot
-  /// change them; version 5 (a paged index), 3 (compact entries, one index) or 1 (fixed-width).
+  /// change them; version 7 (deflated, with a dictionary), 5 (a paged index), 3 (compact entries,
+  /// one index) or 1 (fixed-width).
   static func writeVector(to path: String, layout: SnapshotHeader.Layout = .paged) throws {
     let compactEntries = layout != .fixedWidth
-    let writer = try SnapshotWriter(path: path, header: vectorHeader(layout: layout), level: 0)
+    let writer = try SnapshotWriter(
+      path: path, header: vectorHeader(layout: layout), level: 0,
+      dictionary: layout == .deflated ? vectorDictionary : [])
     try writer.add(key: Array("app/name".utf8), entry: entry("Softadastra", lsn: 2))
     try writer.add(
       key: Array("doc/1".utf8),
@@ -48,16 +54,20 @@ import Testing
   static func vectorURL(_ name: String) -> URL {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/\(name)")
   }
-  /// The whole vectors: version 5 (a paged index, what writers write), and versions 3 and 1
-  /// (compact and fixed-width entries with one index, written until 2026-12, which must keep
-  /// reading).
-  static let vectorURL = vectorURL("small-v5.snapshot")
+  /// The whole vectors: version 7 (deflated, what writers write), and versions 5, 3 and 1 (zlib
+  /// blocks in a paged index, compact and fixed-width entries with one index, written until
+  /// 2026-12, which must keep reading).
   static let vectors: [(URL, SnapshotHeader.Layout)] = [
-    (vectorURL, .paged), (vectorURL("small-v3.snapshot"), .compact), (vectorURL("small.snapshot"), .fixedWidth),
+    (vectorURL("small-v7.snapshot"), .deflated), (vectorURL("small-v5.snapshot"), .paged),
+    (vectorURL("small-v3.snapshot"), .compact), (vectorURL("small.snapshot"), .fixedWidth),
   ]
-  /// The delta vectors: version 6 over the version 5 vector, version 4 over the version 3 one.
+  /// The delta vectors: version 8 over the version 7 vector, 6 over 5, 4 over 3.
   static let deltaVectors: [(URL, SnapshotHeader.Layout)] = [
-    (vectorURL("small-delta-v6.snapshot"), .paged), (vectorURL("small-delta.snapshot"), .compact),
+    (vectorURL("small-delta-v8.snapshot"), .deflated), (vectorURL("small-delta-v6.snapshot"), .paged),
+    (vectorURL("small-delta.snapshot"), .compact),
+  ]
+  static let versions: [SnapshotHeader.Layout: (whole: UInt16, delta: UInt16?)] = [
+    .deflated: (7, 8), .paged: (5, 6), .compact: (3, 4), .fixedWidth: (1, nil),
   ]
   static let everyVector = (vectors + deltaVectors).map(\.0)
 
@@ -73,7 +83,9 @@ import Testing
   /// After the whole vector of the same layout, "app/name" set again at LSN 8 and
   /// "settings/theme" deleted at 9.
   static func writeDeltaVector(to path: String, layout: SnapshotHeader.Layout = .paged) throws {
-    let writer = try SnapshotWriter(path: path, header: deltaVectorHeader(layout: layout), level: 0)
+    let writer = try SnapshotWriter(
+      path: path, header: deltaVectorHeader(layout: layout), level: 0,
+      dictionary: layout == .deflated ? vectorDictionary : [])
     try writer.add(key: Array("app/name".utf8), entry: entry("Softadastra 2", lsn: 8))
     var deleted = entry("", lsn: 9)
     deleted.isTombstone = true
@@ -97,9 +109,9 @@ import Testing
     #expect(bytes == (try Data(contentsOf: url)))
     let delta = try SnapshotReader(path: url.path)
     #expect(delta.header == Self.deltaVectorHeader(layout: layout))
-    #expect(delta.header.version == (layout == .paged ? 6 : 4))
-    let baseChecksum: UInt32 = layout == .paged ? 0x5CE6_3736 : 0xCA16_A822
-    #expect(delta.header.base == SnapshotHeader.Base(lsn: 7, headerChecksum: baseChecksum))
+    #expect(delta.header.version == Self.versions[layout]?.delta)
+    let baseChecksum: UInt32? = [.deflated: 0x2EB6_423A, .paged: 0x5CE6_3736, .compact: 0xCA16_A822][layout]
+    #expect(delta.header.base == SnapshotHeader.Base(lsn: 7, headerChecksum: baseChecksum!))
     #expect(delta.valueCount == 1 && delta.entryCount == 2)
     try delta.verify()
 
@@ -117,7 +129,7 @@ import Testing
   }
 
   /// Headers with right checksums but impossible fields: a delta whose base is not before it,
-  /// and a version past 6.
+  /// and a version past 8.
   @Test func aDeltaHeaderWhoseBaseIsNotBeforeItAndAnUnknownVersionAreRefused() throws {
     var header = Self.deltaVectorHeader
     header.base = SnapshotHeader.Base(lsn: 9, headerChecksum: 1)
@@ -131,15 +143,15 @@ import Testing
     }
     #expect(notBefore.reason.contains("its base's LSN 9 is not before its own (9)"))
     var future = Self.deltaVectorHeader.encoded()
-    future[8] = 7
+    future[8] = 9
     future.replaceSubrange(
       future.count - 4..<future.count,
       with: withUnsafeBytes(of: CRC32C.checksum(future.dropLast(4)).littleEndian, Array.init))
     guard case .failure(let problem) = future.withUnsafeBytes({ SnapshotHeader.decode($0) }) else {
-      Issue.record("version 7 read")
+      Issue.record("version 9 read")
       return
     }
-    #expect("\(problem)".contains("reads versions 1 to 6"))
+    #expect("\(problem)".contains("reads versions 1 to 8"))
   }
 
   @Test(arguments: vectors)
@@ -155,7 +167,8 @@ import Testing
     #expect(bytes == (try Data(contentsOf: url)))
     let reader = try SnapshotReader(path: url.path)
     #expect(reader.header == Self.vectorHeader(layout: layout))
-    #expect(reader.header.version == [.paged: 5, .compact: 3, .fixedWidth: 1][layout])
+    #expect(reader.header.version == Self.versions[layout]?.whole)
+    #expect(reader.dictionary == (layout == .deflated ? Self.vectorDictionary : []))
     #expect(reader.valueCount == 3)
     try reader.verify()
     #expect(try reader.lookup(Array("app/name".utf8))?.value == Array("Softadastra".utf8))
@@ -228,11 +241,16 @@ import Testing
   /// its offset, while reads in the other pages go on.
   /// A version 5 snapshot at `path` of `count` keys, the even numbers as "key/%07d", each with a
   /// 60-byte value: 120,000 of them make 16 pages. Returns its header and keys.
-  static func writeManyPages(to path: String, count: Int) throws -> (SnapshotHeader, [[UInt8]]) {
+  /// The pages' layout is shared by versions 5 to 8; version 5's are not deflated, so tests can
+  /// craft them (`layout: .deflated` writes version 7, with a dictionary).
+  static func writeManyPages(
+    to path: String, count: Int, layout: SnapshotHeader.Layout = .paged
+  ) throws -> (SnapshotHeader, [[UInt8]]) {
     let header = SnapshotHeader(
       nodeID: "n", createdMilliseconds: 1, lsn: 1, lastTimestamp: HybridTimestamp(rawValue: 1), lastRecordChecksum: 0,
-      successorChecksum: 0, localOperations: 0)
-    let writer = try SnapshotWriter(path: path, header: header)
+      successorChecksum: 0, localOperations: 0, layout: layout)
+    let writer = try SnapshotWriter(
+      path: path, header: header, dictionary: layout == .deflated ? Array("key/0000v1v1v1v1".utf8) : [])
     let keys = (0..<count).map { Array(String(format: "key/%07d", $0 * 2).utf8) }
     for (index, key) in keys.enumerated() {
       try writer.add(key: key, entry: entry(String(repeating: "v\(index % 10)", count: 30), lsn: 1))
@@ -320,6 +338,75 @@ import Testing
     } throws: { error in
       (error as! SoftadastraError).message.contains("its block index does not describe the file")
     }
+  }
+
+  /// Version 7 over many pages: blocks compressed against its dictionary at a level that searches
+  /// it, pages deflated, read as written and smaller than version 5 of the same entries. A
+  /// damaged dictionary, a dictionary length past deflate's window and a page that inflates to
+  /// another size than its line gives are refused at their offsets; blocks are copied only into a
+  /// writer with the same dictionary.
+  @Test func aDeflatedSnapshotReadsAcrossPagesAndRefusesItsDamage() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("deflated.snapshot")
+    let (header, keys) = try Self.writeManyPages(to: path, count: 60_000, layout: .deflated)
+    let reader = try SnapshotReader(path: path)
+    guard case .paged(let table, _) = reader.index else {
+      Issue.record("version \(reader.header.version) has no page table")
+      return
+    }
+    #expect(table.count >= 4 && table.deflatedPages && reader.header.version == 7)
+    #expect(reader.dictionary == Array("key/0000v1v1v1v1".utf8))
+    try reader.verify()
+    for index in stride(from: 0, to: keys.count, by: 997) {
+      #expect(try reader.lookup(keys[index])?.value == Array(String(repeating: "v\(index % 10)", count: 30).utf8))
+      #expect(try reader.lookup(Array(String(format: "key/%07d", index * 2 + 1).utf8)) == nil)
+    }
+    let paged = directory.file("v5.snapshot")
+    _ = try Self.writeManyPages(to: paged, count: 60_000)
+    #expect(FileBytes.read(path).count < FileBytes.read(paged).count * 9 / 10)
+
+    let original = FileBytes.read(path)
+    let damaged = directory.file("damaged.snapshot")
+    func put<T: FixedWidthInteger>(_ value: T, at offset: Int, in bytes: inout [UInt8]) {
+      bytes.replaceSubrange(
+        offset..<offset + MemoryLayout<T>.size, with: withUnsafeBytes(of: value.littleEndian, Array.init))
+    }
+    func refused(_ bytes: [UInt8], at offset: Int, _ problem: String, whenRead key: [UInt8]? = nil) {
+      FileBytes.write(bytes, to: damaged)
+      #expect {
+        let opened = try SnapshotReader(path: damaged)
+        if let key { _ = try opened.lookup(key) }
+      } throws: { error in
+        let error = error as! SoftadastraError
+        return error.kind == .corrupt && error.offset == UInt64(offset) && error.message.contains(problem)
+      }
+    }
+    var rotten = original
+    rotten[header.size + 6] ^= 0x01
+    refused(rotten, at: header.size, "its dictionary fails its checksum")
+    var long = original
+    put(UInt32(SnapshotFormat.maxDictionaryBytes + 1), at: header.size, in: &long)
+    refused(long, at: header.size, "its dictionary's length (32769) is past 32768 bytes")
+    // Page 0's lines one byte longer in the table, the table's and the footer's CRCs made to match.
+    var crafted = original
+    let tableOffset = Int(reader.footer.indexOffset)
+    let footer = crafted.count - SnapshotFormat.footerSize
+    put(table.linesSize(0) + 1, at: tableOffset + 44, in: &crafted)
+    put(CRC32C.checksum(crafted[tableOffset..<footer]), at: footer + 40, in: &crafted)
+    put(CRC32C.extend(header.checksum, crafted[footer..<footer + 52]), at: footer + 52, in: &crafted)
+    refused(crafted, at: Int(table.offset(0)), "page 0 of its block index does not inflate", whenRead: keys[0])
+    // Lines of 4 GiB: refused at open, before any memory is taken for them.
+    put(UInt32.max, at: tableOffset + 44, in: &crafted)
+    put(CRC32C.checksum(crafted[tableOffset..<footer]), at: footer + 40, in: &crafted)
+    put(CRC32C.extend(header.checksum, crafted[footer..<footer + 52]), at: footer + 52, in: &crafted)
+    refused(crafted, at: tableOffset, "its block index does not describe the file")
+
+    let other = try SnapshotWriter(path: directory.file("other.snapshot"), header: header, dictionary: [1, 2, 3])
+    #expect(throws: SoftadastraError.self) { try other.addBlocks(of: reader) }
+    let same = try SnapshotWriter(path: directory.file("same.snapshot"), header: header, dictionary: reader.dictionary)
+    try same.addBlocks(of: reader)
+    try same.finish()
+    try SnapshotReader(path: directory.file("same.snapshot")).verify()
   }
 
   /// A page table line as written, to craft tables with.
@@ -584,10 +671,12 @@ import Testing
     }
     let footer = bytes.count - SnapshotFormat.footerSize
     let indexOffset = load(at: footer, count: 8)
-    if try SnapshotHeader.read(path: url.path).pagedIndex {
-      // The raw size in the first page's first line, and the page's CRC in the table.
+    let header = try SnapshotHeader.read(path: url.path)
+    if header.pagedIndex {
+      // The raw size in the first page's first line, and the page's CRC in the table. A deflated
+      // page of the vectors is one stored deflate block: its lines follow 5 bytes of framing.
       let (pageOffset, pageSize) = (load(at: indexOffset, count: 8), load(at: indexOffset + 8, count: 4))
-      put(UInt32(0x7FFF_FFFF), at: pageOffset + 4)
+      put(UInt32(0x7FFF_FFFF), at: pageOffset + (header.deflatedLayout ? 5 : 0) + 4)
       put(CRC32C.checksum(bytes[pageOffset..<pageOffset + pageSize]), at: indexOffset + 12)
     } else {
       put(UInt32(0x7FFF_FFFF), at: indexOffset + 12)

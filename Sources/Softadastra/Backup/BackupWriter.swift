@@ -92,9 +92,9 @@ public enum BackupWriter {
   /// holds an exact LSN, never a half-applied batch.
   ///
   /// - Parameters:
-  ///   - level: the zlib level; nil copies the snapshot's compressed blocks as they are under a
-  ///     new paged index (fast; a snapshot of format version 1 or 2 is written anew in version
-  ///     5) and compresses the rest at zlib's default level.
+  ///   - level: the zlib level; nil copies the snapshot's compressed blocks as they are, with its
+  ///     dictionary, under a new index (fast; a snapshot of a format version before 7 is written
+  ///     anew in version 7) and compresses the rest at zlib's default level.
   ///   - createdMilliseconds: the creation time to record (now by default; fixed for the
   ///     format's test vector).
   package static func write(
@@ -145,11 +145,14 @@ public enum BackupWriter {
       lastTimestamp: source?.header.lastTimestamp ?? HybridTimestamp(rawValue: 0),
       lastRecordChecksum: source?.header.lastRecordChecksum ?? 0, successorChecksum: walHeader.checksum,
       localOperations: source?.header.localOperations ?? 0, syncTable: source?.header.syncTable ?? [])
-    let snapshotWriter = try SnapshotWriter(partOf: file, at: snapshotStart, header: snapshotHeader, level: level)
     // The node's blocks are copied as they are when they are what the archive would hold; a
     // snapshot of an older format, or another level, is written anew, and so is a delta merged
     // with its base (an archive holds a whole snapshot).
-    if let source, source.base == nil, requestedLevel == nil, source.top.header.compactEntries {
+    let copiesBlocks = source.map { $0.base == nil && requestedLevel == nil && $0.top.header.deflatedLayout } ?? false
+    let dictionary = copiesBlocks ? source!.top.dictionary : source?.dictionarySample() ?? []
+    let snapshotWriter = try SnapshotWriter(
+      partOf: file, at: snapshotStart, header: snapshotHeader, level: level, dictionary: dictionary)
+    if let source, copiesBlocks {
       try snapshotWriter.addBlocks(of: source.top) { raw in
         done += raw
         progress?(min(done, total), total)

@@ -264,7 +264,8 @@ public enum Restore {
       header: SnapshotHeader(
         nodeID: nodeID, createdMilliseconds: old.createdMilliseconds, lsn: old.lsn, lastTimestamp: old.lastTimestamp,
         lastRecordChecksum: old.lastRecordChecksum, successorChecksum: header.checksum,
-        localOperations: old.localOperations, syncTable: old.syncTable))
+        localOperations: old.localOperations, syncTable: old.syncTable),
+      dictionary: SnapshotDictionary.sample(source))
     try source.forEach(includingTombstones: true) { (key, entry) throws(SoftadastraError) -> Bool in
       try writer.add(key: key, entry: entry)
       return true

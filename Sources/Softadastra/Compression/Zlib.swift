@@ -1,7 +1,8 @@
 import CZlib
 import SoftadastraWAL
 
-/// zlib (RFC 1950) compression through the system library, for snapshot blocks and backup parts.
+/// zlib (RFC 1950) and raw deflate (RFC 1951) compression through the system library, for
+/// snapshot blocks and pages, backup parts and bundles.
 ///
 /// Every failure zlib can report (out of memory included) is thrown, never trapped: a host app
 /// that runs short of memory gets an error it can handle, not an abort.
@@ -55,8 +56,34 @@ package enum Zlib {
       else { return nil }
       input = UnsafeRawBufferPointer(rebasing: bytes[2..<bytes.count - 4])
     }
+    return try inflateExactly(input, size: size, into: try Stream(checksummed ? .rawInflate : .inflate))
+  }
+
+  /// Decompresses raw deflate data (RFC 1951: no header or trailer; the caller has checked a CRC
+  /// of `bytes`) compressed against `dictionary` (none when empty), which must expand to exactly
+  /// `size` bytes.
+  ///
+  /// - Returns: nil when the data is damaged or its size is not `size`.
+  /// - Throws: when zlib itself fails (out of memory).
+  package static func decompressRaw(_ bytes: UnsafeRawBufferPointer, size: Int, dictionary: [UInt8])
+    throws(SoftadastraError) -> [UInt8]?
+  {
+    guard size >= 0 else { return nil }
+    let stream = try Stream(.rawInflate)
+    if !dictionary.isEmpty {
+      let status = dictionary.withUnsafeBufferPointer {
+        inflateSetDictionary(stream.pointer, $0.baseAddress, uInt($0.count))
+      }
+      guard status == Z_OK else { throw failure(status, "setting a dictionary") }
+    }
+    return try inflateExactly(bytes, size: size, into: stream)
+  }
+
+  /// Inflates `input` with `stream`: nil unless it ends after exactly `size` bytes of output.
+  private static func inflateExactly(_ input: UnsafeRawBufferPointer, size: Int, into stream: Stream)
+    throws(SoftadastraError) -> [UInt8]?
+  {
     var output = [UInt8](repeating: 0, count: size)
-    let stream = try Stream(checksummed ? .rawInflate : .inflate)
     let status = output.withUnsafeMutableBufferPointer { out -> Int32 in
       stream.setInput(input)
       // One spare byte of room tells "exactly size" from "more than size".
@@ -80,6 +107,44 @@ package enum Zlib {
     return output
   }
 
+  /// Compresses blocks one at a time, each into raw deflate data (RFC 1951, no header or
+  /// trailer) that decompresses alone given `dictionary` (`decompressRaw`), reusing one stream.
+  package final class RawDeflater {
+    private let stream: Stream
+    private let dictionary: [UInt8]
+
+    package init(level: Int, dictionary: [UInt8]) throws(SoftadastraError) {
+      guard dictionary.count <= 1 << MAX_WBITS else {
+        throw SoftadastraError(.invalidArgument, "a deflate dictionary holds at most \(1 << MAX_WBITS) bytes")
+      }
+      stream = try Stream(.rawDeflate(level: level))
+      self.dictionary = dictionary
+    }
+
+    /// `bytes` compressed.
+    package func compress(_ bytes: UnsafeRawBufferPointer) throws(SoftadastraError) -> [UInt8] {
+      var status = deflateReset(stream.pointer)
+      if status == Z_OK, !dictionary.isEmpty {
+        status = dictionary.withUnsafeBufferPointer {
+          deflateSetDictionary(stream.pointer, $0.baseAddress, uInt($0.count))
+        }
+      }
+      guard status == Z_OK else { throw failure(status, "compressing") }
+      var output = [UInt8](repeating: 0, count: Int(deflateBound(stream.pointer, uLong(bytes.count))))
+      stream.setInput(bytes)
+      let (finished, produced) = output.withUnsafeMutableBufferPointer { out in
+        stream.run(into: out) { deflate($0, Z_FINISH) }
+      }
+      guard finished == Z_STREAM_END else { throw failure(finished, "compressing") }
+      output.removeLast(output.count - produced)
+      return output
+    }
+
+    package func compress(_ bytes: [UInt8]) throws(SoftadastraError) -> [UInt8] {
+      try bytes.withUnsafeBytes { buffer in Result { () throws(SoftadastraError) in try compress(buffer) } }.get()
+    }
+  }
+
   /// The error for a zlib status that is not about the data: out of memory, or a misuse.
   static func failure(_ status: Int32, _ doing: String) -> SoftadastraError {
     switch status {
@@ -97,6 +162,8 @@ package enum Zlib {
   final class Stream {
     enum Direction {
       case deflate(level: Int)
+      /// Deflate data with no zlib header or trailer.
+      case rawDeflate(level: Int)
       case inflate
       /// Deflate data with no zlib header or trailer.
       case rawInflate
@@ -107,6 +174,7 @@ package enum Zlib {
 
     init(_ direction: Direction) throws(SoftadastraError) {
       if case .deflate(let level) = direction { try checkLevel(level) }
+      if case .rawDeflate(let level) = direction { try checkLevel(level) }
       self.direction = direction
       pointer = .allocate(capacity: 1)
       pointer.initialize(to: z_stream())
@@ -114,6 +182,8 @@ package enum Zlib {
       let status =
         switch direction {
         case .deflate(let level): deflateInit_(pointer, Int32(level), ZLIB_VERSION, size)
+        case .rawDeflate(let level):
+          deflateInit2_(pointer, Int32(level), Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, size)
         case .inflate: inflateInit_(pointer, ZLIB_VERSION, size)
         case .rawInflate: inflateInit2_(pointer, -MAX_WBITS, ZLIB_VERSION, size)
         }
@@ -126,7 +196,7 @@ package enum Zlib {
 
     deinit {
       switch direction {
-      case .deflate: deflateEnd(pointer)
+      case .deflate, .rawDeflate: deflateEnd(pointer)
       case .inflate, .rawInflate: inflateEnd(pointer)
       }
       pointer.deinitialize(count: 1)

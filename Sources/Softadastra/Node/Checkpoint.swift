@@ -42,7 +42,7 @@ package struct SealedLog: Sendable, Equatable {
 /// the next checkpoint (`finishing`).
 ///
 /// What is written: while the changes since the newest full snapshot stay under an eighth of its
-/// entries (`deltaFraction`), a **delta snapshot** holding only them (format version 6), read over
+/// entries (`deltaFraction`), a **delta snapshot** holding only them (format version 8), read over
 /// that full snapshot; it replaces the delta before it, so a node reads two files at most. Past
 /// that, or when asked (`full`), a full snapshot merging them all.
 ///
@@ -124,7 +124,7 @@ package enum Checkpoint {
         successorChecksum: sealed.successor.checksum, localOperations: node.localOperations,
         syncTable: node.state.syncTableBytes,
         base: base.map { SnapshotHeader.Base(lsn: $0.lsn, headerChecksum: $0.checksum) }),
-      level: level, staging: true)
+      level: level, staging: true, dictionary: node.state.snapshot?.dictionarySample() ?? [])
     // A tombstone stays until every known peer has acknowledged the delete (with no peer known,
     // none has to see it); after that no older write can reach this node to bring the key back.
     // A delta keeps them all: the full snapshot under it may hold the key.

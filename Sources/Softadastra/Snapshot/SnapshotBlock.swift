@@ -22,7 +22,7 @@ struct SnapshotBlock: Equatable {
     bytes.append(contentsOf: lastKey)
   }
 
-  /// The line in a page of a paged index (versions 5 and 6): no offset (blocks follow each other)
+  /// The line in a page of a paged index (versions 5 to 8): no offset (blocks follow each other)
   /// and no last key (the next block's first key bounds it).
   func appendPaged(to bytes: inout [UInt8]) {
     bytes.appendLittleEndian(storedSize)

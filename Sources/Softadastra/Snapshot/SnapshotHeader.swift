@@ -20,7 +20,7 @@ package struct SnapshotHeader: Sendable, Equatable {
   package var syncTable: [UInt8]
   /// How the blocks and the index are laid out; with `base`, the format version.
   package var layout: Layout
-  /// For a delta snapshot (format version 4 or 6), the whole snapshot it holds the changes since:
+  /// For a delta snapshot (format version 4, 6 or 8), the whole snapshot it holds the changes since:
   /// a reader reads this file over that one. Nil for a whole snapshot.
   package var base: Base?
   package private(set) var size: Int
@@ -29,7 +29,7 @@ package struct SnapshotHeader: Sendable, Equatable {
   package init(
     nodeID: String, createdMilliseconds: Int64, lsn: UInt64, lastTimestamp: HybridTimestamp,
     lastRecordChecksum: UInt32, successorChecksum: UInt32, localOperations: UInt64, syncTable: [UInt8] = [],
-    layout: Layout = .paged, base: Base? = nil
+    layout: Layout = .deflated, base: Base? = nil
   ) {
     precondition(base == nil || layout != .fixedWidth, "a delta snapshot holds compact entries")
     self.nodeID = nodeID
@@ -66,23 +66,31 @@ package struct SnapshotHeader: Sendable, Equatable {
     /// Compact entries (keys prefix-compressed, lengths as varints, LSNs and timestamps as
     /// differences) and one index (versions 3 and 4).
     case compact
-    /// Compact entries and the index in pages under a page table (versions 5 and 6, what
-    /// writers write): a point read reads the table and one page.
+    /// Compact entries and the index in pages under a page table (versions 5 and 6): a point
+    /// read reads the table and one page.
     case paged
+    /// The paged layout with raw deflate blocks compressed against a preset dictionary that
+    /// follows the header, and deflated pages (versions 7 and 8, what writers write).
+    case deflated
   }
 
-  /// Whether the blocks hold compact entries (versions 3 to 6).
+  /// Whether the blocks hold compact entries (versions 3 to 8).
   package var compactEntries: Bool { layout != .fixedWidth }
-  /// Whether the index is in pages under a page table (versions 5 and 6).
-  package var pagedIndex: Bool { layout == .paged }
+  /// Whether the index is in pages under a page table (versions 5 to 8).
+  package var pagedIndex: Bool { layout == .paged || layout == .deflated }
+  /// Whether a dictionary follows the header, the blocks are raw deflate against it and the
+  /// pages are deflated (versions 7 and 8).
+  package var deflatedLayout: Bool { layout == .deflated }
 
   /// The format version the header says: 1, or 2 with a sync table, for fixed-width entries; 3,
-  /// or 4 for a delta, for compact entries; 5, or 6 for a delta, for a paged index.
+  /// or 4 for a delta, for compact entries; 5, or 6 for a delta, for a paged index; 7, or 8 for
+  /// a delta, for the deflated layout.
   package var version: UInt16 {
     switch layout {
     case .fixedWidth: syncTable.isEmpty ? SnapshotFormat.version : SnapshotFormat.versionWithSyncTable
     case .compact: base == nil ? SnapshotFormat.compactVersion : SnapshotFormat.deltaVersion
     case .paged: base == nil ? SnapshotFormat.pagedVersion : SnapshotFormat.pagedDeltaVersion
+    case .deflated: base == nil ? SnapshotFormat.deflatedVersion : SnapshotFormat.deflatedDeltaVersion
     }
   }
 
@@ -144,7 +152,8 @@ package struct SnapshotHeader: Sendable, Equatable {
           "it is snapshot format version \(version); this softadastra reads versions 1 to \(SnapshotFormat.newestVersion) (upgrade softadastra)"
         ))
     }
-    let isDelta = version == SnapshotFormat.deltaVersion || version == SnapshotFormat.pagedDeltaVersion
+    let isDelta = [SnapshotFormat.deltaVersion, SnapshotFormat.pagedDeltaVersion, SnapshotFormat.deflatedDeltaVersion]
+      .contains(version)
     let size = Int(bytes.loadLittleEndian(at: 10, as: UInt16.self))
     let idLength = Int(bytes[52])
     let tableLength = size - (SnapshotFormat.headerFixedSize + idLength + (isDelta ? 12 : 0) + 4)
@@ -179,8 +188,10 @@ package struct SnapshotHeader: Sendable, Equatable {
       lastRecordChecksum: bytes.loadLittleEndian(at: 36), successorChecksum: bytes.loadLittleEndian(at: 40),
       localOperations: bytes.loadLittleEndian(at: 44),
       syncTable: Array(bytes[53 + idLength..<53 + idLength + tableLength]),
-      layout: version >= SnapshotFormat.pagedVersion
-        ? .paged : version >= SnapshotFormat.compactVersion ? .compact : .fixedWidth, base: base)
+      layout: version >= SnapshotFormat.deflatedVersion
+        ? .deflated
+        : version >= SnapshotFormat.pagedVersion
+          ? .paged : version >= SnapshotFormat.compactVersion ? .compact : .fixedWidth, base: base)
     return .success(header)
   }
 }

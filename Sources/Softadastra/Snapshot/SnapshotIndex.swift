@@ -6,7 +6,7 @@
 ///
 /// Versions 1 to 4 hold every line in one index: offset (UInt64), stored size, raw size, entry
 /// count and CRC (UInt32 each), the first key's length (UInt16) and bytes, the last key's length
-/// and bytes. Versions 5 and 6 hold them in pages (`SnapshotPageTable`), and a paged line has
+/// and bytes. Versions 5 to 8 hold them in pages (`SnapshotPageTable`), and a paged line has
 /// neither offset nor last key: a block starts where the one before ends (the page table gives
 /// where the page's first block starts), and ends before the next block's first key.
 struct SnapshotIndex: Sendable {

@@ -2,11 +2,16 @@
 
 /// The block index a writer builds as it writes blocks: every line in one index (versions 1 to
 /// 4), or lines in pages of about `SnapshotFormat.pageTargetBytes` under a page table (versions 5
-/// and 6; `SnapshotIndex` and `SnapshotPageTable` read them).
+/// to 8, each page deflated in 7 and 8; `SnapshotIndex` and `SnapshotPageTable` read them).
 struct SnapshotIndexBuilder {
   let paged: Bool
+  /// Compresses each closed page (versions 7 and 8), whose table line then gives its size as
+  /// lines too.
+  private let pageDeflater: Zlib.RawDeflater?
   /// Every line so far, pages back to back.
   private var lines: [UInt8] = []
+  /// The closed pages as stored, back to back: deflated, or `lines` up to the open page.
+  private var stored: [UInt8] = []
   /// The closed pages: where each is in `lines`, with its page table line but for its offset.
   private var pages: [Page] = []
   /// Where the open page starts in `lines`, its blocks, their entries and raw bytes, and its first
@@ -18,8 +23,10 @@ struct SnapshotIndexBuilder {
   private var pageFirstBlock: (offset: UInt64, key: [UInt8]) = (0, [])
 
   private struct Page {
+    /// Where the page is in `stored`, and its size there and as lines.
     let start: Int
     let size: Int
+    let linesSize: Int
     let checksum: UInt32
     let blocks: UInt32
     let entries: UInt64
@@ -27,34 +34,41 @@ struct SnapshotIndexBuilder {
     let firstBlock: (offset: UInt64, key: [UInt8])
   }
 
-  init(paged: Bool) { self.paged = paged }
+  init(paged: Bool, pageDeflater: Zlib.RawDeflater? = nil) {
+    self.paged = paged
+    self.pageDeflater = pageDeflater
+  }
 
   /// Adds the line of the block after the last.
-  mutating func add(_ block: SnapshotBlock) {
+  mutating func add(_ block: SnapshotBlock) throws(SoftadastraError) {
     guard paged else { return block.append(to: &lines) }
     if pageBlocks == 0 { pageFirstBlock = (block.offset, block.firstKey) }
     block.appendPaged(to: &lines)
     pageBlocks += 1
     pageEntries += UInt64(block.entryCount)
     pageRawBytes += UInt64(block.rawSize)
-    if lines.count - pageStart >= SnapshotFormat.pageTargetBytes { closePage() }
+    if lines.count - pageStart >= SnapshotFormat.pageTargetBytes { try closePage() }
   }
 
-  private mutating func closePage() {
+  private mutating func closePage() throws(SoftadastraError) {
     guard pageBlocks > 0 else { return }
+    let page = Array(lines[pageStart...])
+    let start = stored.count
+    if let pageDeflater { stored += try pageDeflater.compress(page) } else { stored += page }
     pages.append(
       Page(
-        start: pageStart, size: lines.count - pageStart, checksum: CRC32C.checksum(lines[pageStart...]),
+        start: start, size: stored.count - start, linesSize: page.count, checksum: CRC32C.checksum(stored[start...]),
         blocks: pageBlocks, entries: pageEntries, rawBytes: pageRawBytes, firstBlock: pageFirstBlock))
     pageStart = lines.count
     (pageBlocks, pageEntries, pageRawBytes) = (0, 0, 0)
   }
 
-  /// What follows the blocks when the index is written at `offset`: the lines, and for a paged
-  /// index the page table after them (the footer describes the table, else the lines).
-  mutating func finish(at offset: UInt64) -> (lines: [UInt8], table: [UInt8]?) {
+  /// What follows the blocks when the index is written at `offset`: the lines, or for a paged
+  /// index the pages as stored and the page table after them (the footer describes the table,
+  /// else the lines).
+  mutating func finish(at offset: UInt64) throws(SoftadastraError) -> (lines: [UInt8], table: [UInt8]?) {
     guard paged else { return (lines, nil) }
-    closePage()
+    try closePage()
     var table: [UInt8] = []
     for page in pages {
       table.appendLittleEndian(offset + UInt64(page.start))
@@ -64,9 +78,10 @@ struct SnapshotIndexBuilder {
       table.appendLittleEndian(page.firstBlock.offset)
       table.appendLittleEndian(page.entries)
       table.appendLittleEndian(page.rawBytes)
+      if pageDeflater != nil { table.appendLittleEndian(UInt32(page.linesSize)) }
       table.appendLittleEndian(UInt16(page.firstBlock.key.count))
       table.append(contentsOf: page.firstBlock.key)
     }
-    return (lines, table)
+    return (stored, table)
   }
 }

@@ -1,36 +1,40 @@
 @_spi(Storage) import SoftadastraWAL
 
-/// The page table of a version 5 or 6 snapshot, as read: one line per page of the block index, in
+/// The page table of a version 5 to 8 snapshot, as read: one line per page of the block index, in
 /// key order, so that a point read reads this table and one page (`SnapshotIndex(page:)`), not
 /// every block's line.
 ///
 /// A line: the page's offset (UInt64), size and CRC-32C (UInt32 each), its block count (UInt32),
-/// where its first block starts (UInt64), its blocks' entries and raw bytes (UInt64 each), and its
-/// first block's first key: length (UInt16) and bytes.
+/// where its first block starts (UInt64), its blocks' entries and raw bytes (UInt64 each), in
+/// versions 7 and 8 the size of its lines once inflated (UInt32), and its first block's first
+/// key: length (UInt16) and bytes.
 struct SnapshotPageTable: Sendable {
   private let bytes: [UInt8]
   private let starts: [UInt32]
   /// The number of each page's first block, then the number of blocks.
   private let firstBlocks: [Int]
-
-  private static let fixedBytes = 44
+  /// Whether pages are deflated, their lines' size in each line (versions 7 and 8).
+  let deflatedPages: Bool
+  /// A line's bytes before its first key's length.
+  private let fixedBytes: Int
 
   /// The table in `bytes`; nil when its lines run past its end, hold an empty key or a page of
   /// no block.
-  init?(_ bytes: [UInt8]) {
+  init?(_ bytes: [UInt8], deflatedPages: Bool) {
     guard bytes.count <= Int(UInt32.max) else { return nil }
+    let fixedBytes = deflatedPages ? 48 : 44
     let parsed = bytes.withUnsafeBytes { buffer -> (starts: [UInt32], firstBlocks: [Int])? in
       var starts: [UInt32] = []
       var firstBlocks = [0]
       var position = 0
       while position < buffer.count {
-        guard buffer.count - position >= Self.fixedBytes + 2 else { return nil }
+        guard buffer.count - position >= fixedBytes + 2 else { return nil }
         let blocks = Int(buffer.loadLittleEndian(at: position + 16, as: UInt32.self))
-        let length = Int(buffer.loadLittleEndian(at: position + Self.fixedBytes, as: UInt16.self))
-        guard blocks > 0, length > 0, buffer.count - position - Self.fixedBytes - 2 >= length else { return nil }
+        let length = Int(buffer.loadLittleEndian(at: position + fixedBytes, as: UInt16.self))
+        guard blocks > 0, length > 0, buffer.count - position - fixedBytes - 2 >= length else { return nil }
         starts.append(UInt32(position))
         firstBlocks.append(firstBlocks.last! + blocks)
-        position += Self.fixedBytes + 2 + length
+        position += fixedBytes + 2 + length
       }
       return (starts, firstBlocks)
     }
@@ -38,6 +42,8 @@ struct SnapshotPageTable: Sendable {
     self.bytes = bytes
     self.starts = parsed.starts
     self.firstBlocks = parsed.firstBlocks
+    self.deflatedPages = deflatedPages
+    self.fixedBytes = fixedBytes
   }
 
   /// The number of pages.
@@ -61,10 +67,12 @@ struct SnapshotPageTable: Sendable {
   /// The entries of the page's blocks, and their uncompressed bytes.
   func entryCount(_ page: Int) -> UInt64 { field(page, at: 28, as: UInt64.self) }
   func rawBytes(_ page: Int) -> UInt64 { field(page, at: 36, as: UInt64.self) }
+  /// The size of the page's lines: inflated, for a deflated page.
+  func linesSize(_ page: Int) -> UInt32 { deflatedPages ? field(page, at: 44, as: UInt32.self) : size(page) }
 
   private func firstKeyRange(_ page: Int) -> Range<Int> {
-    let start = Int(starts[page]) + Self.fixedBytes + 2
-    return start..<start + Int(field(page, at: Self.fixedBytes, as: UInt16.self))
+    let start = Int(starts[page]) + fixedBytes + 2
+    return start..<start + Int(field(page, at: fixedBytes, as: UInt16.self))
   }
 
   /// The first key of the page's first block.
@@ -98,7 +106,9 @@ struct SnapshotPageTable: Sendable {
       // least: counts a page's size bounds, so no sum of them nears 2^64.
       let blocks = UInt64(blockCount(page))
       let (largest, largestOverflow) = blocks.multipliedReportingOverflow(by: UInt64(SnapshotFormat.maxBlockRawBytes))
-      guard blocks * 19 <= UInt64(size(page)), blocks <= entryCount(page), entryCount(page) <= rawBytes(page),
+      guard blocks * 19 <= UInt64(linesSize(page)),
+        linesSize(page) <= SnapshotFormat.maxPageLinesBytes || !deflatedPages,
+        blocks <= entryCount(page), entryCount(page) <= rawBytes(page),
         !largestOverflow, rawBytes(page) <= largest
       else { return false }
       let (moreEntries, entriesOverflow) = entries.addingReportingOverflow(entryCount(page))

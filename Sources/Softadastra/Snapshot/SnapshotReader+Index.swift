@@ -1,25 +1,25 @@
 @_spi(Storage) import SoftadastraWAL
 
 /// Finding blocks in a snapshot's index: every line read at open (versions 1 to 4), or a page
-/// table read at open and each page read, checked and kept when first needed (versions 5 and 6).
+/// table read at open and each page read, checked and kept when first needed (versions 5 to 8).
 extension SnapshotReader {
   enum Index {
     case whole(SnapshotIndex)
     case paged(SnapshotPageTable, pages: Locked<[SnapshotIndex?]>)
 
     /// The index in `bytes` (the footer's), when it describes the file: blocks back to back from
-    /// the header on, keys in increasing order, the footer's counts of blocks, entries and raw
+    /// `blocksStart` on, keys in increasing order, the footer's counts of blocks, entries and raw
     /// bytes. A paged index's pages are checked against the table as they are read.
-    init?(_ bytes: [UInt8], header: SnapshotHeader, footer: SnapshotFooter) {
+    init?(_ bytes: [UInt8], header: SnapshotHeader, footer: SnapshotFooter, blocksStart: UInt64) {
       guard footer.valueCount <= footer.entryCount else { return nil }
       if header.pagedIndex {
-        guard let table = SnapshotPageTable(bytes),
-          table.isLaidOut(blocksStart: UInt64(header.size), tableOffset: footer.indexOffset, footer: footer)
+        guard let table = SnapshotPageTable(bytes, deflatedPages: header.deflatedLayout),
+          table.isLaidOut(blocksStart: blocksStart, tableOffset: footer.indexOffset, footer: footer)
         else { return nil }
         self = .paged(table, pages: Locked(Array(repeating: nil, count: table.count)))
       } else {
         guard let index = SnapshotIndex(bytes), index.count == Int(footer.blockCount),
-          let laid = index.layout(from: UInt64(header.size)), laid.end == footer.indexOffset,
+          let laid = index.layout(from: blocksStart), laid.end == footer.indexOffset,
           laid.entries == footer.entryCount, laid.rawBytes == footer.rawBytes
         else { return nil }
         self = .whole(index)
@@ -74,18 +74,28 @@ extension SnapshotReader {
     return IndexedBlock(number: table.firstBlock(page) + line, lines: lines, line: line, nextFirstKey: next)
   }
 
-  /// Page `page` of the index, kept, or read and checked: its CRC, its lines (as many as the
-  /// table says, the first key the table gives, keys in increasing order and before the next
-  /// page's first, the entries and raw bytes the table gives), and its blocks back to back up to
-  /// the next page's first block.
+  /// Page `page` of the index, kept, or read and checked: its CRC, its lines (inflated to the
+  /// size the table gives, when deflated; as many as the table says, the first key the table
+  /// gives, keys in increasing order and before the next page's first, the entries and raw bytes
+  /// the table gives), and its blocks back to back up to the next page's first block.
   private func page(_ page: Int, of table: SnapshotPageTable, _ pages: Locked<[SnapshotIndex?]>)
     throws(SoftadastraError) -> SnapshotIndex
   {
     if let kept = pages.withLock({ $0[page] }) { return kept }
     let (offset, size) = (table.offset(page), Int(table.size(page)))
-    let bytes = try read(size, at: offset)
+    var bytes = try read(size, at: offset)
     guard bytes.count == size, CRC32C.checksum(bytes) == table.checksum(page) else {
       throw Self.damage(path, .at(offset, "page \(page) of its block index fails its checksum"))
+    }
+    if table.deflatedPages {
+      let linesSize = Int(table.linesSize(page))
+      let inflated = try bytes.withUnsafeBytes { buffer in
+        Result { () throws(SoftadastraError) in try Zlib.decompressRaw(buffer, size: linesSize, dictionary: []) }
+      }.get()
+      guard let inflated else {
+        throw Self.damage(path, .at(offset, "page \(page) of its block index does not inflate to its recorded size"))
+      }
+      bytes = inflated
     }
     let firstOffset = table.firstBlockOffset(page)
     let blocksEnd =

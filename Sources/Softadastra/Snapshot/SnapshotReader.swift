@@ -12,6 +12,8 @@ package final class SnapshotReader {
   package let header: SnapshotHeader
   package let fileSize: UInt64
   let footer: SnapshotFooter
+  /// The preset dictionary the blocks are compressed against (versions 7 and 8; else empty).
+  package let dictionary: [UInt8]
   /// The block index, read in place: a lookup's binary search compares bytes where they are.
   let index: Index
   private let file: SystemFile
@@ -34,13 +36,21 @@ package final class SnapshotReader {
     guard fileSize >= UInt64(header.size + SnapshotFormat.footerSize) else {
       throw Self.damage(path, .at(fileSize, "the file ends before its footer (truncated)"))
     }
+    let dictionary =
+      header.deflatedLayout
+      ? try SnapshotDictionary.read(from: file, at: UInt64(header.size), headerChecksum: header.checksum, path: path)
+      : []
+    let blocksStart = UInt64(header.size + (header.deflatedLayout ? SnapshotDictionary.sectionSize(of: dictionary) : 0))
     let footerOffset = fileSize - UInt64(SnapshotFormat.footerSize)
+    guard blocksStart <= footerOffset else {
+      throw Self.damage(path, .at(fileSize, "the file ends before its footer (truncated)"))
+    }
     let footerBytes = try file.read(count: SnapshotFormat.footerSize, at: footerOffset)
     guard let footer = footerBytes.withUnsafeBytes({ SnapshotFooter.decode($0, headerChecksum: header.checksum) })
     else {
       throw Self.damage(path, .at(footerOffset, "its footer is damaged or missing (truncated or overwritten)"))
     }
-    guard footer.indexOffset >= UInt64(header.size), footer.indexOffset <= footerOffset,
+    guard footer.indexOffset >= blocksStart, footer.indexOffset <= footerOffset,
       UInt64(footer.indexSize) == footerOffset - footer.indexOffset
     else {
       throw Self.damage(path, .at(footerOffset, "its footer places the index outside the file"))
@@ -49,13 +59,14 @@ package final class SnapshotReader {
     guard CRC32C.checksum(indexBytes) == footer.indexChecksum else {
       throw Self.damage(path, .at(footer.indexOffset, "its block index checksum does not match"))
     }
-    guard let index = Index(indexBytes, header: header, footer: footer) else {
+    guard let index = Index(indexBytes, header: header, footer: footer, blocksStart: blocksStart) else {
       throw Self.damage(path, .at(footer.indexOffset, "its block index does not describe the file"))
     }
     self.path = path
     self.header = header
     self.fileSize = fileSize
     self.footer = footer
+    self.dictionary = dictionary
     self.index = index
     self.file = file
   }
@@ -302,13 +313,17 @@ package final class SnapshotReader {
   /// 1 and 2.
   private func rawBlock(_ block: IndexedBlock) throws(SoftadastraError) -> [UInt8] { try decodedBlock(block).bytes }
 
-  /// Reads `block`, checks its CRC, and decompresses it; compact entries (versions 3 to 6) are
+  /// Reads `block`, checks its CRC, and decompresses it; compact entries (versions 3 to 8) are
   /// expanded to the fixed-width layout, which gives where each entry starts.
   private func decodedBlock(_ block: IndexedBlock) throws(SoftadastraError) -> (bytes: [UInt8], starts: [UInt32]?) {
     let stored = try storedBlock(block)
     let size = Int(block.rawSize)
     let raw = try stored.withUnsafeBytes { buffer in
-      Result { () throws(SoftadastraError) in try Zlib.decompress(buffer, size: size, checksummed: true) }
+      Result { () throws(SoftadastraError) in
+        header.deflatedLayout
+          ? try Zlib.decompressRaw(buffer, size: size, dictionary: dictionary)
+          : try Zlib.decompress(buffer, size: size, checksummed: true)
+      }
     }.get()
     guard let raw else {
       throw Self.damage(path, .at(block.offset, "block \(block.number) does not decompress to its recorded size"))

@@ -1,7 +1,7 @@
 @_spi(Storage) import SoftadastraWAL
 
 /// What a node's state starts from on disk: a whole snapshot, or a delta snapshot (format
-/// version 6, or 4: every entry changed since a whole snapshot, tombstones included) read over that
+/// version 8, 6 or 4: every entry changed since a whole snapshot, tombstones included) read over that
 /// base. A key's entry is the delta's when the delta has one, else the base's.
 package final class SnapshotStack {
   /// The newest file: it names the LSN, the log after it, the sync table and the clock.
@@ -79,6 +79,9 @@ package final class SnapshotStack {
   }
 
   package var header: SnapshotHeader { top.header }
+  /// A dictionary for a snapshot of this state (`SnapshotDictionary.sample`), from the whole
+  /// snapshot: the base of a delta.
+  package func dictionarySample() -> [UInt8] { SnapshotDictionary.sample(base ?? top) }
   package var path: String { top.path }
   /// The files read, newest first.
   package var readers: [SnapshotReader] { [top] + (base.map { [$0] } ?? []) }

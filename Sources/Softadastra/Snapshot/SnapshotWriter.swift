@@ -23,6 +23,10 @@ package final class SnapshotWriter {
   package let path: String
   package private(set) var header: SnapshotHeader
   private let level: Int
+  /// The preset dictionary every block is compressed against (versions 7 and 8; empty for none).
+  package let dictionary: [UInt8]
+  /// Compresses blocks into raw deflate against `dictionary` (versions 7 and 8).
+  private let blockDeflater: Zlib.RawDeflater?
   private let file: SystemFile
   private let destination: Destination
   /// Bytes written so far, from the snapshot's first byte.
@@ -49,8 +53,11 @@ package final class SnapshotWriter {
 
   /// Starts a snapshot at `path`, which must not exist. With `staging`, `finish()` leaves it
   /// synced at `temporaryPath(for: path)`, for the caller to rename into place when it may.
+  /// `dictionary` (versions 7 and 8 only) is what its blocks are compressed against: bytes like
+  /// its entries (`SnapshotDictionary.sample`), or none.
   package convenience init(
-    path: String, header: SnapshotHeader, level: Int = Zlib.defaultLevel, staging: Bool = false
+    path: String, header: SnapshotHeader, level: Int = Zlib.defaultLevel, staging: Bool = false,
+    dictionary: [UInt8] = []
   ) throws(SoftadastraError) {
     guard !FileSystem.exists(path) else {
       throw SoftadastraError(.cannotCreate, "snapshot \(path) already exists", path: path)
@@ -61,7 +68,7 @@ package final class SnapshotWriter {
     try self.init(
       file: try SystemFile.createExclusive(temporaryPath),
       destination: staging ? .staged(temporaryPath: temporaryPath) : .ownFile(temporaryPath: temporaryPath),
-      path: path, header: header, level: level)
+      path: path, header: header, level: level, dictionary: dictionary)
   }
 
   /// Where a snapshot for `path` is written before it is renamed into place.
@@ -69,24 +76,42 @@ package final class SnapshotWriter {
 
   /// Starts a snapshot written into `file` from byte `base` on (as a part of an archive). The
   /// caller syncs `file`; `finish()` returns the snapshot's size and `checksum` covers its bytes.
-  package convenience init(partOf file: SystemFile, at base: UInt64, header: SnapshotHeader, level: Int)
-    throws(SoftadastraError)
-  {
+  package convenience init(
+    partOf file: SystemFile, at base: UInt64, header: SnapshotHeader, level: Int, dictionary: [UInt8] = []
+  ) throws(SoftadastraError) {
     try Zlib.checkLevel(level)
-    try self.init(file: file, destination: .part(base: base), path: file.path, header: header, level: level)
+    try self.init(
+      file: file, destination: .part(base: base), path: file.path, header: header, level: level,
+      dictionary: dictionary)
   }
 
-  private init(file: SystemFile, destination: Destination, path: String, header: SnapshotHeader, level: Int)
-    throws(SoftadastraError)
-  {
+  private init(
+    file: SystemFile, destination: Destination, path: String, header: SnapshotHeader, level: Int,
+    dictionary: [UInt8]
+  ) throws(SoftadastraError) {
+    guard dictionary.count <= SnapshotFormat.maxDictionaryBytes, dictionary.isEmpty || header.deflatedLayout else {
+      throw SoftadastraError(
+        .invalidArgument,
+        "a snapshot dictionary needs format version 7 or 8 and at most \(SnapshotFormat.maxDictionaryBytes) bytes")
+    }
     self.file = file
     self.destination = destination
     self.path = path
     self.header = header
     self.level = level
-    self.index = SnapshotIndexBuilder(paged: header.pagedIndex)
+    self.dictionary = dictionary
+    if header.deflatedLayout {
+      blockDeflater = try Zlib.RawDeflater(level: level, dictionary: dictionary)
+      index = SnapshotIndexBuilder(paged: true, pageDeflater: try Zlib.RawDeflater(level: level, dictionary: []))
+    } else {
+      blockDeflater = nil
+      index = SnapshotIndexBuilder(paged: header.pagedIndex)
+    }
     block.reserveCapacity(SnapshotFormat.blockTargetBytes + 4096)
     try append(header.encoded())
+    if header.deflatedLayout {
+      try append(SnapshotDictionary.encoded(dictionary, headerChecksum: header.checksum))
+    }
   }
 
   deinit {
@@ -153,13 +178,19 @@ package final class SnapshotWriter {
         throw SoftadastraError(.invalidArgument, "a snapshot's header can only be completed with one of the same shape")
       }
       switch destination {
-      case .ownFile, .staged: try file.write(completed.encoded(), at: 0)
+      case .ownFile, .staged:
+        try file.write(completed.encoded(), at: 0)
+        // The dictionary's CRC is seeded with the header's.
+        if completed.deflatedLayout {
+          try file.write(
+            SnapshotDictionary.encoded(dictionary, headerChecksum: completed.checksum), at: UInt64(completed.size))
+        }
       case .part: throw SoftadastraError(.invalidArgument, "a snapshot in an archive cannot have its header completed")
       }
       header = completed
     }
     let linesOffset = offset
-    let (lines, table) = index.finish(at: linesOffset)
+    let (lines, table) = try index.finish(at: linesOffset)
     try append(lines)
     let tableOffset = offset
     if let table { try append(table) }
@@ -185,12 +216,14 @@ package final class SnapshotWriter {
 
   /// Adds every entry of `source` without decompressing them: each block's stored bytes are
   /// copied (after checking their CRC) and indexed anew. Only into a writer with no entries yet
-  /// whose header says the same entry layout (`compactEntries`), and a paged index when the
-  /// source has one (its lines have no last key); `finish()` then completes the snapshot under
-  /// this writer's header.
+  /// whose header says the same entry layout (`compactEntries`) and block compression (raw
+  /// deflate against the same dictionary, or zlib), and a paged index when the source has one
+  /// (its lines have no last key); `finish()` then completes the snapshot under this writer's
+  /// header.
   package func addBlocks(of source: SnapshotReader, progress: ((UInt64) -> Void)? = nil) throws(SoftadastraError) {
     guard entries == 0, source.header.compactEntries == header.compactEntries,
-      header.pagedIndex || !source.header.pagedIndex
+      header.pagedIndex || !source.header.pagedIndex, source.header.deflatedLayout == header.deflatedLayout,
+      source.dictionary == dictionary
     else {
       throw SoftadastraError(
         .invalidArgument, "a snapshot's blocks can only be copied into an empty snapshot of the same layout")
@@ -200,7 +233,7 @@ package final class SnapshotWriter {
       let stored = try source.storedBlock(indexed)
       var block = indexed.snapshotBlock
       block.offset = offset
-      index.add(block)
+      try index.add(block)
       try append(stored)
       rawBytes += UInt64(block.rawSize)
       entries += UInt64(block.entryCount)
@@ -214,10 +247,15 @@ package final class SnapshotWriter {
 
   private func closeBlock() throws(SoftadastraError) {
     guard blockCount > 0 else { return }
-    let stored = try block.withUnsafeBytes { buffer in
-      Result { () throws(SoftadastraError) in try Zlib.compress(buffer, level: level) }
-    }.get()
-    index.add(
+    let stored: [UInt8]
+    if let blockDeflater {
+      stored = try blockDeflater.compress(block)
+    } else {
+      stored = try block.withUnsafeBytes { buffer in
+        Result { () throws(SoftadastraError) in try Zlib.compress(buffer, level: level) }
+      }.get()
+    }
+    try index.add(
       SnapshotBlock(
         offset: offset, storedSize: UInt32(stored.count), rawSize: UInt32(block.count), entryCount: blockCount,
         checksum: CRC32C.checksum(stored), firstKey: blockFirstKey, lastKey: lastKey!))
