@@ -228,6 +228,39 @@ import Testing
     #expect(record.timestamp > snapshot.header.lastTimestamp)
   }
 
+  /// A checkpoint's blocks are compressed against a dictionary sampled from the snapshot before
+  /// (its full one, under a delta); the first snapshot, with none before it, has none. A backup
+  /// copies the node's blocks with their dictionary, and a restore samples the archived one.
+  @Test func aCheckpointSamplesItsDictionaryFromTheSnapshotBefore() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node-a.wal")
+    let client = try Self.reopen(path)
+    for index in 0..<20_000 { try client.put(String(format: "key/%06d", index), "value \(index)") }
+    try client.checkpoint()
+    let first = try SnapshotReader(path: try #require(NodeFiles(walPath: path).snapshots().first).path)
+    #expect(first.header.version == 7 && first.dictionary.isEmpty)
+    for index in stride(from: 0, to: 20_000, by: 7) { try client.put(String(format: "key/%06d", index), "changed") }
+    try client.checkpoint(full: true)
+    let second = try SnapshotReader(path: try #require(NodeFiles(walPath: path).snapshots().first).path)
+    let sample = SnapshotDictionary.sample(first)
+    #expect(second.header.lsn > first.header.lsn && second.dictionary == sample)
+    #expect(sample.count == SnapshotFormat.dictionaryPieces * SnapshotFormat.dictionaryPieceBytes)
+    try second.verify()
+    try client.put("tail", "1")
+    try client.close()
+
+    let archive = directory.file("a.sdbackup")
+    _ = try BackupWriter.write(walPath: path, to: try SystemFile.createExclusive(archive), toolVersion: "test")
+    let restoredWAL = directory.file("restored/node-a.wal")
+    try FileManager.default.createDirectory(atPath: directory.file("restored"), withIntermediateDirectories: true)
+    _ = try Restore.run(archive: try BackupArchive(path: archive), walPath: restoredWAL, nodeID: "node-a")
+    let restored = try SnapshotReader(path: try #require(NodeFiles(walPath: restoredWAL).snapshots().first).path)
+    #expect(restored.dictionary == second.dictionary, "the archive held the node's blocks and dictionary")
+    let reader = try Self.reopen(restoredWAL, readOnly: true)
+    #expect(try reader.get("key/000007")?.string == "changed" && reader.get("key/000008")?.string == "value 8")
+    try reader.close()
+  }
+
   @Test func aDamagedNewestSnapshotFallsBackToTheOlderOneAndLosesNothing() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")

@@ -33,8 +33,11 @@ package final class SnapshotWriter {
   private var offset: UInt64 = 0
   /// The CRC-32C of the bytes written so far.
   package private(set) var checksum: UInt32 = 0
-  /// The CRC-32C of the blocks' entries, decompressed, in order: what a node seeded from a full
-  /// state names its history by (`FullStateSeed`).
+  /// Whether `entriesChecksum` is kept (set before the first entry): only a writer whose header
+  /// `finish(completing:)` completes needs it.
+  package var checksumsEntries = false
+  /// The CRC-32C of the blocks' entries, decompressed, in order, when `checksumsEntries`: what a
+  /// node seeded from a full state names its history by (`FullStateSeed`).
   package private(set) var entriesChecksum: UInt32 = 0
   private var block: [UInt8] = []
   /// The size of the block's entries in the fixed-width layout a reader expands compact ones to.
@@ -173,6 +176,9 @@ package final class SnapshotWriter {
   {
     try closeBlock()
     if let complete {
+      guard checksumsEntries else {
+        throw SoftadastraError(.invalidArgument, "a snapshot's header is completed from its entries' checksum: keep it")
+      }
       let completed = complete(entriesChecksum)
       guard completed.size == header.size, completed.layout == header.layout, completed.base == header.base else {
         throw SoftadastraError(.invalidArgument, "a snapshot's header can only be completed with one of the same shape")
@@ -261,7 +267,7 @@ package final class SnapshotWriter {
         checksum: CRC32C.checksum(stored), firstKey: blockFirstKey, lastKey: lastKey!))
     try append(stored)
     rawBytes += UInt64(block.count)
-    entriesChecksum = block.withUnsafeBytes { CRC32C.extend(entriesChecksum, $0) }
+    if checksumsEntries { entriesChecksum = block.withUnsafeBytes { CRC32C.extend(entriesChecksum, $0) } }
     blocks += 1
     blockCount = 0
     blockExpandedBytes = 0
