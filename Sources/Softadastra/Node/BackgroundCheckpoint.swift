@@ -13,7 +13,7 @@ final class BackgroundCheckpoint: Sendable {
 
   /// Starts building the snapshot of `sealed`.
   init(
-    _ sealed: SealedLog, files: NodeFiles, level: Int, lockTimeout: Double, holding checkpointLock: CheckpointLock
+    _ sealed: SealedLog, files: NodeFiles, level: Int?, lockTimeout: Double, holding checkpointLock: CheckpointLock
   ) throws(SoftadastraError) {
     let outcome = self.outcome
     thread = try NativeThread {

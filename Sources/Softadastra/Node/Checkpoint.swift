@@ -98,11 +98,13 @@ package enum Checkpoint {
 
   /// Builds and checks the snapshot of a sealed log (step 2), without the writer lock: a delta
   /// over the newest full snapshot while the changes since it are few enough, unless `full`.
-  /// Nil when a snapshot past the sealed log is in place already.
-  static func build(_ sealed: SealedLog, files: NodeFiles, level: Int, full: Bool = false) throws(SoftadastraError)
-    -> Staged?
+  /// Nil when a snapshot past the sealed log is in place already. With no `level`,
+  /// `Client.checkpointLevel`, or `Client.checkpointLevelWithoutDictionary` when no snapshot
+  /// comes before this one to sample a dictionary from.
+  static func build(_ sealed: SealedLog, files: NodeFiles, level: Int?, full: Bool = false)
+    throws(SoftadastraError) -> Staged?
   {
-    try Zlib.checkLevel(level)
+    if let level { try Zlib.checkLevel(level) }
     let path = files.snapshotPath(lsn: sealed.lastLSN)
     guard !FileSystem.exists(path) else { return nil }
     // Temporary files of checkpoints that died before publishing are of no use (this process
@@ -116,6 +118,7 @@ package enum Checkpoint {
     // Decoded first: a table that does not decode is damage, not a header to write.
     let syncTable = try node.state.syncTable()
     let base = full ? nil : deltaBase(for: node.state.snapshot, endingAt: sealed.lastLSN, files: files)
+    let dictionary = node.state.snapshot?.dictionarySample() ?? []
     let writer = try SnapshotWriter(
       path: path,
       header: SnapshotHeader(
@@ -124,7 +127,8 @@ package enum Checkpoint {
         successorChecksum: sealed.successor.checksum, localOperations: node.localOperations,
         syncTable: node.state.syncTableBytes,
         base: base.map { SnapshotHeader.Base(lsn: $0.lsn, headerChecksum: $0.checksum) }),
-      level: level, staging: true, dictionary: node.state.snapshot?.dictionarySample() ?? [])
+      level: level ?? (dictionary.isEmpty ? Client.checkpointLevelWithoutDictionary : Client.checkpointLevel),
+      staging: true, dictionary: dictionary)
     // A tombstone stays until every known peer has acknowledged the delete (with no peer known,
     // none has to see it); after that no older write can reach this node to bring the key back.
     // A delta keeps them all: the full snapshot under it may hold the key.
@@ -188,7 +192,7 @@ package enum Checkpoint {
   /// of its own (taken, waiting up to `lockTimeout`, only to publish). The caller holds the
   /// checkpoint lock and not the writer lock.
   static func finish(
-    _ sealed: SealedLog, files: NodeFiles, level: Int, full: Bool = false, lockTimeout: Double
+    _ sealed: SealedLog, files: NodeFiles, level: Int?, full: Bool = false, lockTimeout: Double
   ) throws(SoftadastraError) -> Outcome {
     guard let staged = try build(sealed, files: files, level: level, full: full) else {
       // The sealed log is no longer in the node's history: a snapshot covers it, or a restore

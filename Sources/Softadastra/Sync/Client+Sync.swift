@@ -246,7 +246,8 @@ extension Client {
     if let newest = bundle.newest { writer.observe(newest.timestamp) }
     guard let accepted else {
       try FullStateSeed.seed(
-        bundle, syncTable: table.encoded(), writer: writer, files: files, level: Client.checkpointLevel)
+        bundle, syncTable: table.encoded(), writer: writer, files: files, level: Client.checkpointLevelWithoutDictionary
+      )
       do throws(SoftadastraError) { try reopenReplacedLog() } catch {
         var imported = error
         imported.message = "the bundle was imported (the node's first snapshot holds it), but \(error.message)"

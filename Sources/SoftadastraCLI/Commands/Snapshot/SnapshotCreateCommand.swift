@@ -26,7 +26,7 @@ struct SnapshotCreateCommand: ParsableCommand {
     options.checkpointBytes = 0
     let client = Client(options)
     try client.open()
-    let result = try client.checkpoint(level: compression.level ?? Client.checkpointLevel, full: full)
+    let result = try client.checkpoint(level: compression.level, full: full)
     let current = try client.currentSnapshot()
     let walFirstLSN = try client.walSummary()?.header.firstLSN ?? 1
     try global.close(client)
