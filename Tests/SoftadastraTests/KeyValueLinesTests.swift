@@ -1,5 +1,7 @@
 import Foundation
 import Softadastra
+import SoftadastraTestSupport
+import SoftadastraWAL
 import Testing
 
 @Suite struct KeyValueLinesTests {
@@ -17,6 +19,52 @@ import Testing
     var operations: [StoreOperation] = []
     while let operation = try reader.next() { operations.append(operation) }
     return operations
+  }
+
+  /// What `checkNext()` says of an input (how many lines, or the error): what `next()` says.
+  static func verdicts(of input: [UInt8], format: KeyValueLines.Format) -> (checked: String, read: String) {
+    func reader() -> KeyValueLines.Reader {
+      var offset = 0
+      return KeyValueLines.Reader(format: format) { buffer in
+        let count = min(buffer.count, 7, input.count - offset)
+        input.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + count])) }
+        offset += count
+        return count
+      }
+    }
+    var (checking, reading) = (reader(), reader())
+    var (checked, read) = (0, 0)
+    func verdict(_ body: () throws -> Void, _ count: Int) -> String {
+      do { try body() } catch { return "\(count): \((error as! SoftadastraError).message)" }
+      return "\(count) lines"
+    }
+    return (
+      verdict({ while try checking.checkNext() { checked += 1 } }, checked),
+      verdict({ while try reading.next() != nil { read += 1 } }, read)
+    )
+  }
+
+  /// Checking a line without making its operation (a new node's first pass over an import)
+  /// refuses what reading it refuses, with the same words, and counts the same lines: the edges
+  /// of each rule, and random lines made of tabs, CRs, newlines and letters.
+  @Test func checkingALineSaysWhatReadingItSays() {
+    let longKey = String(repeating: "k", count: WALFormat.maxKeyBytes)
+    let inputs =
+      [
+        "a\t1\r\n\nbb\tx\ty\n\r\n", "no tab\n", "\t1\n", "a\t\n", "\r\n\r\n", "a\t1\nb",
+        "\(longKey)\tv\n", "\(longKey)k\tv\n",
+      ].map { Array($0.utf8) } + [Array("k\t".utf8) + [UInt8](repeating: 0x76, count: WALFormat.maxValueBytes + 1)]
+    var random = SplitMix64(seed: 17)
+    let alphabet = Array("\t\r\nab".utf8)
+    let randomInputs = (0..<500).map { _ in
+      (0..<Int(random.next() % 24)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
+    }
+    for input in inputs + randomInputs {
+      let (checked, read) = Self.verdicts(of: input, format: .tsv)
+      #expect(checked == read, "\(String(decoding: input.prefix(40), as: UTF8.self).debugDescription)")
+    }
+    let json = Array("{\"key\":\"a\",\"value\":\"1\"}\n{\"key\":\"b\"}\n".utf8)
+    #expect(Self.verdicts(of: json, format: .jsonl).checked == Self.verdicts(of: json, format: .jsonl).read)
   }
 
   /// Reads of any size give the same operations: lines, CR LF and a last line without a newline

@@ -54,11 +54,27 @@ package enum KeyValueLines {
 
     /// The next line's operation; nil at the end of the input.
     package mutating func next() throws(SoftadastraError) -> StoreOperation? {
+      guard let line = try nextNonEmptyLine() else { return nil }
+      return try KeyValueLines.operation(buffer[line], number: lineNumber, format: format)
+    }
+
+    /// Checks the next line as `next()` reads it, without making its operation (a TSV line's
+    /// key and value are only measured); false at the end of the input.
+    package mutating func checkNext() throws(SoftadastraError) -> Bool {
+      guard format == .tsv else { return try next() != nil }
+      guard let line = try nextNonEmptyLine() else { return false }
+      let tab = try KeyValueLines.tsvTab(buffer[line], lineNumber)
+      try KeyValueLines.check(keyBytes: tab - line.lowerBound, valueBytes: line.upperBound - tab - 1, lineNumber)
+      return true
+    }
+
+    /// Where the next line that is not empty is in `buffer`, without its newline or a CR before
+    /// it; nil at the end of the input.
+    private mutating func nextNonEmptyLine() throws(SoftadastraError) -> Range<Int>? {
       while let line = try nextLine() {
         var end = line.upperBound
         if end > line.lowerBound, buffer[end - 1] == 0x0D { end -= 1 }
-        guard end > line.lowerBound else { continue }
-        return try KeyValueLines.operation(buffer[line.lowerBound..<end], number: lineNumber, format: format)
+        if end > line.lowerBound { return line.lowerBound..<end }
       }
       return nil
     }
@@ -124,7 +140,7 @@ package enum KeyValueLines {
     case .tsv: pair = try tsvPair(line, number)
     case .jsonl: pair = try jsonPair(line, number)
     }
-    try check(pair, number)
+    try check(keyBytes: pair.key.count, valueBytes: pair.value.count, number)
     return .put(key: pair.key, value: pair.value)
   }
 
@@ -231,10 +247,16 @@ package enum KeyValueLines {
   }
 
   private static func tsvPair(_ line: ArraySlice<UInt8>, _ number: Int) throws(SoftadastraError) -> ([UInt8], [UInt8]) {
+    let tab = try tsvTab(line, number)
+    return (Array(line[..<tab]), Array(line[(tab + 1)...]))
+  }
+
+  /// Where the tab between a TSV line's key and value is.
+  fileprivate static func tsvTab(_ line: ArraySlice<UInt8>, _ number: Int) throws(SoftadastraError) -> Int {
     guard let tab = line.firstIndex(of: 0x09) else {
       throw SoftadastraError(.malformedInput, "line \(number): no tab between key and value")
     }
-    return (Array(line[..<tab]), Array(line[(tab + 1)...]))
+    return tab
   }
 
   private static func jsonPair(_ line: ArraySlice<UInt8>, _ number: Int) throws(SoftadastraError) -> ([UInt8], [UInt8])
@@ -271,12 +293,12 @@ package enum KeyValueLines {
     }
   }
 
-  private static func check(_ pair: (key: [UInt8], value: [UInt8]), _ number: Int) throws(SoftadastraError) {
-    if pair.key.isEmpty { throw SoftadastraError(.malformedInput, "line \(number): the key is empty") }
-    if pair.key.count > WALFormat.maxKeyBytes {
+  fileprivate static func check(keyBytes: Int, valueBytes: Int, _ number: Int) throws(SoftadastraError) {
+    if keyBytes == 0 { throw SoftadastraError(.malformedInput, "line \(number): the key is empty") }
+    if keyBytes > WALFormat.maxKeyBytes {
       throw SoftadastraError(.malformedInput, "line \(number): the key is longer than \(WALFormat.maxKeyBytes) bytes")
     }
-    if pair.value.count > WALFormat.maxValueBytes {
+    if valueBytes > WALFormat.maxValueBytes {
       throw SoftadastraError(
         .malformedInput, "line \(number): the value is larger than \(WALFormat.maxValueBytes) bytes")
     }

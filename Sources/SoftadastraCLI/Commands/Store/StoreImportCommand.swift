@@ -34,7 +34,7 @@ struct StoreImportCommand: ParsableCommand {
     // first. An existing node takes the batch as it is read; a bad line cuts it back off.
     if createsNode {
       var check = try lines(path)
-      while try check.next() != nil {}
+      while try check.checkNext() {}
     }
     var input = try lines(path)
     let client = try global.openClient(forWriting: true, loadsStore: false)
