@@ -229,8 +229,9 @@ import Testing
   }
 
   /// A checkpoint's blocks are compressed against a dictionary sampled from the snapshot before
-  /// (its full one, under a delta); the first snapshot, with none before it, has none. A backup
-  /// copies the node's blocks with their dictionary, and a restore samples the archived one.
+  /// (its full one, under a delta), at level 9; the first snapshot, with none before it, has none
+  /// and is written at level 1. A backup copies the node's blocks with their dictionary, and a
+  /// restore keeps them.
   @Test func aCheckpointSamplesItsDictionaryFromTheSnapshotBefore() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node-a.wal")
@@ -246,6 +247,20 @@ import Testing
     #expect(second.header.lsn > first.header.lsn && second.dictionary == sample)
     #expect(sample.count == SnapshotFormat.dictionaryPieces * SnapshotFormat.dictionaryPieceBytes)
     try second.verify()
+    // Each snapshot's first block is what its level makes of its entries, and not what the other
+    // level makes of them.
+    func firstBlock(of reader: SnapshotReader, atLevel level: Int) throws -> [UInt8] {
+      let block = try reader.indexedBlock(0)
+      let raw = try #require(
+        try reader.storedBlock(block).withUnsafeBytes {
+          try Zlib.decompressRaw($0, size: Int(block.rawSize), dictionary: reader.dictionary)
+        })
+      return try Zlib.RawDeflater(level: level, dictionary: reader.dictionary).compress(raw)
+    }
+    for (reader, level, other) in [(first, 1, 9), (second, 9, 1)] {
+      let stored = try reader.storedBlock(reader.indexedBlock(0))
+      #expect(try firstBlock(of: reader, atLevel: level) == stored && firstBlock(of: reader, atLevel: other) != stored)
+    }
     try client.put("tail", "1")
     try client.close()
 

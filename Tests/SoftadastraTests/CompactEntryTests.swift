@@ -307,7 +307,7 @@ import Testing
     let entries = Self.randomEntries(seed: seed, count: 3_000)
     let directory = TemporaryDirectory()
     var readers: [SnapshotReader] = []
-    for layout in [SnapshotHeader.Layout.paged, .compact, .fixedWidth] {
+    for layout in [SnapshotHeader.Layout.deflated, .paged, .compact, .fixedWidth] {
       let path = directory.file("\(layout).snapshot")
       let writer = try SnapshotWriter(
         path: path,

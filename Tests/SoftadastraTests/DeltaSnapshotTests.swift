@@ -90,6 +90,11 @@ import Testing
     model[Self.key(1)] = nil
     let delta = try #require(try client.checkpoint()).snapshot
     #expect(delta.baseLSN == base.lsn, "a delta replacing the one before")
+    let files = NodeFiles(walPath: wal)
+    #expect(
+      try SnapshotReader(path: files.snapshotPath(lsn: delta.lsn)).dictionary
+        == SnapshotDictionary.sample(SnapshotReader(path: files.snapshotPath(lsn: base.lsn))),
+      "a delta's dictionary is sampled from its base, not from the delta it replaces")
     try put(20..<22, "in the log")
     try client.close()
     return (wal, model, (older.lsn, base.lsn, delta.lsn))

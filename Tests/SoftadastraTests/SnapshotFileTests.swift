@@ -409,6 +409,32 @@ import Testing
     try SnapshotReader(path: directory.file("same.snapshot")).verify()
   }
 
+  /// A dictionary only in versions 7 and 8, of at most deflate's window; a header completed from
+  /// the entries' checksum only by a writer that kept it.
+  @Test func aWriterRefusesWhatItCannotWriteRight() throws {
+    let directory = TemporaryDirectory()
+    func header(_ layout: SnapshotHeader.Layout) -> SnapshotHeader {
+      SnapshotHeader(
+        nodeID: "n", createdMilliseconds: 1, lsn: 1, lastTimestamp: HybridTimestamp(rawValue: 1), lastRecordChecksum: 0,
+        successorChecksum: 0, localOperations: 0, layout: layout)
+    }
+    #expect(throws: SoftadastraError.self) {
+      try SnapshotWriter(path: directory.file("a.snapshot"), header: header(.paged), dictionary: [1])
+    }
+    #expect(throws: SoftadastraError.self) {
+      try SnapshotWriter(
+        path: directory.file("b.snapshot"), header: header(.deflated),
+        dictionary: [UInt8](repeating: 1, count: SnapshotFormat.maxDictionaryBytes + 1))
+    }
+    let unkept = try SnapshotWriter(path: directory.file("c.snapshot"), header: header(.deflated))
+    try unkept.add(key: [1], entry: Self.entry("v", lsn: 1))
+    #expect(throws: SoftadastraError.self) { try unkept.finish { _ in header(.deflated) } }
+    let kept = try SnapshotWriter(path: directory.file("d.snapshot"), header: header(.deflated), checksumsEntries: true)
+    try kept.add(key: [1], entry: Self.entry("v", lsn: 1))
+    try kept.finish { _ in header(.deflated) }
+    #expect(kept.entriesChecksum != 0)
+  }
+
   /// A page table line as written, to craft tables with.
   struct PageTableLine {
     var offset: UInt64, size: UInt32, checksum: UInt32, blocks: UInt32, firstBlockOffset: UInt64

@@ -7,14 +7,14 @@ package enum SnapshotFormat {
   /// The last eight bytes before the footer's CRC: "SNAPEND" and a zero byte.
   package static let footerMagic: [UInt8] = [0x53, 0x4E, 0x41, 0x50, 0x45, 0x4E, 0x44, 0x00]
   /// The versions of fixed-width entries, without a sync table (1) and with one (2), and of
-  /// compact entries (3, what writers write); readers read all three.
+  /// compact entries (3); readers read every version.
   package static let version: UInt16 = 1
   package static let versionWithSyncTable: UInt16 = 2
   package static let compactVersion: UInt16 = 3
   /// The version of a delta snapshot: compact entries, and the whole snapshot they apply over.
   package static let deltaVersion: UInt16 = 4
-  /// Versions 3 and 4 with the index in pages under a page table (what writers write), so that a
-  /// point read reads the table and one page, not the whole index.
+  /// Versions 3 and 4 with the index in pages under a page table, so that a point read reads the
+  /// table and one page, not the whole index.
   package static let pagedVersion: UInt16 = 5
   package static let pagedDeltaVersion: UInt16 = 6
   /// Versions 5 and 6 with raw deflate blocks compressed against a preset dictionary the

@@ -33,9 +33,9 @@ package final class SnapshotWriter {
   private var offset: UInt64 = 0
   /// The CRC-32C of the bytes written so far.
   package private(set) var checksum: UInt32 = 0
-  /// Whether `entriesChecksum` is kept (set before the first entry): only a writer whose header
-  /// `finish(completing:)` completes needs it.
-  package var checksumsEntries = false
+  /// Whether `entriesChecksum` is kept: only a writer whose header `finish(completing:)`
+  /// completes needs it.
+  package let checksumsEntries: Bool
   /// The CRC-32C of the blocks' entries, decompressed, in order, when `checksumsEntries`: what a
   /// node seeded from a full state names its history by (`FullStateSeed`).
   package private(set) var entriesChecksum: UInt32 = 0
@@ -57,10 +57,11 @@ package final class SnapshotWriter {
   /// Starts a snapshot at `path`, which must not exist. With `staging`, `finish()` leaves it
   /// synced at `temporaryPath(for: path)`, for the caller to rename into place when it may.
   /// `dictionary` (versions 7 and 8 only) is what its blocks are compressed against: bytes like
-  /// its entries (`SnapshotDictionary.sample`), or none.
+  /// its entries (`SnapshotDictionary.sample`), or none. With `checksumsEntries`, it keeps
+  /// `entriesChecksum`, which `finish(completing:)` needs.
   package convenience init(
     path: String, header: SnapshotHeader, level: Int = Zlib.defaultLevel, staging: Bool = false,
-    dictionary: [UInt8] = []
+    dictionary: [UInt8] = [], checksumsEntries: Bool = false
   ) throws(SoftadastraError) {
     guard !FileSystem.exists(path) else {
       throw SoftadastraError(.cannotCreate, "snapshot \(path) already exists", path: path)
@@ -71,7 +72,7 @@ package final class SnapshotWriter {
     try self.init(
       file: try SystemFile.createExclusive(temporaryPath),
       destination: staging ? .staged(temporaryPath: temporaryPath) : .ownFile(temporaryPath: temporaryPath),
-      path: path, header: header, level: level, dictionary: dictionary)
+      path: path, header: header, level: level, dictionary: dictionary, checksumsEntries: checksumsEntries)
   }
 
   /// Where a snapshot for `path` is written before it is renamed into place.
@@ -85,12 +86,12 @@ package final class SnapshotWriter {
     try Zlib.checkLevel(level)
     try self.init(
       file: file, destination: .part(base: base), path: file.path, header: header, level: level,
-      dictionary: dictionary)
+      dictionary: dictionary, checksumsEntries: false)
   }
 
   private init(
     file: SystemFile, destination: Destination, path: String, header: SnapshotHeader, level: Int,
-    dictionary: [UInt8]
+    dictionary: [UInt8], checksumsEntries: Bool
   ) throws(SoftadastraError) {
     guard dictionary.count <= SnapshotFormat.maxDictionaryBytes, dictionary.isEmpty || header.deflatedLayout else {
       throw SoftadastraError(
@@ -103,6 +104,7 @@ package final class SnapshotWriter {
     self.header = header
     self.level = level
     self.dictionary = dictionary
+    self.checksumsEntries = checksumsEntries
     if header.deflatedLayout {
       blockDeflater = try Zlib.RawDeflater(level: level, dictionary: dictionary)
       index = SnapshotIndexBuilder(paged: true, pageDeflater: try Zlib.RawDeflater(level: level, dictionary: []))

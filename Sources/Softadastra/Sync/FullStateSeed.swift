@@ -62,8 +62,8 @@ enum FullStateSeed {
     let snapshotPath = "\(scratch)/\(snapshotName)"
     // The last record's time and checksum are known once every entry is in.
     let snapshot = try SnapshotWriter(
-      path: snapshotPath, header: header(lastTimestamp: HybridTimestamp(rawValue: 0), checksum: 0), level: level)
-    snapshot.checksumsEntries = true
+      path: snapshotPath, header: header(lastTimestamp: HybridTimestamp(rawValue: 0), checksum: 0), level: level,
+      checksumsEntries: true)
     var operations = try bundle.operations()
     var entryLSN: UInt64 = 0
     var timestamp = HybridTimestamp(rawValue: 0)

@@ -4,7 +4,7 @@ import ArgumentParser
 struct CompressionLevelOption: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "zlib compression level, 0 (store) to 9 (smallest). Default: 9 for snapshots (1 for a node's first, with no dictionary to search); for backups, the snapshot's blocks as they are (a snapshot of an older format is written anew at 6) and 6 for the WAL.",
+      "zlib compression level, 0 (store) to 9 (smallest). Default: 9 for snapshots (1 for a node's first, with no dictionary to search); for backups, the snapshot's blocks as they are (a delta, or a snapshot of an older format, is written anew at 6) and 6 for the WAL.",
       valueName: "0-9"))
   var level: Int?
 
