@@ -23,6 +23,13 @@ import Testing
   }
   static let vectorHeader = vectorHeader()
 
+  /// The header of node "n" at LSN 1, for snapshots whose header does not matter.
+  static func header(_ layout: SnapshotHeader.Layout) -> SnapshotHeader {
+    SnapshotHeader(
+      nodeID: "n", createdMilliseconds: 1, lsn: 1, lastTimestamp: HybridTimestamp(rawValue: 1), lastRecordChecksum: 0,
+      successorChecksum: 0, localOperations: 0, layout: layout)
+  }
+
   /// The dictionary of the version 7 and 8 vectors: bytes like their entries.
   static let vectorDictionary = Array("app/doc/settings/".utf8)
 
@@ -246,9 +253,7 @@ import Testing
   static func writeManyPages(
     to path: String, count: Int, layout: SnapshotHeader.Layout = .paged
   ) throws -> (SnapshotHeader, [[UInt8]]) {
-    let header = SnapshotHeader(
-      nodeID: "n", createdMilliseconds: 1, lsn: 1, lastTimestamp: HybridTimestamp(rawValue: 1), lastRecordChecksum: 0,
-      successorChecksum: 0, localOperations: 0, layout: layout)
+    let header = Self.header(layout)
     let writer = try SnapshotWriter(
       path: path, header: header, dictionary: layout == .deflated ? Array("key/0000v1v1v1v1".utf8) : [])
     let keys = (0..<count).map { Array(String(format: "key/%07d", $0 * 2).utf8) }
@@ -413,11 +418,7 @@ import Testing
   /// the entries' checksum only by a writer that kept it.
   @Test func aWriterRefusesWhatItCannotWriteRight() throws {
     let directory = TemporaryDirectory()
-    func header(_ layout: SnapshotHeader.Layout) -> SnapshotHeader {
-      SnapshotHeader(
-        nodeID: "n", createdMilliseconds: 1, lsn: 1, lastTimestamp: HybridTimestamp(rawValue: 1), lastRecordChecksum: 0,
-        successorChecksum: 0, localOperations: 0, layout: layout)
-    }
+    let header = Self.header
     #expect(throws: SoftadastraError.self) {
       try SnapshotWriter(path: directory.file("a.snapshot"), header: header(.paged), dictionary: [1])
     }
@@ -588,11 +589,7 @@ import Testing
   /// after the copied ones is refused, and so are pages copied into one index (no last keys).
   @Test func blocksCopiedFromOneIndexIntoPagesReadAsWritten() throws {
     let directory = TemporaryDirectory()
-    func header(_ layout: SnapshotHeader.Layout) -> SnapshotHeader {
-      SnapshotHeader(
-        nodeID: "n", createdMilliseconds: 1, lsn: 1, lastTimestamp: HybridTimestamp(rawValue: 1), lastRecordChecksum: 0,
-        successorChecksum: 0, localOperations: 0, layout: layout)
-    }
+    let header = Self.header
     let keys = (0..<30_000).map { Array(String(format: "key/%06d", $0).utf8) }
     let source = try SnapshotWriter(path: directory.file("v3.snapshot"), header: header(.compact))
     for key in keys { try source.add(key: key, entry: Self.entry("value", lsn: 1)) }
