@@ -489,8 +489,10 @@ public final class Client {
   /// The snapshot is a delta (the keys changed since the newest full snapshot) while those are
   /// under an eighth of the full snapshot's entries, else a full one; `full` asks for a full one.
   ///
-  /// - Parameter level: the zlib level of the snapshot's blocks; by default `checkpointLevel`, or
-  ///   `checkpointLevelWithoutDictionary` when no dictionary was sampled (no snapshot before).
+  /// - Parameters:
+  ///   - level: the zlib level of the snapshot's blocks; by default `checkpointLevel`, or
+  ///     `checkpointLevelWithoutDictionary` when no dictionary was sampled (no snapshot before).
+  ///   - full: write a full snapshot even when a delta would do.
   /// - Returns: what was written, or nil when no record follows the newest snapshot.
   /// - Throws: `invalidArgument` for a read-only or memory client; `lockTimeout`; file errors.
   @discardableResult
