@@ -42,9 +42,9 @@ import Testing
   }
 
   static func quoted(_ bytes: [UInt8], limit: Int? = nil) -> String {
-    var out: [UInt8] = []
-    bytes.withUnsafeBytes { RecordFormatting.appendQuoted($0, limit: limit, to: &out) }
-    return String(decoding: out, as: UTF8.self)
+    let out = ByteBuffer()
+    bytes.withUnsafeBytes { RecordFormatting.appendQuoted($0, limit: limit, to: out) }
+    return String(decoding: out.bytes, as: UTF8.self)
   }
 
   @Test func examples() {
@@ -87,13 +87,13 @@ import Testing
       lsn: 42, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_650, counter: 3), batch: .middle,
       body: .operation(.put(key: Array("k\"1".utf8), value: Array("a long value".utf8)), origin: nil))
     let scanned = ScannedRecord(offset: 1234, size: 60, checksum: 0, record: record)
-    var out: [UInt8] = []
+    let out = ByteBuffer()
     var times = RecordFormatting.TimeFormatter()
     scanned.withMaterializedOperation {
-      RecordFormatting.appendLine(scanned, operation: $0, valueLimit: 6, times: &times, to: &out)
+      RecordFormatting.appendLine(scanned, operation: $0, valueLimit: 6, times: &times, to: out)
     }
     #expect(
-      String(decoding: out, as: UTF8.self)
+      String(decoding: out.bytes, as: UTF8.self)
         == #"lsn=42 offset=1234 time=2026-11-25T08:09:08.650Z op=put key="k\"1" value="a long..." value_bytes=12 batch=middle"#
         + "\n")
   }
@@ -156,14 +156,14 @@ import Testing
       var times = RecordFormatting.TimeFormatter()
       var lines: [String] = []
       while let scanned = try reader.next() {
-        var out: [UInt8] = []
+        let out = ByteBuffer()
         let operation: Void? = try reader.withOperation(of: scanned) {
-          RecordFormatting.appendLine(scanned, operation: $0, valueLimit: valueLimit, times: &times, to: &out)
+          RecordFormatting.appendLine(scanned, operation: $0, valueLimit: valueLimit, times: &times, to: out)
         }
         if operation == nil {
-          RecordFormatting.appendLine(scanned, operation: nil, valueLimit: valueLimit, times: &times, to: &out)
+          RecordFormatting.appendLine(scanned, operation: nil, valueLimit: valueLimit, times: &times, to: out)
         }
-        lines.append(String(decoding: out, as: UTF8.self))
+        lines.append(String(decoding: out.bytes, as: UTF8.self))
       }
       return lines
     }

@@ -15,7 +15,7 @@ struct ExportLines {
 
   /// Hands what is gathered to standard output (which writes it when it flushes).
   mutating func flush() {
-    Output.append { [lines] in $0.append(contentsOf: lines) }
+    Output.append { [lines] in $0.append(lines) }
     lines.removeAll(keepingCapacity: true)
   }
 }

@@ -7,15 +7,15 @@ import Softadastra
 /// Writes to standard output (data only, buffered) and standard error (diagnostics), binary-safe.
 /// `main` flushes standard output before the process exits.
 enum Output {
-  nonisolated(unsafe) private static var buffer: [UInt8] = []
+  nonisolated(unsafe) private static let buffer = ByteBuffer()
 
   static func write(_ bytes: [UInt8]) {
-    buffer.append(contentsOf: bytes)
+    buffer.append(bytes)
     if buffer.count >= 1 << 16 { flush() }
   }
 
   static func line(_ text: String) {
-    buffer.append(contentsOf: text.utf8)
+    buffer.append(string: text)
     buffer.append(0x0A)
     if buffer.count >= 1 << 16 { flush() }
   }
@@ -35,15 +35,15 @@ enum Output {
   }
 
   /// Lets `body` append bytes to standard output's buffer directly (for hot loops).
-  static func append(_ body: (inout [UInt8]) -> Void) {
-    body(&buffer)
+  static func append(_ body: (ByteBuffer) -> Void) {
+    body(buffer)
     if buffer.count >= 1 << 16 { flush() }
   }
 
   /// Writes what is buffered for standard output.
   static func flush() {
-    writeAll(1, buffer)
-    buffer.removeAll(keepingCapacity: true)
+    writeAll(1, buffer.bytes)
+    buffer.removeAll()
   }
 
   /// One diagnostic line: `softadastra: error: …`.
@@ -64,16 +64,20 @@ enum Output {
   /// Writes all of `bytes` to `descriptor`; the errno of a failure, or nil.
   @discardableResult
   static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Int32? {
-    bytes.withUnsafeBytes { raw in
-      var done = 0
-      while done < raw.count {
-        let n = Glibc.write(descriptor, raw.baseAddress! + done, raw.count - done)
-        if n < 0, errno == EINTR { continue }
-        if n <= 0 { return n < 0 ? errno : EIO }
-        done += n
-      }
-      return nil
+    bytes.withUnsafeBytes { writeAll(descriptor, $0) }
+  }
+
+  /// Writes all of `raw` to `descriptor`; the errno of a failure, or nil.
+  @discardableResult
+  static func writeAll(_ descriptor: Int32, _ raw: UnsafeRawBufferPointer) -> Int32? {
+    var done = 0
+    while done < raw.count {
+      let n = Glibc.write(descriptor, raw.baseAddress! + done, raw.count - done)
+      if n < 0, errno == EINTR { continue }
+      if n <= 0 { return n < 0 ? errno : EIO }
+      done += n
     }
+    return nil
   }
 }
 

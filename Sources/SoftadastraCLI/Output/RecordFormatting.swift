@@ -8,11 +8,11 @@ enum RecordFormatting {
   /// Appends `"text"` to `out`: quotes, backslashes and control bytes escaped, non-UTF-8 bytes
   /// as `\xNN`; with `limit`, at most that many bytes, then `...`. No strings are built (the
   /// dump's hot path).
-  static func appendQuoted(_ bytes: UnsafeRawBufferPointer, limit: Int? = nil, to out: inout [UInt8]) {
+  static func appendQuoted(_ bytes: UnsafeRawBufferPointer, limit: Int? = nil, to out: ByteBuffer) {
     let count = max(0, min(bytes.count, limit ?? bytes.count))
     out.append(0x22)
-    appendEscaped(UnsafeRawBufferPointer(rebasing: bytes[..<count]), to: &out)
-    if count < bytes.count { append("...", to: &out) }
+    appendEscaped(UnsafeRawBufferPointer(rebasing: bytes[..<count]), to: out)
+    if count < bytes.count { out.append("...") }
     out.append(0x22)
   }
 
@@ -33,7 +33,7 @@ enum RecordFormatting {
 
   /// The inside of `appendQuoted`'s quotes: runs that print as they are (printable ASCII, whole
   /// UTF-8 sequences) are copied whole, ASCII found eight bytes at a time.
-  private static func appendEscaped(_ raw: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+  private static func appendEscaped(_ raw: UnsafeRawBufferPointer, to out: ByteBuffer) {
     var runStart = 0
     var index = 0
     while index < raw.count {
@@ -56,18 +56,22 @@ enum RecordFormatting {
           continue
         }
       }
-      appendBytes(UnsafeRawBufferPointer(rebasing: raw[runStart..<index]), to: &out)
+      out.append(UnsafeRawBufferPointer(rebasing: raw[runStart..<index]))
+      out.append(0x5C)
       switch byte {
-      case 0x22, 0x5C: out += [0x5C, byte]
-      case 0x0A: out += [0x5C, UInt8(ascii: "n")]
-      case 0x0D: out += [0x5C, UInt8(ascii: "r")]
-      case 0x09: out += [0x5C, UInt8(ascii: "t")]
-      default: out += [0x5C, UInt8(ascii: "x"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+      case 0x22, 0x5C: out.append(byte)
+      case 0x0A: out.append(UInt8(ascii: "n"))
+      case 0x0D: out.append(UInt8(ascii: "r"))
+      case 0x09: out.append(UInt8(ascii: "t"))
+      default:
+        out.append(UInt8(ascii: "x"))
+        out.append(hexDigits[Int(byte >> 4)])
+        out.append(hexDigits[Int(byte & 0x0F)])
       }
       index += 1
       runStart = index
     }
-    appendBytes(UnsafeRawBufferPointer(rebasing: raw[runStart...]), to: &out)
+    out.append(UnsafeRawBufferPointer(rebasing: raw[runStart...]))
   }
 
   static func opName(_ record: WALRecord) -> String {
@@ -88,17 +92,17 @@ enum RecordFormatting {
     private var prefix: [UInt8] = []
 
     /// Appends `2026-11-25T08:09:08.650Z`.
-    mutating func append(milliseconds: UInt64, to out: inout [UInt8]) {
+    mutating func append(milliseconds: UInt64, to out: ByteBuffer) {
       if milliseconds / 1000 != second {
         second = milliseconds / 1000
         prefix = Array(ISO8601.string(milliseconds: second * 1000).utf8.dropLast(4))
       }
       let fraction = milliseconds % 1000
-      out += prefix
-      out += [
-        UInt8(ascii: "0") + UInt8(fraction / 100), UInt8(ascii: "0") + UInt8(fraction / 10 % 10),
-        UInt8(ascii: "0") + UInt8(fraction % 10), UInt8(ascii: "Z"),
-      ]
+      out.append(prefix)
+      out.append(UInt8(ascii: "0") + UInt8(fraction / 100))
+      out.append(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
+      out.append(UInt8(ascii: "0") + UInt8(fraction % 10))
+      out.append(UInt8(ascii: "Z"))
     }
   }
 
@@ -110,7 +114,7 @@ enum RecordFormatting {
     return "\(tenths / 10).\(tenths % 10)"
   }
 
-  static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+  static func appendDecimal(_ value: UInt64, to out: ByteBuffer) {
     var digits:
       (
         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
@@ -125,64 +129,53 @@ enum RecordFormatting {
         rest /= 10
         count += 1
       } while rest > 0
-      appendBytes(UnsafeRawBufferPointer(rebasing: buffer[(20 - count)...]), to: &out)
+      out.append(UnsafeRawBufferPointer(rebasing: buffer[(20 - count)...]))
     }
-  }
-
-  /// Appends `bytes` with one copy (appending raw bytes as a sequence copies them one by one).
-  @inline(__always)
-  private static func appendBytes(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-    bytes.withMemoryRebound(to: UInt8.self) { out.append(contentsOf: $0) }
-  }
-
-  /// Appends `text` (a literal: no string is built, and no array is retained).
-  @inline(__always)
-  private static func append(_ text: StaticString, to out: inout [UInt8]) {
-    text.withUTF8Buffer { out.append(contentsOf: $0) }
   }
 
   /// Appends one logfmt line: `lsn=1 offset=39 time=… op=put key="…" value="…"` and a newline.
   /// `operation` is the record's operation, however it was read (`LogReader.withOperation`).
   static func appendLine(
     _ scanned: ScannedRecord, operation: OperationInPlace?, valueLimit: Int?, times: inout TimeFormatter,
-    to out: inout [UInt8]
+    to out: ByteBuffer
   ) {
-    append("lsn=", to: &out)
-    appendDecimal(scanned.record.lsn, to: &out)
-    append(" offset=", to: &out)
-    appendDecimal(scanned.offset, to: &out)
-    append(" time=", to: &out)
-    times.append(milliseconds: scanned.record.timestamp.milliseconds, to: &out)
+    out.append("lsn=")
+    appendDecimal(scanned.record.lsn, to: out)
+    out.append(" offset=")
+    appendDecimal(scanned.offset, to: out)
+    out.append(" time=")
+    times.append(milliseconds: scanned.record.timestamp.milliseconds, to: out)
     if let operation {
-      append(operation.isDelete ? " op=delete key=" : " op=put key=", to: &out)
-      appendQuoted(operation.key, to: &out)
+      out.append(operation.isDelete ? " op=delete key=" : " op=put key=")
+      appendQuoted(operation.key, to: out)
       if !operation.isDelete {
-        append(" value=", to: &out)
-        appendQuoted(operation.value, limit: valueLimit, to: &out)
+        out.append(" value=")
+        appendQuoted(operation.value, limit: valueLimit, to: out)
         if let valueLimit, operation.value.count > valueLimit {
-          append(" value_bytes=", to: &out)
-          appendDecimal(UInt64(operation.value.count), to: &out)
+          out.append(" value_bytes=")
+          appendDecimal(UInt64(operation.value.count), to: out)
         }
       }
-      if let origin = operation.origin { out += " origin=\(origin.nodeID)/\(origin.lsn)".utf8 }
+      if let origin = operation.origin { out.append(string: " origin=\(origin.nodeID)/\(origin.lsn)") }
     } else {
       let record = scanned.record
-      out += " op=\(opName(record))".utf8
+      out.append(string: " op=\(opName(record))")
       switch record.body {
-      case .tailRepairNote(let offset, let bytes): out += " cut_offset=\(offset) cut_bytes=\(bytes)".utf8
+      case .tailRepairNote(let offset, let bytes): out.append(string: " cut_offset=\(offset) cut_bytes=\(bytes)")
       case .lostRange(let count, let offset, let bytes):
-        out += " lost_lsns=\(record.lsn)-\(record.lsn + count - 1) damage_offset=\(offset) damage_bytes=\(bytes)".utf8
-      case .skipped(_, let payload), .syncTable(let payload): out += " payload_bytes=\(payload.count)".utf8
+        out.append(
+          string: " lost_lsns=\(record.lsn)-\(record.lsn + count - 1) damage_offset=\(offset) damage_bytes=\(bytes)")
+      case .skipped(_, let payload), .syncTable(let payload): out.append(string: " payload_bytes=\(payload.count)")
       // A native record read in place: its payload is what its frame does not take.
-      case .unread: out += " payload_bytes=\(scanned.size - WALFormat.recordOverhead)".utf8
+      case .unread: out.append(string: " payload_bytes=\(scanned.size - WALFormat.recordOverhead)")
       case .operation: break
       }
     }
     switch scanned.record.batch {
     case .single: break
-    case .first: append(" batch=first", to: &out)
-    case .middle: append(" batch=middle", to: &out)
-    case .last: append(" batch=last", to: &out)
+    case .first: out.append(" batch=first")
+    case .middle: out.append(" batch=middle")
+    case .last: out.append(" batch=last")
     }
     out.append(0x0A)
   }
