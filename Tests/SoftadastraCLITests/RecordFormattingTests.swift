@@ -82,6 +82,37 @@ import Testing
     }
   }
 
+  /// Pieces of every kind and size, past the buffer's capacity many times over: the same bytes
+  /// as an array given the same pieces.
+  @Test func aByteBufferKeepsEveryByteAsItGrows() {
+    var random = SplitMix64(seed: 5)
+    let buffer = ByteBuffer(capacity: 16)
+    var expected: [UInt8] = []
+    for round in 0..<2_000 {
+      let piece = (0..<Int(random.next() % (round % 100 == 0 ? 5_000 : 40))).map { _ in UInt8(random.next() % 256) }
+      switch random.next() % 5 {
+      case 0: piece.withUnsafeBytes { buffer.append($0) }
+      case 1: buffer.append(piece)
+      case 2:
+        buffer.append(UInt8(round % 256))
+        expected.append(UInt8(round % 256))
+        continue
+      case 3:
+        buffer.append(" batch=first")
+        expected += Array(" batch=first".utf8)
+        continue
+      default:
+        buffer.append(string: "é\(round)")
+        expected += Array("é\(round)".utf8)
+        continue
+      }
+      expected += piece
+    }
+    #expect(Array(buffer.bytes) == expected)
+    buffer.removeAll()
+    #expect(buffer.bytes.isEmpty)
+  }
+
   @Test func aLineSaysEverythingOfItsRecord() {
     let record = WALRecord(
       lsn: 42, timestamp: HybridTimestamp(milliseconds: 1_795_594_148_650, counter: 3), batch: .middle,
