@@ -319,6 +319,35 @@ import Testing
     try reader.close()
   }
 
+  /// Puts handed over where they lie (`commitPuts`, what `store import` uses) are one batch, in
+  /// memory and in a log alike; a put over the limits leaves both as they were.
+  @Test func putsHandedOverInPlaceAreOneBatch() throws {
+    let directory = TemporaryDirectory()
+    for options in [
+      ClientOptions.memory(nodeID: "node-a"), .persistent(nodeID: "node-a", walPath: directory.file("a.wal")),
+    ] {
+      let client = Client(options)
+      try client.open()
+      func commit(_ keys: [String]) throws -> ClosedRange<UInt64>? {
+        var next = keys.makeIterator()
+        return try client.commitPuts { put throws(SoftadastraError) in
+          guard let key = next.next() else { return false }
+          try Array(key.utf8).withUnsafeBytes { key in
+            Array("v-\(key.count)".utf8).withUnsafeBytes { value in
+              Result { () throws(SoftadastraError) in try put(key, value) }
+            }
+          }.get()
+          return true
+        }
+      }
+      #expect(try commit(["a", "bb", "ccc"]) == 1...3)
+      #expect(throws: SoftadastraError.self) { try commit(["d", ""]) }
+      #expect(try commit([]) == nil)
+      #expect(try client.get("bb")?.string == "v-2" && client.get("d") == nil && client.size == 3)
+      try client.close()
+    }
+  }
+
   /// Another node's log put in place of this client's (an operator's mistake): the client cannot
   /// reopen it, and every later call says so; none writes to memory only or reads a stale state.
   @Test func aClientThatCannotReopenItsReplacedLogRefusesEveryCall() throws {

@@ -21,8 +21,12 @@ import Testing
     return operations
   }
 
-  /// What `checkNext()` says of an input (how many lines, or the error): what `next()` says.
-  static func verdicts(of input: [UInt8], format: KeyValueLines.Format) -> (checked: String, read: String) {
+  /// What each way of reading an input makes of it (read 7 bytes at a time): `checkNext()` the
+  /// number of lines, `next()` and `withNextPut(_:)` each line's key and value; each followed by
+  /// the error that stopped it, if any.
+  static func verdicts(of input: [UInt8], format: KeyValueLines.Format)
+    -> (checked: String, read: String, inPlace: String)
+  {
     func reader() -> KeyValueLines.Reader {
       var offset = 0
       return KeyValueLines.Reader(format: format) { buffer in
@@ -32,21 +36,27 @@ import Testing
         return count
       }
     }
-    var (checking, reading) = (reader(), reader())
-    var (checked, read) = (0, 0)
-    func verdict(_ body: () throws -> Void, _ count: Int) -> String {
-      do { try body() } catch { return "\(count): \((error as! SoftadastraError).message)" }
-      return "\(count) lines"
+    func verdict(_ body: (inout [String]) throws -> Void) -> String {
+      var lines: [String] = []
+      do { try body(&lines) } catch { return "\(lines) then: \((error as! SoftadastraError).message)" }
+      return "\(lines)"
     }
+    var (checking, reading, handing) = (reader(), reader(), reader())
     return (
-      verdict({ while try checking.checkNext() { checked += 1 } }, checked),
-      verdict({ while try reading.next() != nil { read += 1 } }, read)
+      verdict { lines in while try checking.checkNext() { lines.append("line") } },
+      verdict { lines in while let operation = try reading.next() { lines.append("\(operation)") } },
+      verdict { lines in
+        while try handing.withNextPut({ key, value in
+          lines.append("\(StoreOperation.put(key: Array(key), value: Array(value)))")
+        }) {}
+      }
     )
   }
 
   /// Checking a line without making its operation (a new node's first pass over an import)
-  /// refuses what reading it refuses, with the same words, and counts the same lines: the edges
-  /// of each rule, and random lines made of tabs, CRs, newlines and letters.
+  /// refuses what reading it refuses, with the same words, and counts the same lines; a line
+  /// handed over in place is the one read: the edges of each rule, and random lines made of tabs,
+  /// CRs, newlines and letters.
   @Test func checkingALineSaysWhatReadingItSays() {
     let longKey = String(repeating: "k", count: WALFormat.maxKeyBytes)
     let inputs =
@@ -59,12 +69,19 @@ import Testing
     let randomInputs = (0..<500).map { _ in
       (0..<Int(random.next() % 24)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
     }
+    func lineCount(_ verdict: String) -> String {
+      verdict.replacing(/put\(key: \[[^\]]*\], value: \[[^\]]*\]\)/, with: "line")
+    }
     for input in inputs + randomInputs {
-      let (checked, read) = Self.verdicts(of: input, format: .tsv)
-      #expect(checked == read, "\(String(decoding: input.prefix(40), as: UTF8.self).debugDescription)")
+      let (checked, read, inPlace) = Self.verdicts(of: input, format: .tsv)
+      let shown = String(decoding: input.prefix(40), as: UTF8.self).debugDescription
+      #expect(checked == lineCount(read), "\(shown)")
+      #expect(inPlace == read, "\(shown)")
     }
     let json = Array("{\"key\":\"a\",\"value\":\"1\"}\n{\"key\":\"b\"}\n".utf8)
-    #expect(Self.verdicts(of: json, format: .jsonl).checked == Self.verdicts(of: json, format: .jsonl).read)
+    let verdicts = Self.verdicts(of: json, format: .jsonl)
+    #expect(verdicts.checked == lineCount(verdicts.read) && verdicts.inPlace == verdicts.read)
+    #expect(verdicts.read.hasPrefix("[\"put(key: [97], value: [49])\"] then: line 2"))
   }
 
   /// Reads of any size give the same operations: lines, CR LF and a last line without a newline

@@ -120,6 +120,85 @@ import Testing
     for (a, b) in zip(records, records.dropFirst()) { #expect(a.timestamp < b.timestamp) }
   }
 
+  /// A batch streamed in (its records encoded as they come, the newest kept back until the next
+  /// shows whether it closes the batch, 4 MiB written at a time) is the batch `append(bodies:)`
+  /// writes: same records, same positions, timestamps that rise with every record, a chain of
+  /// CRCs that reads. Puts encoded from where they lie and from operations alike; batches of one,
+  /// two and three, of many crossing several writes, and of values larger than a write.
+  @Test func aStreamedBatchIsTheBatchItsRecordsMake() throws {
+    let directory = TemporaryDirectory()
+    var random = SplitMix64(seed: 11)
+    let large = [UInt8](repeating: 0x6C, count: 5 << 20)
+    let batches: [[StoreOperation]] =
+      [1, 2, 3, 60_000].map { count in
+        (0..<count).map { index in
+          .put(
+            key: Array("k\(index)".utf8), value: (0..<Int(random.next() % 200)).map { _ in UInt8(random.next() % 256) })
+        }
+      } + [[.put(key: [1], value: large), .put(key: [2], value: []), .put(key: [3], value: large)]]
+    func records(_ path: String) throws -> [WALRecord] {
+      var scanner = try WALScanner(path: path)
+      var records: [WALRecord] = []
+      while let scanned = try scanner.next() { records.append(scanned.record) }
+      #expect(scanner.ending == .clean, "\(path)")
+      return records
+    }
+    for (number, batch) in batches.enumerated() {
+      let paths = ["whole", "streamed", "in-place"].map { directory.file("\(number)-\($0).wal") }
+      let writers = try paths.map { try WALWriter(path: $0, nodeID: "node-a", lockTimeout: 1, autoFlush: false) }
+      try writers[0].append(batch)
+      var next = batch.makeIterator()
+      #expect(try writers[1].appendBatch { () throws(SoftadastraError) in next.next() } == 1...UInt64(batch.count))
+      next = batch.makeIterator()
+      let lsns = try writers[2].appendPutBatch { put throws(SoftadastraError) in
+        guard case .put(let key, let value) = next.next() else { return false }
+        try key.withUnsafeBytes { key in
+          value.withUnsafeBytes { value in Result { () throws(SoftadastraError) in try put(key, value) } }
+        }.get()
+        return true
+      }
+      #expect(lsns == 1...UInt64(batch.count))
+      for writer in writers { try writer.close() }
+      let expected = try records(paths[0])
+      #expect(expected.map(\.batch) == (0..<batch.count).map { WALRecord.BatchPosition.of($0, in: batch.count) })
+      for path in paths.dropFirst() {
+        let streamed = try records(path)
+        #expect(streamed.map(\.lsn) == expected.map(\.lsn) && streamed.map(\.batch) == expected.map(\.batch), "\(path)")
+        #expect(streamed.map(\.body) == expected.map(\.body), "\(path)")
+        #expect(zip(streamed, streamed.dropFirst()).allSatisfy { $0.timestamp < $1.timestamp }, "\(path)")
+      }
+    }
+  }
+
+  /// A streamed batch that fails past several writes, on an input's error or on a put over the
+  /// limits, leaves the log as it was; the writer goes on.
+  @Test func aStreamedBatchThatFailsLeavesNothing() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("node.wal")
+    let writer = try WALWriter(path: path, nodeID: "node-a", lockTimeout: 1)
+    try writer.append([.put(key: [1], value: [1])])
+    let before = FileBytes.read(path)
+    let value = [UInt8](repeating: 0x76, count: 100)
+    for failing in [[UInt8](), [UInt8](repeating: 0x6B, count: WALFormat.maxKeyBytes + 1), nil] {
+      var count = 0
+      #expect(throws: SoftadastraError.self) {
+        try writer.appendPutBatch { put throws(SoftadastraError) in
+          count += 1
+          guard count == 60_000 else {
+            try value.withUnsafeBytes { value in Result { () throws(SoftadastraError) in try put(value, value) } }.get()
+            return true
+          }
+          guard let failing else { throw SoftadastraError(.malformedInput, "line 60000: no tab") }
+          try failing.withUnsafeBytes { key in Result { () throws(SoftadastraError) in try put(key, key) } }.get()
+          return true
+        }
+      }
+      #expect(FileBytes.read(path) == before, "\(failing?.count as Any)")
+    }
+    #expect(try writer.append([.put(key: [2], value: [2])]).map(\.lsn) == [2])
+    try writer.close()
+  }
+
   @Test func aWriterFollowsAnotherWritersSealButNotALogPutInItsPlace() throws {
     let directory = TemporaryDirectory()
     let path = directory.file("node.wal")

@@ -133,6 +133,8 @@ public final class Client {
       records = try writing { _ throws(SoftadastraError) in try append(operations.map { .operation($0, origin: nil) }) }
       checkpointIfDue()
     } else {
+      // In memory as in a log: an empty key or one over the limits is refused, and nothing applied.
+      for operation in operations { try operation.checkLimits() }
       records = operations.map { operation in
         memoryLSN += 1
         return WALRecord(lsn: memoryLSN, timestamp: memoryClock.now(), body: .operation(operation, origin: nil))
@@ -154,16 +156,43 @@ public final class Client {
   public func commit(streaming next: () throws(SoftadastraError) -> StoreOperation?) throws(SoftadastraError)
     -> ClosedRange<UInt64>?
   {
+    try commitStreamed(
+      inMemory: { () throws(SoftadastraError) in
+        var operations: [StoreOperation] = []
+        while let operation = try next() { operations.append(operation) }
+        return operations
+      },
+      toLog: { writer throws(SoftadastraError) in try writer.appendBatch(next) })
+  }
+
+  /// Writes puts as one atomic batch, as `commit(streaming:)` does, each key and value taken from
+  /// where it lies: `next` calls its argument with the next put's key and value and returns true,
+  /// or returns false at the end. No operation is made for any of them (a large import).
+  package func commitPuts(
+    _ next: (_ put: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(SoftadastraError) -> Void)
+      throws(SoftadastraError) -> Bool
+  ) throws(SoftadastraError) -> ClosedRange<UInt64>? {
+    try commitStreamed(
+      inMemory: { () throws(SoftadastraError) in
+        var operations: [StoreOperation] = []
+        while try next({ key, value in operations.append(.put(key: Array(key), value: Array(value))) }) {}
+        return operations
+      },
+      toLog: { writer throws(SoftadastraError) in try writer.appendPutBatch(next) })
+  }
+
+  /// A streamed batch: in memory, the operations `inMemory` gathers; with a log, what `toLog`
+  /// appends to it.
+  private func commitStreamed(
+    inMemory: () throws(SoftadastraError) -> [StoreOperation],
+    toLog: (WALWriter) throws(SoftadastraError) -> ClosedRange<UInt64>?
+  ) throws(SoftadastraError) -> ClosedRange<UInt64>? {
     try checkOpen()
     guard !options.readOnly else {
       throw SoftadastraError(.invalidArgument, "this client was opened read-only; open it without readOnly to write")
     }
-    guard walPath != nil else {
-      var operations: [StoreOperation] = []
-      while let operation = try next() { operations.append(operation) }
-      return try commit(operations)
-    }
-    let lsns = try writing { writer throws(SoftadastraError) in try writer.appendBatch(next) }
+    guard walPath != nil else { return try commit(try inMemory()) }
+    let lsns = try writing(toLog)
     // The records are in the log, not in the state.
     if lsns != nil, state != nil { (state, summary) = (nil, nil) }
     checkpointIfDue()

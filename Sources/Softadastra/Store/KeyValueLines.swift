@@ -58,6 +58,31 @@ package enum KeyValueLines {
       return try KeyValueLines.operation(buffer[line], number: lineNumber, format: format)
     }
 
+    /// Hands the next line's key and value to `put` where they lie (a JSON line's once decoded),
+    /// checked as `next()` checks them; false at the end of the input.
+    package mutating func withNextPut(
+      _ put: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(SoftadastraError) -> Void
+    ) throws(SoftadastraError) -> Bool {
+      guard format == .tsv else {
+        guard case .put(let key, let value) = try next() else { return false }
+        try key.withUnsafeBytes { key in
+          value.withUnsafeBytes { value in Result { () throws(SoftadastraError) in try put(key, value) } }
+        }.get()
+        return true
+      }
+      guard let line = try nextNonEmptyLine() else { return false }
+      let tab = try KeyValueLines.tsvTab(buffer[line], lineNumber)
+      try KeyValueLines.check(keyBytes: tab - line.lowerBound, valueBytes: line.upperBound - tab - 1, lineNumber)
+      try buffer.withUnsafeBytes { bytes in
+        Result { () throws(SoftadastraError) in
+          try put(
+            UnsafeRawBufferPointer(rebasing: bytes[line.lowerBound..<tab]),
+            UnsafeRawBufferPointer(rebasing: bytes[(tab + 1)..<line.upperBound]))
+        }
+      }.get()
+      return true
+    }
+
     /// Checks the next line as `next()` reads it, without making its operation (a TSV line's
     /// key and value are only measured); false at the end of the input.
     package mutating func checkNext() throws(SoftadastraError) -> Bool {

@@ -11,7 +11,13 @@
 extension Array where Element == UInt8 {
   @inlinable
   @_spi(Storage) public mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
-    Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    Swift.withUnsafeBytes(of: value.littleEndian) { appendBytes($0) }
+  }
+
+  /// Appends raw bytes with one copy: appended as a sequence, a raw buffer is copied byte by byte.
+  @inlinable
+  @_spi(Storage) public mutating func appendBytes(_ bytes: UnsafeRawBufferPointer) {
+    bytes.withMemoryRebound(to: UInt8.self) { append(contentsOf: $0) }
   }
 
   @inlinable

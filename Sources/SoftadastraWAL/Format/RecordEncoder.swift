@@ -9,14 +9,10 @@ package enum RecordEncoder {
   /// - Returns: the record's CRC.
   @discardableResult
   package static func append(_ record: WALRecord, seed: UInt32, to buffer: inout [UInt8]) -> UInt32 {
-    let start = buffer.count
-    buffer.appendLittleEndian(UInt32(0))  // size, patched below
-    buffer.append(record.type)
     var flags: UInt8 = record.batch.flags
     if case .operation(_, origin: .some) = record.body { flags |= RecordFlags.remoteOrigin }
-    buffer.append(flags)
-    buffer.appendLittleEndian(record.lsn)
-    buffer.appendLittleEndian(record.timestamp.rawValue)
+    let start = beginRecord(
+      type: record.type, flags: flags, lsn: record.lsn, timestamp: record.timestamp, to: &buffer)
     switch record.body {
     case .operation(let operation, let origin):
       if let origin {
@@ -47,6 +43,51 @@ package enum RecordEncoder {
     case .unread:
       preconditionFailure("a record read without its payload cannot be written; read it with materialize: true")
     }
+    return endRecord(startingAt: start, seed: seed, in: &buffer)
+  }
+
+  /// Appends the bytes of a put of this node's own, its key and value read where they lie, and
+  /// returns its CRC, as `append(_:seed:to:)` does for the same record.
+  @discardableResult
+  package static func appendPut(
+    key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, lsn: UInt64, timestamp: HybridTimestamp,
+    batch: WALRecord.BatchPosition, seed: UInt32, to buffer: inout [UInt8]
+  ) -> UInt32 {
+    let start = beginRecord(type: RecordType.put, flags: batch.flags, lsn: lsn, timestamp: timestamp, to: &buffer)
+    buffer.appendLittleEndian(UInt16(key.count))
+    buffer.appendBytes(key)
+    buffer.appendLittleEndian(UInt32(value.count))
+    buffer.appendBytes(value)
+    return endRecord(startingAt: start, seed: seed, in: &buffer)
+  }
+
+  /// Makes the record at `start`, the last in `buffer`, the one that closes its batch: its
+  /// "more follow" flag is cleared (a `first` becomes `single`, a `middle` becomes `last`) and
+  /// its CRC, from `seed`, made again. Returns the new CRC.
+  package static func closeBatch(withRecordAt start: Int, seed: UInt32, in buffer: inout [UInt8]) -> UInt32 {
+    buffer[start + 5] &= ~RecordFlags.batchContinues
+    let crcOffset = buffer.count - 4
+    let crc = buffer.withUnsafeBytes { CRC32C.extend(seed, UnsafeRawBufferPointer(rebasing: $0[start..<crcOffset])) }
+    buffer.storeLittleEndian(crc, at: crcOffset)
+    return crc
+  }
+
+  /// Appends a record's frame up to its payload, its size to be patched by `endRecord`; returns
+  /// where it starts.
+  private static func beginRecord(
+    type: UInt8, flags: UInt8, lsn: UInt64, timestamp: HybridTimestamp, to buffer: inout [UInt8]
+  ) -> Int {
+    let start = buffer.count
+    buffer.appendLittleEndian(UInt32(0))  // size, patched by endRecord
+    buffer.append(type)
+    buffer.append(flags)
+    buffer.appendLittleEndian(lsn)
+    buffer.appendLittleEndian(timestamp.rawValue)
+    return start
+  }
+
+  /// Ends the record begun at `start` after its payload: its size, at both ends, and its CRC.
+  private static func endRecord(startingAt start: Int, seed: UInt32, in buffer: inout [UInt8]) -> UInt32 {
     let size = UInt32(buffer.count - start + 8)
     buffer.storeLittleEndian(size, at: start)
     buffer.appendLittleEndian(size)

@@ -13,15 +13,23 @@ public enum StoreOperation: Sendable, Hashable {
   ///
   /// - Throws: `invalidArgument` for an empty key, or a key or value over its limit.
   public func checkLimits() throws(SoftadastraError) {
-    let key = self.key
-    guard !key.isEmpty else { throw SoftadastraError(.invalidArgument, "keys must not be empty") }
-    guard key.count <= WALFormat.maxKeyBytes else {
-      throw SoftadastraError(
-        .invalidArgument, "key of \(key.count) bytes is longer than the limit of \(WALFormat.maxKeyBytes) bytes")
+    switch self {
+    case .put(let key, let value): try Self.checkLimits(keyBytes: key.count, valueBytes: value.count)
+    case .delete(let key): try Self.checkLimits(keyBytes: key.count, valueBytes: nil)
     }
-    if case .put(_, let value) = self, value.count > WALFormat.maxValueBytes {
+  }
+
+  /// Checks the sizes of a key and of a value (nil for a delete) against the format's limits, as
+  /// `checkLimits()` does.
+  package static func checkLimits(keyBytes: Int, valueBytes: Int?) throws(SoftadastraError) {
+    guard keyBytes > 0 else { throw SoftadastraError(.invalidArgument, "keys must not be empty") }
+    guard keyBytes <= WALFormat.maxKeyBytes else {
       throw SoftadastraError(
-        .invalidArgument, "value of \(value.count) bytes is larger than the limit of \(WALFormat.maxValueBytes) bytes")
+        .invalidArgument, "key of \(keyBytes) bytes is longer than the limit of \(WALFormat.maxKeyBytes) bytes")
+    }
+    if let valueBytes, valueBytes > WALFormat.maxValueBytes {
+      throw SoftadastraError(
+        .invalidArgument, "value of \(valueBytes) bytes is larger than the limit of \(WALFormat.maxValueBytes) bytes")
     }
   }
 }

@@ -203,20 +203,39 @@ public final class WALWriter {
   @_spi(Storage) public func appendRecordBatch(_ next: () throws(SoftadastraError) -> WALRecord.Body?)
     throws(SoftadastraError) -> ClosedRange<UInt64>?
   {
+    try appendStreamedBatch { pending throws(SoftadastraError) in
+      while let body = try next() {
+        if case .operation(let operation, _) = body { try operation.checkLimits() }
+        try pending.addToBatch(body)
+      }
+    }
+  }
+
+  /// Appends puts of this node's own as one atomic batch, as `appendBatch(_:)` does, each key
+  /// and value encoded from where it lies: `next` calls its argument with the next put's key and
+  /// value and returns true, or returns false at the end. No operation is made for any of them.
+  package func appendPutBatch(
+    _ next: (_ put: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(SoftadastraError) -> Void)
+      throws(SoftadastraError) -> Bool
+  ) throws(SoftadastraError) -> ClosedRange<UInt64>? {
+    try appendStreamedBatch { pending throws(SoftadastraError) in
+      while try next({ key, value throws(SoftadastraError) in
+        try StoreOperation.checkLimits(keyBytes: key.count, valueBytes: value.count)
+        try pending.addPutToBatch(key: key, value: value)
+      }) {}
+    }
+  }
+
+  /// Runs `add` to add the records of one batch, then closes it; returns its LSNs.
+  private func appendStreamedBatch(_ add: (inout PendingAppend) throws(SoftadastraError) -> Void)
+    throws(SoftadastraError) -> ClosedRange<UInt64>?
+  {
     try checkUsable()
     let first = nextLSN
     var count = 0
     try appending { pending throws(SoftadastraError) in
-      // One record is held back until the next shows whether it closes the batch.
-      var held = try next()
-      while let body = held {
-        if case .operation(let operation, _) = body { try operation.checkLimits() }
-        held = try next()
-        let position: WALRecord.BatchPosition =
-          held == nil ? (count == 0 ? .single : .last) : (count == 0 ? .first : .middle)
-        _ = try pending.add(body, batch: position)
-        count += 1
-      }
+      try add(&pending)
+      count = pending.closeBatch()
     }
     return count == 0 ? nil : first...(first + UInt64(count) - 1)
   }
@@ -241,6 +260,15 @@ public final class WALWriter {
     var triedWrite = false
     var writeFailure: SoftadastraError?
 
+    /// The newest record of a streamed batch: where it starts in `buffer` and the CRC before
+    /// it. It says more records follow, and stays out of writes until `closeBatch` says whether
+    /// they do. With the number of records the batch has so far.
+    var openRecord: (start: Int, seed: UInt32)?
+    var batchCount = 0
+    /// The wall clock as a streamed batch last read it: every 256 records, not for each (a tenth
+    /// of an import). Timestamps still rise with every record, by the clock's counter between.
+    var wallClock: UInt64 = 0
+
     /// Encodes a record with `body` at the next LSN.
     mutating func add(_ body: WALRecord.Body, batch: WALRecord.BatchPosition) throws(SoftadastraError) -> WALRecord {
       guard lsn <= WALFormat.maxLSN else { throw WALWriter.everyLSNUsed(path, at: lsn) }
@@ -251,14 +279,66 @@ public final class WALWriter {
       return record
     }
 
+    /// Encodes the next record of a streamed batch, with `body`.
+    mutating func addToBatch(_ body: WALRecord.Body) throws(SoftadastraError) {
+      try addToBatch { lsn, timestamp, position, seed, buffer in
+        RecordEncoder.append(
+          WALRecord(lsn: lsn, timestamp: timestamp, batch: position, body: body), seed: seed, to: &buffer)
+      }
+    }
+
+    /// Encodes the next record of a streamed batch: a put of `key` and `value`.
+    mutating func addPutToBatch(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+      throws(SoftadastraError)
+    {
+      try addToBatch { lsn, timestamp, position, seed, buffer in
+        RecordEncoder.appendPut(
+          key: key, value: value, lsn: lsn, timestamp: timestamp, batch: position, seed: seed, to: &buffer)
+      }
+    }
+
+    /// Encodes the next record of a streamed batch with `encode`, as one that more follow.
+    private mutating func addToBatch(
+      _ encode: (UInt64, HybridTimestamp, WALRecord.BatchPosition, UInt32, inout [UInt8]) -> UInt32
+    ) throws(SoftadastraError) {
+      guard lsn <= WALFormat.maxLSN else { throw WALWriter.everyLSNUsed(path, at: lsn) }
+      let start = buffer.count
+      let seed = checksum
+      if batchCount % 256 == 0 { wallClock = HybridTimestamp.wallClockMilliseconds() }
+      checksum = encode(lsn, clock.now(wallClock: wallClock), batchCount == 0 ? .first : .middle, seed, &buffer)
+      openRecord = (start, seed)
+      lsn += 1
+      batchCount += 1
+      if buffer.count >= 4 << 20 { try writeOut() }
+    }
+
+    /// Ends a streamed batch: its last record says it closes it. Returns how many it has.
+    mutating func closeBatch() -> Int {
+      if let openRecord {
+        checksum = RecordEncoder.closeBatch(withRecordAt: openRecord.start, seed: openRecord.seed, in: &buffer)
+      }
+      defer { (openRecord, batchCount) = (nil, 0) }
+      return batchCount
+    }
+
+    /// Writes out what is encoded, but for a streamed batch's open record.
     mutating func writeOut() throws(SoftadastraError) {
+      let end = openRecord?.start ?? buffer.count
+      guard end > 0 else { return }
       triedWrite = true
-      do throws(SoftadastraError) { try file.write(buffer, at: offset) } catch {
+      do throws(SoftadastraError) {
+        try buffer.withUnsafeBytes { bytes in
+          Result { () throws(SoftadastraError) in
+            try file.write(UnsafeRawBufferPointer(rebasing: bytes[..<end]), at: offset)
+          }
+        }.get()
+      } catch {
         writeFailure = error
         throw error
       }
-      offset += UInt64(buffer.count)
-      buffer.removeAll(keepingCapacity: true)
+      offset += UInt64(end)
+      buffer.removeSubrange(..<end)
+      openRecord?.start = 0
     }
   }
 

@@ -38,7 +38,7 @@ struct StoreImportCommand: ParsableCommand {
     }
     var input = try lines(path)
     let client = try global.openClient(forWriting: true, loadsStore: false)
-    let lsns = try client.commit { () throws(SoftadastraError) in try input.next() }
+    let lsns = try client.commitPuts { put throws(SoftadastraError) in try input.withNextPut(put) }
     if lsns != nil, global.resolvedCheckpointBytes > 0, input.bytesRead >= Self.checkpointAfterBytes {
       // The batch is committed: a checkpoint that fails only leaves its log to replay.
       do { try client.checkpoint() } catch {
