@@ -175,7 +175,9 @@ import Testing
       ])
   }
 
-  @Test func followPrintsRecordsTheRuntimeAppends() throws {
+  /// As text and as JSON (whose records carry the runtime's own fields, read from the records
+  /// the follower has, not from the file as it was when it started).
+  @Test(arguments: [false, true]) func followPrintsRecordsTheRuntimeAppends(json: Bool) throws {
     let workspace = CLIWorkspace()
     func record(_ sequence: UInt64) -> [UInt8] {
       var bytes: [UInt8] = []
@@ -186,7 +188,10 @@ import Testing
       return bytes
     }
     FileBytes.write(record(1), to: workspace.file("runtime.log"))
-    let follower = try workspace.start("wal-dump", "runtime.log", "--follow", stdout: "follow.out")
+    let follower =
+      try json
+      ? workspace.start("wal-dump", "runtime.log", "--follow", "--json", stdout: "follow.out")
+      : workspace.start("wal-dump", "runtime.log", "--follow", stdout: "follow.out")
     func lines() -> [Substring] { workspace.lines(of: "follow.out") }
     #expect(waitUntil { lines().count == 1 })
     let log = try #require(FileHandle(forWritingAtPath: workspace.file("runtime.log")))
@@ -197,7 +202,9 @@ import Testing
     let printed = lines()
     follower.terminate()
     follower.waitUntilExit()
-    #expect(printed.count == 3 && printed.last?.contains(#"key="k3""#) == true, "\(printed)")
+    let last = json ? #""key":"k3""# : #"key="k3""#
+    #expect(printed.count == 3 && printed.last?.contains(last) == true, "\(printed)")
+    if json { #expect(printed.last?.contains(#""wal_type":1"#) == true, "\(printed)") }
   }
 
   @Test func statusAndForcedFormatsWorkOnARuntimeLogAndWritesExplainTheConversion() throws {

@@ -122,9 +122,10 @@ import Testing
 
   /// A batch streamed in (its records encoded as they come, the newest kept back until the next
   /// shows whether it closes the batch, 4 MiB written at a time) is the batch `append(bodies:)`
-  /// writes: same records, same positions, timestamps that rise with every record, a chain of
-  /// CRCs that reads. Puts encoded from where they lie and from operations alike; batches of one,
-  /// two and three, of many crossing several writes, and of values larger than a write.
+  /// writes: same records, same positions, timestamps that rise with every record and read the
+  /// wall clock, a chain of CRCs that reads on into the record appended after it. Puts encoded
+  /// from where they lie and from operations alike; batches of one, two and three, of many
+  /// crossing several writes, of values larger than a write, and of one such value alone.
   @Test func aStreamedBatchIsTheBatchItsRecordsMake() throws {
     let directory = TemporaryDirectory()
     var random = SplitMix64(seed: 11)
@@ -135,7 +136,11 @@ import Testing
           .put(
             key: Array("k\(index)".utf8), value: (0..<Int(random.next() % 200)).map { _ in UInt8(random.next() % 256) })
         }
-      } + [[.put(key: [1], value: large), .put(key: [2], value: []), .put(key: [3], value: large)]]
+      } + [
+        [.put(key: [1], value: large), .put(key: [2], value: []), .put(key: [3], value: large)],
+        [.put(key: [4], value: large)],
+      ]
+    let after: StoreOperation = .put(key: [9], value: [9])
     func records(_ path: String) throws -> [WALRecord] {
       var scanner = try WALScanner(path: path)
       var records: [WALRecord] = []
@@ -146,6 +151,7 @@ import Testing
     for (number, batch) in batches.enumerated() {
       let paths = ["whole", "streamed", "in-place"].map { directory.file("\(number)-\($0).wal") }
       let writers = try paths.map { try WALWriter(path: $0, nodeID: "node-a", lockTimeout: 1, autoFlush: false) }
+      let started = HybridTimestamp.wallClockMilliseconds()
       try writers[0].append(batch)
       var next = batch.makeIterator()
       #expect(try writers[1].appendBatch { () throws(SoftadastraError) in next.next() } == 1...UInt64(batch.count))
@@ -158,14 +164,21 @@ import Testing
         return true
       }
       #expect(lsns == 1...UInt64(batch.count))
-      for writer in writers { try writer.close() }
+      let ended = HybridTimestamp.wallClockMilliseconds()
+      for writer in writers {
+        try writer.append([after])
+        try writer.close()
+      }
       let expected = try records(paths[0])
-      #expect(expected.map(\.batch) == (0..<batch.count).map { WALRecord.BatchPosition.of($0, in: batch.count) })
+      #expect(
+        expected.map(\.batch)
+          == (0..<batch.count).map { WALRecord.BatchPosition.of($0, in: batch.count) } + [.single])
       for path in paths.dropFirst() {
         let streamed = try records(path)
         #expect(streamed.map(\.lsn) == expected.map(\.lsn) && streamed.map(\.batch) == expected.map(\.batch), "\(path)")
         #expect(streamed.map(\.body) == expected.map(\.body), "\(path)")
         #expect(zip(streamed, streamed.dropFirst()).allSatisfy { $0.timestamp < $1.timestamp }, "\(path)")
+        #expect(streamed.dropLast().allSatisfy { (started...ended).contains($0.timestamp.milliseconds) }, "\(path)")
       }
     }
   }
@@ -184,6 +197,12 @@ import Testing
       #expect(throws: SoftadastraError.self) {
         try writer.appendPutBatch { put throws(SoftadastraError) in
           count += 1
+          if count == 59_999 {
+            // Several writes are on disk, and a reader sees none of the batch: its newest record
+            // (which is not) says more follow.
+            #expect(FileBytes.read(path).count > before.count + 4 << 20)
+            #expect(try! Self.records(path).map(\.lsn) == [1])
+          }
           guard count == 60_000 else {
             try value.withUnsafeBytes { value in Result { () throws(SoftadastraError) in try put(value, value) } }.get()
             return true
@@ -197,6 +216,15 @@ import Testing
     }
     #expect(try writer.append([.put(key: [2], value: [2])]).map(\.lsn) == [2])
     try writer.close()
+    #expect(try Self.records(path).map(\.lsn) == [1, 2])
+  }
+
+  /// The records of the log at `path` up to its end or its first damage.
+  static func records(_ path: String) throws -> [WALRecord] {
+    var scanner = try WALScanner(path: path)
+    var records: [WALRecord] = []
+    while let scanned = try scanner.next() { records.append(scanned.record) }
+    return records
   }
 
   @Test func aWriterFollowsAnotherWritersSealButNotALogPutInItsPlace() throws {

@@ -121,6 +121,8 @@ public final class Client {
   /// One sync covers the whole batch.
   ///
   /// - Returns: the LSNs the operations were given (empty for no operations).
+  /// - Throws: `invalidArgument` for an empty key, or a key or value over its limit (nothing is
+  ///   written, in memory as in a log); `io` when writing or syncing the log fails.
   @discardableResult
   public func commit(_ operations: [StoreOperation]) throws(SoftadastraError) -> ClosedRange<UInt64>? {
     try checkOpen()
@@ -167,7 +169,8 @@ public final class Client {
 
   /// Writes puts as one atomic batch, as `commit(streaming:)` does, each key and value taken from
   /// where it lies: `next` calls its argument with the next put's key and value and returns true,
-  /// or returns false at the end. No operation is made for any of them (a large import).
+  /// or returns false at the end. No operation is made for any of them (a large import from a
+  /// file: the wall clock is read every 256 puts, see `WALWriter.appendPutBatch`).
   package func commitPuts(
     _ next: (_ put: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(SoftadastraError) -> Void)
       throws(SoftadastraError) -> Bool

@@ -55,7 +55,8 @@ package enum KeyValueLines {
     /// The next line's operation; nil at the end of the input.
     package mutating func next() throws(SoftadastraError) -> StoreOperation? {
       guard let line = try nextNonEmptyLine() else { return nil }
-      return try KeyValueLines.operation(buffer[line], number: lineNumber, format: format)
+      let (key, value) = try KeyValueLines.pair(buffer[line], number: lineNumber, format: format)
+      return .put(key: key, value: value)
     }
 
     /// Hands the next line's key and value to `put` where they lie (a JSON line's once decoded),
@@ -63,14 +64,14 @@ package enum KeyValueLines {
     package mutating func withNextPut(
       _ put: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(SoftadastraError) -> Void
     ) throws(SoftadastraError) -> Bool {
+      guard let line = try nextNonEmptyLine() else { return false }
       guard format == .tsv else {
-        guard case .put(let key, let value) = try next() else { return false }
+        let (key, value) = try KeyValueLines.pair(buffer[line], number: lineNumber, format: format)
         try key.withUnsafeBytes { key in
           value.withUnsafeBytes { value in Result { () throws(SoftadastraError) in try put(key, value) } }
         }.get()
         return true
       }
-      guard let line = try nextNonEmptyLine() else { return false }
       let tab = try KeyValueLines.tsvTab(buffer[line], lineNumber)
       try KeyValueLines.check(keyBytes: tab - line.lowerBound, valueBytes: line.upperBound - tab - 1, lineNumber)
       try buffer.withUnsafeBytes { bytes in
@@ -156,9 +157,10 @@ package enum KeyValueLines {
     }
   }
 
-  /// The put operation of one line (without its newline), number `number` of the input.
-  static func operation(_ line: ArraySlice<UInt8>, number: Int, format: Format) throws(SoftadastraError)
-    -> StoreOperation
+  /// The key and value of one line (without its newline), number `number` of the input, checked
+  /// against the format's limits.
+  static func pair(_ line: ArraySlice<UInt8>, number: Int, format: Format) throws(SoftadastraError)
+    -> (key: [UInt8], value: [UInt8])
   {
     let pair: (key: [UInt8], value: [UInt8])
     switch format {
@@ -166,7 +168,7 @@ package enum KeyValueLines {
     case .jsonl: pair = try jsonPair(line, number)
     }
     try check(keyBytes: pair.key.count, valueBytes: pair.value.count, number)
-    return .put(key: pair.key, value: pair.value)
+    return pair
   }
 
   /// Appends the export line of one entry (`exportObject` serialized, then a newline) to `out`:

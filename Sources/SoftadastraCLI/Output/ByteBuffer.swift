@@ -28,6 +28,7 @@ final class ByteBuffer {
     count += 1
   }
 
+  /// Appends `piece`, which must not lie in this buffer's own bytes (growing frees them).
   @inline(__always)
   func append(_ piece: UnsafeRawBufferPointer) {
     guard let source = piece.baseAddress, piece.count > 0 else { return }

@@ -214,6 +214,8 @@ public final class WALWriter {
   /// Appends puts of this node's own as one atomic batch, as `appendBatch(_:)` does, each key
   /// and value encoded from where it lies: `next` calls its argument with the next put's key and
   /// value and returns true, or returns false at the end. No operation is made for any of them.
+  /// The wall clock is read every 256 puts: for puts that are at hand (a file's lines), not for
+  /// ones that arrive over time.
   package func appendPutBatch(
     _ next: (_ put: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(SoftadastraError) -> Void)
       throws(SoftadastraError) -> Bool
@@ -265,8 +267,9 @@ public final class WALWriter {
     /// they do. With the number of records the batch has so far.
     var openRecord: (start: Int, seed: UInt32)?
     var batchCount = 0
-    /// The wall clock as a streamed batch last read it: every 256 records, not for each (a tenth
-    /// of an import). Timestamps still rise with every record, by the clock's counter between.
+    /// The wall clock as a batch of puts streamed in place last read it: every 256 puts, not for
+    /// each (a tenth of an import from a file). Timestamps still rise with every record, by the
+    /// clock's counter between readings.
     var wallClock: UInt64 = 0
 
     /// Encodes a record with `body` at the next LSN.
@@ -281,9 +284,10 @@ public final class WALWriter {
 
     /// Encodes the next record of a streamed batch, with `body`.
     mutating func addToBatch(_ body: WALRecord.Body) throws(SoftadastraError) {
-      try addToBatch { lsn, timestamp, position, seed, buffer in
-        RecordEncoder.append(
-          WALRecord(lsn: lsn, timestamp: timestamp, batch: position, body: body), seed: seed, to: &buffer)
+      let timestamp = clock.now()
+      try addToBatch { lsn, position, seed, buffer in
+        let record = WALRecord(lsn: lsn, timestamp: timestamp, batch: position, body: body)
+        return (RecordEncoder.append(record, seed: seed, to: &buffer), record.nextLSN)
       }
     }
 
@@ -291,23 +295,25 @@ public final class WALWriter {
     mutating func addPutToBatch(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
       throws(SoftadastraError)
     {
-      try addToBatch { lsn, timestamp, position, seed, buffer in
-        RecordEncoder.appendPut(
+      if batchCount % 256 == 0 { wallClock = HybridTimestamp.wallClockMilliseconds() }
+      let timestamp = clock.now(wallClock: wallClock)
+      try addToBatch { lsn, position, seed, buffer in
+        let crc = RecordEncoder.appendPut(
           key: key, value: value, lsn: lsn, timestamp: timestamp, batch: position, seed: seed, to: &buffer)
+        return (crc, lsn + 1)
       }
     }
 
-    /// Encodes the next record of a streamed batch with `encode`, as one that more follow.
+    /// Encodes the next record of a streamed batch with `encode`, as one that more follow:
+    /// `encode` is given its LSN, position and seed, and returns its CRC and the LSN after it.
     private mutating func addToBatch(
-      _ encode: (UInt64, HybridTimestamp, WALRecord.BatchPosition, UInt32, inout [UInt8]) -> UInt32
+      _ encode: (UInt64, WALRecord.BatchPosition, UInt32, inout [UInt8]) -> (crc: UInt32, nextLSN: UInt64)
     ) throws(SoftadastraError) {
       guard lsn <= WALFormat.maxLSN else { throw WALWriter.everyLSNUsed(path, at: lsn) }
       let start = buffer.count
       let seed = checksum
-      if batchCount % 256 == 0 { wallClock = HybridTimestamp.wallClockMilliseconds() }
-      checksum = encode(lsn, clock.now(wallClock: wallClock), batchCount == 0 ? .first : .middle, seed, &buffer)
+      (checksum, lsn) = encode(lsn, batchCount == 0 ? .first : .middle, seed, &buffer)
       openRecord = (start, seed)
-      lsn += 1
       batchCount += 1
       if buffer.count >= 4 << 20 { try writeOut() }
     }

@@ -62,12 +62,11 @@ struct WALDumpCommand: ParsableCommand {
     // The loop runs on each reader's own type, not through the existential: opened from `any
     // LogReader`, every record went through witness tables and generic metadata (a tenth of a dump).
     switch reader {
-    case var native as WALScanner: try dump(&native, walPath) { _ in [] }
-    case let runtime as CppLogScanner:
+    case var native as WALScanner: try dump(&native, walPath) { _, _ in [] }
+    case var runtime as CppLogScanner:
       // A C++ runtime record has fields of its own, shown in JSON.
-      var scanner = runtime
-      try dump(&scanner, walPath) { scanned in
-        let fields = runtime.runtimeFields(of: scanned)
+      try dump(&runtime, walPath) { scanner, scanned in
+        let fields = scanner.runtimeFields(of: scanned)
         return [
           ("wal_type", .number(fields.type)), ("status", .number(fields.status)),
           (
@@ -76,16 +75,17 @@ struct WALDumpCommand: ParsableCommand {
           ),
         ]
       }
-    default: try dump(&reader, walPath) { _ in [] }
+    default: try dump(&reader, walPath) { _, _ in [] }
     }
   }
 
   /// Prints the records that pass the filters (or their statistics), following the log with
   /// --follow, then reports damage.
   ///
-  /// `extraJSON` adds format-specific members to each record's JSON object.
+  /// `extraJSON` adds format-specific members to each record's JSON object, read from the
+  /// scanner that read the record (a follower's has the bytes appended since it started).
   private func dump<R: LogReader>(
-    _ scanner: inout R, _ walPath: String, extraJSON: (ScannedRecord) -> [(String, JSONValue)]
+    _ scanner: inout R, _ walPath: String, extraJSON: (R, ScannedRecord) -> [(String, JSONValue)]
   ) throws {
     var filter = RecordFilter()
     filter.fromLSN = fromLSN
@@ -120,7 +120,7 @@ struct WALDumpCommand: ParsableCommand {
       if stats {
         statistics.add(scanned)
       } else if json {
-        Output.document(RecordFormatting.members(of: scanned) + extraJSON(scanned))
+        Output.document(RecordFormatting.members(of: scanned) + extraJSON(scanner, scanned))
       } else {
         let operation: Void? = try scanner.withOperation(of: scanned) { operation in
           Output.append {
