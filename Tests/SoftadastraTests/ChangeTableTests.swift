@@ -32,6 +32,12 @@ import Testing
         lsn: UInt64(step + 1),
         timestamp: HybridTimestamp(rawValue: UInt64(step) << 16), origin: origin, isTombstone: isTombstone)
       if step == 500 { table.reserveCapacity(table.count + 1_000) }
+      if step == 1_000 || step == 2_000 {
+        // Emptied as a spilling replay empties it, then filled again in the memory it kept.
+        table.removeAllKeepingStorage()
+        (model, order) = ([:], [])
+        #expect(table.count == 0 && table.storedBytes == 0 && table[key] == nil)
+      }
       table.set(key, entry)
       if model[key] == nil { order.append(key) }
       model[key] = entry
@@ -54,6 +60,34 @@ import Testing
     let later = model.filter { $0.value.lsn > 2_000 }
     #expect(kept.count == later.count)
     for key in keys { #expect(kept[key] == later[key]) }
+  }
+
+  /// A table emptied and filled again with as much (as a replay that spills does) fills the
+  /// memory it kept, and takes no more.
+  @Test func anEmptiedTableFillsTheMemoryItKept() {
+    var table = ChangeTable()
+    func fill(_ round: Int) {
+      for index in 0..<20_000 {
+        table.set(
+          Array("key-\(round)-\(index)".utf8),
+          LocalStore.Entry(
+            value: [UInt8](repeating: UInt8(index & 255), count: 100), lsn: UInt64(index + 1),
+            timestamp: HybridTimestamp(rawValue: 1)))
+      }
+      table.set(
+        Array("large-\(round)".utf8),
+        LocalStore.Entry(value: [UInt8](repeating: 1, count: 700_000), lsn: 1, timestamp: HybridTimestamp(rawValue: 1)))
+    }
+    fill(0)
+    let held = table.heldBytes
+    for round in 1...3 {
+      table.removeAllKeepingStorage()
+      #expect(table.heldBytes < held)  // the large record's own chunk is let go
+      fill(round)
+      #expect(table.heldBytes == held, "round \(round)")
+      #expect(table.count == 20_001 && table[Array("key-\(round)-19999".utf8)]?.value.count == 100)
+      #expect(table[Array("key-\(round - 1)-0".utf8)] == nil)
+    }
   }
 
   /// One key written again and again (longer and shorter values in turn, by this node and by a

@@ -31,6 +31,8 @@ struct ChangeTable {
   /// Bytes left behind by keys written again elsewhere, before the chunks are rewritten.
   private static let compactionFloor = 32 << 20
   private var chunks: [[UInt8]] = []
+  /// Whether each chunk is one that small records share (not a large record's own).
+  private var shared: [Bool] = []
   /// The chunk small records go to (a record larger than a chunk gets one of its own).
   private var current = -1
   private var liveBytes = 0
@@ -101,6 +103,27 @@ struct ChangeTable {
     if deadBytes > Self.compactionFloor, deadBytes > liveBytes { compact() }
   }
 
+  /// Removes every key, keeping the memory the table took: the chunks of the usual size, the
+  /// slots and the index, for the next keys to fill. A replay that spills refills its table again
+  /// and again; freed, its memory came back from the system each time as new pages, cleared
+  /// and mapped one by one (a quarter of a snapshot's build).
+  mutating func removeAllKeepingStorage() {
+    var kept: [[UInt8]] = []
+    for index in chunks.indices where shared[index] {
+      var chunk: [UInt8] = []
+      swap(&chunk, &chunks[index])  // the only reference, so that emptying it keeps its memory
+      chunk.removeAll(keepingCapacity: true)
+      kept.append(chunk)
+    }
+    chunks = kept
+    shared = Array(repeating: true, count: kept.count)
+    current = chunks.isEmpty ? -1 : 0
+    (liveBytes, deadBytes) = (0, 0)
+    slots.removeAll(keepingCapacity: true)
+    index.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    origins.removeAll()
+  }
+
   /// Makes room for `count` more keys without growing the index on the way.
   mutating func reserveCapacity(_ count: Int) {
     slots.reserveCapacity(count)
@@ -123,12 +146,29 @@ struct ChangeTable {
   }
 
   /// The keys starting with `prefix`, in byte order.
-  func sortedKeys(prefix: [UInt8] = []) -> [[UInt8]] {
-    slots.lazy.map(key).filter { $0.starts(with: prefix) }.sorted(by: keyPrecedes)
+  func sortedKeys(prefix: [UInt8] = []) -> [[UInt8]] { sortedSlots(prefix: prefix).map(key(atSlot:)) }
+
+  /// The slot numbers of the keys starting with `prefix`, in their keys' byte order: sorted by
+  /// comparing the bytes where they lie, with no key copied out and none looked up again.
+  func sortedSlots(prefix: [UInt8] = []) -> [Int] {
+    var numbers = prefix.isEmpty ? Array(slots.indices) : slots.indices.filter { key(atSlot: $0).starts(with: prefix) }
+    numbers.sort { a, b in
+      keyBytes(of: slots[a]) { left in keyBytes(of: slots[b]) { right in Self.compare(left, right) < 0 } }
+    }
+    return numbers
   }
+
+  /// The key in slot `number` (a number `sortedSlots` gave).
+  func key(atSlot number: Int) -> [UInt8] { key(slots[number]) }
+
+  /// The entry or tombstone in slot `number`.
+  func entry(atSlot number: Int) -> LocalStore.Entry { entry(slots[number]) }
 
   /// The bytes the chunks hold, live and left behind.
   var storedBytes: Int { chunks.reduce(0) { $0 + $1.count } }
+
+  /// The memory the chunks take, filled or not.
+  var heldBytes: Int { chunks.reduce(0) { $0 + $1.capacity } }
 
   /// How many keys have a value (not a tombstone).
   var valueCount: Int { slots.count { !$0.isTombstone } }
@@ -148,6 +188,20 @@ struct ChangeTable {
       isTombstone: slot.isTombstone)
   }
 
+  /// Calls `body` with a slot's key bytes where they lie.
+  private func keyBytes<T>(of slot: Slot, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+    chunks[Int(slot.chunk)].withUnsafeBytes { chunk in
+      body(UnsafeRawBufferPointer(rebasing: chunk[Int(slot.offset)..<Int(slot.offset) + Int(slot.keyLength)]))
+    }
+  }
+
+  /// Byte-wise order of two keys: below zero, zero or above zero.
+  private static func compare(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Int {
+    let common = min(left.count, right.count)
+    let order = common == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, common)
+    return order != 0 ? Int(order) : left.count - right.count
+  }
+
   /// Appends the key's and the value's bytes to the chunks; a slot that points at them.
   private mutating func store(_ key: [UInt8], _ value: [UInt8]) -> Slot {
     let size = key.count + value.count
@@ -156,12 +210,19 @@ struct ChangeTable {
       // A large record gets a chunk of its own; small ones go on filling the current one.
       chunks.append([])
       chunks[chunks.count - 1].reserveCapacity(size)
+      shared.append(false)
       target = chunks.count - 1
     } else {
       if current < 0 || chunks[current].capacity - chunks[current].count < size {
-        chunks.append([])
-        chunks[chunks.count - 1].reserveCapacity(Self.chunkBytes)
-        current = chunks.count - 1
+        // The next chunk kept empty by `removeAllKeepingStorage`, else a new one.
+        if let kept = chunks.indices.dropFirst(current + 1).first(where: { shared[$0] && chunks[$0].isEmpty }) {
+          current = kept
+        } else {
+          chunks.append([])
+          chunks[chunks.count - 1].reserveCapacity(Self.chunkBytes)
+          shared.append(true)
+          current = chunks.count - 1
+        }
       }
       target = current
     }

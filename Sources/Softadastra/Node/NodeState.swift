@@ -78,7 +78,7 @@ package struct NodeState {
     guard changes.storedBytes > spillBudgetBytes else { return }
     if spilled == nil { spilled = try SpilledChanges(path: spillPath) }
     try spilled!.spill(changes)
-    changes = ChangeTable()
+    changes.removeAllKeepingStorage()
   }
 
   /// Whether the state holds every change in memory (not a spilling state that spilled): what

@@ -41,8 +41,8 @@ package final class SpilledChanges {
       end += UInt64(bytes.count)
       frame.removeAll(keepingCapacity: true)
     }
-    for key in changes.sortedKeys() {
-      SnapshotEntryCoding.append(key: key, entry: changes[key]!, to: &frame)
+    for slot in changes.sortedSlots() {
+      SnapshotEntryCoding.append(key: changes.key(atSlot: slot), entry: changes.entry(atSlot: slot), to: &frame)
       if frame.count >= Self.frameTargetBytes { try writeFrame() }
     }
     if !frame.isEmpty { try writeFrame() }

@@ -78,10 +78,15 @@ extension UnsafeRawBufferPointer {
 
 /// Byte-wise order of keys (what `lexicographicallyPrecedes` gives), by `memcmp`.
 @inlinable
-@_spi(Storage) public func keyPrecedes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+@_spi(Storage) public func keyPrecedes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool { keyComparison(lhs, rhs) < 0 }
+
+/// Below zero when `lhs` comes first in byte-wise order, zero when the keys are equal, above zero
+/// otherwise.
+@inlinable
+@_spi(Storage) public func keyComparison(_ lhs: [UInt8], _ rhs: [UInt8]) -> Int {
   let common = Swift.min(lhs.count, rhs.count)
   let order = lhs.withUnsafeBytes { left in
     rhs.withUnsafeBytes { right in common == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, common) }
   }
-  return order != 0 ? order < 0 : lhs.count < rhs.count
+  return order != 0 ? Int(order) : lhs.count - rhs.count
 }
