@@ -1,3 +1,5 @@
+@_spi(Storage) import SoftadastraWAL
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -182,18 +184,19 @@ package enum KeyValueLines {
       out.append(0x0A)
       return
     }
-    out.append(contentsOf: exportKeyStart)
+    appendLiteral(#"{"key":""#, to: &out)
     appendEscaped(key, to: &out)
-    out.append(contentsOf: exportValueStart)
+    appendLiteral(#"","value":""#, to: &out)
     appendEscaped(value, to: &out)
-    out.append(contentsOf: exportLineEnd)
+    appendLiteral("\"}\n", to: &out)
   }
 
-  // The fixed parts of an export line, as bytes: appending a string's UTF-8 view copies it out of
-  // the string first, for every line.
-  private static let exportKeyStart = Array(#"{"key":""#.utf8)
-  private static let exportValueStart = Array(#"","value":""#.utf8)
-  private static let exportLineEnd = Array("\"}\n".utf8)
+  /// Appends a fixed part of a line. A literal's bytes need no copy out of a string, nor the
+  /// retain and release of a shared array, for every line.
+  @inline(__always)
+  private static func appendLiteral(_ text: StaticString, to out: inout [UInt8]) {
+    text.withUTF8Buffer { out.append(contentsOf: $0) }
+  }
 
   private static func isASCII(_ buffer: UnsafeRawBufferPointer) -> Bool {
     var index = 0
@@ -234,7 +237,7 @@ package enum KeyValueLines {
       index += 1
       guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F else { continue }
       let position = index - 1
-      out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart..<position]))
+      out.appendBytes(UnsafeRawBufferPointer(rebasing: raw[runStart..<position]))
       runStart = position + 1
       switch byte {
       case 0x22, 0x5C: out.append(contentsOf: [0x5C, byte])
@@ -245,7 +248,7 @@ package enum KeyValueLines {
         out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
       }
     }
-    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart...]))
+    out.appendBytes(UnsafeRawBufferPointer(rebasing: raw[runStart...]))
   }
 
   private static let hexDigits = Array("0123456789abcdef".utf8)
