@@ -6,8 +6,12 @@ time over the N time: 8x is linear), beside sqlite3 doing the same where it has 
 A node eight times larger should cost eight times as much, or less (issue 17's goal: at most
 8.5x), in memory that does not grow with it.
 
+Each step runs once, but the steps that write a new log of the whole store (the imports) run once
+unmeasured before (with their peer: a warm-up), and steps that change nothing (the gets, the
+export) run three times in turn with their peer: medians.
+
 Usage: bench/growth.py [--binary PATH] [--keys N] [--smoke]
-(default N = 1,000,000, so 8N = 8,000,000: about 25 minutes and 10 GB of disk; --smoke: 2,000 and
+(default N = 1,000,000, so 8N = 8,000,000: about 6 minutes and 10 GB of disk; --smoke: 2,000 and
 16,000 keys, which checks the script, not the figures). Then the size of the snapshot after the
 full checkpoint against gzip -6 of the export (issue 17's goal: at most 1.2x).
 
@@ -51,10 +55,19 @@ def measure(sd, keys, more):
         probe = "key-%012d" % (keys * 2 // 3)
         steps = {}
 
-        def step(name, command, peer=None, **kwargs):
-            seconds, megabytes = run(command, work, **kwargs)
-            peer_seconds = run(peer, work)[0] if peer else None
-            steps[name] = (seconds, megabytes, peer_seconds)
+        def step(name, command, peer=None, rounds=1, stdout=None):
+            """Runs `command` and its peer in turn, `rounds` times (steps that change nothing, whose
+            single runs were the noisiest): the median time of each, the largest peak memory."""
+            times, peaks, peer_times = [], [], []
+            for _ in range(rounds):
+                with open(os.path.join(work, stdout), "w") if stdout else open(os.devnull, "w") as out:
+                    seconds, megabytes = run(command, work, stdout=out)
+                times.append(seconds)
+                peaks.append(megabytes)
+                if peer:
+                    peer_times.append(run(peer, work)[0])
+            median = lambda values: sorted(values)[len(values) // 2]
+            steps[name] = (median(times), max(peaks), median(peer_times) if peer else None)
 
         def sqlite_import(database):
             return ["sqlite3", database, "PRAGMA journal_mode=WAL;", "CREATE TABLE kv(k TEXT PRIMARY KEY, v TEXT);",
@@ -62,7 +75,8 @@ def measure(sd, keys, more):
 
         # The imports run once unmeasured first, both of them, as hyperfine's warm-up does: on a
         # virtual machine, memory the guest never touched costs about 2 µs a page the first time,
-        # and the first import of 8N keys pays that for 1.2 GB of page cache (docs/benchmarks.md).
+        # and the first import of 8N keys pays that for 1.2 GB of page cache (docs/benchmarks.md,
+        # "Warm-up"). Softadastra's log touches more pages than sqlite3's file, so gains more.
         run([sd, "store", "import", "data.tsv", "--checkpoint-bytes", "0", "--data-dir", "warm-up"], work)
         run(sqlite_import("warm-up.db"), work)
         shutil.rmtree(os.path.join(work, "warm-up"))
@@ -71,27 +85,25 @@ def measure(sd, keys, more):
              [sd, "store", "import", "data.tsv", "--checkpoint-bytes", "0"], sqlite_import("kv.db"))
         step("store get right after the import, no snapshot yet (vs sqlite3 select)",
              [sd, "store", "get", probe, "--checkpoint-bytes", "0"],
-             ["sqlite3", "kv.db", f"SELECT v FROM kv WHERE k='{probe}'"])
+             ["sqlite3", "kv.db", f"SELECT v FROM kv WHERE k='{probe}'"], rounds=3)
         shutil.copy(os.path.join(work, "data", "softadastra.wal"), os.path.join(work, "imported.wal"))
         step("wal-replay of the imported WAL", [sd, "wal-replay", "imported.wal"])
         step("snapshot of the imported WAL", [sd, "snapshot"])
         step("store get after the snapshot (vs sqlite3 select)", [sd, "store", "get", probe],
-             ["sqlite3", "kv.db", f"SELECT v FROM kv WHERE k='{probe}'"])
+             ["sqlite3", "kv.db", f"SELECT v FROM kv WHERE k='{probe}'"], rounds=3)
         run([sd, "store", "import", "more.tsv", "--checkpoint-bytes", "0"], work)
-        with open(os.path.join(work, "delta.txt"), "w") as out:
-            step("checkpoint of keys/40 changes: a delta (snapshot)", [sd, "snapshot"], stdout=out)
+        step("checkpoint of keys/40 changes: a delta (snapshot)", [sd, "snapshot"], stdout="delta.txt")
         with open(os.path.join(work, "delta.txt")) as out:
             if "delta over" not in out.read():
                 raise SystemExit("bench: the checkpoint of keys/40 changes did not write a delta")
         step("store get over the delta (vs sqlite3 select)", [sd, "store", "get", probe],
-             ["sqlite3", "kv.db", f"SELECT v FROM kv WHERE k='{probe}'"])
+             ["sqlite3", "kv.db", f"SELECT v FROM kv WHERE k='{probe}'"], rounds=3)
         run([sd, "store", "import", "other.tsv", "--checkpoint-bytes", "0"], work)
         step("checkpoint of keys/40 more changes and the delta: full (snapshot --full)",
              [sd, "snapshot", "--full"])
-        with open(os.path.join(work, "export.jsonl"), "w") as out:
-            step("store export, JSON Lines (vs sqlite3 -json)", [sd, "store", "export"],
-                 ["sh", "-c", "sqlite3 -json kv.db 'SELECT k AS key, v AS value FROM kv ORDER BY k' > sqlite.json"],
-                 stdout=out)
+        step("store export, JSON Lines (vs sqlite3 -json)", [sd, "store", "export"],
+             ["sh", "-c", "sqlite3 -json kv.db 'SELECT k AS key, v AS value FROM kv ORDER BY k' > sqlite.json"],
+             rounds=3, stdout="export.jsonl")
         snapshot = max(f for f in os.listdir(os.path.join(work, "data")) if f.endswith(".snapshot"))
         subprocess.run(["gzip", "-6", "-k", "export.jsonl"], cwd=work, check=True)
         sizes = (os.path.getsize(os.path.join(work, "data", snapshot)), os.path.getsize(os.path.join(work, "export.jsonl.gz")))
@@ -101,7 +113,11 @@ def measure(sd, keys, more):
              ["sh", "-c", "rm -f copy.db && sqlite3 kv.db .dump | sqlite3 copy.db"])
         if not any(name.endswith(".snapshot") for name in os.listdir(os.path.join(work, "n2"))):
             raise SystemExit("bench: the whole state did not seed the new node's snapshot")
-        # With automatic checkpoints off, it goes through the log, as into a node that holds keys.
+        # With automatic checkpoints off, it goes through the log, as into a node that holds keys:
+        # a new log of the whole store, warmed up as the imports are.
+        run([sd, "sync", "import", "full.sdsync", "--data-dir", "warm-up", "--node-id", "n2", "--checkpoint-bytes", "0"],
+            work)
+        shutil.rmtree(os.path.join(work, "warm-up"))
         step("sync import of it into a new node with --checkpoint-bytes 0: through the log",
              [sd, "sync", "import", "full.sdsync", "--data-dir", "n3", "--node-id", "n2", "--checkpoint-bytes", "0"])
         return steps, sizes
