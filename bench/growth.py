@@ -10,7 +10,7 @@ Each step runs once, but the steps that write a new log of the whole store (the 
 unmeasured before (with their peer: a warm-up), and steps that change nothing (the gets, the
 export) run three times in turn with their peer: medians.
 
-Usage: bench/growth.py [--binary PATH] [--keys N] [--smoke]
+Usage: bench/growth.py [--binary PATH] [--keys N] [--runs N] [--smoke]
 (default N = 1,000,000, so 8N = 8,000,000: about 6 minutes and 10 GB of disk; --smoke: 2,000 and
 16,000 keys, which checks the script, not the figures). Then the size of the snapshot after the
 full checkpoint against gzip -6 of the export (issue 17's goal: at most 1.2x).
@@ -125,18 +125,37 @@ def measure(sd, keys, more):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def medians(results):
+    """Each step's median time, largest peak memory and median peer time over several runs' results,
+    and the median snapshot and gzip sizes."""
+    median = lambda values: sorted(values)[len(values) // 2]
+    steps = {}
+    for name in results[0][0]:
+        figures = [steps_of_run[name] for steps_of_run, _ in results]
+        peers = [peer for _, _, peer in figures]
+        steps[name] = (median([seconds for seconds, _, _ in figures]), max(megabytes for _, megabytes, _ in figures),
+                       median(peers) if peers[0] is not None else None)
+    sizes = tuple(median([run_sizes[index] for _, run_sizes in results]) for index in range(2))
+    return steps, sizes
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=os.path.abspath(".build/release/softadastra"))
     parser.add_argument("--keys", type=int, default=1_000_000)
     parser.add_argument("--smoke", action="store_true", help="tiny run that checks the script, not the figures")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="measure both sizes this many times, in turn, and report each figure's median")
     args = parser.parse_args()
     keys = 2_000 if args.smoke else args.keys
     require("sqlite3")
     if not os.path.exists("/usr/bin/time"):
         raise SystemExit("bench: /usr/bin/time is missing: apt-get install -y time")
-    (small, small_sizes), (large, large_sizes) = (measure(args.binary, keys, keys // CHANGED),
-                                                  measure(args.binary, keys * 8, keys * 8 // CHANGED))
+    runs = [(measure(args.binary, keys, keys // CHANGED), measure(args.binary, keys * 8, keys * 8 // CHANGED))
+            for _ in range(max(1, args.runs))]
+    (small, small_sizes), (large, large_sizes) = (medians([run[0] for run in runs]), medians([run[1] for run in runs]))
+    if len(runs) > 1:
+        print(f"Medians of {len(runs)} runs of both sizes, in turn; growth from the medians.\n")
     print(f"| step | {keys:,} keys: s, peak MB | {keys * 8:,} keys: s, peak MB | growth (8x is linear) "
           f"| sqlite3 s at {keys:,} / {keys * 8:,} | softadastra / sqlite3 at {keys * 8:,} |")
     print("|---|---|---|---|---|---|")
