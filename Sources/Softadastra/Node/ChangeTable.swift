@@ -153,7 +153,14 @@ struct ChangeTable {
   func sortedSlots(prefix: [UInt8] = []) -> [Int] {
     var numbers = prefix.isEmpty ? Array(slots.indices) : slots.indices.filter { key(atSlot: $0).starts(with: prefix) }
     numbers.sort { a, b in
-      keyBytes(of: slots[a]) { left in keyBytes(of: slots[b]) { right in Self.compare(left, right) < 0 } }
+      let (left, right) = (slots[a], slots[b])
+      return chunks[Int(left.chunk)].withUnsafeBytes { leftChunk in
+        chunks[Int(right.chunk)].withUnsafeBytes { rightChunk in
+          SnapshotEntryCoding.compare(
+            leftChunk, at: Int(left.offset), length: Int(left.keyLength), with: rightChunk, at: Int(right.offset),
+            length: Int(right.keyLength)) < 0
+        }
+      }
     }
     return numbers
   }
@@ -186,20 +193,6 @@ struct ChangeTable {
       value: Array(chunks[Int(slot.chunk)][start..<start + Int(slot.valueLength)]), lsn: slot.lsn,
       timestamp: slot.timestamp, origin: slot.origin < 0 ? nil : origins[Int(slot.origin)],
       isTombstone: slot.isTombstone)
-  }
-
-  /// Calls `body` with a slot's key bytes where they lie.
-  private func keyBytes<T>(of slot: Slot, _ body: (UnsafeRawBufferPointer) -> T) -> T {
-    chunks[Int(slot.chunk)].withUnsafeBytes { chunk in
-      body(UnsafeRawBufferPointer(rebasing: chunk[Int(slot.offset)..<Int(slot.offset) + Int(slot.keyLength)]))
-    }
-  }
-
-  /// Byte-wise order of two keys: below zero, zero or above zero.
-  private static func compare(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Int {
-    let common = min(left.count, right.count)
-    let order = common == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, common)
-    return order != 0 ? Int(order) : left.count - right.count
   }
 
   /// Appends the key's and the value's bytes to the chunks; a slot that points at them.
