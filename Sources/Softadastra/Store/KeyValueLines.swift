@@ -66,16 +66,15 @@ package enum KeyValueLines {
     package mutating func withNextPut(
       _ put: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(SoftadastraError) -> Void
     ) throws(SoftadastraError) -> Bool {
-      guard let line = try nextNonEmptyLine() else { return false }
       guard format == .tsv else {
+        guard let line = try nextNonEmptyLine() else { return false }
         let (key, value) = try KeyValueLines.pair(buffer[line], number: lineNumber, format: format)
         try key.withUnsafeBytes { key in
           value.withUnsafeBytes { value in Result { () throws(SoftadastraError) in try put(key, value) } }
         }.get()
         return true
       }
-      let tab = try KeyValueLines.tsvTab(buffer[line], lineNumber)
-      try KeyValueLines.check(keyBytes: tab - line.lowerBound, valueBytes: line.upperBound - tab - 1, lineNumber)
+      guard let (line, tab) = try nextCheckedTSVLine() else { return false }
       try buffer.withUnsafeBytes { bytes in
         Result { () throws(SoftadastraError) in
           try put(
@@ -90,10 +89,16 @@ package enum KeyValueLines {
     /// key and value are only measured); false at the end of the input.
     package mutating func checkNext() throws(SoftadastraError) -> Bool {
       guard format == .tsv else { return try next() != nil }
-      guard let line = try nextNonEmptyLine() else { return false }
+      return try nextCheckedTSVLine() != nil
+    }
+
+    /// Where the next TSV line that is not empty is in `buffer`, and its tab, its key's and
+    /// value's sizes checked; nil at the end of the input.
+    private mutating func nextCheckedTSVLine() throws(SoftadastraError) -> (line: Range<Int>, tab: Int)? {
+      guard let line = try nextNonEmptyLine() else { return nil }
       let tab = try KeyValueLines.tsvTab(buffer[line], lineNumber)
       try KeyValueLines.check(keyBytes: tab - line.lowerBound, valueBytes: line.upperBound - tab - 1, lineNumber)
-      return true
+      return (line, tab)
     }
 
     /// Where the next line that is not empty is in `buffer`, without its newline or a CR before
