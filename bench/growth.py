@@ -1,7 +1,14 @@
 #!/usr/bin/env python3
 """How each step's cost grows with the store: every step at N keys and at 8N keys (16-byte keys,
 100-byte values) in one run, with its time, its peak memory (RSS) and its growth factor (the 8N
-time over the N time: 8x is linear), beside sqlite3 doing the same where it has a peer.
+time over the N time: 8x is linear), beside sqlite3 doing the same where it has a peer, with the
+peer's own growth.
+
+The growth of the CPU time (user and system) is shown too. On a virtual machine that hands the
+memory its guest frees back to the host (free page reporting, which the output notes when the
+kernel has it), the first touch of such a page costs microseconds: a step that writes more new
+file pages than the guest has recently freed, as only the 8N steps do, pays that in time the
+N steps do not (docs/benchmarks.md, "Growth and the machine's fresh pages").
 
 A node eight times larger should cost eight times as much, or less (issue 17's goal: at most
 8.5x), in memory that does not grow with it.
@@ -27,14 +34,16 @@ CHANGED = 40  # a checkpoint saves the changes of one key in this many after the
 
 
 def run(command, cwd, stdin=None, stdout=subprocess.DEVNULL):
-    """Seconds and peak RSS in MB of one command (GNU time's maximum resident set size)."""
+    """Seconds, peak RSS in MB (GNU time's maximum resident set size) and CPU seconds (user and
+    system) of one command."""
     start = time.monotonic()
-    result = subprocess.run(["/usr/bin/time", "-f", "%M", *command], cwd=cwd, stdin=stdin, stdout=stdout,
+    result = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *command], cwd=cwd, stdin=stdin, stdout=stdout,
                             stderr=subprocess.PIPE, text=True)
     seconds = time.monotonic() - start
     if result.returncode != 0:
         raise SystemExit(f"bench: {' '.join(command)} failed:\n{result.stderr}")
-    return seconds, int(result.stderr.strip().splitlines()[-1]) / 1024
+    kilobytes, user, system = result.stderr.strip().splitlines()[-1].split()
+    return seconds, int(kilobytes) / 1024, float(user) + float(system)
 
 
 def write_more(workdir, name, count, keys, offset):
@@ -46,7 +55,7 @@ def write_more(workdir, name, count, keys, offset):
 
 
 def measure(sd, keys, more):
-    """Every step at `keys` keys: {step: (seconds, MB, sqlite3 seconds or None)}."""
+    """Every step at `keys` keys: {step: (seconds, MB, sqlite3 seconds or None, CPU seconds)}."""
     work = tempfile.mkdtemp(prefix=f"softadastra-growth-{keys}-")
     try:
         write_records(work, keys)
@@ -57,17 +66,18 @@ def measure(sd, keys, more):
 
         def step(name, command, peer=None, rounds=1, stdout=None):
             """Runs `command` and its peer in turn, `rounds` times (steps that change nothing, whose
-            single runs were the noisiest): the median time of each, the largest peak memory."""
-            times, peaks, peer_times = [], [], []
+            single runs were the noisiest): the median time of each, the largest peak memory, the
+            median CPU time."""
+            times, peaks, peer_times, cpus = [], [], [], []
             for _ in range(rounds):
                 with open(os.path.join(work, stdout), "w") if stdout else open(os.devnull, "w") as out:
-                    seconds, megabytes = run(command, work, stdout=out)
+                    seconds, megabytes, cpu = run(command, work, stdout=out)
                 times.append(seconds)
                 peaks.append(megabytes)
+                cpus.append(cpu)
                 if peer:
                     peer_times.append(run(peer, work)[0])
-            median = lambda values: sorted(values)[len(values) // 2]
-            steps[name] = (median(times), max(peaks), median(peer_times) if peer else None)
+            steps[name] = (median(times), max(peaks), median(peer_times) if peer else None, median(cpus))
 
         def sqlite_import(database):
             return ["sqlite3", database, "PRAGMA journal_mode=WAL;", "CREATE TABLE kv(k TEXT PRIMARY KEY, v TEXT);",
@@ -125,16 +135,20 @@ def measure(sd, keys, more):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def median(values):
+    return sorted(values)[len(values) // 2]
+
+
 def medians(results):
-    """Each step's median time, largest peak memory and median peer time over several runs' results,
-    and the median snapshot and gzip sizes."""
-    median = lambda values: sorted(values)[len(values) // 2]
+    """Each step's median time, largest peak memory, median peer time and median CPU time over
+    several runs' results, and the median snapshot and gzip sizes."""
     steps = {}
     for name in results[0][0]:
         figures = [steps_of_run[name] for steps_of_run, _ in results]
-        peers = [peer for _, _, peer in figures]
-        steps[name] = (median([seconds for seconds, _, _ in figures]), max(megabytes for _, megabytes, _ in figures),
-                       median(peers) if peers[0] is not None else None)
+        peers = [peer for _, _, peer, _ in figures]
+        steps[name] = (median([seconds for seconds, _, _, _ in figures]),
+                       max(megabytes for _, megabytes, _, _ in figures),
+                       median(peers) if peers[0] is not None else None, median([cpu for _, _, _, cpu in figures]))
     sizes = tuple(median([run_sizes[index] for _, run_sizes in results]) for index in range(2))
     return steps, sizes
 
@@ -156,16 +170,21 @@ def main():
     (small, small_sizes), (large, large_sizes) = (medians([run[0] for run in runs]), medians([run[1] for run in runs]))
     if len(runs) > 1:
         print(f"Medians of {len(runs)} runs of both sizes, in turn; growth from the medians.\n")
+    if os.path.exists("/sys/module/page_reporting"):
+        print("This kernel reports the memory its guest frees to the host (free page reporting): "
+              "new pages past those recently freed cost a first touch.\n")
+    growth = lambda big, small: f"{big / small:.1f}x" if small and small > 0.005 else "-"
     print(f"| step | {keys:,} keys: s, peak MB | {keys * 8:,} keys: s, peak MB | growth (8x is linear) "
-          f"| sqlite3 s at {keys:,} / {keys * 8:,} | softadastra / sqlite3 at {keys * 8:,} |")
-    print("|---|---|---|---|---|---|")
-    for name, (seconds, megabytes, peer) in small.items():
-        big_seconds, big_megabytes, big_peer = large[name]
-        growth = big_seconds / seconds if seconds > 0 else float("nan")
+          f"| CPU growth | sqlite3 s at {keys:,} / {keys * 8:,} | sqlite3 growth "
+          f"| softadastra / sqlite3 at {keys * 8:,} |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, (seconds, megabytes, peer, cpu) in small.items():
+        big_seconds, big_megabytes, big_peer, big_cpu = large[name]
         peers = f"{peer:.2f} / {big_peer:.2f}" if peer is not None else "-"
         ratio = f"{big_seconds / big_peer:.2f}x" if big_peer else "-"
-        print(f"| {name} | {seconds:.2f}, {megabytes:.0f} | {big_seconds:.2f}, {big_megabytes:.0f} | {growth:.1f}x "
-              f"| {peers} | {ratio} |")
+        print(f"| {name} | {seconds:.2f}, {megabytes:.0f} | {big_seconds:.2f}, {big_megabytes:.0f} "
+              f"| {growth(big_seconds, seconds)} | {growth(big_cpu, cpu)} | {peers} "
+              f"| {growth(big_peer, peer) if peer is not None else '-'} | {ratio} |")
     print()
     print("| snapshot after the full checkpoint | bytes | gzip -6 of the export | snapshot / gzip |")
     print("|---|---|---|---|")
