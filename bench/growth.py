@@ -4,7 +4,8 @@
 time over the N time: 8x is linear), beside sqlite3 doing the same where it has a peer, with the
 peer's own growth.
 
-The growth of the CPU time (user and system) is shown too. On a virtual machine that hands the
+The growth of the CPU time is shown too, the program's own (user) apart from the kernel's
+(system), which holds the page cache's work for the files a step writes. On a virtual machine that hands the
 memory its guest frees back to the host (free page reporting, which the output notes when the
 kernel has it), the first touch of such a page costs microseconds: a step that writes more new
 file pages than the guest has recently freed, as only the 8N steps do, pays that in time the
@@ -34,7 +35,7 @@ CHANGED = 40  # a checkpoint saves the changes of one key in this many after the
 
 
 def run(command, cwd, stdin=None, stdout=subprocess.DEVNULL):
-    """Seconds, peak RSS in MB (GNU time's maximum resident set size) and CPU seconds (user and
+    """Seconds, peak RSS in MB (GNU time's maximum resident set size) and CPU seconds (user,
     system) of one command."""
     start = time.monotonic()
     result = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *command], cwd=cwd, stdin=stdin, stdout=stdout,
@@ -43,7 +44,7 @@ def run(command, cwd, stdin=None, stdout=subprocess.DEVNULL):
     if result.returncode != 0:
         raise SystemExit(f"bench: {' '.join(command)} failed:\n{result.stderr}")
     kilobytes, user, system = result.stderr.strip().splitlines()[-1].split()
-    return seconds, int(kilobytes) / 1024, float(user) + float(system)
+    return seconds, int(kilobytes) / 1024, (float(user), float(system))
 
 
 def write_more(workdir, name, count, keys, offset):
@@ -55,7 +56,7 @@ def write_more(workdir, name, count, keys, offset):
 
 
 def measure(sd, keys, more):
-    """Every step at `keys` keys: {step: (seconds, MB, sqlite3 seconds or None, CPU seconds)}."""
+    """Every step at `keys` keys: {step: (seconds, MB, sqlite3 seconds or None, (user, system) CPU seconds)}."""
     work = tempfile.mkdtemp(prefix=f"softadastra-growth-{keys}-")
     try:
         write_records(work, keys)
@@ -77,7 +78,8 @@ def measure(sd, keys, more):
                 cpus.append(cpu)
                 if peer:
                     peer_times.append(run(peer, work)[0])
-            steps[name] = (median(times), max(peaks), median(peer_times) if peer else None, median(cpus))
+            steps[name] = (median(times), max(peaks), median(peer_times) if peer else None,
+                           tuple(median([cpu[index] for cpu in cpus]) for index in range(2)))
 
         def sqlite_import(database):
             return ["sqlite3", database, "PRAGMA journal_mode=WAL;", "CREATE TABLE kv(k TEXT PRIMARY KEY, v TEXT);",
@@ -148,7 +150,8 @@ def medians(results):
         peers = [peer for _, _, peer, _ in figures]
         steps[name] = (median([seconds for seconds, _, _, _ in figures]),
                        max(megabytes for _, megabytes, _, _ in figures),
-                       median(peers) if peers[0] is not None else None, median([cpu for _, _, _, cpu in figures]))
+                       median(peers) if peers[0] is not None else None,
+                       tuple(median([cpu[index] for _, _, _, cpu in figures]) for index in range(2)))
     sizes = tuple(median([run_sizes[index] for _, run_sizes in results]) for index in range(2))
     return steps, sizes
 
@@ -173,9 +176,10 @@ def main():
     if os.path.exists("/sys/module/page_reporting"):
         print("This kernel reports the memory its guest frees to the host (free page reporting): "
               "new pages past those recently freed cost a first touch.\n")
-    growth = lambda big, small: f"{big / small:.1f}x" if small and small > 0.005 else "-"
+    # GNU time counts CPU in hundredths of a second: a growth from less than 0.05 s means little.
+    growth = lambda big, small, floor=0.005: f"{big / small:.1f}x" if small and small > floor else "-"
     print(f"| step | {keys:,} keys: s, peak MB | {keys * 8:,} keys: s, peak MB | growth (8x is linear) "
-          f"| CPU growth | sqlite3 s at {keys:,} / {keys * 8:,} | sqlite3 growth "
+          f"| CPU growth: user / system | sqlite3 s at {keys:,} / {keys * 8:,} | sqlite3 growth "
           f"| softadastra / sqlite3 at {keys * 8:,} |")
     print("|---|---|---|---|---|---|---|---|")
     for name, (seconds, megabytes, peer, cpu) in small.items():
@@ -183,7 +187,7 @@ def main():
         peers = f"{peer:.2f} / {big_peer:.2f}" if peer is not None else "-"
         ratio = f"{big_seconds / big_peer:.2f}x" if big_peer else "-"
         print(f"| {name} | {seconds:.2f}, {megabytes:.0f} | {big_seconds:.2f}, {big_megabytes:.0f} "
-              f"| {growth(big_seconds, seconds)} | {growth(big_cpu, cpu)} | {peers} "
+              f"| {growth(big_seconds, seconds)} | {growth(big_cpu[0], cpu[0], 0.05)} / {growth(big_cpu[1], cpu[1], 0.05)} | {peers} "
               f"| {growth(big_peer, peer) if peer is not None else '-'} | {ratio} |")
     print()
     print("| snapshot after the full checkpoint | bytes | gzip -6 of the export | snapshot / gzip |")
