@@ -5,11 +5,11 @@ time over the N time: 8x is linear), beside sqlite3 doing the same where it has 
 peer's own growth.
 
 The growth of the CPU time is shown too, the program's own (user) apart from the kernel's
-(system), which holds the page cache's work for the files a step writes. On a virtual machine that hands the
-memory its guest frees back to the host (free page reporting, which the output notes when the
-kernel has it), the first touch of such a page costs microseconds: a step that writes more new
-file pages than the guest has recently freed, as only the 8N steps do, pays that in time the
-N steps do not (docs/benchmarks.md, "Growth and the machine's fresh pages").
+(system), which holds the page cache's work for the files a step writes. On a virtual machine
+that hands the memory its guest frees back to the host (free page reporting, which the output
+notes when the kernel has it), the first touch of such a page costs microseconds: a step that
+writes more new file pages than the guest has recently freed, as only the 8N steps do, pays that
+in time the N steps do not (docs/benchmarks.md, "Growth and the machine's fresh pages").
 
 A node eight times larger should cost eight times as much, or less (issue 17's goal: at most
 8.5x), in memory that does not grow with it.
@@ -56,7 +56,8 @@ def write_more(workdir, name, count, keys, offset):
 
 
 def measure(sd, keys, more):
-    """Every step at `keys` keys: {step: (seconds, MB, sqlite3 seconds or None, (user, system) CPU seconds)}."""
+    """Every step at `keys` keys:
+    {step: (seconds, MB, sqlite3 seconds or None, (user, system) CPU seconds)}."""
     work = tempfile.mkdtemp(prefix=f"softadastra-growth-{keys}-")
     try:
         write_records(work, keys)
@@ -187,7 +188,8 @@ def main():
         peers = f"{peer:.2f} / {big_peer:.2f}" if peer is not None else "-"
         ratio = f"{big_seconds / big_peer:.2f}x" if big_peer else "-"
         print(f"| {name} | {seconds:.2f}, {megabytes:.0f} | {big_seconds:.2f}, {big_megabytes:.0f} "
-              f"| {growth(big_seconds, seconds)} | {growth(big_cpu[0], cpu[0], 0.05)} / {growth(big_cpu[1], cpu[1], 0.05)} | {peers} "
+              f"| {growth(big_seconds, seconds)} "
+              f"| {growth(big_cpu[0], cpu[0], 0.05)} / {growth(big_cpu[1], cpu[1], 0.05)} | {peers} "
               f"| {growth(big_peer, peer) if peer is not None else '-'} | {ratio} |")
     print()
     print("| snapshot after the full checkpoint | bytes | gzip -6 of the export | snapshot / gzip |")
